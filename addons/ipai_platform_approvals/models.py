@@ -1,0 +1,65 @@
+"""Approval requests with any/all/sequence policies and recorded decisions."""
+
+from django.conf import settings
+from django.db import models
+
+class Policy(models.TextChoices):
+    ANY = "any", "Any one approver"
+    ALL = "all", "All approvers"
+    SEQUENCE = "sequence", "Approvers in sequence"
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ApprovalRequest(models.Model):
+    """A request to approve something about one record (e.g. "publish this page")."""
+
+    title = models.CharField(max_length=256)
+    res_model = models.CharField(max_length=128)
+    res_id = models.CharField(max_length=64)
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    policy = models.CharField(max_length=16, choices=Policy.choices, default=Policy.ANY)
+    min_approvals = models.PositiveSmallIntegerField(default=1)
+    approver_role = models.CharField(max_length=32, blank=True, default="")
+    transition = models.ForeignKey("ipai_platform_workflow.WorkflowTransition", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=16, choices=RequestState.choices, default=RequestState.PENDING)
+    due_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "ipai_approval_request"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["res_model", "res_id"], name="ipai_approval_request_target")]
+
+
+class ApprovalApprover(models.Model):
+    request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="approvers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sequence = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        db_table = "ipai_approval_approver"
+        ordering = ["sequence", "id"]
+        constraints = [models.UniqueConstraint(fields=["request", "user"], name="ipai_approval_approver_unique")]
+
+
+class ApprovalDecision(models.Model):
+    class Decision(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        REJECT = "reject", "Reject"
+
+    request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="decisions")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    comment = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ipai_approval_decision"
+        ordering = ["created_at", "id"]

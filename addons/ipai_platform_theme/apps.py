@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class IpaiPlatformThemeConfig(AppConfig):
+    name = "ipai_platform_theme"
+    label = "ipai_platform_theme"
+    verbose_name = "Theme"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,69 @@
+"""State machines with guarded, role-checked, audited transitions."""
+
+from django.conf import settings
+from django.db import models
+
+class StateCategory(models.TextChoices):
+    TODO = "todo", "To do"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Workflow(models.Model):
+    """A state machine attachable to any model that has the workflow mixin fields."""
+
+    code = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=128)
+    res_model = models.CharField(max_length=128, help_text="Technical name of the model it applies to")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ipai_workflow"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class WorkflowState(models.Model):
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="states")
+    code = models.CharField(max_length=64)
+    name = models.CharField(max_length=128)
+    category = models.CharField(max_length=16, choices=StateCategory.choices, default=StateCategory.TODO)
+    sequence = models.IntegerField(default=10)
+    is_initial = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "ipai_workflow_state"
+        ordering = ["workflow_id", "sequence", "id"]
+        constraints = [models.UniqueConstraint(fields=["workflow", "code"], name="ipai_workflow_state_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class WorkflowTransition(models.Model):
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="transitions")
+    name = models.CharField(max_length=128)
+    from_state = models.ForeignKey(WorkflowState, on_delete=models.CASCADE, related_name="outgoing")
+    to_state = models.ForeignKey(WorkflowState, on_delete=models.CASCADE, related_name="incoming")
+    allowed_roles = models.JSONField(default=list, blank=True, help_text="Workspace roles allowed; empty: anyone who can edit")
+    guard = models.CharField(max_length=64, blank=True, default="", help_text="Key of a registered guard")
+    requires_approval = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "ipai_workflow_transition"
+        constraints = [models.UniqueConstraint(fields=["workflow", "from_state", "to_state"], name="ipai_workflow_transition_unique")]
+
+
+class WorkflowMixin(models.Model):
+    """Fields a model adds to follow a workflow."""
+
+    workflow_state = models.CharField(max_length=64, blank=True, default="")
+    workflow_state_date = models.DateTimeField(null=True, blank=True)
+    workflow_state_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,12 @@
+{
+    "name": "WorkOS Blocks",
+    "version": "1.0.0",
+    "summary": "Blocks: 14 types, nesting, order, attachments, sanitised rendering",
+    "category": "WorkOS",
+    "author": "WorkOS",
+    "license": "LGPL-3",
+    "depends": ["ipai_workos_core"],
+    "data": ["data/menus.toml"],
+    "application": False,
+    "installable": True,
+}

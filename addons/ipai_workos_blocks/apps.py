@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class IpaiWorkosBlocksConfig(AppConfig):
+    name = "ipai_workos_blocks"
+    label = "ipai_workos_blocks"
+    verbose_name = "WorkOS Blocks"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,120 @@
+"""Workspaces, spaces, the page tree, trash, favourites and page history."""
+
+from django.conf import settings
+from django.db import models
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+    GUEST = "guest", "Guest"
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "Private"
+    TEAM = "team", "Team"
+    PUBLIC = "public", "Public"
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=128)
+    slug = models.SlugField(max_length=64, unique=True)
+    icon = models.CharField(max_length=64, blank=True, default="")
+    theme = models.ForeignKey("ipai_platform_theme.Theme", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "ipai_workos_workspace"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class WorkspaceMember(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workspace_memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ipai_workos_workspace_member"
+        constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="ipai_workos_member_unique")]
+
+
+class Space(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="spaces")
+    name = models.CharField(max_length=128)
+    icon = models.CharField(max_length=64, blank=True, default="")
+    color = models.CharField(max_length=16, blank=True, default="")
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.TEAM)
+    rank = models.CharField(max_length=64, default="n")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ipai_workos_space"
+        ordering = ["workspace_id", "rank", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Page(models.Model):
+    """A page in the tree. ``rank`` is a fractional key, so a move writes one row."""
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="pages")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    title = models.CharField(max_length=512, blank=True, default="")
+    icon = models.CharField(max_length=64, blank=True, default="")
+    cover_url = models.CharField(max_length=1024, blank=True, default="")
+    rank = models.CharField(max_length=64, default="n")
+    archived_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    archived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "ipai_workos_page"
+        ordering = ["rank", "id"]
+        indexes = [models.Index(fields=["space", "parent", "rank"], name="ipai_workos_page_tree")]
+
+    def __str__(self):
+        return self.title or "Untitled"
+
+
+class PageVersion(models.Model):
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=512, blank=True, default="")
+    content = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ipai_workos_page_version"
+        ordering = ["page_id", "-number"]
+        constraints = [models.UniqueConstraint(fields=["page", "number"], name="ipai_workos_page_version_unique")]
+
+
+class Favorite(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    rank = models.CharField(max_length=64, default="n")
+
+    class Meta:
+        db_table = "ipai_workos_favorite"
+        constraints = [models.UniqueConstraint(fields=["user", "page"], name="ipai_workos_favorite_unique")]
+
+
+class PageVisit(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    visited_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "ipai_workos_page_visit"
+        constraints = [models.UniqueConstraint(fields=["user", "page"], name="ipai_workos_page_visit_unique")]

@@ -1,0 +1,12 @@
+{
+    "name": "WorkOS Views",
+    "version": "1.0.0",
+    "summary": "Saved views: table, kanban, calendar, list, gallery; filters, sorts, grouping",
+    "category": "WorkOS",
+    "author": "WorkOS",
+    "license": "LGPL-3",
+    "depends": ["ipai_workos_db"],
+    "data": ["data/menus.toml"],
+    "application": False,
+    "installable": True,
+}

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class IpaiWorkosViewsConfig(AppConfig):
+    name = "ipai_workos_views"
+    label = "ipai_workos_views"
+    verbose_name = "WorkOS Views"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,3 @@
+from workos.cli import main
+
+main()

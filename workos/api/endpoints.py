@@ -1,0 +1,69 @@
+"""The API's own resources: personal tokens and the current user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth import authenticate
+from ninja import Router, Schema
+
+from workos.kernel.errors import NotAuthenticated
+
+from . import services
+
+router = Router(tags=["auth"])
+
+
+class TokenRequest(Schema):
+    username: str
+    password: str
+    name: str = "token"
+    read_only: bool = False
+    expires_at: datetime | None = None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    read_only: bool
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    email: str
+    is_admin: bool
+
+
+@router.post("/auth/token", auth=None, response={201: TokenCreated}, summary="Exchange a login and password for a bearer token")
+def create_token(request, payload: TokenRequest):
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None:
+        raise NotAuthenticated("wrong login or password")
+    token, raw = services.create_token(user, payload.name, payload.read_only, payload.expires_at)
+    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+
+
+@router.get("/auth/tokens", response=list[TokenOut], summary="Your tokens")
+def list_tokens(request):
+    return list(request.user.api_tokens.all())
+
+
+@router.delete("/auth/tokens/{token_id}", response=TokenOut, summary="Revoke one of your tokens")
+def revoke_token(request, token_id: int):
+    return services.revoke_token(request.user, token_id)
+
+
+@router.get("/me", response=MeOut, summary="The authenticated user")
+def me(request):
+    user = request.user
+    return {"id": user.pk, "username": user.get_username(), "email": user.email, "is_admin": user.is_superuser}

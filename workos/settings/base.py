@@ -1,0 +1,157 @@
+"""Django settings, computed from the operator configuration and the modules this process activates."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from workos.kernel.addons import make_importable, scan_addons
+from workos.kernel.bootstrap import database_settings, installed_module_names
+from workos.kernel.graph import DependencyError, topological_order
+from workos.settings import runtime
+
+CONFIG = runtime.config()
+LOAD_MODE = runtime.load_mode()
+ADDONS = scan_addons(CONFIG.addons_path)
+make_importable(CONFIG.addons_path)
+
+
+def _active_modules() -> list[str]:
+    if LOAD_MODE == "all":
+        names = set(ADDONS.modules)
+    else:
+        installed = set(installed_module_names(CONFIG.database_url))
+        missing = installed - set(ADDONS.modules)
+        if missing:
+            logging.getLogger("workos.kernel").error(
+                "installed modules not found on the addons path, not activated: %s", ", ".join(sorted(missing))
+            )
+        names = installed - missing
+    try:
+        return topological_order(names, ADDONS.modules)
+    except DependencyError:
+        return sorted(names)  # the installer refuses such sets; listing them must still work
+
+
+ACTIVE_MODULES = _active_modules()
+
+
+def _secret_key() -> str:
+    configured = CONFIG.get("server", "secret_key")
+    if configured:
+        return configured
+    # A self-hosted install gets its own key on first start, kept in the data folder, never in the repo.
+    key_file = CONFIG.data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
+    return key
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY = _secret_key()
+DEBUG = CONFIG.get("server", "debug")
+ALLOWED_HOSTS = CONFIG.get("server", "allowed_hosts")
+
+KERNEL_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "workos.kernel",
+    "workos.web",
+    "workos.api",
+]
+INSTALLED_APPS = KERNEL_APPS + ACTIVE_MODULES
+
+MIDDLEWARE = [
+    "workos.web.middleware.RequestLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "workos.urls"
+ASGI_APPLICATION = "workos.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "workos.web.context.shell",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_settings(CONFIG.database_url)}
+if CONFIG.sqlite_path:
+    CONFIG.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/web/login"
+LOGIN_REDIRECT_URL = "/web"
+SESSION_COOKIE_NAME = "workos_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/web/static/"
+STATIC_ROOT = CONFIG.data_dir / "static"
+# WhiteNoise serves the apps' static folders straight from the code: no collectstatic step in a deploy.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = CONFIG.data_dir / "filestore"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+CONFIG.log_file.parent.mkdir(parents=True, exist_ok=True)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "file": {"class": "logging.FileHandler", "filename": str(CONFIG.log_file), "formatter": "line"},
+    },
+    "root": {"handlers": ["file"], "level": CONFIG.get("server", "log_level")},
+    "loggers": {
+        "django.request": {"level": "ERROR", "propagate": True},
+        "django.server": {"level": "WARNING", "propagate": True},
+        "uvicorn.access": {"level": "WARNING", "propagate": True},
+    },
+}
+
+WORKOS_CONFIG = CONFIG
+WORKOS_ADDONS = ADDONS
+WORKOS_ACTIVE_MODULES = ACTIVE_MODULES

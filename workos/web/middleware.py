@@ -1,0 +1,28 @@
+"""One log line per request: method, path, status, duration and user, for operators and for `workos verify`."""
+
+import logging
+import time
+
+log = logging.getLogger("workos.http")
+
+
+class RequestLogMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.monotonic()
+        response = self.get_response(request)
+        # request.user is only looked at when something already loaded it: logging must not query the database.
+        user = getattr(request, "_cached_user", None)
+        user_label = user.get_username() if user is not None and user.is_authenticated else "-"
+        log.info(
+            "%s %s %s %.1fms user=%s ip=%s",
+            request.method,
+            request.get_full_path()[:500],
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+            user_label,
+            request.META.get("REMOTE_ADDR", "-"),
+        )
+        return response
