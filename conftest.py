@@ -1,0 +1,27 @@
+"""Test-wide set-up. The suite runs once per database: ``--database=sqlite`` (default) or ``postgresql``.
+
+For PostgreSQL the suite starts its own throwaway cluster (workos.testing.pgcluster): it never uses a
+server that happens to run on the machine.
+"""
+
+import os
+import tempfile
+
+# Before Django reads its settings: this process's data, log and default database live in a fresh folder.
+_TEST_HOME = tempfile.mkdtemp(prefix="workos-test-")
+os.environ["WORKOS_DATA_DIR"] = os.path.join(_TEST_HOME, "var")
+os.environ["WORKOS_LOG_FILE"] = os.path.join(_TEST_HOME, "var", "log", "workos.log")
+os.environ["WORKOS_DB_URL"] = "sqlite:///" + os.path.join(_TEST_HOME, "var", "test.sqlite3")
+os.environ.pop("WORKOS_CONFIG", None)
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API next to live servers
+
+pytest_plugins = ["workos.testing.fixtures"]
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        default=os.environ.get("WORKOS_TEST_DATABASE", "sqlite"),
+        help="Database the suite runs against (default: sqlite, or $WORKOS_TEST_DATABASE).",
+    )

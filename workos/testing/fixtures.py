@@ -1,0 +1,217 @@
+"""Pytest fixtures shared by every test folder: the database under test, the CLI as a subprocess, a live
+``workos serve``. Loaded by the root conftest as a plugin."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from workos.settings.config import PROJECT_ROOT
+
+from .pgcluster import Cluster, free_port, start_cluster
+
+
+@pytest.fixture(scope="session")
+def database_kind(request) -> str:
+    return request.config.getoption("--database")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory) -> Cluster:
+    """A throwaway PostgreSQL cluster for the whole session."""
+    cluster = start_cluster()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, database_kind):
+    if database_kind != "postgresql":
+        return
+    from django.conf import settings
+
+    cluster = request.getfixturevalue("pg_cluster")
+    settings.DATABASES["default"].update(
+        {"ENGINE": "django.db.backends.postgresql", "NAME": "workos", "USER": cluster.superuser, "PASSWORD": "", "HOST": "127.0.0.1", "PORT": str(cluster.port), "OPTIONS": {}}
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database holds every module's tables (pytest-django migrated them); register them like an install."""
+    from workos.kernel.installer import Installer
+
+    with django_db_blocker.unblock():
+        Installer().install(["ipai_workos_affine"])
+
+
+def postgresql_only(database_kind: str) -> None:
+    if database_kind != "postgresql":
+        pytest.skip("PostgreSQL behaviour: runs in the --database=postgresql pass")
+
+
+@pytest.fixture
+def skip_unless_postgresql(database_kind):
+    postgresql_only(database_kind)
+
+
+# --- an installation of WorkOS in a folder, driven through the real CLI --------------------------------
+
+
+@dataclass
+class Site:
+    """A WorkOS installation for one test: its own folder, database and configuration file."""
+
+    root: Path
+    database_url: str
+    database_kind: str
+    cluster: Cluster | None = None
+    database_name: str | None = None
+    addons_path: list[str] = field(default_factory=list)
+    extra_config: str = ""
+    code_root: Path = PROJECT_ROOT
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "workos.toml"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "var" / "log" / "workos.log"
+
+    def write_config(self, port: int = 8069) -> Path:
+        addons = ", ".join(json.dumps(p) for p in self.addons_path)
+        self.config_file.write_text(
+            f"""[server]
+host = "127.0.0.1"
+port = {port}
+data_dir = "var"
+log_file = "var/log/workos.log"
+
+[database]
+url = "{self.database_url}"
+
+[addons]
+path = [{addons}]
+{self.extra_config}
+"""
+        )
+        return self.config_file
+
+    def environment(self) -> dict[str, str]:
+        environment = {key: value for key, value in os.environ.items() if not key.startswith(("WORKOS_", "DJANGO_"))}
+        environment["WORKOS_CONFIG"] = str(self.config_file)
+        environment["PYTHONPATH"] = str(self.code_root)
+        return environment
+
+    def workos(self, *args: str, check: bool = False, timeout: float = 300, input: str | None = None) -> subprocess.CompletedProcess:
+        """Run ``python -m workos ARGS`` against this site, as an operator would."""
+        return subprocess.run(
+            [sys.executable, "-m", "workos", *args],
+            cwd=self.root,
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=check,
+            input=input,
+        )
+
+    def sql(self, query: str) -> list[tuple]:
+        """Rows of ``query`` read straight from the site's database, not through WorkOS."""
+        if self.database_kind == "sqlite":
+            import sqlite3
+
+            connection = sqlite3.connect(self.database_url[len("sqlite:///") :])
+            try:
+                return [tuple(row) for row in connection.execute(query)]
+            finally:
+                connection.close()
+        import psycopg
+
+        with psycopg.connect(self.database_url) as connection:
+            return [tuple(row) for row in connection.execute(query)]
+
+
+@pytest.fixture
+def site(tmp_path, database_kind, request) -> Site:
+    """A fresh, empty WorkOS site on the database of this run."""
+    root = tmp_path / "site"
+    root.mkdir()
+    if database_kind == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        name = "site_" + uuid.uuid4().hex[:12]
+        url = cluster.create_database(name)
+        site = Site(root=root, database_url=url, database_kind="postgresql", cluster=cluster, database_name=name)
+    else:
+        site = Site(root=root, database_url=f"sqlite:///{root / 'var' / 'workos.sqlite3'}", database_kind="sqlite")
+    site.write_config()
+    yield site
+    if site.cluster and site.database_name:
+        site.cluster.drop_database(site.database_name)
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    base_url: str
+    port: int
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(site: Site, timeout: float = 60) -> Server:
+    """Start ``workos serve`` for ``site`` on a free port and wait until /web/health answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workos", "serve", "--port", str(port)],
+        cwd=site.root,
+        env=site.environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"workos serve exited with {process.returncode}: {process.stdout.read()}")
+        try:
+            if httpx.get(base_url + "/web/health", timeout=2).status_code in (200, 503):
+                return Server(process=process, base_url=base_url, port=port)
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"workos serve did not answer within {timeout}s")
+
+
+@pytest.fixture
+def serve():
+    """``serve(site)`` starts a live server for the site; every server is stopped after the test."""
+    servers: list[Server] = []
+
+    def _serve(site: Site) -> Server:
+        server = start_server(site)
+        servers.append(server)
+        return server
+
+    yield _serve
+    for server in servers:
+        server.stop()
