@@ -181,14 +181,28 @@ def load_file(module: str, path: Path) -> set[tuple[str, str]]:
     return context.loaded
 
 
-def delete_owned(module: str, keep: set[tuple[str, str]] | None = None) -> int:
-    """Delete the records ``module`` loaded that are not in ``keep``; menus and records before actions."""
+def delete_owned(module: str, keep: set[tuple[str, str]] | None = None, skip_models: set[str] | None = None) -> int:
+    """Delete the records ``module`` loaded that are not in ``keep``; menus and records before actions.
+
+    ``skip_models`` are models whose tables are about to be dropped (an uninstall): their rows go with them.
+    Records of modules' models are deleted with plain SQL, not the ORM's cascade: in an installer process every
+    module's models are loaded but only installed ones have tables, so the ORM would look for rows in tables
+    that do not exist. A row elsewhere that still references the record makes the run fail on its foreign key
+    and roll back, instead of being deleted behind the operator's back.
+    """
     keep = keep or set()
+    skip_models = skip_models or set()
     stale = [row for row in ModelData.objects.filter(module=module) if (row.module, row.name) not in keep]
     priority = {"ir.ui.menu": 0, "ir.actions.act_window": 2}
     for row in sorted(stale, key=lambda r: (priority.get(r.model, 1), -r.res_id)):
-        model_class = {"ir.ui.menu": Menu, "ir.actions.act_window": WindowAction}.get(row.model) or model_for(row.model)
-        if model_class is not None:
-            model_class.objects.filter(pk=row.res_id).delete()
+        if row.model == "ir.ui.menu":
+            Menu.objects.filter(pk=row.res_id).delete()
+        elif row.model == "ir.actions.act_window":
+            WindowAction.objects.filter(pk=row.res_id).delete()
+        elif row.model not in skip_models:
+            model_class = model_for(row.model)
+            if model_class is not None:
+                queryset = model_class.objects.filter(pk=row.res_id)
+                queryset._raw_delete(queryset.db)
         row.delete()
     return len(stale)

@@ -215,7 +215,8 @@ class Installer:
         log.info("upgraded %s %s -> %s", name, row.latest_version, manifest.version)
 
     def _uninstall_one(self, name: str) -> None:
-        self._step(name, "remove data", lambda: data.delete_owned(name))
+        own_models = {data.technical_name_of(model) for model in apps.get_app_config(name).get_models()}
+        self._step(name, "remove data", lambda: data.delete_owned(name, skip_models=own_models))
         self._step(name, "unregister models", lambda: Model.objects.using(self.using).filter(modules=name).delete())
         self._step(name, "reverse migrations", lambda: self._migrate(name, backwards=True))
         Module.objects.using(self.using).filter(name=name).update(

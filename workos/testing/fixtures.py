@@ -143,6 +143,31 @@ path = [{addons}]
             return [tuple(row) for row in connection.execute(query)]
 
 
+    def dump(self) -> str:
+        """Schema and every row of the site's database as text, to compare states before and after a run.
+
+        Sequence positions are left out: PostgreSQL advances them even in a transaction that rolls back.
+        """
+        if self.database_kind == "sqlite":
+            import sqlite3
+
+            connection = sqlite3.connect(self.database_url[len("sqlite:///") :])
+            try:
+                return "\n".join(connection.iterdump())
+            finally:
+                connection.close()
+        from .pgcluster import postgres_bin
+
+        result = subprocess.run(
+            [str(postgres_bin() / "pg_dump"), "--no-owner", "--no-privileges", self.database_url],
+            capture_output=True, text=True, check=True,
+        )
+        # "\\restrict" lines carry a random key per dump (pg_dump 15.14+).
+        return "\n".join(
+            line for line in result.stdout.splitlines() if "pg_catalog.setval" not in line and not line.startswith(("\\restrict", "\\unrestrict"))
+        )
+
+
 @pytest.fixture
 def site(tmp_path, database_kind, request) -> Site:
     """A fresh, empty WorkOS site on the database of this run."""

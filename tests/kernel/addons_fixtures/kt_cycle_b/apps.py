@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KtCycleBConfig(AppConfig):
+    name = "kt_cycle_b"
+    label = "kt_cycle_b"
