@@ -71,9 +71,9 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from . import config_command, module, serve, user
+    from . import audit, config_command, module, serve, user
 
-    for command in (serve.serve, module.module, user.user, config_command.config):
+    for command in (serve.serve, module.module, user.user, config_command.config, audit.audit):
         main.add_command(command)
 
 
