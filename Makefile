@@ -1,0 +1,54 @@
+# WorkOS — the two commands of the README, and a few more for developers.
+#   make demo   virtualenv + install + SQLite database + whole suite + admin user, then serve on :8069
+#   make test   install what the tests need, then the whole suite on SQLite and on a throwaway PostgreSQL
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_USER ?= admin
+DEMO_PASSWORD ?= workos-demo
+HOST ?= 127.0.0.1
+PORT ?= 8069
+PYTEST_ARGS ?=
+
+.PHONY: install demo test test-sqlite test-postgresql test-deps lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalled whenever the lock file or the project metadata changes.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/workos module install ipai_workos_affine --demo
+	WORKOS_DEMO_PASSWORD='$(DEMO_PASSWORD)' $(BIN)/workos user create $(DEMO_USER) --admin --password-env WORKOS_DEMO_PASSWORD --exists-ok
+	@echo ""
+	@echo "  WorkOS demo: http://$(HOST):$(PORT)/web/login"
+	@echo "  login: $(DEMO_USER)   password: $(DEMO_PASSWORD)"
+	@echo ""
+	$(BIN)/workos serve --host $(HOST) --port $(PORT)
+
+test-deps:
+	@bash scripts/ensure-test-deps.sh
+
+test: install test-deps
+	$(BIN)/pytest --database=sqlite $(PYTEST_ARGS)
+	$(BIN)/pytest --database=postgresql $(PYTEST_ARGS)
+
+test-sqlite: install test-deps
+	$(BIN)/pytest --database=sqlite $(PYTEST_ARGS)
+
+test-postgresql: install test-deps
+	$(BIN)/pytest --database=postgresql $(PYTEST_ARGS)
+
+bench: install test-deps
+	@cat benchmarks/README.md | sed -n '1,40p'
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

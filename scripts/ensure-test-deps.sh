@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs and a fresh machine lacks: PostgreSQL server binaries (the tests start
+# their own throwaway cluster) and Chromium (Playwright drives it; Playwright never downloads a browser here).
+set -euo pipefail
+
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing test dependencies: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "The test suite needs these packages, which are not installed: ${missing[*]}" >&2
+  echo "Install them, e.g.: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
