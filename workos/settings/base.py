@@ -128,6 +128,7 @@ USE_TZ = True
 
 STATIC_URL = "/web/static/"
 STATIC_ROOT = CONFIG.data_dir / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # WhiteNoise serves the apps' static folders straight from the code: no collectstatic step in a deploy.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -1,0 +1,31 @@
+"""The login form and the app shell in real Chromium."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct-horse-battery"
+
+
+def test_user_logs_in_through_the_form_and_sees_the_installed_apps(site, serve, page):
+    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.workos("user", "create", "grace", "--password-stdin", input=PASSWORD + "\n", check=True)
+    server = serve(site)
+
+    page.goto(server.base_url + "/web")
+    page.fill("#login", "grace")
+    page.fill("#password", "not-the-password")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".form-error")
+    error_text = page.inner_text(".form-error")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(server.base_url + "/web")
+
+    assert error_text == "Wrong login or password."
+    assert page.inner_text("h1") == "Welcome, grace"
+    sidebar = page.inner_text("nav.sidebar")
+    for menu in ("WorkOS", "Pages", "Databases", "Approvals", "Audit log"):
+        assert menu in sidebar
+    page.click("nav.sidebar .logout button")
+    page.wait_for_url(server.base_url + "/web/login")
