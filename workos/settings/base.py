@@ -119,6 +119,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = CONFIG.get("server", "csrf_trusted_origins")
+if CONFIG.get("server", "behind_https_proxy"):
+    # nginx terminates TLS and says so in X-Forwarded-Proto; cookies then travel over HTTPS only.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LANGUAGE_CODE = "en-us"

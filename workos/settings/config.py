@@ -74,6 +74,12 @@ def _string_list(value: Any) -> list[str]:
     return value
 
 
+def _string_list_or_empty(value: Any) -> list[str]:
+    if value in ([], ""):
+        return []
+    return _string_list(value)
+
+
 def _choice(*choices: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         if value not in choices:
@@ -102,6 +108,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         "debug": (False, _boolean, False),
         "allowed_hosts": (["*"], _string_list, False),
         "workers": (1, _integer(1, 64), False),
+        "behind_https_proxy": (False, _boolean, False),
+        "csrf_trusted_origins": ([], _string_list_or_empty, False),
     },
     "database": {
         "url": ("sqlite:///var/workos.sqlite3", _database_url, False),
