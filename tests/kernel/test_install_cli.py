@@ -219,3 +219,27 @@ def test_module_list_shows_states_and_versions(addons_site):
     assert rows["ipai_workos_core"]["summary"].startswith("Workspaces")
     human = addons_site.workos("module", "list", check=True).stdout
     assert "kt_alpha" in human and "installed" in human
+
+
+def test_a_killed_install_leaves_no_module_half_installed(addons_site, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    addons_site.workos("module", "install", "ipai_platform_theme", check=True)
+    before = addons_site.dump()
+    marker = tmp_path / "inside"
+    environment = {**addons_site.environment(), "KT_SLOW_MARKER": str(marker)}
+    process = subprocess.Popen([sys.executable, "-m", "workos", "module", "install", "kt_slow"], cwd=addons_site.root, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.1)
+    assert marker.exists(), "the install never reached the slow migration"
+
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+    assert addons_site.dump() == before
+    assert addons_site.sql("SELECT count(*) FROM ir_module_module WHERE state IN ('to install', 'to upgrade')") == [(0,)]
