@@ -1,0 +1,174 @@
+"""``workos deploy`` (seven phases, ``--dry-run``, ``--auto-rollback``) and ``workos deploy history``.
+
+The work is in ``workos.ops.deploy``; this file parses options, prints the summary and exits with the code.
+It also holds what the operations commands share: their configuration loading and their usage-error code
+(18, because 2 means "two verifications failed" here).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from workos.ops import exit_codes
+from workos.settings.config import ConfigError, load_config
+
+from . import Context, fail
+
+
+class _UsageErrorCode:
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as error:
+            error.exit_code = exit_codes.USAGE
+            raise
+
+
+class OperationsCommand(_UsageErrorCode, click.Command):
+    """A command whose usage errors exit 18 instead of click's 2."""
+
+
+class OperationsGroup(_UsageErrorCode, click.Group):
+    """A group whose usage errors exit 18 instead of click's 2."""
+
+
+def deploy_settings(ctx: click.Context):
+    """The deploy settings of ``-c``/``WORKOS_CONFIG``/``./workos.toml``; a bad configuration exits 18."""
+    from workos.ops.settings import DeploySettings
+
+    context = ctx.find_object(Context)
+    try:
+        config = load_config(context.config_path)
+    except ConfigError as error:
+        fail(f"configuration error: {error}", exit_codes.USAGE)
+    return DeploySettings.from_config(config)
+
+
+def emit_json(report: dict) -> None:
+    click.echo(json.dumps(report, indent=2, default=str))
+
+
+def _short(sha: str | None) -> str:
+    return sha[:12] if sha else "-"
+
+
+def print_deploy_summary(report: dict, narrator) -> None:
+    """The final summary: SHAs, backup, modules, models, HTTP, log errors, artifacts, state, rollback command."""
+    from workos.ops.backup import human_size
+
+    code = report["exit_code"]
+    verdict = "SUCCESS" if code == 0 else ("DRY RUN" if report.get("dry_run") and code == 0 else "FAILED")
+    narrator.line("")
+    narrator.heading(f"Deploy {report['environment']}: {verdict} — exit {code}: {report['outcome']} ({report['seconds']:.1f}s)")
+    if report.get("failure"):
+        where = f"phase {report['failure']['phase']}" if report["failure"]["phase"] else "pre-checks"
+        narrator.note(f"stopped by {where}: {report['failure']['message']}")
+    previous, new = report.get("previous_sha"), report.get("new_sha")
+    narrator.note(f"code       {_short(previous)} -> {_short(new or previous)} ({len(report.get('commits') or [])} commit(s))")
+    backup = report.get("backup")
+    if backup:
+        narrator.note(f"backup     {backup['path']} ({human_size(backup['size'])}, md5 {backup['md5']})")
+    modules = report.get("modules") or {}
+    if modules.get("installed") or modules.get("upgraded"):
+        narrator.note(f"modules    installed {len(modules.get('installed', []))}, upgraded {len(modules.get('upgraded', []))}"
+                      + (f": {', '.join(modules['upgraded'])}" if modules.get("upgraded") else ""))
+    verification = report.get("verification")
+    if verification:
+        values = {check["name"]: check["value"] for check in verification["checks"]}
+        narrator.note(f"installed  {values.get('modules_installed')} ipai_% modules; umbrella {values.get('umbrella_installed')}")
+        narrator.note(f"models     {values.get('models_registered')} ipai.workos.% models")
+        narrator.note(f"http       /web/login {values.get('http_login')}")
+        narrator.note(f"log        {values.get('log_errors')} critical line(s)")
+    artifacts = report.get("artifacts") or []
+    if artifacts:
+        narrator.note(f"artifacts  {len(artifacts)} file(s), {human_size(sum(a['size'] for a in artifacts))}")
+        for artifact in artifacts:
+            narrator.note(f"           {artifact['path']} {human_size(artifact['size'])}")
+    if report.get("auto_rollback"):
+        rollback = report["auto_rollback"]
+        narrator.note(f"rollback   automatic: {'ok' if rollback.get('ok') else 'FAILED: ' + str(rollback.get('error'))}")
+    state = report.get("state") or {}
+    if state:
+        narrator.note(f"state      code {state.get('code')}; database {state.get('database')}; service {state.get('service')}")
+    for log in report.get("logs") or []:
+        narrator.note(f"log kept   {log}")
+    if report.get("rollback_command") and code not in (exit_codes.ROLLED_BACK,):
+        narrator.note(f"rollback   {report['rollback_command']}")
+
+
+DEPLOY_HELP = f"""Deploy the configured branch to this host in seven phases.
+
+\b
+1 snapshot for rollback (git SHA, verified database backup with md5/sha256, .deploy_snapshot)
+2 deploy main (fetch, checkout, pull --ff-only; required modules checked before HEAD moves)
+3 install/upgrade modules (stop, dependency lock, module install + upgrade --changed, start, wait for health)
+4 runtime verification (the checks of `workos verify`)
+5 snapshot artifacts (`workos snapshot`, skipped when the deployed code lacks it)
+6 commit artifacts ([skip ci])
+7 push
+
+Refusals (dirty tree, diverged history, missing module, no room for the backup, lock held) happen before
+anything changes. Configuration: the [deploy] section (deploy/workos.toml.example).
+
+{exit_codes.help_table()}
+  130  interrupted (Ctrl-C): check with `workos verify`, undo with `workos rollback --restore-db`
+"""
+
+
+@click.group(cls=OperationsGroup, invoke_without_command=True, help=DEPLOY_HELP)
+@click.option("--dry-run", is_flag=True, help="Show the commits, module changes and backup path; change nothing.")
+@click.option("--auto-rollback", is_flag=True, help="On any failure after phase 1, restore the previous SHA and database, restart, re-verify.")
+@click.option("--no-artifacts", is_flag=True, help="Skip phases 5-7 (snapshot artifacts, commit, push).")
+@click.option("--break-stale-lock", is_flag=True, help="Take over a lock whose deploy process is dead (never a live one).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout (progress goes to stderr).")
+@click.pass_context
+def deploy(ctx, dry_run, auto_rollback, no_artifacts, break_stale_lock, as_json):
+    if ctx.invoked_subcommand:
+        return
+    from workos.ops.deploy import Deployer, DeployOptions
+    from workos.ops.narration import Narrator
+
+    settings = deploy_settings(ctx)
+    narrator = Narrator(to_stderr=as_json)
+    options = DeployOptions(dry_run=dry_run, auto_rollback=auto_rollback, artifacts=not no_artifacts, break_stale_lock=break_stale_lock)
+    try:
+        report = Deployer(settings, options, narrator).run()
+    except KeyboardInterrupt:
+        narrator.error("interrupted: check the state with `workos verify`; undo with `workos rollback --restore-db`")
+        sys.exit(130)
+    if as_json:
+        emit_json(report)
+    print_deploy_summary(report, narrator)
+    sys.exit(report["exit_code"])
+
+
+@deploy.command("history", cls=OperationsCommand)
+@click.option("--limit", type=click.IntRange(1, 100000), default=20, show_default=True, help="Most recent runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def deploy_history(ctx, limit, as_json):
+    """Show recorded deploys, rollbacks and restores (<backup_dir>/deploy_history.jsonl), newest last."""
+    from workos.ops import history
+
+    settings = deploy_settings(ctx)
+    runs = history.read(settings.history_file)[-limit:]
+    if as_json:
+        emit_json(runs)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    if not runs:
+        click.echo(f"no deploys recorded in {settings.history_file}")
+        return
+    table = Table(title=f"Deploy history ({settings.history_file})", title_justify="left")
+    for column in ("started", "kind", "user", "from", "to", "result", "exit", "seconds", "backup"):
+        table.add_column(column, overflow="fold")
+    for run in runs:
+        table.add_row(str(run.get("started_at", "")), run.get("kind", ""), run.get("user", ""), _short(run.get("from_sha")),
+                      _short(run.get("to_sha")), run.get("result", ""), str(run.get("exit_code", "")),
+                      str(run.get("seconds", "")), str(run.get("backup") or ""))
+    Console(width=200).print(table)
