@@ -5,7 +5,7 @@
     "category": "Platform",
     "author": "WorkOS",
     "license": "LGPL-3",
-    "depends": [],
+    "depends": ["ipai_platform_audit"],
     "data": ["data/menus.toml"],
     "application": False,
     "installable": True,

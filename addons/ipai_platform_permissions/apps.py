@@ -6,3 +6,9 @@ class IpaiPlatformPermissionsConfig(AppConfig):
     label = "ipai_platform_permissions"
     verbose_name = "Permissions"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .registry import ACTIONS, DEFAULT_ACTIONS
+
+        for action, level in DEFAULT_ACTIONS.items():
+            ACTIONS.register(action, level)

@@ -5,7 +5,7 @@
     "category": "Platform",
     "author": "WorkOS",
     "license": "LGPL-3",
-    "depends": ["ipai_platform_audit"],
+    "depends": ["ipai_platform_audit", "ipai_platform_permissions"],
     "data": ["data/menus.toml"],
     "application": False,
     "installable": True,

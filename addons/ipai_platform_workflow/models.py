@@ -22,6 +22,10 @@ class Workflow(models.Model):
     class Meta:
         db_table = "ipai_workflow"
         ordering = ["name"]
+        constraints = [
+            # A record follows the one active workflow of its model.
+            models.UniqueConstraint(fields=["res_model"], condition=models.Q(active=True), name="ipai_workflow_one_active_per_model"),
+        ]
 
     def __str__(self):
         return self.name
@@ -53,13 +57,18 @@ class WorkflowTransition(models.Model):
     guard = models.CharField(max_length=64, blank=True, default="", help_text="Key of a registered guard")
     requires_approval = models.BooleanField(default=False)
 
+    def __str__(self):
+        return self.name
+
     class Meta:
         db_table = "ipai_workflow_transition"
+        ordering = ["workflow_id", "id"]
         constraints = [models.UniqueConstraint(fields=["workflow", "from_state", "to_state"], name="ipai_workflow_transition_unique")]
 
 
 class WorkflowMixin(models.Model):
-    """Fields a model adds to follow a workflow."""
+    """Fields a model adds to follow a workflow. An empty ``workflow_state`` means the initial state.
+    Only ``ipai_platform_workflow.services.transition`` writes them."""
 
     workflow_state = models.CharField(max_length=64, blank=True, default="")
     workflow_state_date = models.DateTimeField(null=True, blank=True)

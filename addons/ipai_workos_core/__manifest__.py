@@ -5,7 +5,7 @@
     "category": "WorkOS",
     "author": "WorkOS",
     "license": "LGPL-3",
-    "depends": ["ipai_platform_permissions", "ipai_platform_audit", "ipai_platform_theme"],
+    "depends": ["ipai_platform_permissions", "ipai_platform_audit", "ipai_platform_theme", "ipai_platform_workflow"],
     "data": ["data/menus.toml"],
     "application": True,
     "installable": True,

@@ -6,3 +6,12 @@ class IpaiWorkosCoreConfig(AppConfig):
     label = "ipai_workos_core"
     verbose_name = "WorkOS Core"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from ipai_platform_permissions.registry import ACTIONS, EDIT, SCOPES
+
+        from .scopes import SCOPE_TYPES
+
+        for name, scope_type in SCOPE_TYPES.items():
+            SCOPES.register(name, scope_type)
+        ACTIONS.register("create", EDIT)  # add a space to a workspace, a page to a space or page

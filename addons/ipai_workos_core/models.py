@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from ipai_platform_workflow.models import WorkflowMixin
+
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
     MEMBER = "member", "Member"
@@ -19,7 +21,6 @@ class Workspace(models.Model):
     name = models.CharField(max_length=128)
     slug = models.SlugField(max_length=64, unique=True)
     icon = models.CharField(max_length=64, blank=True, default="")
-    theme = models.ForeignKey("ipai_platform_theme.Theme", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -61,8 +62,9 @@ class Space(models.Model):
         return self.name
 
 
-class Page(models.Model):
-    """A page in the tree. ``rank`` is a fractional key, so a move writes one row."""
+class Page(WorkflowMixin):
+    """A page in the tree. ``rank`` is a fractional key, so a move writes one row. Pages can follow a workflow
+    (draft -> in review -> published ...) through the workflow mixin's fields."""
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="pages")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")

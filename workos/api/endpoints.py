@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate
 from ninja import Router, Schema
 
 from workos.kernel.errors import NotAuthenticated
+from workos.kernel.hooks import auth_event
 
 from . import services
 
@@ -48,8 +49,11 @@ class MeOut(Schema):
 def create_token(request, payload: TokenRequest):
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
+        auth_event("login_failed", request=request, username=payload.username[:150], details={"via": "api token"})
         raise NotAuthenticated("wrong login or password")
     token, raw = services.create_token(user, payload.name, payload.read_only, payload.expires_at)
+    auth_event("token_create", request=request, user=user, username=user.get_username(),
+               details={"token_id": token.pk, "name": token.name, "read_only": token.read_only})
     return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
 
 
@@ -60,7 +64,10 @@ def list_tokens(request):
 
 @router.delete("/auth/tokens/{token_id}", response=TokenOut, summary="Revoke one of your tokens")
 def revoke_token(request, token_id: int):
-    return services.revoke_token(request.user, token_id)
+    token = services.revoke_token(request.user, token_id)
+    auth_event("token_revoke", request=request, user=request.user, username=request.user.get_username(),
+               details={"token_id": token.pk, "name": token.name})
+    return token
 
 
 @router.get("/me", response=MeOut, summary="The authenticated user")

@@ -3,6 +3,8 @@
 import logging
 import time
 
+from workos.kernel.context import request_scope
+
 log = logging.getLogger("workos.http")
 
 
@@ -12,7 +14,8 @@ class RequestLogMiddleware:
 
     def __call__(self, request):
         started = time.monotonic()
-        response = self.get_response(request)
+        with request_scope(request):  # services read the request's IP and user agent for audit events
+            response = self.get_response(request)
         # request.user is only looked at when something already loaded it: logging must not query the database.
         user = getattr(request, "_cached_user", None)
         user_label = user.get_username() if user is not None and user.is_authenticated else "-"

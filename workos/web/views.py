@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 import workos
 from workos.kernel.data import model_for
+from workos.kernel.hooks import auth_event
 from workos.kernel.models import Model, Module, ModuleState, WindowAction
 
 from .menus import menu_tree
@@ -48,15 +49,19 @@ def login_view(request):
         if user is not None:
             login(request, user)
             log.info("login succeeded for %s", username)
+            auth_event("login", request=request, user=user, username=username)
             return SeeOther(_safe_next(request))
         # One message whatever was wrong, so the form never tells which logins exist.
         error = "Wrong login or password."
         log.warning("login failed for %r from %s", username, request.META.get("REMOTE_ADDR"))
+        auth_event("login_failed", request=request, username=username)
     return render(request, "web/login.html", {"error": error, "login": username, "next": _safe_next(request)})
 
 
 @require_POST
 def logout_view(request):
+    if request.user.is_authenticated:
+        auth_event("logout", request=request, user=request.user, username=request.user.get_username())
     logout(request)
     return SeeOther("/web/login")
 

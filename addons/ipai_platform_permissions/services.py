@@ -1,0 +1,491 @@
+"""Who may do what: ``can``, ``require`` and ``visible_to``, and the only write path of grants and share links.
+
+How a level is found for one user and one object: start at the root of the object's tree (its workspace) with
+the level the user's role brings there (admin: manage, member: edit, guest and outsider: none); walk down the
+chain of scopes to the object; at each scope the type may adjust what flows in (a private space stops
+inheritance), then a grant on that scope — the user's own, else their groups' (where an explicit ``none``
+wins) — replaces the inherited level. Workspace admins keep ``manage`` everywhere in their workspace: a deny
+cannot lock the administrators out of what they administer. Superusers have ``manage`` on everything.
+A share link adds its level to the whole subtree it points at.
+
+Every read and write path asks these functions; an object a user cannot view is reported as not found, so no
+answer ever reveals that it exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ipai_platform_audit.services import record_event
+from workos.kernel.data import technical_name_of
+from workos.kernel.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from workos.kernel.registry import RegistryError
+
+from .models import Permission, ShareToken
+from .registry import ACTIONS, ADMIN, LEVELS, MANAGE, NONE, RANK, ROLE_LEVELS, SCOPES, VIEW, Key, ScopeType
+
+SHARE_TOKEN_PREFIX = "wss_"
+SHARE_LEVELS = ("view", "comment", "edit")
+QUERIES = (
+    "key_of", "scope_type_of", "object_for", "level_of", "can", "require", "visible_to", "role_of", "members_with_role",
+    "allowed_actions", "required_level", "grants_on", "share_tokens_on", "resolve_share_token", "shared_object", "stronger",
+    "hash_share_token", "label_of",
+)
+
+
+def stronger(first: str, second: str) -> str:
+    return first if RANK[first] >= RANK[second] else second
+
+
+def key_of(obj) -> Key:
+    return (technical_name_of(type(obj)), str(obj.pk))
+
+
+def scope_type_of(obj_or_model) -> ScopeType | None:
+    model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
+    name = technical_name_of(model)
+    return SCOPES.get(name) if name in SCOPES else None
+
+
+def label_of(obj) -> str:
+    scope_type = scope_type_of(obj)
+    return (scope_type.label(obj) if scope_type else str(obj))[:512]
+
+
+def _normalise(key) -> Key | None:
+    return None if key is None else (key[0], str(key[1]))
+
+
+def _active_user(user):
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return None
+    return user
+
+
+@dataclass
+class _Node:
+    flowing: str  # the level this scope passes down to its children
+    effective: str  # the level on this scope itself
+    role: str | None
+    shared: bool
+    root: Key | None
+
+
+class Access:
+    """One user's effective levels, memoised: make one per request or per list, not one per object."""
+
+    def __init__(self, user, share: ShareToken | None = None):
+        self.user = _active_user(user)
+        self.superuser = bool(self.user and self.user.is_superuser)
+        self.share = share
+        self.share_key = (share.scope_model, share.scope_id) if share else None
+        self._grants: dict[Key, str] | None = None
+        self._objects: dict[Key, object] = {}
+        self._nodes: dict[Key, _Node] = {}
+
+    # --- grants of this user ------------------------------------------------------------------------
+
+    @property
+    def grants(self) -> dict[Key, str]:
+        if self._grants is None:
+            self._grants = self._load_grants()
+        return self._grants
+
+    def _load_grants(self) -> dict[Key, str]:
+        if self.user is None:
+            return {}
+        group_ids = list(self.user.groups.values_list("id", flat=True))
+        condition = Q(user=self.user)
+        if group_ids:
+            condition |= Q(group_id__in=group_ids)
+        direct: dict[Key, str] = {}
+        by_group: dict[Key, list[str]] = defaultdict(list)
+        for scope_model, scope_id, user_id, level in Permission.objects.filter(condition).values_list("scope_model", "scope_id", "user_id", "level"):
+            if user_id is not None:
+                direct[(scope_model, scope_id)] = level
+            else:
+                by_group[(scope_model, scope_id)].append(level)
+        combined = {key: (NONE if NONE in levels else max(levels, key=RANK.__getitem__)) for key, levels in by_group.items()}
+        combined.update(direct)  # the user's own grant is more specific than any group's
+        return combined
+
+    # --- objects and the chain ----------------------------------------------------------------------
+
+    def remember(self, obj) -> None:
+        self._objects.setdefault(key_of(obj), obj)
+
+    def _object(self, key: Key):
+        if key not in self._objects:
+            scope_type = SCOPES.get(key[0]) if key[0] in SCOPES else None
+            obj = None
+            if scope_type is not None:
+                try:
+                    obj = scope_type.model._default_manager.filter(pk=key[1]).first()
+                except (ValueError, TypeError, ValidationError):
+                    obj = None
+            self._objects[key] = obj
+        return self._objects[key]
+
+    def _node(self, key: Key) -> _Node:
+        chain: list[tuple[Key, object]] = []
+        current: Key | None = key
+        seen: set[Key] = set()
+        while current is not None and current not in self._nodes:
+            obj = self._object(current)
+            if obj is None or current in seen:
+                self._nodes[current] = _Node(NONE, NONE, None, False, None)
+                break
+            seen.add(current)
+            chain.append((current, obj))
+            current = _normalise(SCOPES.get(current[0]).parent(obj))
+        for current, obj in reversed(chain):
+            scope_type = SCOPES.get(current[0])
+            parent_key = _normalise(scope_type.parent(obj))
+            if parent_key is None:
+                role = scope_type.role(self.user, obj) if (self.user is not None and scope_type.role) else None
+                inherited, shared, root = ROLE_LEVELS.get(role, NONE), False, current
+            else:
+                parent = self._nodes[parent_key]
+                inherited, role, shared, root = parent.flowing, parent.role, parent.shared, parent.root
+            if scope_type.inherit is not None:
+                inherited = scope_type.inherit(obj, inherited, role)
+            grant = self.grants.get(current)
+            flowing = grant if grant is not None else inherited
+            if role == ADMIN:
+                flowing = MANAGE
+            effective = flowing
+            if scope_type.floor is not None and grant != NONE:
+                effective = stronger(effective, scope_type.floor(obj, role))
+            shared = shared or current == self.share_key
+            if shared:
+                effective = stronger(effective, self.share.level)
+            self._nodes[current] = _Node(flowing, effective, role, shared, root)
+        return self._nodes[key]
+
+    # --- answers -------------------------------------------------------------------------------------
+
+    def level(self, obj) -> str:
+        if scope_type_of(obj) is None:
+            return MANAGE if self.superuser else NONE
+        if self.superuser:
+            return MANAGE
+        self.remember(obj)
+        return self._node(key_of(obj)).effective
+
+    def role(self, obj) -> str | None:
+        if scope_type_of(obj) is None or self.user is None:
+            return None
+        self.remember(obj)
+        return self._node(key_of(obj)).role
+
+    def root_key(self, key: Key) -> Key | None:
+        return self._node(key).root
+
+    def reachable_roots(self, root_model: str) -> set[str]:
+        """Roots where this user has a role, has a grant somewhere, or that the share link points into."""
+        roots: set[str] = set()
+        root_type = SCOPES.get(root_model) if root_model in SCOPES else None
+        if self.user is not None and root_type is not None and root_type.roots_of is not None:
+            roots |= {str(pk) for pk in root_type.roots_of(self.user)}
+        keys = list(self.grants)
+        if self.share_key:
+            keys.append(self.share_key)
+        for key in keys:
+            if key[0] not in SCOPES:
+                continue
+            root = self.root_key(key)
+            if root is not None and root[0] == root_model:
+                roots.add(root[1])
+        return roots
+
+
+def required_level(action: str, obj) -> str:
+    scope_type = scope_type_of(obj)
+    if scope_type is not None and action in scope_type.required:
+        return scope_type.required[action]
+    try:
+        return ACTIONS.get(action)
+    except RegistryError:
+        raise ValueError(f"unknown permission action {action!r}; known: {', '.join(ACTIONS)}") from None
+
+
+def level_of(user, obj, *, share: ShareToken | None = None) -> str:
+    """The user's effective level on ``obj``: none, view, comment, edit or manage."""
+    return Access(user, share).level(obj)
+
+
+def can(user, action: str, obj, *, share: ShareToken | None = None) -> bool:
+    """Whether ``user`` may do ``action`` (read, list, search, comment, edit, delete, share, manage) on ``obj``."""
+    return RANK[level_of(user, obj, share=share)] >= RANK[required_level(action, obj)]
+
+
+def allowed_actions(user, obj, *, share: ShareToken | None = None) -> dict[str, bool]:
+    level = level_of(user, obj, share=share)
+    return {action: RANK[level] >= RANK[required_level(action, obj)] for action in ACTIONS}
+
+
+def _not_found(obj) -> NotFound:
+    return NotFound(f"no such {obj._meta.verbose_name}")
+
+
+def require(user, action: str, obj, *, share: ShareToken | None = None) -> str:
+    """Raise unless ``user`` may do ``action`` on ``obj``; return the user's level.
+
+    NotFound when the user may not even view it (never reveal that it exists), PermissionDenied otherwise.
+    """
+    level = level_of(user, obj, share=share)
+    if RANK[level] < RANK[VIEW]:
+        raise _not_found(obj)
+    needed = required_level(action, obj)
+    if RANK[level] < RANK[needed]:
+        raise PermissionDenied(f"you cannot {action} this {obj._meta.verbose_name}: it needs {needed} access, you have {level}")
+    return level
+
+
+def visible_to(user, queryset, *, share: ShareToken | None = None):
+    """``queryset`` narrowed to the objects ``user`` may view. Use it for every list, count, search and export."""
+    model_name = technical_name_of(queryset.model)
+    access = Access(user, share)
+    if model_name not in SCOPES:
+        return queryset if access.superuser else queryset.none()
+    if access.superuser:
+        return queryset
+    if access.user is None and share is None:
+        return queryset.none()
+    scope_type = SCOPES.get(model_name)
+    roots = access.reachable_roots(scope_type.root_model)
+    if not roots:
+        return queryset.none()
+    candidates = list(queryset.filter(**{f"{scope_type.root_path}__in": list(roots)}))
+    visible = []
+    for obj in candidates:  # seed the memo first: parents are often among the candidates themselves
+        access.remember(obj)
+    for obj in candidates:
+        if RANK[access.level(obj)] >= RANK[VIEW]:
+            visible.append(obj.pk)
+    return queryset.filter(pk__in=visible)
+
+
+def role_of(user, obj) -> str | None:
+    """The user's role (admin, member, guest) in the workspace that holds ``obj``, or None."""
+    return Access(user).role(obj)
+
+
+def members_with_role(obj, role: str) -> list:
+    """Users with ``role`` in the workspace that holds ``obj``."""
+    access = Access(None)
+    root = access.root_key(key_of(obj)) if scope_type_of(obj) else None
+    if root is None:
+        return []
+    root_type = SCOPES.get(root[0])
+    if root_type.members is None:
+        return []
+    return list(root_type.members(access._object(root), role))
+
+
+def object_for(scope_model: str, scope_id) -> object:
+    """The object a client names by technical model name and id; NotFound when there is none."""
+    if scope_model not in SCOPES:
+        raise InvalidInput(f"objects of type {scope_model!r} do not take permissions; known: {', '.join(SCOPES)}", field="scope_model")
+    obj = Access(None)._object((scope_model, str(scope_id)))
+    if obj is None:
+        raise NotFound(f"no such {SCOPES.get(scope_model).model._meta.verbose_name}")
+    return obj
+
+
+# --- grants ---------------------------------------------------------------------------------------------
+
+
+def _grantee(user_id: int | None, group_id: int | None):
+    if (user_id is None) == (group_id is None):
+        raise InvalidInput("a grant names exactly one user or one group", field="user_id")
+    if user_id is not None:
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        if user is None:
+            raise InvalidInput("no such user", field="user_id")
+        return user, None
+    group = Group.objects.filter(pk=group_id).first()
+    if group is None:
+        raise InvalidInput("no such group", field="group_id")
+    return None, group
+
+
+def _grantee_label(grant: Permission) -> str:
+    if grant.user_id:
+        return f"user:{grant.user_id} ({grant.user.get_username()})"
+    return f"group:{grant.group_id} ({grant.group.name})"
+
+
+def _check_level(level: str) -> None:
+    if level not in LEVELS:
+        raise InvalidInput(f"level must be one of {', '.join(LEVELS)}", field="level")
+
+
+def grants_on(actor, obj):
+    """The grants on ``obj`` itself (not inherited ones); anyone who can view it may see who has access."""
+    require(actor, "read", obj)
+    scope_model, scope_id = key_of(obj)
+    return Permission.objects.filter(scope_model=scope_model, scope_id=scope_id).select_related("user", "group")
+
+
+@transaction.atomic
+def grant(actor, obj, level: str, *, user_id: int | None = None, group_id: int | None = None) -> Permission:
+    """Give a user or a group ``level`` on ``obj`` (replacing their grant there, if any). Needs share rights."""
+    if scope_type_of(obj) is None:
+        raise InvalidInput(f"objects of type {technical_name_of(type(obj))} do not take permissions", field="scope_model")
+    require(actor, "share", obj)
+    _check_level(level)
+    user, group = _grantee(user_id, group_id)
+    scope_model, scope_id = key_of(obj)
+    existing = Permission.objects.select_for_update().filter(scope_model=scope_model, scope_id=scope_id, user=user, group=group).first()
+    before = existing.level if existing else None
+    if existing is None:
+        existing = Permission(scope_model=scope_model, scope_id=scope_id, user=user, group=group, created_by=_active_user(actor))
+    existing.level = level
+    existing.save()
+    record_event(actor=actor, action="permission.grant", target=obj, target_name=label_of(obj), changes={
+        "grant_id": existing.pk, "grantee": _grantee_label(existing), "level": {"before": before, "after": level},
+    })
+    return existing
+
+
+def _grant_for(actor, grant_id: int) -> tuple[Permission, object]:
+    existing = Permission.objects.select_related("user", "group").filter(pk=grant_id).first()
+    obj = Access(None)._object((existing.scope_model, existing.scope_id)) if existing else None
+    if existing is None or obj is None or RANK[level_of(actor, obj)] < RANK[VIEW]:
+        raise NotFound("no such grant")
+    require(actor, "share", obj)
+    return existing, obj
+
+
+@transaction.atomic
+def update_grant(actor, grant_id: int, level: str) -> Permission:
+    """Change the level of one grant. Needs share rights on its object."""
+    existing, obj = _grant_for(actor, grant_id)
+    _check_level(level)
+    before = existing.level
+    existing.level = level
+    existing.save(update_fields=["level", "updated_at"])
+    record_event(actor=actor, action="permission.update", target=obj, target_name=label_of(obj), changes={
+        "grant_id": existing.pk, "grantee": _grantee_label(existing), "level": {"before": before, "after": level},
+    })
+    return existing
+
+
+@transaction.atomic
+def revoke_grant(actor, grant_id: int) -> None:
+    """Remove one grant: its grantee falls back to what they inherit. Needs share rights on its object."""
+    existing, obj = _grant_for(actor, grant_id)
+    changes = {"grant_id": existing.pk, "grantee": _grantee_label(existing), "level": {"before": existing.level, "after": None}}
+    existing.delete()
+    record_event(actor=actor, action="permission.revoke", target=obj, target_name=label_of(obj), changes=changes)
+
+
+@transaction.atomic
+def forget_objects(actor, objects: list) -> int:
+    """Remove the grants and share links of objects that are being deleted for good (called by their module)."""
+    removed = 0
+    for obj in objects:
+        scope_model, scope_id = key_of(obj)
+        grants, _ = Permission.objects.filter(scope_model=scope_model, scope_id=scope_id).delete()
+        tokens, _ = ShareToken.objects.filter(scope_model=scope_model, scope_id=scope_id).delete()
+        if grants or tokens:
+            removed += grants + tokens
+            record_event(actor=actor, action="permission.forget", target=obj, target_name=label_of(obj),
+                         changes={"grants": grants, "share_tokens": tokens})
+    return removed
+
+
+# --- share links ----------------------------------------------------------------------------------------
+
+
+def hash_share_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def share_tokens_on(actor, obj):
+    require(actor, "share", obj)
+    scope_model, scope_id = key_of(obj)
+    return ShareToken.objects.filter(scope_model=scope_model, scope_id=scope_id)
+
+
+@transaction.atomic
+def create_share_token(actor, obj, level: str = "view", audience: str = ShareToken.Audience.MEMBERS,
+                       expires_at: datetime | None = None) -> tuple[ShareToken, str]:
+    """Create a share link to ``obj`` and its subtree; return it and the secret, shown once."""
+    if scope_type_of(obj) is None:
+        raise InvalidInput(f"objects of type {technical_name_of(type(obj))} cannot be shared", field="scope_model")
+    require(actor, "share", obj)
+    if level not in SHARE_LEVELS:
+        raise InvalidInput(f"a share link gives {', '.join(SHARE_LEVELS)} access", field="level")
+    if audience not in ShareToken.Audience.values:
+        raise InvalidInput(f"audience must be one of {', '.join(ShareToken.Audience.values)}", field="audience")
+    if expires_at is not None:
+        if timezone.is_naive(expires_at):
+            raise InvalidInput("expiry needs a time zone (e.g. 2030-01-01T00:00:00Z)", field="expires_at")
+        if expires_at <= timezone.now():
+            raise InvalidInput("expiry must be in the future", field="expires_at")
+    raw = SHARE_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    scope_model, scope_id = key_of(obj)
+    token = ShareToken.objects.create(
+        prefix=raw[: len(SHARE_TOKEN_PREFIX) + 6], token_hash=hash_share_token(raw), scope_model=scope_model, scope_id=scope_id,
+        level=level, audience=audience, expires_at=expires_at, created_by=_active_user(actor),
+    )
+    record_event(actor=actor, action="share.create", target=obj, target_name=label_of(obj), changes={
+        "share_token_id": token.pk, "prefix": token.prefix, "level": level, "audience": audience, "expires_at": expires_at,
+    })
+    return token, raw
+
+
+@transaction.atomic
+def revoke_share_token(actor, token_id: int) -> ShareToken:
+    """Revoke a share link at once: from now on it answers 404. Needs share rights on its object."""
+    token = ShareToken.objects.select_for_update().filter(pk=token_id).first()
+    obj = Access(None)._object((token.scope_model, token.scope_id)) if token else None
+    if token is None or obj is None or RANK[level_of(actor, obj)] < RANK[VIEW]:
+        raise NotFound("no such share link")
+    require(actor, "share", obj)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record_event(actor=actor, action="share.revoke", target=obj, target_name=label_of(obj),
+                     changes={"share_token_id": token.pk, "prefix": token.prefix})
+    return token
+
+
+def resolve_share_token(raw: str, user=None) -> ShareToken:
+    """The live share link behind ``raw``. Unknown, expired, revoked or pointing at a deleted object: NotFound,
+    all alike, so a link never tells more than that it does not work."""
+    not_found = NotFound("this link does not exist or no longer works")
+    if not raw or not raw.startswith(SHARE_TOKEN_PREFIX) or len(raw) > 128:
+        raise not_found
+    token = ShareToken.objects.filter(token_hash=hash_share_token(raw), revoked_at__isnull=True).first()
+    if token is None or (token.expires_at is not None and token.expires_at <= timezone.now()):
+        raise not_found
+    obj = Access(None)._object((token.scope_model, token.scope_id))
+    if obj is None:
+        raise not_found
+    if token.audience == ShareToken.Audience.MEMBERS:
+        if _active_user(user) is None:
+            raise NotAuthenticated("log in to open this link: it is for members of the workspace")
+        if not user.is_superuser and role_of(user, obj) is None:
+            raise not_found
+    return token
+
+
+def shared_object(token: ShareToken):
+    obj = Access(None)._object((token.scope_model, token.scope_id))
+    if obj is None:
+        raise NotFound("this link does not exist or no longer works")
+    return obj

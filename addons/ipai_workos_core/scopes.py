@@ -1,0 +1,65 @@
+"""How workspaces, spaces and pages take part in permission checks (registered in ``apps.ready``).
+
+Workspace -> space -> page -> sub-page is the scope chain grants inherit down. A workspace member's role
+sets the starting level; a private space lets in only admins and those granted access; a public space lets
+every member, guests included, view it.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+
+from ipai_platform_permissions.registry import MANAGE, NONE, VIEW, ScopeType, stronger_level
+
+from .models import Page, Space, Visibility, Workspace, WorkspaceMember
+
+WORKSPACE = "ipai.workos.workspace"
+SPACE = "ipai.workos.space"
+PAGE = "ipai.workos.page"
+
+
+def workspace_role(user, workspace) -> str | None:
+    return WorkspaceMember.objects.filter(workspace=workspace, user=user).values_list("role", flat=True).first()
+
+
+def workspaces_of(user):
+    return WorkspaceMember.objects.filter(user=user).values_list("workspace_id", flat=True)
+
+
+def workspace_members(workspace, role: str):
+    return get_user_model().objects.filter(workspace_memberships__workspace=workspace, workspace_memberships__role=role, is_active=True)
+
+
+def member_sees_workspace(workspace, role: str | None) -> str:
+    return VIEW if role is not None else NONE
+
+
+def space_inherit(space, level: str, role: str | None) -> str:
+    if space.visibility == Visibility.PRIVATE:
+        return NONE  # only admins (who keep manage) and explicit grants
+    if space.visibility == Visibility.PUBLIC and role is not None:
+        return stronger_level(level, VIEW)
+    return level
+
+
+def page_parent(page):
+    return (PAGE, page.parent_id) if page.parent_id else (SPACE, page.space_id)
+
+
+SCOPE_TYPES = {
+    WORKSPACE: ScopeType(
+        model=Workspace, parent=lambda workspace: None, root_model=WORKSPACE, root_path="pk",
+        role=workspace_role, roots_of=workspaces_of, members=workspace_members, floor=member_sees_workspace,
+        required={"edit": MANAGE, "delete": MANAGE},
+    ),
+    SPACE: ScopeType(
+        model=Space, parent=lambda space: (WORKSPACE, space.workspace_id), root_model=WORKSPACE, root_path="workspace_id",
+        inherit=space_inherit, required={"edit": MANAGE, "delete": MANAGE},
+    ),
+    PAGE: ScopeType(
+        model=Page, parent=page_parent, root_model=WORKSPACE, root_path="space__workspace_id",
+        label=lambda page: page.title or "Untitled",
+    ),
+}
+
+

@@ -1,0 +1,38 @@
+"""Hooks through which the kernel, the web client and the API tell installed modules about what they own.
+
+The kernel never imports a module: a module that wants to hear about logins, or to add something to every
+page's ``<head>``, registers a handler here in its ``AppConfig.ready()``. Only installed (active) modules are
+loaded, so only their handlers run.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .registry import Registry
+
+# kind ("login", "login_failed", "logout", "token_create", "token_revoke") -> handler(kind, **details)
+AuthEventHandler = Callable[..., None]
+AUTH_EVENT_HANDLERS: Registry[AuthEventHandler] = Registry("auth event handler")
+
+# handler(request) -> safe HTML for the <head> of every page (stylesheets of the active theme ...)
+HeadContribution = Callable[[Any], str]
+HEAD_CONTRIBUTIONS: Registry[HeadContribution] = Registry("page head contribution")
+
+AUTH_EVENT_KINDS = ("login", "login_failed", "logout", "token_create", "token_revoke")
+
+
+def auth_event(kind: str, *, request=None, user=None, username: str = "", details: dict | None = None) -> None:
+    """Tell every registered handler that an authentication event happened.
+
+    A handler that fails makes the caller fail: an audit trail that silently misses logins is worse than a
+    refused login.
+    """
+    if kind not in AUTH_EVENT_KINDS:
+        raise ValueError(f"unknown auth event {kind!r}; known: {', '.join(AUTH_EVENT_KINDS)}")
+    for _key, handler in AUTH_EVENT_HANDLERS.items():
+        handler(kind, request=request, user=user, username=username, details=dict(details or {}))
+
+
+def head_contributions(request) -> list[str]:
+    return [contribution(request) for _key, contribution in HEAD_CONTRIBUTIONS.items()]
