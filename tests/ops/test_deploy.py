@@ -1,0 +1,84 @@
+"""``workos deploy`` end to end: a bare origin, a production clone, a real database and the real server."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+
+import httpx
+
+from .conftest import PROBE_TABLE_MIGRATION, add_migration_commit, git
+
+REFUSED = 10
+
+
+def sourced(snapshot_file) -> dict[str, str]:
+    """The variables bash sees after ``source .deploy_snapshot``."""
+    script = f"set -eu; source {snapshot_file}; " + "; ".join(
+        f'echo "{key}=${key}"' for key in ("PREVIOUS_SHA", "PREVIOUS_BRANCH", "BACKUP_FILE", "BACKUP_MD5", "BACKUP_SHA256", "DATABASE", "TIMESTAMP")
+    )
+    output = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout
+    return dict(line.split("=", 1) for line in output.splitlines())
+
+
+def test_first_deploy_installs_the_suite_and_leaves_a_sourceable_rollback_point(deployment):
+    # given a production clone that was never deployed
+    first_sha = deployment.head()
+
+    # when the operator deploys
+    result = deployment.deploy("--json")
+
+    # then it succeeds with every phase reported and the suite installed
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert [phase["number"] for phase in report["phases"]] == [1, 2, 3, 4, 5, 6, 7]
+    assert all(phase["seconds"] >= 0 for phase in report["phases"])
+    assert report["verification"]["failed_count"] == 0
+    assert "ipai_workos_affine" in report["modules"]["installed"]
+    assert deployment.sql("SELECT state FROM ir_module_module WHERE name = 'ipai_workos_affine'") == [("installed",)]
+    assert httpx.get(deployment.base_url + "/web/login").status_code == 200
+    assert deployment.server_pid() is not None
+    # and .deploy_snapshot sources in bash, names the backup and its checksums match the file
+    values = sourced(deployment.clone / ".deploy_snapshot")
+    assert values["PREVIOUS_SHA"] == first_sha
+    assert values["PREVIOUS_BRANCH"] == "main"
+    backup = deployment.backup_dir / values["BACKUP_FILE"].rsplit("/", 1)[-1]
+    assert values["BACKUP_FILE"] == str(backup)
+    content = backup.read_bytes()
+    assert hashlib.md5(content).hexdigest() == values["BACKUP_MD5"]
+    assert hashlib.sha256(content).hexdigest() == values["BACKUP_SHA256"]
+    assert backup.name.startswith("workos_pre_deploy_") and backup.name.endswith(".dump")
+    assert subprocess.run(["sha256sum", "-c", backup.name + ".sha256"], cwd=backup.parent, capture_output=True).returncode == 0
+    assert subprocess.run(["md5sum", "-c", backup.name + ".md5"], cwd=backup.parent, capture_output=True).returncode == 0
+    # and the tree stays clean (the snapshot file is ignored), the install log exists, the run is in the history
+    assert git(deployment.clone, "status", "--porcelain") == ""
+    assert list(deployment.log_dir.glob("workos_install_*.log"))
+    history = json.loads(deployment.workos("deploy", "history", "--json").stdout)
+    assert history[-1]["kind"] == "deploy" and history[-1]["result"] == "success" and history[-1]["exit_code"] == 0
+    assert history[-1]["from_sha"] == first_sha
+    assert set(history[-1]["phases"]) >= {"Snapshot for rollback", "Deploy main", "Install/upgrade modules", "Runtime verification"}
+    # and phase 5 either ran the snapshot command, or said plainly that it was skipped
+    artifacts = report["phases"][4]
+    assert artifacts["status"] == "ok" or any("not available" in detail for detail in artifacts["details"])
+
+
+def test_second_deploy_upgrades_only_the_module_with_a_new_migration(deployment):
+    # given a deployed site, and a new upstream commit that bumps one module with a migration
+    assert deployment.deploy("--no-artifacts").returncode == 0
+    version_before = deployment.sql("SELECT latest_version FROM ir_module_module WHERE name = 'ipai_workos_canvas'")[0][0]
+    new_sha = add_migration_commit(deployment, "ipai_workos_canvas", "0900_deploy_probe", PROBE_TABLE_MIGRATION)
+
+    # when the operator deploys again
+    result = deployment.deploy("--no-artifacts", "--json")
+
+    # then only that module is upgraded, its migration applied, the code is at the new commit
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["modules"]["upgraded"] == ["ipai_workos_canvas"]
+    assert report["modules"]["installed"] == []
+    assert deployment.head() == new_sha
+    assert deployment.sql("SELECT count(*) FROM ipai_workos_deploy_probe") == [(0,)]
+    version_after = deployment.sql("SELECT latest_version FROM ir_module_module WHERE name = 'ipai_workos_canvas'")[0][0]
+    assert version_after != version_before
+    assert report["commits"] and len(report["commits"]) == 1
