@@ -259,7 +259,14 @@ def create_backup(database: Database, path: Path, tools: PostgresTools | None = 
 def _sqlite_backup(database: Database, target: Path) -> None:
     source_path = database.sqlite_path
     if not source_path.exists():
-        raise BackupError(f"SQLite database {source_path} does not exist")
+        # A first deploy on a new host: "before" is an empty database, and that is what a rollback restores.
+        try:
+            empty = sqlite3.connect(str(target))
+            empty.execute("VACUUM")
+            empty.close()
+        except sqlite3.Error as error:
+            raise BackupError(f"cannot write {target}: {error}") from None
+        return
     try:
         source = sqlite3.connect(str(source_path), timeout=30)
         destination = sqlite3.connect(str(target))
