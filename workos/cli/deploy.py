@@ -60,8 +60,14 @@ def print_deploy_summary(report: dict, narrator) -> None:
     from workos.ops.backup import human_size
 
     code = report["exit_code"]
-    verdict = "SUCCESS" if code == 0 else ("DRY RUN" if report.get("dry_run") and code == 0 else "FAILED")
     narrator.line("")
+    if report.get("dry_run"):
+        verdict = "would deploy" if code == 0 else f"would be refused — exit {code}: {report['outcome']}"
+        narrator.heading(f"Dry run {report['environment']}: {verdict}; nothing was changed ({report['seconds']:.1f}s)")
+        if report.get("failure"):
+            narrator.note(report["failure"]["message"])
+        return
+    verdict = "SUCCESS" if code == 0 else "FAILED"
     narrator.heading(f"Deploy {report['environment']}: {verdict} — exit {code}: {report['outcome']} ({report['seconds']:.1f}s)")
     if report.get("failure"):
         where = f"phase {report['failure']['phase']}" if report["failure"]["phase"] else "pre-checks"

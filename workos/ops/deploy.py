@@ -530,6 +530,8 @@ class Deployer:
 
     def _state(self, code: int, failure: Stop | None) -> dict:
         """What the code, the database and the service are now, in words."""
+        if self.options.dry_run:
+            return {"code": "unchanged", "database": "unchanged", "service": "unchanged"}
         if code == exit_codes.OK:
             return {"code": f"at {self.report['new_sha']}", "database": "upgraded", "service": "running, verified"}
         if code in (exit_codes.REFUSED, exit_codes.LOCKED, exit_codes.BACKUP_FAILED, exit_codes.USAGE) and not self.touched:

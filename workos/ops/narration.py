@@ -28,7 +28,12 @@ class Narrator:
     def __init__(self, to_stderr: bool):
         from rich.console import Console
 
-        self.console = Console(stderr=to_stderr, highlight=False, soft_wrap=True)
+        import sys
+
+        stream = sys.stderr if to_stderr else sys.stdout
+        # Piped into a log file, rich would assume 80 columns and fold every table cell.
+        width = None if stream.isatty() else 160
+        self.console = Console(stderr=to_stderr, highlight=False, soft_wrap=True, width=width)
 
     def heading(self, text: str) -> None:
         self.console.print(f"[bold]{text}[/bold]")

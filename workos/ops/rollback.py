@@ -113,8 +113,9 @@ def execute_rollback(settings: DeploySettings, repo: GitRepo, service: ServiceMa
         return True
 
     def stop_service():
+        before = service.status()
         service.stop()
-        return service.status().detail
+        return f"was {before.detail}; stopped" if before.running else f"was already stopped ({before.detail})"
 
     def checkout():
         current = repo.head_sha()
