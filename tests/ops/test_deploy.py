@@ -82,3 +82,105 @@ def test_second_deploy_upgrades_only_the_module_with_a_new_migration(deployment)
     version_after = deployment.sql("SELECT latest_version FROM ir_module_module WHERE name = 'ipai_workos_canvas'")[0][0]
     assert version_after != version_before
     assert report["commits"] and len(report["commits"]) == 1
+
+
+def test_dry_run_lists_commits_modules_and_backup_path_and_changes_nothing(deployment):
+    # given a never-deployed clone and one new upstream commit
+    sha = deployment.head()
+    add_migration_commit(deployment, "ipai_workos_canvas", "0900_deploy_probe", PROBE_TABLE_MIGRATION, message="canvas: probe table")
+
+    # when the operator asks for a dry run
+    result = deployment.deploy("--dry-run", "--json")
+
+    # then the plan is shown and nothing changed: code, backups, database, service
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert len(report["commits"]) == 1 and "canvas: probe table" in report["commits"][0]
+    assert "ipai_workos_affine" in report["plan"]["to_install"] and len(report["plan"]["to_install"]) == 14
+    assert report["backup_path"].startswith(str(deployment.backup_dir / "workos_pre_deploy_"))
+    assert "canvas: probe table" in result.stderr and "Modules to install" in result.stderr
+    assert deployment.head() == sha
+    assert not deployment.backup_dir.exists() or not list(deployment.backup_dir.glob("*.dump"))
+    assert not (deployment.clone / ".deploy_snapshot").exists()
+    assert deployment.server_pid() is None
+
+
+def test_dry_run_refuses_an_invalid_manifest_in_the_new_code(deployment):
+    # given an upstream commit that breaks a required module's manifest
+    deployment.upstream_commit({"addons/ipai_workos_views/__manifest__.py": "{'name': 'Views'"}, "views: broken manifest")
+
+    # when the operator asks for a dry run, then it says the deploy would be refused, naming the module
+    result = deployment.deploy("--dry-run")
+    assert result.returncode == REFUSED
+    assert "ipai_workos_views" in result.stdout and "invalid manifest" in result.stdout
+
+
+def assert_nothing_changed(deployment, sha, fingerprint, pid):
+    from .conftest import database_fingerprint
+
+    assert deployment.head() == sha
+    assert database_fingerprint(deployment) == fingerprint
+    assert deployment.server_pid() == pid
+    assert httpx.get(deployment.base_url + "/web/login").status_code == 200
+
+
+def deployed(deployment):
+    """Deploy once and return (sha, database fingerprint, server pid) of the running site."""
+    from .conftest import database_fingerprint, seed_pages
+
+    result = deployment.deploy("--no-artifacts")
+    assert result.returncode == 0, result.stdout + result.stderr
+    seed_pages(deployment, 5)
+    return deployment.head(), database_fingerprint(deployment), deployment.server_pid()
+
+
+def test_dirty_tree_is_refused_with_nothing_changed(deployment, skip_unless_postgresql):
+    # given a deployed site whose checkout has a local edit, and new upstream work
+    sha, fingerprint, pid = deployed(deployment)
+    add_migration_commit(deployment, "ipai_workos_canvas", "0900_deploy_probe", PROBE_TABLE_MIGRATION)
+    (deployment.clone / "README.md").write_text("edited on the server\n")
+
+    # when the operator deploys
+    result = deployment.deploy("--no-artifacts")
+
+    # then it is refused before anything changed, naming the file
+    assert result.returncode == REFUSED, result.stdout + result.stderr
+    assert "dirty" in result.stdout and "README.md" in result.stdout
+    assert "code unchanged" in result.stdout
+    assert_nothing_changed(deployment, sha, fingerprint, pid)
+
+
+def test_diverged_history_is_refused_with_nothing_changed(deployment, skip_unless_postgresql):
+    # given a deployed site with a commit made on the server and a different one upstream
+    deployment_sha, _, _ = deployed(deployment)
+    (deployment.clone / "docs").mkdir(exist_ok=True)
+    (deployment.clone / "docs" / "hotfix.md").write_text("a hotfix committed on the server\n")
+    git(deployment.clone, "add", "docs/hotfix.md")
+    git(deployment.clone, "commit", "-q", "-m", "hotfix on the server")
+    add_migration_commit(deployment, "ipai_workos_canvas", "0900_deploy_probe", PROBE_TABLE_MIGRATION)
+    from .conftest import database_fingerprint
+
+    sha, fingerprint, pid = deployment.head(), database_fingerprint(deployment), deployment.server_pid()
+
+    # when the operator deploys
+    result = deployment.deploy("--no-artifacts")
+
+    # then it is refused: pull --ff-only is impossible; nothing changed
+    assert result.returncode == REFUSED, result.stdout + result.stderr
+    assert "diverged" in result.stdout and "hotfix on the server" in result.stdout
+    assert_nothing_changed(deployment, sha, fingerprint, pid)
+
+
+def test_missing_required_module_is_refused_with_nothing_changed(deployment, skip_unless_postgresql):
+    # given a deployed site and an upstream commit that deletes a module the umbrella needs
+    sha, fingerprint, pid = deployed(deployment)
+    deployment.upstream_commit({"addons/ipai_workos_canvas": None}, "remove the canvas module")
+
+    # when the operator deploys
+    result = deployment.deploy("--no-artifacts")
+
+    # then it is refused before HEAD moved, naming the module
+    assert result.returncode == REFUSED, result.stdout + result.stderr
+    assert "ipai_workos_canvas" in result.stdout
+    assert_nothing_changed(deployment, sha, fingerprint, pid)
+    assert list(deployment.backup_dir.glob("*.dump")) == list(deployment.backup_dir.glob("*.dump"))[:1]  # only the first deploy's
