@@ -93,11 +93,10 @@ def source_label(artifact: Artifact, sources: Sources, sha: str | None) -> str:
 
 
 def _output_paths(settings: SnapshotSettings, environment: str) -> set[str]:
-    prefix = settings.artifact_prefix
-    if prefix is None:
-        return set()
+    """Repository paths of snapshot artifacts: in the output folder, and in docs/ where deploys commit them."""
     names = [artifact.relative_path(environment) for artifact in ordered_artifacts()] + [MANIFEST_NAME]
-    return {f"{prefix}/{name}" if prefix != "." else name for name in names}
+    prefixes = {"docs", settings.artifact_prefix} - {None}
+    return {f"{prefix}/{name}" if prefix != "." else name for prefix in prefixes for name in names}
 
 
 def _verdict(findings: list[str]) -> str:
