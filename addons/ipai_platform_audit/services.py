@@ -135,7 +135,7 @@ def record_event(
     if not action or len(action) > 64:
         raise ValueError("an audit action is a non-empty name of at most 64 characters")
     if target is not None:
-        target_model = target_model or technical_name_of(type(target))
+        target_model = target_model or technical_name_of(target._meta.model)  # _meta: also through lazy user objects
         target_id = target_id or str(target.pk)
         target_name = target_name or str(target)
     request = request if request is not None else current_request()

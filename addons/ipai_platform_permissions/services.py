@@ -48,12 +48,21 @@ def stronger(first: str, second: str) -> str:
     return first if RANK[first] >= RANK[second] else second
 
 
+def _model_of(obj) -> type:
+    return obj._meta.model  # not type(obj): request.user is a lazy proxy
+
+
 def key_of(obj) -> Key:
-    return (technical_name_of(type(obj)), str(obj.pk))
+    return (technical_name_of(_model_of(obj)), str(obj.pk))
 
 
 def scope_type_of(obj_or_model) -> ScopeType | None:
-    model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
+    if isinstance(obj_or_model, type):
+        model = obj_or_model
+    elif hasattr(obj_or_model, "_meta"):
+        model = _model_of(obj_or_model)
+    else:
+        return None
     name = technical_name_of(model)
     return SCOPES.get(name) if name in SCOPES else None
 
@@ -343,7 +352,7 @@ def grants_on(actor, obj):
 def grant(actor, obj, level: str, *, user_id: int | None = None, group_id: int | None = None) -> Permission:
     """Give a user or a group ``level`` on ``obj`` (replacing their grant there, if any). Needs share rights."""
     if scope_type_of(obj) is None:
-        raise InvalidInput(f"objects of type {technical_name_of(type(obj))} do not take permissions", field="scope_model")
+        raise InvalidInput(f"objects of type {technical_name_of(_model_of(obj))} do not take permissions", field="scope_model")
     require(actor, "share", obj)
     _check_level(level)
     user, group = _grantee(user_id, group_id)
@@ -425,7 +434,7 @@ def create_share_token(actor, obj, level: str = "view", audience: str = ShareTok
                        expires_at: datetime | None = None) -> tuple[ShareToken, str]:
     """Create a share link to ``obj`` and its subtree; return it and the secret, shown once."""
     if scope_type_of(obj) is None:
-        raise InvalidInput(f"objects of type {technical_name_of(type(obj))} cannot be shared", field="scope_model")
+        raise InvalidInput(f"objects of type {technical_name_of(_model_of(obj))} cannot be shared", field="scope_model")
     require(actor, "share", obj)
     if level not in SHARE_LEVELS:
         raise InvalidInput(f"a share link gives {', '.join(SHARE_LEVELS)} access", field="level")

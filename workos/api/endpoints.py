@@ -52,8 +52,6 @@ def create_token(request, payload: TokenRequest):
         auth_event("login_failed", request=request, username=payload.username[:150], details={"via": "api token"})
         raise NotAuthenticated("wrong login or password")
     token, raw = services.create_token(user, payload.name, payload.read_only, payload.expires_at)
-    auth_event("token_create", request=request, user=user, username=user.get_username(),
-               details={"token_id": token.pk, "name": token.name, "read_only": token.read_only})
     return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
 
 
@@ -64,10 +62,7 @@ def list_tokens(request):
 
 @router.delete("/auth/tokens/{token_id}", response=TokenOut, summary="Revoke one of your tokens")
 def revoke_token(request, token_id: int):
-    token = services.revoke_token(request.user, token_id)
-    auth_event("token_revoke", request=request, user=request.user, username=request.user.get_username(),
-               details={"token_id": token.pk, "name": token.name})
-    return token
+    return services.revoke_token(request.user, token_id)
 
 
 @router.get("/me", response=MeOut, summary="The authenticated user")

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from workos.kernel.errors import InvalidInput, NotFound
+from workos.kernel.hooks import auth_event
 
 from .models import ApiToken
 
@@ -32,6 +33,8 @@ def create_token(user, name: str = "token", read_only: bool = False, expires_at:
     token = ApiToken.objects.create(
         user=user, name=name, prefix=raw[: len(TOKEN_PREFIX) + 6], key_hash=hash_token(raw), read_only=read_only, expires_at=expires_at
     )
+    auth_event("token_create", user=user, username=user.get_username(),
+               details={"token_id": token.pk, "name": token.name, "prefix": token.prefix, "read_only": read_only})
     return token, raw
 
 
@@ -58,4 +61,5 @@ def revoke_token(user, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        auth_event("token_revoke", user=user, username=user.get_username(), details={"token_id": token.pk, "name": token.name})
     return token
