@@ -119,17 +119,21 @@ def report_and_exit(report, as_json: bool) -> None:
                 click.echo(f"ok      {result.name:<22} {result.relative_path:<44} {_size(result.size):>10}{note}")
             else:
                 click.echo(f"FAILED  {result.name:<22} {result.relative_path}")
-    for error in report.errors:
+    errors = report.errors
+    if report.command == "snapshot" and not report.ok:
+        click.secho(f"error: snapshot failed: {len(errors)} artifact(s) could not be produced or validated; "
+                    f"nothing was written to {report.out}", fg="red", err=True)
+    elif report.command == "check" and not report.ok:
+        click.secho(f"error: check failed: {len(errors)} artifact(s) in {report.out} do not match the live system",
+                    fg="red", err=True)
+    # One line per failing artifact, last, so that a caller reading the last error line finds an artifact and cause.
+    for error in errors:
         click.secho(f"error: {error['artifact']} ({error['path']}): {error['cause']}", fg="red", err=True)
-    if report.command == "snapshot":
-        if report.ok:
-            if not as_json:
-                click.echo(f"snapshot of {report.environment} written to {report.out} (manifest {report.manifest})")
+    if report.ok and not as_json:
+        if report.command == "snapshot":
+            click.echo(f"snapshot of {report.environment} written to {report.out} (manifest {report.manifest})")
         else:
-            click.secho(f"error: snapshot failed: {len(report.errors)} artifacts invalid; nothing was written to {report.out}",
-                        fg="red", err=True)
-    elif report.ok and not as_json:
-        click.echo(f"all {len(report.artifacts)} artifacts in {report.out} match the live system")
+            click.echo(f"all {len(report.artifacts)} artifacts in {report.out} match the live system")
     sys.exit(EXIT_OK if report.ok else EXIT_FAILED)
 
 

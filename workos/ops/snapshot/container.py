@@ -168,8 +168,10 @@ class ContainerPathCheck(Artifact):
         except OSError as error:
             raise SourceError(f"running code: cannot start the probe ({probe.label}): {error}") from None
         if result.returncode != 0:
-            lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
-            raise SourceError(f"running code: the probe ({probe.label}) failed: {lines[-1] if lines else result.returncode}")
+            lines = [line.strip() for line in result.stderr.strip().splitlines() if line.strip()]
+            # A Python traceback ends with the cause; other tools (docker) say what is wrong first.
+            cause = (lines[-1] if "Traceback" in result.stderr else lines[0]) if lines else "no output"
+            raise SourceError(f"running code: the probe ({probe.label}) failed (exit {result.returncode}): {cause}")
         try:
             answer = json.loads(result.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
