@@ -34,6 +34,7 @@ class Narrator:
         # Piped into a log file, rich would assume 80 columns and fold every table cell.
         width = None if stream.isatty() else 160
         self.console = Console(stderr=to_stderr, highlight=False, soft_wrap=True, width=width)
+        self.errors = Console(stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
 
     def heading(self, text: str) -> None:
         self.console.print(f"[bold]{text}[/bold]")
@@ -48,7 +49,8 @@ class Narrator:
         self.console.print(f"[yellow]warning:[/yellow] {text}")
 
     def error(self, text: str) -> None:
-        self.console.print(f"[red]error:[/red] {text}")
+        """Errors go to stderr whatever the mode, where scripts and cron mails look for them."""
+        self.errors.print(f"[red]error:[/red] {text}")
 
     def phase_started(self, number: int, total: int, name: str) -> None:
         self.console.print(f"[bold][{number}/{total}][/bold] {name} ...")
