@@ -15,3 +15,9 @@ class IpaiWorkosCoreConfig(AppConfig):
         for name, scope_type in SCOPE_TYPES.items():
             SCOPES.register(name, scope_type)
         ACTIONS.register("create", EDIT)  # add a space to a workspace, a page to a space or page
+
+        from ipai_platform_workflow.registry import GUARDS
+
+        from .scopes import page_has_title
+
+        GUARDS.register("page_has_title", page_has_title)

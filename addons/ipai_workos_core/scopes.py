@@ -63,3 +63,10 @@ SCOPE_TYPES = {
 }
 
 
+
+
+def page_has_title(page, user, transition) -> str | None:
+    """Workflow guard: a page must have a title before it moves on (e.g. to review or to published)."""
+    if not isinstance(page, Page):
+        return "this guard applies to pages"
+    return None if page.title.strip() else "give the page a title first"
