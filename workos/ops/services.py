@@ -358,6 +358,9 @@ class ComposeService(ServiceManager):
             if result.returncode != 0:
                 raise ServiceError(f"{' '.join(self.base())} config --services failed: {result.stderr.strip()}")
             self._services = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+            if not self._services:
+                # Compose prints interpolation errors (a missing deploy/.env secret) and still exits 0.
+                raise ServiceError(f"{' '.join(self.base())} config --services listed no service: {result.stderr.strip() or 'empty output'}")
         return self._services
 
     def _service(self, key: str, pattern: re.Pattern, kind: str) -> str:
