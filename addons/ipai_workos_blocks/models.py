@@ -23,6 +23,9 @@ class Block(models.Model):
         ordering = ["rank", "created_at"]
         indexes = [models.Index(fields=["page", "parent", "rank"], name="ipai_workos_block_order")]
 
+    def __str__(self):
+        return f"{self.type} {self.pk}"
+
 
 class Attachment(models.Model):
     page = models.ForeignKey("ipai_workos_core.Page", on_delete=models.CASCADE, related_name="attachments")
@@ -36,3 +39,41 @@ class Attachment(models.Model):
 
     class Meta:
         db_table = "ipai_workos_attachment"
+
+    def __str__(self):
+        return self.name
+
+
+class BlockReference(models.Model):
+    """A mention inside a block's rich text, stored so that other modules find it without reading JSON:
+    who is mentioned where (collaboration's notifications) and which pages link to a page (backlinks).
+
+    Rows are rewritten by the blocks services whenever a block's content changes; a row exists only while
+    its target does (deleting a user or page deletes the references to it). Mentions of a page the author
+    could not view when saving are kept in the text but get no row.
+    """
+
+    class Kind(models.TextChoices):
+        USER = "user", "User"
+        PAGE = "page", "Page"
+
+    block = models.ForeignKey(Block, on_delete=models.CASCADE, related_name="references")
+    page = models.ForeignKey("ipai_workos_core.Page", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    target_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    target_page = models.ForeignKey("ipai_workos_core.Page", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ipai_workos_block_reference"
+        indexes = [
+            models.Index(fields=["target_user"], name="ipai_workos_blockref_user"),
+            models.Index(fields=["target_page"], name="ipai_workos_blockref_page"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="user", target_user__isnull=False, target_page__isnull=True)
+                           | models.Q(kind="page", target_page__isnull=False, target_user__isnull=True)),
+                name="ipai_workos_blockref_target",
+            ),
+        ]

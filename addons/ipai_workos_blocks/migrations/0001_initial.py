@@ -52,4 +52,21 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['page', 'parent', 'rank'], name='ipai_workos_block_order')],
             },
         ),
+        migrations.CreateModel(
+            name='BlockReference',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('user', 'User'), ('page', 'Page')], max_length=8)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('block', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='references', to='ipai_workos_blocks.block')),
+                ('page', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ipai_workos_core.page')),
+                ('target_page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ipai_workos_core.page')),
+                ('target_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'db_table': 'ipai_workos_block_reference',
+                'indexes': [models.Index(fields=['target_user'], name='ipai_workos_blockref_user'), models.Index(fields=['target_page'], name='ipai_workos_blockref_page')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('kind', 'user'), ('target_page__isnull', True), ('target_user__isnull', False)), models.Q(('kind', 'page'), ('target_page__isnull', False), ('target_user__isnull', True)), _connector='OR'), name='ipai_workos_blockref_target')],
+            },
+        ),
     ]

@@ -1,0 +1,688 @@
+"""Block types: the extension point of this module (STYLE.md, "registries for things that vary by type").
+
+Each block type is one entry in ``BLOCK_TYPES``, keyed by its ``type`` string. An entry knows how to
+
+- ``validate(content)``: check a block's content and return it normalised (missing keys get their defaults;
+  unknown keys, wrong types and unsafe URLs raise ``InvalidInput`` naming the field, e.g. ``content.color``);
+- ``render_html(block, children_html)``: HTML for the block (the page HTML then passes nh3);
+- ``plain_text(content)``: text for search and previews;
+- ``to_markdown(block, children, depth, number)``: Markdown for the block, children already rendered;
+- ``from_markdown(node, reader)``: read a Markdown syntax-tree node back into blocks (None: not mine).
+
+A block passed to ``render_html`` and ``to_markdown`` is the API's JSON form: ``{"id", "type", "content",
+"children": [...]}``, so that conversion needs no database. Adding a type is adding one entry here (or in
+another module) and registering it in that module's ``AppConfig.ready()``; the registry is frozen after start.
+
+Markdown dialect (written by the exporter, read by the importer; documented in the API too):
+
+=================  ================================================================================
+paragraph          text; an empty paragraph is ``<br>`` on its own line
+heading_1..3       ``# text``, ``## text``, ``### text`` (``####``-``######`` read as heading_3)
+bulleted_list      ``- text``
+numbered_list      ``1. text``
+todo               ``- [ ] text`` / ``- [x] text``
+toggle             ``<details>`` (``<details open>`` when expanded), ``<summary>text</summary>``, a blank
+                   line, the children as Markdown, a blank line, ``</details>``
+quote              ``> text``
+callout            a blockquote starting with the icon and ending with a marker comment:
+                   ``> 💡 text <!-- callout -->`` (``<!-- callout color=blue -->`` for a colour);
+                   Notion's ``<aside>`` callouts are read too
+divider            ``---``
+code               a backtick fence with the language: ```` ```python ````
+image              ``![caption](url)``
+file               ``[name](url)`` alone in its paragraph; when the URL is not an attachment of this
+                   instance, ``[name](url) <!-- file -->`` keeps it a file block
+rich text          ``**bold**``, ``*italic*``, ``<u>underline</u>``, ``~~strike~~``, `` `code` ``,
+                   ``[text](url)``, ``@[Name](user:ID)``, ``@[Title](page:ID)``; HTML tags where the
+                   short form would be ambiguous
+nesting            children of list items and to-dos are indented by four spaces; children of quotes and
+                   callouts follow inside the blockquote; children of toggles sit inside ``<details>``
+=================  ================================================================================
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from workos.kernel.errors import InvalidInput
+from workos.kernel.registry import Registry
+
+from . import richtext
+
+ATTACHMENT_URL = re.compile(r"^/api/v1/attachments/(\d{1,18})/content$")
+CALLOUT_COLORS = ("default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red")
+CALLOUT_MARKER = re.compile(r"^<!--\s*callout(?:\s+color=([a-z]+))?\s*-->$")
+FILE_MARKER = re.compile(r"^<!--\s*file\s*-->$")
+LANGUAGE = re.compile(r"^[A-Za-z0-9_+#.\-]{0,32}$")
+MAX_CODE = 200_000
+MAX_NAME = 255
+
+
+def attachment_url(attachment_id: int) -> str:
+    return f"/api/v1/attachments/{attachment_id}/content"
+
+
+def _indent(text: str, prefix: str, first: str | None = None) -> str:
+    """Prefix every non-empty line of ``text`` (the first one with ``first`` when given)."""
+    lines = text.split("\n")
+    out = []
+    for index, line in enumerate(lines):
+        lead = first if (index == 0 and first is not None) else prefix
+        out.append(lead + line if line else lead.rstrip())
+    return "\n".join(out)
+
+
+def _quote_lines(text: str) -> str:
+    return "\n".join(("> " + line) if line else ">" for line in text.split("\n"))
+
+
+class BlockType:
+    """The base of every block type. Subclasses set ``type`` and the content they hold."""
+
+    type: str = ""
+    label: str = ""
+    accepts_children: bool = False
+    # In HTML, consecutive blocks with the same list tag are wrapped in one <ul>/<ol>.
+    html_list_tag: str | None = None
+    html_list_class: str = ""
+    # Syntax-tree node types this type may read, and its turn among the types that read the same node.
+    markdown_nodes: tuple[str, ...] = ()
+    markdown_priority: int = 50
+    # Consecutive blocks of types with the same markdown_list are written without blank lines between them.
+    markdown_list: str | None = None
+
+    # --- content ------------------------------------------------------------------------------------
+
+    def fields(self) -> dict[str, Any]:
+        """Content keys and their defaults."""
+        return {}
+
+    def validate(self, content, field: str = "content") -> dict:
+        if content is None:
+            content = {}
+        if not isinstance(content, dict):
+            raise InvalidInput(f"content of a {self.type} block is an object", field=field)
+        defaults = self.fields()
+        for key in content:
+            if key not in defaults:
+                known = ", ".join(defaults) or "no keys"
+                raise InvalidInput(f"unknown key {key!r} for a {self.type} block (it takes {known})", field=f"{field}.{key}")
+        return self.clean({key: content.get(key, default) for key, default in defaults.items()}, field)
+
+    def clean(self, content: dict, field: str) -> dict:
+        return content
+
+    def plain_text(self, content: dict) -> str:
+        return richtext.plain_text(content.get("text"))
+
+    def mentions(self, content: dict) -> list[tuple[str, int]]:
+        return richtext.mentions(content.get("text"))
+
+    def attachment_ids(self, content: dict) -> list[int]:
+        return []
+
+    # --- HTML ---------------------------------------------------------------------------------------
+
+    def render_html(self, block: dict, children_html: str) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def attributes(block: dict) -> str:
+        block_id = html.escape(str(block.get("id") or ""), quote=True)
+        kind = html.escape(block.get("type", ""), quote=True)
+        return f' data-block-type="{kind}"' + (f' data-block-id="{block_id}"' if block_id else "")
+
+    # --- Markdown -----------------------------------------------------------------------------------
+
+    def to_markdown(self, block: dict, children: str, depth: int, number: int = 1) -> str:
+        raise NotImplementedError
+
+    def from_markdown(self, node, reader) -> list[dict] | None:
+        return None
+
+
+def _text(content: dict, field: str) -> list[dict]:
+    return richtext.validate(content.get("text"), f"{field}.text")
+
+
+def _boolean(value, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput("must be true or false", field=field)
+    return value
+
+
+def _string(value, field: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput("must be text", field=field)
+    if len(value) > limit:
+        raise InvalidInput(f"longer than {limit} characters", field=field)
+    if "\x00" in value:
+        raise InvalidInput("must not contain NUL characters", field=field)
+    return value
+
+
+# --- text blocks -----------------------------------------------------------------------------------------
+
+
+class TextBlock(BlockType):
+    """A block whose content is one rich text."""
+
+    def fields(self):
+        return {"text": []}
+
+    def clean(self, content, field):
+        return {"text": _text(content, field)}
+
+
+class Paragraph(TextBlock):
+    type, label = "paragraph", "Text"
+    markdown_nodes = ("paragraph", "html_block")
+    markdown_priority = 90
+
+    def render_html(self, block, children_html):
+        return f"<p{self.attributes(block)}>{richtext.to_html(block['content'].get('text'))}</p>{children_html}"
+
+    def to_markdown(self, block, children, depth, number=1):
+        text = richtext.to_markdown(block["content"].get("text"))
+        return text or "<br>"
+
+    def from_markdown(self, node, reader):
+        if node.type == "html_block":
+            content = node.content.strip()
+            if re.fullmatch(r"<br\s*/?>", content, re.IGNORECASE):
+                return [reader.block(self.type, {"text": []})]
+            if content.startswith("<!--") and content.endswith("-->"):
+                return []
+            # Raw HTML is not trusted or interpreted: it is kept as the literal text it is.
+            return [reader.block(self.type, {"text": [{"text": node.content.rstrip("\n")}]})]
+        return [reader.block(self.type, {"text": reader.inline(node)})]
+
+
+class Heading(TextBlock):
+    level = 1
+    markdown_nodes = ("heading",)
+
+    def render_html(self, block, children_html):
+        tag = f"h{self.level}"
+        return f"<{tag}{self.attributes(block)}>{richtext.to_html(block['content'].get('text'))}</{tag}>{children_html}"
+
+    def to_markdown(self, block, children, depth, number=1):
+        text = richtext.to_markdown(block["content"].get("text"), line_break="<br>")
+        return ("#" * self.level + " " + text).rstrip()
+
+    def from_markdown(self, node, reader):
+        level = int(node.tag[1])
+        if min(level, 3) != self.level:
+            return None
+        return [reader.block(self.type, {"text": reader.inline(node)})]
+
+
+class Heading1(Heading):
+    type, label, level = "heading_1", "Heading 1", 1
+
+
+class Heading2(Heading):
+    type, label, level = "heading_2", "Heading 2", 2
+
+
+class Heading3(Heading):
+    type, label, level = "heading_3", "Heading 3", 3
+
+
+class ListItem(TextBlock):
+    """A list item: consecutive items make one list in HTML and Markdown; children are indented."""
+
+    accepts_children = True
+    markdown_nodes = ("list_item",)
+    marker = "- "
+
+    def item_html(self, block, children_html: str, before: str = "") -> str:
+        return f"<li{self.attributes(block)}>{before}{richtext.to_html(block['content'].get('text'))}{children_html}</li>"
+
+    def render_html(self, block, children_html):
+        return self.item_html(block, children_html)
+
+    def item_marker(self, block, number: int) -> str:
+        return self.marker
+
+    def to_markdown(self, block, children, depth, number=1):
+        marker = self.item_marker(block, number)
+        text = richtext.to_markdown(block["content"].get("text"))
+        if not text and children:
+            text = "<br>"  # an item with no text before its children would end the list item in Markdown
+        width = max(4, len(marker))
+        head = _indent(text, " " * width, first=marker) if text else marker.rstrip()
+        if children:
+            head += "\n\n" + _indent(children, " " * width)
+        return head
+
+    def from_markdown(self, node, reader):
+        if not self.claims(node, reader):
+            return None
+        text, children = reader.list_item(node, strip_task=self.strips_task)
+        return [reader.block(self.type, self.item_content(node, reader, text), children)]
+
+    strips_task = False
+
+    def claims(self, node, reader) -> bool:
+        return False
+
+    def item_content(self, node, reader, text):
+        return {"text": text}
+
+
+class BulletedList(ListItem):
+    type, label = "bulleted_list", "Bulleted list"
+    html_list_tag = "ul"
+    markdown_list = "bullet"
+
+    def claims(self, node, reader):
+        return node.parent is not None and node.parent.type == "bullet_list"
+
+
+class NumberedList(ListItem):
+    type, label = "numbered_list", "Numbered list"
+    html_list_tag = "ol"
+    markdown_list = "ordered"
+
+    def item_marker(self, block, number):
+        return f"{number}. "
+
+    def claims(self, node, reader):
+        return node.parent is not None and node.parent.type == "ordered_list"
+
+
+TASK = re.compile(r"^\[([ xX])\](?:[ \t]|$)")
+
+
+class Todo(ListItem):
+    type, label = "todo", "To-do list"
+    html_list_tag, html_list_class = "ul", "todo-list"
+    markdown_list = "bullet"
+    markdown_priority = 10
+    strips_task = True
+
+    def fields(self):
+        return {"text": [], "checked": False}
+
+    def clean(self, content, field):
+        return {"text": _text(content, field), "checked": _boolean(content["checked"], f"{field}.checked")}
+
+    def render_html(self, block, children_html):
+        checked = " checked" if block["content"].get("checked") else ""
+        state = "true" if block["content"].get("checked") else "false"
+        item = self.item_html(block, children_html, before=f'<input type="checkbox" disabled{checked}> ')
+        return item.replace("<li", f'<li data-checked="{state}"', 1)
+
+    def item_marker(self, block, number):
+        return "- [x] " if block["content"].get("checked") else "- [ ] "
+
+    def to_markdown(self, block, children, depth, number=1):
+        marker = self.item_marker(block, number)
+        text = richtext.to_markdown(block["content"].get("text"))
+        head = _indent(text, "    ", first=marker) if text else marker.rstrip()
+        if children:
+            head += "\n\n" + _indent(children, "    ")
+        return head
+
+    def claims(self, node, reader):
+        return node.parent is not None and node.parent.type == "bullet_list" and reader.task_state(node) is not None
+
+    def item_content(self, node, reader, text):
+        return {"text": text, "checked": reader.task_state(node)}
+
+
+class Toggle(TextBlock):
+    type, label = "toggle", "Toggle"
+    accepts_children = True
+    markdown_nodes = ("details",)
+
+    def fields(self):
+        return {"text": [], "collapsed": True}
+
+    def clean(self, content, field):
+        return {"text": _text(content, field), "collapsed": _boolean(content["collapsed"], f"{field}.collapsed")}
+
+    def render_html(self, block, children_html):
+        opened = "" if block["content"].get("collapsed", True) else " open"
+        summary = richtext.to_html(block["content"].get("text"))
+        return f"<details{self.attributes(block)}{opened}><summary>{summary}</summary>{children_html}</details>"
+
+    def to_markdown(self, block, children, depth, number=1):
+        opened = "" if block["content"].get("collapsed", True) else " open"
+        summary = richtext.to_markdown(block["content"].get("text"), line_break="<br>")
+        body = f"\n\n{children}\n\n" if children else "\n"
+        return f"<details{opened}>\n<summary>{summary}</summary>{body}</details>"
+
+    def from_markdown(self, node, reader):
+        return [reader.block(self.type, {"text": node.summary, "collapsed": not node.open}, reader.blocks(node.children))]
+
+
+class Quote(TextBlock):
+    type, label = "quote", "Quote"
+    accepts_children = True
+    markdown_nodes = ("blockquote",)
+    markdown_priority = 90
+
+    def render_html(self, block, children_html):
+        return f"<blockquote{self.attributes(block)}><p>{richtext.to_html(block['content'].get('text'))}</p>{children_html}</blockquote>"
+
+    def to_markdown(self, block, children, depth, number=1):
+        text = richtext.to_markdown(block["content"].get("text"))
+        if not text and children:
+            text = "<br>"
+        body = text + ("\n\n" + children if children else "")
+        return _quote_lines(body) if body else ">"
+
+    def from_markdown(self, node, reader):
+        text, children = reader.split_first_paragraph(node.children)
+        return [reader.block(self.type, {"text": text}, children)]
+
+
+class Callout(TextBlock):
+    type, label = "callout", "Callout"
+    accepts_children = True
+    markdown_nodes = ("blockquote", "aside")
+    markdown_priority = 10
+
+    def fields(self):
+        return {"text": [], "icon": "💡", "color": "default"}
+
+    def clean(self, content, field):
+        icon = _string(content["icon"], f"{field}.icon", 8)
+        if not icon or any(char.isspace() for char in icon) or any(ord(char) < 32 for char in icon):
+            raise InvalidInput("icon is one emoji or up to 8 characters, without spaces", field=f"{field}.icon")
+        if content["color"] not in CALLOUT_COLORS:
+            raise InvalidInput(f"color must be one of {', '.join(CALLOUT_COLORS)}", field=f"{field}.color")
+        return {"text": _text(content, field), "icon": icon, "color": content["color"]}
+
+    def render_html(self, block, children_html):
+        content = block["content"]
+        icon = html.escape(content.get("icon", ""))
+        color = html.escape(content.get("color", "default"), quote=True)
+        return (f'<aside class="callout callout-{color}" data-color="{color}"{self.attributes(block)}>'
+                f'<span class="callout-icon">{icon}</span><div class="callout-body"><p>{richtext.to_html(content.get("text"))}</p>'
+                f"{children_html}</div></aside>")
+
+    def to_markdown(self, block, children, depth, number=1):
+        content = block["content"]
+        icon = richtext.escape_markdown(content.get("icon", "💡"))
+        color = content.get("color", "default")
+        marker = "<!-- callout -->" if color == "default" else f"<!-- callout color={color} -->"
+        text = richtext.to_markdown(content.get("text"))
+        first = f"{icon} {text} {marker}" if text else f"{icon} {marker}"
+        body = first + ("\n\n" + children if children else "")
+        return _quote_lines(body)
+
+    def from_markdown(self, node, reader):
+        if node.type == "aside":
+            text, children = reader.split_first_paragraph(node.children)
+            icon, text = self._split_icon(text, required=False)
+            return [reader.block(self.type, {"text": text, "icon": icon or "💡", "color": "default"}, children)]
+        first = node.children[0] if node.children else None
+        if first is None or first.type != "paragraph":
+            return None
+        markers = [token for token in first.tokens if token.type == "html_inline" and CALLOUT_MARKER.match(token.content.strip())]
+        if not markers:
+            return None
+        color = CALLOUT_MARKER.match(markers[-1].content.strip()).group(1) or "default"
+        text, children = reader.split_first_paragraph(node.children)
+        icon, text = self._split_icon(text, required=True)
+        if color not in CALLOUT_COLORS:
+            color = "default"
+        return [reader.block(self.type, {"text": text, "icon": icon or "💡", "color": color}, children)]
+
+    @staticmethod
+    def _split_icon(text: list[dict], required: bool) -> tuple[str, list[dict]]:
+        """The icon is the first word of the text (before one space); trailing space before the marker goes."""
+        text = [dict(span) for span in text]
+        if text and "mention" not in text[-1]:
+            if text[-1]["text"].endswith(" ") and required:
+                text[-1]["text"] = text[-1]["text"][:-1]
+        if not text or "mention" in text[0] or text[0].get("marks") or text[0].get("href"):
+            return "", richtext.validate(text)
+        first = text[0]["text"]
+        icon, _, rest = first.partition(" ")
+        if not required and (len(icon) > 8 or icon[:1].isalnum()):
+            return "", richtext.validate(text)
+        text[0]["text"] = rest
+        return icon[:8], richtext.validate(text)
+
+
+class Divider(BlockType):
+    type, label = "divider", "Divider"
+    markdown_nodes = ("hr",)
+
+    def plain_text(self, content):
+        return ""
+
+    def mentions(self, content):
+        return []
+
+    def render_html(self, block, children_html):
+        return f"<hr{self.attributes(block)}>"
+
+    def to_markdown(self, block, children, depth, number=1):
+        return "---"
+
+    def from_markdown(self, node, reader):
+        return [reader.block(self.type, {})]
+
+
+class Code(BlockType):
+    type, label = "code", "Code"
+    markdown_nodes = ("fence", "code_block", "table")
+
+    def fields(self):
+        return {"code": "", "language": ""}
+
+    def clean(self, content, field):
+        code = _string(content["code"], f"{field}.code", MAX_CODE).replace("\r\n", "\n").replace("\r", "\n")
+        language = content["language"]
+        if not isinstance(language, str) or not LANGUAGE.match(language):
+            raise InvalidInput("language is a name of up to 32 letters, digits or _+#.-", field=f"{field}.language")
+        return {"code": code, "language": language}
+
+    def plain_text(self, content):
+        return content.get("code", "")
+
+    def mentions(self, content):
+        return []
+
+    def render_html(self, block, children_html):
+        language = block["content"].get("language", "")
+        css = f' class="language-{html.escape(language, quote=True)}"' if language else ""
+        return f"<pre{self.attributes(block)}><code{css}>{html.escape(block['content'].get('code', ''))}</code></pre>"
+
+    def to_markdown(self, block, children, depth, number=1):
+        code = block["content"].get("code", "")
+        longest = max((len(run) for run in re.findall(r"`{3,}", code)), default=0)
+        fence = "`" * max(3, longest + 1)
+        body = code + "\n" if code else ""
+        return f"{fence}{block['content'].get('language', '')}\n{body}{fence}"
+
+    def from_markdown(self, node, reader):
+        if node.type == "table":
+            return [reader.block(self.type, {"code": reader.source_of(node), "language": "markdown"})]
+        code = node.content[:-1] if node.content.endswith("\n") else node.content
+        language = (node.info or "").strip().split(" ")[0] if node.type == "fence" else ""
+        if not LANGUAGE.match(language):
+            language = ""
+        return [reader.block(self.type, {"code": code, "language": language})]
+
+
+class Image(BlockType):
+    type, label = "image", "Image"
+    markdown_nodes = ("paragraph",)
+    markdown_priority = 10
+
+    def fields(self):
+        return {"attachment_id": None, "url": "", "caption": []}
+
+    def clean(self, content, field):
+        attachment_id, url = _media(content, field)
+        return {"attachment_id": attachment_id, "url": url, "caption": richtext.validate(content["caption"], f"{field}.caption")}
+
+    def plain_text(self, content):
+        return richtext.plain_text(content.get("caption"))
+
+    def mentions(self, content):
+        return richtext.mentions(content.get("caption"))
+
+    def attachment_ids(self, content):
+        return [content["attachment_id"]] if content.get("attachment_id") else []
+
+    def render_html(self, block, children_html):
+        content = block["content"]
+        caption = content.get("caption") or []
+        url = content.get("url", "")
+        source = f' src="{html.escape(url, quote=True)}"' if url and _is_media_url(url) else ""
+        alt = html.escape(richtext.plain_text(caption), quote=True)
+        figcaption = f"<figcaption>{richtext.to_html(caption)}</figcaption>" if caption else ""
+        return f'<figure class="image"{self.attributes(block)}><img{source} alt="{alt}">{figcaption}</figure>'
+
+    def to_markdown(self, block, children, depth, number=1):
+        content = block["content"]
+        caption = richtext.to_markdown(content.get("caption"), line_break="<br>")
+        return f"![{caption}]({_markdown_destination(content.get('url', ''))})"
+
+    def from_markdown(self, node, reader):
+        tokens = _significant(node)
+        if len(tokens) != 1 or tokens[0].type != "image":
+            return None
+        image = tokens[0]
+        caption = richtext.from_tokens(image.children)
+        attachment_id, url = reader.media(image.attrGet("src") or "", kind="image")
+        return [reader.block(self.type, {"attachment_id": attachment_id, "url": url, "caption": caption})]
+
+
+class File(BlockType):
+    type, label = "file", "File"
+    markdown_nodes = ("paragraph",)
+    markdown_priority = 20
+
+    def fields(self):
+        return {"attachment_id": None, "url": "", "name": ""}
+
+    def clean(self, content, field):
+        attachment_id, url = _media(content, field)
+        name = _string(content["name"], f"{field}.name", MAX_NAME)
+        if any(ord(char) < 32 for char in name):
+            raise InvalidInput("must not contain control characters", field=f"{field}.name")
+        return {"attachment_id": attachment_id, "url": url, "name": name}
+
+    def plain_text(self, content):
+        return content.get("name", "")
+
+    def mentions(self, content):
+        return []
+
+    def attachment_ids(self, content):
+        return [content["attachment_id"]] if content.get("attachment_id") else []
+
+    def render_html(self, block, children_html):
+        content = block["content"]
+        name = html.escape(content.get("name") or "file")
+        url = content.get("url", "")
+        if url and _is_media_url(url):
+            return f'<p class="file"{self.attributes(block)}><a href="{html.escape(url, quote=True)}" download>{name}</a></p>'
+        return f'<p class="file"{self.attributes(block)}>{name}</p>'
+
+    def to_markdown(self, block, children, depth, number=1):
+        content = block["content"]
+        name = richtext.to_markdown([{"text": content.get("name", "")}], line_break="<br>") if content.get("name") else ""
+        url = content.get("url", "")
+        link = f"[{name}]({_markdown_destination(url)})"
+        if ATTACHMENT_URL.match(url) or reader_relative(url):
+            return link
+        return link + " <!-- file -->"
+
+    def from_markdown(self, node, reader):
+        tokens = _significant(node)
+        marked = False
+        if tokens and tokens[-1].type == "html_inline" and FILE_MARKER.match(tokens[-1].content.strip()):
+            tokens, marked = tokens[:-1], True
+            while tokens and tokens[-1].type == "text" and not tokens[-1].content.strip():
+                tokens.pop()
+        if len(tokens) < 3 or tokens[0].type != "link_open" or tokens[-1].type != "link_close":
+            return None
+        if any(token.type in ("link_open", "link_close") for token in tokens[1:-1]):
+            return None
+        href = tokens[0].attrGet("href") or ""
+        if not (marked or ATTACHMENT_URL.match(href) or reader.is_local_file(href)):
+            return None
+        name = richtext.plain_text(richtext.from_tokens(tokens[1:-1]))
+        attachment_id, url = reader.media(href, kind="file")
+        return [reader.block(self.type, {"attachment_id": attachment_id, "url": url, "name": name[:MAX_NAME]})]
+
+
+def reader_relative(url: str) -> bool:
+    """A relative path (written by the zip exporter for files stored beside the page)."""
+    return bool(url) and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:", url) and not url.startswith("/")
+
+
+def _significant(node) -> list:
+    """The inline tokens of a paragraph, without surrounding whitespace-only text."""
+    tokens = list(node.tokens)
+    while tokens and tokens[0].type == "text" and not tokens[0].content.strip():
+        tokens.pop(0)
+    while tokens and tokens[-1].type in ("text", "softbreak") and not tokens[-1].content.strip():
+        tokens.pop()
+    return tokens
+
+
+def _attachment_id(value, field: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        raise InvalidInput("attachment_id is a positive integer or null", field=field)
+    return value
+
+
+def _is_media_url(url: str) -> bool:
+    return bool(ATTACHMENT_URL.match(url)) or richtext.is_safe_url(url, schemes=("http", "https"))
+
+
+def _media_url(value, attachment_id: int | None, field: str) -> str:
+    if attachment_id is not None:
+        # The URL of an attachment is derived from its id: a client cannot point it elsewhere.
+        return attachment_url(attachment_id)
+    if value in (None, ""):
+        return ""
+    url = richtext.check_url(value, field, schemes=("http", "https"), allow_relative=("/api/v1/attachments/",))
+    if url.startswith("/") and not ATTACHMENT_URL.match(url):
+        raise InvalidInput("URL must be http(s) or /api/v1/attachments/{id}/content", field=field)
+    return url
+
+
+def _media(content: dict, field: str) -> tuple[int | None, str]:
+    """attachment_id and url of an image or file; an attachment URL alone names its attachment."""
+    attachment_id = _attachment_id(content["attachment_id"], f"{field}.attachment_id")
+    if attachment_id is None and isinstance(content["url"], str) and ATTACHMENT_URL.match(content["url"]):
+        attachment_id = int(ATTACHMENT_URL.match(content["url"]).group(1))
+    return attachment_id, _media_url(content["url"], attachment_id, f"{field}.url")
+
+
+def _markdown_destination(url: str) -> str:
+    return re.sub(r"([()&\\<> ])", lambda match: "%20" if match.group(1) == " " else "\\" + match.group(1), url)
+
+
+BLOCK_TYPES: Registry[BlockType] = Registry("block type")
+
+CORE_BLOCK_TYPES = (
+    Paragraph, Heading1, Heading2, Heading3, BulletedList, NumberedList, Todo, Toggle, Quote, Callout, Divider,
+    Code, Image, File,
+)
+
+
+def register_core_types() -> None:
+    for block_type in CORE_BLOCK_TYPES:
+        BLOCK_TYPES.register(block_type.type, block_type())
+
+
+def block_type(name) -> BlockType:
+    if not isinstance(name, str) or name not in BLOCK_TYPES:
+        raise InvalidInput(f"unknown block type {name!r}; known: {', '.join(BLOCK_TYPES)}", field="type")
+    return BLOCK_TYPES.get(name)

@@ -1,0 +1,382 @@
+"""Rich text: the inline content of blocks, as a list of spans.
+
+A span is ``{"text": str, "marks": [...], "href": url}`` (``marks`` and ``href`` optional) or a mention
+``{"mention": {"kind": "user" | "page", "id": int}, "text": display text}``. This module validates spans,
+renders them to HTML and Markdown, parses Markdown inline tokens back into spans, and yields plain text.
+
+Validation normalises: marks are sorted in the canonical order, empty spans are dropped and neighbouring
+spans with the same marks and link are merged, so that equal text has one JSON form.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from workos.kernel.errors import InvalidInput
+
+MARKS = ("bold", "italic", "underline", "strike", "code")
+MENTION_KINDS = ("user", "page")
+MAX_TEXT = 100_000  # characters in one block's text, summed over its spans
+MAX_URL = 2048
+LINK_SCHEMES = ("http", "https", "mailto")
+
+# HTML of each mark, innermost first when nesting (code innermost: other marks cannot live inside code in MD)
+_HTML_TAGS = {"bold": "strong", "italic": "em", "underline": "u", "strike": "s", "code": "code"}
+
+
+def check_url(value, field: str, schemes=LINK_SCHEMES, allow_relative: tuple[str, ...] = ()) -> str:
+    """``value`` if it is a URL with one of ``schemes`` (or starts with one of ``allow_relative``)."""
+    if not isinstance(value, str):
+        raise InvalidInput("must be a URL (text)", field=field)
+    if len(value) > MAX_URL:
+        raise InvalidInput(f"URL longer than {MAX_URL} characters", field=field)
+    if any(ord(char) < 33 or char in '"<>\\`' or ord(char) == 127 for char in value):
+        raise InvalidInput("URL must not contain spaces, quotes, angle brackets or control characters", field=field)
+    for prefix in allow_relative:
+        if value.startswith(prefix):
+            return value
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise InvalidInput("not a valid URL", field=field) from None
+    if parts.scheme.lower() not in schemes:
+        raise InvalidInput(f"URL must start with {' or '.join(s + ':' for s in schemes)}", field=field)
+    if parts.scheme.lower() in ("http", "https") and not parts.netloc:
+        raise InvalidInput("URL needs a host", field=field)
+    return value
+
+
+def is_safe_url(value, schemes=LINK_SCHEMES, allow_relative: tuple[str, ...] = ()) -> bool:
+    try:
+        check_url(value, "url", schemes, allow_relative)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _check_text(value, field: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput("must be text", field=field)
+    if "\x00" in value:
+        raise InvalidInput("must not contain NUL characters", field=field)
+    # Carriage returns would differ between HTML, Markdown and JSON: one line break is "\n".
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def validate(value, field: str = "text") -> list[dict]:
+    """Check and normalise a rich text value; raise InvalidInput naming the offending field."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidInput("rich text is a list of spans", field=field)
+    spans: list[dict] = []
+    total = 0
+    for index, span in enumerate(value):
+        where = f"{field}[{index}]"
+        if not isinstance(span, dict):
+            raise InvalidInput("a span is an object", field=where)
+        if "mention" in span:
+            unknown = set(span) - {"mention", "text"}
+            if unknown:
+                raise InvalidInput(f"unknown key {sorted(unknown)[0]!r} in a mention", field=f"{where}.{sorted(unknown)[0]}")
+            mention = span["mention"]
+            if not isinstance(mention, dict) or set(mention) - {"kind", "id"}:
+                raise InvalidInput("a mention is {\"kind\": \"user\"|\"page\", \"id\": int}", field=f"{where}.mention")
+            if mention.get("kind") not in MENTION_KINDS:
+                raise InvalidInput(f"mention kind must be one of {', '.join(MENTION_KINDS)}", field=f"{where}.mention.kind")
+            target = mention.get("id")
+            if isinstance(target, bool) or not isinstance(target, int) or not 0 < target < 2**63:
+                raise InvalidInput("mention id must be a positive integer", field=f"{where}.mention.id")
+            text = _check_text(span.get("text", ""), f"{where}.text")
+            total += len(text)
+            spans.append({"mention": {"kind": mention["kind"], "id": target}, "text": text})
+            continue
+        unknown = set(span) - {"text", "marks", "href"}
+        if unknown:
+            name = sorted(unknown)[0]
+            raise InvalidInput(f"unknown key {name!r} in a text span", field=f"{where}.{name}")
+        if "text" not in span:
+            raise InvalidInput("a text span needs text", field=f"{where}.text")
+        text = _check_text(span["text"], f"{where}.text")
+        marks = span.get("marks") or []
+        if not isinstance(marks, list) or not all(isinstance(mark, str) for mark in marks):
+            raise InvalidInput("marks is a list of names", field=f"{where}.marks")
+        for mark in marks:
+            if mark not in MARKS:
+                raise InvalidInput(f"unknown mark {mark!r}; known: {', '.join(MARKS)}", field=f"{where}.marks")
+        href = span.get("href")
+        if href is not None:
+            href = check_url(href, f"{where}.href")
+        total += len(text)
+        if not text:
+            continue
+        normal: dict = {"text": text}
+        ordered = [mark for mark in MARKS if mark in marks]
+        if ordered:
+            normal["marks"] = ordered
+        if href:
+            normal["href"] = href
+        previous = spans[-1] if spans else None
+        if previous is not None and "mention" not in previous and previous.get("marks") == normal.get("marks") and previous.get("href") == normal.get("href"):
+            previous["text"] += text
+        else:
+            spans.append(normal)
+    if total > MAX_TEXT:
+        raise InvalidInput(f"text longer than {MAX_TEXT} characters", field=field)
+    return spans
+
+
+def plain_text(spans: list[dict]) -> str:
+    return "".join(span.get("text", "") for span in spans or [])
+
+
+def mentions(spans: list[dict]) -> list[tuple[str, int]]:
+    return [(span["mention"]["kind"], span["mention"]["id"]) for span in spans or [] if "mention" in span]
+
+
+# --- HTML ----------------------------------------------------------------------------------------------
+
+
+def _text_html(text: str) -> str:
+    return html.escape(text, quote=True).replace("\n", "<br>")
+
+
+def to_html(spans: list[dict]) -> str:
+    """Rich text as HTML. Text is escaped here and the page HTML passes nh3 afterwards (defence in depth)."""
+    parts = []
+    for span in spans or []:
+        if "mention" in span:
+            kind, target = span["mention"]["kind"], int(span["mention"]["id"])
+            label = _text_html(span.get("text", ""))
+            if kind == "page":
+                parts.append(f'<a class="mention mention-page" data-mention-kind="page" data-mention-id="{target}" href="/web/pages/{target}">{label}</a>')
+            else:
+                parts.append(f'<span class="mention mention-user" data-mention-kind="user" data-mention-id="{target}">@{label}</span>')
+            continue
+        inner = _text_html(span.get("text", ""))
+        for mark in reversed(MARKS):
+            if mark in span.get("marks", ()):
+                tag = _HTML_TAGS[mark]
+                inner = f"<{tag}>{inner}</{tag}>"
+        href = span.get("href")
+        if href and is_safe_url(href):
+            inner = f'<a href="{html.escape(href, quote=True)}" rel="noopener noreferrer nofollow">{inner}</a>'
+        parts.append(inner)
+    return "".join(parts)
+
+
+# --- Markdown out --------------------------------------------------------------------------------------
+
+_MD_ESCAPE = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~&@=])")
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape every character that could start Markdown syntax (safe and simple over minimal)."""
+    return _MD_ESCAPE.sub(r"\\\1", text)
+
+
+def _protect_edges(line: str) -> str:
+    """Markdown drops whitespace at the start and end of a line: keep it as character references."""
+    stripped = line.lstrip()
+    lead = line[: len(line) - len(stripped)]
+    core = stripped.rstrip()
+    trail = stripped[len(core):]
+    return "".join(f"&#{ord(c)};" for c in lead) + core + "".join(f"&#{ord(c)};" for c in trail)
+
+
+_BREAK = "\x00"  # stands for a line break while a line is assembled (NUL never occurs in stored text)
+
+
+def _inline_text(text: str) -> str:
+    return _BREAK.join(escape_markdown(line) for line in text.split("\n"))
+
+
+def _finish(assembled: str, line_break: str) -> str:
+    return line_break.join(_protect_edges(line) for line in assembled.split(_BREAK))
+
+
+def _code_span(text: str) -> str | None:
+    """`` `text` `` if a code span can carry ``text`` exactly, else None."""
+    if "\n" in text or not text.strip(" ") or text != text.strip() and text.strip(" ") != text.strip():
+        return None
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padding = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
+
+
+def _markdown_url(url: str) -> str:
+    return re.sub(r"([()&\\<>])", r"\\\1", url)
+
+
+def _wrap(inner: str, opening: str, closing: str) -> str:
+    return f"{opening}{inner}{closing}" if inner else inner
+
+
+def _span_markdown(span: dict, plain_delimiters: bool) -> str:
+    if "mention" in span:
+        kind, target = span["mention"]["kind"], int(span["mention"]["id"])
+        return f"@[{_inline_text(span.get('text', ''))}]({kind}:{target})"
+    marks = span.get("marks", [])
+    text = span.get("text", "")
+    inner = None
+    if "code" in marks:
+        inner = _code_span(text) if plain_delimiters else None
+        inner = inner if inner is not None else "<code>" + _inline_text(text) + "</code>"
+    else:
+        inner = _inline_text(text)
+    simple = plain_delimiters and text == text.strip() and text[:1].isalnum() and text[-1:].isalnum()
+    if "strike" in marks:
+        inner = _wrap(inner, "~~", "~~") if simple else _wrap(inner, "<s>", "</s>")
+    if "underline" in marks:
+        inner = _wrap(inner, "<u>", "</u>")
+    if "italic" in marks:
+        inner = _wrap(inner, "*", "*") if simple else _wrap(inner, "<em>", "</em>")
+    if "bold" in marks:
+        inner = _wrap(inner, "**", "**") if simple else _wrap(inner, "<strong>", "</strong>")
+    href = span.get("href")
+    if href:
+        inner = f"[{inner}]({_markdown_url(href)})"
+    return inner
+
+
+def to_markdown(spans: list[dict], line_break: str = "\\\n") -> str:
+    """Rich text as Markdown inline syntax: ``**bold**``, ``*italic*``, ``<u>underline</u>``, ``~~strike~~``,
+    `` `code` ``, ``[text](url)``, mentions ``@[Name](user:ID)`` / ``@[Title](page:ID)``.
+
+    A line break inside a block is ``line_break`` (a backslash at the end of the line; ``<br>`` where a block
+    must stay on one line, as headings do). The result is parsed back and compared: where the short
+    delimiters would be read differently (``*`` next to punctuation, adjacent runs), the span is written
+    with HTML tags (``<strong>``, ``<em>``, ``<s>``, ``<code>``), which always read back exactly.
+    """
+    spans = spans or []
+    pretty = _finish("".join(_span_markdown(span, True) for span in spans), line_break)
+    if parse_inline(pretty) == spans:
+        return pretty
+    return _finish("".join(_span_markdown(span, False) for span in spans), "<br>")
+
+
+# --- Markdown in ---------------------------------------------------------------------------------------
+
+_MENTION_HREF = re.compile(r"^(user|page):(\d{1,18})$")
+_HTML_MARK_TAGS = {"u": "underline", "ins": "underline", "s": "strike", "del": "strike", "strike": "strike",
+                   "strong": "bold", "b": "bold", "em": "italic", "i": "italic", "code": "code"}
+_HTML_TAG = re.compile(r"^<(/?)([a-zA-Z][a-zA-Z0-9]*)\s*/?>$")
+_DELIMITER_MARKS = {"strong": "bold", "em": "italic", "s": "strike"}
+
+
+def markdown_parser():
+    """The one Markdown dialect WorkOS reads: CommonMark with inline HTML, ``~~strike~~`` and tables.
+
+    Link destinations are kept as written (no percent-encoding): they are checked, not rewritten.
+    """
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": True}).enable(["strikethrough", "table"])
+    parser.normalizeLink = lambda url: url
+    parser.normalizeLinkText = lambda url: url
+    return parser
+
+
+_PARSER = None
+
+
+def _parser():
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = markdown_parser()
+    return _PARSER
+
+
+def parse_inline(text: str, resolve_link=None) -> list[dict]:
+    """Spans from one line (or paragraph) of Markdown inline syntax."""
+    tokens = _parser().parseInline(text)
+    return from_tokens(tokens[0].children if tokens else [], resolve_link)
+
+
+def from_tokens(tokens, resolve_link=None) -> list[dict]:
+    """Spans from the children of a markdown-it ``inline`` token.
+
+    ``resolve_link(href, spans) -> list of spans | None`` lets an importer turn a link into something else
+    (a link to an exported sub-page into a page mention); None keeps the link. Links whose URL is not
+    http(s) or mailto keep their text and lose the link. Unknown inline HTML is kept as literal text.
+    """
+    spans: list[dict] = []
+    marks: list[str] = []
+    links: list[dict] = []  # open links: their href (or mention) and where their spans start
+    for token in tokens or []:
+        kind = token.type
+        if kind == "text":
+            _add_text(spans, marks, token.content)
+        elif kind == "html_inline":
+            content = token.content.strip()
+            match = _HTML_TAG.match(content)
+            name = match.group(2).lower() if match else ""
+            if name in _HTML_MARK_TAGS:
+                _toggle(marks, _HTML_MARK_TAGS[name], closing=bool(match.group(1)))
+            elif name == "br":
+                _add_text(spans, marks, "\n")
+            elif not content.startswith("<!--"):
+                _add_text(spans, marks, token.content)
+        elif kind == "softbreak":
+            _add_text(spans, marks, " ")
+        elif kind == "hardbreak":
+            _add_text(spans, marks, "\n")
+        elif kind == "code_inline":
+            _add_text(spans, marks + ["code"], token.content)
+        elif kind.endswith("_open") and kind[:-5] in _DELIMITER_MARKS:
+            marks.append(_DELIMITER_MARKS[kind[:-5]])
+        elif kind.endswith("_close") and kind[:-6] in _DELIMITER_MARKS:
+            _toggle(marks, _DELIMITER_MARKS[kind[:-6]], closing=True)
+        elif kind == "link_open":
+            href = token.attrGet("href") or ""
+            mention = _MENTION_HREF.match(href)
+            if mention and not links and spans and "mention" not in spans[-1] and spans[-1]["text"].endswith("@"):
+                spans[-1]["text"] = spans[-1]["text"][:-1]
+                if not spans[-1]["text"]:
+                    spans.pop()
+                links.append({"mention": {"kind": mention.group(1), "id": int(mention.group(2))}, "start": len(spans)})
+            else:
+                links.append({"href": href, "start": len(spans)})
+        elif kind == "link_close" and links:
+            link = links.pop()
+            inner = spans[link["start"]:]
+            del spans[link["start"]:]
+            if "mention" in link:
+                spans.append({"mention": link["mention"], "text": plain_text(inner)})
+                continue
+            replacement = resolve_link(link["href"], inner) if resolve_link else None
+            if replacement is not None:
+                spans.extend(replacement)
+                continue
+            for span in inner:
+                if "mention" not in span and is_safe_url(link["href"]):
+                    span["href"] = link["href"]
+                spans.append(span)
+        elif kind == "image":
+            _add_text(spans, marks, plain_text(from_tokens(token.children)))
+    return validate(spans)
+
+
+def _toggle(marks: list[str], mark: str, closing: bool) -> None:
+    if not closing:
+        marks.append(mark)
+    elif mark in marks:
+        del marks[len(marks) - 1 - marks[::-1].index(mark)]
+
+
+def _add_text(spans: list[dict], marks: list[str], text: str) -> None:
+    if not text:
+        return
+    span: dict = {"text": text}
+    active = [mark for mark in MARKS if mark in marks]
+    if active:
+        span["marks"] = active
+    spans.append(span)
+
+
+def normalise_unicode(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
