@@ -1,0 +1,239 @@
+// Autosave: each change schedules a save of the whole document (PUT replaces it atomically, ids kept), debounced
+// while typing and at most a few seconds apart. What is not saved yet is never lost: on leaving the page (reload,
+// close, tab hidden) the document is written to localStorage synchronously and sent with a keepalive request;
+// the next load of the page restores a newer local copy and saves it.
+
+import { ApiError, api } from "../lib/api";
+import type { Block } from "./convert";
+
+export type SaveState = "saved" | "dirty" | "saving" | "error" | "offline" | "readonly";
+
+const DEBOUNCE_MS = 500;
+const MAX_WAIT_MS = 4000;
+const KEEPALIVE_LIMIT = 60_000; // browsers refuse keepalive bodies above 64 KiB
+const PENDING_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+
+export interface Pending {
+  blocks?: Block[];
+  title?: string;
+  at: number;
+}
+
+function pendingKey(pageId: number) {
+  return `workos:unsaved:page:${pageId}`;
+}
+
+export function readPending(pageId: number): Pending | null {
+  try {
+    const raw = localStorage.getItem(pendingKey(pageId));
+    if (!raw) return null;
+    const pending = JSON.parse(raw) as Pending;
+    if (!pending || typeof pending.at !== "number" || Date.now() - pending.at > PENDING_MAX_AGE_MS) {
+      localStorage.removeItem(pendingKey(pageId));
+      return null;
+    }
+    return pending;
+  } catch {
+    return null;
+  }
+}
+
+interface Channel<T> {
+  version: number;
+  savedVersion: number;
+  value: () => T;
+  send: (value: T, keepalive: boolean) => Promise<unknown>;
+  lastSent?: T;
+}
+
+export class Autosave {
+  private timer: number | undefined;
+  private firstDirtyAt = 0;
+  private inFlight: Promise<void> | null = null;
+  private retryMs = 1000;
+  private blocks: Channel<Block[]>;
+  private title: Channel<string>;
+  private stopped = false;
+  state: SaveState = "saved";
+
+  constructor(
+    private pageId: number,
+    getBlocks: () => Block[],
+    getTitle: () => string,
+    private onState: (state: SaveState, message?: string) => void,
+  ) {
+    this.blocks = {
+      version: 0,
+      savedVersion: 0,
+      value: getBlocks,
+      send: (blocks, keepalive) => api("PUT", `/pages/${pageId}/blocks`, { blocks }, { keepalive }),
+    };
+    this.title = {
+      version: 0,
+      savedVersion: 0,
+      value: getTitle,
+      send: (title, keepalive) => api("PATCH", `/pages/${pageId}`, { title }, { keepalive }),
+    };
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") this.flushOnExit();
+    });
+    window.addEventListener("pagehide", () => this.flushOnExit());
+    window.addEventListener("beforeunload", (event) => {
+      if (this.flushOnExit() === "unsent") {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+  }
+
+  get dirty(): boolean {
+    return this.blocks.version !== this.blocks.savedVersion || this.title.version !== this.title.savedVersion;
+  }
+
+  documentChanged() {
+    this.blocks.version++;
+    this.changed();
+  }
+
+  titleChanged() {
+    this.title.version++;
+    this.changed();
+  }
+
+  /** Stop saving (the user may only view the page). */
+  stop(message: string) {
+    this.stopped = true;
+    window.clearTimeout(this.timer);
+    this.setState("readonly", message);
+  }
+
+  private changed() {
+    if (this.stopped) return;
+    if (!this.firstDirtyAt) this.firstDirtyAt = Date.now();
+    this.setState("dirty");
+    window.clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(DEBOUNCE_MS, this.firstDirtyAt + MAX_WAIT_MS - Date.now()));
+    this.timer = window.setTimeout(() => void this.flush(), wait);
+  }
+
+  private setState(state: SaveState, message?: string) {
+    this.state = state;
+    this.onState(state, message);
+  }
+
+  /** Save what changed now; resolves when the server has it (or the attempt failed). */
+  async flush(): Promise<void> {
+    if (this.stopped) return;
+    window.clearTimeout(this.timer);
+    if (this.inFlight) {
+      await this.inFlight;
+      if (this.dirty) return this.flush();
+      return;
+    }
+    if (!this.dirty) return;
+    this.firstDirtyAt = 0;
+    this.inFlight = this.sendAll();
+    try {
+      await this.inFlight;
+    } finally {
+      this.inFlight = null;
+    }
+    if (this.dirty && !this.stopped && this.state !== "error" && this.state !== "offline") this.changed();
+  }
+
+  private async sendChannel<T>(channel: Channel<T>): Promise<void> {
+    if (channel.version === channel.savedVersion) return;
+    const version = channel.version;
+    const value = channel.value();
+    await channel.send(value, false);
+    channel.savedVersion = Math.max(channel.savedVersion, version);
+  }
+
+  private async sendAll(): Promise<void> {
+    this.setState("saving");
+    try {
+      await this.sendChannel(this.title);
+      await this.sendChannel(this.blocks);
+      this.retryMs = 1000;
+      if (!this.dirty) {
+        this.clearPending();
+        this.setState("saved");
+      }
+    } catch (error) {
+      this.writePending();
+      if (error instanceof ApiError) {
+        if (error.status === 403 || error.status === 401) {
+          this.stop(error.status === 401 ? "Log in again to save your changes" : "You can only view this page");
+          return;
+        }
+        if (error.status === 409 || error.status === 404) {
+          this.stop(error.message || "This page can no longer be edited");
+          return;
+        }
+        // 413/422: the document was refused; keep it locally and tell the user why.
+        this.setState("error", error.message);
+        this.retryLater(15_000);
+        return;
+      }
+      this.setState("offline", "Offline — your changes are kept and will be saved");
+      this.retryLater(this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, 30_000);
+    }
+  }
+
+  private retryLater(ms: number) {
+    window.clearTimeout(this.timer);
+    this.timer = window.setTimeout(() => void this.flush(), ms);
+  }
+
+  private writePending() {
+    try {
+      const pending: Pending = { at: Date.now() };
+      if (this.blocks.version !== this.blocks.savedVersion) pending.blocks = this.blocks.value();
+      if (this.title.version !== this.title.savedVersion) pending.title = this.title.value();
+      localStorage.setItem(pendingKey(this.pageId), JSON.stringify(pending));
+    } catch {
+      // Storage full or disabled: the keepalive request below is then the only chance.
+    }
+  }
+
+  private clearPending() {
+    try {
+      localStorage.removeItem(pendingKey(this.pageId));
+    } catch {
+      /* ignore */
+    }
+  }
+
+  /**
+   * The page is going away: keep unsaved work locally (synchronous, always completes) and send it with
+   * keepalive so the server has it even if this page never runs again. Returns "unsent" when it could not be
+   * sent (too big for keepalive), so beforeunload can ask the user to wait.
+   */
+  flushOnExit(): "clean" | "sent" | "unsent" {
+    if (this.stopped || (!this.dirty && !this.inFlight)) return "clean";
+    window.clearTimeout(this.timer);
+    this.writePending();
+    let result: "sent" | "unsent" = "sent";
+    for (const channel of [this.title, this.blocks] as Channel<unknown>[]) {
+      if (channel.version === channel.savedVersion && !this.inFlight) continue;
+      const value = channel.value();
+      if (JSON.stringify(value).length > KEEPALIVE_LIMIT) {
+        result = "unsent";
+        continue;
+      }
+      const version = channel.version;
+      channel
+        .send(value, true)
+        .then(() => {
+          channel.savedVersion = Math.max(channel.savedVersion, version);
+          if (!this.dirty) {
+            this.clearPending();
+            this.setState("saved");
+          }
+        })
+        .catch(() => undefined);
+    }
+    return result;
+  }
+}

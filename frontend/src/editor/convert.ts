@@ -1,0 +1,341 @@
+// Block JSON (the API's document: a list of block trees) <-> the editor's ProseMirror JSON.
+//
+// Lists are the one place the two shapes differ: the API has one block per list item (consecutive
+// bulleted_list blocks form one list), the editor wraps items in a list node. A list item's first paragraph is
+// the block's text, the rest of the item its children. A toggle's summary is its text, the blocks after the
+// summary its children.
+
+import type { JSONContent } from "@tiptap/core";
+import { isUuid } from "../lib/uuid";
+
+export type Mark = "bold" | "italic" | "underline" | "strike" | "code";
+export type Span = { text: string; marks?: Mark[]; href?: string } | { mention: { kind: "user" | "page"; id: number }; text: string };
+export type RichText = Span[];
+
+export interface Block {
+  id?: string;
+  page_id?: number;
+  parent_id?: string | null;
+  type: string;
+  content: Record<string, any>;
+  rank?: string;
+  children?: Block[];
+}
+
+const MARKS: Mark[] = ["bold", "italic", "underline", "strike", "code"];
+const LIST_TYPES: Record<string, { list: string; item: string }> = {
+  bulleted_list: { list: "bulletList", item: "listItem" },
+  numbered_list: { list: "orderedList", item: "listItem" },
+  todo: { list: "taskList", item: "taskItem" },
+};
+export const CALLOUT_COLOR_NAMES = ["default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red"];
+
+// --- rich text ----------------------------------------------------------------------------------------
+
+export function richToInline(rich: unknown): JSONContent[] {
+  if (typeof rich === "string") rich = [{ text: rich }];
+  if (!Array.isArray(rich)) return [];
+  const out: JSONContent[] = [];
+  for (const span of rich) {
+    if (!span || typeof span !== "object") continue;
+    if ("mention" in span && span.mention && typeof span.mention === "object") {
+      const kind = span.mention.kind === "page" ? "page" : "user";
+      const id = Number(span.mention.id);
+      if (!Number.isInteger(id)) continue;
+      const label = String(span.text ?? "").replace(/^@/, "");
+      out.push({ type: "mention", attrs: { id: String(id), kind, label } });
+      continue;
+    }
+    const text = typeof span.text === "string" ? span.text : "";
+    if (!text) continue;
+    const marks: JSONContent["marks"] = [];
+    for (const mark of Array.isArray(span.marks) ? span.marks : []) {
+      if (MARKS.includes(mark)) marks.push({ type: mark });
+    }
+    if (typeof span.href === "string" && span.href) marks.push({ type: "link", attrs: { href: span.href } });
+    text.split("\n").forEach((part: string, index: number) => {
+      if (index > 0) out.push({ type: "hardBreak" });
+      if (part) out.push(marks.length ? { type: "text", text: part, marks } : { type: "text", text: part });
+    });
+  }
+  return out;
+}
+
+function sameStyle(a: Span, b: Span): boolean {
+  if ("mention" in a || "mention" in b) return false;
+  return (a.href ?? "") === (b.href ?? "") && (a.marks ?? []).join() === (b.marks ?? []).join();
+}
+
+export function inlineToRich(nodes: JSONContent[] | undefined): RichText {
+  const out: Span[] = [];
+  const push = (span: Span) => {
+    const last = out[out.length - 1];
+    if (last && sameStyle(last, span)) last.text += span.text;
+    else out.push(span);
+  };
+  for (const node of nodes ?? []) {
+    if (node.type === "text") {
+      const marks: Mark[] = [];
+      let href: string | undefined;
+      for (const mark of node.marks ?? []) {
+        if (MARKS.includes(mark.type as Mark)) marks.push(mark.type as Mark);
+        if (mark.type === "link" && mark.attrs?.href) href = String(mark.attrs.href);
+      }
+      marks.sort((x, y) => MARKS.indexOf(x) - MARKS.indexOf(y));
+      const span: Span = { text: node.text ?? "", marks };
+      if (href) span.href = href;
+      push(span);
+    } else if (node.type === "hardBreak") {
+      const last = out[out.length - 1];
+      if (last && !("mention" in last)) last.text += "\n";
+      else out.push({ text: "\n", marks: [] });
+    } else if (node.type === "mention") {
+      const id = Number(node.attrs?.id);
+      if (!Number.isInteger(id)) continue;
+      const kind = node.attrs?.kind === "page" ? "page" : "user";
+      out.push({ mention: { kind, id }, text: String(node.attrs?.label ?? "") });
+    }
+  }
+  return out;
+}
+
+export function plainText(rich: unknown): string {
+  if (typeof rich === "string") return rich;
+  if (!Array.isArray(rich)) return "";
+  return rich.map((span) => (span && typeof span.text === "string" ? span.text : "")).join("");
+}
+
+// --- blocks -> editor ----------------------------------------------------------------------------------
+
+function idAttr(block: Block): Record<string, unknown> {
+  return isUuid(block.id) ? { blockId: block.id } : {};
+}
+
+function textblock(type: string, block: Block, attrs: Record<string, unknown> = {}): JSONContent {
+  const content = richToInline(block.content?.text);
+  const node: JSONContent = { type, attrs: { ...idAttr(block), ...attrs } };
+  if (content.length) node.content = content;
+  return node;
+}
+
+function listItem(block: Block, itemType: string): JSONContent {
+  const attrs: Record<string, unknown> = idAttr(block);
+  if (itemType === "taskItem") attrs.checked = Boolean(block.content?.checked);
+  const paragraph: JSONContent = { type: "paragraph" };
+  const inline = richToInline(block.content?.text);
+  if (inline.length) paragraph.content = inline;
+  return { type: itemType, attrs, content: [paragraph, ...blocksToNodes(block.children ?? [])] };
+}
+
+/** One block (without list grouping); children of blocks that cannot hold any follow them. */
+function blockToNodes(block: Block): JSONContent[] {
+  const children = block.children ?? [];
+  const c = block.content ?? {};
+  let node: JSONContent;
+  switch (block.type) {
+    case "heading_1":
+    case "heading_2":
+    case "heading_3":
+      node = textblock("heading", block, { level: Number(block.type.slice(-1)) });
+      break;
+    case "quote":
+      node = textblock("quote", block);
+      break;
+    case "callout":
+      node = textblock("callout", block, {
+        icon: typeof c.icon === "string" && c.icon ? c.icon : "💡",
+        color: CALLOUT_COLOR_NAMES.includes(c.color) ? c.color : "default",
+      });
+      break;
+    case "toggle": {
+      const summary: JSONContent = { type: "toggleSummary" };
+      const inline = richToInline(c.text);
+      if (inline.length) summary.content = inline;
+      return [{ type: "toggle", attrs: { ...idAttr(block), collapsed: Boolean(c.collapsed) }, content: [summary, ...blocksToNodes(children)] }];
+    }
+    case "divider":
+      node = { type: "horizontalRule", attrs: idAttr(block) };
+      break;
+    case "code": {
+      node = { type: "codeBlock", attrs: { ...idAttr(block), language: typeof c.language === "string" && c.language ? c.language : null } };
+      if (typeof c.code === "string" && c.code) node.content = [{ type: "text", text: c.code }];
+      break;
+    }
+    case "image":
+      node = {
+        type: "image",
+        attrs: {
+          ...idAttr(block),
+          src: typeof c.url === "string" ? c.url : "",
+          attachmentId: Number.isInteger(c.attachment_id) ? c.attachment_id : null,
+          caption: plainText(c.caption),
+        },
+      };
+      break;
+    case "file":
+      node = {
+        type: "fileBlock",
+        attrs: {
+          ...idAttr(block),
+          url: typeof c.url === "string" ? c.url : "",
+          attachmentId: Number.isInteger(c.attachment_id) ? c.attachment_id : null,
+          name: typeof c.name === "string" ? c.name : "",
+        },
+      };
+      break;
+    default:
+      // paragraph, and any type this editor does not know: its text is kept as a paragraph.
+      node = textblock("paragraph", block);
+  }
+  return [node, ...blocksToNodes(children)];
+}
+
+export function blocksToNodes(blocks: Block[]): JSONContent[] {
+  const out: JSONContent[] = [];
+  let list: JSONContent | null = null;
+  let listKind = "";
+  for (const block of blocks ?? []) {
+    if (!block || typeof block !== "object") continue;
+    const kind = LIST_TYPES[block.type];
+    if (kind) {
+      if (!list || listKind !== block.type) {
+        list = { type: kind.list, content: [] };
+        listKind = block.type;
+        out.push(list);
+      }
+      list.content!.push(listItem(block, kind.item));
+      continue;
+    }
+    list = null;
+    listKind = "";
+    out.push(...blockToNodes(block));
+  }
+  return out;
+}
+
+export function blocksToDoc(blocks: Block[]): JSONContent {
+  const content = blocksToNodes(blocks);
+  return { type: "doc", content: content.length ? content : [{ type: "paragraph" }] };
+}
+
+// --- editor -> blocks ----------------------------------------------------------------------------------
+
+function withId(node: JSONContent, block: Block): Block {
+  const id = node.attrs?.blockId;
+  return isUuid(id) ? { id, ...block } : block;
+}
+
+function itemToBlock(item: JSONContent, type: string): Block {
+  const [first, ...rest] = item.content ?? [];
+  const hasText = first && (first.type === "paragraph" || first.type === "heading");
+  const content: Record<string, unknown> = { text: hasText ? inlineToRich(first.content) : [] };
+  if (type === "todo") content.checked = Boolean(item.attrs?.checked);
+  const children = nodesToBlocks(hasText ? rest : item.content ?? []);
+  return withId(item, { type, content, children });
+}
+
+export function nodesToBlocks(nodes: JSONContent[]): Block[] {
+  const out: Block[] = [];
+  for (const node of nodes ?? []) {
+    switch (node.type) {
+      case "paragraph":
+        out.push(withId(node, { type: "paragraph", content: { text: inlineToRich(node.content) }, children: [] }));
+        break;
+      case "heading": {
+        const level = Math.min(3, Math.max(1, Number(node.attrs?.level) || 1));
+        out.push(withId(node, { type: `heading_${level}`, content: { text: inlineToRich(node.content) }, children: [] }));
+        break;
+      }
+      case "bulletList":
+      case "orderedList":
+      case "taskList": {
+        const type = node.type === "bulletList" ? "bulleted_list" : node.type === "orderedList" ? "numbered_list" : "todo";
+        for (const item of node.content ?? []) out.push(itemToBlock(item, type));
+        break;
+      }
+      case "quote":
+        out.push(withId(node, { type: "quote", content: { text: inlineToRich(node.content) }, children: [] }));
+        break;
+      case "callout":
+        out.push(
+          withId(node, {
+            type: "callout",
+            content: {
+              text: inlineToRich(node.content),
+              icon: String(node.attrs?.icon || "💡"),
+              color: CALLOUT_COLOR_NAMES.includes(node.attrs?.color) ? node.attrs!.color : "default",
+            },
+            children: [],
+          }),
+        );
+        break;
+      case "toggle": {
+        const [summary, ...rest] = node.content ?? [];
+        out.push(
+          withId(node, {
+            type: "toggle",
+            content: { text: inlineToRich(summary?.content), collapsed: Boolean(node.attrs?.collapsed) },
+            children: nodesToBlocks(rest),
+          }),
+        );
+        break;
+      }
+      case "horizontalRule":
+        out.push(withId(node, { type: "divider", content: {}, children: [] }));
+        break;
+      case "codeBlock":
+        out.push(
+          withId(node, {
+            type: "code",
+            content: { code: (node.content ?? []).map((t) => t.text ?? "").join(""), language: String(node.attrs?.language || "") },
+            children: [],
+          }),
+        );
+        break;
+      case "image":
+        out.push(
+          withId(node, {
+            type: "image",
+            content: {
+              attachment_id: Number.isInteger(node.attrs?.attachmentId) ? node.attrs!.attachmentId : null,
+              url: String(node.attrs?.src || ""),
+              caption: node.attrs?.caption ? [{ text: String(node.attrs.caption), marks: [] }] : [],
+            },
+            children: [],
+          }),
+        );
+        break;
+      case "fileBlock":
+        out.push(
+          withId(node, {
+            type: "file",
+            content: {
+              attachment_id: Number.isInteger(node.attrs?.attachmentId) ? node.attrs!.attachmentId : null,
+              url: String(node.attrs?.url || ""),
+              name: String(node.attrs?.name || ""),
+            },
+            children: [],
+          }),
+        );
+        break;
+      case "blockquote":
+        // Pasted HTML quotes that were not turned into a quote node: keep their blocks.
+        out.push(...nodesToBlocks(node.content ?? []));
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+/** The page's blocks for PUT: the document without the empty paragraphs the editor keeps at its end. */
+export function docToBlocks(doc: JSONContent): Block[] {
+  const blocks = nodesToBlocks(doc.content ?? []);
+  while (blocks.length) {
+    const last = blocks[blocks.length - 1];
+    if (last.type === "paragraph" && plainText(last.content.text) === "" && !(last.content.text as RichText).length && !last.children?.length) blocks.pop();
+    else break;
+  }
+  return blocks;
+}

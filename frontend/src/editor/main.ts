@@ -1,0 +1,154 @@
+// The page editor island: mounts TipTap on #workos-editor with the document the server embedded
+// (json_script "workos-page-blocks") and the page's metadata ("workos-page-meta"), and keeps it saved.
+
+import "./editor.css";
+import { Editor, Extension } from "@tiptap/core";
+import { TaskItem, TaskList } from "@tiptap/extension-list";
+import { Placeholder } from "@tiptap/extensions";
+import { Markdown } from "@tiptap/markdown";
+import StarterKit from "@tiptap/starter-kit";
+import { embeddedJson } from "../lib/api";
+import { Autosave, type SaveState, readPending } from "./autosave";
+import { type Block, blocksToDoc, docToBlocks } from "./convert";
+import { type PageMeta, setupHeader } from "./header";
+import { BlockHandle } from "./handle";
+import { NotionKeys } from "./keys";
+import { createMention } from "./mention";
+import { BlockId, Callout, CodeBlockWithLanguage, FileBlock, ImageBlock, Quote, Toggle, ToggleSummary, assignBlockIds } from "./nodes";
+import { MarkdownPaste } from "./paste";
+import { SlashMenu } from "./slash";
+import { setupLinkShortcut } from "./link";
+
+const SILENT = "workosSilent";
+
+const STATUS_TEXT: Record<SaveState, string> = {
+  saved: "Saved",
+  dirty: "Unsaved changes",
+  saving: "Saving…",
+  error: "Not saved",
+  offline: "Offline",
+  readonly: "Read only",
+};
+
+function mount() {
+  const root = document.getElementById("workos-page");
+  const host = document.getElementById("workos-editor");
+  const meta = embeddedJson<PageMeta>("workos-page-meta");
+  const initial = embeddedJson<{ items: Block[] }>("workos-page-blocks");
+  if (!root || !host || !meta) return;
+  const status = document.querySelector<HTMLElement>("[data-save-status]");
+  const showState = (state: SaveState, message?: string) => {
+    if (!status) return;
+    status.dataset.state = state;
+    status.textContent = STATUS_TEXT[state];
+    status.title = message ?? "";
+    if (message && (state === "error" || state === "readonly" || state === "offline")) status.textContent = STATUS_TEXT[state] + " — " + message;
+  };
+
+  const pending = meta.editable ? readPending(meta.id) : null;
+  const blocks = pending?.blocks ?? initial?.items ?? [];
+  if (pending?.title !== undefined) meta.title = pending.title;
+
+  const PageStorage = Extension.create({
+    name: "workosPage",
+    addStorage: () => ({ pageId: meta.id }),
+  });
+
+  let autosave: Autosave | null = null;
+  const editor = new Editor({
+    element: host,
+    editable: meta.editable,
+    content: blocksToDoc(blocks),
+    extensions: [
+      StarterKit.configure({
+        blockquote: false,
+        codeBlock: false,
+        heading: { levels: [1, 2, 3] },
+        link: {
+          openOnClick: false,
+          autolink: true,
+          linkOnPaste: true,
+          HTMLAttributes: { rel: "noopener noreferrer nofollow", target: "_blank" },
+        },
+        dropcursor: { color: "rgba(35, 131, 226, 0.6)", width: 3 },
+      }),
+      TaskList,
+      TaskItem.configure({ nested: true }),
+      Quote,
+      Callout,
+      ToggleSummary,
+      Toggle,
+      CodeBlockWithLanguage,
+      ImageBlock,
+      FileBlock,
+      createMention(meta.workspace_id),
+      Placeholder.configure({
+        includeChildren: true,
+        placeholder: ({ node }) => {
+          if (node.type.name === "heading") return `Heading ${node.attrs.level}`;
+          if (node.type.name === "toggleSummary") return "Toggle";
+          if (node.type.name === "quote") return "Empty quote";
+          if (node.type.name === "callout") return "Type something…";
+          if (node.type.name === "codeBlock") return "";
+          return "Type '/' for commands";
+        },
+      }),
+      Markdown,
+      MarkdownPaste,
+      BlockId,
+      SlashMenu,
+      BlockHandle,
+      NotionKeys,
+      PageStorage,
+    ],
+    editorProps: {
+      attributes: { class: "workos-editor", "aria-label": "Page content", spellcheck: "true" },
+      handleKeyDown: (view, event) => {
+        // ArrowUp on the first line goes to the title, as in Notion.
+        if ((event.key === "ArrowUp" || event.key === "ArrowLeft") && !event.shiftKey) {
+          const { $from, empty } = view.state.selection;
+          if (!empty || $from.depth < 1 || $from.before(1) !== 0) return false;
+          if (event.key === "ArrowUp" ? view.endOfTextblock("up") : $from.pos <= $from.depth) {
+            event.preventDefault();
+            header.focusTitleEnd();
+            return true;
+          }
+        }
+        return false;
+      },
+    },
+    onUpdate: ({ transaction }) => {
+      if (transaction.getMeta(SILENT)) return;
+      autosave?.documentChanged();
+    },
+  });
+
+  // New blocks from the server all have ids; a fresh page's first empty line gets one without counting as an edit.
+  const ids = assignBlockIds(editor.state);
+  if (ids) editor.view.dispatch(ids.setMeta(SILENT, true));
+
+  const header = setupHeader(root, meta, {
+    titleChanged: () => autosave?.titleChanged(),
+    focusEditor: () => editor.commands.focus("start"),
+    error: (message) => showState("error", message),
+  });
+  header.title.value = meta.title;
+
+  autosave = new Autosave(meta.id, () => docToBlocks(editor.getJSON()), () => meta.title, showState);
+  setupLinkShortcut(editor);
+  if (!meta.editable) {
+    showState("readonly", meta.archived ? "This page is in the trash" : "You can view this page");
+  } else {
+    showState("saved");
+    if (pending) {
+      if (pending.blocks) autosave.documentChanged();
+      if (pending.title !== undefined) autosave.titleChanged();
+    }
+    // Empty page: start typing in the title, as in Notion; otherwise in the document.
+    if (!meta.title && blocks.length === 0) header.title.focus();
+  }
+  (window as any).workosEditor = { editor, autosave, toBlocks: () => docToBlocks(editor.getJSON()) };
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);
+else mount();

@@ -1,0 +1,111 @@
+// @-mentions of people (workspace members) and pages. A mention is stored as {"mention": {"kind", "id"}}, so the
+// server can turn it into a real reference; its label is only what the editor shows.
+
+import Mention from "@tiptap/extension-mention";
+import { PluginKey } from "@tiptap/pm/state";
+import { api } from "../lib/api";
+import { FloatingMenu, type MenuItem } from "./menu";
+
+interface MentionChoice extends MenuItem {
+  kind: "user" | "page";
+  id: number;
+  label: string;
+}
+
+interface PageItem {
+  id: number;
+  title: string;
+  icon: string;
+}
+interface Member {
+  user_id: number;
+  username: string;
+}
+
+let membersCache: Promise<Member[]> | null = null;
+
+function members(workspaceId: number): Promise<Member[]> {
+  if (!workspaceId) return Promise.resolve([]);
+  membersCache ??= api<Member[]>("GET", `/workspaces/${workspaceId}/members`).catch(() => []);
+  return membersCache;
+}
+
+async function search(query: string, workspaceId: number, signal?: AbortSignal): Promise<MentionChoice[]> {
+  const q = query.trim().toLowerCase();
+  const [people, pages] = await Promise.all([
+    members(workspaceId),
+    api<{ items: PageItem[] }>("GET", `/pages?limit=8&q=${encodeURIComponent(query.trim())}`, undefined, { signal }).catch(() => ({ items: [] })),
+  ]);
+  const userChoices: MentionChoice[] = people
+    .filter((m) => !q || m.username.toLowerCase().includes(q))
+    .slice(0, 5)
+    .map((m) => ({ key: "user:" + m.user_id, kind: "user", id: m.user_id, label: m.username, title: m.username, icon: "👤", group: "People" }));
+  const pageChoices: MentionChoice[] = pages.items.slice(0, 8).map((p) => ({
+    key: "page:" + p.id,
+    kind: "page",
+    id: p.id,
+    label: p.title || "Untitled",
+    title: p.title || "Untitled",
+    icon: p.icon || "📄",
+    group: "Pages",
+  }));
+  return [...userChoices, ...pageChoices];
+}
+
+export function createMention(workspaceId: number) {
+  const menu = new FloatingMenu<MentionChoice>("Mention a person or a page", "No one and no page matches");
+  return Mention.extend({
+    priority: 1000,
+    addAttributes() {
+      return {
+        ...this.parent?.(),
+        kind: {
+          default: "user",
+          parseHTML: (el: HTMLElement) => (el.getAttribute("data-kind") === "page" ? "page" : "user"),
+          renderHTML: (attrs: Record<string, unknown>) => ({ "data-kind": attrs.kind }),
+        },
+      };
+    },
+    addNodeView() {
+      return ({ node }) => {
+        const dom = document.createElement(node.attrs.kind === "page" ? "a" : "span");
+        dom.className = "mention mention-" + node.attrs.kind;
+        dom.dataset.type = "mention";
+        dom.dataset.kind = node.attrs.kind;
+        dom.dataset.id = node.attrs.id;
+        if (node.attrs.kind === "page" && /^\d+$/.test(String(node.attrs.id))) (dom as HTMLAnchorElement).href = `/web/pages/${node.attrs.id}`;
+        dom.textContent = (node.attrs.kind === "page" ? "↗ " : "@") + (node.attrs.label ?? "");
+        return { dom };
+      };
+    },
+  }).configure({
+    suggestion: {
+      char: "@",
+      pluginKey: new PluginKey("mention"),
+      items: ({ query, signal }: any) => search(query, workspaceId, signal),
+      command: ({ editor, range, props }: any) => {
+        menu.hide();
+        editor
+          .chain()
+          .focus()
+          .insertContentAt(range, [
+            { type: "mention", attrs: { id: String(props.id), label: props.label, kind: props.kind } },
+            { type: "text", text: " " },
+          ])
+          .run();
+      },
+      render: () => ({
+        onStart: (props: any) => menu.show(props.items, props.clientRect?.() ?? null, (item) => props.command(item)),
+        onUpdate: (props: any) => menu.show(props.items, props.clientRect?.() ?? null, (item) => props.command(item)),
+        onKeyDown: ({ event }: any) => {
+          if (event.key === "Escape") {
+            menu.hide();
+            return true;
+          }
+          return menu.onKeyDown(event);
+        },
+        onExit: () => menu.hide(),
+      }),
+    },
+  } as any);
+}

@@ -1,0 +1,190 @@
+// Small popovers: the emoji picker (page icon, callout icon) and the cover picker. Each one is keyboard usable:
+// arrows move inside a grid, Enter picks, Escape closes and gives focus back to what opened it.
+
+export const EMOJI = [
+  "📄", "📝", "📌", "📎", "📚", "📖", "🗂️", "📁", "📊", "📈", "🗓️", "⏰", "✅", "☑️", "❗", "❓",
+  "💡", "🔥", "⭐", "✨", "🎯", "🚀", "🛠️", "⚙️", "🔒", "🔑", "🧪", "🧭", "🗺️", "🏠", "🏢", "🌍",
+  "💬", "📣", "📮", "✉️", "📞", "🤝", "👋", "👀", "🙂", "😀", "😎", "🤔", "🎉", "🎨", "🎵", "📷",
+  "💰", "🧾", "🛒", "📦", "🚚", "✈️", "🍀", "🌱", "🌸", "☀️", "🌙", "⚡", "❤️", "💙", "💚", "💜",
+];
+
+export const COVER_COLORS = [
+  "#e3e2e0", "#eee0da", "#fadec9", "#fdecc8", "#dbeddb", "#d3e5ef", "#e8deee", "#f5e0e9", "#ffe2dd",
+  "linear-gradient(135deg, #f6d365, #fda085)", "linear-gradient(135deg, #a1c4fd, #c2e9fb)",
+  "linear-gradient(135deg, #d4fc79, #96e6a1)", "linear-gradient(135deg, #e0c3fc, #8ec5fc)",
+];
+
+let openClose: (() => void) | null = null;
+
+export interface PopoverOptions {
+  label: string;
+  returnFocus?: HTMLElement | null;
+  onClose?: () => void;
+}
+
+/** Show `content` in a popover under `anchor`; returns a function that closes it. Only one is open at a time. */
+export function openPopover(anchor: HTMLElement, content: HTMLElement, options: PopoverOptions): () => void {
+  openClose?.();
+  const popover = document.createElement("div");
+  popover.className = "popover";
+  popover.setAttribute("role", "dialog");
+  popover.setAttribute("aria-label", options.label);
+  popover.append(content);
+  document.body.append(popover);
+  const rect = anchor.getBoundingClientRect();
+  const top = rect.bottom + window.scrollY + 6;
+  let left = rect.left + window.scrollX;
+  const width = popover.offsetWidth;
+  if (left + width > window.scrollX + document.documentElement.clientWidth - 8) {
+    left = Math.max(8, window.scrollX + document.documentElement.clientWidth - width - 8);
+  }
+  popover.style.top = top + "px";
+  popover.style.left = left + "px";
+
+  const returnFocus = options.returnFocus === undefined ? anchor : options.returnFocus;
+  const onKey = (event: KeyboardEvent) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation();
+      close();
+    }
+  };
+  const onPointer = (event: MouseEvent) => {
+    if (!popover.contains(event.target as Node) && !anchor.contains(event.target as Node)) close(false);
+  };
+  let closed = false;
+  function close(restoreFocus = true) {
+    if (closed) return;
+    closed = true;
+    popover.remove();
+    document.removeEventListener("keydown", onKey, true);
+    document.removeEventListener("mousedown", onPointer, true);
+    if (openClose === close) openClose = null;
+    if (restoreFocus) returnFocus?.focus();
+    options.onClose?.();
+  }
+  document.addEventListener("keydown", onKey, true);
+  document.addEventListener("mousedown", onPointer, true);
+  openClose = close;
+  const first = popover.querySelector<HTMLElement>("input, button, [tabindex]");
+  first?.focus();
+  return close;
+}
+
+/** Arrow keys move between the buttons of a grid with `columns` columns (roving focus). */
+function gridNavigation(grid: HTMLElement, columns: number) {
+  grid.addEventListener("keydown", (event) => {
+    const buttons = [...grid.querySelectorAll<HTMLButtonElement>("button")];
+    const index = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    if (index < 0) return;
+    const moves: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns };
+    const move = moves[event.key];
+    if (move === undefined) return;
+    event.preventDefault();
+    const next = buttons[Math.min(buttons.length - 1, Math.max(0, index + move))];
+    next.focus();
+  });
+}
+
+export function openEmojiPicker(anchor: HTMLElement, options: { onPick: (emoji: string) => void; allowRemove?: boolean }) {
+  const box = document.createElement("div");
+  box.className = "emoji-picker";
+  const grid = document.createElement("div");
+  grid.className = "emoji-grid";
+  grid.setAttribute("role", "grid");
+  let close = () => {};
+  for (const emoji of EMOJI) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "emoji";
+    button.textContent = emoji;
+    button.setAttribute("aria-label", emoji);
+    button.addEventListener("click", () => {
+      close();
+      options.onPick(emoji);
+    });
+    grid.append(button);
+  }
+  gridNavigation(grid, 8);
+  box.append(grid);
+  if (options.allowRemove !== false) {
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "button subtle";
+    remove.textContent = "Remove";
+    remove.addEventListener("click", () => {
+      close();
+      options.onPick("");
+    });
+    box.append(remove);
+  }
+  close = openPopover(anchor, box, { label: "Choose an icon" });
+}
+
+/** A cover is a colour or gradient from the list, or an image link; "" removes it. */
+export function openCoverPicker(anchor: HTMLElement, options: { onPick: (cover: string) => void }) {
+  const box = document.createElement("div");
+  box.className = "cover-picker";
+  const grid = document.createElement("div");
+  grid.className = "cover-grid";
+  let close = () => {};
+  for (const color of COVER_COLORS) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "cover-swatch";
+    button.style.background = color;
+    button.setAttribute("aria-label", "Cover " + color);
+    button.addEventListener("click", () => {
+      close();
+      options.onPick(color);
+    });
+    grid.append(button);
+  }
+  gridNavigation(grid, 5);
+  const form = document.createElement("form");
+  form.className = "cover-url";
+  const input = document.createElement("input");
+  input.type = "url";
+  input.placeholder = "Image link (https://…)";
+  input.setAttribute("aria-label", "Cover image link");
+  const apply = document.createElement("button");
+  apply.type = "submit";
+  apply.className = "button";
+  apply.textContent = "Use link";
+  const error = document.createElement("div");
+  error.className = "media-error";
+  error.setAttribute("role", "alert");
+  form.append(input, apply);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = input.value.trim();
+    if (!/^https?:\/\/\S+$/i.test(value) && !/^\/\S+$/.test(value)) {
+      error.textContent = "Enter a link that starts with https://";
+      return;
+    }
+    close();
+    options.onPick(value);
+  });
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "button subtle";
+  remove.textContent = "Remove cover";
+  remove.addEventListener("click", () => {
+    close();
+    options.onPick("");
+  });
+  box.append(grid, form, error, remove);
+  close = openPopover(anchor, box, { label: "Choose a cover" });
+}
+
+/** Paint a cover value onto an element; only known shapes (colour, gradient from our list, http(s) link). */
+export function paintCover(element: HTMLElement, cover: string) {
+  element.style.background = "";
+  element.style.backgroundImage = "";
+  if (!cover) return;
+  if (/^#[0-9a-f]{3,8}$/i.test(cover) || COVER_COLORS.includes(cover)) {
+    element.style.background = cover;
+  } else if (/^(https?:\/\/|\/)[^\s"'()\\]+$/i.test(cover)) {
+    element.style.backgroundImage = `url("${cover}")`;
+  }
+}
