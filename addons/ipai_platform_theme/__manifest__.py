@@ -5,7 +5,7 @@
     "category": "Platform",
     "author": "WorkOS",
     "license": "LGPL-3",
-    "depends": [],
+    "depends": ["ipai_platform_audit", "ipai_platform_permissions"],
     "data": ["data/menus.toml", "data/records.toml"],
     "application": False,
     "installable": True,

@@ -6,3 +6,10 @@ class IpaiPlatformThemeConfig(AppConfig):
     label = "ipai_platform_theme"
     verbose_name = "Theme"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from workos.kernel.hooks import HEAD_CONTRIBUTIONS
+
+        from .views import head_links
+
+        HEAD_CONTRIBUTIONS.register(self.name, head_links)

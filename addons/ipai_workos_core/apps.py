@@ -21,3 +21,9 @@ class IpaiWorkosCoreConfig(AppConfig):
         from .scopes import page_has_title
 
         GUARDS.register("page_has_title", page_has_title)
+
+        from ipai_platform_theme.registry import SCOPE_RESOLVERS
+
+        from .scopes import workspace_of_request
+
+        SCOPE_RESOLVERS.register("workspace", workspace_of_request)

@@ -70,3 +70,20 @@ def page_has_title(page, user, transition) -> str | None:
     if not isinstance(page, Page):
         return "this guard applies to pages"
     return None if page.title.strip() else "give the page a title first"
+
+
+def workspace_of_request(request):
+    """Theme scope resolver: the workspace a request shows (URL ``workspace_id``, else the session's current one),
+    when the user may see it."""
+    from ipai_platform_permissions import services as permissions
+
+    match = getattr(request, "resolver_match", None)
+    workspace_id = (match.kwargs.get("workspace_id") if match else None) or (
+        request.session.get("workos_workspace_id") if hasattr(request, "session") else None)
+    if not workspace_id:
+        return None
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    user = getattr(request, "user", None)
+    if workspace is None or user is None or not permissions.can(user, "read", workspace):
+        return None
+    return workspace
