@@ -1,0 +1,25 @@
+"""Audit scenarios for this module's write services (see ipai_platform_audit's test_every_service_is_audited)."""
+
+from ipai_workos_core import services
+
+
+def _archived_page(w):
+    return services.archive_page(w.tree.admin, services.create_page(w.tree.admin, space=w.tree.space, title="Old"))
+
+
+SCENARIOS = {
+    "create_workspace": (lambda w: services.create_workspace(w.member, "Side project"), "workspace.create"),
+    "update_workspace": (lambda w: services.update_workspace(w.tree.admin, w.tree.workspace, name="Acme 2"), "workspace.update"),
+    "delete_workspace": (lambda w: services.delete_workspace(w.tree.admin, w.tree.workspace), "workspace.delete"),
+    "add_member": (lambda w: services.add_member(w.tree.admin, w.tree.workspace, w.make_user().pk, "guest"), "workspace.member_add"),
+    "change_member_role": (lambda w: services.change_member_role(w.tree.admin, w.tree.workspace, w.member.pk, "guest"), "workspace.member_role"),
+    "remove_member": (lambda w: services.remove_member(w.tree.admin, w.tree.workspace, w.member.pk), "workspace.member_remove"),
+    "create_space": (lambda w: services.create_space(w.member, w.tree.workspace, "Design"), "space.create"),
+    "update_space": (lambda w: services.update_space(w.tree.admin, w.tree.space, visibility="public"), "space.update"),
+    "delete_space": (lambda w: services.delete_space(w.tree.admin, w.tree.space), "space.delete"),
+    "create_page": (lambda w: services.create_page(w.member, parent=w.tree.page, title="Notes"), "page.create"),
+    "update_page": (lambda w: services.update_page(w.member, w.tree.page, title="Renamed"), "page.update"),
+    "archive_page": (lambda w: services.archive_page(w.member, w.tree.subpage), "page.archive"),
+    "restore_page": (lambda w: services.restore_page(w.tree.admin, _archived_page(w)), "page.restore"),
+    "delete_page": (lambda w: services.delete_page(w.tree.admin, _archived_page(w)), "page.delete"),
+}
