@@ -121,6 +121,12 @@ def snapshot(site, server, *args: str, login: bool = True) -> subprocess.Complet
     return run(site, "snapshot", "--base-url", server.base_url, *credentials, *args, env=PASSWORD_ENV)
 
 
+def assert_nothing_written(out: Path) -> None:
+    leftovers = [relative for relative in [*ARTIFACT_FILES.values(), "PROD_SNAPSHOT_MANIFEST.md"] if (out / relative).exists()]
+    assert leftovers == [], leftovers
+    assert not list(out.rglob("*.tmp")), "temporary files left behind"
+
+
 def read_artifacts(out: Path) -> dict[str, str]:
     return {name: (out / relative).read_text() for name, relative in ARTIFACT_FILES.items()}
 
@@ -356,7 +362,7 @@ def test_a_stopped_server_fails_the_snapshot_naming_http_sitemap_and_writes_noth
     assert f"error: HTTP_SITEMAP ({out / ARTIFACT_FILES['HTTP_SITEMAP']}): server {server.base_url}" in result.stderr
     assert "nothing was written" in result.stderr and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: HTTP_SITEMAP (")
-    assert not out.exists()
+    assert_nothing_written(out)
 
 
 def test_the_compose_service_manager_is_probed_through_docker_compose(snapshot_site, serve):
@@ -374,6 +380,87 @@ def test_the_compose_service_manager_is_probed_through_docker_compose(snapshot_s
     else:
         assert "the probe (docker compose -f deploy/docker-compose.prod.yml exec -T web python -c PROBE) failed (exit " \
             in errors["CONTAINER_PATH_CHECK"]
+
+
+def test_a_missing_or_corrupt_sqlite_database_fails_the_database_artifacts(snapshot_site, serve, database_kind):
+    if database_kind != "sqlite":
+        pytest.skip("SQLite file cases; the PostgreSQL pass stops a server instead")
+    site = snapshot_site
+    server = serve(site)
+    out = repository_of(site) / "docs"
+    missing = site.root / "var" / "gone.sqlite3"
+    corrupt = site.root / "var" / "corrupt.sqlite3"
+    corrupt.write_bytes(b"this is not a database" * 100)
+
+    gone = run(site, "snapshot", "--base-url", server.base_url, "--json", env={"WORKOS_DB_URL": f"sqlite:///{missing}"})
+    broken = run(site, "snapshot", "--base-url", server.base_url, "--json", env={"WORKOS_DB_URL": f"sqlite:///{corrupt}"})
+
+    for result, cause in ((gone, "does not exist"), (broken, "file is not a database")):
+        assert result.returncode == 1
+        errors = {error["artifact"]: error["cause"] for error in json.loads(result.stdout)["errors"]}
+        for name in ("ODOO_MENU_SITEMAP", "ODOO_MODEL_SNAPSHOT", "MODULE_STATES", "ODOO_ACTIONS", "IPAI_MODULE_STATUS"):
+            assert cause in errors[name], (name, errors.get(name))
+            assert f"error: {name} (" in result.stderr
+        assert "GIT_STATE" not in errors and "REPO_TREE" not in errors
+        assert "Traceback" not in result.stderr
+    assert_nothing_written(out)
+
+
+def test_a_stopped_postgresql_server_fails_the_database_artifacts(suite_site, tmp_path, database_kind):
+    if database_kind != "postgresql":
+        pytest.skip("needs a PostgreSQL server to stop")
+    from workos.testing.pgcluster import start_cluster
+
+    cluster = start_cluster()
+    try:
+        url = cluster.create_database("stoppable")
+        site = suite_site
+        use_repository(site, make_repository(tmp_path / "repository"))
+        site.database_url = url
+        site.write_config()
+        assert site.workos("module", "install", "ipai_workos_affine").returncode == 0
+        cluster.stop()
+
+        result = run(site, "snapshot", "--base-url", "http://127.0.0.1:9", "--json")
+    finally:
+        cluster.destroy()
+
+    assert result.returncode == 1
+    errors = {error["artifact"]: error["cause"] for error in json.loads(result.stdout)["errors"]}
+    for name in ("ODOO_MENU_SITEMAP", "ODOO_MODEL_SNAPSHOT", "MODULE_STATES", "ODOO_ACTIONS", "IPAI_MODULE_STATUS",
+                 "HTTP_SITEMAP", "CONTAINER_PATH_CHECK", "ADDONS_PATH"):
+        assert f"database postgresql://postgres@127.0.0.1:{cluster.port}/stoppable: cannot connect" in errors[name], name
+    assert "Traceback" not in result.stderr
+    assert_nothing_written(tmp_path / "repository" / "docs")
+
+
+def test_snapshot_usage_errors_are_named(snapshot_site):
+    site = snapshot_site
+
+    half_login = run(site, "snapshot", "--login", "admin")
+    both = run(site, "snapshot", "--login", "admin", "--password-env", "A", "--token-env", "B")
+    bad_env = run(site, "snapshot", "--env", "../prod")
+    unset = run(site, "snapshot", "--token-env", "NOT_SET_ANYWHERE")
+    no_manifest = run(site, "snapshot", "--check", "--out", str(site.root / "nowhere"), "--base-url", "http://127.0.0.1:9")
+    no_folders = run(site, "snapshot", "diff", "no-such-folder", "other-missing-folder")
+
+    assert half_login.returncode == 2 and "--login and --password-env go together" in half_login.stderr
+    assert both.returncode == 2 and "not both" in both.stderr
+    assert bad_env.returncode == 2 and "environment name '../prod'" in bad_env.stderr
+    assert unset.returncode == 2 and "NOT_SET_ANYWHERE" in unset.stderr
+    assert no_manifest.returncode == 1 and "PROD_SNAPSHOT_MANIFEST.md does not exist" in no_manifest.stderr
+    assert no_folders.returncode == 2 and "'no-such-folder' is not a folder" in no_folders.stderr
+    for result in (half_login, both, bad_env, unset, no_manifest, no_folders):
+        assert "Traceback" not in result.stderr
+
+
+def test_remote_credentials_are_stripped():
+    assert strip_credentials("https://user:token@github.com/a/b.git") == "https://github.com/a/b.git"
+    assert strip_credentials("https://ghp_abcdef@github.com/a/b.git") == "https://github.com/a/b.git"
+    assert strip_credentials("ssh://git:secret@host:22/a.git") == "ssh://git@host:22/a.git"
+    assert strip_credentials("git@github.com:a/b.git") == "git@github.com:a/b.git"
+    assert strip_credentials("postgresql://workos:pw@db:5432/workos") == "postgresql://workos@db:5432/workos"
+    assert strip_credentials("/srv/git/workos.git") == "/srv/git/workos.git"
 
 
 # --- two snapshots around a module upgrade --------------------------------------------------------------------
