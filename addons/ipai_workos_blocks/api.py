@@ -1,0 +1,279 @@
+"""``/api/v1/pages/{id}/blocks``, ``/blocks/{id}``, attachments, HTML, Markdown export and import: parse,
+call the service, shape the answer.
+
+A block in JSON (the contract the editor relies on)::
+
+    {"id": "<uuid>", "page_id": 1, "parent_id": "<uuid>" | null, "type": "paragraph", "content": {...},
+     "rank": "i0", "children": [<block>, ...], "created_at": "...", "updated_at": "..."}
+
+Content by type (missing keys take their defaults; unknown keys are refused with 422 naming the field):
+paragraph, heading_1..3, bulleted_list, numbered_list, quote ``{"text": RichText}``;
+todo ``{"text", "checked": bool}``; toggle ``{"text", "collapsed": bool}``; divider ``{}``;
+callout ``{"text", "icon": "💡" (1-8 characters), "color": default|gray|brown|orange|yellow|green|blue|purple|pink|red}``;
+image ``{"attachment_id": int|null, "url": "https://..." or "/api/v1/attachments/{id}/content", "caption": RichText}``;
+file ``{"attachment_id": int|null, "url", "name"}``; code ``{"code", "language"}``.
+RichText is a list of spans ``{"text", "marks": [bold, italic, underline, strike, code], "href": http(s)/mailto URL}``
+or mentions ``{"mention": {"kind": "user"|"page", "id": int}, "text": display text}``.
+Only bulleted_list, numbered_list, todo, toggle, quote and callout blocks hold children.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import FileResponse, HttpResponse
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from ipai_platform_permissions import services as permissions
+from ipai_workos_core import services as core
+from workos.api.auth import session_auth, token_auth
+from workos.kernel.errors import InvalidInput, NotAuthenticated, TooLarge
+
+from . import services, transfer
+from .services import UNSET
+
+router = Router(tags=["blocks"])
+
+
+class BlockOut(Schema):
+    id: str
+    page_id: int
+    parent_id: str | None
+    type: str
+    content: dict[str, Any]
+    rank: str
+    children: list["BlockOut"]
+    created_at: datetime
+    updated_at: datetime
+
+
+BlockOut.model_rebuild()
+
+
+class DocumentOut(Schema):
+    items: list[BlockOut]
+
+
+class DocumentIn(Schema):
+    blocks: list[dict[str, Any]]
+
+
+class BlockCreateIn(Schema):
+    type: str
+    content: dict[str, Any] | None = None
+    parent_id: str | None = None
+    after_id: str | None = None
+    id: str | None = None
+
+
+class BlockPatchIn(Schema):
+    type: str | None = None
+    content: dict[str, Any] | None = None
+
+
+class BlockMoveIn(Schema):
+    page_id: int | None = None
+    parent_id: str | None = None
+    after_id: str | None = None
+
+
+class BulkIn(Schema):
+    operations: list[dict[str, Any]]
+
+
+class BulkOut(Schema):
+    results: list[dict[str, Any]]
+
+
+class AttachmentOut(Schema):
+    id: int
+    page_id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    url: str
+
+
+class ImportedPage(Schema):
+    id: int
+    title: str
+    parent_id: int | None
+    blocks: int
+
+
+class ImportOut(Schema):
+    items: list[ImportedPage]
+    pages: int
+    blocks: int
+    attachments: int
+
+
+def _anyone(request):
+    """Reads also open with a page's share link (``?share=``); the service decides what is visible."""
+    return True
+
+
+READ_AUTH = [token_auth, session_auth, _anyone]
+
+
+def _reader(request, share: str):
+    user = request.user if getattr(request.user, "is_authenticated", False) else None
+    token = permissions.resolve_share_token(share, user) if share else None
+    if user is None and token is None:
+        raise NotAuthenticated("authentication required: log in, send a bearer token or open a share link")
+    return user, token
+
+
+def _given(payload: Schema, name: str):
+    """A field's value, or UNSET when the client left it out (null and absent differ for after_id)."""
+    return getattr(payload, name) if name in payload.model_fields_set else UNSET
+
+
+# --- documents -------------------------------------------------------------------------------------------
+
+
+@router.get("/pages/{page_id}/blocks", response=DocumentOut, auth=READ_AUTH,
+            summary="The page's document: top-level block trees in order (`?share=` for a share link)",
+            description=__doc__)
+def list_blocks(request, page_id: int, share: str = ""):
+    user, token = _reader(request, share)
+    return {"items": services.document(services.get_page(user, page_id, share=token))}
+
+
+@router.put("/pages/{page_id}/blocks", response=DocumentOut,
+            summary="Replace the page's whole document atomically (autosave): {\"blocks\": [block trees]}",
+            description="Each tree is `{\"id\"?, \"type\", \"content\", \"children\": [...]}`; `page_id`, `parent_id`, `rank` "
+                        "and timestamps are ignored when sent. Blocks with a known id are kept (updated, moved); blocks without "
+                        "id, or with a new one, are created with that id; blocks left out are deleted. An id used on another page "
+                        "answers 409. One transaction, one audit event. Answers the saved document.")
+def replace_blocks(request, page_id: int, payload: DocumentIn):
+    page = services.get_page(request.user, page_id)
+    return {"items": services.replace_document(request.user, page, payload.blocks)}
+
+
+@router.post("/pages/{page_id}/blocks", response={201: BlockOut},
+             summary="Add a block: {type, content, parent_id?, after_id?, id?}; no after_id: at the end, after_id null: first")
+def create_block(request, page_id: int, payload: BlockCreateIn):
+    page = services.get_page(request.user, page_id)
+    block = services.create_block(request.user, page, type=payload.type, content=payload.content, parent_id=_given(payload, "parent_id"),
+                                  after_id=_given(payload, "after_id"), block_id=payload.id)
+    return 201, services.block_json(block)
+
+
+@router.post("/pages/{page_id}/blocks/bulk", response=BulkOut,
+             summary="Many block changes, all or nothing: {operations: [{op: create|update|delete|move, ...}]}",
+             description="create `{op, type, content, parent_id?, after_id?, id?}`; update `{op, id, type?, content?}`; "
+                         "delete `{op, id}`; move `{op, id, page_id?, parent_id?, after_id?}`. Operations run in order on blocks of "
+                         "this page; the first error (e.g. field `operations[2].content.text`) undoes all of them. Answers one "
+                         "result per operation: the block, or `{id, deleted: true}`.")
+def bulk_blocks(request, page_id: int, payload: BulkIn):
+    page = services.get_page(request.user, page_id)
+    return {"results": services.bulk(request.user, page, payload.operations)}
+
+
+# --- single blocks ---------------------------------------------------------------------------------------
+
+
+@router.get("/blocks/{block_id}", response=BlockOut, auth=READ_AUTH, summary="One block with its children")
+def get_block(request, block_id: str, share: str = ""):
+    user, token = _reader(request, share)
+    return services.block_tree(services.get_block(user, block_id, share=token))
+
+
+@router.patch("/blocks/{block_id}", response=BlockOut, summary="Change a block's type and/or content")
+def update_block(request, block_id: str, payload: BlockPatchIn):
+    block = services.get_block(request.user, block_id)
+    changes = {name: getattr(payload, name) for name in payload.model_fields_set}
+    if changes.get("type", UNSET) is None:
+        raise InvalidInput("type cannot be null", field="type")
+    if "content" in changes and changes["content"] is None:
+        changes["content"] = {}
+    block = services.update_block(request.user, block, type=changes.get("type", UNSET), content=changes.get("content", UNSET))
+    return services.block_tree(block)
+
+
+@router.delete("/blocks/{block_id}", response={204: None}, summary="Delete a block and its children")
+def delete_block(request, block_id: str):
+    services.delete_block(request.user, services.get_block(request.user, block_id))
+    return 204, None
+
+
+@router.post("/blocks/{block_id}/move", response=BlockOut,
+             summary="Move a block (with children): {page_id?, parent_id?, after_id?}; also to another page, never into itself")
+def move_block(request, block_id: str, payload: BlockMoveIn):
+    block = services.get_block(request.user, block_id)
+    target = services.get_page(request.user, payload.page_id) if payload.page_id is not None else None
+    block = services.move_block(request.user, block, page=target, parent_id=_given(payload, "parent_id"), after_id=_given(payload, "after_id"))
+    return services.block_tree(block)
+
+
+# --- attachments -----------------------------------------------------------------------------------------
+
+
+@router.post("/pages/{page_id}/attachments", response={201: AttachmentOut},
+             summary="Upload a file for image/file blocks (multipart field `file`); size and type limits apply")
+def upload_attachment(request, page_id: int, file: File[UploadedFile]):
+    page = services.get_page(request.user, page_id)
+    max_bytes, _ = services.attachment_limits()
+    if file.size is not None and file.size > max_bytes:
+        raise TooLarge(f"file is larger than {max_bytes} bytes", field="file")
+    attachment = services.upload_attachment(request.user, page, file.name or "file", file.read(), file.content_type or "")
+    return 201, services.attachment_json(attachment)
+
+
+@router.get("/attachments/{attachment_id}/content", auth=READ_AUTH, response={200: None},
+            summary="The file of an attachment, for users who can view its page (404 for everyone else)")
+def attachment_content(request, attachment_id: int, share: str = ""):
+    user, token = _reader(request, share)
+    attachment = services.get_attachment(user, attachment_id, share=token)
+    inline = attachment.content_type in services.INLINE_TYPES
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=not inline,
+                            filename=attachment.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    policy = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
+    response["Content-Security-Policy"] = policy if attachment.content_type == "application/pdf" else policy + "; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["ETag"] = f'"{attachment.sha256}"'
+    return response
+
+
+# --- rendering, export, import ---------------------------------------------------------------------------
+
+
+@router.get("/pages/{page_id}/html", auth=READ_AUTH, response={200: None},
+            summary="Sanitised HTML of the page body (text/html; every value passed nh3)")
+def page_html(request, page_id: int, share: str = ""):
+    user, token = _reader(request, share)
+    response = HttpResponse(services.page_html(services.get_page(user, page_id, share=token)), content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self' https: http:; style-src 'unsafe-inline'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get("/pages/{page_id}/export", response={200: None},
+            summary="Export as Markdown (text/markdown), or with `subpages=true` a zip of folders with sub-pages and attachments")
+def export_page(request, page_id: int, format: str = "markdown", subpages: bool = False):
+    if format != "markdown":
+        raise InvalidInput("format must be markdown", field="format")
+    page = services.get_page(request.user, page_id)
+    name, content_type, data = services.export_page(request.user, page, subpages=subpages)
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = transfer.content_disposition(name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.post("/spaces/{space_id}/import", response={201: ImportOut},
+             summary="Import Markdown into a space (multipart field `file`: a .md file, or a zip such as Notion's "
+                     "\"Markdown & CSV\" export); recreates the page tree and block types")
+def import_into_space(request, space_id: int, file: File[UploadedFile], parent_id: int | None = None):
+    space = core.get_space(request.user, space_id)
+    parent = core.get_page(request.user, parent_id) if parent_id is not None else None
+    limit = transfer.import_limits()[0]
+    if file.size is not None and file.size > limit:
+        raise TooLarge(f"file is larger than {limit} bytes", field="file")
+    result = services.import_file(request.user, space, file.name or "import.md", file.read(), parent=parent)
+    return 201, result

@@ -1,0 +1,246 @@
+"""Files in and out: reading an upload (a Markdown file, a zip of folders, Notion's "Markdown & CSV" export
+with its zip inside a zip) into a plan of pages, and writing a page — alone, or with its sub-pages and
+attachments as a zip of folders — as Markdown. Pure functions over bytes and block trees; the writes of an
+import happen in ``services.import_file``.
+
+Folder layout (the one Notion uses, read and written alike)::
+
+    Page.md                 the page: "# Title", then its blocks
+    Page/                   its sub-pages (Child.md, Child/ ...) and its attachments (image.png ...)
+
+Notion appends a 32-hex id to every name (``Page 36ab…26ed.md``); it is dropped from titles. Names are
+compared in Unicode NFC (Notion's zips use decomposed forms). A folder holding pages but no ``Folder.md``
+becomes an empty page. ``index.html`` files and files at the very top that no page uses are not imported.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
+
+from workos.kernel.errors import InvalidInput, TooLarge
+
+from . import markdown
+
+MARKDOWN_EXTENSIONS = (".md", ".markdown")
+NOTION_ID = re.compile(r"\s+[0-9a-f]{32}$")
+DEFAULT_IMPORT_MAX_BYTES = 100 * 1024 * 1024  # compressed upload
+DEFAULT_IMPORT_MAX_TOTAL = 500 * 1024 * 1024  # uncompressed content
+DEFAULT_IMPORT_MAX_FILES = 10_000
+SKIPPED_NAMES = {"index.html", ".ds_store", "thumbs.db"}
+
+
+def import_limits() -> tuple[int, int, int]:
+    """(upload bytes, uncompressed bytes, files): settings ``WORKOS_IMPORT_MAX_BYTES``,
+    ``WORKOS_IMPORT_MAX_TOTAL_BYTES``, ``WORKOS_IMPORT_MAX_FILES`` or the defaults (100 MiB, 500 MiB, 10,000)."""
+    from django.conf import settings
+
+    return (int(getattr(settings, "WORKOS_IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES)),
+            int(getattr(settings, "WORKOS_IMPORT_MAX_TOTAL_BYTES", DEFAULT_IMPORT_MAX_TOTAL)),
+            int(getattr(settings, "WORKOS_IMPORT_MAX_FILES", DEFAULT_IMPORT_MAX_FILES)))
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _clean_path(name: str) -> str | None:
+    name = nfc(name.replace("\\", "/"))
+    parts = [part for part in name.split("/") if part not in ("", ".")]
+    if not parts or any(part == ".." for part in parts) or any(ord(char) < 32 for char in name):
+        return None
+    return "/".join(parts)
+
+
+# --- reading uploads -------------------------------------------------------------------------------------
+
+
+class _Budget:
+    def __init__(self):
+        _, self.max_total, self.max_files = import_limits()
+        self.total = 0
+        self.files = 0
+
+    def take(self, size: int) -> None:
+        self.total += size
+        self.files += 1
+        if self.total > self.max_total:
+            raise TooLarge(f"the archive holds more than {self.max_total} bytes", field="file")
+        if self.files > self.max_files:
+            raise TooLarge(f"the archive holds more than {self.max_files} files", field="file")
+
+
+def read_upload(name: str, data: bytes) -> dict[str, bytes]:
+    """The files of an upload by path (NFC, ``/``-separated): a zip's entries, Notion's inner zips opened,
+    one shared top folder without a page of its own dropped; or a single Markdown file."""
+    if data[:4] == b"PK\x03\x04" or name.lower().endswith(".zip"):
+        files = _read_zip(data, "", 0, _Budget())
+        return _drop_common_top(files)
+    clean = _clean_path(posixpath.basename(name.replace("\\", "/"))) or "Imported.md"
+    if not clean.lower().endswith(MARKDOWN_EXTENSIONS + (".txt",)):
+        raise InvalidInput("upload a Markdown file (.md) or a zip", field="file")
+    if not clean.lower().endswith(MARKDOWN_EXTENSIONS):
+        clean = clean.rsplit(".", 1)[0] + ".md"
+    return {clean: data}
+
+
+def _read_zip(data: bytes, prefix: str, depth: int, budget: _Budget) -> dict[str, bytes]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError):
+        raise InvalidInput("not a readable zip file", field="file") from None
+    files: dict[str, bytes] = {}
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            path = _clean_path(info.filename)
+            if path is None or path.startswith("__MACOSX/") or posixpath.basename(path).lower() in (".ds_store", "thumbs.db"):
+                continue
+            budget.take(info.file_size)
+            try:
+                content = archive.read(info)
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError):
+                raise InvalidInput(f"{path}: cannot be read from the zip (damaged or encrypted)", field="file") from None
+            if path.lower().endswith(".zip") and depth == 0:
+                # Notion wraps its export: Export-…-Part-1.zip inside the zip that is downloaded
+                folder = posixpath.dirname(path)
+                files.update(_read_zip(content, f"{prefix}{folder}/" if folder else prefix, depth + 1, budget))
+                continue
+            files[prefix + path] = content
+    return files
+
+
+def _drop_common_top(files: dict[str, bytes]) -> dict[str, bytes]:
+    while files:
+        tops = {path.split("/", 1)[0] for path in files}
+        if len(tops) != 1 or any("/" not in path for path in files):
+            break
+        top = tops.pop()
+        if any(path.lower() == f"{top}{extension}".lower() for path in files for extension in MARKDOWN_EXTENSIONS):
+            break
+        files = {path.split("/", 1)[1]: content for path, content in files.items()}
+    return files
+
+
+# --- planning an import ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PlannedPage:
+    folder: str  # the page's folder path (its Markdown file without extension), the key of the plan
+    title: str
+    markdown_path: str | None
+    parent: str | None
+    children: list["PlannedPage"] = field(default_factory=list)
+
+
+def title_from_name(name: str) -> str:
+    stem = posixpath.basename(name)
+    for extension in MARKDOWN_EXTENSIONS:
+        if stem.lower().endswith(extension):
+            stem = stem[: -len(extension)]
+    stem = NOTION_ID.sub("", stem).strip()
+    return "".join(char for char in stem if ord(char) >= 32)[:512] or "Untitled"
+
+
+def plan_pages(files: dict[str, bytes]) -> list[PlannedPage]:
+    """The page tree of an upload, parents before children, siblings by name."""
+    pages: dict[str, PlannedPage] = {}
+
+    def ensure(folder: str) -> PlannedPage | None:
+        if not folder:
+            return None
+        if folder not in pages:
+            parent = ensure(posixpath.dirname(folder))
+            pages[folder] = PlannedPage(folder=folder, title=title_from_name(folder), markdown_path=None, parent=parent.folder if parent else None)
+        return pages[folder]
+
+    for path in sorted(files, key=lambda p: (p.count("/"), p.casefold())):
+        if not path.lower().endswith(MARKDOWN_EXTENSIONS):
+            continue
+        folder = path.rsplit(".", 1)[0]
+        parent = ensure(posixpath.dirname(folder))
+        if folder in pages and pages[folder].markdown_path is None:
+            pages[folder].markdown_path = path
+            pages[folder].title = title_from_name(path)
+        elif folder not in pages:
+            pages[folder] = PlannedPage(folder=folder, title=title_from_name(path), markdown_path=path, parent=parent.folder if parent else None)
+    roots: list[PlannedPage] = []
+    for page in sorted(pages.values(), key=lambda p: (p.folder.count("/"), p.title.casefold(), p.folder)):
+        (pages[page.parent].children if page.parent else roots).append(page)
+    ordered: list[PlannedPage] = []
+
+    def walk(items):
+        for item in items:
+            ordered.append(item)
+            walk(item.children)
+
+    walk(roots)
+    return ordered
+
+
+def local_target(base_folder: str, href: str) -> str | None:
+    """The archive path a relative link in a file of ``base_folder`` points at (None for URLs and anchors)."""
+    if not href or href.startswith(("#", "/")) or re.match(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:", href):
+        return None
+    path = unquote(href.split("#", 1)[0].split("?", 1)[0])
+    if not path:
+        return None
+    joined = posixpath.normpath(posixpath.join(base_folder, path)) if base_folder else posixpath.normpath(path)
+    if joined.startswith("../") or joined == "..":
+        return None
+    return nfc(joined)
+
+
+def decode_text(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+# --- export ----------------------------------------------------------------------------------------------
+
+
+def safe_file_name(title: str) -> str:
+    name = "".join("-" if char in '/\\:*?"<>|' or ord(char) < 32 else char for char in nfc(title or "")).strip().strip(".")
+    return (name or "Untitled")[:120]
+
+
+def unique_name(name: str, used: set[str]) -> str:
+    stem, dot, extension = name.rpartition(".") if "." in name[1:] else (name, "", "")
+    candidate, number = name, 1
+    while candidate.casefold() in used:
+        number += 1
+        candidate = f"{stem} ({number}){dot}{extension}"
+    used.add(candidate.casefold())
+    return candidate
+
+
+def relative_url(path: str) -> str:
+    return quote(path, safe="/")
+
+
+def content_disposition(name: str) -> str:
+    ascii_name = "".join(char if 32 <= ord(char) < 127 and char not in '"\\' else "_" for char in name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def zip_bytes(files: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path, content in files:
+            archive.writestr(path, content)
+    return buffer.getvalue()
+
+
+def page_markdown(title: str, trees: list[dict]) -> str:
+    return markdown.page_markdown(title, trees)
