@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8069
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-sqlite test-postgresql test-deps lint bench clean
+.PHONY: install assets demo test test-sqlite test-postgresql test-deps lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,25 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-demo: install
+# The TypeScript islands (frontend/), built by Vite into workos/web/static/dist. Rebuilt only when a source,
+# the package lock or the build config is newer than the built manifest; npm ci only when the lock changed.
+ASSETS_MANIFEST := workos/web/static/dist/.vite/manifest.json
+FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/package.json frontend/package-lock.json frontend/vite.config.ts frontend/tsconfig.json
+NPM_CHECK = @command -v npm >/dev/null 2>&1 || { echo "make assets: npm is not installed. The editor is built with Node.js 20 and npm: install them (e.g. apt-get install nodejs npm) and run make again." >&2; exit 1; }
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	$(NPM_CHECK)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(ASSETS_MANIFEST): frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	$(NPM_CHECK)
+	cd frontend && npm run build
+	touch $@
+
+assets: $(ASSETS_MANIFEST)
+
+demo: install assets
 	$(BIN)/workos module install ipai_workos_affine --demo
 	WORKOS_DEMO_PASSWORD='$(DEMO_PASSWORD)' $(BIN)/workos user create $(DEMO_USER) --admin --password-env WORKOS_DEMO_PASSWORD --exists-ok
 	@echo ""
@@ -37,14 +55,14 @@ demo: install
 test-deps:
 	@bash scripts/ensure-test-deps.sh
 
-test: install test-deps
+test: install test-deps assets
 	$(BIN)/pytest --database=sqlite $(PYTEST_ARGS)
 	$(BIN)/pytest --database=postgresql $(PYTEST_ARGS)
 
-test-sqlite: install test-deps
+test-sqlite: install test-deps assets
 	$(BIN)/pytest --database=sqlite $(PYTEST_ARGS)
 
-test-postgresql: install test-deps
+test-postgresql: install test-deps assets
 	$(BIN)/pytest --database=postgresql $(PYTEST_ARGS)
 
 bench: install test-deps

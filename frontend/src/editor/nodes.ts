@@ -339,7 +339,7 @@ function placeholderUploader(options: {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const value = url.value.trim();
-    if (!/^(https?:\/\/|\/)/i.test(value)) {
+    if (!/^https?:\/\/\S+$/i.test(value)) {
       error.textContent = "Enter a link that starts with http:// or https://";
       return;
     }

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("web/pages", views.pages_home_view, name="workos-pages"),
+    path("web/pages/<int:page_id>", views.page_view, name="workos-page"),
+]
