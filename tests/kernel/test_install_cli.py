@@ -190,13 +190,13 @@ def test_uninstall_is_refused_while_an_installed_module_depends_on_it(addons_sit
 
 
 def test_uninstall_cascade_reverses_migrations_and_removes_registry_rows(addons_site):
-    addons_site.workos("module", "install", "kt_beta", "ipai_platform_theme", check=True)
+    addons_site.workos("module", "install", "kt_beta", "ipai_platform_audit", check=True)
 
     result = addons_site.workos("module", "uninstall", "kt_alpha", "--cascade", "--json")
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["uninstalled"] == ["kt_beta", "kt_alpha"]
-    assert installed(addons_site) == {"ipai_platform_theme"}
+    assert installed(addons_site) == {"ipai_platform_audit"}
     assert not {"ipai_kt_alpha_note", "ipai_kt_beta_comment"} & tables(addons_site)
     assert addons_site.sql("SELECT count(*) FROM ir_model WHERE modules IN ('kt_alpha', 'kt_beta')") == [(0,)]
     assert addons_site.sql("SELECT count(*) FROM ir_model_data WHERE module IN ('kt_alpha', 'kt_beta')") == [(0,)]
