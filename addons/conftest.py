@@ -12,20 +12,6 @@ from django.test import Client
 _numbers = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings):
-    """Extends workos.testing's fixture of the same name, which points DATABASES at the throwaway PostgreSQL
-    cluster after Django already made its ``default`` connection object for SQLite (Django does so while it
-    defines the models). Dropping that object makes the next use connect with the new settings, so that the
-    ``--database=postgresql`` run of these tests really runs on PostgreSQL."""
-    from django.db import connections
-
-    wanted = connections.settings["default"]["ENGINE"].rsplit(".", 1)[-1]
-    if connections["default"].vendor != wanted:
-        connections["default"].close()
-        del connections["default"]
-
-
 @pytest.fixture
 def make_user(db):
     from django.contrib.auth import get_user_model
