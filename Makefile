@@ -46,6 +46,7 @@ assets: $(ASSETS_MANIFEST)
 demo: install assets
 	$(BIN)/workos module install ipai_workos_affine --demo
 	WORKOS_DEMO_PASSWORD='$(DEMO_PASSWORD)' $(BIN)/workos user create $(DEMO_USER) --admin --password-env WORKOS_DEMO_PASSWORD --exists-ok
+	$(BIN)/workos demo load --user $(DEMO_USER)
 	@echo ""
 	@echo "  WorkOS demo: http://$(HOST):$(PORT)/web/login"
 	@echo "  login: $(DEMO_USER)   password: $(DEMO_PASSWORD)"

@@ -71,11 +71,11 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from . import audit, config_command, module, serve, user
+    from . import audit, config_command, demo, module, serve, user
     from . import crawl, snapshot
     from . import backup, deploy, rollback, verify
 
-    for command in (serve.serve, module.module, user.user, config_command.config, audit.audit,
+    for command in (serve.serve, module.module, user.user, config_command.config, audit.audit, demo.demo,
                     snapshot.snapshot, crawl.crawl,
                     deploy.deploy, verify.verify, rollback.rollback, backup.backup, backup.restore):
         main.add_command(command)

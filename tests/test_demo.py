@@ -1,0 +1,26 @@
+"""`make demo`'s content step: the demo workspace is made through the services, once."""
+
+
+def test_demo_content_is_loaded_once_through_the_services(site):
+    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.workos("user", "create", "admin", "--admin", "--password-stdin", input="correct-horse-9\n", check=True)
+
+    first = site.workos("demo", "load", "--user", "admin")
+    second = site.workos("demo", "load", "--user", "admin")
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0 and "already exists" in second.stdout
+    assert sorted(row[0] for row in site.sql("SELECT title FROM ipai_workos_page")) == ["Team handbook", "Welcome to WorkOS", "Welcome to WorkOS"]
+    types = {row[0] for row in site.sql("SELECT DISTINCT type FROM ipai_workos_block")}
+    assert {"heading_2", "todo", "callout", "divider", "code", "numbered_list"} <= types
+    assert site.sql("SELECT role FROM ipai_workos_workspace_member m JOIN auth_user u ON u.id = m.user_id WHERE u.username = 'admin'") == [("admin",)]
+    assert site.sql("SELECT count(*) FROM ipai_audit_event WHERE action LIKE '%create%'")[0][0] >= 5
+
+
+def test_demo_load_names_an_unknown_user(site):
+    site.workos("module", "install", "ipai_workos_core", check=True)
+
+    result = site.workos("demo", "load", "--user", "nobody")
+
+    assert result.returncode == 1
+    assert "no user named nobody" in result.stderr
