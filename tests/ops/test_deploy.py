@@ -67,10 +67,14 @@ def test_second_deploy_upgrades_only_the_module_with_a_new_migration(deployment)
     # given a deployed site, and a new upstream commit that bumps one module with a migration
     assert deployment.deploy("--no-artifacts").returncode == 0
     version_before = deployment.sql("SELECT latest_version FROM ir_module_module WHERE name = 'ipai_workos_canvas'")[0][0]
+    lock = deployment.developer_file("requirements.lock")
+    deployment.upstream_commit({"requirements.lock": lock + "# re-locked, same versions\n"}, "re-lock dependencies")
     new_sha = add_migration_commit(deployment, "ipai_workos_canvas", "0900_deploy_probe", PROBE_TABLE_MIGRATION)
+    (deployment.clone / "var").mkdir()
+    (deployment.clone / "var" / "ignored.txt").write_text("git-ignored files do not make the tree dirty\n")
 
-    # when the operator deploys again
-    result = deployment.deploy("--no-artifacts", "--json")
+    # when the operator deploys again (pip offline: the locked versions are those already installed)
+    result = deployment.deploy("--no-artifacts", "--json", PIP_NO_INDEX="1")
 
     # then only that module is upgraded, its migration applied, the code is at the new commit
     assert result.returncode == 0, result.stdout + result.stderr
@@ -81,7 +85,10 @@ def test_second_deploy_upgrades_only_the_module_with_a_new_migration(deployment)
     assert deployment.sql("SELECT count(*) FROM ipai_workos_deploy_probe") == [(0,)]
     version_after = deployment.sql("SELECT latest_version FROM ir_module_module WHERE name = 'ipai_workos_canvas'")[0][0]
     assert version_after != version_before
-    assert report["commits"] and len(report["commits"]) == 1
+    assert len(report["commits"]) == 2
+    # and the changed dependency lock was installed before the new code ran
+    install_phase = report["phases"][2]
+    assert any("requirements.lock changed" in detail for detail in install_phase["details"])
 
 
 def test_dry_run_lists_commits_modules_and_backup_path_and_changes_nothing(deployment):
