@@ -157,8 +157,11 @@ class MarkdownReader:
             first = children[0]
             tokens = list(first.tokens)
             if tokens and tokens[0].type == "text":
-                token = tokens[0].copy() if hasattr(tokens[0], "copy") else tokens[0]
-                token.content = re.sub(r"^\[[ xX]\][ \t]*", "", token.content, count=1)
+                # as much literal whitespace as the source has after "[ ]" (Notion writes two spaces;
+                # a space written as &#32; is text)
+                written = re.match(r"^\[[ xX]\][ \t]*", first.raw)
+                token = tokens[0].copy()
+                token.content = token.content[len(written.group(0)) if written else 0:]
                 tokens[0] = token
             first = Node("paragraph", tokens=tokens, raw=first.raw, parent=item)
             children[0] = first

@@ -7,7 +7,9 @@ Each block type is one entry in ``BLOCK_TYPES``, keyed by its ``type`` string. A
 - ``render_html(block, children_html)``: HTML for the block (the page HTML then passes nh3);
 - ``plain_text(content)``: text for search and previews;
 - ``to_markdown(block, children, depth, number)``: Markdown for the block, children already rendered;
-- ``from_markdown(node, reader)``: read a Markdown syntax-tree node back into blocks (None: not mine).
+- ``from_markdown(node, reader)``: read a Markdown syntax-tree node back into blocks (None: not mine);
+- ``from_html(element, reader)``: read the element ``render_html`` wrote back into a block (the HTML round
+  trip, and the way in for HTML that WorkOS itself rendered).
 
 A block passed to ``render_html`` and ``to_markdown`` is the API's JSON form: ``{"id", "type", "content",
 "children": [...]}``, so that conversion needs no database. Adding a type is adding one entry here (or in
@@ -141,6 +143,9 @@ class BlockType:
 
     def from_markdown(self, node, reader) -> list[dict] | None:
         return None
+
+    def from_html(self, element, reader) -> dict:
+        return reader.block(self.type, {"text": reader.inline(element)}, reader.child_blocks(element))
 
 
 def _text(content: dict, field: str) -> list[dict]:
@@ -313,7 +318,7 @@ class Todo(ListItem):
     def render_html(self, block, children_html):
         checked = " checked" if block["content"].get("checked") else ""
         state = "true" if block["content"].get("checked") else "false"
-        item = self.item_html(block, children_html, before=f'<input type="checkbox" disabled{checked}> ')
+        item = self.item_html(block, children_html, before=f'<input type="checkbox" disabled{checked}>')
         return item.replace("<li", f'<li data-checked="{state}"', 1)
 
     def item_marker(self, block, number):
@@ -332,6 +337,10 @@ class Todo(ListItem):
 
     def item_content(self, node, reader, text):
         return {"text": text, "checked": reader.task_state(node)}
+
+    def from_html(self, element, reader):
+        return reader.block(self.type, {"text": reader.inline(element), "checked": element.attributes.get("data-checked") == "true"},
+                            reader.child_blocks(element))
 
 
 class Toggle(TextBlock):
@@ -359,6 +368,11 @@ class Toggle(TextBlock):
     def from_markdown(self, node, reader):
         return [reader.block(self.type, {"text": node.summary, "collapsed": not node.open}, reader.blocks(node.children))]
 
+    def from_html(self, element, reader):
+        summary = reader.first_child(element, "summary")
+        return reader.block(self.type, {"text": reader.inline(summary) if summary else [], "collapsed": "open" not in element.attributes},
+                            reader.child_blocks(element))
+
 
 class Quote(TextBlock):
     type, label = "quote", "Quote"
@@ -379,6 +393,10 @@ class Quote(TextBlock):
     def from_markdown(self, node, reader):
         text, children = reader.split_first_paragraph(node.children)
         return [reader.block(self.type, {"text": text}, children)]
+
+    def from_html(self, element, reader):
+        first = reader.first_child(element, "p")
+        return reader.block(self.type, {"text": reader.inline(first) if first else []}, reader.child_blocks(element))
 
 
 class Callout(TextBlock):
@@ -434,6 +452,14 @@ class Callout(TextBlock):
             color = "default"
         return [reader.block(self.type, {"text": text, "icon": icon or "💡", "color": color}, children)]
 
+    def from_html(self, element, reader):
+        icon = reader.first_child(element, "span")
+        body = reader.first_child(element, "div")
+        first = reader.first_child(body, "p") if body else None
+        return reader.block(self.type, {"text": reader.inline(first) if first else [], "icon": reader.plain(icon) if icon else "💡",
+                                        "color": element.attributes.get("data-color") or "default"},
+                            reader.child_blocks(body) if body else [])
+
     @staticmethod
     def _split_icon(text: list[dict], required: bool) -> tuple[str, list[dict]]:
         """The icon is the first word of the text (before one space); trailing space before the marker goes."""
@@ -469,6 +495,9 @@ class Divider(BlockType):
 
     def from_markdown(self, node, reader):
         return [reader.block(self.type, {})]
+
+    def from_html(self, element, reader):
+        return reader.block(self.type, {})
 
 
 class Code(BlockType):
@@ -511,6 +540,12 @@ class Code(BlockType):
         if not LANGUAGE.match(language):
             language = ""
         return [reader.block(self.type, {"code": code, "language": language})]
+
+    def from_html(self, element, reader):
+        code = reader.first_child(element, "code")
+        css = (code.attributes.get("class") or "") if code else ""
+        language = css[len("language-"):] if css.startswith("language-") else ""
+        return reader.block(self.type, {"code": reader.plain(code) if code else "", "language": language})
 
 
 class Image(BlockType):
@@ -557,6 +592,12 @@ class Image(BlockType):
         attachment_id, url = reader.media(image.attrGet("src") or "", kind="image")
         return [reader.block(self.type, {"attachment_id": attachment_id, "url": url, "caption": caption})]
 
+    def from_html(self, element, reader):
+        image = reader.first_child(element, "img")
+        caption = reader.first_child(element, "figcaption")
+        attachment_id, url = reader.media((image.attributes.get("src") or "") if image else "")
+        return reader.block(self.type, {"attachment_id": attachment_id, "url": url, "caption": reader.inline(caption) if caption else []})
+
 
 class File(BlockType):
     type, label = "file", "File"
@@ -584,7 +625,7 @@ class File(BlockType):
 
     def render_html(self, block, children_html):
         content = block["content"]
-        name = html.escape(content.get("name") or "file")
+        name = html.escape(content.get("name") or "")
         url = content.get("url", "")
         if url and _is_media_url(url):
             return f'<p class="file"{self.attributes(block)}><a href="{html.escape(url, quote=True)}" download>{name}</a></p>'
@@ -606,7 +647,7 @@ class File(BlockType):
             tokens, marked = tokens[:-1], True
             while tokens and tokens[-1].type == "text" and not tokens[-1].content.strip():
                 tokens.pop()
-        if len(tokens) < 3 or tokens[0].type != "link_open" or tokens[-1].type != "link_close":
+        if len(tokens) < 2 or tokens[0].type != "link_open" or tokens[-1].type != "link_close":
             return None
         if any(token.type in ("link_open", "link_close") for token in tokens[1:-1]):
             return None
@@ -616,6 +657,11 @@ class File(BlockType):
         name = richtext.plain_text(richtext.from_tokens(tokens[1:-1]))
         attachment_id, url = reader.media(href, kind="file")
         return [reader.block(self.type, {"attachment_id": attachment_id, "url": url, "name": name[:MAX_NAME]})]
+
+    def from_html(self, element, reader):
+        link = reader.first_child(element, "a")
+        attachment_id, url = reader.media((link.attributes.get("href") or "") if link else "")
+        return reader.block(self.type, {"attachment_id": attachment_id, "url": url, "name": reader.plain(element)})
 
 
 def reader_relative(url: str) -> bool:

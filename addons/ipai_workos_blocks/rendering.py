@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import nh3
 
+from . import richtext
+
 from .registry import BLOCK_TYPES
 
 ALLOWED_TAGS = {
@@ -66,3 +68,107 @@ def _render(trees: list[dict]) -> str:
 def to_html(trees: list[dict]) -> str:
     """Sanitised HTML of a list of block trees (a page body)."""
     return sanitise(_render(trees))
+
+
+# --- reading HTML back ------------------------------------------------------------------------------------
+
+_MARK_TAGS = {"strong": "bold", "b": "bold", "em": "italic", "i": "italic", "u": "underline", "s": "strike", "del": "strike",
+              "strike": "strike", "code": "code"}
+
+
+class HtmlReader:
+    """Reads the HTML that ``to_html`` wrote back into block trees (elements carry ``data-block-type``).
+    Elements of unknown types are skipped with their content; text outside blocks is ignored."""
+
+    @staticmethod
+    def block(block_type: str, content: dict, children: list[dict] | None = None) -> dict:
+        return {"type": block_type, "content": content, "children": children or []}
+
+    @staticmethod
+    def _is_block(node) -> bool:
+        return node.tag != "-text" and "data-block-type" in (node.attributes or {})
+
+    def child_blocks(self, element) -> list[dict]:
+        out: list[dict] = []
+        for node in element.iter(include_text=False):
+            if self._is_block(node):
+                block_type = node.attributes.get("data-block-type")
+                if block_type in BLOCK_TYPES:
+                    out.append(BLOCK_TYPES.get(block_type).from_html(node, self))
+            elif node.tag in ("ul", "ol", "div") and node.tag != "summary":
+                if node.tag == "div" and "children" not in (node.attributes.get("class") or "").split():
+                    continue
+                out.extend(self.child_blocks(node))
+        return out
+
+    @staticmethod
+    def first_child(element, tag: str):
+        for node in element.iter(include_text=False):
+            if node.tag == tag:
+                return node
+        return None
+
+    def plain(self, element) -> str:
+        parts: list[str] = []
+        for node in element.iter(include_text=True):
+            if node.tag == "-text":
+                parts.append(node.text(deep=False) or "")
+            elif node.tag == "br":
+                parts.append("\n")
+            else:
+                parts.append(self.plain(node))
+        return "".join(parts)
+
+    def inline(self, element) -> list[dict]:
+        spans: list[dict] = []
+        self._inline(element, [], None, spans)
+        return richtext.validate(spans)
+
+    def _inline(self, element, marks: list[str], href: str | None, spans: list[dict]) -> None:
+        for node in element.iter(include_text=True):
+            tag = node.tag
+            attributes = node.attributes or {} if tag != "-text" else {}
+            if tag == "-text":
+                text = node.text(deep=False) or ""
+                if text:
+                    span: dict = {"text": text}
+                    if marks:
+                        span["marks"] = [mark for mark in richtext.MARKS if mark in marks]
+                    if href:
+                        span["href"] = href
+                    spans.append(span)
+            elif tag == "br":
+                spans.append({"text": "\n", **({"marks": [m for m in richtext.MARKS if m in marks]} if marks else {}), **({"href": href} if href else {})})
+            elif self._is_block(node) or tag in ("ul", "ol", "input", "summary", "figcaption", "img", "div"):
+                continue
+            elif "mention" in (attributes.get("class") or "").split() and attributes.get("data-mention-id", "").isdigit():
+                text = self.plain(node)
+                kind = attributes.get("data-mention-kind")
+                if kind == "user" and text.startswith("@"):
+                    text = text[1:]
+                if kind in richtext.MENTION_KINDS:
+                    spans.append({"mention": {"kind": kind, "id": int(attributes["data-mention-id"])}, "text": text})
+            elif tag in _MARK_TAGS:
+                self._inline(node, marks + [_MARK_TAGS[tag]], href, spans)
+            elif tag == "a":
+                link = attributes.get("href")
+                self._inline(node, marks, link if link and richtext.is_safe_url(link) else href, spans)
+            else:
+                self._inline(node, marks, href, spans)
+
+    @staticmethod
+    def media(url: str) -> tuple[int | None, str]:
+        from .registry import ATTACHMENT_URL
+
+        match = ATTACHMENT_URL.match(url)
+        if match:
+            return int(match.group(1)), url
+        return (None, url) if richtext.is_safe_url(url, schemes=("http", "https")) else (None, "")
+
+
+def from_html(markup: str) -> list[dict]:
+    """Block trees from HTML that WorkOS rendered (``to_html``)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    body = LexborHTMLParser(f"<body>{markup}</body>").body
+    return HtmlReader().child_blocks(body) if body is not None else []

@@ -254,9 +254,22 @@ def to_markdown(spans: list[dict], line_break: str = "\\\n") -> str:
     """
     spans = spans or []
     pretty = _finish("".join(_span_markdown(span, True) for span in spans), line_break)
-    if parse_inline(pretty) == spans:
+    if _reads_back(pretty, spans):
         return pretty
-    return _finish("".join(_span_markdown(span, False) for span in spans), "<br>")
+    safe = _finish("".join(_span_markdown(span, False) for span in spans), "<br>")
+    if safe.startswith("<br>"):
+        safe = "<br><!---->" + safe[len("<br>"):]  # a line holding only <br> would be an HTML block
+    return safe
+
+
+def _reads_back(text: str, spans: list[dict]) -> bool:
+    """Whether ``text``, as a paragraph of its own, reads back as exactly ``spans``."""
+    if not text:
+        return not spans
+    tokens = _parser().parse(text)
+    if len(tokens) != 3 or tokens[0].type != "paragraph_open":
+        return False
+    return from_tokens(tokens[1].children) == spans
 
 
 # --- Markdown in ---------------------------------------------------------------------------------------
