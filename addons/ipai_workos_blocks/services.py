@@ -911,22 +911,23 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
             return target is not None and target in files and target not in page_by_markdown
 
         trees = []
-        if planned.markdown_path:
-            text = transfer.decode_text(files[planned.markdown_path])
-            trees = markdown.from_markdown(text, resolve_link=resolve_link, resolve_media=resolve_media, is_local_file=is_local_file)
-            if trees and trees[0]["type"] == "heading_1":
-                title = richtext_plain(trees[0]["content"]["text"]).strip()
-                trees = trees[1:]
-                if title and title != page.title:
-                    page = core.update_page(actor, page, title=transfer.title_from_name(title + ".md"))
-        # files in the page's folder that no block used are kept as file blocks at the end
-        for path in sorted(files):
-            if posixpath_dirname(path) == planned.folder and path not in used and not path.lower().endswith(transfer.MARKDOWN_EXTENSIONS) \
-                    and path.rsplit("/", 1)[-1].lower() not in transfer.SKIPPED_NAMES and path.rsplit(".", 1)[0] not in folders:
-                result = store(path)
-                if result is not None:
-                    trees.append({"type": "file", "content": {"attachment_id": result[0], "url": result[1], "name": path.rsplit("/", 1)[-1]}, "children": []})
         try:
+            if planned.markdown_path:
+                text = transfer.nfc(transfer.decode_text(files[planned.markdown_path]))
+                trees = markdown.from_markdown(text, resolve_link=resolve_link, resolve_media=resolve_media, is_local_file=is_local_file)
+                if trees and trees[0]["type"] == "heading_1":
+                    # the first heading is the page's title, as Notion and the exporter write it
+                    title = transfer.clean_title(richtext_plain(trees[0]["content"]["text"]))
+                    trees = trees[1:]
+                    if title and title != page.title:
+                        page = core.update_page(actor, page, title=title)
+            # files in the page's folder that no block used are kept as file blocks at the end
+            for path in sorted(files):
+                if posixpath_dirname(path) == planned.folder and path not in used and not path.lower().endswith(transfer.MARKDOWN_EXTENSIONS) \
+                        and path.rsplit("/", 1)[-1].lower() not in transfer.SKIPPED_NAMES and path.rsplit(".", 1)[0] not in folders:
+                    result = store(path)
+                    if result is not None:
+                        trees.append({"type": "file", "content": {"attachment_id": result[0], "url": result[1], "name": path.rsplit("/", 1)[-1]}, "children": []})
             counts = _replace(actor, page, trees)
         except InvalidInput as error:
             error.message = f"{planned.markdown_path or planned.folder}: {error.message}"

@@ -149,6 +149,12 @@ def title_from_name(name: str) -> str:
     return "".join(char for char in stem if ord(char) >= 32)[:512] or "Untitled"
 
 
+def clean_title(text: str) -> str:
+    """A page title from text (a first heading): one line, no control characters, NFC, at most 512 characters."""
+    text = " ".join(nfc(text).split())
+    return "".join(char for char in text if ord(char) >= 32)[:512]
+
+
 def plan_pages(files: dict[str, bytes]) -> list[PlannedPage]:
     """The page tree of an upload, parents before children, siblings by name."""
     pages: dict[str, PlannedPage] = {}
