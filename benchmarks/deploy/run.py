@@ -1,0 +1,286 @@
+"""Deploy and rollback on a database with at least 100,000 pages: wall time per phase, the unavailability
+window seen by a poller on /web/login, and the phase 1 backup next to a bare ``pg_dump -Fc`` of the same
+database.
+
+    .venv/bin/python benchmarks/deploy/run.py [--pages 100000] [--no-artifacts]
+
+Everything runs on this machine: a throwaway PostgreSQL cluster, a bare origin built from the repository's
+HEAD, a production clone, the ``process`` service manager, the real CLI. Loopback only. The JSON result goes
+to benchmarks/results/deploy-<timestamp>.json (git-ignored) and a Markdown table to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from workos.testing.pgcluster import free_port, start_cluster  # noqa: E402
+
+IDENTITY = ["-c", "user.name=WorkOS bench", "-c", "user.email=bench@workos.invalid"]
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *IDENTITY, *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+class Poller:
+    """GET /web/login every 50 ms (1 s timeout) until stopped; bounded to ``limit`` seconds."""
+
+    def __init__(self, url: str, limit: float = 1800):
+        self.url, self.limit = url, limit
+        self.samples: list[tuple[float, bool]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        with httpx.Client(timeout=1.0, trust_env=False) as client:
+            while not self._stop.is_set() and time.monotonic() - started < self.limit:
+                now = time.monotonic()
+                try:
+                    ok = client.get(self.url).status_code in (200, 303)
+                except httpx.HTTPError:
+                    ok = False
+                self.samples.append((now, ok))
+                self._stop.wait(0.05)
+
+    def __enter__(self) -> "Poller":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def unavailability(self) -> dict:
+        """Longest run of failed polls (first failure to next success) and the total failed time."""
+        longest = total = 0.0
+        down_since = None
+        for at, ok in self.samples:
+            if not ok and down_since is None:
+                down_since = at
+            elif ok and down_since is not None:
+                total += at - down_since
+                longest = max(longest, at - down_since)
+                down_since = None
+        if down_since is not None:  # still down at the end
+            span = self.samples[-1][0] - down_since
+            total += span
+            longest = max(longest, span)
+        return {"longest_seconds": round(longest, 2), "total_seconds": round(total, 2), "polls": len(self.samples),
+                "failed_polls": sum(1 for _, ok in self.samples if not ok)}
+
+
+def page_columns(url: str) -> list[tuple[str, str, bool, str | None]]:
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        return [tuple(row) for row in connection.execute(
+            "SELECT column_name, data_type, is_nullable = 'NO', column_default FROM information_schema.columns "
+            "WHERE table_name = 'ipai_workos_page' ORDER BY ordinal_position")]
+
+
+def filler(kind: str) -> str:
+    if "bool" in kind:
+        return "false"
+    if any(word in kind for word in ("int", "numeric", "double", "real")):
+        return "0"
+    if "timestamp" in kind or kind == "date":
+        return "now()"
+    if "json" in kind:
+        return "'{}'::jsonb"
+    return "''"
+
+
+def seed(url: str, pages: int) -> float:
+    """A workspace, a space and ``pages`` pages (a tree: every 100th page is a parent), in one INSERT ... SELECT."""
+    import psycopg
+
+    started = time.monotonic()
+    with psycopg.connect(url, autocommit=True) as connection:
+        def insert(table: str, values: dict) -> int:
+            columns = [tuple(row) for row in connection.execute(
+                "SELECT column_name, data_type, is_nullable = 'NO', column_default FROM information_schema.columns WHERE table_name = %s", (table,))]
+            row = dict(values)
+            for name, kind, not_null, default in columns:
+                if name not in row and name != "id" and not_null and not (default or "").startswith("nextval"):
+                    row[name] = psycopg.sql.SQL(filler(kind))
+            names = psycopg.sql.SQL(", ").join(psycopg.sql.Identifier(n) for n in row)
+            literals = psycopg.sql.SQL(", ").join(v if isinstance(v, psycopg.sql.Composable) else psycopg.sql.Literal(v) for v in row.values())
+            query = psycopg.sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING id").format(psycopg.sql.Identifier(table), names, literals)
+            return connection.execute(query).fetchone()[0]
+
+        workspace = insert("ipai_workos_workspace", {"name": "Benchmark", "slug": "benchmark"})
+        space = insert("ipai_workos_space", {"workspace_id": workspace, "name": "Everything"})
+        given = {"space_id": str(space), "title": "'Page ' || n", "rank": "lpad(n::text, 8, '0')"}
+        expressions = []
+        names = []
+        for name, kind, not_null, default in page_columns(url):
+            if name == "id":
+                continue
+            if name in given:
+                expressions.append(given[name])
+            elif not_null and not (default or "").startswith("nextval"):
+                expressions.append(filler(kind))
+            else:
+                continue
+            names.append(f'"{name}"')
+        connection.execute(f"INSERT INTO ipai_workos_page ({', '.join(names)}) SELECT {', '.join(expressions)} FROM generate_series(1, {pages}) AS n")
+        # A tree, not a flat list: pages hang under every hundredth page.
+        connection.execute("UPDATE ipai_workos_page p SET parent_id = (SELECT min(id) FROM ipai_workos_page) + ((p.id - (SELECT min(id) FROM ipai_workos_page)) / 100) * 100 "
+                           "WHERE (p.id - (SELECT min(id) FROM ipai_workos_page)) % 100 <> 0")
+        connection.execute("VACUUM ANALYZE ipai_workos_page")
+    return time.monotonic() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=100_000)
+    parser.add_argument("--no-artifacts", action="store_true", help="Skip phases 5-7 (snapshot artifacts).")
+    arguments = parser.parse_args()
+
+    cluster = start_cluster()
+    root = Path(tempfile.mkdtemp(prefix="workos-bench-deploy-"))
+    server_pid = None
+    try:
+        work = root / "work"
+        work.mkdir()
+        archive = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(work)], input=archive, check=True)
+        git(work, "init", "-q", "-b", "main")
+        git(work, "add", "-A")
+        git(work, "commit", "-q", "-m", "benchmark base")
+        git(root, "clone", "-q", "--bare", str(work), str(root / "origin.git"))
+        git(root, "clone", "-q", str(root / "origin.git"), str(root / "prod"))
+        git(root, "clone", "-q", str(root / "origin.git"), str(root / "developer"))
+        url = cluster.create_database("bench")
+        port = free_port()
+        config = root / "etc" / "workos.toml"
+        config.parent.mkdir()
+        config.write_text(f"""[server]
+port = {port}
+data_dir = "{root / 'var'}"
+log_file = "{root / 'var' / 'log' / 'workos.log'}"
+[database]
+url = "{url}"
+[deploy]
+repo_root = "{root / 'prod'}"
+base_url = "http://127.0.0.1:{port}"
+backup_dir = "{root / 'backups'}"
+log_dir = "{root / 'var' / 'log'}"
+service = "process"
+startup_timeout = 120
+""")
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("WORKOS_", "DJANGO_"))}
+        environment["PYTHONPATH"] = str(root / "prod")
+
+        def workos(*args: str) -> tuple[dict, float]:
+            began = time.monotonic()
+            result = subprocess.run([sys.executable, "-m", "workos", "-c", str(config), *args, "--json"], cwd=root / "prod",
+                                    env=environment, capture_output=True, text=True)
+            seconds = time.monotonic() - began
+            if not result.stdout.strip():
+                raise SystemExit(f"workos {' '.join(args)} printed no report: {result.stderr[-3000:]}")
+            report = json.loads(result.stdout)
+            if report.get("exit_code", result.returncode) != 0:
+                raise SystemExit(f"workos {' '.join(args)} exited {result.returncode}: {result.stderr[-3000:]}")
+            return report, seconds
+
+        artifacts = ["--no-artifacts"] if arguments.no_artifacts else []
+        print("first deploy (installs the suite) ...", file=sys.stderr)
+        first, first_seconds = workos("deploy", "--no-artifacts")
+        print(f"seeding {arguments.pages} pages ...", file=sys.stderr)
+        seed_seconds = seed(url, arguments.pages)
+        pages = int(cluster.psql("bench", "SELECT count(*) FROM ipai_workos_page").strip())
+        size = int(cluster.psql("bench", "SELECT pg_database_size('bench')").strip())
+
+        print("bare pg_dump -Fc ...", file=sys.stderr)
+        bare_file = root / "bare.dump"
+        pg_dump = str(cluster.bin_dir / "pg_dump")
+        began = time.monotonic()
+        subprocess.run([pg_dump, "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "-d", "bench", "-Fc", "-f", str(bare_file)], check=True)
+        bare_seconds = time.monotonic() - began
+
+        # The change being deployed: one module gets a new migration and version.
+        developer = root / "developer"
+        module = developer / "addons" / "ipai_workos_canvas"
+        latest = sorted(p.stem for p in (module / "migrations").glob("[0-9][0-9][0-9][0-9]_*.py"))[-1]
+        (module / "migrations" / "0900_bench_probe.py").write_text(
+            "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+            f"    dependencies = [('ipai_workos_canvas', '{latest}')]\n"
+            "    operations = [migrations.RunSQL('CREATE TABLE ipai_workos_bench_probe (id integer PRIMARY KEY)', 'DROP TABLE ipai_workos_bench_probe')]\n")
+        manifest = module / "__manifest__.py"
+        manifest.write_text(manifest.read_text().replace('"version": "', '"version": "9', 1))
+        git(developer, "add", "-A")
+        git(developer, "commit", "-q", "-m", "canvas: benchmark migration")
+        git(developer, "push", "-q", "origin", "HEAD:main")
+
+        print("deploy under the poller ...", file=sys.stderr)
+        with Poller(f"http://127.0.0.1:{port}/web/login") as deploy_poller:
+            time.sleep(1)
+            deploy, deploy_seconds = workos("deploy", *artifacts)
+            time.sleep(1)
+        print("rollback --restore-db under the poller ...", file=sys.stderr)
+        with Poller(f"http://127.0.0.1:{port}/web/login") as rollback_poller:
+            time.sleep(1)
+            rollback, rollback_seconds = workos("rollback", "--restore-db")
+            time.sleep(1)
+        pages_after = int(cluster.psql("bench", "SELECT count(*) FROM ipai_workos_page").strip())
+        server_pid = int((root / "var" / "workos.pid").read_text())
+
+        result = {
+            "date": time.strftime("%Y-%m-%d"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+            "pages": pages,
+            "database_bytes": size,
+            "seed_seconds": round(seed_seconds, 2),
+            "first_deploy_seconds": round(first_seconds, 2),
+            "deploy": {"wall_seconds": round(deploy_seconds, 2),
+                       "phases": {p["name"]: p["seconds"] for p in deploy["phases"]},
+                       "unavailability": deploy_poller.unavailability()},
+            "rollback": {"wall_seconds": round(rollback_seconds, 2),
+                         "steps": {s["step"]: s["seconds"] for s in rollback["steps"]},
+                         "unavailability": rollback_poller.unavailability(),
+                         "pages_after": pages_after},
+            "backup": {"phase1_seconds": deploy["backup"]["seconds"], "phase1_bytes": deploy["backup"]["size"],
+                       "bare_pg_dump_seconds": round(bare_seconds, 2), "bare_pg_dump_bytes": bare_file.stat().st_size},
+        }
+        results = ROOT / "benchmarks" / "results"
+        results.mkdir(parents=True, exist_ok=True)
+        (results / f"deploy-{time.strftime('%Y%m%d_%H%M%S')}.json").write_text(json.dumps(result, indent=2))
+        print(json.dumps(result, indent=2))
+        print("\n| step | seconds |\n|---|---|")
+        for name, seconds in result["deploy"]["phases"].items():
+            print(f"| deploy: {name} | {seconds:.2f} |")
+        print(f"| **deploy total (wall)** | **{deploy_seconds:.2f}** |")
+        for name, seconds in result["rollback"]["steps"].items():
+            print(f"| rollback: {name} | {seconds:.2f} |")
+        print(f"| **rollback total (wall)** | **{rollback_seconds:.2f}** |")
+        return 0
+    finally:
+        pid_file = root / "var" / "workos.pid"
+        if pid_file.exists():
+            try:
+                os.killpg(int(pid_file.read_text()), signal.SIGTERM)
+            except (ProcessLookupError, ValueError):
+                pass
+            time.sleep(1)
+        cluster.destroy()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
