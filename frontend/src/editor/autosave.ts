@@ -16,6 +16,9 @@ const PENDING_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 export interface Pending {
   blocks?: Block[];
   title?: string;
+  /** What the server had when these changes were made (canonical JSON of its blocks, its title). */
+  base: string;
+  baseTitle: string;
   at: number;
 }
 
@@ -23,12 +26,20 @@ function pendingKey(pageId: number) {
   return `workos:unsaved:page:${pageId}`;
 }
 
+export function dropPending(pageId: number) {
+  try {
+    localStorage.removeItem(pendingKey(pageId));
+  } catch {
+    /* ignore */
+  }
+}
+
 export function readPending(pageId: number): Pending | null {
   try {
     const raw = localStorage.getItem(pendingKey(pageId));
     if (!raw) return null;
     const pending = JSON.parse(raw) as Pending;
-    if (!pending || typeof pending.at !== "number" || Date.now() - pending.at > PENDING_MAX_AGE_MS) {
+    if (!pending || typeof pending.at !== "number" || typeof pending.base !== "string" || Date.now() - pending.at > PENDING_MAX_AGE_MS) {
       localStorage.removeItem(pendingKey(pageId));
       return null;
     }
@@ -43,7 +54,7 @@ interface Channel<T> {
   savedVersion: number;
   value: () => T;
   send: (value: T, keepalive: boolean) => Promise<unknown>;
-  lastSent?: T;
+  onSaved: (value: T) => void;
 }
 
 export class Autosave {
@@ -54,12 +65,15 @@ export class Autosave {
   private blocks: Channel<Block[]>;
   private title: Channel<string>;
   private stopped = false;
+  private exitSent = "";
   state: SaveState = "saved";
 
   constructor(
     private pageId: number,
     getBlocks: () => Block[],
     getTitle: () => string,
+    private base: string,
+    private baseTitle: string,
     private onState: (state: SaveState, message?: string) => void,
   ) {
     this.blocks = {
@@ -67,12 +81,18 @@ export class Autosave {
       savedVersion: 0,
       value: getBlocks,
       send: (blocks, keepalive) => api("PUT", `/pages/${pageId}/blocks`, { blocks }, { keepalive }),
+      onSaved: (blocks) => {
+        this.base = JSON.stringify(blocks);
+      },
     };
     this.title = {
       version: 0,
       savedVersion: 0,
       value: getTitle,
       send: (title, keepalive) => api("PATCH", `/pages/${pageId}`, { title }, { keepalive }),
+      onSaved: (title) => {
+        this.baseTitle = title;
+      },
     };
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "hidden") this.flushOnExit();
@@ -146,6 +166,7 @@ export class Autosave {
     const version = channel.version;
     const value = channel.value();
     await channel.send(value, false);
+    channel.onSaved(value);
     channel.savedVersion = Math.max(channel.savedVersion, version);
   }
 
@@ -188,7 +209,7 @@ export class Autosave {
 
   private writePending() {
     try {
-      const pending: Pending = { at: Date.now() };
+      const pending: Pending = { at: Date.now(), base: this.base, baseTitle: this.baseTitle };
       if (this.blocks.version !== this.blocks.savedVersion) pending.blocks = this.blocks.value();
       if (this.title.version !== this.title.savedVersion) pending.title = this.title.value();
       localStorage.setItem(pendingKey(this.pageId), JSON.stringify(pending));
@@ -212,6 +233,10 @@ export class Autosave {
    */
   flushOnExit(): "clean" | "sent" | "unsent" {
     if (this.stopped || (!this.dirty && !this.inFlight)) return "clean";
+    // beforeunload, pagehide and visibilitychange all come on one reload: send each version once.
+    const versions = `${this.title.version}/${this.blocks.version}`;
+    if (this.exitSent === versions) return "sent";
+    this.exitSent = versions;
     window.clearTimeout(this.timer);
     this.writePending();
     let result: "sent" | "unsent" = "sent";
@@ -223,14 +248,13 @@ export class Autosave {
         continue;
       }
       const version = channel.version;
+      // The local copy stays: the next load of the page compares it with the server and drops it if the
+      // server has it (this request may well land after that load's read).
       channel
         .send(value, true)
         .then(() => {
           channel.savedVersion = Math.max(channel.savedVersion, version);
-          if (!this.dirty) {
-            this.clearPending();
-            this.setState("saved");
-          }
+          if (!this.dirty) this.setState("saved");
         })
         .catch(() => undefined);
     }

@@ -82,13 +82,14 @@ export function inlineToRich(nodes: JSONContent[] | undefined): RichText {
         if (mark.type === "link" && mark.attrs?.href) href = String(mark.attrs.href);
       }
       marks.sort((x, y) => MARKS.indexOf(x) - MARKS.indexOf(y));
-      const span: Span = { text: node.text ?? "", marks };
+      // The server's normal form: no "marks" key on plain text.
+      const span: Span = marks.length ? { text: node.text ?? "", marks } : { text: node.text ?? "" };
       if (href) span.href = href;
       push(span);
     } else if (node.type === "hardBreak") {
       const last = out[out.length - 1];
       if (last && !("mention" in last)) last.text += "\n";
-      else out.push({ text: "\n", marks: [] });
+      else out.push({ text: "\n" });
     } else if (node.type === "mention") {
       const id = Number(node.attrs?.id);
       if (!Number.isInteger(id)) continue;
@@ -299,7 +300,7 @@ export function nodesToBlocks(nodes: JSONContent[]): Block[] {
             content: {
               attachment_id: Number.isInteger(node.attrs?.attachmentId) ? node.attrs!.attachmentId : null,
               url: String(node.attrs?.src || ""),
-              caption: node.attrs?.caption ? [{ text: String(node.attrs.caption), marks: [] }] : [],
+              caption: node.attrs?.caption ? [{ text: String(node.attrs.caption) }] : [],
             },
             children: [],
           }),

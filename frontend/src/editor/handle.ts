@@ -2,6 +2,7 @@
 // does the move on drop, as for any drag of a node selection); clicking it opens the block menu.
 
 import { Editor, Extension } from "@tiptap/core";
+import type { Node as PMNode } from "@tiptap/pm/model";
 import { NodeSelection, Plugin, PluginKey } from "@tiptap/pm/state";
 import type { EditorView } from "@tiptap/pm/view";
 import { deleteBlock, duplicateBlock, moveBlock, selectBlock, turnInto } from "./commands";
@@ -10,6 +11,66 @@ import { openPopover } from "./pickers";
 import { BLOCK_CHOICES } from "./slash";
 
 const ITEM_TAGS = new Set(["LI"]);
+const ITEM_TYPES = new Set(["listItem", "taskItem"]);
+const LIST_TYPES = new Set(["bulletList", "orderedList", "taskList"]);
+
+interface DropTarget {
+  pos: number; // where the dragged block goes
+  rect: DOMRect; // the block it goes before or after, for the indicator
+  before: boolean;
+}
+
+/**
+ * Where a block dropped at (x, y) goes, decided by the vertical position as in Notion: the upper part of the
+ * block under the pointer puts it before that block, the rest after it. A list item only goes into a list; any
+ * other block dropped on a list item goes before or after the whole list.
+ */
+function dropTarget(view: EditorView, x: number, y: number, dragged: PMNode): DropTarget | null {
+  const element = blockElementAt(view, x, y);
+  if (!element) return null;
+  let pos = positionOf(view, element);
+  if (pos === null) return null;
+  let node = view.state.doc.nodeAt(pos)!;
+  let rect = element.getBoundingClientRect();
+  const lineHeight = parseFloat(getComputedStyle(element).lineHeight) || 24;
+  let before = y < rect.top + Math.min(rect.height / 2, lineHeight * 0.75);
+  const $pos = view.state.doc.resolve(pos);
+  if (ITEM_TYPES.has(node.type.name) && !ITEM_TYPES.has(dragged.type.name)) {
+    const list = $pos.parent;
+    before = before && $pos.index() === 0;
+    pos = $pos.before();
+    node = list;
+    const listDom = view.nodeDOM(pos) as HTMLElement | null;
+    if (listDom) rect = listDom.getBoundingClientRect();
+  }
+  return { pos: before ? pos : pos + node.nodeSize, rect, before };
+}
+
+/** Move the block at `from` to `target` in one transaction (one undo step). */
+function moveBlockTo(view: EditorView, from: number, target: number): void {
+  const { state } = view;
+  const node = state.doc.nodeAt(from);
+  if (!node) return;
+  const $from = state.doc.resolve(from);
+  let start = from;
+  let end = from + node.nodeSize;
+  // The only item of a list takes its list along; an item lands in a list of its own kind when needed.
+  if (LIST_TYPES.has($from.parent.type.name) && $from.parent.childCount === 1) {
+    start = $from.before();
+    end = $from.after();
+  }
+  if (target >= start && target <= end) return;
+  const $target = state.doc.resolve(target);
+  let content: PMNode = node;
+  if (ITEM_TYPES.has(node.type.name) && !$target.parent.type.contentMatch.matchType(node.type)) {
+    content = $from.parent.type.create($from.parent.attrs, node);
+  }
+  const tr = state.tr.delete(start, end);
+  const at = tr.mapping.map(target);
+  tr.insert(at, content);
+  tr.setSelection(NodeSelection.create(tr.doc, at));
+  view.dispatch(tr.scrollIntoView());
+}
 
 /** The DOM element of the block under the pointer's line, or null. */
 function blockElementAt(view: EditorView, x: number, y: number): HTMLElement | null {
@@ -95,11 +156,46 @@ export function openBlockMenu(editor: Editor, anchor: HTMLElement, pos: number) 
 
 export const BlockHandle = Extension.create({
   name: "blockHandle",
+  priority: 950, // its drop handling comes before the drop cursor's
   addProseMirrorPlugins() {
     const editor = this.editor;
+    let dragging: { pos: number; node: PMNode } | null = null;
+    let indicator: HTMLElement | null = null;
+    const hideIndicator = () => indicator?.classList.remove("is-visible");
     return [
       new Plugin({
         key: new PluginKey("blockHandle"),
+        props: {
+          handleDOMEvents: {
+            dragover(view, event) {
+              if (!dragging || !indicator) return false;
+              event.preventDefault();
+              if (event.dataTransfer) event.dataTransfer.dropEffect = "move";
+              const target = dropTarget(view, event.clientX, event.clientY, dragging.node);
+              if (!target) {
+                hideIndicator();
+                return true;
+              }
+              const hostRect = indicator.parentElement!.getBoundingClientRect();
+              indicator.style.top = (target.before ? target.rect.top : target.rect.bottom) - hostRect.top - 2 + "px";
+              indicator.style.left = target.rect.left - hostRect.left + "px";
+              indicator.style.width = target.rect.width + "px";
+              indicator.classList.add("is-visible");
+              return true;
+            },
+          },
+          handleDrop(view, event) {
+            if (!dragging) return false;
+            const source = dragging;
+            dragging = null;
+            hideIndicator();
+            view.dragging = null;
+            event.preventDefault();
+            const target = dropTarget(view, event.clientX, event.clientY, source.node);
+            if (target && view.state.doc.nodeAt(source.pos) === source.node) moveBlockTo(view, source.pos, target.pos);
+            return true;
+          },
+        },
         view(view) {
           const host = (view.dom as HTMLElement).parentElement!;
           const handle = document.createElement("div");
@@ -109,6 +205,9 @@ export const BlockHandle = Extension.create({
           handle.setAttribute("aria-hidden", "true");
           handle.textContent = "⋮⋮";
           host.append(handle);
+          indicator = document.createElement("div");
+          indicator.className = "drop-indicator";
+          host.append(indicator);
           let current: { pos: number; element: HTMLElement } | null = null;
 
           const hide = () => {
@@ -154,10 +253,13 @@ export const BlockHandle = Extension.create({
             event.dataTransfer.effectAllowed = "copyMove";
             event.dataTransfer.setDragImage(current.element, 0, 0);
             view.dragging = { slice, move: true };
+            dragging = { pos, node: selection.node };
             host.classList.add("is-dragging");
           });
           handle.addEventListener("dragend", () => {
             view.dragging = null;
+            dragging = null;
+            hideIndicator();
             host.classList.remove("is-dragging");
             hide();
           });
@@ -174,6 +276,7 @@ export const BlockHandle = Extension.create({
               host.removeEventListener("mousemove", onMove);
               host.removeEventListener("mouseleave", onLeave);
               handle.remove();
+              indicator?.remove();
             },
           };
         },

@@ -16,6 +16,11 @@ export interface PageMeta {
 }
 
 export function announce(meta: PageMeta) {
+  const crumb = document.querySelector<HTMLElement>("[data-current-crumb]");
+  const crumbTitle = crumb?.querySelector<HTMLElement>(".crumb-title");
+  if (crumbTitle) crumbTitle.textContent = meta.title.trim() || "Untitled";
+  const crumbIcon = crumb?.querySelector<HTMLElement>(".crumb-icon");
+  if (crumbIcon) crumbIcon.textContent = meta.icon;
   document.dispatchEvent(new CustomEvent("workos:page-updated", { detail: { id: meta.id, title: meta.title, icon: meta.icon } }));
 }
 

@@ -14,7 +14,9 @@ const TEXT_STYLES = new Set(["heading", "quote", "callout"]);
 
 export const NotionKeys = Extension.create({
   name: "notionKeys",
-  priority: 50, // below the list extensions: their Enter/Tab run first inside lists
+  // Above the default keymaps (which would join a heading into the line above on Backspace), below the
+  // slash and mention menus (Enter, Tab and Escape belong to an open menu). Inside lists it defers to them.
+  priority: 900,
   addKeyboardShortcuts() {
     const editor = this.editor;
 

@@ -3,12 +3,13 @@
 
 import "./editor.css";
 import { Editor, Extension } from "@tiptap/core";
+import { Selection } from "@tiptap/pm/state";
 import { TaskItem, TaskList } from "@tiptap/extension-list";
 import { Placeholder } from "@tiptap/extensions";
 import { Markdown } from "@tiptap/markdown";
 import StarterKit from "@tiptap/starter-kit";
 import { embeddedJson } from "../lib/api";
-import { Autosave, type SaveState, readPending } from "./autosave";
+import { Autosave, type SaveState, dropPending, readPending } from "./autosave";
 import { type Block, blocksToDoc, docToBlocks } from "./convert";
 import { type PageMeta, setupHeader } from "./header";
 import { BlockHandle } from "./handle";
@@ -45,8 +46,22 @@ function mount() {
     if (message && (state === "error" || state === "readonly" || state === "offline")) status.textContent = STATUS_TEXT[state] + " — " + message;
   };
 
-  const pending = meta.editable ? readPending(meta.id) : null;
-  const blocks = pending?.blocks ?? initial?.items ?? [];
+  // Changes kept locally by a page that went away before they were saved: restored when the server still
+  // has what they were based on, dropped when the server has them already or someone changed the page since.
+  const serverBlocks = initial?.items ?? [];
+  const base = JSON.stringify(docToBlocks(blocksToDoc(serverBlocks)));
+  const baseTitle = meta.title;
+  let pending = meta.editable ? readPending(meta.id) : null;
+  if (pending) {
+    const restoreBlocks = pending.blocks !== undefined && pending.base === base && JSON.stringify(pending.blocks) !== base;
+    const restoreTitle = pending.title !== undefined && pending.baseTitle === baseTitle && pending.title !== baseTitle;
+    if (pending.blocks !== undefined && !restoreBlocks && JSON.stringify(pending.blocks) !== base) {
+      console.warn("WorkOS: unsaved changes from an earlier visit were not restored: the page changed since");
+    }
+    pending = restoreBlocks || restoreTitle ? { ...pending, blocks: restoreBlocks ? pending.blocks : undefined, title: restoreTitle ? pending.title : undefined } : null;
+    if (!pending) dropPending(meta.id);
+  }
+  const blocks = pending?.blocks ?? serverBlocks;
   if (pending?.title !== undefined) meta.title = pending.title;
 
   const PageStorage = Extension.create({
@@ -104,6 +119,9 @@ function mount() {
     editorProps: {
       attributes: { class: "workos-editor", "aria-label": "Page content", spellcheck: "true" },
       handleKeyDown: (view, event) => {
+        // A caret moved by Home/End/clicks right before this key may not have reached ProseMirror yet
+        // (selectionchange is asynchronous): read it now, so Backspace and Enter act where the caret is.
+        if (["Backspace", "Delete", "Enter", "Tab"].includes(event.key)) (view as any).domObserver?.flush?.();
         // ArrowUp on the first line goes to the title, as in Notion.
         if ((event.key === "ArrowUp" || event.key === "ArrowLeft") && !event.shiftKey) {
           const { $from, empty } = view.state.selection;
@@ -129,19 +147,23 @@ function mount() {
 
   const header = setupHeader(root, meta, {
     titleChanged: () => autosave?.titleChanged(),
-    focusEditor: () => editor.commands.focus("start"),
+    focusEditor: () => {
+      // Synchronously, so the next keystroke already lands in the document.
+      editor.view.dispatch(editor.state.tr.setSelection(Selection.atStart(editor.state.doc)).scrollIntoView());
+      editor.view.focus();
+    },
     error: (message) => showState("error", message),
   });
   header.title.value = meta.title;
 
-  autosave = new Autosave(meta.id, () => docToBlocks(editor.getJSON()), () => meta.title, showState);
+  autosave = new Autosave(meta.id, () => docToBlocks(editor.getJSON()), () => meta.title, base, baseTitle, showState);
   setupLinkShortcut(editor);
   if (!meta.editable) {
     showState("readonly", meta.archived ? "This page is in the trash" : "You can view this page");
   } else {
     showState("saved");
     if (pending) {
-      if (pending.blocks) autosave.documentChanged();
+      if (pending.blocks !== undefined) autosave.documentChanged();
       if (pending.title !== undefined) autosave.titleChanged();
     }
     // Empty page: start typing in the title, as in Notion; otherwise in the document.
