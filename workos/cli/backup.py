@@ -10,7 +10,7 @@ import click
 from .deploy import OperationsCommand, deploy_settings, emit_json
 
 
-@click.command(cls=OperationsCommand)
+@click.command(cls=OperationsCommand, short_help="Back up the database (verified, with md5/sha256).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.pass_context
 def backup(ctx, as_json):
@@ -33,7 +33,7 @@ def backup(ctx, as_json):
     sys.exit(report["exit_code"])
 
 
-@click.command(cls=OperationsCommand)
+@click.command(cls=OperationsCommand, short_help="Restore the database from a checked backup.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--no-start", is_flag=True, help="Leave the service stopped after the restore.")
 @click.option("--break-stale-lock", is_flag=True, help="Take over a lock whose process is dead.")

@@ -10,7 +10,7 @@ import click
 from .deploy import OperationsCommand, deploy_settings, emit_json
 
 
-@click.command(cls=OperationsCommand)
+@click.command(cls=OperationsCommand, short_help="Return to the previous deployment (.deploy_snapshot).")
 @click.option("--snapshot", "snapshot_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Rollback point to use (default: <repo_root>/.deploy_snapshot).")
 @click.option("--restore-db", is_flag=True, help="Also restore the database from the rollback point's backup.")

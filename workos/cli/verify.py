@@ -9,7 +9,7 @@ import click
 from .deploy import OperationsCommand, deploy_settings, emit_json
 
 
-@click.command(cls=OperationsCommand)
+@click.command(cls=OperationsCommand, short_help="Verify the running deployment; exit code = failed checks.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.pass_context
 def verify(ctx, as_json):

@@ -53,6 +53,11 @@ PHASES = {
 ARTIFACT_COMMIT_MESSAGE = "docs(runtime): add WorkOS production snapshot artifacts [skip ci]"
 
 
+# The code a phase's unexpected failure (an OSError such as a full disk, a git error) ends the run with.
+PHASE_FAILURE_CODES = {1: exit_codes.BACKUP_FAILED, 2: exit_codes.REFUSED, 3: exit_codes.INSTALL_ABORTED, 4: exit_codes.INSTALL_ABORTED,
+                       5: exit_codes.ARTIFACTS_FAILED, 6: exit_codes.PUBLISH_FAILED, 7: exit_codes.PUBLISH_FAILED}
+
+
 class Stop(Exception):
     """Ends the run with ``code``; ``message`` says why and ``phase`` where (0 = pre-checks)."""
 
@@ -128,19 +133,27 @@ class Deployer:
         try:
             self._check_configuration()
             if self.options.dry_run:
-                return self._finish(self._dry_run(), started, None, record=None)
+                try:
+                    return self._finish(self._dry_run(), started, None, record=None)
+                except (OSError, GitError, DatabaseError) as error:
+                    raise Stop(exit_codes.REFUSED, f"{type(error).__name__}: {error}") from None
             lock = DeployLock(self.settings.lock_file, "workos deploy", self.options.break_stale_lock)
             try:
                 lock.acquire()
             except LockHeld as held:
                 raise Stop(exit_codes.LOCKED, str(held)) from None
+            except OSError as error:
+                raise Stop(exit_codes.USAGE, f"cannot create the deploy lock in [deploy] backup_dir: {error}") from None
             if lock.broken:
                 self.narrator.warn(f"broke the stale lock of {lock.broken.describe()}")
                 self.report["broken_lock"] = lock.broken.describe()
-            self.report["previous_sha"] = self.repo.head_sha()
-            self.report["previous_branch"] = self.repo.current_branch()
-            history.append(self.settings.history_file, {**record, "started_at": self.report["started_at"], "from_sha": self.report["previous_sha"]})
-            self._pre_checks()
+            try:
+                self.report["previous_sha"] = self.repo.head_sha()
+                self.report["previous_branch"] = self.repo.current_branch()
+                history.append(self.settings.history_file, {**record, "started_at": self.report["started_at"], "from_sha": self.report["previous_sha"]})
+                self._pre_checks()
+            except (OSError, GitError, DatabaseError) as error:
+                raise Stop(exit_codes.REFUSED, f"pre-checks failed, nothing changed: {type(error).__name__}: {error}") from None
             self._phase(1, self._snapshot_for_rollback)
             try:
                 self._phase(2, self._deploy_main)
@@ -171,7 +184,10 @@ class Deployer:
         began = time.monotonic()
         details: list[str] = []
         try:
-            status = action(details) or "ok"
+            try:
+                status = action(details) or "ok"
+            except (OSError, GitError, DatabaseError) as error:
+                raise Stop(PHASE_FAILURE_CODES[number], f"{type(error).__name__}: {error}", phase=number) from None
         except Stop as stop:
             stop.phase = stop.phase or number
             details.append(stop.message)

@@ -195,28 +195,40 @@ def run_rollback(settings: DeploySettings, snapshot_file: Path | None, restore_d
         lock.acquire()
     except LockHeld as held:
         return finish(exit_codes.LOCKED, str(held), False)
+    except OSError as error:
+        return finish(exit_codes.USAGE, f"cannot create the deploy lock in [deploy] backup_dir: {error}", False)
     try:
-        if lock.broken:
-            narrator.warn(f"broke the stale lock of {lock.broken.describe()}")
-            report["broken_lock"] = lock.broken.describe()
-        report["from_sha"] = repo.head_sha()
-        history.append(settings.history_file, {**record, "started_at": report["started_at"], "from_sha": report["from_sha"]})
-        try:
-            point = RollbackPoint.from_snapshot_file(snapshot_file)
-            report.update(to_sha=point.previous_sha, backup=str(point.backup))
-            check_rollback_point(settings, repo, point, restore_database)
-        except (SnapshotFileError, RollbackRefused) as refused:
-            return finish(exit_codes.REFUSED, f"refused, nothing changed: {refused}", True)
-        narrator.note(f"rolling back {report['from_sha'][:12]} -> {point.previous_sha[:12]} ({point.previous_branch})"
-                      + (f", restoring {point.backup}" if restore_database else ", database kept as it is"))
-        settings.log_dir.mkdir(parents=True, exist_ok=True)
-        outcome = execute_rollback(settings, repo, service, point, restore_database, stamp, narrator,
-                                   settings.log_dir / f"workos_rollback_{stamp}.log")
-        report.update(outcome.as_dict())
-        if outcome.error:
-            return finish(exit_codes.ROLLBACK_FAILED, f"rollback stopped at '{outcome.failed_step}': {outcome.error}", True)
-        failed = outcome.verification.failed_count
-        message = "rolled back and verified" if not failed else f"rolled back; {failed} verification(s) failed"
-        return finish(min(failed, 9), message, True)
+        return _locked_rollback(settings, repo, service, snapshot_file, restore_database, stamp, narrator, report, record, lock, finish)
+    except (OSError, GitError, DatabaseError) as error:
+        return finish(exit_codes.ROLLBACK_FAILED, f"{type(error).__name__}: {error}", True)
     finally:
         lock.release()
+
+
+def _locked_rollback(settings, repo, service, snapshot_file, restore_database, stamp, narrator, report, record, lock, finish) -> dict:
+    """The part of ``run_rollback`` that runs under the lock."""
+    from . import exit_codes, history
+    from .deploy_snapshot import SnapshotFileError
+
+    if lock.broken:
+        narrator.warn(f"broke the stale lock of {lock.broken.describe()}")
+        report["broken_lock"] = lock.broken.describe()
+    report["from_sha"] = repo.head_sha()
+    history.append(settings.history_file, {**record, "started_at": report["started_at"], "from_sha": report["from_sha"]})
+    try:
+        point = RollbackPoint.from_snapshot_file(snapshot_file)
+        report.update(to_sha=point.previous_sha, backup=str(point.backup))
+        check_rollback_point(settings, repo, point, restore_database)
+    except (SnapshotFileError, RollbackRefused) as refused:
+        return finish(exit_codes.REFUSED, f"refused, nothing changed: {refused}", True)
+    narrator.note(f"rolling back {report['from_sha'][:12]} -> {point.previous_sha[:12]} ({point.previous_branch})"
+                  + (f", restoring {point.backup}" if restore_database else ", database kept as it is"))
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    outcome = execute_rollback(settings, repo, service, point, restore_database, stamp, narrator,
+                               settings.log_dir / f"workos_rollback_{stamp}.log")
+    report.update(outcome.as_dict())
+    if outcome.error:
+        return finish(exit_codes.ROLLBACK_FAILED, f"rollback stopped at '{outcome.failed_step}': {outcome.error}", True)
+    failed = outcome.verification.failed_count
+    message = "rolled back and verified" if not failed else f"rolled back; {failed} verification(s) failed"
+    return finish(min(failed, 9), message, True)

@@ -142,8 +142,12 @@ class ProcessService(ServiceManager):
         base = settings.config.source.parent if settings.config.source else Path.cwd()
         self.pidfile = self._path(self.options.get("pidfile"), base) or settings.config.data_dir / "workos.pid"
         self.output = self._path(self.options.get("output"), base) or settings.log_dir / "workos_serve.out"
-        self.stop_timeout = float(self.options.get("stop_timeout", 20))
-        self.extra_args = [str(arg) for arg in self.options.get("args", [])]
+        try:
+            self.stop_timeout = float(self.options.get("stop_timeout", 20))
+        except (TypeError, ValueError):
+            self.stop_timeout = 20.0  # problems() reports the bad value before anything runs
+        arguments = self.options.get("args", [])
+        self.extra_args = [str(arg) for arg in arguments] if isinstance(arguments, list) else []
         self._started_at_offset = 0
 
     @staticmethod
@@ -327,6 +331,8 @@ class ComposeService(ServiceManager):
         command = self.options.get("command", ["docker", "compose"])
         self.command = [command] if isinstance(command, str) else [str(part) for part in command]
         files = self.options.get("files")
+        if files is not None and not isinstance(files, list):
+            raise ServiceError("[deploy.compose] files must be a list of compose files relative to repo_root")
         if files is None:
             files = [self.DEFAULT_FILES[0]] + [f for f in self.DEFAULT_FILES[1:] if (settings.repo_root / f).is_file()]
         self.files = [str(f) for f in files]
