@@ -632,6 +632,8 @@ def bulk(actor, page: Page, operations: list[dict]) -> list[dict]:
                 target = page
                 if operation.get("page_id") not in (None, page.pk):
                     target_id = operation["page_id"]
+                    if isinstance(target_id, bool) or not isinstance(target_id, int):
+                        raise InvalidInput("page_id is a page's id (an integer)", field=f"{prefix}.page_id")
                     if target_id not in target_pages:
                         try:
                             target_pages[target_id] = get_page(actor, target_id, "edit")

@@ -379,3 +379,69 @@ def test_deep_nesting_is_refused(tree, people, api_for):
     answer = api_for(people.editor).put(f"/pages/{tree.page.pk}/blocks", {"blocks": [root]})
 
     assert answer.status_code == 422
+
+
+def test_a_public_share_link_reads_blocks_html_and_attachments_without_login(tree, people, api_for, upload):
+    from ipai_platform_permissions import services as permissions
+
+    from .conftest import PNG
+
+    image = upload(people.editor, f"/pages/{tree.page.pk}/attachments", "a.png", PNG, "image/png").json()
+    api_for(people.editor).put(f"/pages/{tree.page.pk}/blocks", {"blocks": [paragraph("shared"), {"type": "image", "content": {"attachment_id": image["id"]}}]})
+    _token, raw = permissions.create_share_token(tree.admin, tree.page, "view", audience="public")
+    anonymous = api_for(None)
+
+    blocks = anonymous.get(f"/pages/{tree.page.pk}/blocks", share=raw)
+    html = anonymous.get(f"/pages/{tree.page.pk}/html", share=raw)
+    content = anonymous.get(f"/attachments/{image['id']}/content", share=raw)
+    other_page = anonymous.get(f"/pages/{tree.subpage.pk}/blocks", share=raw)
+    write = anonymous.post(f"/pages/{tree.page.pk}/blocks", paragraph("x"), share=raw)
+
+    assert blocks.status_code == 200 and texts(blocks.json()["items"]) == ["shared", ""]
+    assert html.status_code == 200 and "shared" in html.content.decode()
+    assert content.status_code == 200
+    assert other_page.status_code == 200  # a share link covers the page's subtree
+    assert write.status_code == 401
+    assert anonymous.get(f"/pages/{tree.page.pk}/blocks", share="wss_wrong").status_code == 404
+
+
+@pytest.mark.parametrize("operation, field", [
+    ({"op": "move", "id": None, "page_id": "abc"}, "operations[0].page_id"),
+    ({"op": "explode"}, "operations[0].op"),
+    ({"op": "update"}, "operations[0].id"),
+    ({"op": "create", "type": "paragraph", "colour": 1}, "operations[0].colour"),
+])
+def test_malformed_bulk_operations_answer_422_naming_the_operation(tree, people, api_for, operation, field):
+    api = api_for(people.editor)
+    block = api.post(f"/pages/{tree.page.pk}/blocks", paragraph("x")).json()
+    if operation.get("id", 0) is None:
+        operation = {**operation, "id": block["id"]}
+
+    answer = api.post(f"/pages/{tree.page.pk}/blocks/bulk", {"operations": [operation]})
+
+    assert answer.status_code == 422 and answer.json()["error"]["field"] == field
+
+
+def test_after_id_must_be_a_sibling_under_the_given_parent(tree, people, api_for):
+    api = api_for(people.editor)
+    item = api.post(f"/pages/{tree.page.pk}/blocks", {"type": "bulleted_list", "content": {}}).json()
+    top = api.post(f"/pages/{tree.page.pk}/blocks", paragraph("top")).json()
+
+    answer = api.post(f"/pages/{tree.page.pk}/blocks", {**paragraph("x"), "parent_id": item["id"], "after_id": top["id"]})
+    elsewhere = api.post(f"/pages/{tree.subpage.pk}/blocks", {**paragraph("x"), "after_id": top["id"]})
+
+    assert answer.status_code == 422 and answer.json()["error"]["field"] == "after_id"
+    assert elsewhere.status_code == 422 and elsewhere.json()["error"]["field"] == "after_id"
+
+
+def test_openapi_documents_the_block_endpoints(db):
+    from django.test import Client
+
+    schema = Client().get("/api/v1/openapi.json").json()
+
+    for path in ("/api/v1/pages/{page_id}/blocks", "/api/v1/pages/{page_id}/blocks/bulk", "/api/v1/blocks/{block_id}",
+                 "/api/v1/blocks/{block_id}/move", "/api/v1/pages/{page_id}/attachments", "/api/v1/attachments/{attachment_id}/content",
+                 "/api/v1/pages/{page_id}/html", "/api/v1/pages/{page_id}/export", "/api/v1/spaces/{space_id}/import"):
+        assert path in schema["paths"], path
+    assert "BlockOut" in schema["components"]["schemas"]
+    assert "Replace the page's whole document" in schema["paths"]["/api/v1/pages/{page_id}/blocks"]["put"]["summary"]
