@@ -31,8 +31,10 @@ from ipai_workos_core import services as core
 from workos.api.auth import session_auth, token_auth
 from workos.kernel.errors import InvalidInput, NotAuthenticated, TooLarge
 
-from . import services, transfer
+from . import registry, services, transfer
 from .services import UNSET
+
+MARKDOWN_DIALECT = "```\n" + registry.__doc__[registry.__doc__.index("Markdown dialect"):].strip() + "\n```"
 
 router = Router(tags=["blocks"])
 
@@ -254,7 +256,8 @@ def page_html(request, page_id: int, share: str = ""):
 
 
 @router.get("/pages/{page_id}/export", response={200: None},
-            summary="Export as Markdown (text/markdown), or with `subpages=true` a zip of folders with sub-pages and attachments")
+            summary="Export as Markdown (text/markdown), or with `subpages=true` a zip of folders with sub-pages and attachments",
+            description=MARKDOWN_DIALECT)
 def export_page(request, page_id: int, format: str = "markdown", subpages: bool = False):
     if format != "markdown":
         raise InvalidInput("format must be markdown", field="format")
@@ -268,10 +271,15 @@ def export_page(request, page_id: int, format: str = "markdown", subpages: bool 
 
 @router.post("/spaces/{space_id}/import", response={201: ImportOut},
              summary="Import Markdown into a space (multipart field `file`: a .md file, or a zip such as Notion's "
-                     "\"Markdown & CSV\" export); recreates the page tree and block types")
+                     "\"Markdown & CSV\" export); recreates the page tree and block types",
+             description="Folders become sub-pages (`Page.md` + `Page/`), a first `# heading` becomes the page title, images and "
+                         "files beside a page become its attachments, links between imported pages become page mentions. "
+                         "`?parent_id=` puts the imported pages under a page of the space. All or nothing.\n\n" + MARKDOWN_DIALECT)
 def import_into_space(request, space_id: int, file: File[UploadedFile], parent_id: int | None = None):
     space = core.get_space(request.user, space_id)
     parent = core.get_page(request.user, parent_id) if parent_id is not None else None
+    if parent is not None and parent.space_id != space.pk:
+        raise InvalidInput("the parent page is in another space", field="parent_id")
     limit = transfer.import_limits()[0]
     if file.size is not None and file.size > limit:
         raise TooLarge(f"file is larger than {limit} bytes", field="file")

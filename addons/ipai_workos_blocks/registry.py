@@ -299,9 +299,6 @@ class NumberedList(ListItem):
         return node.parent is not None and node.parent.type == "ordered_list"
 
 
-TASK = re.compile(r"^\[([ xX])\](?:[ \t]|$)")
-
-
 class Todo(ListItem):
     type, label = "todo", "To-do list"
     html_list_tag, html_list_class = "ul", "todo-list"

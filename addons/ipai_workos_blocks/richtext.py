@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from urllib.parse import urlsplit
 
 from workos.kernel.errors import InvalidInput
@@ -389,7 +388,3 @@ def _add_text(spans: list[dict], marks: list[str], text: str) -> None:
     if active:
         span["marks"] = active
     spans.append(span)
-
-
-def normalise_unicode(text: str) -> str:
-    return unicodedata.normalize("NFC", text)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 import uuid
 from collections import defaultdict
 
@@ -29,7 +30,7 @@ from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
 from workos.kernel.errors import TooLarge as TooLargeError
 
-from . import rendering
+from . import rendering, richtext
 from .models import Attachment, Block, BlockReference
 from .registry import BLOCK_TYPES, attachment_url, block_type
 
@@ -875,7 +876,7 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
     items = []
     for planned in plan:
         page = created[planned.folder]
-        base = posixpath_dirname(planned.markdown_path or planned.folder + "/x")
+        base = posixpath.dirname(planned.markdown_path or planned.folder + "/x")
         stored: dict[str, tuple[int, str]] = {}
         used: set[str] = set()
 
@@ -899,7 +900,7 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
                 return None
             if target in page_by_markdown:
                 linked = page_by_markdown[target]
-                return [{"mention": {"kind": "page", "id": linked.pk}, "text": richtext_plain(spans) or linked.title}]
+                return [{"mention": {"kind": "page", "id": linked.pk}, "text": richtext.plain_text(spans) or linked.title}]
             return [{key: value for key, value in span.items() if key != "href"} for span in spans]
 
         def resolve_media(href, kind, base=base):
@@ -919,13 +920,13 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
                 trees = markdown.from_markdown(text, resolve_link=resolve_link, resolve_media=resolve_media, is_local_file=is_local_file)
                 if trees and trees[0]["type"] == "heading_1":
                     # the first heading is the page's title, as Notion and the exporter write it
-                    title = transfer.clean_title(richtext_plain(trees[0]["content"]["text"]))
+                    title = transfer.clean_title(richtext.plain_text(trees[0]["content"]["text"]))
                     trees = trees[1:]
                     if title and title != page.title:
                         page = core.update_page(actor, page, title=title)
             # files in the page's folder that no block used are kept as file blocks at the end
             for path in sorted(files):
-                if posixpath_dirname(path) == planned.folder and path not in used and not path.lower().endswith(transfer.MARKDOWN_EXTENSIONS) \
+                if posixpath.dirname(path) == planned.folder and path not in used and not path.lower().endswith(transfer.MARKDOWN_EXTENSIONS) \
                         and path.rsplit("/", 1)[-1].lower() not in transfer.SKIPPED_NAMES and path.rsplit(".", 1)[0] not in folders:
                     result = store(path)
                     if result is not None:
@@ -939,15 +940,3 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
     target = parent or space
     record_event(actor=actor, action="blocks.import", target=target, changes={**totals, "file": name[:255], "skipped": skipped[:50]})
     return {"items": items, **totals}
-
-
-def posixpath_dirname(path: str) -> str:
-    import posixpath
-
-    return posixpath.dirname(path)
-
-
-def richtext_plain(spans) -> str:
-    from . import richtext
-
-    return richtext.plain_text(spans)
