@@ -29,7 +29,7 @@ from ninja.files import UploadedFile
 from ipai_platform_permissions import services as permissions
 from ipai_workos_core import services as core
 from workos.api.auth import session_auth, token_auth
-from workos.kernel.errors import InvalidInput, NotAuthenticated, TooLarge
+from workos.kernel.errors import InvalidInput, NotAuthenticated, NotFound, TooLarge
 
 from . import registry, services, transfer
 from .services import UNSET
@@ -232,8 +232,11 @@ def attachment_content(request, attachment_id: int, share: str = ""):
     user, token = _reader(request, share)
     attachment = services.get_attachment(user, attachment_id, share=token)
     inline = attachment.content_type in services.INLINE_TYPES
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=not inline,
-                            filename=attachment.name)
+    try:
+        handle = attachment.file.open("rb")
+    except OSError:
+        raise NotFound("the file of this attachment is missing from the file store") from None
+    response = FileResponse(handle, content_type=attachment.content_type, as_attachment=not inline, filename=attachment.name)
     response["X-Content-Type-Options"] = "nosniff"
     policy = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
     response["Content-Security-Policy"] = policy if attachment.content_type == "application/pdf" else policy + "; sandbox"

@@ -101,3 +101,12 @@ def test_a_block_cannot_use_an_attachment_of_another_page(tree, people, api_for,
     assert answer.status_code == 422 and answer.json()["error"]["field"] == "content.attachment_id"
     assert by_url.status_code == 422
     assert not Block.objects.filter(page=tree.page).exists()
+
+
+def test_an_attachment_whose_file_is_gone_answers_404(tree, people, api_for, upload):
+    body = upload(people.editor, f"/pages/{tree.page.pk}/attachments", "a.png", PNG, "image/png").json()
+    default_storage.delete(Attachment.objects.get(pk=body["id"]).file.name)
+
+    answer = api_for(people.editor).get(f"/attachments/{body['id']}/content")
+
+    assert answer.status_code == 404
