@@ -11,19 +11,31 @@ HOST ?= 127.0.0.1
 PORT ?= 8069
 PYTEST_ARGS ?=
 
-.PHONY: install assets demo test test-sqlite test-postgresql test-deps lint bench clean
+.PHONY: install install-test lock assets demo test test-sqlite test-postgresql test-deps lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstalled whenever the lock file or the project metadata changes.
+# Reinstalled whenever a lock file or the project metadata changes. requirements.lock is what production runs
+# (and what `workos deploy` installs); requirements-test.lock adds the test tools on the same versions.
 $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
+$(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-test.lock
+	touch $@
+
 install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+# Both locks come from pyproject.toml, resolved the same day so that shared packages have the same versions.
+lock:
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --extra test --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-test.lock pyproject.toml
 
 # The TypeScript islands (frontend/), built by Vite into workos/web/static/dist. Rebuilt only when a source,
 # the package lock or the build config is newer than the built manifest; npm ci only when the lock changed.
@@ -56,17 +68,17 @@ demo: install assets
 test-deps:
 	@bash scripts/ensure-test-deps.sh
 
-test: install test-deps assets
+test: install-test assets test-deps
 	$(BIN)/pytest --database=sqlite $(PYTEST_ARGS)
 	$(BIN)/pytest --database=postgresql $(PYTEST_ARGS)
 
-test-sqlite: install test-deps assets
+test-sqlite: install-test assets test-deps
 	$(BIN)/pytest --database=sqlite $(PYTEST_ARGS)
 
-test-postgresql: install test-deps assets
+test-postgresql: install-test assets test-deps
 	$(BIN)/pytest --database=postgresql $(PYTEST_ARGS)
 
-bench: install test-deps
+bench: install-test test-deps
 	@cat benchmarks/README.md | sed -n '1,40p'
 
 clean:
