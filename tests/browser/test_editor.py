@@ -246,6 +246,34 @@ def test_image_and_file_blocks_take_a_link_from_the_keyboard(workspace, page):
 # --- keyboard ------------------------------------------------------------------------------------------
 
 
+def test_text_is_formatted_and_linked_from_the_keyboard(workspace, page):
+    doc = workspace.create_page("Format")
+    log_in(page, workspace.base_url)
+    open_page(page, workspace.base_url, doc["id"])
+    keys = page.keyboard
+    page.click(".workos-editor")
+
+    keys.type("Read the docs")
+    for _ in range(4):
+        keys.press("Shift+ArrowLeft")
+    keys.press(f"{MOD}+k")
+    page.wait_for_selector(".link-form input:focus")
+    keys.type("example.com/docs")
+    keys.press("Enter")
+    keys.press("Home")
+    keys.press("Shift+End")
+    page.wait_for_selector(".format-toolbar")
+    keys.press(f"{MOD}+b")
+    keys.press("End")
+    wait_saved(page)
+
+    saved = workspace.blocks(doc["id"])
+    assert saved[0]["content"]["text"] == [
+        {"text": "Read the ", "marks": ["bold"]},
+        {"text": "docs", "marks": ["bold"], "href": "https://example.com/docs"},
+    ]
+
+
 def test_tab_nests_blocks_and_shift_tab_takes_them_out_again(workspace, page):
     doc = workspace.create_page("Outline")
     log_in(page, workspace.base_url)

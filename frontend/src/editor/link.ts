@@ -22,6 +22,7 @@ export function openLinkEditor(editor: Editor) {
   anchor.style.left = coords.left + window.scrollX + "px";
   document.body.append(anchor);
   const form = document.createElement("form");
+  form.noValidate = true; // our own checks, with our own messages (a link without https:// is fine)
   form.className = "link-form";
   const input = document.createElement("input");
   input.type = "url";
@@ -37,7 +38,7 @@ export function openLinkEditor(editor: Editor) {
   remove.className = "button subtle";
   remove.textContent = "Remove";
   form.append(input, apply, remove);
-  const close = openPopover(anchor, form, { label: "Edit link", returnFocus: null, onClose: () => { anchor.remove(); editor.commands.focus(); } });
+  const close = openPopover(anchor, form, { label: "Edit link", returnFocus: null, onClose: () => { anchor.remove(); editor.view.focus(); } });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     let href = input.value.trim();

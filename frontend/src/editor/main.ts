@@ -19,6 +19,7 @@ import { BlockId, Callout, CodeBlockWithLanguage, FileBlock, ImageBlock, Quote, 
 import { MarkdownPaste } from "./paste";
 import { SlashMenu } from "./slash";
 import { setupLinkShortcut } from "./link";
+import { setupToolbar } from "./toolbar";
 
 const SILENT = "workosSilent";
 
@@ -158,8 +159,10 @@ function mount() {
 
   autosave = new Autosave(meta.id, () => docToBlocks(editor.getJSON()), () => meta.title, base, baseTitle, showState);
   setupLinkShortcut(editor);
+  setupToolbar(editor);
   if (!meta.editable) {
-    showState("readonly", meta.archived ? "This page is in the trash" : "You can view this page");
+    // Opening a toggle stays local for someone who may only read the page.
+    autosave.stop(meta.archived ? "This page is in the trash" : "You can view this page");
   } else {
     showState("saved");
     if (pending) {

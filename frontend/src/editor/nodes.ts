@@ -310,6 +310,7 @@ function placeholderUploader(options: {
   file.className = "visually-hidden";
   upload.append(file);
   const form = document.createElement("form");
+  form.noValidate = true; // our own checks, with our own messages (a link without https:// is fine)
   form.className = "media-url";
   const url = document.createElement("input");
   url.type = "url";

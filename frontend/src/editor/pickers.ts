@@ -142,6 +142,7 @@ export function openCoverPicker(anchor: HTMLElement, options: { onPick: (cover: 
   }
   gridNavigation(grid, 5);
   const form = document.createElement("form");
+  form.noValidate = true; // our own checks, with our own messages (a link without https:// is fine)
   form.className = "cover-url";
   const input = document.createElement("input");
   input.type = "url";
