@@ -11,3 +11,10 @@ class IpaiWorkosBlocksConfig(AppConfig):
         from .registry import register_core_types
 
         register_core_types()
+
+        from ipai_workos_core.registry import PAGE_CONTENT_HANDLERS, PAGE_COPY_HANDLERS, PageContentHandler
+
+        from .page_copy import copy_blocks, restore_document, snapshot_document
+
+        PAGE_COPY_HANDLERS.register("blocks", copy_blocks)
+        PAGE_CONTENT_HANDLERS.register("blocks", PageContentHandler(snapshot=snapshot_document, restore=restore_document))

@@ -2,8 +2,10 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from ipai_platform_workflow.models import WorkflowMixin
+from workos.kernel.ranks import ZERO
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
@@ -50,7 +52,7 @@ class Space(models.Model):
     icon = models.CharField(max_length=64, blank=True, default="")
     color = models.CharField(max_length=16, blank=True, default="")
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.TEAM)
-    rank = models.CharField(max_length=64, default="n")
+    rank = models.CharField(max_length=64, default=ZERO)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -71,7 +73,7 @@ class Page(WorkflowMixin):
     title = models.CharField(max_length=512, blank=True, default="")
     icon = models.CharField(max_length=64, blank=True, default="")
     cover_url = models.CharField(max_length=1024, blank=True, default="")
-    rank = models.CharField(max_length=64, default="n")
+    rank = models.CharField(max_length=64, default=ZERO)
     archived_at = models.DateTimeField(null=True, blank=True, db_index=True)
     archived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -89,12 +91,20 @@ class Page(WorkflowMixin):
 
 
 class PageVersion(models.Model):
+    """The state of a page after a save: title, icon, cover and ``content`` (what modules that store a page's body
+    — the blocks document — put there). Saves by one user in quick succession update their latest version
+    instead of adding one (``updated_at`` moves on), so history stays readable and bounded."""
+
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=512, blank=True, default="")
+    icon = models.CharField(max_length=64, blank=True, default="")
+    cover_url = models.CharField(max_length=1024, blank=True, default="")
     content = models.JSONField(default=dict, blank=True)
+    restored_from = models.PositiveIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         db_table = "ipai_workos_page_version"
@@ -105,7 +115,7 @@ class PageVersion(models.Model):
 class Favorite(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
-    rank = models.CharField(max_length=64, default="n")
+    rank = models.CharField(max_length=64, default=ZERO)
 
     class Meta:
         db_table = "ipai_workos_favorite"
@@ -120,3 +130,14 @@ class PageVisit(models.Model):
     class Meta:
         db_table = "ipai_workos_page_visit"
         constraints = [models.UniqueConstraint(fields=["user", "page"], name="ipai_workos_page_visit_unique")]
+        indexes = [models.Index(fields=["user", "visited_at"], name="ipai_workos_page_visit_recent")]
+
+
+class CoreSetting(models.Model):
+    """Settings of this module kept in the database (one row), so that operators change them without a config key."""
+
+    trash_retention_days = models.PositiveIntegerField(
+        default=30, help_text="Pages stay this many days in the trash before `workos pages purge-trash` deletes them; 0 keeps them")
+
+    class Meta:
+        db_table = "ipai_workos_core_setting"

@@ -1,10 +1,30 @@
 """Audit scenarios for this module's write services (see ipai_platform_audit's test_every_service_is_audited)."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from ipai_workos_core import services
 
 
 def _archived_page(w):
     return services.archive_page(w.tree.admin, services.create_page(w.tree.admin, space=w.tree.space, title="Old"))
+
+
+def _purged(w):
+    _archived_page(w)
+    return services.purge_trash(None, days=0, now=timezone.now() + timedelta(days=1))
+
+
+def _favorite_moved(w):
+    services.add_favorite(w.member, w.tree.page)
+    services.add_favorite(w.member, w.tree.subpage)
+    return services.move_favorite(w.member, w.tree.subpage.pk, after_id=None)
+
+
+def _favorite_removed(w):
+    services.add_favorite(w.member, w.tree.page)
+    services.remove_favorite(w.member, w.tree.page.pk)
 
 
 SCENARIOS = {
@@ -22,4 +42,14 @@ SCENARIOS = {
     "archive_page": (lambda w: services.archive_page(w.member, w.tree.subpage), "page.archive"),
     "restore_page": (lambda w: services.restore_page(w.tree.admin, _archived_page(w)), "page.restore"),
     "delete_page": (lambda w: services.delete_page(w.tree.admin, _archived_page(w)), "page.delete"),
+    "move_page": (lambda w: services.move_page(w.member, w.tree.subpage, parent=None), "page.move"),
+    "duplicate_page": (lambda w: services.duplicate_page(w.member, w.tree.page), "page.duplicate"),
+    "purge_trash": (_purged, "page.purge"),
+    "set_trash_retention": (lambda w: services.set_trash_retention(w.root, 7), "trash.retention"),
+    "add_favorite": (lambda w: services.add_favorite(w.member, w.tree.page), "favorite.add"),
+    "remove_favorite": (_favorite_removed, "favorite.remove"),
+    "move_favorite": (_favorite_moved, "favorite.move"),
+    "record_visit": (lambda w: services.record_visit(w.member, w.tree.page), "page.visit"),
+    "record_version": (lambda w: services.record_version(w.member, w.tree.page, {"note": "saved"}), "page.version"),
+    "restore_version": (lambda w: services.restore_version(w.member, w.tree.page, 1), "page.version_restore"),
 }
