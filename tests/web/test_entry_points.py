@@ -211,3 +211,12 @@ def test_health_answers_503_when_the_database_is_unreachable(site, serve, databa
     finally:
         if cluster:
             cluster.destroy()
+
+
+def test_an_oversized_request_body_gets_413_not_a_crash(live):
+    _, _, client = live
+
+    response = client.post("/api/v1/auth/token", content=b'{"username": "' + b"a" * (11 * 1024 * 1024) + b'"}', headers={"content-type": "application/json"})
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"

@@ -9,6 +9,7 @@ import logging
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -67,6 +68,10 @@ def build_api() -> NinjaAPI:
     @api.exception_handler(Http404)
     def not_found(request, exc):
         return error_response(api, request, 404, "not found")
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        return error_response(api, request, 413, f"request body larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes")
 
     @api.exception_handler(DjangoPermissionDenied)
     def permission_denied(request, exc):
