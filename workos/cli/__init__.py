@@ -74,10 +74,12 @@ def _register() -> None:
     from . import audit, config_command, demo, module, serve, user
     from . import crawl, snapshot
     from . import backup, deploy, rollback, verify
+    from . import pages
 
     for command in (serve.serve, module.module, user.user, config_command.config, audit.audit, demo.demo,
                     snapshot.snapshot, crawl.crawl,
-                    deploy.deploy, verify.verify, rollback.rollback, backup.backup, backup.restore):
+                    deploy.deploy, verify.verify, rollback.rollback, backup.backup, backup.restore,
+                    pages.pages):
         main.add_command(command)
 
 
