@@ -6,3 +6,13 @@ class IpaiWorkosDbConfig(AppConfig):
     label = "ipai_workos_db"
     verbose_name = "WorkOS Databases"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from ipai_platform_permissions.registry import SCOPES
+
+        from .properties import register_core_types
+        from .scopes import SCOPE_TYPES
+
+        register_core_types()
+        for name, scope_type in SCOPE_TYPES.items():
+            SCOPES.register(name, scope_type)

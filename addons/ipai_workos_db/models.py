@@ -1,13 +1,27 @@
-"""Databases with typed properties; every row is also a page."""
+"""Databases with typed properties; every row is also a page.
+
+Storage (see ``properties.py`` for each type's value shape):
+
+- ``Row.values`` is a JSON object keyed by ``Property.key`` (``"p"`` + the property's id: a key of digits only
+  would be read as an array index by JSON paths). Empty values are never stored: a key is absent or holds a
+  non-empty value, so "is empty" is "key absent" on both databases.
+- The title is the row's page title (``Row.page.title``): renaming the page in the editor renames the row.
+- created/last edited time and by, and the unique id (``Row.number``), are columns of the row.
+- Relations live in ``RowRelation`` (one row per link, stored once under the property that owns the link; a
+  two-way relation's paired property reads the same links backwards).
+- Formula and rollup values are computed, never stored.
+"""
 
 from django.conf import settings
 from django.db import models
+
 
 class Database(models.Model):
     space = models.ForeignKey("ipai_workos_core.Space", on_delete=models.CASCADE, related_name="databases")
     parent_page = models.ForeignKey("ipai_workos_core.Page", null=True, blank=True, on_delete=models.CASCADE, related_name="inline_databases")
     title = models.CharField(max_length=512, blank=True, default="")
     icon = models.CharField(max_length=64, blank=True, default="")
+    description = models.TextField(blank=True, default="")
     next_unique_id = models.PositiveIntegerField(default=1)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -16,6 +30,7 @@ class Database(models.Model):
 
     class Meta:
         db_table = "ipai_workos_database"
+        verbose_name = "database"
 
     def __str__(self):
         return self.title or "Untitled database"
@@ -31,15 +46,26 @@ class Property(models.Model):
 
     class Meta:
         db_table = "ipai_workos_property"
+        verbose_name = "property"
+        verbose_name_plural = "properties"
         ordering = ["rank", "id"]
         constraints = [models.UniqueConstraint(fields=["database", "name"], name="ipai_workos_property_unique")]
 
+    def __str__(self):
+        return self.name
+
+    @property
+    def key(self) -> str:
+        """The key of this property's value in ``Row.values``. Ids are never reused (AUTOINCREMENT/sequence)."""
+        return f"p{self.pk}"
+
 
 class Row(models.Model):
-    """A database row; ``page`` is the page it opens as. ``values`` maps property id to stored value."""
+    """A database row; ``page`` is the page it opens as. ``values`` maps property key to stored value."""
 
     database = models.ForeignKey(Database, on_delete=models.CASCADE, related_name="rows")
     page = models.OneToOneField("ipai_workos_core.Page", on_delete=models.CASCADE, related_name="database_row")
+    number = models.PositiveIntegerField(default=0, help_text="per-database sequence: the unique id property")
     values = models.JSONField(default=dict, blank=True)
     rank = models.CharField(max_length=64, default="n")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -50,5 +76,24 @@ class Row(models.Model):
 
     class Meta:
         db_table = "ipai_workos_row"
+        verbose_name = "row"
         ordering = ["rank", "id"]
-        indexes = [models.Index(fields=["database", "rank"], name="ipai_workos_row_order")]
+        indexes = [
+            models.Index(fields=["database", "rank"], name="ipai_workos_row_order"),
+            models.Index(fields=["database", "number"], name="ipai_workos_row_number"),
+        ]
+
+
+class RowRelation(models.Model):
+    """One link of a relation property: ``source`` (a row of the property's database) -> ``target``."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="links")
+    source = models.ForeignKey(Row, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Row, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "ipai_workos_row_relation"
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["property", "source", "target"], name="ipai_workos_row_relation_unique")]
+        indexes = [models.Index(fields=["property", "target"], name="ipai_workos_relation_reverse")]

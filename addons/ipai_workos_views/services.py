@@ -1,0 +1,542 @@
+"""Saved views of a database: the only write path of this module, and the rows a view shows.
+
+A view is shared (``owner`` empty: everyone who can view the database sees it; changing it needs edit on
+the database) or personal (only its owner sees or changes it; viewing the database is enough to make one).
+A view never shows a row its user cannot view: its rows are the database's rows, and those follow the
+database's permission scope (``ipai_workos_db.services.get_database``).
+
+``config`` (all keys optional)::
+
+    {"filter": {"and"|"or": [...]} | {"property", "operator", "value"},   # see ipai_workos_db.query
+     "sorts": [{"property": id, "direction": "ascending"|"descending"}],
+     "group_by": {"property": id, "hide_empty": false},                   # kanban columns, table groups
+     "properties": [{"property": id, "visible": true, "width": 200}],     # order, hidden, column widths
+     "calculations": {"<property id>": "count"|"empty"|"filled"|"unique"|"sum"|"average"|"min"|"max"|...},
+     "date_property": id,                                                 # calendar
+     "calendar_mode": "month"|"week",
+     "cover": "page"|"none"|<files property id>}                          # gallery card preview
+
+Properties deleted since a view was saved are dropped from its config when it is read, never an error.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Avg, Count, F, Max, Min, Q, Sum, Value
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Coalesce
+
+from ipai_platform_audit.services import diff, record_event
+from ipai_platform_permissions import services as permissions
+from ipai_workos_db import query
+from ipai_workos_db import services as databases
+from ipai_workos_db.cells import Cells
+from ipai_workos_db.properties import option_by_id, property_type
+from ipai_workos_db.query import Schema
+from workos.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+from workos.kernel import ranks
+from workos.kernel.errors import InvalidInput, NotFound
+
+from .models import View, ViewType
+
+QUERIES = ("views_for", "get_view", "effective_config", "view_rows", "view_json", "export_view_csv", "group_key")
+
+CALCULATIONS = ("count", "empty", "filled", "unique", "sum", "average", "min", "max", "percent_empty", "percent_filled")
+NUMBER_CALCULATIONS = {"sum", "average"}
+GROUPABLE = {"select", "status", "checkbox", "person", "text", "title", "url", "email", "phone", "created_by", "last_edited_by"}
+CONFIG_KEYS = {"filter", "sorts", "group_by", "properties", "calculations", "date_property", "calendar_mode", "cover"}
+EMPTY_GROUP = ""
+EXPORT_CHUNK = 1000
+
+
+# --- reads -----------------------------------------------------------------------------------------------
+
+
+def views_for(user, database):
+    """The shared views of the database and the user's own personal ones, in order."""
+    permissions.require(user, "read", database)
+    return View.objects.filter(database=database).filter(Q(owner__isnull=True) | Q(owner_id=getattr(user, "pk", None)))
+
+
+def get_view(user, view_id, action: str = "read") -> View:
+    """NotFound for someone else's personal view, or a view of a database the user cannot view."""
+    view = View.objects.select_related("database").filter(pk=view_id).first() if str(view_id).isdigit() else None
+    if view is None or (view.owner_id is not None and view.owner_id != getattr(user, "pk", None)):
+        raise NotFound("no such view")
+    try:
+        databases.get_database(user, view.database_id, "read")
+    except NotFound:
+        raise NotFound("no such view") from None
+    if action != "read" and view.owner_id is None:
+        permissions.require(user, "edit", view.database)
+    return view
+
+
+def view_json(view: View, schema: Schema | None = None) -> dict:
+    config = effective_config(view, schema or Schema(view.database))
+    return {"id": view.pk, "database_id": view.database_id, "name": view.name, "type": view.type, "config": config,
+            "personal": view.owner_id is not None, "owner_id": view.owner_id, "rank": view.rank,
+            "created_at": view.created_at, "updated_at": view.updated_at}
+
+
+def effective_config(view: View, schema: Schema) -> dict:
+    """The view's config without references to deleted properties, with every property listed in order."""
+    config = dict(view.config or {})
+    config["filter"] = query.drop_missing(schema, config.get("filter"))
+    config["sorts"] = [sort for sort in config.get("sorts", []) if sort.get("property") in schema.by_id]
+    group = config.get("group_by")
+    config["group_by"] = group if group and group.get("property") in schema.by_id else None
+    listed = [item for item in config.get("properties", []) if item.get("property") in schema.by_id]
+    seen = {item["property"] for item in listed}
+    default_visible = view.type == ViewType.TABLE
+    for prop in schema.properties:
+        if prop.pk not in seen:
+            listed.append({"property": prop.pk, "visible": prop.type == "title" or default_visible, "width": None})
+    config["properties"] = listed
+    config["calculations"] = {key: value for key, value in (config.get("calculations") or {}).items() if key.isdigit() and int(key) in schema.by_id}
+    if config.get("date_property") not in schema.by_id:
+        config["date_property"] = None
+    config.setdefault("calendar_mode", "month")
+    config.setdefault("cover", "page")
+    return config
+
+
+# --- validation ------------------------------------------------------------------------------------------
+
+
+def _clean_config(schema: Schema, view_type: str, raw) -> dict:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InvalidInput("config is an object", field="config")
+    unknown = set(raw) - CONFIG_KEYS
+    if unknown:
+        raise InvalidInput(f"unknown view setting {sorted(unknown)[0]!r}", field=f"config.{sorted(unknown)[0]}")
+    config: dict = {}
+    if "filter" in raw:
+        config["filter"] = query.clean_filter(schema, raw["filter"], "config.filter")
+    if "sorts" in raw:
+        config["sorts"] = query.clean_sorts(schema, raw["sorts"], "config.sorts")
+    if raw.get("group_by") is not None:
+        group = raw["group_by"]
+        if isinstance(group, (int, str)):
+            group = {"property": group}
+        if not isinstance(group, dict) or set(group) - {"property", "hide_empty"}:
+            raise InvalidInput("group_by is {property, hide_empty}", field="config.group_by")
+        prop = schema.find(group.get("property"), "config.group_by.property")
+        if prop.type not in GROUPABLE:
+            raise InvalidInput(f"rows are grouped by {', '.join(sorted(GROUPABLE))} properties, not {prop.type}", field="config.group_by.property")
+        config["group_by"] = {"property": prop.pk, "hide_empty": bool(group.get("hide_empty", False))}
+    elif "group_by" in raw:
+        config["group_by"] = None
+    if "properties" in raw:
+        items = raw["properties"]
+        if not isinstance(items, list) or len(items) > 500:
+            raise InvalidInput("properties is a list of {property, visible, width}", field="config.properties")
+        cleaned, seen = [], set()
+        for index, item in enumerate(items):
+            field = f"config.properties[{index}]"
+            if not isinstance(item, dict) or set(item) - {"property", "visible", "width"}:
+                raise InvalidInput("a column is {property, visible, width}", field=field)
+            prop = schema.find(item.get("property"), f"{field}.property")
+            width = item.get("width")
+            if width is not None and (isinstance(width, bool) or not isinstance(width, int) or not 32 <= width <= 2000):
+                raise InvalidInput("width is a whole number of pixels from 32 to 2000", field=f"{field}.width")
+            visible = item.get("visible", True)
+            if not isinstance(visible, bool):
+                raise InvalidInput("visible is true or false", field=f"{field}.visible")
+            if prop.pk in seen:
+                raise InvalidInput(f"{prop.name!r} is listed twice", field=f"{field}.property")
+            seen.add(prop.pk)
+            cleaned.append({"property": prop.pk, "visible": visible, "width": width})
+        config["properties"] = cleaned
+    if "calculations" in raw:
+        calculations = raw["calculations"] or {}
+        if not isinstance(calculations, dict):
+            raise InvalidInput("calculations maps property id to a calculation", field="config.calculations")
+        cleaned = {}
+        for reference, function in calculations.items():
+            prop = schema.find(reference, f"config.calculations.{reference}")
+            if function not in CALCULATIONS:
+                raise InvalidInput(f"a calculation is one of {', '.join(CALCULATIONS)}", field=f"config.calculations.{reference}")
+            if function in NUMBER_CALCULATIONS and property_type(prop.type).kind not in ("number", "computed"):
+                raise InvalidInput(f"{function} needs a number property", field=f"config.calculations.{reference}")
+            if function in ("min", "max") and property_type(prop.type).kind not in ("number", "date", "computed"):
+                raise InvalidInput(f"{function} needs a number or date property", field=f"config.calculations.{reference}")
+            cleaned[str(prop.pk)] = function
+        config["calculations"] = cleaned
+    if raw.get("date_property") is not None:
+        prop = schema.find(raw["date_property"], "config.date_property")
+        if property_type(prop.type).kind != "date":
+            raise InvalidInput("a calendar is laid out by a date property", field="config.date_property")
+        config["date_property"] = prop.pk
+    if "calendar_mode" in raw:
+        if raw["calendar_mode"] not in ("month", "week"):
+            raise InvalidInput("calendar_mode is month or week", field="config.calendar_mode")
+        config["calendar_mode"] = raw["calendar_mode"]
+    if "cover" in raw:
+        cover = raw["cover"]
+        if cover not in ("page", "none"):
+            prop = schema.find(cover, "config.cover")
+            if prop.type != "files":
+                raise InvalidInput("a gallery cover is page, none or a files property", field="config.cover")
+            cover = prop.pk
+        config["cover"] = cover
+    if view_type == ViewType.KANBAN and "group_by" in config and config["group_by"] is None:
+        raise InvalidInput("a kanban board is grouped by a property", field="config.group_by")
+    return config
+
+
+def _clean_name(name) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 128 or any(ord(c) < 32 for c in name):
+        raise InvalidInput("a view needs a name of at most 128 characters", field="name")
+    return name.strip()
+
+
+def _clean_type(view_type) -> str:
+    if view_type not in ViewType.values:
+        raise InvalidInput(f"type must be one of {', '.join(ViewType.values)}", field="type")
+    return view_type
+
+
+def _defaults(schema: Schema, view_type: str, config: dict) -> dict:
+    """A kanban without a grouping groups by the first status or select; a calendar by the first date."""
+    if view_type == ViewType.KANBAN and not config.get("group_by"):
+        prop = next((p for kind in ("status", "select", "person") for p in schema.properties if p.type == kind), None)
+        if prop is None:
+            raise InvalidInput("a kanban board needs a select, status or person property to group by", field="config.group_by")
+        config["group_by"] = {"property": prop.pk, "hide_empty": False}
+    if view_type == ViewType.CALENDAR and not config.get("date_property"):
+        prop = next((p for p in schema.properties if p.type == "date"), None)
+        if prop is None:
+            raise InvalidInput("a calendar needs a date property", field="config.date_property")
+        config["date_property"] = prop.pk
+    return config
+
+
+# --- writes ----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_view(actor, database, *, name: str, type: str = ViewType.TABLE, config=None, personal: bool = False) -> View:
+    """A shared view (needs edit on the database) or a personal one (viewing the database is enough)."""
+    permissions.require(actor, "read" if personal else "edit", database)
+    schema = Schema(database)
+    view_type = _clean_type(type)
+    cleaned = _defaults(schema, view_type, _clean_config(schema, view_type, config))
+    last = View.objects.filter(database=database).order_by("-rank").values_list("rank", flat=True).first()
+    view = View.objects.create(database=database, name=_clean_name(name), type=view_type, config=cleaned,
+                               owner=actor if personal else None, rank=ranks.rank_between(last, None))
+    record_event(actor=actor, action="view.create", target=view, target_name=view.name,
+                 changes={"database_id": database.pk, "name": view.name, "type": view_type, "personal": personal})
+    return view
+
+
+@transaction.atomic
+def update_view(actor, view: View, *, name=None, type=None, config=None, after_id=databases.UNSET) -> View:
+    """Change a view. ``config`` replaces the settings it names and keeps the others."""
+    if view.owner_id is not None and view.owner_id != actor.pk:
+        raise NotFound("no such view")
+    permissions.require(actor, "read" if view.owner_id else "edit", view.database)
+    schema = Schema(view.database)
+    before = {"name": view.name, "type": view.type, "config": view.config, "rank": view.rank}
+    if name is not None:
+        view.name = _clean_name(name)
+    if type is not None:
+        view.type = _clean_type(type)
+    if config is not None:
+        view.config = _defaults(schema, view.type, {**(view.config or {}), **_clean_config(schema, view.type, config)})
+    elif type is not None:
+        view.config = _defaults(schema, view.type, dict(view.config or {}))
+    if after_id is not databases.UNSET:
+        siblings = View.objects.filter(database=view.database).exclude(pk=view.pk)
+        view.rank = databases._rank_after(siblings, after_id, "after_id")
+    view.save()
+    record_event(actor=actor, action="view.update", target=view, target_name=view.name,
+                 changes=diff(before, {"name": view.name, "type": view.type, "config": view.config, "rank": view.rank}))
+    return view
+
+
+@transaction.atomic
+def delete_view(actor, view: View) -> None:
+    if view.owner_id is not None and view.owner_id != actor.pk:
+        raise NotFound("no such view")
+    permissions.require(actor, "read" if view.owner_id else "edit", view.database)
+    record_event(actor=actor, action="view.delete", target=view, target_name=view.name, changes={"database_id": view.database_id, "name": view.name})
+    view.delete()
+
+
+# --- the rows of a view ----------------------------------------------------------------------------------
+
+
+def _group_expression(prop):
+    entry = property_type(prop.type)
+    if prop.type == "checkbox":
+        return query.sort_expression(prop)
+    if prop.type == "person":
+        return KeyTextTransform("0", KeyTransform(prop.key, "values"))
+    return query.value_expression(prop)
+
+
+def group_key(prop, cell) -> str:
+    """The group (kanban column) a cell falls in: an option id, a user id, "true"/"false", the text; "" when empty."""
+    if prop.type == "checkbox":
+        return "true" if cell else "false"
+    if prop.type == "person":
+        return str(cell[0]) if cell else EMPTY_GROUP
+    if prop.type in ("select", "status"):
+        return cell if cell and option_by_id(prop.config, cell) else EMPTY_GROUP
+    if cell is None or cell == "":
+        return EMPTY_GROUP
+    return str(cell)
+
+
+def _group_filter(prop, key: str) -> Q:
+    if prop.type == "checkbox":
+        return query.condition_q(prop, "checked" if key == "true" else "unchecked", None)
+    if key == EMPTY_GROUP:
+        return query.condition_q(prop, "is_empty", None)
+    if prop.type == "person":
+        return Q(query.Exact(_group_expression(prop), key))
+    if prop.type in ("created_by", "last_edited_by"):
+        return Q(query.Exact(query.value_expression(prop), int(key))) if key.isdigit() else Q(pk__in=[])
+    if property_type(prop.type).kind == "text":
+        return Q(query.Exact(query.value_expression(prop), key))
+    return Q(query.Exact(query.value_expression(prop), key))
+
+
+def _groups(schema: Schema, prop, rows_qs, hide_empty: bool, names: dict) -> list[dict]:
+    """Every group with its count (one GROUP BY query): options in their order, then the others."""
+    if prop.type == "checkbox":
+        counts = {"true": rows_qs.filter(query.condition_q(prop, "checked", None)).count()}
+        counts["false"] = rows_qs.count() - counts["true"]
+        groups = [{"key": "false", "label": "Unchecked", "color": None, "count": counts["false"]},
+                  {"key": "true", "label": "Checked", "color": None, "count": counts["true"]}]
+        return [group for group in groups if group["count"] or not hide_empty]
+    raw = rows_qs.annotate(group_value=_group_expression(prop)).values("group_value").annotate(n=Count("id")).order_by()
+    counts: dict[str, int] = {}
+    for item in raw:
+        key = EMPTY_GROUP if item["group_value"] in (None, "") else str(item["group_value"])
+        if prop.type in ("select", "status") and key and not option_by_id(prop.config, key):
+            key = EMPTY_GROUP
+        counts[key] = counts.get(key, 0) + item["n"]
+    groups = []
+    if prop.type in ("select", "status"):
+        for option in prop.config.get("options", []):
+            groups.append({"key": option["id"], "label": option["name"], "color": option["color"], "count": counts.pop(option["id"], 0),
+                           **({"status_group": option["group"]} if "group" in option else {})})
+    else:
+        from django.contrib.auth import get_user_model
+
+        users = dict(get_user_model().objects.filter(pk__in=[int(k) for k in counts if k.isdigit()]).values_list("pk", "username")) \
+            if prop.type in ("person", "created_by", "last_edited_by") else {}
+        for key in sorted(key for key in counts if key != EMPTY_GROUP):
+            label = users.get(int(key), key) if users and key.isdigit() else key
+            groups.append({"key": key, "label": label, "color": None, "count": counts.pop(key)})
+    groups.append({"key": EMPTY_GROUP, "label": f"No {prop.name}", "color": None, "count": counts.pop(EMPTY_GROUP, 0)})
+    return [group for group in groups if group["count"] or not hide_empty]
+
+
+def _footer(schema: Schema, config: dict, rows_qs, python_rows=None) -> dict:
+    """Footer calculations over all rows the view shows (not just this page): SQL aggregates, or Python for
+    formulas and rollups."""
+    calculations = config.get("calculations") or {}
+    if not calculations:
+        return {}
+    aggregates, python_needed, results = {}, [], {}
+    for prop_id, function in calculations.items():
+        prop = schema.by_id[int(prop_id)]
+        if property_type(prop.type).computed or prop.type == "relation":
+            python_needed.append((prop, function))
+            continue
+        has_value = query.condition_q(prop, "is_not_empty", None)
+        expression = query.value_expression(prop)
+        alias = f"c{prop_id}"
+        aggregates[alias + "_total"] = Count("id")
+        if function in ("empty", "percent_empty", "filled", "percent_filled"):
+            aggregates[alias] = Count("id", filter=has_value)
+        elif function == "unique":
+            aggregates[alias] = Count(query.sort_expression(prop) if prop.type in ("multi_select", "person", "files") else expression, distinct=True, filter=has_value)
+        elif function == "count":
+            aggregates[alias] = Count("id")
+        else:
+            aggregates[alias] = {"sum": Sum, "average": Avg, "min": Min, "max": Max}[function](expression)
+    values = rows_qs.order_by().aggregate(**aggregates) if aggregates else {}
+    for prop_id, function in calculations.items():
+        prop = schema.by_id[int(prop_id)]
+        alias = f"c{prop_id}"
+        if alias not in values:
+            continue
+        total, value = values[alias + "_total"], values[alias]
+        if function == "empty":
+            value = total - value
+        elif function == "percent_empty":
+            value = (total - value) / total if total else None
+        elif function == "percent_filled":
+            value = value / total if total else None
+        elif function == "sum":
+            value = value or 0
+        results[prop_id] = _calculation_json(prop, function, value)
+    if python_needed:
+        rows = python_rows if python_rows is not None else list(rows_qs.select_related("page")[: query.PYTHON_ROW_LIMIT])
+        cells = Cells(schema, rows)
+        for prop, function in python_needed:
+            cells_of = [cells.cell(row, prop) for row in rows]
+            results[str(prop.pk)] = _calculation_json(prop, function, _python_calculation(function, cells_of))
+    return results
+
+
+def _python_calculation(function: str, cells: list):
+    def empty(cell):
+        return cell is None or cell == "" or cell == []
+
+    filled = [cell for cell in cells if not empty(cell)]
+    if function == "count":
+        return len(cells)
+    if function == "empty":
+        return len(cells) - len(filled)
+    if function == "filled":
+        return len(filled)
+    if function == "percent_empty":
+        return (len(cells) - len(filled)) / len(cells) if cells else None
+    if function == "percent_filled":
+        return len(filled) / len(cells) if cells else None
+    if function == "unique":
+        return len({str(cell) for cell in filled})
+    numbers = [cell for cell in filled if isinstance(cell, (int, float)) and not isinstance(cell, bool)]
+    if function == "sum":
+        return sum(numbers)
+    if function == "average":
+        return sum(numbers) / len(numbers) if numbers else None
+    if function in ("min", "max"):
+        return (min if function == "min" else max)(numbers) if numbers else None
+    return None
+
+
+def _calculation_json(prop, function: str, value) -> dict:
+    entry = property_type(prop.type)
+    display = "" if value is None else str(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if function in ("percent_empty", "percent_filled") and value is not None:
+        display = f"{round(value * 100)}%"
+    elif function in ("sum", "average", "min", "max") and value is not None and entry.kind == "number":
+        display = entry.display(round(value, 10), prop.config)
+    elif function in ("min", "max") and value is not None and entry.kind == "date":
+        display = entry.display({"start": value} if prop.type == "date" else value, prop.config)
+    return {"function": function, "value": value, "display": display}
+
+
+def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None, group: str | None = None,
+              date_from: str | None = None, date_to: str | None = None, search: str = "") -> dict:
+    """One page of the rows a view shows, as a table/kanban/calendar client needs them.
+
+    Rows come filtered and sorted by the view (grouped views order by group first, so a grouped table can
+    page through); ``group`` narrows to one group (one kanban column, with its own cursor); ``date_from`` /
+    ``date_to`` narrow a calendar to rows whose date (range) meets [from, to). The answer holds the rows
+    (each with its rendered values and its group key), the groups with counts, the total count and the
+    footer calculations over all rows of the view."""
+    database = databases.get_database(user, view.database_id, "read")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be from 1 to {MAX_LIMIT}", field="limit")
+    schema = Schema(database)
+    config = effective_config(view, schema)
+    tree, sorts = config["filter"], config["sorts"]
+    group_prop = schema.by_id[config["group_by"]["property"]] if config["group_by"] else None
+    extra = Q()
+    if group is not None:
+        if group_prop is None:
+            raise InvalidInput("this view is not grouped", field="group")
+        extra &= _group_filter(group_prop, group)
+    if date_from is not None or date_to is not None:
+        date_prop = schema.by_id.get(config.get("date_property"))
+        if date_prop is None:
+            raise InvalidInput("this view has no date property", field="date_from")
+        extra &= _date_window(date_prop, date_from, date_to)
+    offset = decode_cursor(cursor)
+    ordering_sorts = list(sorts)
+    if group_prop is not None and group is None:
+        ordering_sorts = [{"property": group_prop.pk, "direction": "ascending"}] + [s for s in sorts if s["property"] != group_prop.pk]
+    result = databases.select_rows(schema, tree=tree, sorts=ordering_sorts, search=search, extra=extra, limit=limit, offset=offset)
+    visible = [schema.by_id[item["property"]] for item in config["properties"] if item["visible"]]
+    needed = {prop.pk for prop in visible} | {p for p in (group_prop.pk if group_prop else None, config.get("date_property")) if p}
+    if isinstance(config.get("cover"), int):
+        needed.add(config["cover"])
+    shown = [prop for prop in schema.properties if prop.pk in needed or prop.type == "title"]
+    rows, cells = result["rows"], result["cells"]
+    names = databases.names_for(cells, rows, shown)
+    subset = Schema(database, shown)
+    subset.by_name = schema.by_name  # formulas may read hidden properties
+    cells.schema = schema
+    items = []
+    for row in rows:
+        item = databases.row_json(row, subset, cells, names)
+        if group_prop is not None:
+            item["group"] = group_key(group_prop, cells.cell(row, group_prop))
+        items.append(item)
+    base = databases._live_rows(database)
+    if search:
+        base = base.filter(page__title__icontains=search.strip()[:200])
+    filtered = base
+    python_rows = None
+    if query.tree_needs_python(schema, tree, []):
+        everything = databases.select_rows(schema, tree=tree, search=search, limit=query.PYTHON_ROW_LIMIT, count=False)
+        python_rows = everything["rows"]
+        filtered = base.filter(pk__in=[row.pk for row in python_rows])
+    else:
+        filtered = base.filter(query.filter_q(schema, tree))
+    answer = {"view": view_json(view, schema), "items": items, "count": result["count"], "next_cursor": encode_cursor(result["next_offset"]),
+              "footer": _footer(schema, config, filtered.filter(extra) if group is not None else filtered, python_rows if group is None else None),
+              "groups": _groups(schema, group_prop, filtered, config["group_by"].get("hide_empty", False), names) if group_prop else None}
+    return answer
+
+
+def _date_window(prop, date_from, date_to) -> Q:
+    from ipai_workos_db.properties import PropertyError, parse_date
+
+    bounds = []
+    for field, value in (("date_from", date_from), ("date_to", date_to)):
+        if value is None:
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(parse_date(value)[:10])
+        except PropertyError as error:
+            raise InvalidInput(error.message, field=field) from None
+    start = query.value_expression(prop)
+    condition = Q()
+    if property_type(prop.type).column:
+        if bounds[0]:
+            condition &= Q(query.GreaterThanOrEqual(start, query._bound(prop, bounds[0])))
+        if bounds[1]:
+            condition &= Q(query.LessThan(start, query._bound(prop, bounds[1])))
+        return condition
+    end = query.CText(Coalesce(KeyTextTransform("end", KeyTransform(prop.key, "values")), KeyTextTransform("start", KeyTransform(prop.key, "values"))))
+    if bounds[1]:
+        condition &= Q(query.LessThan(start, bounds[1]))
+    if bounds[0]:
+        condition &= Q(query.GreaterThanOrEqual(end, bounds[0]))
+    return condition
+
+
+def export_view_csv(user, view: View) -> tuple[str, str]:
+    """(file name, CSV text) of every row the view shows, its visible properties in its order."""
+    database = databases.get_database(user, view.database_id, "read")
+    schema = Schema(database)
+    config = effective_config(view, schema)
+    props = [schema.by_id[item["property"]] for item in config["properties"] if item["visible"]]
+    if not any(prop.type == "title" for prop in props):
+        props.insert(0, schema.title())
+
+    def chunks():
+        offset = 0
+        while True:
+            result = databases.select_rows(schema, tree=config["filter"], sorts=config["sorts"], limit=EXPORT_CHUNK, offset=offset, count=False)
+            if result["rows"]:
+                yield result["rows"]
+            if result["next_offset"] is None:
+                return
+            offset = result["next_offset"]
+
+    name = f"{database.title or 'Untitled'} - {view.name}.csv".replace("/", "-")
+    return name, databases.export_csv(schema, chunks(), props)
