@@ -12,6 +12,7 @@ export function setupLinkShortcut(editor: Editor) {
 }
 
 export function openLinkEditor(editor: Editor) {
+  (editor.view as any).domObserver?.flush?.(); // the selection the user sees, even if it changed a moment ago
   if (editor.isActive("link")) editor.chain().extendMarkRange("link").run();
   const { from, to } = editor.state.selection;
   if (from === to) return;

@@ -118,11 +118,20 @@ function mount() {
       PageStorage,
     ],
     editorProps: {
+      handleDOMEvents: {
+        // A caret moved right before a key or a paste (Home, End, a click) may not have reached ProseMirror
+        // yet: selectionchange comes asynchronously. Read it first, so the key acts where the caret is.
+        keydown: (view, event) => {
+          if (!event.isComposing) (view as any).domObserver?.flush?.();
+          return false;
+        },
+        paste: (view) => {
+          (view as any).domObserver?.flush?.();
+          return false;
+        },
+      },
       attributes: { class: "workos-editor", "aria-label": "Page content", spellcheck: "true" },
       handleKeyDown: (view, event) => {
-        // A caret moved by Home/End/clicks right before this key may not have reached ProseMirror yet
-        // (selectionchange is asynchronous): read it now, so Backspace and Enter act where the caret is.
-        if (["Backspace", "Delete", "Enter", "Tab"].includes(event.key)) (view as any).domObserver?.flush?.();
         // ArrowUp on the first line goes to the title, as in Notion.
         if ((event.key === "ArrowUp" || event.key === "ArrowLeft") && !event.shiftKey) {
           const { $from, empty } = view.state.selection;
