@@ -380,6 +380,13 @@ def list_pages(request, space_id: int | None = None, parent_id: int | None = Non
     return {**result, "items": [_page_out(access, page) for page in result["items"]]}
 
 
+# Before /pages/{page_id}: routes are matched in order and "recent" would be taken for a page id.
+@router.get("/pages/recent", response=list[RecentOut], summary="The pages you opened last, newest first")
+def recent_pages(request, limit: int = 20):
+    access = permissions.Access(request.user)
+    return [{"page": _page_out(access, page), "visited_at": visited_at} for page, visited_at in services.recent_pages(request.user, limit)]
+
+
 @router.post("/pages", response={201: PageOut}, summary="Create a page in a space or under a page")
 def create_page(request, payload: PageIn):
     parent = services.get_page(request.user, payload.parent_id) if payload.parent_id is not None else None
@@ -559,12 +566,6 @@ def move_favorite(request, page_id: int, payload: FavoriteMoveIn):
 def visit_page(request, page_id: int):
     visit = services.record_visit(request.user, services.get_page(request.user, page_id))
     return {"page": _page_out(permissions.Access(request.user), visit.page), "visited_at": visit.visited_at}
-
-
-@router.get("/pages/recent", response=list[RecentOut], summary="The pages you opened last, newest first")
-def recent_pages(request, limit: int = 20):
-    access = permissions.Access(request.user)
-    return [{"page": _page_out(access, page), "visited_at": visited_at} for page, visited_at in services.recent_pages(request.user, limit)]
 
 
 # --- history -------------------------------------------------------------------------------------------
