@@ -79,3 +79,15 @@ def titles(answer) -> list[str]:
     body = answer.json()
     assert answer.status_code == 200, body
     return [item["title"] for item in body["items"]]
+
+
+@pytest.fixture
+def upload_csv(api_for):
+    """``upload_csv(user, path, data, **fields)`` posts a CSV file as multipart field ``file``."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def send(user, path: str, data: bytes, **fields):
+        api = api_for(user)
+        return api.client.post("/api/v1" + path, {"file": SimpleUploadedFile("data.csv", data, content_type="text/csv"), **fields}, **api.headers)
+
+    return send

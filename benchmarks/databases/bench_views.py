@@ -1,0 +1,170 @@
+"""Benchmark: views over a database of 100,000 rows with 12 properties, on a throwaway PostgreSQL cluster.
+
+    cd /work/main && .venv/bin/python benchmarks/databases/bench_views.py [--rows 100000] [--related 10000]
+
+Measures server-side time (the service call that the API handler makes, without HTTP) of:
+1. the first page (50 rows) of a table view with one filter and two sorts (with the total count);
+2. a kanban view grouped by a status property (first page + column counts);
+3. a row whose rollup (count, sum, average) runs over 10,000 related rows;
+and prints EXPLAIN ANALYZE of the table view's page query. Seeding bypasses the services (bulk inserts of
+pages and rows) because creating 100,000 audited rows one by one is not what is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--related", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+
+    from workos.testing.pgcluster import start_cluster
+
+    cluster = start_cluster()
+    try:
+        url = cluster.create_database("bench")
+        home = tempfile.mkdtemp(prefix="workos-bench-")
+        os.environ.update({"WORKOS_DB_URL": url, "WORKOS_DATA_DIR": home, "WORKOS_LOG_FILE": f"{home}/workos.log",
+                           "DJANGO_SETTINGS_MODULE": "workos.settings.test"})
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        from workos.kernel.installer import Installer
+
+        Installer().install(["ipai_workos_affine"])
+        run(args)
+    finally:
+        cluster.destroy()
+
+
+def timed(function, repeat: int) -> tuple[float, float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), min(times), result
+
+
+def run(args) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    from ipai_workos_core import services as core
+    from ipai_workos_core.models import Page
+    from ipai_workos_db import query, services
+    from ipai_workos_db.cells import Cells
+    from ipai_workos_db.models import Row, RowRelation
+    from ipai_workos_views import services as views
+    from workos.kernel import ranks
+
+    user = get_user_model().objects.create_user("bench", "bench@example.com", "x")
+    workspace = core.create_workspace(user, "Bench")
+    space = core.create_space(user, workspace, "Space")
+    specs = [
+        {"name": "Notes", "type": "text"}, {"name": "Points", "type": "number"},
+        {"name": "Tag", "type": "select", "config": {"options": ["bug", "feature", "chore", "docs", "test"]}},
+        {"name": "Labels", "type": "multi_select", "config": {"options": ["ui", "api", "db", "ops"]}},
+        {"name": "Status", "type": "status"}, {"name": "Due", "type": "date"}, {"name": "Done", "type": "checkbox"},
+        {"name": "Link", "type": "url"}, {"name": "Mail", "type": "email"}, {"name": "Estimate", "type": "number"},
+        {"name": "Owner", "type": "person"},
+    ]
+    database = services.create_database(user, space=space, title="Tasks", properties=specs)  # + title = 12 properties
+    props = {prop.name: prop for prop in database.properties.all()}
+    options = {name: [o["id"] for o in props[name].config.get("options", [])] for name in ("Tag", "Labels", "Status")}
+    random.seed(7)
+    started = time.perf_counter()
+    keys = ranks.ranks_between(None, None, args.rows)
+    batch = 5000
+    for offset in range(0, args.rows, batch):
+        count = min(batch, args.rows - offset)
+        pages = Page.objects.bulk_create([Page(space=space, title=f"Task {offset + n} {random.choice(['alpha', 'beta', 'gamma'])}",
+                                               created_by=user, updated_by=user) for n in range(count)])
+        rows = []
+        for n, page in enumerate(pages):
+            day = date(2024, 1, 1) + timedelta(days=random.randrange(730))
+            values = {props["Notes"].key: f"note {random.randrange(1000)}", props["Points"].key: random.randrange(100),
+                      props["Tag"].key: random.choice(options["Tag"]), props["Labels"].key: random.sample(options["Labels"], 2),
+                      props["Status"].key: random.choice(options["Status"]), props["Due"].key: {"start": day.isoformat()},
+                      props["Link"].key: "https://example.com/x", props["Mail"].key: "a@example.com",
+                      props["Estimate"].key: round(random.random() * 10, 2), props["Owner"].key: [user.pk]}
+            if random.random() < 0.5:
+                values[props["Done"].key] = True
+            rows.append(Row(database=database, page=page, number=offset + n + 1, values=values, rank=keys[offset + n], created_by=user, updated_by=user))
+        Row.objects.bulk_create(rows)
+    print(f"seeded {args.rows} rows in {time.perf_counter() - started:.1f}s", flush=True)
+
+    projects = services.create_database(user, space=space, title="Projects")
+    relation = services.create_property(user, projects, name="Tasks", type="relation", config={"database_id": database.pk})
+    rollups = [services.create_property(user, projects, name=f"{function} points", type="rollup",
+                                        config={"relation_property_id": relation.pk, "target_property_id": props["Points"].pk, "function": function})
+               for function in ("count", "sum", "average")]
+    project = services.create_row(user, projects, {"Name": "Big project"})
+    task_ids = list(Row.objects.filter(database=database).order_by("?").values_list("pk", flat=True)[: args.related])
+    RowRelation.objects.bulk_create([RowRelation(property=relation, source=project, target_id=task_id, position=n) for n, task_id in enumerate(task_ids)])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    table = views.create_view(user, database, name="Open bugs", config={
+        "filter": {"property": "Tag", "operator": "is", "value": "bug"},
+        "sorts": [{"property": "Due", "direction": "descending"}, {"property": "Points", "direction": "ascending"}]})
+    kanban = views.create_view(user, database, name="Board", type="kanban", config={"group_by": {"property": props["Status"].pk}})
+
+    results = {}
+    median, best, body = timed(lambda: views.view_rows(user, table, limit=50), args.repeat)
+    results["table view: first 50 rows, 1 filter + 2 sorts, with count"] = (median, best, f"count={body['count']}")
+    schema = query.Schema(database)
+    config = views.effective_config(table, schema)
+    page_query = (Row.objects.filter(database=database, archived_at__isnull=True).select_related("page")
+                  .filter(query.filter_q(schema, config["filter"])).order_by(*query.order_by(schema, config["sorts"]))[:51])
+    median, best, _ = timed(lambda: list(page_query.all()), args.repeat)
+    results["  of which the page query alone"] = (median, best, "")
+    median, best, body = timed(lambda: views.view_rows(user, kanban, limit=50), args.repeat)
+    results["kanban view: first 50 rows + column counts"] = (median, best, "groups=" + ",".join(f"{g['label']}:{g['count']}" for g in body["groups"]))
+    project_schema = query.Schema(projects)
+
+    def rollup():
+        cells = Cells(project_schema, [Row.objects.select_related("page").get(pk=project.pk)])
+        return services.row_json(cells.rows[project.pk], project_schema, cells)
+
+    median, best, body = timed(rollup, args.repeat)
+    results[f"row with rollups (count, sum, average) over {args.related} related rows"] = (
+        median, best, ", ".join(f"{body['values'][str(r.pk)]}" for r in rollups))
+
+    print(f"\n{date.today()} · {platform.node()} · {os.cpu_count()} cores · {platform.processor() or platform.machine()} · "
+          f"PostgreSQL {connection.cursor().connection.info.server_version}")
+    print(f"| measurement ({args.rows} rows, 12 properties) | median ms | best ms | notes |\n|---|---|---|---|")
+    for name, (median, best, note) in results.items():
+        print(f"| {name} | {median:.1f} | {best:.1f} | {note} |")
+    sql, params = page_query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        print("\nEXPLAIN ANALYZE (table view page query):\n" + "\n".join(row[0] for row in cursor.fetchall()))
+        group_sql, group_params = (Row.objects.filter(database=database, archived_at__isnull=True)
+                                   .annotate(g=views._group_expression(props["Status"])).values("g")
+                                   .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id")).order_by().query.sql_with_params())
+        cursor.execute("EXPLAIN (ANALYZE) " + group_sql, group_params)
+        print("\nEXPLAIN ANALYZE (kanban column counts):\n" + "\n".join(row[0] for row in cursor.fetchall()))
+
+
+if __name__ == "__main__":
+    main()
