@@ -429,7 +429,7 @@ def filter_q(schema: Schema, tree) -> Q:
         return condition_q(schema.by_id[tree["property"]], tree["operator"], tree["value"])
     key, children = next(iter(tree.items()))
     if not children:
-        return Q()
+        return Q(pk__isnull=False)  # an empty group matches every row (also inside an "or"), as in matches()
     combined = None
     for child in children:
         condition = filter_q(schema, child)
