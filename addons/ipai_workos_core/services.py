@@ -302,7 +302,8 @@ def subtree_ids(page_id: int) -> RawSQL:
     """The ids of a page and of every page below it, as a subquery (``pk__in=subtree_ids(pk)``): one recursive
     query however deep the tree. UNION (not UNION ALL) also ends the walk on a cycle, should one ever exist."""
     return RawSQL(
-        f"WITH RECURSIVE subtree(id) AS (SELECT %s UNION SELECT p.id FROM {PAGE_TABLE} p JOIN subtree s ON p.parent_id = s.id) "
+        f"WITH RECURSIVE subtree(id) AS (SELECT id FROM {PAGE_TABLE} WHERE id = %s "
+        f"UNION SELECT p.id FROM {PAGE_TABLE} p JOIN subtree s ON p.parent_id = s.id) "
         "SELECT id FROM subtree", (page_id,))
 
 
