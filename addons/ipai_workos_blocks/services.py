@@ -35,7 +35,8 @@ from .models import Attachment, Block, BlockReference
 from .registry import BLOCK_TYPES, attachment_url, block_type
 
 QUERIES = ("get_page", "get_block", "document", "block_tree", "page_html", "references_to", "mentions_of_user",
-           "backlinks", "plain_text_of", "get_attachment")
+           "backlinks", "plain_text_of", "get_attachment", "export_page", "block_json", "attachment_json",
+           "attachment_limits", "check_file", "content_type_for", "validate_content")
 
 UNSET = object()
 MAX_DEPTH = 32  # nesting levels below a top-level block
