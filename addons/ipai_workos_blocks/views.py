@@ -52,15 +52,19 @@ def page_tree(user, workspace, current_page_id: int | None) -> dict:
     }
 
 
-def _breadcrumbs(access: permissions.Access, page) -> list[dict]:
+def _breadcrumbs(user, access: permissions.Access, page) -> list[dict]:
+    """Workspace / space / the pages above / this page, naming only what the user may view (as the API does)."""
     space = page.space
-    crumbs = [{"title": space.workspace.name, "icon": space.workspace.icon, "url": ""},
-              {"title": space.name, "icon": space.icon, "url": ""}]
-    for ancestor in core.page_ancestors(page):
-        if _visible(access, ancestor):
-            crumbs.append({"title": ancestor.title or "Untitled", "icon": ancestor.icon, "url": f"/web/pages/{ancestor.pk}"})
-        else:
-            crumbs.append({"title": "…", "icon": "", "url": ""})
+    crumbs = []
+    if _visible(access, space.workspace):
+        crumbs.append({"title": space.workspace.name, "icon": space.workspace.icon, "url": ""})
+    if _visible(access, space):
+        crumbs.append({"title": space.name, "icon": space.icon, "url": ""})
+    trail = core.visible_ancestors(user, page)
+    if page.parent_id and (not trail or trail[0].parent_id):
+        crumbs.append({"title": "…", "icon": "", "url": ""})
+    for ancestor in trail:
+        crumbs.append({"title": ancestor.title or "Untitled", "icon": ancestor.icon, "url": f"/web/pages/{ancestor.pk}"})
     crumbs.append({"title": page.title or "Untitled", "icon": page.icon, "url": "", "current": True})
     return crumbs
 
@@ -87,7 +91,7 @@ def page_view(request, page_id: int):
         "page_meta": meta,
         "document": {"items": blocks.document(page)},
         "tree": page_tree(request.user, page.space.workspace, page.pk),
-        "breadcrumbs": _breadcrumbs(access, page),
+        "breadcrumbs": _breadcrumbs(request.user, access, page),
         "sidebar_include": PAGE_TREE_TEMPLATE,
     }
     return render(request, "ipai_workos_blocks/page.html", context)

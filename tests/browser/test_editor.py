@@ -366,7 +366,7 @@ def test_title_is_edited_in_place_and_shows_in_the_sidebar_and_breadcrumbs(works
     assert page.title() == "Meeting notes · WorkOS"
 
 
-def test_page_icon_is_picked_from_the_emoji_list(workspace, page):
+def test_page_icon_and_cover_are_picked_and_kept(workspace, page):
     doc = workspace.create_page("Icons")
     log_in(page, workspace.base_url)
     open_page(page, workspace.base_url, doc["id"])
@@ -376,11 +376,23 @@ def test_page_icon_is_picked_from_the_emoji_list(workspace, page):
     page.click(".emoji-grid .emoji >> nth=3")
     page.wait_for_selector(".page-icon:not([hidden])")
     icon = page.inner_text(".page-icon")
-    eventually(lambda: workspace.page(doc["id"])["icon"] == icon)
+    page.hover(".page-header")
+    page.click("[data-action=add-cover]")
+    page.focus(".cover-grid .cover-swatch >> nth=0")
+    page.keyboard.press("ArrowRight")  # the picker is a grid for the keyboard too
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".page-cover:not([hidden])")
+    eventually(lambda: workspace.page(doc["id"])["icon"] == icon and workspace.page(doc["id"])["cover_url"] != "")
 
-    assert icon
-    assert workspace.page(doc["id"])["icon"] == icon
+    saved = workspace.page(doc["id"])
+    assert icon and saved["icon"] == icon
+    assert saved["cover_url"].endswith("/covers/sky.svg")
     assert page.inner_text(f'#workos-page-tree li[data-page-id="{doc["id"]}"] .tree-icon') == icon
+    page.reload()
+    page.wait_for_selector(".workos-editor")
+    assert page.inner_text(".page-icon") == icon
+    assert "covers/sky.svg" in page.eval_on_selector(".page-cover", "e => getComputedStyle(e).backgroundImage")
+    assert httpx.get(workspace.base_url + saved["cover_url"]).status_code == 200
 
 
 # --- drag and drop, paste, reload ----------------------------------------------------------------------
@@ -537,8 +549,9 @@ def test_a_page_outside_the_users_workspaces_is_not_found(site, serve, page):
 
     response = page.goto(f"{base_url}/web/pages/{secret['id']}")
     missing = page.goto(f"{base_url}/web/pages/999999")
+    huge = page.goto(f"{base_url}/web/pages/{10 ** 30}")
 
-    assert response.status == 404 and missing.status == 404
+    assert response.status == 404 and missing.status == 404 and huge.status == 404
     assert "Salaries" not in page.content()
 
 
@@ -553,3 +566,20 @@ def test_user_text_is_shown_as_text_never_run(workspace, page):
     assert page.input_value(".page-title") == payload
     assert page.inner_text(".workos-editor p") == payload
     assert page.inner_text(f'#workos-page-tree li[data-page-id="{doc["id"]}"] .tree-title') == payload
+
+
+def test_a_new_user_starts_writing_from_the_pages_home(site, serve, page):
+    base_url, client = start(site, serve)
+    log_in(page, base_url)
+
+    page.goto(base_url + "/web/pages")
+    page.click("form.pages-home-form button[type=submit]")
+    page.wait_for_selector(".workos-editor")
+    page.keyboard.type("My first page")
+    wait_saved(page)
+    page_id = int(page.url.rsplit("/", 1)[1])
+    page.goto(base_url + "/web/pages")
+    page.wait_for_selector(".workos-editor")
+
+    assert client.get(f"/api/v1/pages/{page_id}").json()["title"] == "My first page"
+    assert page.url == f"{base_url}/web/pages/{page_id}"  # the home opens the first page from now on

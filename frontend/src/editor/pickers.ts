@@ -8,11 +8,13 @@ export const EMOJI = [
   "💰", "🧾", "🛒", "📦", "🚚", "✈️", "🍀", "🌱", "🌸", "☀️", "🌙", "⚡", "❤️", "💙", "💚", "💜",
 ];
 
-export const COVER_COLORS = [
-  "#e3e2e0", "#eee0da", "#fadec9", "#fdecc8", "#dbeddb", "#d3e5ef", "#e8deee", "#f5e0e9", "#ffe2dd",
-  "linear-gradient(135deg, #f6d365, #fda085)", "linear-gradient(135deg, #a1c4fd, #c2e9fb)",
-  "linear-gradient(135deg, #d4fc79, #96e6a1)", "linear-gradient(135deg, #e0c3fc, #8ec5fc)",
-];
+// Colour and gradient covers are small SVG files served by the blocks module, so that every cover is a URL
+// (the pages API stores a cover as an http(s) address or a path on this site).
+const COVER_BASE = "/web/static/ipai_workos_blocks/covers/";
+export const COVERS = [
+  "sunrise", "sky", "meadow", "lavender", "dusk", "peach",
+  "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red",
+].map((name) => ({ name, url: COVER_BASE + name + ".svg" }));
 
 let openClose: (() => void) | null = null;
 
@@ -121,22 +123,22 @@ export function openEmojiPicker(anchor: HTMLElement, options: { onPick: (emoji: 
   close = openPopover(anchor, box, { label: "Choose an icon" });
 }
 
-/** A cover is a colour or gradient from the list, or an image link; "" removes it. */
+/** A cover is one of ours or an image link; "" removes it. */
 export function openCoverPicker(anchor: HTMLElement, options: { onPick: (cover: string) => void }) {
   const box = document.createElement("div");
   box.className = "cover-picker";
   const grid = document.createElement("div");
   grid.className = "cover-grid";
   let close = () => {};
-  for (const color of COVER_COLORS) {
+  for (const cover of COVERS) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "cover-swatch";
-    button.style.background = color;
-    button.setAttribute("aria-label", "Cover " + color);
+    paintCover(button, cover.url);
+    button.setAttribute("aria-label", "Cover " + cover.name);
     button.addEventListener("click", () => {
       close();
-      options.onPick(color);
+      options.onPick(cover.url);
     });
     grid.append(button);
   }
@@ -178,14 +180,8 @@ export function openCoverPicker(anchor: HTMLElement, options: { onPick: (cover: 
   close = openPopover(anchor, box, { label: "Choose a cover" });
 }
 
-/** Paint a cover value onto an element; only known shapes (colour, gradient from our list, http(s) link). */
+/** Paint a cover onto an element: only an http(s) address or a path on this site, quoted for CSS. */
 export function paintCover(element: HTMLElement, cover: string) {
-  element.style.background = "";
   element.style.backgroundImage = "";
-  if (!cover) return;
-  if (/^#[0-9a-f]{3,8}$/i.test(cover) || COVER_COLORS.includes(cover)) {
-    element.style.background = cover;
-  } else if (/^(https?:\/\/|\/)[^\s"'()\\]+$/i.test(cover)) {
-    element.style.backgroundImage = `url("${cover}")`;
-  }
+  if (cover && /^(https?:\/\/|\/(?!\/))[^\s"'()\\]+$/i.test(cover)) element.style.backgroundImage = `url("${cover}")`;
 }
