@@ -373,11 +373,16 @@ def _rank_in(rows, *, after=UNSET, before=UNSET, moving_pk=None, renumbered: boo
     return _rank_in(rows, after=after, before=before, moving_pk=moving_pk, renumbered=True)
 
 
+def _is_id(value) -> bool:
+    """A value that can be a row id (a foreign-key lookup with a larger integer fails in the database driver)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
 def _sibling_anchor(actor, page_id, space_id: int, parent_id: int | None, field: str):
     """The page a client names as a neighbour at the destination: it must be a sibling there that they can see."""
     if page_id is UNSET or page_id is None:
         return page_id
-    anchor = _siblings(space_id, parent_id).filter(pk=page_id).first() if isinstance(page_id, int) and not isinstance(page_id, bool) else None
+    anchor = _siblings(space_id, parent_id).filter(pk=page_id).first() if _is_id(page_id) else None
     if anchor is None or not permissions.can(actor, "read", anchor):
         raise InvalidInput("this page is not a sub-page of the destination", field=field)
     return anchor
@@ -765,10 +770,14 @@ def favorites_for(user) -> list[Favorite]:
     return [favorite for favorite in favorites if favorite.page_id in visible]
 
 
+def _favorite_of(user, page_id) -> Favorite | None:
+    return Favorite.objects.select_related("page").filter(user=user, page_id=page_id).first() if _is_id(page_id) else None
+
+
 def _favorite_anchor(user, page_id, field: str):
     if page_id is UNSET or page_id is None:
         return page_id
-    anchor = Favorite.objects.filter(user=user, page_id=page_id).first() if isinstance(page_id, int) and not isinstance(page_id, bool) else None
+    anchor = _favorite_of(user, page_id)
     if anchor is None:
         raise InvalidInput("this page is not among your favourites", field=field)
     return anchor
@@ -794,7 +803,7 @@ def add_favorite(actor, page: Page) -> tuple[Favorite, bool]:
 def remove_favorite(actor, page_id: int) -> None:
     """Take a page off the actor's favourites (also a page they can no longer see)."""
     _require_user(actor)
-    favorite = Favorite.objects.select_related("page").filter(user=actor, page_id=page_id).first()
+    favorite = _favorite_of(actor, page_id)
     if favorite is None:
         raise NotFound("this page is not among your favourites")
     record_event(actor=actor, action="favorite.remove", target=favorite.page, changes={"rank": favorite.rank})
@@ -805,7 +814,7 @@ def remove_favorite(actor, page_id: int) -> None:
 def move_favorite(actor, page_id: int, *, after_id=UNSET, before_id=UNSET) -> Favorite:
     """Reorder the actor's favourites: put one after (or before) another (``after_id`` null: first). One row."""
     _require_user(actor)
-    favorite = Favorite.objects.select_related("page").filter(user=actor, page_id=page_id).first()
+    favorite = _favorite_of(actor, page_id)
     if favorite is None:
         raise NotFound("this page is not among your favourites")
     if page_id in (after_id, before_id):

@@ -272,3 +272,20 @@ def test_random_moves_keep_the_tree_sound(tree, steps):
                 assert new_siblings[-1] == page.pk
             check_tree(spaces)
         transaction.set_rollback(True)
+
+
+def test_migration_turns_placeholder_keys_into_valid_ones_in_the_same_order(tree):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("ipai_workos_core.migrations.0002_page_tree")
+    extra = [services.create_page(tree.admin, space=tree.space, title=f"P{n}") for n in range(3)]
+    Page.objects.update(rank="n")  # what rows made before order keys carry
+
+    migration.assign_order_keys(apps, None)
+
+    top = children_of(space=tree.space)
+    assert [page.pk for page in top] == [tree.page.pk, *(page.pk for page in extra)]  # ties were in id order
+    assert all(ranks.is_valid(page.rank) for page in Page.objects.all())
+    migration.keep_order_keys(apps, None)
