@@ -244,6 +244,10 @@ class PropertyType:
     relation = False
     editable = True
     config_keys: set[str] = set()
+    # Orders of this type's PostgreSQL expression index on ``query.value_expression`` (``indexes.py``): "asc"
+    # serves equality and range filters, ascending sorts and row order within a kanban column; "desc" serves
+    # descending sorts (empty values last in both directions, so one index cannot serve both).
+    index_orders: tuple[str, ...] = ()
 
     def clean_config(self, config: dict, context: Context) -> dict:
         _only_keys(config or {}, self.config_keys)
@@ -348,6 +352,7 @@ class PhoneType(TextType):
 
 class NumberType(PropertyType):
     type, label, kind = "number", "Number", "number"
+    index_orders = ("asc", "desc")
     config_keys = {"format", "currency", "precision"}
 
     def clean_config(self, config, context):
@@ -418,6 +423,7 @@ class NumberType(PropertyType):
 
 class SelectType(PropertyType):
     type, label, kind = "select", "Select", "select"
+    index_orders = ("asc",)
     config_keys = {"options"}
     status = False
 
@@ -477,6 +483,7 @@ class StatusType(SelectType):
 
 class MultiSelectType(SelectType):
     type, label, kind = "multi_select", "Multi-select", "multi"
+    index_orders = ()  # "contains" uses the GIN index on values
 
     def clean(self, value, config, context):
         if value is None or value == "" or value == []:
@@ -517,6 +524,7 @@ class DateType(PropertyType):
     """``{"start": "2024-01-31", "end": "2024-02-02"?}``; with a time: ``2024-01-31T09:30:00Z`` (UTC)."""
 
     type, label, kind = "date", "Date", "date"
+    index_orders = ("asc", "desc")
     config_keys = {"include_time"}
 
     def clean(self, value, config, context):

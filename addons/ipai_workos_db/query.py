@@ -302,6 +302,25 @@ class JsonArrayContains(Expression):
         return []
 
 
+class JsonNumber(Func):
+    """A stored number as a float. On PostgreSQL the cast is guarded by ``jsonb_typeof`` so that it can never
+    fail: an expression index on it (``indexes.py``) is evaluated for every row written to the table, also
+    while a property is converted to another type, and a failing cast there would refuse the write."""
+
+    output_field = FloatField()
+
+    def __init__(self, key: str):
+        super().__init__(KeyTransform(key, "values"), Cast(KeyTextTransform(key, "values"), FloatField()))
+
+    def as_sql(self, compiler, connection, **extra):
+        return compiler.compile(self.source_expressions[1])
+
+    def as_postgresql(self, compiler, connection, **extra):
+        json_sql, json_params = compiler.compile(self.source_expressions[0])
+        number_sql, number_params = compiler.compile(self.source_expressions[1])
+        return f"(CASE WHEN jsonb_typeof({json_sql}) = 'number' THEN {number_sql} END)", (*json_params, *number_params)
+
+
 def _json_text(key: str, *path):
     expression = "values"
     if path:
@@ -321,7 +340,7 @@ def value_expression(prop):
         return F(entry.column)
     key = prop.key
     if entry.kind == "number":
-        return Cast(_json_text(key), FloatField())
+        return JsonNumber(key)
     if entry.kind == "date":
         return CText(_json_text(key, "start"))
     return _json_text(key)

@@ -29,7 +29,7 @@ from workos.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encod
 from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput, NotFound, TooLarge
 
-from . import query
+from . import indexes, query
 from .cells import Cells
 from .formula import rename_reference
 from .models import Database, Property, Row, RowRelation
@@ -481,6 +481,7 @@ def create_property(actor, database: Database, *, name, type, config=None, after
         prop.save(update_fields=["config"])
     record_event(actor=actor, action="database.property_create", target=database,
                  changes={"property_id": prop.pk, "name": name, "type": type, "config": prop.config})
+    indexes.schedule_sync(database.pk)
     return prop
 
 
@@ -567,6 +568,8 @@ def update_property(actor, prop: Property, *, name=UNSET, type=UNSET, config=UNS
     if report:
         changes["conversion"] = {key: report[key] for key in ("converted", "failed_count")}
     record_event(actor=actor, action="database.property_update", target=database, changes={"property_id": prop.pk, **changes})
+    if before["type"] != prop.type:
+        indexes.schedule_sync(database.pk)
     return {"property": prop, "conversion": report}
 
 
@@ -670,6 +673,7 @@ def delete_property(actor, prop: Property) -> None:
         _remove_key(gone)
         record_event(actor=actor, action="database.property_delete", target=gone.database,
                      changes={"property_id": gone.pk, "name": gone.name, "type": gone.type})
+        indexes.schedule_sync(gone.database_id)
         gone.delete()
 
 

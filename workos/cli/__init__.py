@@ -75,11 +75,12 @@ def _register() -> None:
     from . import crawl, snapshot
     from . import backup, deploy, rollback, verify
     from . import pages
+    from . import db
 
     for command in (serve.serve, module.module, user.user, config_command.config, audit.audit, demo.demo,
                     snapshot.snapshot, crawl.crawl,
                     deploy.deploy, verify.verify, rollback.rollback, backup.backup, backup.restore,
-                    pages.pages):
+                    pages.pages, db.db):
         main.add_command(command)
 
 

@@ -1,0 +1,171 @@
+"""Per-property expression indexes on row values (PostgreSQL only).
+
+Filters and sorts on a property compile to an expression over ``Row.values`` (``query.value_expression``).
+For the property types whose registry entry names ``index_orders`` (select, status, number, date), each
+property gets a partial B-tree index on exactly that expression, followed by the row order::
+
+    CREATE INDEX CONCURRENTLY ipai_workos_row_d12_p34_desc_<hash> ON ipai_workos_row
+        (((values #>> '{p34,start}')) COLLATE "C" DESC NULLS LAST, rank, id)
+        WHERE database_id = 12 AND archived_at IS NULL
+
+so that "first 50 rows with Tag = bug sorted by Due" reads about 50 index entries instead of sorting every
+row of the database, and a kanban column (``Status = x`` in row order) is one index range.
+
+Why here and not in a migration: properties are data, created at run time. Why after commit and
+``CONCURRENTLY``: a plain ``CREATE INDEX`` would block every write to the row table (all databases) while it
+builds, and ``CREATE INDEX CONCURRENTLY`` cannot run inside a transaction — and every property change runs in
+one (STYLE.md: such work is a separate, idempotent step after the run commits). So:
+
+- the property services call ``schedule_sync(database_id)``: after their transaction commits, the database's
+  missing indexes are built and those of deleted or retyped properties dropped, both concurrently;
+- ``sync()`` is idempotent: it compares the wanted indexes with the catalogue (by name; the name carries a
+  hash of the definition, so a changed definition is a new index) and also rebuilds indexes a failed
+  concurrent build left INVALID. ``workos db reindex`` runs it for every database, and ``--check`` reports
+  (exit 1) what is missing — run it after an upgrade or a restore, or when a build after commit failed
+  (which is logged, never silently skipped: the request that changed the property has committed anyway).
+
+On SQLite nothing is indexed (the SQLite path works, it need not be as fast).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.db import DatabaseError, connections, models, transaction
+from django.db.models import F, Q
+
+from .properties import property_type
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "ipai_workos_row_d"
+LOCK_TIMEOUT = "10s"  # a concurrent build waits for older transactions; give up (and log) rather than hang
+
+
+@dataclass(frozen=True)
+class PropertyIndex:
+    name: str
+    database_id: int
+    property_id: int
+    order: str
+    sql: str  # CREATE INDEX CONCURRENTLY IF NOT EXISTS ...
+
+
+def supported(using: str = "default") -> bool:
+    return connections[using].vendor == "postgresql"
+
+
+def _definition(prop, order: str, using: str) -> tuple[str, str]:
+    """(name, CREATE statement) of one property index, compiled by Django from the expression the queries use,
+    so that the planner matches them."""
+    from . import query
+    from .models import Row
+
+    expression = query.value_expression(prop)
+    ordered = expression.desc(nulls_last=True) if order == "desc" else expression.asc(nulls_last=True)
+    condition = Q(database_id=prop.database_id, archived_at__isnull=True)
+    probe = models.Index(ordered, F("rank"), F("id"), name="probe", condition=condition)
+    connection = connections[using]
+    with connection.schema_editor(atomic=False, collect_sql=True) as editor:
+        body = str(probe.create_sql(Row, editor))
+    digest = hashlib.sha1(body.split(" ON ", 1)[1].encode()).hexdigest()[:8]
+    name = f"{PREFIX}{prop.database_id}_p{prop.pk}_{order}_{digest}"
+    statement = body.replace('CREATE INDEX "probe"', f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}"', 1)
+    return name, statement
+
+
+def wanted(database_id: int | None = None, using: str = "default") -> dict[str, PropertyIndex]:
+    """The indexes the properties of one database (or of all) call for, by name."""
+    from .models import Property
+
+    properties = Property.objects.using(using).all()
+    if database_id is not None:
+        properties = properties.filter(database_id=database_id)
+    found = {}
+    for prop in properties.order_by("database_id", "id"):
+        entry = property_type(prop.type) if prop.type else None
+        if entry is None or not entry.stored:
+            continue
+        for order in entry.index_orders:
+            name, sql = _definition(prop, order, using)
+            found[name] = PropertyIndex(name, prop.database_id, prop.pk, order, sql)
+    return found
+
+
+def existing(database_id: int | None = None, using: str = "default") -> dict[str, bool]:
+    """Property indexes in the catalogue, by name -> valid (False: a failed concurrent build left it unusable)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = 'ipai_workos_row' AND starts_with(c.relname, %s)", [PREFIX])
+        found = {name: valid for name, valid in cursor.fetchall()}
+    if database_id is None:
+        return found
+    return {name: valid for name, valid in found.items() if name.startswith(f"{PREFIX}{database_id}_p")}
+
+
+def plan(database_id: int | None = None, using: str = "default") -> dict:
+    """What ``sync`` would do: ``{"create": [names], "rebuild": [invalid names], "drop": [names]}``."""
+    if not supported(using):
+        return {"create": [], "rebuild": [], "drop": []}
+    want, have = wanted(database_id, using), existing(database_id, using)
+    return {"create": sorted(name for name in want if name not in have),
+            "rebuild": sorted(name for name in want if name in have and not have[name]),
+            "drop": sorted(name for name in have if name not in want)}
+
+
+def sync(database_id: int | None = None, using: str = "default") -> dict:
+    """Build the missing property indexes and drop the unwanted ones, concurrently; idempotent.
+
+    Must run outside a transaction (it is what ``schedule_sync`` runs after commit). Answers
+    ``{"created", "dropped", "failed": [{"name", "error"}]}``; one failing index does not stop the others."""
+    report = {"created": [], "dropped": [], "failed": []}
+    if not supported(using):
+        return report
+    connection = connections[using]
+    if connection.in_atomic_block:
+        raise RuntimeError("property indexes are built concurrently, outside a transaction: call sync() after commit")
+    todo = plan(database_id, using)
+    want = wanted(database_id, using) if todo["create"] or todo["rebuild"] else {}
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = %s", [LOCK_TIMEOUT])
+        try:
+            for name in todo["drop"] + todo["rebuild"]:
+                try:
+                    cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+                    if name in todo["drop"]:
+                        report["dropped"].append(name)
+                except DatabaseError as error:
+                    report["failed"].append({"name": name, "error": str(error).strip()})
+            for name in todo["create"] + todo["rebuild"]:
+                try:
+                    cursor.execute(want[name].sql)
+                    report["created"].append(name)
+                except DatabaseError as error:
+                    report["failed"].append({"name": name, "error": str(error).strip()})
+                    try:  # an interrupted concurrent build leaves an INVALID index behind: never keep it
+                        cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+                    except DatabaseError:
+                        pass
+        finally:
+            cursor.execute("RESET lock_timeout")
+    for failure in report["failed"]:
+        logger.warning("property index %s: %s (run `workos db reindex`)", failure["name"], failure["error"])
+    return report
+
+
+def schedule_sync(database_id: int, using: str = "default") -> None:
+    """After the current transaction commits, bring the database's property indexes up to date (PostgreSQL).
+    A failure is logged and left for ``workos db reindex``; the committed change stands."""
+    if not supported(using):
+        return
+
+    def run():
+        try:
+            sync(database_id, using)
+        except Exception:  # the change is committed; an index is an optimisation that the CLI can repair
+            logger.exception("property indexes of database %s were not brought up to date (run `workos db reindex`)", database_id)
+
+    transaction.on_commit(run, using=using)
