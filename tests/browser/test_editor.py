@@ -260,8 +260,10 @@ def test_text_is_formatted_and_linked_from_the_keyboard(workspace, page):
     page.wait_for_selector(".link-form input:focus")
     keys.type("example.com/docs")
     keys.press("Enter")
-    keys.press("Home")
-    keys.press("Shift+End")
+    # End then Shift+Home: a caret at the very start of the document right after focus is taken by
+    # ProseMirror for the browser resetting the selection (and undone), as a human is never that fast.
+    keys.press("End")
+    keys.press("Shift+Home")
     page.wait_for_selector(".format-toolbar")
     keys.press(f"{MOD}+b")
     keys.press("End")
