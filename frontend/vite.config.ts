@@ -19,6 +19,7 @@ export default defineConfig({
       input: {
         editor: here("src/editor/main.ts"),
         sidebar: here("src/sidebar/main.ts"),
+        views: here("src/views/main.ts"),
       },
     },
   },

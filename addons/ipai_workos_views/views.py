@@ -1,0 +1,142 @@
+"""The database pages of the web client: ``/web/databases`` (the databases a user can see, and a form that
+makes one) and ``/web/databases/<id>[/views/<view id>]`` (a database through one of its saved views).
+
+The server renders the frame — title, the view switcher (one link per saved view), the top bar — and hands
+the database, its properties and views to the ``views`` TypeScript island (``frontend/src/views``) in
+``json_script`` blocks. The island draws the table, board, calendar, list or gallery from
+``GET /api/v1/views/{id}/rows`` and makes every change through the API, as any other client would.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ipai_platform_permissions import services as permissions
+from ipai_workos_core import services as core
+from ipai_workos_db import services as databases
+from workos.kernel.errors import NotFound, PermissionDenied, ServiceError
+from workos.web.menus import menu_tree
+
+from . import services
+from .models import ViewType
+
+VIEW_ICONS = {"table": "▦", "kanban": "▥", "calendar": "▤", "list": "☰", "gallery": "▩"}
+
+
+class SeeOther(HttpResponseRedirect):
+    status_code = 303
+
+
+def _spaces_to_create_in(user) -> list[dict]:
+    """Every space the user may create a database in, named with its workspace."""
+    choices = []
+    for workspace in core.workspaces_for(user).order_by("name", "id"):
+        for space in core.spaces_for(user, workspace.pk).order_by("rank", "id"):
+            if permissions.can(user, "create", space):
+                choices.append({"id": space.pk, "label": f"{workspace.name} / {space.name}"})
+    return choices
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def database_list_view(request):
+    """The databases the user can see, newest first, and a form that creates one in a space they may create in."""
+    error, title = None, ""
+    if request.method == "POST":
+        title = request.POST.get("title", "")[:512]
+        space_id = request.POST.get("space_id", "")
+        try:
+            if not space_id.isdigit():
+                raise NotFound("choose a space for the database", field="space_id")
+            space = core.get_space(request.user, int(space_id))
+            database = databases.create_database(request.user, space=space, title=title.strip())
+            return SeeOther(f"/web/databases/{database.pk}")
+        except (NotFound, PermissionDenied):
+            error = "You cannot create a database in that space."
+        except ServiceError as failure:
+            error = failure.message
+    rows = databases.databases_for(request.user).select_related("space", "space__workspace").order_by("-updated_at", "-id")[:500]
+    context = {
+        "menus": menu_tree(),
+        "databases": [{"id": d.pk, "title": d.title or "Untitled", "icon": d.icon or "▦", "where": f"{d.space.workspace.name} / {d.space.name}",
+                       "updated_at": d.updated_at} for d in rows],
+        "spaces": _spaces_to_create_in(request.user),
+        "error": error,
+        "title": title,
+    }
+    return render(request, "ipai_workos_views/database_list.html", context, status=422 if error else 200)
+
+
+def _default_view(user, database, can_edit: bool):
+    """A database opened for the first time gets a table view, as in Notion: shared when the user may edit
+    the database, otherwise their own personal one (viewing the database is enough for that)."""
+    return services.create_view(user, database, name="Table", type=ViewType.TABLE, personal=not can_edit)
+
+
+def _members(user, database) -> list[dict]:
+    try:
+        members = core.members_of(user, database.space.workspace)
+    except ServiceError:
+        return []
+    return [{"id": m.user_id, "name": m.user.get_username()} for m in members if m.user.is_active]
+
+
+@never_cache
+@login_required
+@require_GET
+def database_view(request, database_id: int, view_id: int | None = None):
+    """A database through one saved view. Databases (and views) the user may not view do not exist for them."""
+    try:
+        database = databases.get_database(request.user, database_id)
+    except (NotFound, PermissionDenied):
+        raise Http404("no such database") from None
+    can_edit = database.archived_at is None and permissions.can(request.user, "edit", database)
+    schema = databases.schema_of(database)
+    views = list(services.views_for(request.user, database))
+    if not views and database.archived_at is None:
+        views = [_default_view(request.user, database, can_edit)]
+    if view_id is None:
+        current = views[0] if views else None
+    else:
+        current = next((view for view in views if view.pk == view_id), None)
+        if current is None:
+            raise Http404("no such view")
+    view_items = [{**services.view_json(view, schema), "icon": VIEW_ICONS.get(view.type, "▦"),
+                   "url": f"/web/databases/{database.pk}/views/{view.pk}",
+                   "can_change": database.archived_at is None and (view.owner_id == request.user.pk if view.owner_id else can_edit)}
+                  for view in views]
+    current_item = next((item for item in view_items if current and item["id"] == current.pk), None)
+    workspace = database.space.workspace
+    data = {
+        "database": {**databases.database_json(database), "can_edit": can_edit, "space_name": database.space.name,
+                     "workspace_name": workspace.name},
+        "properties": [databases.property_json(prop) for prop in schema.properties],
+        "views": view_items,
+        "view_id": current.pk if current else None,
+        "members": _members(request.user, database),
+        "user_id": request.user.pk,
+        "view_types": [{"type": value, "label": label, "icon": VIEW_ICONS[value]} for value, label in ViewType.choices],
+    }
+    parent = None
+    if database.parent_page_id:
+        try:
+            page = core.get_page(request.user, database.parent_page_id)
+            parent = {"title": page.title or "Untitled", "icon": page.icon, "url": f"/web/pages/{page.pk}"}
+        except ServiceError:
+            parent = None
+    context = {
+        "menus": menu_tree(),
+        "database": database,
+        "views": view_items,
+        "current": current_item,
+        "can_edit": can_edit,
+        "parent": parent,
+        "crumbs": [workspace.name, database.space.name],
+        "data": data,
+    }
+    return render(request, "ipai_workos_views/database.html", context)
