@@ -505,6 +505,7 @@ def replace_document(actor, page: Page, trees: list[dict]) -> list[dict]:
     counts = _replace(actor, page, trees)
     if counts["created"] or counts["updated"] or counts["moved"] or counts["deleted"]:
         record_event(actor=actor, action="blocks.replace", target=page, target_name=_target_name(page), changes=counts)
+        core.record_version(actor, page)  # page history: every save is a version (coalesced per user per minute)
     return document(page)
 
 
@@ -646,6 +647,7 @@ def bulk(actor, page: Page, operations: list[dict]) -> list[dict]:
                 results.append(block_json(block))
         counts[kind] += 1
     record_event(actor=actor, action="blocks.bulk", target=page, target_name=_target_name(page), changes=dict(counts))
+    core.record_version(actor, page)
     return results
 
 

@@ -226,8 +226,10 @@ def test_put_document_keeps_ids_creates_updates_reorders_and_deletes(tree, peopl
     assert not Block.objects.filter(pk=gone["id"]).exists()
     assert api.get(f"/pages/{tree.page.pk}/blocks").json()["items"] == items
     events = AuditEvent.objects.filter(pk__gt=0).order_by("-id")[: AuditEvent.objects.count() - before]
-    assert [event.action for event in events] == ["blocks.replace"]
-    assert events[0].changes == {"created": 2, "updated": 1, "moved": 1, "deleted": 1, "blocks": 4}
+    replaced = [event for event in events if event.action == "blocks.replace"]
+    assert len(replaced) == 1  # one event for the whole save (the page history may add its own)
+    assert replaced[0].changes == {"created": 2, "updated": 1, "moved": 1, "deleted": 1, "blocks": 4}
+    assert {event.action for event in events} <= {"blocks.replace", "page.version"}
 
 
 def test_put_document_that_changes_nothing_writes_nothing(tree, people, api_for):
