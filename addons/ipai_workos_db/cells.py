@@ -35,6 +35,8 @@ class Cells:
         self._trees: dict[int, object] = {}
         self.errors: dict[tuple[int, int], str] = {}
         self.usernames = usernames if usernames is not None else {}
+        self.titles: dict[int, str] = {}  # titles of linked rows, loaded with the links
+        self._target_props: dict | None = None
 
     # --- cells ---
 
@@ -59,12 +61,16 @@ class Cells:
             owner, forward = relation_owner(prop)
             found: dict[int, list[int]] = defaultdict(list)
             links = RowRelation.objects.filter(property_id=owner)
+            # the linked rows' titles come in the same query: rendering the cell needs them
             if forward:
-                pairs = links.filter(source_id__in=list(self.rows), target__archived_at__isnull=True).order_by("position", "id").values_list("source_id", "target_id")
+                pairs = links.filter(source_id__in=list(self.rows), target__archived_at__isnull=True).order_by("position", "id").values_list(
+                    "source_id", "target_id", "target__page__title")
             else:
-                pairs = links.filter(target_id__in=list(self.rows), source__archived_at__isnull=True).order_by("source_id").values_list("target_id", "source_id")
-            for row_id, other in pairs:
+                pairs = links.filter(target_id__in=list(self.rows), source__archived_at__isnull=True).order_by("source_id").values_list(
+                    "target_id", "source_id", "source__page__title")
+            for row_id, other, title in pairs:
                 found[row_id].append(other)
+                self.titles[other] = title
             self._links[prop.pk] = found
         return self._links[prop.pk]
 
@@ -72,54 +78,98 @@ class Cells:
 
     def rollups(self, prop) -> dict[int, object]:
         if prop.pk not in self._rollups:
-            self._rollups[prop.pk] = self._compute_rollup(prop)
+            self._compute_rollups(prop)
         return self._rollups[prop.pk]
 
-    def _compute_rollup(self, prop) -> dict[int, object]:
-        from .models import Property, Row, RowRelation
+    def _targets(self) -> dict[int, object]:
+        """The rolled-up properties of every rollup of the schema, loaded in one query."""
+        if self._target_props is None:
+            from .models import Property
 
+            wanted = {prop.config.get("target_property_id") for prop in self.schema.properties if prop.type == "rollup"} - {None}
+            self._target_props = {prop.pk: prop for prop in Property.objects.filter(pk__in=wanted).select_related("database")} if wanted else {}
+        return self._target_props
+
+    def _rollup_parts(self, prop):
+        """(relation property, function, target property or None) of a rollup that can be computed, else None."""
         config = prop.config
         relation = self.schema.by_id.get(config.get("relation_property_id"))
         function = config.get("function", "count")
         if relation is None or relation.type != "relation" or self.depth >= MAX_ROLLUP_DEPTH:
-            return {}
-        target = Property.objects.filter(pk=config.get("target_property_id"), database_id=relation.config.get("database_id")).first() \
-            if config.get("target_property_id") else None
+            return None
+        target = self._targets().get(config.get("target_property_id")) if config.get("target_property_id") else None
+        if target is not None and target.database_id != relation.config.get("database_id"):
+            target = None
         if function != "count" and target is None:
-            return {}
+            return None
+        return relation, function, target
+
+    @staticmethod
+    def _in_sql(function: str, target) -> bool:
+        """Aggregated by the database: a rollup over 10,000 related rows then moves one number per row."""
+        if function == "count":
+            return True
+        entry = property_type(target.type)
+        return entry.stored and entry.kind in ("number", "checkbox") and function in (
+            "count_values", "sum", "average", "min", "max", "percent_checked")
+
+    def _links_of(self, relation):
+        from .models import RowRelation
+
         owner, forward = relation_owner(relation)
         links = RowRelation.objects.filter(property_id=owner)
         if forward:
-            links = links.filter(source_id__in=list(self.rows), target__archived_at__isnull=True)
-            row_field, other = "source_id", "target"
-        else:
-            links = links.filter(target_id__in=list(self.rows), source__archived_at__isnull=True)
-            row_field, other = "target_id", "source"
-        target_entry = property_type(target.type) if target else None
-        # Aggregated by the database when the rolled-up value is stored: a rollup over 10,000 related rows
-        # then moves one number per row, not 10,000 values.
-        if function == "count":
-            result = {row_id: count for row_id, count in links.values(row_field).annotate(n=Count("id")).values_list(row_field, "n")}
-            return {row_id: result.get(row_id, 0) for row_id in self.rows}
-        if target_entry.stored and target_entry.kind in ("number", "checkbox") and function in (
-                "count_values", "sum", "average", "min", "max", "percent_checked"):
-            key = f"{other}__values"
-            number = Cast(KeyTextTransform(target.key, key), FloatField())
-            has_value = Q(**{f"{other}__values__has_key": target.key})
-            aggregate = {"count_values": Count("id", filter=has_value), "sum": Sum(number), "average": Avg(number), "min": Min(number),
-                         "max": Max(number), "percent_checked": Cast(Count("id", filter=has_value), FloatField()) / Cast(Count("id"), FloatField())}[function]
-            result = dict(links.values(row_field).annotate(value=aggregate).values_list(row_field, "value"))
-            if function == "sum":
-                return {row_id: result.get(row_id) or 0 for row_id in self.rows}
-            if function == "count_values":
-                return {row_id: result.get(row_id) or 0 for row_id in self.rows}
-            return {row_id: result.get(row_id) for row_id in self.rows}
+            return links.filter(source_id__in=list(self.rows), target__archived_at__isnull=True), "source_id", "target"
+        return links.filter(target_id__in=list(self.rows), source__archived_at__isnull=True), "target_id", "source"
+
+    def _compute_rollups(self, prop) -> None:
+        """Compute ``prop``; the rollups over the same relation that SQL aggregates come in the same query (one
+        join of the links with the related rows, however many rollups a relation feeds)."""
+        parts = self._rollup_parts(prop)
+        if parts is None:
+            self._rollups[prop.pk] = {}
+            return
+        relation, function, target = parts
+        if not self._in_sql(function, target):
+            self._rollups[prop.pk] = self._python_rollup(relation, function, target)
+            return
+        batch = {}
+        for other_prop in self.schema.properties:
+            if other_prop.type != "rollup" or other_prop.pk in self._rollups:
+                continue
+            other_parts = self._rollup_parts(other_prop)
+            if other_parts and other_parts[0].pk == relation.pk and self._in_sql(other_parts[1], other_parts[2]):
+                batch[other_prop.pk] = other_parts
+        links, row_field, other = self._links_of(relation)
+        aggregates = {}
+        for prop_id, (_relation, rollup_function, rollup_target) in batch.items():
+            if rollup_function == "count":
+                aggregates[f"r{prop_id}"] = Count("id")
+                continue
+            number = Cast(KeyTextTransform(rollup_target.key, f"{other}__values"), FloatField())
+            has_value = Q(**{f"{other}__values__has_key": rollup_target.key})
+            aggregates[f"r{prop_id}"] = {
+                "count_values": Count("id", filter=has_value), "sum": Sum(number), "average": Avg(number), "min": Min(number),
+                "max": Max(number),
+                "percent_checked": Cast(Count("id", filter=has_value), FloatField()) / Cast(Count("id"), FloatField())}[rollup_function]
+        found = {item[row_field]: item for item in links.values(row_field).annotate(**aggregates).order_by()}
+        for prop_id, (_relation, rollup_function, _target) in batch.items():
+            empty = 0 if rollup_function in ("count", "sum", "count_values") else None
+            self._rollups[prop_id] = {row_id: (found[row_id][f"r{prop_id}"] if row_id in found else None) for row_id in self.rows}
+            if empty is not None:
+                self._rollups[prop_id] = {row_id: value or empty for row_id, value in self._rollups[prop_id].items()}
+
+    def _python_rollup(self, relation, function: str, target) -> dict[int, object]:
+        from .models import Row
+
+        links, row_field, other = self._links_of(relation)
+        target_entry = property_type(target.type)
         pairs = list(links.values_list(row_field, f"{other}_id"))
         by_row: dict[int, list[int]] = defaultdict(list)
         for row_id, other_id in pairs:
             by_row[row_id].append(other_id)
-        related_ids = {other_id for _row, other_id in pairs}
-        related_rows = list(Row.objects.filter(pk__in=related_ids).select_related("page"))
+        # a subquery, not a list of (perhaps 10,000) ids in the statement
+        related_rows = list(Row.objects.filter(pk__in=links.values(f"{other}_id")).select_related("page"))
         target_schema = Schema(target.database) if target.database_id != self.schema.database.pk else self.schema
         target_cells = Cells(target_schema, related_rows, self.depth + 1, self.usernames)
         values_of = {row.pk: target_entry.formula_value(target_cells.cell(row, target), target.config) for row in related_rows}

@@ -4,7 +4,7 @@ Filters and sorts on a property compile to an expression over ``Row.values`` (``
 For the property types whose registry entry names ``index_orders`` (select, status, number, date), each
 property gets a partial B-tree index on exactly that expression, followed by the row order::
 
-    CREATE INDEX CONCURRENTLY ipai_workos_row_d12_p34_desc_<hash> ON ipai_workos_row
+    CREATE INDEX CONCURRENTLY ipai_workos_rowprop_d12_p34_desc_<hash> ON ipai_workos_row
         (((values #>> '{p34,start}')) COLLATE "C" DESC NULLS LAST, rank, id)
         WHERE database_id = 12 AND archived_at IS NULL
 
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 
 from django.db import DatabaseError, connections, models, transaction
@@ -40,7 +41,8 @@ from .properties import property_type
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "ipai_workos_row_d"
+PREFIX = "ipai_workos_rowprop_d"
+NAME = re.compile(r"^ipai_workos_rowprop_d(\d+)_p(\d+)_(asc|desc)_[0-9a-f]{8}$")  # only these are ever dropped
 LOCK_TIMEOUT = "10s"  # a concurrent build waits for older transactions; give up (and log) rather than hang
 
 
@@ -100,10 +102,10 @@ def existing(database_id: int | None = None, using: str = "default") -> dict[str
         cursor.execute(
             "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
             "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = 'ipai_workos_row' AND starts_with(c.relname, %s)", [PREFIX])
-        found = {name: valid for name, valid in cursor.fetchall()}
+        found = {name: valid for name, valid in cursor.fetchall() if NAME.match(name)}
     if database_id is None:
         return found
-    return {name: valid for name, valid in found.items() if name.startswith(f"{PREFIX}{database_id}_p")}
+    return {name: valid for name, valid in found.items() if NAME.match(name).group(1) == str(database_id)}
 
 
 def plan(database_id: int | None = None, using: str = "default") -> dict:

@@ -129,7 +129,10 @@ def select_rows(schema: Schema, *, tree=None, sorts=(), search: str = "", extra:
     page = list(rows.order_by(*query.order_by(schema, sorts))[offset: offset + limit + 1])
     more = len(page) > limit
     page = page[:limit]
-    total = rows.count() if count else None
+    total = None
+    if count:
+        # the last page knows the total; only a page with more after it asks the database to count
+        total = offset + len(page) if not more and (page or offset == 0) else rows.count()
     return {"rows": page, "count": total, "next_offset": offset + limit if more else None, "cells": Cells(schema, page)}
 
 
@@ -173,7 +176,10 @@ def names_for(cells: Cells, rows: list, props: list) -> dict:
             elif prop.type == "relation":
                 row_ids.update(cells.cell(row, prop))
     users = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username")) if user_ids else {}
-    titles = dict(Row.objects.filter(pk__in=row_ids).values_list("pk", "page__title")) if row_ids else {}
+    titles = {row_id: cells.titles[row_id] for row_id in row_ids if row_id in cells.titles}  # loaded with the links
+    missing = row_ids - set(titles)
+    if missing:
+        titles.update(Row.objects.filter(pk__in=missing).values_list("pk", "page__title"))
     cells.usernames.update(users)
     return {"users": users, "rows": titles}
 

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, F, Max, Min, Q, Sum, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import In
 
 from ipai_platform_audit.services import diff, record_event
 from ipai_platform_permissions import services as permissions
@@ -294,6 +295,12 @@ def group_key(prop, cell) -> str:
 def _group_filter(prop, key: str) -> Q:
     if prop.type == "checkbox":
         return query.condition_q(prop, "checked" if key == "true" else "unchecked", None)
+    if key == EMPTY_GROUP and prop.type in ("select", "status"):
+        # what _groups counts as empty: no value, or an option that no longer exists
+        expression = query.value_expression(prop)
+        option_ids = [option["id"] for option in prop.config.get("options", [])]
+        empty = Q(query.IsNull(expression, True))
+        return empty | ~Q(In(expression, option_ids)) if option_ids else empty
     if key == EMPTY_GROUP:
         return query.condition_q(prop, "is_empty", None)
     if prop.type == "person":
@@ -305,14 +312,15 @@ def _group_filter(prop, key: str) -> Q:
     return Q(query.Exact(query.value_expression(prop), key))
 
 
-def _groups(schema: Schema, prop, rows_qs, hide_empty: bool, names: dict) -> list[dict]:
-    """Every group with its count (one GROUP BY query): options in their order, then the others."""
+def _groups(schema: Schema, prop, rows_qs, hide_empty: bool, names: dict) -> tuple[list[dict], int]:
+    """(every group with its count, options in their order then the others; the number of rows in all groups,
+    hidden empty ones included) from one GROUP BY query."""
     if prop.type == "checkbox":
-        counts = {"true": rows_qs.filter(query.condition_q(prop, "checked", None)).count()}
-        counts["false"] = rows_qs.count() - counts["true"]
+        raw = rows_qs.aggregate(total=Count("id"), checked=Count("id", filter=query.condition_q(prop, "checked", None)))
+        counts = {"true": raw["checked"], "false": raw["total"] - raw["checked"]}
         groups = [{"key": "false", "label": "Unchecked", "color": None, "count": counts["false"]},
                   {"key": "true", "label": "Checked", "color": None, "count": counts["true"]}]
-        return [group for group in groups if group["count"] or not hide_empty]
+        return [group for group in groups if group["count"] or not hide_empty], raw["total"]
     raw = rows_qs.annotate(group_value=_group_expression(prop)).values("group_value").annotate(n=Count("id")).order_by()
     counts: dict[str, int] = {}
     for item in raw:
@@ -334,7 +342,7 @@ def _groups(schema: Schema, prop, rows_qs, hide_empty: bool, names: dict) -> lis
             label = users.get(int(key), key) if users and key.isdigit() else key
             groups.append({"key": key, "label": label, "color": None, "count": counts.pop(key)})
     groups.append({"key": EMPTY_GROUP, "label": f"No {prop.name}", "color": None, "count": counts.pop(EMPTY_GROUP, 0)})
-    return [group for group in groups if group["count"] or not hide_empty]
+    return [group for group in groups if group["count"] or not hide_empty], sum(group["count"] for group in groups)
 
 
 def _footer(schema: Schema, config: dict, rows_qs, python_rows=None) -> dict:
@@ -435,7 +443,13 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
     page through); ``group`` narrows to one group (one kanban column, with its own cursor); ``date_from`` /
     ``date_to`` narrow a calendar to rows whose date (range) meets [from, to). The answer holds the rows
     (each with its rendered values and its group key), the groups with counts, the total count and the
-    footer calculations over all rows of the view."""
+    footer calculations over all rows of the view.
+
+    Cost (PostgreSQL, see benchmarks/README.md): the page is one indexed query for the rows shown, plus one
+    query per relation/rollup/user lookup of those rows — never one per row. The exact ``count`` comes for free
+    when the page holds the last row, from the group counts (one GROUP BY) in a grouped view, and from one
+    COUNT query otherwise. A board grouped by a select or status reads its page column by column (an index
+    range each) instead of sorting every row by column first."""
     database = databases.get_database(user, view.database_id, "read")
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be from 1 to {MAX_LIMIT}", field="limit")
@@ -448,16 +462,46 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
         if group_prop is None:
             raise InvalidInput("this view is not grouped", field="group")
         extra &= _group_filter(group_prop, group)
-    if date_from is not None or date_to is not None:
+    windowed = date_from is not None or date_to is not None
+    if windowed:
         date_prop = schema.by_id.get(config.get("date_property"))
         if date_prop is None:
             raise InvalidInput("this view has no date property", field="date_from")
         extra &= _date_window(date_prop, date_from, date_to)
     offset = decode_cursor(cursor)
+
+    base = databases._live_rows(database)
+    if search:
+        base = base.filter(page__title__icontains=search.strip()[:200])
+    python_rows = None
+    if query.tree_needs_python(schema, tree, []):
+        everything = databases.select_rows(schema, tree=tree, search=search, limit=query.PYTHON_ROW_LIMIT, count=False)
+        python_rows = everything["rows"]
+        filtered = base.filter(pk__in=[row.pk for row in python_rows])
+    else:
+        filtered = base.filter(query.filter_q(schema, tree))
+    groups, counts, grouped_total = None, {}, None
+    if group_prop is not None:
+        all_groups, grouped_total = _groups(schema, group_prop, filtered, False, {})
+        counts = {item["key"]: item["count"] for item in all_groups}
+        hide_empty = config["group_by"].get("hide_empty", False)
+        groups = [item for item in all_groups if item["count"] or not hide_empty]
+
     ordering_sorts = list(sorts)
     if group_prop is not None and group is None:
         ordering_sorts = [{"property": group_prop.pk, "direction": "ascending"}] + [s for s in sorts if s["property"] != group_prop.pk]
-    result = databases.select_rows(schema, tree=tree, sorts=ordering_sorts, search=search, extra=extra, limit=limit, offset=offset)
+    if (group_prop is not None and group is None and not windowed and group_prop.type in ("select", "status")
+            and not query.tree_needs_python(schema, tree, sorts)):
+        result = _page_by_groups(schema, group_prop, [item["key"] for item in all_groups], counts, tree=tree, sorts=sorts,
+                                 search=search, limit=limit, offset=offset)
+    else:
+        # the exact count is free (or one GROUP BY away) in a grouped view: ask select_rows for none then
+        known = group_prop is not None and not windowed
+        result = databases.select_rows(schema, tree=tree, sorts=ordering_sorts, search=search, extra=extra, limit=limit, offset=offset,
+                                       count=not known)
+        if known:
+            result["count"] = counts.get(group, 0) if group is not None else grouped_total
+
     visible = [schema.by_id[item["property"]] for item in config["properties"] if item["visible"]]
     needed = {prop.pk for prop in visible} | {p for p in (group_prop.pk if group_prop else None, config.get("date_property")) if p}
     if isinstance(config.get("cover"), int):
@@ -474,21 +518,35 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
         if group_prop is not None:
             item["group"] = group_key(group_prop, cells.cell(row, group_prop))
         items.append(item)
-    base = databases._live_rows(database)
-    if search:
-        base = base.filter(page__title__icontains=search.strip()[:200])
-    filtered = base
-    python_rows = None
-    if query.tree_needs_python(schema, tree, []):
-        everything = databases.select_rows(schema, tree=tree, search=search, limit=query.PYTHON_ROW_LIMIT, count=False)
-        python_rows = everything["rows"]
-        filtered = base.filter(pk__in=[row.pk for row in python_rows])
-    else:
-        filtered = base.filter(query.filter_q(schema, tree))
     answer = {"view": view_json(view, schema), "items": items, "count": result["count"], "next_cursor": encode_cursor(result["next_offset"]),
               "footer": _footer(schema, config, filtered.filter(extra) if group is not None else filtered, python_rows if group is None else None),
-              "groups": _groups(schema, group_prop, filtered, config["group_by"].get("hide_empty", False), names) if group_prop else None}
+              "groups": groups}
     return answer
+
+
+def _page_by_groups(schema: Schema, group_prop, keys: list[str], counts: dict[str, int], *, tree, sorts, search: str,
+                    limit: int, offset: int) -> dict:
+    """The page at ``offset`` of rows ordered by group (``keys`` in board order), then by the view's sorts,
+    read group by group. The group counts are exact, so each group is one ``LIMIT/OFFSET`` query on the
+    group's index range, and only the groups the page overlaps are read."""
+    from ipai_workos_db.cells import Cells
+
+    rows, start = [], 0
+    total = sum(counts.get(key, 0) for key in keys)
+    for key in keys:
+        size = counts.get(key, 0)
+        if len(rows) >= limit:
+            break
+        if size == 0 or offset >= start + size:
+            start += size
+            continue
+        skip = max(0, offset - start)
+        part = databases.select_rows(schema, tree=tree, sorts=sorts, search=search, extra=_group_filter(group_prop, key),
+                                     limit=min(limit - len(rows), MAX_LIMIT), offset=skip, count=False)
+        rows.extend(part["rows"])
+        start += size
+    return {"rows": rows, "count": total, "next_offset": offset + limit if offset + limit < total and rows else None,
+            "cells": Cells(schema, rows)}
 
 
 def _date_window(prop, date_from, date_to) -> Q:

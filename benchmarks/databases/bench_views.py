@@ -134,12 +134,17 @@ def run(args) -> None:
     results["table view: first 50 rows, 1 filter + 2 sorts, with count"] = (median, best, f"count={body['count']}")
     schema = query.Schema(database)
     config = views.effective_config(table, schema)
-    page_query = (Row.objects.filter(database=database, archived_at__isnull=True).select_related("page")
-                  .filter(query.filter_q(schema, config["filter"])).order_by(*query.order_by(schema, config["sorts"]))[:51])
+    matching = Row.objects.filter(database=database, archived_at__isnull=True).filter(query.filter_q(schema, config["filter"]))
+    page_query = matching.select_related("page").order_by(*query.order_by(schema, config["sorts"]))[:51]
     median, best, _ = timed(lambda: list(page_query.all()), args.repeat)
     results["  of which the page query alone"] = (median, best, "")
+    median, best, _ = timed(lambda: matching.count(), args.repeat)
+    results["  of which the exact count alone"] = (median, best, "")
     median, best, body = timed(lambda: views.view_rows(user, kanban, limit=50), args.repeat)
     results["kanban view: first 50 rows + column counts"] = (median, best, "groups=" + ",".join(f"{g['label']}:{g['count']}" for g in body["groups"]))
+    second = body["groups"][1]["key"]
+    median, best, body = timed(lambda: views.view_rows(user, kanban, limit=50, group=second), args.repeat)
+    results["kanban view: one column (?group=), 50 cards + column counts"] = (median, best, f"count={body['count']}")
     project_schema = query.Schema(projects)
 
     def rollup():
@@ -151,19 +156,34 @@ def run(args) -> None:
         median, best, ", ".join(f"{body['values'][str(r.pk)]}" for r in rollups))
 
     print(f"\n{date.today()} · {platform.node()} · {os.cpu_count()} cores · {platform.processor() or platform.machine()} · "
-          f"PostgreSQL {connection.cursor().connection.info.server_version}")
+          f"PostgreSQL {connection.cursor().connection.info.server_version} · load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"| measurement ({args.rows} rows, 12 properties) | median ms | best ms | notes |\n|---|---|---|---|")
     for name, (median, best, note) in results.items():
         print(f"| {name} | {median:.1f} | {best:.1f} | {note} |")
-    sql, params = page_query.query.sql_with_params()
+
+    from django.test.utils import CaptureQueriesContext
+
+    from ipai_workos_db import indexes
+
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-        print("\nEXPLAIN ANALYZE (table view page query):\n" + "\n".join(row[0] for row in cursor.fetchall()))
-        group_sql, group_params = (Row.objects.filter(database=database, archived_at__isnull=True)
-                                   .annotate(g=views._group_expression(props["Status"])).values("g")
-                                   .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id")).order_by().query.sql_with_params())
-        cursor.execute("EXPLAIN (ANALYZE) " + group_sql, group_params)
-        print("\nEXPLAIN ANALYZE (kanban column counts):\n" + "\n".join(row[0] for row in cursor.fetchall()))
+        if indexes.supported():
+            cursor.execute("SELECT c.relname, pg_size_pretty(pg_relation_size(c.oid)) FROM pg_class c WHERE starts_with(c.relname, %s) ORDER BY 1",
+                           [indexes.PREFIX])
+            print("\nproperty indexes:\n" + "\n".join(f"  {name} ({size})" for name, size in cursor.fetchall()))
+        # The plans of the statements the services really ran (row and link tables only; permission checks and
+        # the like are left out), each re-run under EXPLAIN ANALYZE.
+        cases = {"table view": lambda: views.view_rows(user, table, limit=50), "kanban view": lambda: views.view_rows(user, kanban, limit=50),
+                 "kanban column": lambda: views.view_rows(user, kanban, limit=50, group=second), "rollup row": rollup}
+        for title, function in cases.items():
+            with CaptureQueriesContext(connection) as captured:
+                function()
+            print(f"\n### {title}: {len(captured.captured_queries)} queries")
+            for item in captured.captured_queries:
+                sql = item["sql"]
+                if not sql.lstrip().startswith("SELECT") or not any(f'FROM "{table_name}"' in sql for table_name in ("ipai_workos_row", "ipai_workos_row_relation")):
+                    continue
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
+                print(f"\n{sql[:300]}{' ...' if len(sql) > 300 else ''}\n" + "\n".join(row[0] for row in cursor.fetchall()))
 
 
 if __name__ == "__main__":
