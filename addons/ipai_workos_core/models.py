@@ -74,6 +74,11 @@ class Page(WorkflowMixin):
     icon = models.CharField(max_length=64, blank=True, default="")
     cover_url = models.CharField(max_length=1024, blank=True, default="")
     rank = models.CharField(max_length=64, default=ZERO)
+    # A page can belong to another object instead of the page tree — a database row's page belongs to its
+    # database. It then takes its access from that object (a permission scope, "ipai.workos.database" + id)
+    # and stays out of the sidebar tree and page lists. Core only knows it as a scope, never the module.
+    container_model = models.CharField(max_length=128, blank=True, default="")
+    container_id = models.CharField(max_length=64, blank=True, default="")
     archived_at = models.DateTimeField(null=True, blank=True, db_index=True)
     archived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

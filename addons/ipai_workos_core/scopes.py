@@ -43,6 +43,8 @@ def space_inherit(space, level: str, role: str | None) -> str:
 
 
 def page_parent(page):
+    if page.container_model:
+        return (page.container_model, page.container_id)  # e.g. a database row's page: its database decides
     return (PAGE, page.parent_id) if page.parent_id else (SPACE, page.space_id)
 
 

@@ -429,9 +429,18 @@ def _user_or_none(actor):
 
 
 @transaction.atomic
-def create_page(actor, *, space: Space | None = None, parent: Page | None = None, title: str = "", icon: str = "") -> Page:
-    """Create a page at the end of a space's top level or of ``parent``'s sub-pages (then in the parent's space)."""
-    if parent is not None:
+def create_page(actor, *, space: Space | None = None, parent: Page | None = None, title: str = "", icon: str = "",
+                container: tuple[str, str] | None = None) -> Page:
+    """Create a page at the end of a space's top level or of ``parent``'s sub-pages (then in the parent's space).
+
+    ``container`` = (scope model, id) makes it a page that belongs to that object instead of the tree (a database
+    row's page): the caller has checked the actor may add to the container; the page takes its access from it
+    and stays out of the sidebar tree and page lists."""
+    if container is not None:
+        if space is None or parent is not None:
+            raise InvalidInput("a contained page needs a space and no parent page", field="space_id")
+        permissions.require(actor, "edit", permissions.object_for(container[0], container[1]))
+    elif parent is not None:
         permissions.require(actor, "create", parent)
         if parent.archived_at is not None:
             raise Conflict("cannot add a page under a page in the trash", field="parent_id")
@@ -445,7 +454,9 @@ def create_page(actor, *, space: Space | None = None, parent: Page | None = None
     title, icon = _clean_title(title), (icon or "")[:64]
     _lock_spaces(space.pk)
     rank = _place(actor, space.pk, parent.pk if parent else None)
-    page = Page.objects.create(space=space, parent=parent, title=title, icon=icon, rank=rank, created_by=actor, updated_by=actor)
+    container_model, container_id = (container[0], str(container[1])) if container else ("", "")
+    page = Page.objects.create(space=space, parent=parent, title=title, icon=icon, rank=rank, created_by=actor, updated_by=actor,
+                               container_model=container_model, container_id=container_id)
     PageVersion.objects.create(page=page, number=1, title=page.title, icon=page.icon, created_by=_user_or_none(actor))
     record_event(actor=actor, action="page.create", target=page,
                  changes={"title": {"before": None, "after": page.title}, "parent_id": {"before": None, "after": page.parent_id}})
@@ -475,12 +486,18 @@ def update_page(actor, page: Page, *, title: str | None = None, icon: str | None
 
 
 @transaction.atomic
+def _refuse_contained(page: Page, done: str) -> None:
+    if page.container_model:
+        raise Conflict(f"this page belongs to a {page.container_model.rsplit('.', 1)[-1]} and is not {done} on its own; use its {page.container_model.rsplit('.', 1)[-1]}")
+
+
 def move_page(actor, page: Page, *, parent: Page | None = UNSET, space: Space | None = None, after_id=UNSET, before_id=UNSET) -> Page:
     """Move a page (with its sub-pages) under ``parent`` (None: the top level of ``space``, by default its own),
     next to the siblings named by ``after_id``/``before_id`` (see ``_place``). Needs edit access to the page and
     the right to add pages at the destination. A page never moves into itself or one of its sub-pages; moving
     to another space takes the whole subtree along. Within one space a move writes the page's row only."""
     permissions.require(actor, "edit", page)
+    _refuse_contained(page, "moved")
     if parent is UNSET:
         parent = page.parent if space is None or space.pk == page.space_id else None
     if parent is not None:
@@ -530,6 +547,7 @@ def duplicate_page(actor, page: Page, *, include_subpages: bool = True, title: s
     ``PAGE_COPY_HANDLERS``, what other modules keep per page (its blocks ...). Needs view access to the page and
     the right to add pages where it is. Pages in the trash and pages hidden from the actor are not copied."""
     permissions.require(actor, "read", page)
+    _refuse_contained(page, "duplicated")
     if page.archived_at is not None:
         raise Conflict("this page is in the trash: restore it first")
     permissions.require(actor, "create", page.parent if page.parent_id else page.space)
@@ -625,7 +643,7 @@ def delete_page(actor, page: Page) -> None:
 def pages_for(user, *, space_id: int | None = None, parent_id: int | None = None, top_level: bool = False,
               query: str = "", archived: bool = False, share=None):
     """The pages ``user`` may view, narrowed by space, parent, title search and trash state."""
-    pages = Page.objects.filter(archived_at__isnull=not archived)
+    pages = Page.objects.filter(archived_at__isnull=not archived, container_model="")
     if space_id is not None:
         pages = pages.filter(space_id=space_id)
     if parent_id is not None:
@@ -671,8 +689,8 @@ def space_tree(user, space: Space, depth: int = TREE_DEPTH) -> list[dict]:
     permissions.require(user, "read", space)
     if not isinstance(depth, int) or not 1 <= depth <= TREE_DEPTH_MAX:
         raise InvalidInput(f"depth must be from 1 to {TREE_DEPTH_MAX}", field="depth")
-    pages = Page.objects.filter(space=space, archived_at__isnull=True).order_by("rank", "pk").only(
-        "id", "space_id", "parent_id", "title", "icon", "rank", "workflow_state")
+    pages = Page.objects.filter(space=space, archived_at__isnull=True, container_model="").order_by("rank", "pk").only(
+        "id", "space_id", "parent_id", "title", "icon", "rank", "workflow_state", "container_model", "container_id")
     children = defaultdict(list)
     for page in visible_pages(user, pages):
         children[page.parent_id].append(page)
@@ -692,7 +710,8 @@ def space_tree(user, space: Space, depth: int = TREE_DEPTH) -> list[dict]:
 def trash_for(user, workspace_id: int | None = None) -> list[Page]:
     """What ``user`` sees in the trash, newest first: each page in the trash they may view whose parent is not
     itself in the trash and visible to them (the sub-pages that went along are restored with it)."""
-    pages = Page.objects.filter(archived_at__isnull=False).select_related("space", "archived_by")
+    # A contained page (a database row's) goes to the trash with its row: its module lists and restores it.
+    pages = Page.objects.filter(archived_at__isnull=False, container_model="").select_related("space", "archived_by")
     if workspace_id is not None:
         pages = pages.filter(space__workspace_id=workspace_id)
     visible = visible_pages(user, pages)
