@@ -32,6 +32,7 @@ from workos.kernel.errors import Conflict, InvalidInput, NotFound, TooLarge
 from . import indexes, query
 from .cells import Cells
 from .formula import rename_reference
+from .scopes import DATABASE
 from .models import Database, Property, Row, RowRelation
 from .properties import PROPERTY_TYPES, Context, PropertyError, option_by_id, property_type
 from .query import Schema
@@ -713,7 +714,9 @@ def _last_rank(database: Database) -> str | None:
 
 
 def _insert_row(actor, database: Database, schema: Schema, stored: dict, relations: dict, title: str | None, rank: str, number: int) -> Row:
-    page = core.create_page(actor, space=database.space, title=title or "")
+    # The row's page belongs to the database: it takes the database's access (also when the database is inline
+    # in a restricted page) and stays out of the sidebar tree.
+    page = core.create_page(actor, space=database.space, title=title or "", container=(DATABASE, database.pk))
     row = Row.objects.create(database=database, page=page, number=number, values=_apply({}, stored), rank=rank,
                              created_by=actor, updated_by=actor)
     for prop, ids in relations.items():
