@@ -118,41 +118,52 @@ def plan(database_id: int | None = None, using: str = "default") -> dict:
             "drop": sorted(name for name in have if name not in want)}
 
 
-def sync(database_id: int | None = None, using: str = "default") -> dict:
+def sync(database_id: int | None = None, using: str = "default", concurrently: bool = True) -> dict:
     """Build the missing property indexes and drop the unwanted ones, concurrently; idempotent.
 
     Must run outside a transaction (it is what ``schedule_sync`` runs after commit). Answers
-    ``{"created", "dropped", "failed": [{"name", "error"}]}``; one failing index does not stop the others."""
+    ``{"created", "dropped", "failed": [{"name", "error"}]}``; one failing index does not stop the others.
+    ``concurrently=False`` builds with plain (table-locking) statements, which a transaction may hold: only
+    for a caller that knows nobody else uses the table, such as a test inside its own transaction."""
     report = {"created": [], "dropped": [], "failed": []}
     if not supported(using):
         return report
     connection = connections[using]
-    if connection.in_atomic_block:
+    if concurrently and connection.in_atomic_block:
         raise RuntimeError("property indexes are built concurrently, outside a transaction: call sync() after commit")
+    mode = "CONCURRENTLY " if concurrently else ""
     todo = plan(database_id, using)
     want = wanted(database_id, using) if todo["create"] or todo["rebuild"] else {}
     with connection.cursor() as cursor:
-        cursor.execute("SET lock_timeout = %s", [LOCK_TIMEOUT])
+        if concurrently:
+            cursor.execute("SET lock_timeout = %s", [LOCK_TIMEOUT])
+        else:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # an index cannot be built with deferred checks pending
         try:
             for name in todo["drop"] + todo["rebuild"]:
                 try:
-                    cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+                    cursor.execute(f'DROP INDEX {mode}IF EXISTS "{name}"')
                     if name in todo["drop"]:
                         report["dropped"].append(name)
                 except DatabaseError as error:
+                    if not concurrently:
+                        raise  # the transaction is aborted: nothing more can run in it
                     report["failed"].append({"name": name, "error": str(error).strip()})
             for name in todo["create"] + todo["rebuild"]:
                 try:
-                    cursor.execute(want[name].sql)
+                    cursor.execute(want[name].sql if concurrently else want[name].sql.replace(" CONCURRENTLY", "", 1))
                     report["created"].append(name)
                 except DatabaseError as error:
+                    if not concurrently:
+                        raise
                     report["failed"].append({"name": name, "error": str(error).strip()})
                     try:  # an interrupted concurrent build leaves an INVALID index behind: never keep it
                         cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
                     except DatabaseError:
                         pass
         finally:
-            cursor.execute("RESET lock_timeout")
+            if concurrently:
+                cursor.execute("RESET lock_timeout")
     for failure in report["failed"]:
         logger.warning("property index %s: %s (run `workos db reindex`)", failure["name"], failure["error"])
     return report
