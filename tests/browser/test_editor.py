@@ -441,9 +441,24 @@ def test_pasted_markdown_becomes_blocks_and_pasted_text_becomes_paragraphs(works
         document.querySelector('.workos-editor').dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
     }"""
 
+    paste_html = """(html) => {
+        const data = new DataTransfer();
+        data.setData('text/html', html);
+        data.setData('text/plain', 'copied');
+        document.querySelector('.workos-editor').dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+    }"""
+
     page.evaluate(paste, "# Imported\n\nSome **bold** text.\n\n- a\n- b\n\n- [x] done\n\n> quoted\n\n```js\nlet x = 1;\n```\n")
     page.keyboard.press(f"{MOD}+End")
     page.evaluate(paste, "plain line one\nplain line two")
+    wait_saved(page)
+    # Blocks copied from another page arrive as new blocks: the ids stay with the page they came from.
+    other = workspace.create_page("Elsewhere")
+    workspace.put_blocks(other["id"], [{"type": "paragraph", "content": {"text": [{"text": "copied"}]}}])
+    foreign_id = workspace.blocks(other["id"])[0]["id"]
+    page.keyboard.press(f"{MOD}+End")
+    page.keyboard.press("Enter")
+    page.evaluate(paste_html, f'<p>from</p><h3 data-block-id="{foreign_id}">copied</h3><p>elsewhere</p>')
     wait_saved(page)
 
     saved = workspace.blocks(doc["id"])
@@ -453,6 +468,9 @@ def test_pasted_markdown_becomes_blocks_and_pasted_text_becomes_paragraphs(works
     assert saved[6]["content"] == {"code": "let x = 1;", "language": "js"}
     texts = [text_of(b) for b in saved if b["type"] == "paragraph"]
     assert "plain line one" in texts and "plain line two" in texts
+    assert [text_of(b) for b in saved if b["type"] == "heading_3"] == ["copied"]
+    assert foreign_id not in [b["id"] for b in saved]
+    assert workspace.blocks(other["id"])[0]["id"] == foreign_id
 
 
 def test_keystrokes_typed_just_before_a_reload_are_not_lost(workspace, page):

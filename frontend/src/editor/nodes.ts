@@ -5,7 +5,7 @@
 import { Extension, Node, mergeAttributes, textblockTypeInputRule } from "@tiptap/core";
 import CodeBlock from "@tiptap/extension-code-block";
 import Image from "@tiptap/extension-image";
-import type { Node as PMNode } from "@tiptap/pm/model";
+import { Fragment, type Node as PMNode, Slice } from "@tiptap/pm/model";
 import { EditorState, Plugin, PluginKey, TextSelection, Transaction } from "@tiptap/pm/state";
 import { uuid4 } from "../lib/uuid";
 import { openEmojiPicker } from "./pickers";
@@ -59,6 +59,15 @@ export const BlockId = Extension.create({
     return [
       new Plugin({
         key: new PluginKey("blockId"),
+        props: {
+          // Pasted blocks are new blocks: ids copied from another page (or this one) would make the server
+          // refuse the save (an id belongs to one page) or steal the identity of the original.
+          // A block moved by dragging keeps its id.
+          transformPasted(slice, view) {
+            if (view.dragging?.move) return slice;
+            return new Slice(withoutBlockIds(slice.content), slice.openStart, slice.openEnd);
+          },
+        },
         appendTransaction(transactions, _old, state) {
           if (!transactions.some((tr) => tr.docChanged)) return null;
           return assignBlockIds(state);
@@ -67,6 +76,15 @@ export const BlockId = Extension.create({
     ];
   },
 });
+
+function withoutBlockIds(fragment: Fragment): Fragment {
+  const nodes: PMNode[] = [];
+  fragment.forEach((node) => {
+    const attrs = "blockId" in node.attrs ? { ...node.attrs, blockId: null } : node.attrs;
+    nodes.push(node.isText ? node : node.type.create(attrs, withoutBlockIds(node.content), node.marks));
+  });
+  return Fragment.from(nodes);
+}
 
 /** A transaction giving each block without an id (or with a taken one) a fresh id, or null when none needs one. */
 export function assignBlockIds(state: EditorState): Transaction | null {

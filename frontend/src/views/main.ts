@@ -35,6 +35,7 @@ class DatabasePage {
   private filterDraft;
   private root: HTMLElement;
   private requestSerial = 0;
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(private data: PageData) {
     this.properties = data.properties;
@@ -214,7 +215,18 @@ class DatabasePage {
     return value === null || value === undefined ? "" : String(value);
   }
 
-  private async updateRow(row: Row, values: Record<string, unknown>): Promise<boolean> {
+  /** Writes run one after the other, so that the server keeps the last of quick successive changes. */
+  private queued<T>(write: () => Promise<T>): Promise<T> {
+    const next = this.writes.then(write, write);
+    this.writes = next.catch(() => undefined);
+    return next;
+  }
+
+  private updateRow(row: Row, values: Record<string, unknown>): Promise<boolean> {
+    return this.queued(() => this.sendRow(row, values));
+  }
+
+  private async sendRow(row: Row, values: Record<string, unknown>): Promise<boolean> {
     status("Saving…");
     try {
       const saved = await api<Row>("PATCH", `/rows/${row.id}`, { values });
@@ -454,7 +466,11 @@ class DatabasePage {
 
   // --- the view itself ------------------------------------------------------------------------------
 
-  private async saveConfig(config: Partial<ViewConfig>): Promise<boolean> {
+  private saveConfig(config: Partial<ViewConfig>): Promise<boolean> {
+    return this.queued(() => this.sendConfig(config));
+  }
+
+  private async sendConfig(config: Partial<ViewConfig>): Promise<boolean> {
     if (!this.view) return false;
     if (!this.canChangeView) {
       toast("Only editors of this database can change a shared view.", "info");
@@ -466,7 +482,7 @@ class DatabasePage {
       this.view = { ...this.view, config: saved.config };
       if ("filter" in config && !config.filter) this.filterDraft.items = this.filterDraft.items.filter((item) => item.kind === "group" || item.value === null);
       status("Saved");
-      await this.reload();
+      void this.reload();
       return true;
     } catch (error) {
       status("Not saved", "error");
