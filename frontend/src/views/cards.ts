@@ -26,7 +26,7 @@ export function renderList(context: ViewContext): void {
     const values = h("span", { class: "dbv-list-values" });
     for (const prop of props) if (row.display[String(prop.id)] || prop.type === "checkbox") values.append(renderValue(prop, row, context));
     list.append(h("li", { class: "dbv-list-item", "data-row-id": row.id },
-      h("a", { href: context.pageUrl(row), class: "dbv-list-title" }, h("span", { class: "dbv-page-icon", "aria-hidden": "true" }, "📄"), row.title || "Untitled"),
+      h("a", { href: context.pageUrl(row), class: "dbv-list-title" }, h("span", { class: "dbv-page-icon", "aria-hidden": "true" }, "📄"), h("span", { class: "dbv-list-text" }, row.title || "Untitled")),
       values));
   }
   const wrap = h("div", { class: "dbv-list-wrap" }, list);

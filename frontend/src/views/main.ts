@@ -480,7 +480,6 @@ class DatabasePage {
     try {
       const saved = await api<View>("PATCH", `/views/${this.view.id}`, { config });
       this.view = { ...this.view, config: saved.config };
-      if ("filter" in config && !config.filter) this.filterDraft.items = this.filterDraft.items.filter((item) => item.kind === "group" || item.value === null);
       status("Saved");
       void this.reload();
       return true;

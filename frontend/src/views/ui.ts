@@ -78,10 +78,14 @@ export function popover(anchor: Element, options: PopoverOptions = {}): { body: 
     closed = true;
     document.removeEventListener("mousedown", onDown, true);
     document.removeEventListener("keydown", onKey, true);
+    observer?.disconnect();
     element.remove();
     if (current?.element === element) current = null;
     options.onClose?.();
   };
+  // Builders grow as rules are added: keep the popover inside the window.
+  const observer = typeof ResizeObserver === "function" ? new ResizeObserver(() => place()) : null;
+  observer?.observe(element);
   document.addEventListener("mousedown", onDown, true);
   document.addEventListener("keydown", onKey, true);
   current = { element, close };
