@@ -1,8 +1,9 @@
 """The cells of a set of rows: stored values, columns, relation links, and the computed formulas and rollups.
 
-``Cells(schema, rows)`` loads what the rows need in a few queries (one per relation property, one per rollup
-— aggregated in SQL where the rolled-up property is stored, else in Python over the related rows), then
-answers ``cell(row, prop)``. Formula and rollup values are computed here, in Python, for the rows being
+``Cells(schema, rows)`` loads what the rows need in a few queries — one per relation property (with the
+linked rows' titles), one per relation for all its rollups that SQL aggregates (stored numbers and
+checkboxes, counts), one per other rollup (computed in Python over the related rows) — never one per row,
+then answers ``cell(row, prop)``. Formula and rollup values are computed here, in Python, for the rows being
 shown: they are never stored, so they can never be stale.
 """
 

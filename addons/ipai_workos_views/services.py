@@ -529,8 +529,6 @@ def _page_by_groups(schema: Schema, group_prop, keys: list[str], counts: dict[st
     """The page at ``offset`` of rows ordered by group (``keys`` in board order), then by the view's sorts,
     read group by group. The group counts are exact, so each group is one ``LIMIT/OFFSET`` query on the
     group's index range, and only the groups the page overlaps are read."""
-    from ipai_workos_db.cells import Cells
-
     rows, start = [], 0
     total = sum(counts.get(key, 0) for key in keys)
     for key in keys:
@@ -542,7 +540,7 @@ def _page_by_groups(schema: Schema, group_prop, keys: list[str], counts: dict[st
             continue
         skip = max(0, offset - start)
         part = databases.select_rows(schema, tree=tree, sorts=sorts, search=search, extra=_group_filter(group_prop, key),
-                                     limit=min(limit - len(rows), MAX_LIMIT), offset=skip, count=False)
+                                     limit=limit - len(rows), offset=skip, count=False)
         rows.extend(part["rows"])
         start += size
     return {"rows": rows, "count": total, "next_offset": offset + limit if offset + limit < total and rows else None,
