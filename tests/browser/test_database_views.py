@@ -412,3 +412,21 @@ def test_a_workspace_member_cannot_see_another_users_personal_view(workspace, si
     assert hidden.status == 404
     assert "Grace only" not in page.inner_text(".view-tabs")
     assert page.locator("tr.dbv-row .dbv-title-text").all_inner_texts() == ["Shared row"]
+
+
+def test_unknown_databases_and_bad_form_input_get_clear_answers_not_errors(workspace, page):
+    database = workspace.create_database("Inventory", [])
+    log_in(page, workspace.base_url)
+    csrf = next(cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "csrftoken")
+
+    missing = page.request.get(f"{workspace.base_url}/web/databases/999999")
+    missing_view = page.request.get(f"{workspace.base_url}/web/databases/{database['id']}/views/999999")
+    bad_space = page.request.post(f"{workspace.base_url}/web/databases", form={"title": "X", "space_id": "abc"}, headers={"X-CSRFToken": csrf})
+    foreign_space = page.request.post(f"{workspace.base_url}/web/databases", form={"title": "X", "space_id": "424242"}, headers={"X-CSRFToken": csrf})
+    too_long = page.request.post(f"{workspace.base_url}/web/databases", form={"title": "x" * 600, "space_id": str(workspace.space_id)},
+                                 headers={"X-CSRFToken": csrf})
+
+    assert missing.status == 404 and missing_view.status == 404
+    assert bad_space.status == 422 and "cannot create a database in that space" in bad_space.text()
+    assert foreign_space.status == 422
+    assert too_long.status in (303, 200, 422) and too_long.status != 500

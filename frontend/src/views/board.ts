@@ -34,7 +34,16 @@ export function renderBoard(context: ViewContext): void {
       h("header", { class: "dbv-column-head" }, h("span", { class: `dbv-chip color-${group.color || "default"}${prop.type === "status" ? " is-status" : ""}` }, group.label),
         h("span", { class: "dbv-count" }, String(group.count))),
       cards);
-    if (rows.length < group.count) column.append(h("p", { class: "dbv-muted dbv-more" }, `${group.count - rows.length} more — narrow with a filter`));
+    if (rows.length < group.count) {
+      column.append(button(`Load ${Math.min(50, group.count - rows.length)} more`, async () => {
+        // One column pages on its own (?group=): ask for what it shows plus the next 50.
+        const answer = await context.fetchRows({ group: group.key, limit: String(Math.min(200, rows.length + 50)) });
+        if (!answer) return;
+        const seen = new Set(context.rows.map((row) => row.id));
+        for (const row of answer.items) if (!seen.has(row.id)) context.rows.push({ ...row, group: group.key });
+        context.rerender();
+      }, { class: "dbv-column-add dbv-more" }));
+    }
     if (context.canEditRows) {
       column.append(button("+ New", async () => {
         const created = await context.createRow(movable ? { [prop.id]: groupValue(prop, group.key) } : {});
