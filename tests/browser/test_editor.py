@@ -547,7 +547,9 @@ def test_page_dragged_onto_another_page_in_the_sidebar_becomes_its_sub_page(work
     source = page.locator(f'#workos-page-tree li[data-page-id="{moved["id"]}"] > .tree-row')
     destination = page.locator(f'#workos-page-tree li[data-page-id="{target["id"]}"] > .tree-row')
     source.drag_to(destination, target_position={"x": 60, "y": 14})
-    page.wait_for_selector(f'#workos-page-tree li[data-page-id="{target["id"]}"] li[data-page-id="{moved["id"]}"]')
+    nested = f'#workos-page-tree li[data-page-id="{target["id"]}"] li[data-page-id="{moved["id"]}"]'
+    page.wait_for_selector(f"{nested}, .tree-toast")
+    assert page.locator(".tree-toast").count() == 0, page.inner_text(".tree-toast")
 
     assert workspace.page(moved["id"])["parent_id"] == target["id"]
     page.reload()
