@@ -485,12 +485,13 @@ def update_page(actor, page: Page, *, title: str | None = None, icon: str | None
     return page
 
 
-@transaction.atomic
 def _refuse_contained(page: Page, done: str) -> None:
     if page.container_model:
-        raise Conflict(f"this page belongs to a {page.container_model.rsplit('.', 1)[-1]} and is not {done} on its own; use its {page.container_model.rsplit('.', 1)[-1]}")
+        owner = page.container_model.rsplit(".", 1)[-1]
+        raise Conflict(f"this page belongs to a {owner} and is not {done} on its own; use its {owner}")
 
 
+@transaction.atomic
 def move_page(actor, page: Page, *, parent: Page | None = UNSET, space: Space | None = None, after_id=UNSET, before_id=UNSET) -> Page:
     """Move a page (with its sub-pages) under ``parent`` (None: the top level of ``space``, by default its own),
     next to the siblings named by ``after_id``/``before_id`` (see ``_place``). Needs edit access to the page and

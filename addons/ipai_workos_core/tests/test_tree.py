@@ -289,3 +289,15 @@ def test_migration_turns_placeholder_keys_into_valid_ones_in_the_same_order(tree
     assert [page.pk for page in top] == [tree.page.pk, *(page.pk for page in extra)]  # ties were in id order
     assert all(ranks.is_valid(page.rank) for page in Page.objects.all())
     migration.keep_order_keys(apps, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_move_through_the_api_outside_a_test_transaction(tree, api_for):
+    # Each request runs in autocommit here, as on a real server: the move takes its own transaction (its row
+    # locks need one), which the usual per-test transaction would hide.
+    other = services.create_page(tree.admin, space=tree.space, title="Other")
+
+    answer = api_for(tree.admin).post(f"/pages/{other.pk}/move", {"parent_id": tree.page.pk})
+
+    assert answer.status_code == 200, answer.json()
+    assert Page.objects.get(pk=other.pk).parent_id == tree.page.pk
