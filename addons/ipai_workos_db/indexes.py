@@ -28,7 +28,7 @@ Costs: a select or status property has one index, a number or date property two 
 both directions, so one B-tree order cannot serve ascending and descending sorts); each is about 5-7 MB per
 100,000 rows, and every row write maintains the indexes of its own database only (they are partial). The
 build after commit runs in the request that changed the property (the benchmark's 8 indexes on 100,000
-rows build in 1.2-1.5 s); it waits at most ``LOCK_TIMEOUT`` for older transactions, then gives up and logs. Text properties
+rows build in 0.7-1.5 s); it waits at most ``LOCK_TIMEOUT`` for older transactions, then gives up and logs. Text properties
 are not indexed: "contains" cannot use a B-tree, and text sorts are rarer than filters.
 
 On SQLite nothing is indexed (the SQLite path works, it need not be as fast).
