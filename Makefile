@@ -10,6 +10,9 @@ DEMO_PASSWORD ?= workos-demo
 HOST ?= 127.0.0.1
 PORT ?= 8069
 PYTEST_ARGS ?=
+# The suite waits on servers, browsers and subprocesses more than it computes: three workers on two cores.
+PYTEST_WORKERS ?= 3
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: install install-test lock assets demo test test-sqlite test-postgresql test-deps lint bench clean
 
@@ -69,14 +72,14 @@ test-deps:
 	@bash scripts/ensure-test-deps.sh
 
 test: install-test assets test-deps
-	$(BIN)/pytest --database=sqlite $(PYTEST_ARGS)
-	$(BIN)/pytest --database=postgresql $(PYTEST_ARGS)
+	$(PYTEST) --database=sqlite $(PYTEST_ARGS)
+	$(PYTEST) --database=postgresql $(PYTEST_ARGS)
 
 test-sqlite: install-test assets test-deps
-	$(BIN)/pytest --database=sqlite $(PYTEST_ARGS)
+	$(PYTEST) --database=sqlite $(PYTEST_ARGS)
 
 test-postgresql: install-test assets test-deps
-	$(BIN)/pytest --database=postgresql $(PYTEST_ARGS)
+	$(PYTEST) --database=postgresql $(PYTEST_ARGS)
 
 bench: install-test test-deps
 	@cat benchmarks/README.md | sed -n '1,40p'

@@ -17,6 +17,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 pytest_plugins = ["workos.testing.fixtures"]
 
+import pytest  # noqa: E402
+
 
 def pytest_addoption(parser):
     parser.addoption(
@@ -25,3 +27,14 @@ def pytest_addoption(parser):
         default=os.environ.get("WORKOS_TEST_DATABASE", "sqlite"),
         help="Database the suite runs against (default: sqlite, or $WORKOS_TEST_DATABASE).",
     )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``once`` do not depend on the database (a browser driving the UI, a crawler over HTTP): they
+    run in the PostgreSQL pass only, so that the suite does not pay for them twice."""
+    if config.getoption("--database") != "sqlite":
+        return
+    skip = pytest.mark.skip(reason="database-independent end-to-end test: runs once, in the PostgreSQL pass")
+    for item in items:
+        if item.get_closest_marker("once"):
+            item.add_marker(skip)

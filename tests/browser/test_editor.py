@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.once]
 
 PASSWORD = "correct-horse-battery"
 SAVED = "() => { const e = window.workosEditor; return !!e && !e.autosave.dirty && e.autosave.state === 'saved'; }"

@@ -3,10 +3,13 @@
 import json
 
 import httpx
+import pytest
 
 from workos.ops.crawl import normalise
 
 from .test_snapshot import PASSWORD, requests_in_log, run, suite_site  # noqa: F401  (suite_site is a fixture)
+
+pytestmark = pytest.mark.once  # the crawler speaks HTTP only: one database is enough
 
 
 def crawl_json(site, *args, env=None):
