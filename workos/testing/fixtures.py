@@ -61,6 +61,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
         Installer().install(["ipai_workos_affine"])
 
 
+@pytest.fixture(autouse=True)
+def _registry_after_flush(request, django_db_blocker):
+    """A transactional test ends with Django flushing every table, the kernel's registry rows and the modules'
+    seed data included; register them again so that the tests after it (in any order, on any worker) find
+    the installed suite they expect."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+    yield
+    if transactional:
+        from workos.kernel.installer import Installer
+
+        with django_db_blocker.unblock():
+            Installer().install(["ipai_workos_affine"])
+
+
 def postgresql_only(database_kind: str) -> None:
     if database_kind != "postgresql":
         pytest.skip("PostgreSQL behaviour: runs in the --database=postgresql pass")
