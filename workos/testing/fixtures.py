@@ -62,18 +62,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _registry_after_flush(request, django_db_blocker):
-    """A transactional test ends with Django flushing every table, the kernel's registry rows and the modules'
-    seed data included; register them again so that the tests after it (in any order, on any worker) find
-    the installed suite they expect."""
+def _registry_present(request, django_db_blocker):
+    """Tests that use the database find the suite registered. A transactional test ends with Django flushing
+    every table — the kernel's registry rows and the modules' seed data too — and under xdist any test may come
+    after one, so the registration is checked (one query) and redone when a flush removed it."""
     marker = request.node.get_closest_marker("django_db")
-    transactional = "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
-    yield
-    if transactional:
+    if marker or {"db", "transactional_db"} & set(request.fixturenames):
+        request.getfixturevalue("django_db_setup")
         from workos.kernel.installer import Installer
+        from workos.kernel.models import Module, ModuleState
 
         with django_db_blocker.unblock():
-            Installer().install(["ipai_workos_affine"])
+            if not Module.objects.filter(name="ipai_workos_affine", state=ModuleState.INSTALLED).exists():
+                Installer().install(["ipai_workos_affine"])
+    yield
 
 
 def postgresql_only(database_kind: str) -> None:
