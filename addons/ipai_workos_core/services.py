@@ -35,7 +35,7 @@ from workos.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDen
 from .models import CoreSetting, Favorite, Page, PageVersion, PageVisit, Role, Space, Visibility, Workspace, WorkspaceMember
 from .registry import PAGE_CONTENT_HANDLERS, PAGE_COPY_HANDLERS
 
-QUERIES = ("workspaces_for", "get_workspace", "members_of", "spaces_for", "get_space", "pages_for", "get_page", "page_ancestors",
+QUERIES = ("destination_space", "workspaces_for", "get_workspace", "members_of", "spaces_for", "get_space", "pages_for", "get_page", "page_ancestors",
            "visible_pages", "space_tree", "visible_ancestors", "trash_for", "trash_retention_days", "favorites_for", "recent_pages",
            "versions_of", "get_version", "subtree_ids")
 
@@ -428,6 +428,22 @@ def _user_or_none(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
+def destination_space(actor, *, space: Space | None, parent: Page | None, what: str, parent_field: str) -> Space:
+    """Where something new (a page, a database ...) goes: under ``parent`` (in its space) or at the top of
+    ``space``. Checks the actor may add there; returns the space. Shared by the modules that add to the tree."""
+    if parent is not None:
+        permissions.require(actor, "create", parent)
+        if parent.archived_at is not None:
+            raise Conflict(f"cannot add a {what} under a page in the trash", field=parent_field)
+        if space is not None and space.pk != parent.space_id:
+            raise InvalidInput("the parent page is in another space", field=parent_field)
+        return parent.space
+    if space is not None:
+        permissions.require(actor, "create", space)
+        return space
+    raise InvalidInput(f"a {what} needs a space or a parent page", field="space_id")
+
+
 @transaction.atomic
 def create_page(actor, *, space: Space | None = None, parent: Page | None = None, title: str = "", icon: str = "",
                 container: tuple[str, str] | None = None) -> Page:
@@ -440,17 +456,8 @@ def create_page(actor, *, space: Space | None = None, parent: Page | None = None
         if space is None or parent is not None:
             raise InvalidInput("a contained page needs a space and no parent page", field="space_id")
         permissions.require(actor, "edit", permissions.object_for(container[0], container[1]))
-    elif parent is not None:
-        permissions.require(actor, "create", parent)
-        if parent.archived_at is not None:
-            raise Conflict("cannot add a page under a page in the trash", field="parent_id")
-        if space is not None and space.pk != parent.space_id:
-            raise InvalidInput("the parent page is in another space", field="parent_id")
-        space = parent.space
-    elif space is not None:
-        permissions.require(actor, "create", space)
     else:
-        raise InvalidInput("a page needs a space or a parent page", field="space_id")
+        space = destination_space(actor, space=space, parent=parent, what="page", parent_field="parent_id")
     title, icon = _clean_title(title), (icon or "")[:64]
     _lock_spaces(space.pk)
     rank = _place(actor, space.pk, parent.pk if parent else None)

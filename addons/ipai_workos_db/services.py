@@ -337,17 +337,7 @@ def create_database(actor, *, space=None, parent_page=None, title: str = "", ico
                     properties: list[dict] | None = None) -> Database:
     """A database in a space, or inline inside a page (then in the page's space). It starts with a title
     property ("Name") and any ``properties`` given ({name, type, config})."""
-    if parent_page is not None:
-        permissions.require(actor, "create", parent_page)
-        if parent_page.archived_at is not None:
-            raise Conflict("cannot add a database to a page in the trash", field="parent_page_id")
-        if space is not None and space.pk != parent_page.space_id:
-            raise InvalidInput("the page is in another space", field="parent_page_id")
-        space = parent_page.space
-    elif space is not None:
-        permissions.require(actor, "create", space)
-    else:
-        raise InvalidInput("a database needs a space or a page", field="space_id")
+    space = core.destination_space(actor, space=space, parent=parent_page, what="database", parent_field="parent_page_id")
     if not isinstance(description, str) or len(description) > 10_000:
         raise InvalidInput("description is text of at most 10000 characters", field="description")
     database = Database.objects.create(space=space, parent_page=parent_page, title=_clean_title(title), icon=(icon or "")[:64],

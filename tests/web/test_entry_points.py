@@ -220,3 +220,16 @@ def test_an_oversized_request_body_gets_413_not_a_crash(live):
 
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
+
+
+def test_user_create_is_refused_twice_and_recorded_by_the_audit_module(site):
+    site.workos("module", "install", "ipai_platform_audit", check=True)
+
+    created = site.workos("user", "create", "lin", "--password-stdin", input=PASSWORD + "\n")
+    again = site.workos("user", "create", "lin", "--password-stdin", input=PASSWORD + "\n")
+    weak = site.workos("user", "create", "kim", "--password-stdin", input="123\n")
+
+    assert created.returncode == 0, created.stderr
+    assert again.returncode == 1 and "user lin already exists" in again.stderr
+    assert weak.returncode == 2 and "password refused" in weak.stderr
+    assert site.sql("SELECT target_model, target_name FROM ipai_audit_event WHERE action = 'auth.user_create'") == [("auth.user", "lin")]

@@ -24,20 +24,17 @@ def create(context, username, email, admin, password_env, password_stdin, exists
     """Create a user. Without a password option a random one is generated and printed once."""
     context.django("installed")
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
     from django.db import transaction
 
+    from workos.kernel.errors import Conflict, ServiceError
     from workos.kernel.installer import Installer
+    from workos.kernel.users import create_user
 
     with transaction.atomic():
         Installer().ensure_kernel()
-    User = get_user_model()
-    if User.objects.filter(username=username).exists():
-        if exists_ok:
-            click.echo(f"user {username} already exists; left unchanged")
-            return
-        fail(f"user {username} already exists", EXIT_FAILED)
+    if exists_ok and get_user_model().objects.filter(username=username).exists():
+        click.echo(f"user {username} already exists; left unchanged")
+        return
     if password_env:
         password = os.environ.get(password_env)
         if not password:
@@ -47,13 +44,8 @@ def create(context, username, email, admin, password_env, password_stdin, exists
     else:
         password = secrets.token_urlsafe(12)
         click.echo(f"generated password: {password}")
-    candidate = User(username=username, email=email)
     try:
-        validate_password(password, candidate)
-    except ValidationError as error:
-        fail("password refused: " + " ".join(error.messages), 2)
-    if admin:
-        User.objects.create_superuser(username=username, email=email, password=password)
-    else:
-        User.objects.create_user(username=username, email=email, password=password)
+        create_user(username, password, email=email, admin=admin)
+    except ServiceError as error:
+        fail(error.message, EXIT_FAILED if isinstance(error, Conflict) else 2)
     click.echo(f"created {'administrator' if admin else 'user'} {username}")
