@@ -22,9 +22,7 @@ from workos.kernel.errors import NotFound, PermissionDenied, ServiceError
 from workos.web.menus import menu_tree
 
 from . import services
-from .models import ViewType
-
-VIEW_ICONS = {"table": "▦", "kanban": "▥", "calendar": "▤", "list": "☰", "gallery": "▩"}
+from .registry import type_of, view_types
 
 
 class SeeOther(HttpResponseRedirect):
@@ -75,7 +73,7 @@ def database_list_view(request):
 def _default_view(user, database, can_edit: bool):
     """A database opened for the first time gets a table view, as in Notion: shared when the user may edit
     the database, otherwise their own personal one (viewing the database is enough for that)."""
-    return services.create_view(user, database, name="Table", type=ViewType.TABLE, personal=not can_edit)
+    return services.create_view(user, database, name="Table", type="table", personal=not can_edit)
 
 
 def _members(user, database) -> list[dict]:
@@ -106,7 +104,7 @@ def database_view(request, database_id: int, view_id: int | None = None):
         current = next((view for view in views if view.pk == view_id), None)
         if current is None:
             raise Http404("no such view")
-    view_items = [{**services.view_json(view, schema), "icon": VIEW_ICONS.get(view.type, "▦"),
+    view_items = [{**services.view_json(view, schema), "icon": type_of(view).icon,
                    "url": f"/web/databases/{database.pk}/views/{view.pk}",
                    "can_change": database.archived_at is None and (view.owner_id == request.user.pk if view.owner_id else can_edit)}
                   for view in views]
@@ -120,7 +118,7 @@ def database_view(request, database_id: int, view_id: int | None = None):
         "view_id": current.pk if current else None,
         "members": _members(request.user, database),
         "user_id": request.user.pk,
-        "view_types": [{"type": value, "label": label, "icon": VIEW_ICONS[value]} for value, label in ViewType.choices],
+        "view_types": [{"type": entry.type, "label": entry.label, "icon": entry.icon} for entry in view_types()],
     }
     parent = None
     if database.parent_page_id:
