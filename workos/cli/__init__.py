@@ -38,7 +38,7 @@ class Context:
         """Start Django for this process, once. Module commands load every module; servers the installed ones."""
         if self.django_load is not None:
             return
-        from workos.kernel.bootstrap import setup_django
+        from workos.settings.runtime import setup_django
 
         try:
             setup_django(self.config, load)
