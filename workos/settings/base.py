@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from pathlib import Path
 
 from workos.kernel.addons import make_importable, scan_addons
-from workos.kernel.bootstrap import database_settings, installed_module_names
-from workos.kernel.graph import DependencyError, topological_order
+from workos.kernel.bootstrap import active_module_names, database_settings
 from workos.settings import runtime
 
 CONFIG = runtime.config()
 LOAD_MODE = runtime.load_mode()
 ADDONS = scan_addons(CONFIG.addons_path)
 make_importable(CONFIG.addons_path)
-
-
-def _active_modules() -> list[str]:
-    if LOAD_MODE == "all":
-        names = set(ADDONS.modules)
-    else:
-        installed = set(installed_module_names(CONFIG.database_url))
-        missing = installed - set(ADDONS.modules)
-        if missing:
-            logging.getLogger("workos.kernel").error(
-                "installed modules not found on the addons path, not activated: %s", ", ".join(sorted(missing))
-            )
-        names = installed - missing
-    try:
-        return topological_order(names, ADDONS.modules)
-    except DependencyError:
-        return sorted(names)  # the installer refuses such sets; listing them must still work
-
-
-ACTIVE_MODULES = _active_modules()
+ACTIVE_MODULES = active_module_names(ADDONS, CONFIG.database_url, LOAD_MODE)
 
 
 def _secret_key() -> str:

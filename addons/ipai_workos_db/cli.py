@@ -1,4 +1,8 @@
-"""``workos db reindex``: build the per-property indexes of databases (module ipai_workos_db) on PostgreSQL."""
+"""``workos db reindex``: build the per-property indexes of databases (module ipai_workos_db) on PostgreSQL.
+
+Found by the ``workos`` command while this module is installed (see ``commands`` at the end). Importable
+before Django starts: the module's code is imported inside the commands, once Django is set up.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,7 @@ import json
 
 import click
 
-from . import EXIT_FAILED, fail, pass_context
-
-DB_MODULE = "ipai_workos_db"
+from workos.cli import EXIT_FAILED, fail, pass_context
 
 
 @click.group("db")
@@ -34,12 +36,9 @@ def reindex(context, database_id, check, as_json):
     --check, something is to do), 2 usage.
     """
     context.django("installed")
-    from django.apps import apps
     from django.db import DatabaseError
 
-    if not apps.is_installed(DB_MODULE):
-        fail(f"module {DB_MODULE} is not installed: run `workos module install {DB_MODULE}`", EXIT_FAILED)
-    from ipai_workos_db import indexes
+    from . import indexes
 
     if not indexes.supported():
         report = {"vendor": "sqlite", "create": [], "rebuild": [], "drop": [], "created": [], "dropped": [], "failed": []}
@@ -71,3 +70,6 @@ def reindex(context, database_id, check, as_json):
             click.echo("property indexes up to date")
     if report["failed"] or (check and pending):
         raise SystemExit(EXIT_FAILED)
+
+
+commands = [db]

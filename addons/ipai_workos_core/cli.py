@@ -1,4 +1,8 @@
-"""``workos pages purge-trash``: delete for good the pages that have been in the trash past the retention period."""
+"""``workos pages purge-trash``: delete for good the pages that have been in the trash past the retention period.
+
+Found by the ``workos`` command while this module is installed (see ``commands`` at the end). Importable
+before Django starts: the services are imported inside the commands, once Django is set up.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,7 @@ import json
 
 import click
 
-from . import EXIT_FAILED, fail, pass_context
-
-CORE_MODULE = "ipai_workos_core"
+from workos.cli import EXIT_FAILED, fail, pass_context
 
 
 @click.group()
@@ -30,13 +32,9 @@ def purge_trash(context, days, dry_run, as_json):
     Exit codes: 0 done (also when there was nothing to delete), 1 failed, 2 usage.
     """
     context.django("installed")
-    from django.apps import apps
-
-    if not apps.is_installed(CORE_MODULE):
-        fail(f"module {CORE_MODULE} is not installed: run `workos module install {CORE_MODULE}`", EXIT_FAILED)
-    from ipai_workos_core import services
-
     from workos.kernel.errors import ServiceError
+
+    from . import services
 
     try:
         result = services.purge_trash(None, days, dry_run=dry_run)
@@ -52,3 +50,6 @@ def purge_trash(context, days, dry_run, as_json):
         click.echo("trash retention is 0 (keep until deleted by hand): nothing deleted")
     else:
         click.echo(f"nothing in the trash since before {result['cutoff']}")
+
+
+commands = [pages]

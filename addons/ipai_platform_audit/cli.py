@@ -1,4 +1,8 @@
-"""``workos audit verify|archive``: check the audit trail's hash chain; move old events to archive files."""
+"""``workos audit verify|archive``: check the audit trail's hash chain; move old events to archive files.
+
+Found by the ``workos`` command while this module is installed (see ``commands`` at the end). Importable
+before Django starts: the services are imported inside the commands, once Django is set up.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,7 @@ import json
 
 import click
 
-from . import EXIT_FAILED, fail, pass_context
-
-AUDIT_MODULE = "ipai_platform_audit"
+from workos.cli import EXIT_FAILED, fail, pass_context
 
 
 @click.group()
@@ -18,11 +20,7 @@ def audit():
 
 def _audit_services(context):
     context.django("installed")
-    from django.apps import apps
-
-    if not apps.is_installed(AUDIT_MODULE):
-        fail(f"module {AUDIT_MODULE} is not installed: run `workos module install {AUDIT_MODULE}`", EXIT_FAILED)
-    from ipai_platform_audit import services
+    from . import services
 
     return services
 
@@ -77,3 +75,6 @@ def archive(context, days, as_json):
         click.echo(f"archived {result.archived} events (#{result.first_event_id}..#{result.last_event_id}) to {result.file}")
     else:
         click.echo("nothing to archive")
+
+
+commands = [audit]
