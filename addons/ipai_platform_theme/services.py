@@ -76,6 +76,15 @@ def _clean(values: dict) -> dict:
     return clean
 
 
+def validate_seed(values: dict) -> dict:
+    """A system theme as a data file declares it (kernel ``RECORD_VALIDATORS``): the tokens pass the same checks."""
+    values = dict(values)
+    is_default = values.pop("is_default", False)
+    if not isinstance(is_default, bool):
+        raise InvalidInput("is_default is true or false", field="is_default")
+    return {**_clean(values), "is_default": is_default}
+
+
 def _snapshot(theme: Theme) -> dict:
     return {key: getattr(theme, key) for key in EDITABLE} | {"is_default": theme.is_default, "owner_model": theme.owner_model,
                                                                "owner_id": theme.owner_id}

@@ -99,5 +99,5 @@ def themes_view(request):
     themes = list(Theme.objects.all())
     wanted = request.GET.get("theme", "")
     selected = None if wanted == "new" else next((t for t in themes if str(t.pk) == wanted), None) or (themes[0] if themes else None)
-    context = {"menus": menu_tree(), "themes": themes, "selected": selected, "densities": Density.choices, "error": error}
+    context = {"menus": menu_tree(request.user), "themes": themes, "selected": selected, "densities": Density.choices, "error": error}
     return render(request, "ipai_platform_theme/themes.html", context, status=422 if error else 200)
