@@ -29,7 +29,7 @@ DENSITY_SCALE = {Density.COMPACT: "0.85", Density.COMFORTABLE: "1", Density.SPAC
 RASTER_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"\x00\x00\x01\x00": "image/x-icon"}
 EDITABLE = ("name", *COLOR_TOKENS, "font_family", "radius", "density", "dark_tokens")
 QUERIES = ("themes_for", "get_theme", "visible_theme", "default_theme", "theme_for_object", "theme_for_request", "theme_css",
-           "validate_color", "assignment_of")
+           "validate_color", "assignment_of", "validate_seed")
 
 
 def _require_admin(actor) -> None:

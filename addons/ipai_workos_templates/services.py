@@ -14,6 +14,7 @@ from workos.kernel.errors import InvalidInput
 from .models import Template
 
 SEED_FIELDS = ("name", "description", "kind", "icon", "content")
+QUERIES = ("validate_content", "validate_seed")  # checks only: no write here yet
 
 
 def _blocks(value, field: str) -> list[dict]:
