@@ -60,7 +60,7 @@ def database_list_view(request):
             error = failure.message
     rows = databases.databases_for(request.user).select_related("space", "space__workspace").order_by("-updated_at", "-id")[:500]
     context = {
-        "menus": menu_tree(),
+        "menus": menu_tree(request.user),
         "databases": [{"id": d.pk, "title": d.title or "Untitled", "icon": d.icon or "▦", "where": f"{d.space.workspace.name} / {d.space.name}",
                        "updated_at": d.updated_at} for d in rows],
         "spaces": _spaces_to_create_in(request.user),
@@ -128,7 +128,7 @@ def database_view(request, database_id: int, view_id: int | None = None):
         except ServiceError:
             parent = None
     context = {
-        "menus": menu_tree(),
+        "menus": menu_tree(request.user),
         "database": database,
         "views": view_items,
         "current": current_item,
