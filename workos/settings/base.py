@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from workos.kernel.addons import make_importable, scan_addons
@@ -65,6 +66,7 @@ KERNEL_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "workos.kernel",
     "workos.web",
     "workos.api",
@@ -81,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused login (of /web/login or /api/v1/auth/token) into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "workos.urls"
@@ -112,6 +116,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): every authenticate() call goes through its backend first, so the login page
+# and the API's token endpoint share one count. Failures count per account and, separately, per client address
+# (behind nginx uvicorn takes the address from X-Forwarded-For of the local proxy). A lockout ends on its own
+# `lockout_seconds` after the last counted failure; attempts refused during a lockout are not counted, so an
+# attacker cannot keep the only admin locked out by hammering. `workos user unlock` ends one early.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = CONFIG.get("login", "failure_limit")
+AXES_COOLOFF_TIME = timedelta(seconds=CONFIG.get("login", "lockout_seconds"))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A successful login would otherwise wipe the failures of its address too: an attacker with an account of
+# their own could reset the per-address count at will.
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are already in the audit trail
+AXES_LOCKOUT_CALLABLE = "workos.web.throttle.lockout_response"
+AXES_USERNAME_FORM_FIELD = "username"
+
 LOGIN_URL = "/web/login"
 LOGIN_REDIRECT_URL = "/web"
 SESSION_COOKIE_NAME = "workos_session"
