@@ -8,6 +8,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
+
 from workos.kernel.addons import make_importable, scan_addons
 from workos.kernel.bootstrap import database_settings, installed_module_names
 from workos.kernel.graph import DependencyError, topological_order
@@ -67,6 +69,7 @@ KERNEL_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",  # serves Swagger UI's files itself (/api/v1/docs); without it they would come from a CDN
     "workos.kernel",
     "workos.web",
     "workos.api",
@@ -76,6 +79,7 @@ INSTALLED_APPS = KERNEL_APPS + ACTIVE_MODULES
 MIDDLEWARE = [
     "workos.web.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "workos.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,7 +143,26 @@ SESSION_COOKIE_NAME = "workos_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-X_FRAME_OPTIONS = "DENY"
+X_FRAME_OPTIONS = "SAMEORIGIN"  # as frame-ancestors below, for browsers that predate it
+# Every page: scripts only from this site (the islands are module scripts under /web/static/), or an inline
+# script carrying the request's nonce (`<script nonce="{{ request.csp_nonce }}">`); no inline event handlers,
+# no eval, no plugins. Inline styles stay allowed: the editor injects its stylesheet and the theme preview
+# sets style attributes, and styles cannot run code. WebSockets to this same host are covered by 'self'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "media-src": [SELF, "blob:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [SELF],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
 CSRF_TRUSTED_ORIGINS = CONFIG.get("server", "csrf_trusted_origins")
 if CONFIG.get("server", "behind_https_proxy"):
     # nginx terminates TLS and says so in X-Forwarded-Proto; cookies then travel over HTTPS only.
