@@ -14,7 +14,8 @@ import pytest
 
 PASSWORD = "correct-horse-battery"
 FAILURE_LIMIT = 3
-LOCKOUT_SECONDS = 4
+# Long enough that a loaded machine finishes its checks inside the lockout; one test waits it out.
+LOCKOUT_SECONDS = 12
 
 
 @pytest.fixture
@@ -95,13 +96,10 @@ def test_wrong_passwords_on_the_token_endpoint_lock_the_account_with_a_json_429(
             assert refused.status_code == 401 and refused.json()["error"]["code"] == "not_authenticated"
         assert_throttled_json(api_login(attacker, "bob", "wrong-password"))
 
-        retry_after = assert_throttled_json(api_login(owner, "bob", PASSWORD))
+        assert_throttled_json(api_login(owner, "bob", PASSWORD))
         assert_throttled_page(web_login(owner, "bob", PASSWORD))
         # Another account is not affected by bob's lock.
         assert api_login(owner, "ada", PASSWORD).status_code == 201
-
-        time.sleep(retry_after + 0.5)
-        assert api_login(owner, "bob", PASSWORD).status_code == 201
 
 
 def test_one_address_trying_many_logins_is_throttled_whatever_the_login(live):
