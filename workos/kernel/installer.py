@@ -28,7 +28,7 @@ from .models import Model, ModelField, Module, ModuleDependency, ModuleState
 
 log = logging.getLogger("workos.kernel.installer")
 
-KERNEL_APP_LABELS = ["contenttypes", "auth", "sessions", "kernel", "web", "api"]
+KERNEL_APP_LABELS = ["contenttypes", "auth", "sessions", "axes", "kernel", "web", "api"]
 INSTALLED_STATES = (ModuleState.INSTALLED, ModuleState.TO_UPGRADE, ModuleState.TO_REMOVE)
 
 
