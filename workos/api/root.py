@@ -37,8 +37,19 @@ def _field_of(error: dict) -> str | None:
     return ".".join(location) or None
 
 
+class WorkOSAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        """``<module>_api_<function>``, whether the module's ``api`` is one file or a package of files per resource,
+        so that splitting an ``api.py`` does not rename the operations clients were generated from."""
+        module = operation.view_func.__module__
+        name, dot_api, _ = module.partition(".api.")
+        if dot_api and name in settings.WORKOS_ACTIVE_MODULES:
+            module = f"{name}.api"
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
 def build_api() -> NinjaAPI:
-    api = NinjaAPI(
+    api = WorkOSAPI(
         title="WorkOS API",
         version="1",
         description="WorkOS REST API. Authenticate with a session cookie (and CSRF token) or `Authorization: Bearer <token>`.",
