@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from ipai_platform_permissions import services as permissions
-from workos.api.auth import session_auth, token_auth
+from ipai_platform_permissions.api import SHARE_LINK_AUTH, share_link_reader
 from workos.api.pagination import DEFAULT_LIMIT
-from workos.kernel.errors import NotAuthenticated
 
 from .. import services
 from ._common import router, _page_out, _paginate_ranked
@@ -38,17 +37,9 @@ def create_page(request, payload: PageIn):
     return 201, _page_out(permissions.Access(request.user), page)
 
 
-def _anyone(request):
-    """Pages shared by link open without logging in (``?share=``); the service decides what is visible."""
-    return True
-
-
-@router.get("/pages/{page_id}", response=PageOut, auth=[token_auth, session_auth, _anyone], summary="One page (`?share=` for a share link)")
+@router.get("/pages/{page_id}", response=PageOut, auth=SHARE_LINK_AUTH, summary="One page (`?share=` for a share link)")
 def get_page(request, page_id: int, share: str = ""):
-    user = request.user if getattr(request.user, "is_authenticated", False) else None
-    token = permissions.resolve_share_token(share, user) if share else None
-    if user is None and token is None:
-        raise NotAuthenticated("authentication required: log in, send a bearer token or open a share link")
+    user, token = share_link_reader(request, share)
     page = services.get_page(user, page_id, share=token)
     return _page_out(permissions.Access(user, token), page)
 
