@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ipai_platform_permissions import services as permissions
-from workos.api.pagination import DEFAULT_LIMIT
+from workos.kernel.cursors import DEFAULT_LIMIT, check_limit, decode_values, encode_values
 
 from .. import services
-from ._common import router, _check_limit, _decode_cursor, _encode_cursor, _page_out
+from ._common import router, _page_out
 from .schemas import RestoreOut, VersionDetailOut, VersionPage
 
 
@@ -21,12 +21,12 @@ def _version_out(version) -> dict:
 
 @router.get("/pages/{page_id}/history", response=VersionPage, summary="The saved versions of a page, newest first")
 def page_history(request, page_id: int, limit: int = DEFAULT_LIMIT, cursor: str | None = None):
-    _check_limit(limit)
+    check_limit(limit)
     versions = services.versions_of(request.user, services.get_page(request.user, page_id))
-    after = _decode_cursor(cursor, (int,))
+    after = decode_values(cursor, (int,))
     window = versions.filter(number__lt=after[0]) if after is not None else versions
     rows = list(window[: limit + 1])
-    next_cursor = _encode_cursor([rows[limit - 1].number]) if len(rows) > limit else None
+    next_cursor = encode_values([rows[limit - 1].number]) if len(rows) > limit else None
     return {"items": [_version_out(version) for version in rows[:limit]], "count": versions.count(), "next_cursor": next_cursor}
 
 

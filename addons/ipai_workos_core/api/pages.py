@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ipai_platform_permissions import services as permissions
 from ipai_platform_permissions.api import SHARE_LINK_AUTH, share_link_reader
-from workos.api.pagination import DEFAULT_LIMIT
+from workos.api.pagination import DEFAULT_LIMIT, paginate_ranked
 
 from .. import services
-from ._common import router, _page_out, _paginate_ranked
+from ._common import router, _page_out
 from .schemas import PageIn, PageOut, PagePage, PagePatch, RecentOut
 
 
@@ -15,7 +15,7 @@ from .schemas import PageIn, PageOut, PagePage, PagePatch, RecentOut
 def list_pages(request, space_id: int | None = None, parent_id: int | None = None, top_level: bool = False, q: str = "",
                archived: bool = False, limit: int = DEFAULT_LIMIT, cursor: str | None = None):
     pages = services.pages_for(request.user, space_id=space_id, parent_id=parent_id, top_level=top_level, query=q, archived=archived)
-    result = _paginate_ranked(pages.select_related("space", "parent"), limit, cursor)
+    result = paginate_ranked(pages.select_related("space", "parent"), limit, cursor)
     access = permissions.Access(request.user)
     return {**result, "items": [_page_out(access, page) for page in result["items"]]}
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from workos.api.pagination import DEFAULT_LIMIT
+from workos.api.pagination import DEFAULT_LIMIT, paginate_ranked
 
 from .. import services
-from ._common import router, _paginate_ranked
+from ._common import router
 from .schemas import SpaceIn, SpaceOut, SpacePage, SpacePatch
 
 
 @router.get("/spaces", response=SpacePage, summary="Spaces you can see")
 def list_spaces(request, workspace_id: int | None = None, limit: int = DEFAULT_LIMIT, cursor: str | None = None):
-    return _paginate_ranked(services.spaces_for(request.user, workspace_id), limit, cursor)
+    return paginate_ranked(services.spaces_for(request.user, workspace_id), limit, cursor)
 
 
 @router.post("/spaces", response={201: SpaceOut}, summary="Create a space in a workspace")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ipai_platform_permissions import services as permissions
-from workos.api.pagination import DEFAULT_LIMIT
+from workos.kernel.cursors import DEFAULT_LIMIT, check_limit, decode_values, encode_values
 
 from .. import services
-from ._common import router, _check_limit, _decode_cursor, _encode_cursor, _page_out
+from ._common import router, _page_out
 from .schemas import RetentionIn, RetentionOut, TrashPage
 
 
@@ -17,15 +17,15 @@ def _trash_out(access, page) -> dict:
 
 @router.get("/trash", response=TrashPage, summary="Pages in the trash you can see, newest first (their sub-pages come back with them)")
 def list_trash(request, workspace_id: int | None = None, limit: int = DEFAULT_LIMIT, cursor: str | None = None):
-    _check_limit(limit)
+    check_limit(limit)
     if workspace_id is not None:
         services.get_workspace(request.user, workspace_id)
     entries = services.trash_for(request.user, workspace_id)
-    after = _decode_cursor(cursor, (str, int))
+    after = decode_values(cursor, (str, int))
     if after is not None:
         entries = [page for page in entries if (page.archived_at.isoformat(), page.pk) < (after[0], after[1])]
     window = entries[:limit]
-    next_cursor = _encode_cursor([window[-1].archived_at.isoformat(), window[-1].pk]) if len(entries) > limit else None
+    next_cursor = encode_values([window[-1].archived_at.isoformat(), window[-1].pk]) if len(entries) > limit else None
     access = permissions.Access(request.user)
     return {"items": [_trash_out(access, page) for page in window], "count": len(entries), "next_cursor": next_cursor}
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ipai_platform_permissions import services as permissions
-from workos.api.pagination import DEFAULT_LIMIT
+from workos.api.pagination import DEFAULT_LIMIT, paginate_ranked
 
 from .. import services
-from ._common import router, _destination, _page_out, _paginate_ranked
+from ._common import router, _destination, _page_out
 from .schemas import DuplicateIn, MoveIn, PageOut, PagePage, TreeOut
 
 
@@ -34,7 +34,7 @@ def duplicate_page(request, page_id: int, payload: DuplicateIn):
 @router.get("/pages/{page_id}/children", response=PagePage, summary="The sub-pages of a page you can see, in order")
 def page_children(request, page_id: int, limit: int = DEFAULT_LIMIT, cursor: str | None = None):
     page = services.get_page(request.user, page_id)
-    result = _paginate_ranked(services.pages_for(request.user, parent_id=page.pk).select_related("space", "parent"), limit, cursor)
+    result = paginate_ranked(services.pages_for(request.user, parent_id=page.pk).select_related("space", "parent"), limit, cursor)
     access = permissions.Access(request.user)
     return {**result, "items": [_page_out(access, child) for child in result["items"]]}
 

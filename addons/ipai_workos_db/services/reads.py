@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from ipai_platform_permissions import services as permissions
-from workos.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+from workos.kernel.cursors import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
 
 from .. import query
