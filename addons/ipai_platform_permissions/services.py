@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ipai_platform_audit.services import record_event
-from workos.kernel.data import technical_name_of
+from workos.kernel.data import model_for, technical_name_of
 from workos.kernel.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from workos.kernel.registry import RegistryError
 
@@ -40,7 +40,7 @@ SHARE_LEVELS = ("view", "comment", "edit")
 QUERIES = (
     "key_of", "scope_type_of", "object_for", "level_of", "can", "require", "visible_to", "role_of", "members_with_role",
     "allowed_actions", "required_level", "grants_on", "share_tokens_on", "resolve_share_token", "shared_object", "stronger",
-    "hash_share_token", "label_of",
+    "hash_share_token", "label_of", "readable_record",
 )
 
 
@@ -312,6 +312,22 @@ def object_for(scope_model: str, scope_id) -> object:
         raise NotFound(f"no such {SCOPES.get(scope_model).model._meta.verbose_name}")
     return obj
 
+
+
+def readable_record(user, res_model: str, res_id, *, having: tuple[str, ...] = ()) -> object:
+    """The record a client names by technical model name and id, if ``user`` may read it. An unknown model, a
+    model without all the fields ``having`` names, an id of the wrong type or no such record: NotFound alike."""
+    model = model_for(res_model) if isinstance(res_model, str) else None
+    record = None
+    if model is not None and all(hasattr(model, field) for field in having):
+        try:
+            record = model._default_manager.filter(pk=res_id).first()
+        except (ValueError, TypeError):
+            record = None
+    if record is None:
+        raise NotFound("no such record")
+    require(user, "read", record)
+    return record
 
 # --- grants ---------------------------------------------------------------------------------------------
 

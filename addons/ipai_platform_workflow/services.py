@@ -184,18 +184,9 @@ def get_workflow(user, workflow_id: int) -> Workflow:
 
 
 def record_for(user, res_model: str, res_id) -> object:
-    """The record a client names, if ``user`` may view it (NotFound otherwise, and for unknown models)."""
-    model = model_for(res_model) if isinstance(res_model, str) else None
-    record = None
-    if model is not None and all(hasattr(model, f) for f in ("workflow_state",)):
-        try:
-            record = model._default_manager.filter(pk=res_id).first()
-        except (ValueError, TypeError):
-            record = None
-    if record is None:
-        raise NotFound("no such record")
-    permissions.require(user, "read", record)
-    return record
+    """The record a client names, if ``user`` may view it (NotFound otherwise, and for unknown models or models
+    without the workflow fields)."""
+    return permissions.readable_record(user, res_model, res_id, having=("workflow_state",))
 
 
 def workflow_for(record) -> Workflow | None:
