@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ipai_platform_audit.services import record_event
-from workos.kernel.data import technical_name_of
+from workos.kernel.data import model_for, technical_name_of
 from workos.kernel.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from workos.kernel.registry import RegistryError
 
@@ -40,7 +40,7 @@ SHARE_LEVELS = ("view", "comment", "edit")
 QUERIES = (
     "key_of", "scope_type_of", "object_for", "level_of", "can", "require", "visible_to", "role_of", "members_with_role",
     "allowed_actions", "required_level", "grants_on", "share_tokens_on", "resolve_share_token", "shared_object", "stronger",
-    "hash_share_token", "label_of", "root_of", "member_roots", "owner_for", "visible_to_members",
+    "hash_share_token", "label_of", "root_of", "member_roots", "owner_for", "visible_to_members", "readable_record",
 )
 
 
@@ -367,6 +367,23 @@ def visible_to_members(user, queryset):
     for model, pks in by_model.items():
         condition |= Q(owner_model=model, owner_id__in=pks)
     return queryset.filter(condition)
+
+
+def readable_record(user, res_model: str, res_id, *, having: tuple[str, ...] = ()) -> object:
+    """The record a client names by technical model name and id, if ``user`` may read it. An unknown model, a
+    model without all the fields ``having`` names, an id of the wrong type or no such record: NotFound alike."""
+    model = model_for(res_model) if isinstance(res_model, str) else None
+    record = None
+    if model is not None and all(hasattr(model, field) for field in having):
+        try:
+            record = model._default_manager.filter(pk=res_id).first()
+        except (ValueError, TypeError, OverflowError):
+            record = None
+    # A record the user may not read gets the very answer a missing one gets, so that no one learns from it
+    # which ids exist.
+    if record is None or not can(user, "read", record):
+        raise NotFound("no such record")
+    return record
 
 
 # --- grants ---------------------------------------------------------------------------------------------

@@ -196,20 +196,9 @@ def get_workflow(user, workflow_id: int) -> Workflow:
 
 
 def record_for(user, res_model: str, res_id) -> object:
-    """The record a client names, if ``user`` may view it.
-
-    A record the user may not view gets the very answer a missing one gets (as do unknown models), so that
-    no one can learn from it which ids exist."""
-    model = model_for(res_model) if isinstance(res_model, str) else None
-    record = None
-    if model is not None and all(hasattr(model, f) for f in ("workflow_state",)):
-        try:
-            record = model._default_manager.filter(pk=res_id).first()
-        except (ValueError, TypeError, OverflowError):
-            record = None
-    if record is None or not permissions.can(user, "read", record):
-        raise NotFound("no such record")
-    return record
+    """The record a client names, if ``user`` may view it. A record the user may not view gets the very answer a
+    missing one gets (as do unknown models), so that no one can learn from it which ids exist."""
+    return permissions.readable_record(user, res_model, res_id, having=("workflow_state",))
 
 
 def workflow_for(record) -> Workflow | None:

@@ -85,11 +85,20 @@ def declare_error_responses(document: dict) -> dict:
 
 
 class WorkOSAPI(NinjaAPI):
-    """NinjaAPI whose OpenAPI document also declares the error responses, centrally: module routers declare
-    only their successes."""
+    """NinjaAPI whose OpenAPI document also declares the error responses, centrally (module routers declare
+    only their successes), and whose operation ids do not change when a module's api grows into a package."""
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         return declare_error_responses(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+    def get_openapi_operation_id(self, operation) -> str:
+        """``<module>_api_<function>``, whether the module's ``api`` is one file or a package of files per resource,
+        so that splitting an ``api.py`` does not rename the operations clients were generated from."""
+        module = operation.view_func.__module__
+        name, dot_api, _ = module.partition(".api.")
+        if dot_api and name in settings.WORKOS_ACTIVE_MODULES:
+            module = f"{name}.api"
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
 
 
 def build_api() -> NinjaAPI:
