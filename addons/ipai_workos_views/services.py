@@ -33,7 +33,7 @@ from ipai_workos_db import services as databases
 from ipai_workos_db.cells import Cells
 from ipai_workos_db.properties import property_type
 from ipai_workos_db.query import Schema
-from workos.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+from workos.kernel.cursors import DEFAULT_LIMIT, MAX_LIMIT, check_limit, decode_cursor, encode_cursor
 from workos.kernel import ranks
 from workos.kernel.errors import InvalidInput, NotFound
 
@@ -354,8 +354,7 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
     COUNT query otherwise. A board grouped by a select or status reads its page column by column (an index
     range each) instead of sorting every row by column first."""
     database = databases.get_database(user, view.database_id, "read")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be from 1 to {MAX_LIMIT}", field="limit")
+    check_limit(limit)
     schema = Schema(database)
     kind = type_of(view)
     config = effective_config(view, schema)
