@@ -33,7 +33,7 @@ from ipai_workos_db import services as databases
 from ipai_workos_db.cells import Cells
 from ipai_workos_db.properties import property_type
 from ipai_workos_db.query import Schema
-from workos.kernel.cursors import DEFAULT_LIMIT, MAX_LIMIT, check_limit, decode_cursor, encode_cursor
+from workos.kernel.cursors import DEFAULT_LIMIT, check_limit, decode_cursor, encode_cursor
 from workos.kernel import ranks
 from workos.kernel.errors import InvalidInput, NotFound
 
