@@ -8,6 +8,8 @@ import subprocess
 
 import httpx
 
+from workos.ops.deploy import ARTIFACT_COMMIT_MESSAGE
+
 from .conftest import PROBE_TABLE_MIGRATION, add_migration_commit, git
 
 REFUSED = 10
@@ -58,9 +60,11 @@ def test_first_deploy_installs_the_suite_and_leaves_a_sourceable_rollback_point(
     assert history[-1]["kind"] == "deploy" and history[-1]["result"] == "success" and history[-1]["exit_code"] == 0
     assert history[-1]["from_sha"] == first_sha
     assert set(history[-1]["phases"]) >= {"Snapshot for rollback", "Deploy main", "Install/upgrade modules", "Runtime verification"}
-    # and phase 5 either ran the snapshot command, or said plainly that it was skipped
-    artifacts = report["phases"][4]
-    assert artifacts["status"] == "ok" or any("not available" in detail for detail in artifacts["details"])
+    # and phases 5 to 7 all ran: the artifacts were written, committed [skip ci] and pushed to origin
+    assert [(phase["number"], phase["status"]) for phase in report["phases"][4:]] == [(5, "ok"), (6, "ok"), (7, "ok")], report["phases"][4:]
+    assert {"docs/runtime/MODULE_STATES.prod.csv", "docs/PROD_SNAPSHOT_MANIFEST.md"} <= {artifact["path"] for artifact in report["artifacts"]}
+    assert report["artifact_commit"] == deployment.head() and report["pushed"] is True
+    assert git(deployment.origin, "log", "-1", "--format=%H %s", "main") == f"{deployment.head()} {ARTIFACT_COMMIT_MESSAGE}"
 
 
 def test_second_deploy_upgrades_only_the_module_with_a_new_migration(deployment):
