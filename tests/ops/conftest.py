@@ -372,3 +372,66 @@ def seed_pages(deployment: Deployment, count: int = 20) -> None:
 
 def page_count(deployment: Deployment) -> int:
     return deployment.sql("SELECT count(*) FROM ipai_workos_page")[0][0]
+
+
+# --- fault injection: git hooks that stop a deploy inside a phase ------------------------------------------
+
+GIT_HOOK = '''#!/bin/sh
+# Test fault injection: when armed, say where we are, then wait until the git command running us is gone.
+armed="$WORKOS_TEST_HOOKS/armed-{name}"
+[ -n "$WORKOS_TEST_HOOKS" ] && [ -e "$armed" ] || exit 0
+rm -f "$armed"
+parent=$PPID
+grandparent=$(ps -o ppid= -p $parent | tr -d ' ')
+echo "$parent $grandparent" > "$WORKOS_TEST_HOOKS/in-{name}.tmp" && mv "$WORKOS_TEST_HOOKS/in-{name}.tmp" "$WORKOS_TEST_HOOKS/in-{name}"
+n=0
+while kill -0 $parent 2>/dev/null && [ "$(ps -o ppid= -p $parent | tr -d ' ')" = "$grandparent" ] && [ $n -lt 1200 ]; do
+    sleep 0.05
+    n=$((n + 1))
+done
+exit 1
+'''
+
+
+def install_git_hooks(deployment: Deployment, *names: str) -> Path:
+    """Hooks in the production clone that, once armed (``arm_git_hook``), hold the git command that runs them
+    — ``post-merge`` (phase 2's pull), ``pre-commit`` (phase 6), ``pre-push`` (phase 7). Returns the folder
+    to pass to the deploy as ``WORKOS_TEST_HOOKS``."""
+    folder = deployment.root / "hooks-state"
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        hook = deployment.clone / ".git" / "hooks" / name
+        hook.write_text(GIT_HOOK.format(name=name))
+        hook.chmod(0o755)
+    return folder
+
+
+def arm_git_hook(folder: Path, name: str) -> Path:
+    """Arm one hook for its next run; returns the file it writes ("<git pid> <its parent pid>") when it runs."""
+    (folder / f"in-{name}").unlink(missing_ok=True)
+    (folder / f"armed-{name}").write_text("")
+    return folder / f"in-{name}"
+
+
+def wait_for_marker(path: Path, process: subprocess.Popen, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            return path.read_text()
+        if process.poll() is not None:
+            raise AssertionError(f"the deploy ended before reaching {path.name}: {process.stdout.read()}")
+        time.sleep(0.05)
+    raise AssertionError(f"{path} did not appear within {timeout}s")
+
+
+def wait_until_gone(pid: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from .children import die_with_parent
 from .database import Database, DatabaseError
 
 # Room asked for beyond the estimate: dumps of tiny databases still need a few blocks, and logs grow meanwhile.
@@ -124,7 +125,8 @@ class PostgresTools:
         stdin = open(stdin_file, "rb") if stdin_file else subprocess.DEVNULL
         stdout = open(stdout_file, "wb") if stdout_file else subprocess.PIPE
         try:
-            return subprocess.run(argv, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, env=self.environment())
+            return subprocess.run(argv, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, env=self.environment(),
+                                  preexec_fn=die_with_parent)
         except OSError as error:
             raise BackupError(f"cannot run {argv[0]}: {error.strerror}") from None
         finally:
@@ -138,7 +140,7 @@ class PostgresTools:
         if self.wrap:
             result = self.run("pg_restore", "--list", stdin_file=path)
         else:
-            result = subprocess.run([self.binary("pg_restore"), "--list", str(path)], capture_output=True)
+            result = subprocess.run([self.binary("pg_restore"), "--list", str(path)], capture_output=True, preexec_fn=die_with_parent)
         if result.returncode != 0:
             raise BackupError(f"{path} is not a readable PostgreSQL dump: pg_restore --list: {_stderr(result)}")
         return result.stdout.decode(errors="replace")
@@ -254,6 +256,16 @@ def create_backup(database: Database, path: Path, tools: PostgresTools | None = 
     md5, sha256 = file_checksums(path)
     write_checksum_files(path, md5, sha256)
     return Backup(path=path, kind=database.kind, size=path.stat().st_size, md5=md5, sha256=sha256, seconds=time.monotonic() - started)
+
+
+def remove_partial_dumps(backup_dir: Path, prefix: str) -> list[Path]:
+    """Delete ``<prefix>_*.dump.partial`` left by a run that was killed mid-dump. Call it only under the lock
+    of the runs that write that prefix, so no live dump is removed. Returns what was deleted."""
+    removed = []
+    for path in sorted(backup_dir.glob(f"{prefix}_*.dump.partial")):
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
 
 
 def _sqlite_backup(database: Database, target: Path) -> None:

@@ -148,6 +148,10 @@ class Deployer:
                 self.narrator.warn(f"broke the stale lock of {lock.broken.describe()}")
                 self.report["broken_lock"] = lock.broken.describe()
             try:
+                removed = backups.remove_partial_dumps(self.settings.backup_dir, "workos_pre_deploy")
+                if removed:
+                    self.narrator.warn(f"removed {len(removed)} unfinished backup(s) of a killed run: {', '.join(p.name for p in removed)}")
+                    self.report["removed_partial_backups"] = [str(p) for p in removed]
                 self.report["previous_sha"] = self.repo.head_sha()
                 self.report["previous_branch"] = self.repo.current_branch()
                 history.append(self.settings.history_file, {**record, "started_at": self.report["started_at"], "from_sha": self.report["previous_sha"]})
@@ -455,7 +459,8 @@ class Deployer:
             details.append("skipped: --no-artifacts")
             return "skipped"
         probe = subprocess.run(settings.workos_command("snapshot", "--help"), cwd=settings.repo_root,
-                               env=settings.code_environment(), capture_output=True, text=True, timeout=120)
+                               env=settings.code_environment(), capture_output=True, text=True, timeout=120,
+                               preexec_fn=die_with_parent)
         if probe.returncode != 0:
             details.append("skipped: workos snapshot not available in the deployed code")
             return "skipped"

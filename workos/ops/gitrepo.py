@@ -13,6 +13,8 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+from .children import die_with_parent
+
 DETACHED = "HEAD"
 
 
@@ -28,7 +30,8 @@ class GitRepo:
         environment = dict(os.environ, LC_ALL="C", GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="true")
         environment.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
         try:
-            result = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=text, env=environment, timeout=timeout)
+            result = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=text, env=environment, timeout=timeout,
+                                    preexec_fn=die_with_parent)
         except FileNotFoundError:
             raise GitError("git is not installed") from None
         except subprocess.TimeoutExpired:
