@@ -435,3 +435,42 @@ def wait_until_gone(pid: int, timeout: float = 10) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+SLOW_PG_DUMP = '''#!{python}
+# Test fault injection: when armed, start a dump, say so, then wait until the deploy running us is gone.
+import os
+import sys
+import time
+from pathlib import Path
+
+folder = Path(os.environ["WORKOS_TEST_HOOKS"])
+armed = folder / "armed-pg_dump"
+if not armed.exists():
+    os.execv("{real}", ["{real}", *sys.argv[1:]])
+armed.unlink()
+sys.stdout.buffer.write(b"PGDMP the first bytes of a dump")
+sys.stdout.flush()
+parent = os.getppid()
+(folder / "in-pg_dump.tmp").write_text(f"{{os.getpid()}} {{parent}}")
+os.replace(folder / "in-pg_dump.tmp", folder / "in-pg_dump")
+deadline = time.monotonic() + 60
+while os.getppid() == parent and time.monotonic() < deadline:
+    time.sleep(0.05)
+sys.exit(1)
+'''
+
+
+def install_slow_pg_dump(deployment: Deployment, folder: Path) -> Path:
+    """A WORKOS_PG_BIN folder whose ``pg_dump``, once armed (``arm_git_hook(folder, "pg_dump")``), holds
+    phase 1 mid-dump; the other tools are the cluster's own. Returns the folder for WORKOS_PG_BIN."""
+    bin_dir = deployment.root / "pg-bin"
+    bin_dir.mkdir(exist_ok=True)
+    real = deployment.cluster.bin_dir
+    for tool in ("pg_restore", "psql"):
+        (bin_dir / tool).unlink(missing_ok=True)
+        (bin_dir / tool).symlink_to(real / tool)
+    wrapper = bin_dir / "pg_dump"
+    wrapper.write_text(SLOW_PG_DUMP.format(python=sys.executable, real=real / "pg_dump"))
+    wrapper.chmod(0o755)
+    return bin_dir

@@ -127,7 +127,7 @@ class Deployer:
     def run(self) -> dict:
         started = time.monotonic()
         self.report["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        record = history.new_record("deploy")
+        record = self.record = history.new_record("deploy")
         lock = None
         failure: Stop | None = None
         try:
@@ -184,6 +184,8 @@ class Deployer:
 
     def _phase(self, number: int, action) -> None:
         name = PHASES[number]
+        # The history says how far a run got even when it is killed: a rollback reads it to know what to undo.
+        history.append(self.settings.history_file, {"id": self.record["id"], "phase": number})
         self.narrator.phase_started(number, len(PHASES), name)
         began = time.monotonic()
         details: list[str] = []
@@ -311,8 +313,10 @@ class Deployer:
             "TIMESTAMP": self.stamp,
             "ENVIRONMENT": settings.environment,
             "CONFIG_FILE": str(settings.config_file or ""),
+            "DEPLOY_ID": self.record["id"],
         }
         write_snapshot_file(settings.snapshot_file, values)
+        history.append(settings.history_file, {"id": self.record["id"], "backup": str(backup.path), "backup_md5": backup.md5})
         self._keep_snapshot_file_untracked()
         details.append(f"{self.report['previous_branch']} at {self.report['previous_sha'][:12]}")
         details.append(f"backup {backup.path} ({backups.human_size(backup.size)}, md5 {backup.md5}) verified in {backup.seconds:.2f}s")
