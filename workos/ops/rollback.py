@@ -293,6 +293,12 @@ def _locked_rollback(settings, repo, service, snapshot_file, restore_database, s
         report["broken_lock"] = lock.broken.describe()
     report["from_sha"] = repo.head_sha()
     history.append(settings.history_file, {**record, "started_at": report["started_at"], "from_sha": report["from_sha"]})
+    from .leftovers import clean_own_artifacts
+
+    cleaned = clean_own_artifacts(repo, settings.history_file, settings.environment, record["id"])
+    if cleaned:
+        narrator.warn(f"put back what the interrupted deploy left in phase 5/6: {', '.join(cleaned)}")
+        report["cleaned_leftovers"] = cleaned
     try:
         point = RollbackPoint.from_snapshot_file(snapshot_file)
         plan = plan_undo(settings, repo, point, restore_database, record["id"])
