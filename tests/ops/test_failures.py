@@ -177,3 +177,44 @@ def test_rollback_refuses_a_rollback_point_that_is_not_the_last_deploys(deployme
     assert result.returncode == 10, result.stdout + result.stderr
     assert "not of the last deploy" in result.stderr and "--snapshot" in result.stderr
     assert deployment.head() == sha and page_count(deployment) == 3
+
+
+def test_a_failed_restore_changes_nothing_and_stops_the_rollback(deployment, skip_unless_postgresql):
+    # given a backup that grants to a role, an upgrade that added a table, pages deleted since, and the role gone
+    assert deployment.deploy("--no-artifacts").returncode == 0
+    seed_pages(deployment, 6)
+    deployment.sql("CREATE ROLE workos_fault_reader")
+    deployment.sql("GRANT SELECT ON ipai_workos_page TO workos_fault_reader")
+    add_migration_commit(deployment, "ipai_workos_canvas", "0900_deploy_probe", PROBE_TABLE_MIGRATION)
+    assert deployment.deploy("--no-artifacts").returncode == 0
+    deployment.sql("DELETE FROM ipai_workos_page WHERE title = 'Page 0'")
+    deployment.sql("REVOKE ALL ON ipai_workos_page FROM workos_fault_reader")
+    deployment.sql("DROP ROLE workos_fault_reader")
+    fingerprint = database_fingerprint(deployment)
+
+    # when the operator rolls back with --restore-db and the restore fails (its GRANT names a missing role)
+    result = deployment.workos("rollback", "--restore-db", "--json")
+
+    # then the rollback stops at that step, says the database is as it was, and it is: the new table included
+    assert result.returncode == 15, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["failed_step"] == "restore database"
+    assert "transaction was rolled back" in report["error"] and "workos_fault_reader" in report["error"]
+    assert database_fingerprint(deployment) == fingerprint
+    assert ("ipai_workos_deploy_probe",) in deployment.sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+
+
+def test_a_rollback_whose_server_does_not_come_up_is_not_reported_as_done(deployment, skip_unless_postgresql):
+    # given a deployed site whose server can no longer start (a bad argument in the configuration)
+    assert deployment.deploy("--no-artifacts").returncode == 0
+    deployment.extra_config = 'args = ["--no-such-option"]'
+    deployment.write_config(startup_timeout=15)
+
+    # when the operator rolls back
+    result = deployment.workos("rollback", "--json")
+
+    # then the start step failed and the exit code says the rollback stopped there
+    assert result.returncode == 15, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["failed_step"] == "start service" and "not healthy" in report["error"]
+    assert [step["ok"] for step in report["steps"]] == [True, True, False]

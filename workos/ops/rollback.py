@@ -3,7 +3,8 @@
 Used by ``workos rollback`` and by ``workos deploy --auto-rollback``. Everything that can refuse — the backup
 is missing, altered or unreadable, the SHA is unknown, the tree is dirty — is checked before the first change.
 Then: stop the service, check out the previous SHA (reinstalling the old dependency lock if it differs),
-restore the database, set the server log aside, start, wait for health, verify.
+restore the database, set the server log aside, start, wait for health (a server that is not healthy in time
+fails the "start service" step: the rollback is not reported as done), verify.
 """
 
 from __future__ import annotations
@@ -214,7 +215,8 @@ def execute_rollback(settings: DeploySettings, repo: GitRepo, service: ServiceMa
         service.start()
         health = wait_for_health(settings.base_url, settings.startup_timeout, service)
         if not health.healthy:
-            return f"started, but not healthy: {health.detail}"
+            # A server that does not answer is not a finished rollback: the step fails and the run says so.
+            raise ServiceError(f"started, but not healthy: {health.detail}")
         return f"healthy after {health.seconds:.2f}s"
 
     steps = [("stop service", stop_service), ("check out previous SHA", checkout)]
