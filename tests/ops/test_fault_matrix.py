@@ -52,7 +52,7 @@ def migration_operations(table: str) -> str:
 class HoldingProxy:
     """Forwards HTTP to the server; when armed, holds one request (never answered while the test waits) so the
     deploy is caught in the phase that made it: ``hold("/web/login")`` catches phase 4's check,
-    ``hold_after("/web/login")`` the first request after it (phase 5's crawl)."""
+    ``hold_crawler()`` the first request of ``workos snapshot``'s crawler (phase 5)."""
 
     def __init__(self, target_port: int):
         self.target = f"http://127.0.0.1:{target_port}"
@@ -81,31 +81,26 @@ class HoldingProxy:
     def hold(self, path: str) -> None:
         self._arm(("at", path))
 
-    def hold_after(self, path: str) -> None:
-        self._arm(("after", path))
+    def hold_crawler(self) -> None:
+        self._arm(("agent", "workos-crawl"))
 
     def _arm(self, rule) -> None:
         self.held.clear()
         self.release.clear()
         self._rule = rule
 
-    def _should_hold(self, path: str) -> bool:
+    def _should_hold(self, path: str, agent: str) -> bool:
         with self._lock:
             if self._rule is None:
                 return False
             kind, wanted = self._rule
-            if kind == "at" and path.split("?")[0] == wanted:
+            if (kind == "at" and path.split("?")[0] == wanted) or (kind == "agent" and agent.startswith(wanted)):
                 self._rule = None
                 return True
-            if kind == "next":
-                self._rule = None
-                return True
-            if kind == "after" and path.split("?")[0] == wanted:
-                self._rule = ("next", "")
             return False
 
     def forward(self, handler) -> None:
-        if self._should_hold(handler.path):
+        if self._should_hold(handler.path, handler.headers.get("User-Agent", "")):
             self.held.set()
             self.release.wait(120)
             handler.close_connection = True
@@ -146,7 +141,7 @@ def kill_in_phase(deployment, phase: int, hooks, proxy, environment) -> dict:
     if phase == 4:
         proxy.hold("/web/login")
     elif phase == 5:
-        proxy.hold_after("/web/login")
+        proxy.hold_crawler()
     deploy = deployment.start_deploy(**environment)
     if marker is not None:
         child = int(wait_for_marker(marker, deploy).split()[0])

@@ -10,6 +10,7 @@ from pathlib import Path
 from workos.kernel.addons import make_importable, scan_addons
 from workos.kernel.bootstrap import database_settings, installed_module_names
 from workos.kernel.graph import DependencyError, topological_order
+from workos.running import code_revision
 from workos.settings import runtime
 
 CONFIG = runtime.config()
@@ -162,3 +163,6 @@ LOGGING = {
 WORKOS_CONFIG = CONFIG
 WORKOS_ADDONS = ADDONS
 WORKOS_ACTIVE_MODULES = ACTIVE_MODULES
+# What this process was started with (reported by /web/health): later checkouts do not change it.
+WORKOS_CODE_REVISION = code_revision()
+WORKOS_CODE_MODULES = {name: ADDONS.modules[name].version for name in ACTIVE_MODULES if name in ADDONS.modules}
