@@ -37,7 +37,8 @@ from .lock import DeployLock, LockHeld, lock_status
 from .module_check import plan_modules
 from .narration import Narrator, PhaseResult
 from .rollback import RollbackPoint, RollbackRefused, check_rollback_point, execute_rollback
-from .services import ServiceError, die_with_parent, service_manager, wait_for_health
+from .children import die_with_parent
+from .services import ServiceError, service_manager, wait_for_health
 from .settings import DeploySettings
 from .verify import render, run_verification
 

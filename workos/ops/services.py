@@ -23,7 +23,6 @@ from pathlib import Path
 
 import httpx
 
-from .children import die_with_parent  # noqa: F401  (re-exported: callers import it from here)
 from .settings import DeploySettings
 
 WEB_SERVICE = re.compile(r"^(odoo|web|workos)")
