@@ -11,6 +11,7 @@ from csp.constants import NONCE, NONE, SELF
 
 from workos.kernel.addons import make_importable, scan_addons
 from workos.kernel.bootstrap import active_module_names, database_settings
+from workos.running import code_revision
 from workos.settings import runtime
 
 CONFIG = runtime.config()
@@ -185,3 +186,6 @@ LOGGING = {
 WORKOS_CONFIG = CONFIG
 WORKOS_ADDONS = ADDONS
 WORKOS_ACTIVE_MODULES = ACTIVE_MODULES
+# What this process was started with (reported by /web/health): later checkouts do not change it.
+WORKOS_CODE_REVISION = code_revision()
+WORKOS_CODE_MODULES = {name: ADDONS.modules[name].version for name in ACTIVE_MODULES if name in ADDONS.modules}

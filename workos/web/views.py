@@ -70,7 +70,8 @@ def logout_view(request):
 @require_GET
 def health_view(request):
     """Liveness and readiness for load balancers and `workos deploy`: 503 when the database cannot be reached."""
-    body = {"status": "ok", "version": workos.__version__, "database": {"reachable": True, "vendor": connection.vendor}}
+    body = {"status": "ok", "version": workos.__version__, "database": {"reachable": True, "vendor": connection.vendor},
+            "code": {"revision": settings.WORKOS_CODE_REVISION, "modules": settings.WORKOS_CODE_MODULES}}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
