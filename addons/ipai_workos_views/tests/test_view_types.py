@@ -61,7 +61,7 @@ TIMELINE_MODULE = {
 SCRIPT = textwrap.dedent('''
     import json
 
-    from workos.kernel.bootstrap import setup_django
+    from workos.settings.runtime import setup_django
     from workos.settings.config import load_config
 
     setup_django(load_config(), "all")
