@@ -29,6 +29,7 @@ from ninja.files import UploadedFile
 
 from ipai_platform_permissions.api import SHARE_LINK_AUTH, share_link_reader
 from ipai_workos_core import services as core
+from workos.api.types import RecordId
 from workos.kernel.errors import InvalidInput, NotFound, TooLarge
 
 from . import registry, services, transfer
@@ -81,7 +82,7 @@ class BlockPatchIn(Schema):
 
 
 class BlockMoveIn(Schema):
-    page_id: int | None = None
+    page_id: RecordId | None = None
     parent_id: str | None = None
     after_id: str | None = None
 
@@ -281,7 +282,7 @@ def export_page(request, page_id: int, format: str = "markdown", subpages: bool 
              description="Folders become sub-pages (`Page.md` + `Page/`), a first `# heading` becomes the page title, images and "
                          "files beside a page become its attachments, links between imported pages become page mentions. "
                          "`?parent_id=` puts the imported pages under a page of the space. All or nothing.\n\n" + MARKDOWN_DIALECT)
-def import_into_space(request, space_id: int, file: File[UploadedFile], parent_id: int | None = None):
+def import_into_space(request, space_id: int, file: File[UploadedFile], parent_id: RecordId | None = None):
     space = core.get_space(request.user, space_id)
     parent = core.get_page(request.user, parent_id) if parent_id is not None else None
     if parent is not None and parent.space_id != space.pk:
