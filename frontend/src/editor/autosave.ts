@@ -150,10 +150,6 @@ export class Autosave {
     this.changed();
   }
 
-  get inConflict(): boolean {
-    return this.conflict !== null;
-  }
-
   /**
    * "Keep mine": save this editor's document over the changes made elsewhere, based on the version the
    * refusal named. Page history keeps the replaced changes as their own version.
