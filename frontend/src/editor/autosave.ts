@@ -9,7 +9,7 @@
 // editor asks the user: reload (discard mine), keep mine (save again on top of the current version), or copy.
 
 import { ApiError, api } from "../lib/api";
-import type { Block } from "./convert";
+import { type Block, blocksToDoc, docToBlocks } from "./convert";
 
 export type SaveState = "saved" | "dirty" | "saving" | "error" | "offline" | "readonly" | "conflict";
 
@@ -104,10 +104,19 @@ export class Autosave {
       version: 0,
       savedVersion: 0,
       value: getBlocks,
-      send: (blocks, keepalive) => {
+      send: async (blocks, keepalive) => {
         const body: Record<string, unknown> = { blocks, base_version: this.documentVersion };
         if (this.replacing) body.replaces_changes = true;
-        return api<SavedDocument>("PUT", `/pages/${pageId}/blocks`, body, { keepalive });
+        try {
+          return await api<SavedDocument>("PUT", `/pages/${pageId}/blocks`, body, { keepalive });
+        } catch (error) {
+          if (keepalive || !(error instanceof ApiError) || error.code !== "stale_version") throw error;
+          // Refused as stale, but the server may hold exactly this document already — typically our own save
+          // sent with keepalive as the previous load of the page went away. Then nothing is in conflict.
+          const current = await api<SavedDocument>("GET", `/pages/${pageId}/blocks`).catch(() => null);
+          if (current && JSON.stringify(docToBlocks(blocksToDoc(current.items))) === JSON.stringify(blocks)) return current;
+          throw error;
+        }
       },
       onSaved: (blocks, answer) => {
         this.base = JSON.stringify(blocks);
