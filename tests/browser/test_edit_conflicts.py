@@ -82,3 +82,19 @@ def test_reload_discards_mine_and_shows_the_other_tab_text_after_copy_offers_min
     assert tab_b.locator(CONFLICT).count() == 0
     assert tab_b.evaluate("key => localStorage.getItem(key)", f"workos:unsaved:page:{doc['id']}") is None
     assert [text_of(block) for block in workspace.blocks(doc["id"])] == ["Start from A"]
+
+
+def test_the_unsaved_text_survives_a_reload_of_the_stale_tab_until_the_user_chooses(workspace, page):
+    doc, tab_a, tab_b = two_tabs_on_one_page(workspace, page)
+    stale_tab_sees_the_conflict(workspace, doc, tab_a, tab_b)
+
+    tab_b.reload()  # the browser's reload, not the panel's: nothing was chosen yet
+
+    panel = tab_b.wait_for_selector(CONFLICT)
+    assert "were not saved" in panel.inner_text()
+    assert tab_b.locator(".workos-editor").inner_text().strip() == "Start from A"
+    assert tab_b.locator(".workos-editor").get_attribute("contenteditable") == "false"
+    tab_b.click("[data-conflict-action=keep]")
+    tab_b.wait_for_function(SAVED)
+    assert tab_b.locator(".workos-editor").inner_text().strip() == "Start from B"
+    assert [text_of(block) for block in workspace.blocks(doc["id"])] == ["Start from B"]
