@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Router, Schema
 
 from workos.api.pagination import DEFAULT_LIMIT, paginate
+from workos.api.types import RecordId
 
 from . import services
 
@@ -19,12 +20,12 @@ class ApprovalIn(Schema):
     res_id: str
     title: str
     description: str = ""
-    approver_ids: list[int] = []
+    approver_ids: list[RecordId] = []
     approver_role: Literal["", "admin", "member", "guest"] = ""
     policy: Literal["any", "all", "sequence"] = "any"
     min_approvals: int = 1
     due_date: date | None = None
-    transition_id: int | None = None
+    transition_id: RecordId | None = None
 
 
 class DecisionIn(Schema):

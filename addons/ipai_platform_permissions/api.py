@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Router, Schema
 
 from workos.api.auth import session_auth, token_auth
+from workos.api.types import RecordId
 from workos.kernel.errors import NotAuthenticated
 
 from . import services
@@ -33,8 +34,8 @@ class PermissionIn(Schema):
     scope_model: str
     scope_id: str
     level: LevelName
-    user_id: int | None = None
-    group_id: int | None = None
+    user_id: RecordId | None = None
+    group_id: RecordId | None = None
 
 
 class PermissionPatch(Schema):

@@ -10,6 +10,7 @@ from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
 from ipai_platform_permissions import services as permissions
+from workos.api.types import RecordId
 
 from . import services
 
@@ -63,7 +64,7 @@ class ThemePatch(Schema):
 class AssignmentIn(Schema):
     scope_model: str
     scope_id: str
-    theme_id: int | None
+    theme_id: RecordId | None
 
 
 class AssignmentOut(Schema):

@@ -22,12 +22,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.http import FileResponse, HttpResponse
-from ninja import File, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
 from ipai_platform_permissions.api import SHARE_LINK_AUTH, share_link_reader
 from ipai_workos_core import services as core
+from workos.api.types import RecordId
 from workos.kernel.errors import InvalidInput, NotFound, TooLarge
 
 from . import registry, services, transfer
@@ -55,10 +57,15 @@ BlockOut.model_rebuild()
 
 class DocumentOut(Schema):
     items: list[BlockOut]
+    version: int = Field(description="The document's version: send it as `base_version` with the next whole-document save.")
 
 
 class DocumentIn(Schema):
     blocks: list[dict[str, Any]]
+    base_version: int | None = Field(None, ge=0, description="The `version` of the document this save is based on (as the GET "
+                                     "or the previous save answered it). Required: without it the save answers 409 `version_required`.")
+    replaces_changes: bool = Field(False, description="Set when the user chose to replace changes made elsewhere (after a "
+                                   "409 `stale_version`): page history keeps those changes in their own version.")
 
 
 class BlockCreateIn(Schema):
@@ -75,7 +82,7 @@ class BlockPatchIn(Schema):
 
 
 class BlockMoveIn(Schema):
-    page_id: int | None = None
+    page_id: RecordId | None = None
     parent_id: str | None = None
     after_id: str | None = None
 
@@ -125,18 +132,32 @@ def _given(payload: Schema, name: str):
             description=__doc__)
 def list_blocks(request, page_id: int, share: str = ""):
     user, token = share_link_reader(request, share)
-    return {"items": services.document(services.get_page(user, page_id, share=token))}
+    page = services.get_page(user, page_id, share=token)
+    version = services.document_version(page)  # before the blocks: a write in between makes the next save stale, never lost
+    return {"items": services.document(page), "version": version}
 
 
 @router.put("/pages/{page_id}/blocks", response=DocumentOut,
-            summary="Replace the page's whole document atomically (autosave): {\"blocks\": [block trees]}",
+            summary="Replace the page's whole document atomically (autosave): {\"blocks\": [block trees], \"base_version\": n}",
             description="Each tree is `{\"id\"?, \"type\", \"content\", \"children\": [...]}`; `page_id`, `parent_id`, `rank` "
                         "and timestamps are ignored when sent. Blocks with a known id are kept (updated, moved); blocks without "
-                        "id, or with a new one, are created with that id; blocks left out are deleted. An id used on another page "
-                        "answers 409. One transaction, one audit event. Answers the saved document.")
+                        "id, or with a new one, are created with that id; blocks left out are deleted. An id already used by "
+                        "another block answers 409. One transaction, one audit event. Answers the saved document and its new "
+                        "`version`.\n\n"
+                        "**No lost writes.** The document has a `version` (the GET answers it) that every block write raises — "
+                        "this save, single-block create/update/delete/move and bulk operations. Send the version your document "
+                        "is based on as `base_version`. When the page changed since, the save answers 409 with code "
+                        "`stale_version` and `current_version`, and nothing is written: reload, or — to keep your document on "
+                        "purpose — send it again with `base_version` = `current_version` (and `replaces_changes: true`, so "
+                        "page history keeps the other changes as their own version). Without `base_version` the save answers "
+                        "409 `version_required`.")
 def replace_blocks(request, page_id: int, payload: DocumentIn):
     page = services.get_page(request.user, page_id)
-    return {"items": services.replace_document(request.user, page, payload.blocks)}
+    with transaction.atomic():  # the version of this save, not of one that lands right after it
+        items = services.replace_document(request.user, page, payload.blocks, base_version=payload.base_version,
+                                          replaces_changes=payload.replaces_changes)
+        version = services.document_version(page)
+    return {"items": items, "version": version}
 
 
 @router.post("/pages/{page_id}/blocks", response={201: BlockOut},
@@ -261,7 +282,7 @@ def export_page(request, page_id: int, format: str = "markdown", subpages: bool 
              description="Folders become sub-pages (`Page.md` + `Page/`), a first `# heading` becomes the page title, images and "
                          "files beside a page become its attachments, links between imported pages become page mentions. "
                          "`?parent_id=` puts the imported pages under a page of the space. All or nothing.\n\n" + MARKDOWN_DIALECT)
-def import_into_space(request, space_id: int, file: File[UploadedFile], parent_id: int | None = None):
+def import_into_space(request, space_id: int, file: File[UploadedFile], parent_id: RecordId | None = None):
     space = core.get_space(request.user, space_id)
     parent = core.get_page(request.user, parent_id) if parent_id is not None else None
     if parent is not None and parent.space_id != space.pk:

@@ -27,6 +27,22 @@ class Block(models.Model):
         return f"{self.type} {self.pk}"
 
 
+class DocumentVersion(models.Model):
+    """How many times a page's document (its blocks) has been written: every block write of the blocks services
+    adds one, in the transaction of the write. A client sends the number it loaded with a whole-document save,
+    and a save based on an older number is refused, so one tab never silently replaces what another saved.
+    A page without a row is at version 0."""
+
+    page = models.OneToOneField("ipai_workos_core.Page", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        db_table = "ipai_workos_block_document"
+
+    def __str__(self):
+        return f"page {self.page_id} document v{self.number}"
+
+
 class Attachment(models.Model):
     page = models.ForeignKey("ipai_workos_core.Page", on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="attachments/%Y/%m")

@@ -34,7 +34,7 @@ def restore_document(actor, page: Page, content: dict) -> None:
     """Make the page's document the one a version kept (through the blocks services: validated and audited).
     Blocks that have moved to another page since are recreated here with new ids; a version without blocks
     (made before this module was installed) leaves the document alone."""
-    from .services import replace_document
+    from .services import document_version, replace_document
 
     trees = content.get("blocks")
     if not isinstance(trees, list):
@@ -57,4 +57,5 @@ def restore_document(actor, page: Page, content: dict) -> None:
         return [{**node, "id": None if str(node.get("id")) in elsewhere else node.get("id"), "children": renew(node.get("children") or [])}
                 for node in nodes if isinstance(node, dict)]
 
-    replace_document(actor, page, renew(trees))
+    # a restore is a write the user chose over whatever the page holds now: based on the present version
+    replace_document(actor, page, renew(trees), base_version=document_version(page))

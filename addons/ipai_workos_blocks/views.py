@@ -89,7 +89,7 @@ def page_view(request, page_id: int):
         "menus": menu_tree(request.user),
         "page": page,
         "page_meta": meta,
-        "document": {"items": blocks.document(page)},
+        "document": {"version": blocks.document_version(page), "items": blocks.document(page)},  # version first: see the API
         "tree": page_tree(request.user, page.space.workspace, page.pk),
         "breadcrumbs": _breadcrumbs(request.user, access, page),
         "sidebar_include": PAGE_TREE_TEMPLATE,

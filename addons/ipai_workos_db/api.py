@@ -31,6 +31,7 @@ from ninja.files import UploadedFile
 
 from ipai_workos_core import services as core
 from workos.api.pagination import DEFAULT_LIMIT, paginate
+from workos.api.types import RecordId
 from workos.kernel.errors import InvalidInput, TooLarge
 
 from . import services
@@ -74,8 +75,8 @@ class DatabasePage(Paged):
 
 
 class DatabaseIn(Schema):
-    space_id: int | None = None
-    parent_page_id: int | None = None
+    space_id: RecordId | None = None
+    parent_page_id: RecordId | None = None
     title: str = ""
     icon: str = ""
     description: str = ""
@@ -98,7 +99,7 @@ class PropertyPatch(Schema):
     name: str | None = None
     type: str | None = None
     config: dict[str, Any] | None = None
-    after_id: int | None = None
+    after_id: RecordId | None = None
 
 
 class PropertyUpdateOut(Schema):
@@ -130,12 +131,12 @@ class RowPage(Paged):
 
 class RowIn(Schema):
     values: dict[str, Any] = {}
-    after_id: int | None = None
+    after_id: RecordId | None = None
 
 
 class RowPatch(Schema):
     values: dict[str, Any] = {}
-    after_id: int | None = None
+    after_id: RecordId | None = None
 
 
 class RowQuery(Schema):
@@ -148,7 +149,7 @@ class RowQuery(Schema):
 
 
 class BulkIn(Schema):
-    row_ids: list[int] | None = None
+    row_ids: list[RecordId] | None = None
     filter: dict[str, Any] | None = None
     values: dict[str, Any]
 
@@ -202,7 +203,7 @@ def _row_out(row) -> dict:
 
 
 @router.get("/databases", response=DatabasePage, summary="Databases you can see (`space_id`, `parent_page_id`, `archived` narrow)")
-def list_databases(request, space_id: int | None = None, parent_page_id: int | None = None, archived: bool = False,
+def list_databases(request, space_id: RecordId | None = None, parent_page_id: RecordId | None = None, archived: bool = False,
                    limit: int = DEFAULT_LIMIT, cursor: str | None = None):
     page = paginate(services.databases_for(request.user, space_id=space_id, parent_page_id=parent_page_id, archived=archived), limit, cursor)
     return {**page, "items": [_database_out(database) for database in page["items"]]}

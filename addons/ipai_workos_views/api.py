@@ -16,6 +16,7 @@ from ninja import Router, Schema
 from ipai_workos_db import services as databases
 from ipai_workos_db.api import RowOut, csv_response
 from workos.api.pagination import DEFAULT_LIMIT
+from workos.api.types import RecordId
 
 from . import services
 
@@ -46,7 +47,7 @@ class ViewPatch(Schema):
     name: str | None = None
     type: str | None = None
     config: dict[str, Any] | None = None
-    after_id: int | None = None
+    after_id: RecordId | None = None
 
 
 class GroupOut(Schema):

@@ -36,8 +36,44 @@ def test_a_declared_success_is_kept_as_the_module_declared_it():
     assert created["content"]["application/json"]["schema"]["$ref"].endswith("/TokenCreated")
 
 
-@pytest.mark.parametrize("path, parameter", [("/api/v1/pages", "parent_id"), ("/api/v1/pages", "space_id"), ("/api/v1/databases", "space_id"), ("/api/v1/spaces", "workspace_id")])
-def test_a_list_filtered_by_an_id_no_record_can_have_is_not_a_server_error(path, parameter):
+OUT_OF_RANGE = ["99999999999999999999", str(MAX_RECORD_ID + 1), "0", "-1"]
+
+# Every id a module's API takes in a query string: (path, parameter).
+ID_QUERY_PARAMETERS = [
+    ("/api/v1/pages", "space_id"), ("/api/v1/pages", "parent_id"), ("/api/v1/spaces", "workspace_id"),
+    ("/api/v1/trash", "workspace_id"), ("/api/v1/databases", "space_id"), ("/api/v1/databases", "parent_page_id"),
+]
+
+# Every id field of a module's input schemas: (method, path, body without the id, field). Path ids need not
+# exist: the body is refused before any record is looked up.
+ID_BODY_FIELDS = [
+    ("post", "/api/v1/spaces", {"name": "Eng"}, "workspace_id"),
+    ("post", "/api/v1/workspaces/1/members", {}, "user_id"),
+    ("post", "/api/v1/pages", {"title": "Plan"}, "space_id"),
+    ("post", "/api/v1/pages", {"title": "Plan"}, "parent_id"),
+    *[("post", "/api/v1/pages/1/move", {}, field) for field in ("parent_id", "space_id", "after_id", "before_id")],
+    ("post", "/api/v1/favorites", {}, "page_id"),
+    *[("post", "/api/v1/favorites/1/move", {}, field) for field in ("after_id", "before_id")],
+    ("post", "/api/v1/blocks/00000000-0000-0000-0000-000000000001/move", {}, "page_id"),
+    ("post", "/api/v1/databases", {"title": "Tasks"}, "space_id"),
+    ("post", "/api/v1/databases", {"title": "Tasks"}, "parent_page_id"),
+    ("patch", "/api/v1/properties/1", {}, "after_id"),
+    ("post", "/api/v1/databases/1/rows", {}, "after_id"),
+    ("patch", "/api/v1/rows/1", {}, "after_id"),
+    ("patch", "/api/v1/views/1", {}, "after_id"),
+    ("post", "/api/v1/permissions", {"scope_model": "ipai.workos.page", "scope_id": "1", "level": "view"}, "user_id"),
+    ("post", "/api/v1/permissions", {"scope_model": "ipai.workos.page", "scope_id": "1", "level": "view"}, "group_id"),
+    ("put", "/api/v1/theme-assignments", {"scope_model": "ipai.workos.workspace", "scope_id": "1"}, "theme_id"),
+    ("post", "/api/v1/approvals", {"res_model": "ipai.workos.page", "res_id": "1", "title": "Publish"}, "transition_id"),
+]
+ID_LIST_FIELDS = [
+    ("patch", "/api/v1/databases/1/rows", {"values": {}}, "row_ids"),
+    ("post", "/api/v1/approvals", {"res_model": "ipai.workos.page", "res_id": "1", "title": "Publish"}, "approver_ids"),
+]
+
+
+@pytest.fixture
+def logged_in():
     from django.contrib.auth import get_user_model
 
     client = Client()
@@ -45,16 +81,40 @@ def test_a_list_filtered_by_an_id_no_record_can_have_is_not_a_server_error(path,
     workspace = client.post("/api/v1/workspaces", {"name": "Acme"}, content_type="application/json").json()
     space = client.post("/api/v1/spaces", {"workspace_id": workspace["id"], "name": "Eng"}, content_type="application/json").json()
     assert client.post("/api/v1/pages", {"space_id": space["id"], "title": "Plan"}, content_type="application/json").status_code == 201
+    return client
 
-    response = client.get(path, {parameter: "99999999999999999999"})
 
-    # SQLite cannot bind the number (422); PostgreSQL compares it and finds nothing. Once the module declares
-    # the parameter a RecordId, both answer 422 naming it.
-    if response.status_code == 200:
-        assert response.json()["items"] == []
-    else:
-        assert response.status_code == 422, response.content
-        assert response.json()["error"]["code"] == "invalid"
+def _refused_naming(response, field: str) -> None:
+    assert response.status_code == 422, response.content
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and error["field"] == field, error
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+@pytest.mark.parametrize("path, parameter", ID_QUERY_PARAMETERS)
+def test_an_id_query_parameter_no_record_can_have_answers_422_naming_it(logged_in, path, parameter, value):
+    _refused_naming(logged_in.get(path, {parameter: value}), parameter)
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+def test_the_import_parent_id_no_record_can_have_answers_422_naming_it(logged_in, value):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    space_id = logged_in.get("/api/v1/spaces").json()["items"][0]["id"]
+    upload = SimpleUploadedFile("Notes.md", b"# Notes\n", content_type="text/markdown")
+
+    _refused_naming(logged_in.post(f"/api/v1/spaces/{space_id}/import?parent_id={value}", {"file": upload}), "parent_id")
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+@pytest.mark.parametrize("method, path, body, field", ID_BODY_FIELDS + ID_LIST_FIELDS)
+def test_an_id_field_of_an_input_no_record_can_have_answers_422_naming_it(logged_in, method, path, body, field, value):
+    is_list = (method, path, body, field) in ID_LIST_FIELDS
+    payload = {**body, field: [int(value)] if is_list else int(value)}
+
+    response = getattr(logged_in, method)(path, payload, content_type="application/json")
+
+    _refused_naming(response, f"{field}.0" if is_list else field)
 
 
 class _Moved(Schema):

@@ -27,7 +27,8 @@ def seed_records(client: httpx.Client) -> None:
     assert space.status_code == 201, space.text
     page = client.post("/api/v1/pages", json={"space_id": space.json()["id"], "title": "Plan"})
     assert page.status_code == 201, page.text
-    blocks = client.put(f"/api/v1/pages/{page.json()['id']}/blocks", json={"blocks": [{"type": "paragraph", "content": {"text": [{"text": "hello"}]}}]})
+    blocks = client.put(f"/api/v1/pages/{page.json()['id']}/blocks",
+                        json={"blocks": [{"type": "paragraph", "content": {"text": [{"text": "hello"}]}}], "base_version": 0})
     assert blocks.status_code == 200, blocks.text
     database = client.post("/api/v1/databases", json={"space_id": space.json()["id"], "title": "Tasks"})
     assert database.status_code == 201, database.text

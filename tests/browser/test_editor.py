@@ -40,7 +40,8 @@ class Workspace:
         return response.json()["items"]
 
     def put_blocks(self, page_id: int, blocks: list[dict]) -> None:
-        response = self.api.put(f"/api/v1/pages/{page_id}/blocks", json={"blocks": blocks})
+        version = self.api.get(f"/api/v1/pages/{page_id}/blocks").json()["version"]
+        response = self.api.put(f"/api/v1/pages/{page_id}/blocks", json={"blocks": blocks, "base_version": version})
         assert response.status_code == 200, response.text
 
     def page(self, page_id: int) -> dict:

@@ -25,10 +25,12 @@ log = logging.getLogger("workos.api")
 STATUS_CODES = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid", 429: "throttled"}
 
 
-def error_response(api: NinjaAPI, request, status: int, message: str, code: str | None = None, field: str | None = None):
+def error_response(api: NinjaAPI, request, status: int, message: str, code: str | None = None, field: str | None = None,
+                   details: dict | None = None):
     body = {"code": code or STATUS_CODES.get(status, "error"), "message": message}
     if field:
         body["field"] = field
+    body.update(details or {})
     return api.create_response(request, {"error": body}, status=status)
 
 
@@ -49,6 +51,8 @@ ERROR_SCHEMA = {
                 "code": {"type": "string", "description": "Stable machine-readable cause, e.g. " + ", ".join(sorted(set(STATUS_CODES.values())))},
                 "message": {"type": "string", "description": "What went wrong, for people."},
                 "field": {"type": "string", "description": "The request field at fault, when one is."},
+                "current_version": {"type": "integer", "description": "With code `stale_version` or `version_required`: the "
+                                    "version the document has now."},
             },
         }
     },
@@ -124,7 +128,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ServiceError)
     def service_error(request, exc: ServiceError):
-        return error_response(api, request, exc.status, exc.message, exc.code, exc.field)
+        return error_response(api, request, exc.status, exc.message, exc.code, exc.field, exc.details)
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):

@@ -8,10 +8,12 @@ class ServiceError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, field: str | None = None, code: str | None = None):
+    def __init__(self, message: str, field: str | None = None, code: str | None = None, details: dict | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        # what a client needs to act on the refusal, next to code and message (e.g. a conflict's current version)
+        self.details = details or {}
         if code:
             self.code = code
 
@@ -19,7 +21,7 @@ class ServiceError(Exception):
         body = {"code": self.code, "message": self.message}
         if self.field:
             body["field"] = self.field
-        return body
+        return body | self.details
 
 
 class NotAuthenticated(ServiceError):

@@ -18,7 +18,7 @@ def load(demo: Demo) -> None:
     trees = markdown.from_markdown(welcome.decode())
     if trees and trees[0]["type"] == "heading_1":  # the page's title, which core's page already has
         trees = trees[1:]
-    services.replace_document(demo.user, welcome_page, trees)
+    services.replace_document(demo.user, welcome_page, trees, base_version=services.document_version(welcome_page))
     services.import_file(demo.user, spaces["Team"], "handbook.md", (CONTENT / "handbook.md").read_bytes())
     services.import_file(demo.user, spaces["Engineering"], "welcome.md", welcome)
     demo.report["pages"] = "pages imported from Markdown: Welcome to WorkOS, Team handbook"

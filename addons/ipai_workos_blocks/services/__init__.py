@@ -23,8 +23,9 @@ from .reads import (
     backlinks, block_json, block_tree, document, get_block, get_page, mentions_of_user, page_html, plain_text_of, references_to,
 )
 from .validation import validate_content
+from .versions import StaleVersion, document_version
 from .writes import BULK_OPERATIONS, bulk, create_block, delete_block, move_block, replace_document, update_block
 
 QUERIES = ("get_page", "get_block", "document", "block_tree", "page_html", "references_to", "mentions_of_user",
            "backlinks", "plain_text_of", "get_attachment", "export_page", "block_json", "attachment_json",
-           "attachment_limits", "check_file", "content_type_for", "validate_content")
+           "attachment_limits", "check_file", "content_type_for", "validate_content", "document_version")

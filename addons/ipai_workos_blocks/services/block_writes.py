@@ -11,7 +11,7 @@ from workos.kernel.errors import Conflict, InvalidInput
 
 from ..models import Attachment, Block, BlockReference
 from ..registry import BLOCK_TYPES, attachment_url, block_type
-from ._common import MAX_DEPTH, UNSET
+from ._common import ID_TAKEN, MAX_DEPTH, UNSET
 from .placement import _check_parent_type, _rank_for, _resolve_after, _resolve_parent
 from .reads import _block_uuid
 from .validation import validate_content, _check_attachments, _check_room, _depth, _height, _subtree_ids, _sync_references
@@ -25,7 +25,7 @@ def _create(actor, page: Page, type_name, content, *, parent_id=UNSET, after_id=
     if block_id is not None:
         pk = _block_uuid(block_id, f"{dot}id", missing=InvalidInput)
         if Block.objects.filter(pk=pk).exists():
-            raise Conflict("a block with this id exists", field=f"{dot}id")
+            raise Conflict(ID_TAKEN, field=f"{dot}id")
     after = _resolve_after(page, after_id, dot)
     parent = _resolve_parent(page, parent_id, after, f"{dot}parent_id")
     _check_parent_type(parent, f"{dot}parent_id")

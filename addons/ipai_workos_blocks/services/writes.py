@@ -16,10 +16,11 @@ from workos.kernel.errors import Conflict, InvalidInput, NotFound
 
 from ..models import Block
 from ..registry import BLOCK_TYPES
-from ._common import MAX_BLOCKS_PER_PAGE, MAX_DEPTH, MAX_OPERATIONS, UNSET
+from ._common import ID_TAKEN, MAX_BLOCKS_PER_PAGE, MAX_DEPTH, MAX_OPERATIONS, UNSET
 from .block_writes import _compact, _create, _move, _target_name, _update, _user
 from .reads import block_json, document, get_page, _block_uuid, _require_edit
 from .validation import validate_content, _check_attachments, _subtree_ids, _sync_references
+from .versions import _bump_version, _check_version
 
 
 @transaction.atomic
@@ -27,6 +28,7 @@ def create_block(actor, page: Page, *, type, content=None, parent_id=UNSET, afte
     """Add a block to ``page`` (under ``parent_id``, after ``after_id``; see the module docstring)."""
     _require_edit(actor, page)
     block = _create(actor, page, type, content, parent_id=parent_id, after_id=after_id, block_id=block_id)
+    _bump_version(page)
     record_event(actor=actor, action="block.create", target=block, target_name=_target_name(page, block.type),
                  changes={"page_id": page.pk, "type": block.type, "parent_id": str(block.parent_id) if block.parent_id else None,
                           "content": _compact(block.content)})
@@ -39,6 +41,7 @@ def update_block(actor, block: Block, *, type=UNSET, content=UNSET) -> Block:
     _require_edit(actor, block.page)
     block, changes = _update(actor, block, type, content)
     if changes:
+        _bump_version(block.page)
         record_event(actor=actor, action="block.update", target=block, target_name=_target_name(block.page, block.type), changes=changes)
     return block
 
@@ -50,6 +53,7 @@ def delete_block(actor, block: Block) -> None:
     count = len(_subtree_ids(block))
     record_event(actor=actor, action="block.delete", target=block, target_name=_target_name(block.page, block.type),
                  changes={"page_id": block.page_id, "type": block.type, "blocks": count, "content": _compact(block.content)})
+    _bump_version(block.page)
     block.delete()
 
 
@@ -61,21 +65,33 @@ def move_block(actor, block: Block, *, page: Page | None = None, parent_id=UNSET
     target = page if page is not None else block.page
     if target.pk != block.page_id:
         _require_edit(actor, target)
+    source = block.page
     block, changes = _move(actor, block, target, parent_id, after_id)
+    if changes:
+        _bump_version(source, target)
     record_event(actor=actor, action="block.move", target=block, target_name=_target_name(target, block.type), changes=changes)
     return block
 
 
 @transaction.atomic
-def replace_document(actor, page: Page, trees: list[dict]) -> list[dict]:
+def replace_document(actor, page: Page, trees: list[dict], *, base_version: int | None, replaces_changes: bool = False) -> list[dict]:
     """Make the page's document exactly ``trees`` (the editor's autosave): blocks with known ids are kept and
     updated or moved, blocks without id (or with a new id) are created, blocks left out are deleted. Only rows
-    that change are written; order keys of blocks that kept their relative order are kept. One audit event."""
+    that change are written; order keys of blocks that kept their relative order are kept. One audit event.
+
+    ``base_version`` is the document version the client loaded (``document_version``); when the page has had
+    any block write since, or it is None, the save is refused with StaleVersion and nothing is written.
+    ``replaces_changes``: the user chose to replace changes made elsewhere — page history then keeps those in
+    their own version instead of folding this save into the user's latest one."""
     _require_edit(actor, page)
+    _check_version(page, base_version)
     counts = _replace(actor, page, trees)
     if counts["created"] or counts["updated"] or counts["moved"] or counts["deleted"]:
-        record_event(actor=actor, action="blocks.replace", target=page, target_name=_target_name(page), changes=counts)
-        core.record_version(actor, page)  # page history: every save is a version (coalesced per user per minute)
+        _bump_version(page)
+        record_event(actor=actor, action="blocks.replace", target=page, target_name=_target_name(page),
+                     changes=counts | ({"replaced_changes_made_elsewhere": True} if replaces_changes else {}))
+        # page history: every save is a version (coalesced per user per minute, unless it replaces other changes)
+        core.record_version(actor, page, separate=replaces_changes)
     return document(page)
 
 
@@ -117,7 +133,7 @@ def _replace(actor, page: Page, trees: list[dict]) -> dict:
     foreign = set(Block.objects.filter(pk__in=[item["id"] for item in flat if item["id"] not in existing]).values_list("pk", flat=True))
     for item in flat:
         if item["id"] in foreign:
-            raise Conflict("this block id belongs to a block on another page: give the copy a new id", field=f"{item['where']}.id")
+            raise Conflict(ID_TAKEN, field=f"{item['where']}.id")
 
     # order keys per sibling list: keep the longest run of keys already in order
     groups: dict = defaultdict(list)
@@ -216,6 +232,7 @@ def bulk(actor, page: Page, operations: list[dict]) -> list[dict]:
                 block, _ = _move(actor, block, target, field("parent_id"), field("after_id"), prefix)
                 results.append(block_json(block))
         counts[kind] += 1
+    _bump_version(page, *target_pages.values())
     record_event(actor=actor, action="blocks.bulk", target=page, target_name=_target_name(page), changes=dict(counts))
     core.record_version(actor, page)
     return results

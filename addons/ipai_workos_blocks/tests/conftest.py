@@ -48,6 +48,12 @@ def paragraph(text: str, **extra) -> dict:
     return {"type": "paragraph", "content": {"text": [{"text": text}]}, **extra}
 
 
+def put_document(api, page_id: int, body: dict):
+    """PUT a whole document based on the version the page has now, as the editor does after loading it."""
+    version = api.get(f"/pages/{page_id}/blocks").json()["version"]
+    return api.put(f"/pages/{page_id}/blocks", {**body, "base_version": version})
+
+
 def texts(items: list[dict]) -> list[str]:
     """The plain text of each top-level block of a document answer."""
     return ["".join(span.get("text", "") for span in item["content"].get("text", [])) for item in items]

@@ -9,7 +9,7 @@ import pytest
 from ipai_platform_audit.models import AuditEvent
 from ipai_workos_blocks.models import Block, BlockReference
 
-from .conftest import paragraph, texts
+from .conftest import paragraph, put_document, texts
 
 
 def test_editor_creates_blocks_in_order_and_reads_them_as_trees(tree, people, api_for):
@@ -210,7 +210,7 @@ def test_put_document_keeps_ids_creates_updates_reorders_and_deletes(tree, peopl
     chosen = str(uuid.uuid4())
     before = AuditEvent.objects.count()
 
-    saved = api.put(f"/pages/{tree.page.pk}/blocks", {"blocks": [
+    saved = put_document(api, tree.page.pk, {"blocks": [
         {"id": item["id"], "type": "bulleted_list", "content": {"text": [{"text": "item"}]}, "children": [
             {"id": kept["id"], "type": "paragraph", "content": {"text": [{"text": "kept, edited"}]}},
         ]},
@@ -239,7 +239,7 @@ def test_put_document_that_changes_nothing_writes_nothing(tree, people, api_for)
     document = api.get(f"/pages/{tree.page.pk}/blocks").json()["items"]
     before = AuditEvent.objects.count()
 
-    again = api.put(f"/pages/{tree.page.pk}/blocks", {"blocks": document})
+    again = put_document(api, tree.page.pk, {"blocks": document})
 
     assert again.json()["items"] == document
     assert AuditEvent.objects.count() == before
@@ -250,10 +250,10 @@ def test_put_document_is_atomic_and_names_the_bad_field(tree, people, api_for):
     api.post(f"/pages/{tree.page.pk}/blocks", paragraph("original"))
     before = api.get(f"/pages/{tree.page.pk}/blocks").json()
 
-    bad = api.put(f"/pages/{tree.page.pk}/blocks", {"blocks": [
+    bad = put_document(api, tree.page.pk, {"blocks": [
         paragraph("fine"), {"type": "toggle", "content": {}, "children": [{"type": "todo", "content": {"checked": "no"}}]},
     ]})
-    duplicate = api.put(f"/pages/{tree.page.pk}/blocks", {"blocks": [{**paragraph("a"), "id": str(uuid.UUID(int=1))},
+    duplicate = put_document(api, tree.page.pk, {"blocks": [{**paragraph("a"), "id": str(uuid.UUID(int=1))},
                                                                   {**paragraph("b"), "id": str(uuid.UUID(int=1))}]})
 
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "blocks[1].children[0].content.checked"
@@ -265,7 +265,7 @@ def test_put_document_refuses_an_id_used_on_another_page(tree, people, api_for):
     api = api_for(people.editor)
     elsewhere = api.post(f"/pages/{tree.subpage.pk}/blocks", paragraph("elsewhere")).json()
 
-    answer = api.put(f"/pages/{tree.page.pk}/blocks", {"blocks": [{**paragraph("copy"), "id": elsewhere["id"]}]})
+    answer = put_document(api, tree.page.pk, {"blocks": [{**paragraph("copy"), "id": elsewhere["id"]}]})
 
     assert answer.status_code == 409 and answer.json()["error"]["field"] == "blocks[0].id"
     assert Block.objects.get(pk=elsewhere["id"]).page_id == tree.subpage.pk
@@ -352,7 +352,7 @@ def test_unknown_block_ids_answer_404(tree, people, api_for, path, body):
     {"blocks": [{"type": "paragraph", "colour": 1}]}, {},
 ])
 def test_malformed_documents_answer_4xx_not_500(tree, people, api_for, body):
-    answer = api_for(people.editor).put(f"/pages/{tree.page.pk}/blocks", body)
+    answer = put_document(api_for(people.editor), tree.page.pk, body)
 
     assert answer.status_code == 422, answer.content
     assert "error" in answer.json()
@@ -378,7 +378,7 @@ def test_deep_nesting_is_refused(tree, people, api_for):
         node["children"].append(child)
         node = child
 
-    answer = api_for(people.editor).put(f"/pages/{tree.page.pk}/blocks", {"blocks": [root]})
+    answer = put_document(api_for(people.editor), tree.page.pk, {"blocks": [root]})
 
     assert answer.status_code == 422
 
@@ -389,7 +389,7 @@ def test_a_public_share_link_reads_blocks_html_and_attachments_without_login(tre
     from .conftest import PNG
 
     image = upload(people.editor, f"/pages/{tree.page.pk}/attachments", "a.png", PNG, "image/png").json()
-    api_for(people.editor).put(f"/pages/{tree.page.pk}/blocks", {"blocks": [paragraph("shared"), {"type": "image", "content": {"attachment_id": image["id"]}}]})
+    put_document(api_for(people.editor), tree.page.pk, {"blocks": [paragraph("shared"), {"type": "image", "content": {"attachment_id": image["id"]}}]})
     _token, raw = permissions.create_share_token(tree.admin, tree.page, "view", audience="public")
     anonymous = api_for(None)
 

@@ -14,7 +14,7 @@ import pytest
 from ipai_workos_blocks.models import Attachment, Block
 from ipai_workos_core.models import Page
 
-from .conftest import PNG, paragraph
+from .conftest import PNG, paragraph, put_document
 
 NOTION_FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "notion"
 
@@ -57,7 +57,7 @@ DOCUMENT = [
 
 def test_a_page_exports_as_markdown(tree, people, api_for):
     api = api_for(people.editor)
-    api.put(f"/pages/{tree.page.pk}/blocks", {"blocks": DOCUMENT})
+    put_document(api, tree.page.pk, {"blocks": DOCUMENT})
 
     answer = api.get(f"/pages/{tree.page.pk}/export", format="markdown")
 
@@ -72,7 +72,7 @@ def test_a_page_exports_as_markdown(tree, people, api_for):
 
 def test_an_exported_page_imports_back_with_the_same_blocks(tree, people, api_for, upload):
     api = api_for(people.editor)
-    api.put(f"/pages/{tree.page.pk}/blocks", {"blocks": DOCUMENT})
+    put_document(api, tree.page.pk, {"blocks": DOCUMENT})
     exported = api.get(f"/pages/{tree.page.pk}/export").content
 
     answer = upload(people.editor, f"/spaces/{tree.space.pk}/import", "Handbook.md", exported, "text/markdown")
@@ -88,8 +88,8 @@ def test_export_with_subpages_is_a_zip_of_folders_with_attachments_and_imports_b
 
     api = api_for(people.editor)
     image = upload(people.editor, f"/pages/{tree.subpage.pk}/attachments", "shot.png", PNG, "image/png").json()
-    api.put(f"/pages/{tree.page.pk}/blocks", {"blocks": [paragraph("top")]})
-    api.put(f"/pages/{tree.subpage.pk}/blocks", {"blocks": [
+    put_document(api, tree.page.pk, {"blocks": [paragraph("top")]})
+    put_document(api, tree.subpage.pk, {"blocks": [
         {"type": "image", "content": {"attachment_id": image["id"], "caption": [{"text": "Shot"}]}},
         {"type": "file", "content": {"attachment_id": image["id"], "name": "shot.png"}},
     ]})

@@ -11,10 +11,11 @@ def text(value):
 
 def test_document_saves_become_versions_that_restore(tree, make_user, member_of):
     editor = member_of(make_user(), "member")
-    services.replace_document(tree.admin, tree.page, [{"type": "paragraph", "content": text("first draft")}])
+    services.replace_document(tree.admin, tree.page, [{"type": "paragraph", "content": text("first draft")}], base_version=0)
     first = core.versions_of(tree.admin, tree.page).first().number
     # another editor's save is a new version (the same user within a minute would update theirs)
-    services.replace_document(editor, tree.page, [{"type": "heading_1", "content": text("rewritten")}])
+    services.replace_document(editor, tree.page, [{"type": "heading_1", "content": text("rewritten")}],
+                              base_version=services.document_version(tree.page))
     assert core.versions_of(tree.admin, tree.page).first().number > first
 
     core.restore_version(tree.admin, tree.page, first)

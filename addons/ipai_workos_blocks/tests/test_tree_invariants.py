@@ -12,6 +12,8 @@ from ipai_workos_blocks import services
 from ipai_workos_blocks.models import Block, BlockReference
 from workos.kernel.errors import InvalidInput
 
+from .conftest import put_document
+
 
 def check_tree(page) -> int:
     blocks = {block.pk: block for block in Block.objects.filter(page=page)}
@@ -69,11 +71,11 @@ def test_random_operations_keep_each_page_a_tree(tree, people, seed):
 def test_put_document_rewrites_references(tree, people, api_for):
     api = api_for(people.editor)
     mention = {"mention": {"kind": "page", "id": tree.subpage.pk}, "text": "Onboarding"}
-    saved = api.put(f"/pages/{tree.page.pk}/blocks", {"blocks": [{"type": "paragraph", "content": {"text": [mention]}}]}).json()["items"]
+    saved = put_document(api, tree.page.pk, {"blocks": [{"type": "paragraph", "content": {"text": [mention]}}]}).json()["items"]
     block_id = saved[0]["id"]
     assert BlockReference.objects.filter(block_id=block_id, target_page=tree.subpage).count() == 1
 
-    api.put(f"/pages/{tree.page.pk}/blocks", {"blocks": [{"id": block_id, "type": "paragraph", "content": {"text": [{"text": "plain"}]}}]})
+    put_document(api, tree.page.pk, {"blocks": [{"id": block_id, "type": "paragraph", "content": {"text": [{"text": "plain"}]}}]})
 
     assert not BlockReference.objects.filter(block_id=block_id).exists()
     assert list(services.backlinks(people.editor, tree.subpage)) == []

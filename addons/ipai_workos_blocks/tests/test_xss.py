@@ -11,6 +11,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ipai_workos_blocks.registry import BLOCK_TYPES
 
+from .conftest import put_document
+
 PAYLOADS = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
@@ -99,7 +101,7 @@ def every_field(payload: str) -> list[dict]:
 def test_payload_in_every_text_field_renders_inert(tree, people, api_for, payload):
     api = api_for(people.editor)
 
-    saved = api.put(f"/pages/{tree.page.pk}/blocks", {"blocks": every_field(payload)})
+    saved = put_document(api, tree.page.pk, {"blocks": every_field(payload)})
     markup = api.get(f"/pages/{tree.page.pk}/html")
 
     assert saved.status_code == 200, saved.json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ipai_platform_permissions import services as permissions
 from ipai_platform_permissions.api import SHARE_LINK_AUTH, share_link_reader
 from workos.api.pagination import DEFAULT_LIMIT, paginate_ranked
+from workos.api.types import RecordId
 
 from .. import services
 from ._common import router, _page_out
@@ -12,7 +13,7 @@ from .schemas import PageIn, PageOut, PagePage, PagePatch, RecentOut
 
 
 @router.get("/pages", response=PagePage, summary="Pages you can see, in tree order; `q` searches titles; `archived=true` lists the trash")
-def list_pages(request, space_id: int | None = None, parent_id: int | None = None, top_level: bool = False, q: str = "",
+def list_pages(request, space_id: RecordId | None = None, parent_id: RecordId | None = None, top_level: bool = False, q: str = "",
                archived: bool = False, limit: int = DEFAULT_LIMIT, cursor: str | None = None):
     pages = services.pages_for(request.user, space_id=space_id, parent_id=parent_id, top_level=top_level, query=q, archived=archived)
     result = paginate_ranked(pages.select_related("space", "parent"), limit, cursor)

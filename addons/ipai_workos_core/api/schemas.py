@@ -7,6 +7,8 @@ from typing import Literal
 
 from ninja import Schema
 
+from workos.api.types import RecordId
+
 
 RoleName = Literal["admin", "member", "guest"]
 VisibilityName = Literal["private", "team", "public"]
@@ -49,7 +51,7 @@ class MemberOut(Schema):
 
 
 class MemberIn(Schema):
-    user_id: int
+    user_id: RecordId
     role: RoleName = "member"
 
 
@@ -72,7 +74,7 @@ class SpacePage(Paged):
 
 
 class SpaceIn(Schema):
-    workspace_id: int
+    workspace_id: RecordId
     name: str
     visibility: VisibilityName = "team"
     icon: str = ""
@@ -105,8 +107,8 @@ class PagePage(Paged):
 
 
 class PageIn(Schema):
-    space_id: int | None = None
-    parent_id: int | None = None
+    space_id: RecordId | None = None
+    parent_id: RecordId | None = None
     title: str = ""
     icon: str = ""
 
@@ -122,10 +124,10 @@ class MoveIn(Schema):
     out: keep the parent (or the top level of ``space_id`` when that names another space). ``after_id``: after
     this sibling (null: first); ``before_id``: before this sibling; neither: last."""
 
-    parent_id: int | None = None
-    space_id: int | None = None
-    after_id: int | None = None
-    before_id: int | None = None
+    parent_id: RecordId | None = None
+    space_id: RecordId | None = None
+    after_id: RecordId | None = None
+    before_id: RecordId | None = None
 
 
 class DuplicateIn(Schema):
@@ -169,12 +171,12 @@ class RetentionOut(Schema):
 
 
 class FavoriteIn(Schema):
-    page_id: int
+    page_id: RecordId
 
 
 class FavoriteMoveIn(Schema):
-    after_id: int | None = None
-    before_id: int | None = None
+    after_id: RecordId | None = None
+    before_id: RecordId | None = None
 
 
 class FavoriteOut(Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workos.api.pagination import DEFAULT_LIMIT, paginate_ranked
+from workos.api.types import RecordId
 
 from .. import services
 from ._common import router
@@ -10,7 +11,7 @@ from .schemas import SpaceIn, SpaceOut, SpacePage, SpacePatch
 
 
 @router.get("/spaces", response=SpacePage, summary="Spaces you can see")
-def list_spaces(request, workspace_id: int | None = None, limit: int = DEFAULT_LIMIT, cursor: str | None = None):
+def list_spaces(request, workspace_id: RecordId | None = None, limit: int = DEFAULT_LIMIT, cursor: str | None = None):
     return paginate_ranked(services.spaces_for(request.user, workspace_id), limit, cursor)
 
 

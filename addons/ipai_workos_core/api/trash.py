@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ipai_platform_permissions import services as permissions
+from workos.api.types import RecordId
 from workos.kernel.cursors import DEFAULT_LIMIT, check_limit, decode_values, encode_values
 
 from .. import services
@@ -16,7 +17,7 @@ def _trash_out(access, page) -> dict:
 
 
 @router.get("/trash", response=TrashPage, summary="Pages in the trash you can see, newest first (their sub-pages come back with them)")
-def list_trash(request, workspace_id: int | None = None, limit: int = DEFAULT_LIMIT, cursor: str | None = None):
+def list_trash(request, workspace_id: RecordId | None = None, limit: int = DEFAULT_LIMIT, cursor: str | None = None):
     check_limit(limit)
     if workspace_id is not None:
         services.get_workspace(request.user, workspace_id)

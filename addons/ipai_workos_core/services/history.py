@@ -32,7 +32,8 @@ def _snapshot(page: Page) -> dict:
     return content
 
 
-def _save_version(actor, page: Page, content: dict | None = None, *, restored_from: int | None = None) -> tuple[PageVersion, bool]:
+def _save_version(actor, page: Page, content: dict | None = None, *, restored_from: int | None = None,
+                  separate: bool = False) -> tuple[PageVersion, bool]:
     """Record the page's present state; returns (version, whether a new one was made)."""
     content = _snapshot(page) if content is None else content
     size = len(json.dumps(content, cls=DjangoJSONEncoder))
@@ -42,7 +43,7 @@ def _save_version(actor, page: Page, content: dict | None = None, *, restored_fr
     list(Page.objects.select_for_update().filter(pk=page.pk).values_list("pk", flat=True))  # numbers are handed out one at a time
     latest = PageVersion.objects.filter(page=page).order_by("-number").first()
     state = {"title": page.title, "icon": page.icon, "cover_url": page.cover_url, "content": content}
-    if (restored_from is None and latest is not None and latest.restored_from is None and user is not None
+    if (restored_from is None and not separate and latest is not None and latest.restored_from is None and user is not None
             and latest.created_by_id == user.pk and now - latest.updated_at < timedelta(seconds=COALESCE_SECONDS)):
         for name, value in state.items():
             setattr(latest, name, value)
@@ -56,10 +57,11 @@ def _save_version(actor, page: Page, content: dict | None = None, *, restored_fr
 
 
 @transaction.atomic
-def record_version(actor, page: Page, content: dict | None = None) -> PageVersion | None:
+def record_version(actor, page: Page, content: dict | None = None, *, separate: bool = False) -> PageVersion | None:
     """Record a save of ``page`` in its history — for modules that keep a page's body, after each save of it
     (the blocks document). ``content``: what to keep (e.g. ``{"blocks": [...]}``); None takes it from every
-    ``PAGE_CONTENT_HANDLERS`` snapshot. Saves by the same user within a minute update their latest version.
+    ``PAGE_CONTENT_HANDLERS`` snapshot. Saves by the same user within a minute update their latest version,
+    unless ``separate`` (a save that knowingly replaced changes made elsewhere: those stay in the history).
     While a version is being restored, the restore records the result itself: calls for that page return None."""
     permissions.require(actor, "edit", page)
     if page.archived_at is not None:
@@ -68,7 +70,7 @@ def record_version(actor, page: Page, content: dict | None = None) -> PageVersio
         raise InvalidInput("content is an object", field="content")
     if _RESTORING.get() == page.pk:
         return None
-    version, created = _save_version(actor, page, content)
+    version, created = _save_version(actor, page, content, separate=separate)
     if created:
         record_event(actor=actor, action="page.version", target=page, changes={"number": version.number})
     return version

@@ -78,8 +78,8 @@ def test_duplicate_copies_blocks_files_and_mentions_through_the_registry(tree, p
     image = blocks.upload_attachment(tree.admin, tree.subpage, "dot.png", PNG, "image/png")
     mention = {"mention": {"kind": "user", "id": people.editor.pk}, "text": "@editor"}
     toggle = {"type": "toggle", "content": {"text": [{"text": "More"}], "collapsed": False}, "children": [paragraph("nested")]}
-    blocks.replace_document(tree.admin, tree.page, [paragraph("Welcome"), toggle, {"type": "paragraph", "content": {"text": [mention]}}])
-    blocks.replace_document(tree.admin, tree.subpage, [{"type": "image", "content": {"attachment_id": image.pk, "url": "", "caption": []}}])
+    blocks.replace_document(tree.admin, tree.page, [paragraph("Welcome"), toggle, {"type": "paragraph", "content": {"text": [mention]}}], base_version=blocks.document_version(tree.page))
+    blocks.replace_document(tree.admin, tree.subpage, [{"type": "image", "content": {"attachment_id": image.pk, "url": "", "caption": []}}], base_version=blocks.document_version(tree.subpage))
 
     copy = services.duplicate_page(tree.admin, Page.objects.get(pk=tree.page.pk))
     sub_copy = Page.objects.get(parent=copy)

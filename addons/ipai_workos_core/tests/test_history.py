@@ -61,10 +61,10 @@ def test_restore_brings_back_the_document_through_the_blocks_handler(tree):
     def texts(page):
         return ["".join(span["text"] for span in block["content"]["text"]) for block in blocks.document(page)]
 
-    blocks.replace_document(tree.admin, tree.page, doc("one", "two"))
+    blocks.replace_document(tree.admin, tree.page, doc("one", "two"), base_version=blocks.document_version(tree.page))
     first = services.record_version(tree.admin, tree.page)
     age_versions(tree.page)
-    blocks.replace_document(tree.admin, tree.page, doc("three"))
+    blocks.replace_document(tree.admin, tree.page, doc("three"), base_version=blocks.document_version(tree.page))
     services.record_version(tree.admin, tree.page)
     assert texts(tree.page) == ["three"]
 

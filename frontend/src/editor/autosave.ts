@@ -2,11 +2,28 @@
 // while typing and at most a few seconds apart. What is not saved yet is never lost: on leaving the page (reload,
 // close, tab hidden) the document is written to localStorage synchronously and sent with a keepalive request;
 // the next load of the page restores a newer local copy and saves it.
+//
+// No lost writes: each save names the document version it is based on (`base_version`; the page embeds the
+// version it was rendered with, each save answers the next one). When the page changed elsewhere the server
+// refuses the save (409 stale_version) and writes nothing; saving then pauses, the local copy is kept, and the
+// editor asks the user: reload (discard mine), keep mine (save again on top of the current version), or copy.
 
 import { ApiError, api } from "../lib/api";
-import type { Block } from "./convert";
+import { type Block, blocksToDoc, docToBlocks } from "./convert";
 
-export type SaveState = "saved" | "dirty" | "saving" | "error" | "offline" | "readonly";
+export type SaveState = "saved" | "dirty" | "saving" | "error" | "offline" | "readonly" | "conflict";
+
+/** What a whole-document save answers. */
+interface SavedDocument {
+  items: Block[];
+  version: number;
+}
+
+/** A save was refused because the page changed elsewhere since the version it was based on. */
+export interface Conflict {
+  currentVersion: number;
+  message: string;
+}
 
 const DEBOUNCE_MS = 500;
 const MAX_WAIT_MS = 4000;
@@ -54,7 +71,7 @@ interface Channel<T> {
   savedVersion: number;
   value: () => T;
   send: (value: T, keepalive: boolean) => Promise<unknown>;
-  onSaved: (value: T) => void;
+  onSaved: (value: T, answer: unknown) => void;
 }
 
 export class Autosave {
@@ -66,6 +83,10 @@ export class Autosave {
   private title: Channel<string>;
   private stopped = false;
   private exitSent = "";
+  /** Set while a refused save waits for the user's choice: nothing is sent until then. */
+  private conflict: Conflict | null = null;
+  /** The next save replaces changes made elsewhere on purpose ("Keep mine"). */
+  private replacing = false;
   state: SaveState = "saved";
 
   constructor(
@@ -74,15 +95,33 @@ export class Autosave {
     getTitle: () => string,
     private base: string,
     private baseTitle: string,
+    /** The version of the document the editor holds (as the server numbers its writes). */
+    private documentVersion: number,
     private onState: (state: SaveState, message?: string) => void,
+    private onConflict: (conflict: Conflict) => void,
   ) {
     this.blocks = {
       version: 0,
       savedVersion: 0,
       value: getBlocks,
-      send: (blocks, keepalive) => api("PUT", `/pages/${pageId}/blocks`, { blocks }, { keepalive }),
-      onSaved: (blocks) => {
+      send: async (blocks, keepalive) => {
+        const body: Record<string, unknown> = { blocks, base_version: this.documentVersion };
+        if (this.replacing) body.replaces_changes = true;
+        try {
+          return await api<SavedDocument>("PUT", `/pages/${pageId}/blocks`, body, { keepalive });
+        } catch (error) {
+          if (keepalive || !(error instanceof ApiError) || error.code !== "stale_version") throw error;
+          // Refused as stale, but the server may hold exactly this document already — typically our own save
+          // sent with keepalive as the previous load of the page went away. Then nothing is in conflict.
+          const current = await api<SavedDocument>("GET", `/pages/${pageId}/blocks`).catch(() => null);
+          if (current && JSON.stringify(docToBlocks(blocksToDoc(current.items))) === JSON.stringify(blocks)) return current;
+          throw error;
+        }
+      },
+      onSaved: (blocks, answer) => {
         this.base = JSON.stringify(blocks);
+        this.documentVersion = (answer as SavedDocument).version;
+        this.replacing = false;
       },
     };
     this.title = {
@@ -90,7 +129,7 @@ export class Autosave {
       savedVersion: 0,
       value: getTitle,
       send: (title, keepalive) => api("PATCH", `/pages/${pageId}`, { title }, { keepalive }),
-      onSaved: (title) => {
+      onSaved: (title, _answer) => {
         this.baseTitle = title;
       },
     };
@@ -120,6 +159,39 @@ export class Autosave {
     this.changed();
   }
 
+  /**
+   * "Keep mine": save this editor's document over the changes made elsewhere, based on the version the
+   * refusal named. Page history keeps the replaced changes as their own version.
+   */
+  keepMine(currentVersion?: number) {
+    const conflict = this.conflict;
+    if (currentVersion === undefined && !conflict) return;
+    this.documentVersion = currentVersion ?? conflict!.currentVersion;
+    this.conflict = null;
+    this.replacing = true;
+    this.blocks.version++; // send the document even if it did not change since the refused save
+    this.changed();
+    void this.flush();
+  }
+
+  /** "Reload (discard mine)": forget the unsaved changes, here and in the local copy; the caller reloads. */
+  discardMine() {
+    this.stopped = true;
+    window.clearTimeout(this.timer);
+    this.clearPending();
+  }
+
+  /**
+   * Pause saving until the user decides: after a refused save (`notify`: ask them), or while an older local
+   * copy waits for their choice (the caller asks; that copy stays as it is in storage).
+   */
+  holdFor(conflict: Conflict, notify = true) {
+    this.conflict = conflict;
+    window.clearTimeout(this.timer);
+    this.setState("conflict", conflict.message);
+    if (notify) this.onConflict(conflict);
+  }
+
   /** Stop saving (the user may only view the page). */
   stop(message: string) {
     this.stopped = true;
@@ -129,6 +201,11 @@ export class Autosave {
 
   private changed() {
     if (this.stopped) return;
+    if (this.conflict) {
+      // typing goes on while the user decides: the local copy follows it, nothing is sent
+      this.writePending();
+      return;
+    }
     if (!this.firstDirtyAt) this.firstDirtyAt = Date.now();
     this.setState("dirty");
     window.clearTimeout(this.timer);
@@ -143,7 +220,7 @@ export class Autosave {
 
   /** Save what changed now; resolves when the server has it (or the attempt failed). */
   async flush(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.conflict) return;
     window.clearTimeout(this.timer);
     if (this.inFlight) {
       await this.inFlight;
@@ -158,15 +235,15 @@ export class Autosave {
     } finally {
       this.inFlight = null;
     }
-    if (this.dirty && !this.stopped && this.state !== "error" && this.state !== "offline") this.changed();
+    if (this.dirty && !this.stopped && !this.conflict && this.state !== "error" && this.state !== "offline") this.changed();
   }
 
   private async sendChannel<T>(channel: Channel<T>): Promise<void> {
     if (channel.version === channel.savedVersion) return;
     const version = channel.version;
     const value = channel.value();
-    await channel.send(value, false);
-    channel.onSaved(value);
+    const answer = await channel.send(value, false);
+    channel.onSaved(value, answer);
     channel.savedVersion = Math.max(channel.savedVersion, version);
   }
 
@@ -185,6 +262,11 @@ export class Autosave {
       if (error instanceof ApiError) {
         if (error.status === 403 || error.status === 401) {
           this.stop(error.status === 401 ? "Log in again to save your changes" : "You can only view this page");
+          return;
+        }
+        if (error.status === 409 && (error.code === "stale_version" || error.code === "version_required")) {
+          const current = Number(error.details.current_version);
+          this.holdFor({ currentVersion: Number.isFinite(current) ? current : this.documentVersion, message: error.message });
           return;
         }
         if (error.status === 409 || error.status === 404) {
@@ -233,6 +315,10 @@ export class Autosave {
    */
   flushOnExit(): "clean" | "sent" | "unsent" {
     if (this.stopped || (!this.dirty && !this.inFlight)) return "clean";
+    if (this.conflict) {
+      this.writePending(); // the choice is still open: keep the local copy, send nothing
+      return "clean";
+    }
     // beforeunload, pagehide and visibilitychange all come on one reload: send each version once.
     const versions = `${this.title.version}/${this.blocks.version}`;
     if (this.exitSent === versions) return "sent";
@@ -252,7 +338,8 @@ export class Autosave {
       // server has it (this request may well land after that load's read).
       channel
         .send(value, true)
-        .then(() => {
+        .then((answer) => {
+          channel.onSaved(value, answer);
           channel.savedVersion = Math.max(channel.savedVersion, version);
           if (!this.dirty) this.setState("saved");
         })

@@ -9,8 +9,9 @@ import { Placeholder } from "@tiptap/extensions";
 import { Markdown } from "@tiptap/markdown";
 import StarterKit from "@tiptap/starter-kit";
 import { embeddedJson } from "../lib/api";
-import { Autosave, type SaveState, dropPending, readPending } from "./autosave";
-import { type Block, blocksToDoc, docToBlocks } from "./convert";
+import { Autosave, type Conflict, type SaveState, dropPending, readPending } from "./autosave";
+import { showConflict } from "./conflict";
+import { type Block, blocksToDoc, docToBlocks, plainText } from "./convert";
 import { type PageMeta, setupHeader } from "./header";
 import { BlockHandle } from "./handle";
 import { NotionKeys } from "./keys";
@@ -30,37 +31,44 @@ const STATUS_TEXT: Record<SaveState, string> = {
   error: "Not saved",
   offline: "Offline",
   readonly: "Read only",
+  conflict: "Not saved — this page changed elsewhere",
 };
 
 function mount() {
   const root = document.getElementById("workos-page");
   const host = document.getElementById("workos-editor");
   const meta = embeddedJson<PageMeta>("workos-page-meta");
-  const initial = embeddedJson<{ items: Block[] }>("workos-page-blocks");
+  const initial = embeddedJson<{ items: Block[]; version: number }>("workos-page-blocks");
   if (!root || !host || !meta) return;
   const status = document.querySelector<HTMLElement>("[data-save-status]");
+  let conflictPanel: HTMLElement | null = null;
   const showState = (state: SaveState, message?: string) => {
     if (!status) return;
     status.dataset.state = state;
     status.textContent = STATUS_TEXT[state];
     status.title = message ?? "";
     if (message && (state === "error" || state === "readonly" || state === "offline")) status.textContent = STATUS_TEXT[state] + " — " + message;
+    if (state !== "conflict") {
+      conflictPanel?.remove();
+      conflictPanel = null;
+    }
   };
 
   // Changes kept locally by a page that went away before they were saved: restored when the server still
-  // has what they were based on, dropped when the server has them already or someone changed the page since.
+  // has what they were based on, dropped when the server has them already. When someone changed the page
+  // since, they are not dropped: the user is asked what to do with them (see `earlier` below).
   const serverBlocks = initial?.items ?? [];
+  const serverVersion = initial?.version ?? 0;
   const base = JSON.stringify(docToBlocks(blocksToDoc(serverBlocks)));
   const baseTitle = meta.title;
   let pending = meta.editable ? readPending(meta.id) : null;
+  let earlier: Block[] | null = null;
   if (pending) {
     const restoreBlocks = pending.blocks !== undefined && pending.base === base && JSON.stringify(pending.blocks) !== base;
     const restoreTitle = pending.title !== undefined && pending.baseTitle === baseTitle && pending.title !== baseTitle;
-    if (pending.blocks !== undefined && !restoreBlocks && JSON.stringify(pending.blocks) !== base) {
-      console.warn("WorkOS: unsaved changes from an earlier visit were not restored: the page changed since");
-    }
+    if (pending.blocks !== undefined && !restoreBlocks && JSON.stringify(pending.blocks) !== base) earlier = pending.blocks;
     pending = restoreBlocks || restoreTitle ? { ...pending, blocks: restoreBlocks ? pending.blocks : undefined, title: restoreTitle ? pending.title : undefined } : null;
-    if (!pending) dropPending(meta.id);
+    if (!pending && !earlier) dropPending(meta.id);
   }
   const blocks = pending?.blocks ?? serverBlocks;
   if (pending?.title !== undefined) meta.title = pending.title;
@@ -166,7 +174,25 @@ function mount() {
   });
   header.title.value = meta.title;
 
-  autosave = new Autosave(meta.id, () => docToBlocks(editor.getJSON()), () => meta.title, base, baseTitle, showState);
+  const onConflict = (conflict: Conflict, mine?: Block[]) => {
+    conflictPanel?.remove();
+    conflictPanel = showConflict(root, host, {
+      earlier: mine !== undefined,
+      text: () => (mine !== undefined ? textOf(mine) : editor.getText({ blockSeparator: "\n\n" })),
+      reload: () => {
+        autosave?.discardMine();
+        window.location.reload();
+      },
+      keepMine: () => {
+        if (mine !== undefined) {
+          editor.commands.setContent(blocksToDoc(mine), { emitUpdate: false });
+          editor.setEditable(true);
+        }
+        autosave?.keepMine(conflict.currentVersion);
+      },
+    });
+  };
+  autosave = new Autosave(meta.id, () => docToBlocks(editor.getJSON()), () => meta.title, base, baseTitle, serverVersion, showState, onConflict);
   setupLinkShortcut(editor);
   setupToolbar(editor);
   if (!meta.editable) {
@@ -180,8 +206,32 @@ function mount() {
     }
     // Empty page: start typing in the title, as in Notion; otherwise in the document.
     if (!meta.title && blocks.length === 0) header.title.focus();
+    if (earlier) {
+      const mine = earlier;
+      const conflict = { currentVersion: serverVersion, message: "changes you made here earlier were not saved, and the page changed since" };
+      // The editor shows the page as it is now; it stays read-only until the user chooses, so that typing
+      // cannot be mistaken for either version.
+      editor.setEditable(false);
+      autosave.holdFor(conflict, false);
+      onConflict(conflict, mine);
+    }
   }
   (window as any).workosEditor = { editor, autosave, toBlocks: () => docToBlocks(editor.getJSON()) };
+}
+
+/** The plain text of blocks (for "Copy my text" of a local copy that is not in the editor). */
+function textOf(blocks: Block[]): string {
+  const lines: string[] = [];
+  const walk = (items: Block[]) => {
+    for (const block of items) {
+      const content = block.content ?? {};
+      const text = typeof content.code === "string" ? content.code : plainText(content.text);
+      if (text) lines.push(text);
+      walk(block.children ?? []);
+    }
+  };
+  walk(blocks);
+  return lines.join("\n\n");
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);

@@ -7,6 +7,8 @@ export class ApiError extends Error {
     public code: string,
     message: string,
     public field?: string,
+    /** The whole error object, for refusals that carry more (e.g. a conflict's `current_version`). */
+    public details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -54,7 +56,7 @@ export async function api<T = unknown>(method: Method, path: string, body?: unkn
   if (!response.ok) {
     const error = data?.error ?? {};
     const detail = typeof data?.detail === "string" ? data.detail : undefined;
-    throw new ApiError(response.status, error.code ?? "http_" + response.status, error.message ?? detail ?? response.statusText, error.field);
+    throw new ApiError(response.status, error.code ?? "http_" + response.status, error.message ?? detail ?? response.statusText, error.field, error);
   }
   return data as T;
 }
