@@ -89,7 +89,7 @@ def page_view(request, page_id: int):
         "menus": menu_tree(request.user),
         "page": page,
         "page_meta": meta,
-        "document": {"items": blocks.document(page)},
+        "document": {"items": blocks.live_mentions(request.user, blocks.document(page))},
         "tree": page_tree(request.user, page.space.workspace, page.pk),
         "breadcrumbs": _breadcrumbs(request.user, access, page),
         "sidebar_include": PAGE_TREE_TEMPLATE,
