@@ -16,6 +16,11 @@ relation: a list of row ids of the related database. formula, rollup, created/la
 unique_id are computed and cannot be sent. A value a property cannot take answers 422 with the property
 named in ``error.field`` (``values.<property id>``) and nothing is stored.
 
+Related rows you cannot read: a relation's value lists only the rows you can read, and its display adds one
+"No access" when it links to others (never their titles, ids or how many); rollups and formulas are computed
+over the rows you can read. Setting a relation replaces only the links you can see. A rollup or formula over a
+relation to a database you cannot read cannot be created (403).
+
 Filters (``?filter=`` JSON, or the body of ``POST .../rows/query``) and sorts: see ``ipai_workos_db.query``.
 """
 
