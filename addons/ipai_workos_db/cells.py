@@ -87,6 +87,21 @@ class Readable:
     def row(self, database_id, row_id) -> bool:
         return self.database(database_id) != (row_id in self.exceptions(database_id))
 
+    def filter_tree(self, schema: Schema, tree):
+        """A cleaned filter ``tree`` whose relation conditions name only rows the viewer can read: "contains" a row
+        they cannot read is asked as "contains no row", so that a filter never tells who links to it."""
+        if tree is None:
+            return None
+        if "property" in tree:
+            prop = schema.by_id.get(tree["property"])
+            value = tree.get("value")
+            if (prop is not None and property_type(prop.type).relation and tree.get("operator") in ("contains", "does_not_contain")
+                    and isinstance(value, int) and not self.row(prop.config.get("database_id"), value)):
+                return {**tree, "value": 0}  # row ids start at 1
+            return tree
+        key, children = next(iter(tree.items()))
+        return {key: [self.filter_tree(schema, child) for child in children]}
+
     def narrow(self, links, field: str, database_id):
         """``links`` (a queryset) kept to those whose ``field`` (a row id) names a row the viewer can read."""
         exceptions = self.exceptions(database_id)
@@ -165,6 +180,12 @@ class Cells:
             return False
         self.links(prop)
         return bool(self._hidden[prop.pk].get(row.pk))
+
+    def filter_cell(self, row, prop):
+        """The cell as a filter sees it: a relation that links only to rows the viewer cannot read is not empty
+        (it shows "No access"), as the SQL filter (which counts every link) says too."""
+        cell = self.cell(row, prop)
+        return cell + [None] if property_type(prop.type).relation and self.hidden(row, prop) else cell
 
     def hidden_links(self, row, prop) -> list[int]:
         """The ids of those rows — for the write path only, which keeps the links a user cannot see."""

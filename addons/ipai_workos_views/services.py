@@ -358,7 +358,8 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
     schema = Schema(database)
     kind = type_of(view)
     config = effective_config(view, schema)
-    tree, sorts = config["filter"], config["sorts"]
+    readable = Readable(user)  # shared by every part of the answer: each related database is decided once
+    tree, sorts = readable.filter_tree(schema, config["filter"]), config["sorts"]
     group_prop = kind.grouping(schema, config)
     extra = Q()
     if group is not None:
@@ -369,7 +370,6 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
     if windowed:
         extra &= kind.window(schema, config, date_from, date_to)
     offset = decode_cursor(cursor)
-    readable = Readable(user)  # shared by every part of the answer: each related database is decided once
 
     base = databases._live_rows(database)
     if search:

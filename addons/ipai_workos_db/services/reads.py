@@ -74,6 +74,7 @@ def select_rows(schema: Schema, *, viewer, tree=None, sorts=(), search: str = ""
     SQL can narrow to are filtered and sorted in Python (at most ``query.PYTHON_ROW_LIMIT`` of them)."""
     sorts = list(sorts)
     readable = readable_for(viewer)
+    tree = readable.filter_tree(schema, tree)
     rows = _live_rows(schema.database, archived).select_related("page")
     if search:
         rows = rows.filter(page__title__icontains=search.strip()[:200])
@@ -85,7 +86,7 @@ def select_rows(schema: Schema, *, viewer, tree=None, sorts=(), search: str = ""
             raise InvalidInput(f"filtering or sorting by a formula, rollup or relation works on at most {query.PYTHON_ROW_LIMIT} rows: "
                                "narrow the rows with a filter on another property first", field="filter")
         cells = Cells(schema, candidates, readable)
-        kept = [row for row in candidates if query.matches(schema, tree, lambda prop, row=row: cells.cell(row, prop))]
+        kept = [row for row in candidates if query.matches(schema, tree, lambda prop, row=row: cells.filter_cell(row, prop))]
         kept = query.sort_rows(schema, kept, sorts, cells.cell)
         page = kept[offset: offset + limit]
         return {"rows": page, "count": len(kept), "next_offset": offset + limit if offset + limit < len(kept) else None,

@@ -13,7 +13,7 @@ from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput
 
 from .. import query
-from ..cells import Cells
+from ..cells import Cells, readable_for
 from ..scopes import DATABASE
 from ..models import Database, Row
 from ..query import Schema
@@ -117,7 +117,7 @@ def bulk_update_rows(actor, database: Database, *, row_ids=None, filter=None, va
         if missing:
             raise InvalidInput(f"row {missing[0]} is not a live row of this database", field="row_ids")
     else:
-        tree = query.clean_filter(schema, filter)
+        tree = readable_for(actor).filter_tree(schema, query.clean_filter(schema, filter))
         if query.tree_needs_python(schema, tree, []):
             result = select_rows(schema, tree=tree, limit=BULK_MAX + 1, viewer=actor)
             rows = rows.filter(pk__in=[row.pk for row in result["rows"]])

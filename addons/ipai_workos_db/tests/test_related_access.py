@@ -266,3 +266,40 @@ def test_changing_links_keeps_the_ones_the_user_cannot_see(tree, people, api_for
     assert answer.json()["display"][world.props["Secrets"]] == f"{visible[1].page.title}, {NO_ACCESS}"
     as_admin = api_for(people.admin).get(f"/rows/{row.pk}").json()
     assert sorted(as_admin["values"][world.props["Secrets"]]) == sorted([visible[1].pk, hidden.pk])
+
+
+def test_a_filter_does_not_tell_who_links_to_a_row_the_user_cannot_read(tree, people, api_for):
+    world = _build(people, tree, shared=False, row_grant=None, seed=6)
+    row, secret = world.project_rows[0], world.secrets[2]
+    databases.update_row(people.admin, row, {"Secrets": [secret.pk]})
+    contains = {"property": "Secrets", "operator": "contains", "value": secret.pk}
+    in_python = {"and": [contains, {"property": "Secret count", "operator": "gte", "value": 0}]}  # a rollup: filtered in Python
+    lacks = {"property": "Secrets", "operator": "does_not_contain", "value": secret.pk}
+    view = views.create_view(people.admin, world.projects, name="Linked", config={"filter": contains})
+
+    def ids(user, body) -> set[int]:
+        answer = api_for(user).post(f"/databases/{world.projects.pk}/rows/query", {"filter": body})
+        assert answer.status_code == 200, answer.json()
+        return {item["id"] for item in answer.json()["items"]}
+
+    everyone = {project.pk for project in world.project_rows}
+    assert ids(people.admin, contains) == ids(people.admin, in_python) == {row.pk}
+    assert ids(people.editor, contains) == ids(people.editor, in_python) == set()
+    assert ids(people.editor, lacks) == everyone
+    assert api_for(people.editor).get(f"/views/{view.pk}/rows").json()["items"] == []
+    assert [item["id"] for item in api_for(people.admin).get(f"/views/{view.pk}/rows").json()["items"]] == [row.pk]
+
+
+def test_a_relation_that_links_only_to_unreadable_rows_is_not_empty_in_sql_and_in_python(tree, people, api_for):
+    world = _build(people, tree, shared=False, row_grant=None, seed=7)
+    row = world.project_rows[0]
+    databases.update_row(people.admin, row, {"Secrets": [world.secrets[1].pk]})
+    api = api_for(people.editor)
+    python = {"property": "Secret count", "operator": "gte", "value": 0}
+
+    for operator in ("is_empty", "is_not_empty"):
+        condition = {"property": "Secrets", "operator": operator}
+        in_sql = api.post(f"/databases/{world.projects.pk}/rows/query", {"filter": condition}).json()["items"]
+        in_python = api.post(f"/databases/{world.projects.pk}/rows/query", {"filter": {"and": [condition, python]}}).json()["items"]
+        assert {item["id"] for item in in_sql} == {item["id"] for item in in_python}, operator
+        assert (row.pk in {item["id"] for item in in_sql}) == (operator == "is_not_empty")
