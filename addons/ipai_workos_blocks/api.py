@@ -134,7 +134,7 @@ def list_blocks(request, page_id: int, share: str = ""):
     user, token = share_link_reader(request, share)
     page = services.get_page(user, page_id, share=token)
     version = services.document_version(page)  # before the blocks: a write in between makes the next save stale, never lost
-    return {"items": services.document(page), "version": version}
+    return {"items": services.live_mentions(user, services.document(page), share=token), "version": version}
 
 
 @router.put("/pages/{page_id}/blocks", response=DocumentOut,
@@ -166,7 +166,7 @@ def create_block(request, page_id: int, payload: BlockCreateIn):
     page = services.get_page(request.user, page_id)
     block = services.create_block(request.user, page, type=payload.type, content=payload.content, parent_id=_given(payload, "parent_id"),
                                   after_id=_given(payload, "after_id"), block_id=payload.id)
-    return 201, services.block_json(block)
+    return 201, services.live_mentions(request.user, services.block_json(block))
 
 
 @router.post("/pages/{page_id}/blocks/bulk", response=BulkOut,
@@ -177,7 +177,7 @@ def create_block(request, page_id: int, payload: BlockCreateIn):
                          "result per operation: the block, or `{id, deleted: true}`.")
 def bulk_blocks(request, page_id: int, payload: BulkIn):
     page = services.get_page(request.user, page_id)
-    return {"results": services.bulk(request.user, page, payload.operations)}
+    return {"results": services.live_mentions(request.user, services.bulk(request.user, page, payload.operations))}
 
 
 # --- single blocks ---------------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ def bulk_blocks(request, page_id: int, payload: BulkIn):
 @router.get("/blocks/{block_id}", response=BlockOut, auth=SHARE_LINK_AUTH, summary="One block with its children")
 def get_block(request, block_id: str, share: str = ""):
     user, token = share_link_reader(request, share)
-    return services.block_tree(services.get_block(user, block_id, share=token))
+    return services.live_mentions(user, services.block_tree(services.get_block(user, block_id, share=token)), share=token)
 
 
 @router.patch("/blocks/{block_id}", response=BlockOut, summary="Change a block's type and/or content")
@@ -198,7 +198,7 @@ def update_block(request, block_id: str, payload: BlockPatchIn):
     if "content" in changes and changes["content"] is None:
         changes["content"] = {}
     block = services.update_block(request.user, block, type=changes.get("type", UNSET), content=changes.get("content", UNSET))
-    return services.block_tree(block)
+    return services.live_mentions(request.user, services.block_tree(block))
 
 
 @router.delete("/blocks/{block_id}", response={204: None}, summary="Delete a block and its children")
@@ -213,7 +213,7 @@ def move_block(request, block_id: str, payload: BlockMoveIn):
     block = services.get_block(request.user, block_id)
     target = services.get_page(request.user, payload.page_id) if payload.page_id is not None else None
     block = services.move_block(request.user, block, page=target, parent_id=_given(payload, "parent_id"), after_id=_given(payload, "after_id"))
-    return services.block_tree(block)
+    return services.live_mentions(request.user, services.block_tree(block))
 
 
 # --- attachments -----------------------------------------------------------------------------------------
@@ -256,7 +256,8 @@ def attachment_content(request, attachment_id: int, share: str = ""):
             summary="Sanitised HTML of the page body (text/html; every value passed nh3)")
 def page_html(request, page_id: int, share: str = ""):
     user, token = share_link_reader(request, share)
-    response = HttpResponse(services.page_html(services.get_page(user, page_id, share=token)), content_type="text/html; charset=utf-8")
+    page = services.get_page(user, page_id, share=token)
+    response = HttpResponse(services.page_html(page, user, share=token), content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self' https: http:; style-src 'unsafe-inline'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     return response

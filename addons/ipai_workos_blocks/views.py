@@ -89,7 +89,8 @@ def page_view(request, page_id: int):
         "menus": menu_tree(request.user),
         "page": page,
         "page_meta": meta,
-        "document": {"version": blocks.document_version(page), "items": blocks.document(page)},  # version first: see the API
+        # version first: see the API
+        "document": {"version": blocks.document_version(page), "items": blocks.live_mentions(request.user, blocks.document(page))},
         "tree": page_tree(request.user, page.space.workspace, page.pk),
         "breadcrumbs": _breadcrumbs(request.user, access, page),
         "sidebar_include": PAGE_TREE_TEMPLATE,

@@ -16,6 +16,11 @@ relation: a list of row ids of the related database. formula, rollup, created/la
 unique_id are computed and cannot be sent. A value a property cannot take answers 422 with the property
 named in ``error.field`` (``values.<property id>``) and nothing is stored.
 
+Related rows you cannot read: a relation's value lists only the rows you can read, and its display adds one
+"No access" when it links to others (never their titles, ids or how many); rollups and formulas are computed
+over the rows you can read. Setting a relation replaces only the links you can see. A rollup or formula over a
+relation to a database you cannot read cannot be created (403).
+
 Filters (``?filter=`` JSON, or the body of ``POST .../rows/query``) and sorts: see ``ipai_workos_db.query``.
 """
 
@@ -192,11 +197,11 @@ def _rows_out(result: dict) -> dict:
             "next_cursor": result["next_cursor"]}
 
 
-def _row_out(row) -> dict:
+def _row_out(row, user) -> dict:
     schema = services.schema_of(row.database)
     from .cells import Cells
 
-    return services.row_json(row, schema, Cells(schema, [row]))
+    return services.row_json(row, schema, Cells(schema, [row], user))
 
 
 # --- databases -------------------------------------------------------------------------------------------
@@ -314,7 +319,7 @@ def query_rows(request, database_id: int, payload: RowQuery):
 def create_row(request, database_id: int, payload: RowIn):
     database = services.get_database(request.user, database_id)
     row = services.create_row(request.user, database, payload.values, after_id=_given(payload, "after_id"))
-    return 201, _row_out(row)
+    return 201, _row_out(row, request.user)
 
 
 @router.patch("/databases/{database_id}/rows", response=BulkOut,
@@ -329,28 +334,28 @@ def bulk_update_rows(request, database_id: int, payload: BulkIn):
 
 @router.get("/rows/{row_id}", response=RowOut, summary="One row with all its values")
 def get_row(request, row_id: int):
-    return _row_out(services.get_row(request.user, row_id))
+    return _row_out(services.get_row(request.user, row_id), request.user)
 
 
 @router.patch("/rows/{row_id}", response=RowOut, summary="Change some values of a row; after_id (null: first) moves it")
 def update_row(request, row_id: int, payload: RowPatch):
     row = services.get_row(request.user, row_id)
-    return _row_out(services.update_row(request.user, row, payload.values, after_id=_given(payload, "after_id")))
+    return _row_out(services.update_row(request.user, row, payload.values, after_id=_given(payload, "after_id")), request.user)
 
 
 @router.delete("/rows/{row_id}", response=RowOut, summary="Move a row (and its page) to the trash")
 def archive_row(request, row_id: int):
-    return _row_out(services.archive_row(request.user, services.get_row(request.user, row_id)))
+    return _row_out(services.archive_row(request.user, services.get_row(request.user, row_id)), request.user)
 
 
 @router.post("/rows/{row_id}/restore", response=RowOut, summary="Bring a row back from the trash")
 def restore_row(request, row_id: int):
-    return _row_out(services.restore_row(request.user, services.get_row(request.user, row_id)))
+    return _row_out(services.restore_row(request.user, services.get_row(request.user, row_id)), request.user)
 
 
 @router.post("/rows/{row_id}/duplicate", response={201: RowOut}, summary="Copy a row (values and links) right after it")
 def duplicate_row(request, row_id: int):
-    return 201, _row_out(services.duplicate_row(request.user, services.get_row(request.user, row_id)))
+    return 201, _row_out(services.duplicate_row(request.user, services.get_row(request.user, row_id)), request.user)
 
 
 # --- CSV -------------------------------------------------------------------------------------------------
@@ -375,14 +380,17 @@ def export_database(request, database_id: int):
     schema = services.schema_of(database)
     chunk_rows = []
     offset = 0
+    from .cells import Readable
+
+    readable = Readable(request.user)  # one per export: readability is decided once per related database
     while True:
-        result = services.select_rows(schema, limit=1000, offset=offset, count=False)
+        result = services.select_rows(schema, limit=1000, offset=offset, count=False, viewer=readable)
         if result["rows"]:
             chunk_rows.append(result["rows"])
         if result["next_offset"] is None:
             break
         offset = result["next_offset"]
-    return csv_response(f"{database.title or 'Untitled'}.csv", services.export_csv(schema, chunk_rows, schema.properties))
+    return csv_response(f"{database.title or 'Untitled'}.csv", services.export_csv(schema, chunk_rows, schema.properties, readable))
 
 
 def csv_response(name: str, text: str) -> HttpResponse:

@@ -1,10 +1,17 @@
 """The cells of a set of rows: stored values, columns, relation links, and the computed formulas and rollups.
 
-``Cells(schema, rows)`` loads what the rows need in a few queries — one per relation property (with the
-linked rows' titles), one per relation for all its rollups that SQL aggregates (stored numbers and
+``Cells(schema, rows, viewer)`` loads what the rows need in a few queries — one per relation property (with
+the linked rows' titles), one per relation for all its rollups that SQL aggregates (stored numbers and
 checkboxes, counts), one per other rollup (computed in Python over the related rows) — never one per row,
 then answers ``cell(row, prop)``. Formula and rollup values are computed here, in Python, for the rows being
 shown: they are never stored, so they can never be stale.
+
+What one object shows of another follows one rule: the viewer sees only related rows they can read. A
+relation cell holds the ids of the linked rows the viewer can read (``hidden(row, prop)`` says whether others
+exist: they are shown as "No access", never by title, id or number); rollups and formulas are computed over
+the readable rows only. The id of an unreadable row is never shown: writing a link needs read access to the
+row's database, so there is no link a user could write to a row they cannot see. Readability is decided per
+related database (a row takes its database's access), see ``Readable``.
 """
 
 from __future__ import annotations
@@ -17,19 +24,106 @@ from django.db.models import Avg, Count, FloatField, Max, Min, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from ipai_platform_permissions import services as permissions
+from ipai_platform_permissions.registry import RANK
+from ipai_workos_core.scopes import PAGE
+
 from .formula import FormulaError, evaluate, parse
 from .properties import parse_date, property_type
 from .query import Schema, relation_owner
 
 MAX_ROLLUP_DEPTH = 3
+NO_ACCESS = "No access"
+
+
+class Readable:
+    """Which related rows one viewer may read: ``permissions.can(viewer, "read", row.page)``, decided once per
+    database. A row's page takes its database's access, so the database answers for all its rows; the only
+    rows that differ are those whose page carries a grant of its own, found among the viewer's grants (already
+    loaded to decide the database) — usually none, so no query at all is spent on rows.
+
+    Make one per request and share it between the ``Cells`` of that request: it remembers its answers."""
+
+    def __init__(self, user):
+        self.user = user
+        self.access = permissions.Access(user)
+        self._databases: dict[int, bool] = {}
+        self._exceptions: dict[int, set[int]] = {}
+        self._objects: dict[int, object] = {}
+
+    def remember(self, database) -> None:
+        """A database object already at hand: no query to load it when its access is decided."""
+        self._objects[database.pk] = database
+
+    def _can_read(self, obj) -> bool:
+        return RANK[self.access.level(obj)] >= RANK[permissions.required_level("read", obj)]
+
+    def database(self, database_id) -> bool:
+        """Whether the viewer can read the database (and so, barring exceptions, every row of it)."""
+        if database_id is None:
+            return False
+        if database_id not in self._databases:
+            from .models import Database
+
+            database = self._objects.get(database_id) or Database.objects.filter(pk=database_id).first()
+            self._databases[database_id] = database is not None and self._can_read(database)
+        return self._databases[database_id]
+
+    def exceptions(self, database_id) -> set[int]:
+        """Ids of the rows of the database whose readability differs from the database's (their page has a grant)."""
+        if database_id not in self._exceptions:
+            from .models import Row
+
+            readable = self.database(database_id)
+            granted = [int(pk) for model, pk in self.access.grants if model == PAGE and pk.isdigit()]
+            found = set()
+            if granted:
+                for row in Row.objects.filter(database_id=database_id, page_id__in=granted).select_related("page"):
+                    if self._can_read(row.page) != readable:
+                        found.add(row.pk)
+            self._exceptions[database_id] = found
+        return self._exceptions[database_id]
+
+    def row(self, database_id, row_id) -> bool:
+        return self.database(database_id) != (row_id in self.exceptions(database_id))
+
+    def filter_tree(self, schema: Schema, tree):
+        """A cleaned filter ``tree`` whose relation conditions name only rows the viewer can read: "contains" a row
+        they cannot read is asked as "contains no row", so that a filter never tells who links to it."""
+        if tree is None:
+            return None
+        if "property" in tree:
+            prop = schema.by_id.get(tree["property"])
+            value = tree.get("value")
+            if (prop is not None and property_type(prop.type).relation and tree.get("operator") in ("contains", "does_not_contain")
+                    and isinstance(value, int) and not self.row(prop.config.get("database_id"), value)):
+                return {**tree, "value": 0}  # row ids start at 1
+            return tree
+        key, children = next(iter(tree.items()))
+        return {key: [self.filter_tree(schema, child) for child in children]}
+
+    def narrow(self, links, field: str, database_id):
+        """``links`` (a queryset) kept to those whose ``field`` (a row id) names a row the viewer can read."""
+        exceptions = self.exceptions(database_id)
+        if self.database(database_id):
+            return links.exclude(**{f"{field}__in": exceptions}) if exceptions else links
+        return links.filter(**{f"{field}__in": exceptions}) if exceptions else links.none()
+
+
+def readable_for(viewer) -> Readable:
+    return viewer if isinstance(viewer, Readable) else Readable(viewer)
 
 
 class Cells:
-    def __init__(self, schema: Schema, rows: list, depth: int = 0, usernames: dict | None = None):
+    def __init__(self, schema: Schema, rows: list, viewer, depth: int = 0, usernames: dict | None = None):
+        """``viewer``: the user the cells are computed for (or their ``Readable``, to share it)."""
         self.schema = schema
+        self.readable = readable_for(viewer)
+        self.readable.remember(schema.database)
         self.rows = {row.pk: row for row in rows}
         self.depth = depth
         self._links: dict[int, dict[int, list[int]]] = {}
+        self._hidden: dict[int, dict[int, list[int]]] = {}  # links to rows the viewer cannot read, by property and row
         self._rollups: dict[int, dict[int, object]] = {}
         self._formulas: dict[tuple[int, int], object] = {}
         self._evaluating: set[tuple[int, int]] = set()
@@ -61,19 +155,42 @@ class Cells:
 
             owner, forward = relation_owner(prop)
             found: dict[int, list[int]] = defaultdict(list)
+            hidden: dict[int, list[int]] = defaultdict(list)
             links = RowRelation.objects.filter(property_id=owner)
             # the linked rows' titles come in the same query: rendering the cell needs them
             if forward:
                 pairs = links.filter(source_id__in=list(self.rows), target__archived_at__isnull=True).order_by("position", "id").values_list(
-                    "source_id", "target_id", "target__page__title")
+                    "source_id", "target_id", "target__database_id", "target__page__title")
             else:
                 pairs = links.filter(target_id__in=list(self.rows), source__archived_at__isnull=True).order_by("source_id").values_list(
-                    "target_id", "source_id", "source__page__title")
-            for row_id, other, title in pairs:
-                found[row_id].append(other)
-                self.titles[other] = title
+                    "target_id", "source_id", "source__database_id", "source__page__title")
+            for row_id, other, database_id, title in pairs:
+                if self.readable.row(database_id, other):
+                    found[row_id].append(other)
+                    self.titles[other] = title
+                else:
+                    hidden[row_id].append(other)
             self._links[prop.pk] = found
+            self._hidden[prop.pk] = hidden
         return self._links[prop.pk]
+
+    def hidden(self, row, prop) -> bool:
+        """Whether the row links (through relation ``prop``) to rows the viewer cannot read: shown as "No access"."""
+        if not property_type(prop.type).relation:
+            return False
+        self.links(prop)
+        return bool(self._hidden[prop.pk].get(row.pk))
+
+    def filter_cell(self, row, prop):
+        """The cell as a filter sees it: a relation that links only to rows the viewer cannot read is not empty
+        (it shows "No access"), as the SQL filter (which counts every link) says too."""
+        cell = self.cell(row, prop)
+        return cell + [None] if property_type(prop.type).relation and self.hidden(row, prop) else cell
+
+    def hidden_links(self, row, prop) -> list[int]:
+        """The ids of those rows — for the write path only, which keeps the links a user cannot see."""
+        self.links(prop)
+        return list(self._hidden[prop.pk].get(row.pk, []))
 
     # --- rollups ---
 
@@ -120,8 +237,11 @@ class Cells:
         owner, forward = relation_owner(relation)
         links = RowRelation.objects.filter(property_id=owner)
         if forward:
-            return links.filter(source_id__in=list(self.rows), target__archived_at__isnull=True), "source_id", "target"
-        return links.filter(target_id__in=list(self.rows), source__archived_at__isnull=True), "target_id", "source"
+            links, row_field, other = links.filter(source_id__in=list(self.rows), target__archived_at__isnull=True), "source_id", "target"
+        else:
+            links, row_field, other = links.filter(target_id__in=list(self.rows), source__archived_at__isnull=True), "target_id", "source"
+        # a rollup is computed over the related rows the viewer can read, and only those
+        return self.readable.narrow(links, f"{other}_id", relation.config.get("database_id")), row_field, other
 
     def _compute_rollups(self, prop) -> None:
         """Compute ``prop``; the rollups over the same relation that SQL aggregates come in the same query (one
@@ -172,7 +292,7 @@ class Cells:
         # a subquery, not a list of (perhaps 10,000) ids in the statement
         related_rows = list(Row.objects.filter(pk__in=links.values(f"{other}_id")).select_related("page"))
         target_schema = Schema(target.database) if target.database_id != self.schema.database.pk else self.schema
-        target_cells = Cells(target_schema, related_rows, self.depth + 1, self.usernames)
+        target_cells = Cells(target_schema, related_rows, self.readable, self.depth + 1, self.usernames)
         values_of = {row.pk: target_entry.formula_value(target_cells.cell(row, target), target.config) for row in related_rows}
         return {row_id: aggregate_values(function, [values_of[other_id] for other_id in by_row.get(row_id, []) if other_id in values_of])
                 for row_id in self.rows}

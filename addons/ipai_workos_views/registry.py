@@ -47,6 +47,7 @@ class RowRequest:
     extra: Q  # the one group (``?group=``) and the date window the client narrowed to
     limit: int
     offset: int
+    viewer: Any  # whose cells: a user or their ipai_workos_db.cells.Readable
     group_by: Any = None  # the property the view groups by (``grouping``), or None
     group: str | None = None  # the one group asked for, or None for every group
     windowed: bool = False
@@ -96,13 +97,14 @@ class ViewType:
             # a board by a select or status reads its page column by column, an index range each
             counts = {item["key"]: item["count"] for item in request.groups}
             return rows.page_by_groups(schema, prop, [item["key"] for item in request.groups], counts, tree=request.tree,
-                                       sorts=request.sorts, search=request.search, limit=request.limit, offset=request.offset)
+                                       sorts=request.sorts, search=request.search, limit=request.limit, offset=request.offset,
+                                       viewer=request.viewer)
         sorts = list(request.sorts)
         if every_group:
             sorts = [{"property": prop.pk, "direction": "ascending"}] + [s for s in request.sorts if s["property"] != prop.pk]
         # the exact count is free (or one GROUP BY away) in a grouped view: ask select_rows for none then
         known = prop is not None and not request.windowed
-        result = databases.select_rows(schema, tree=request.tree, sorts=sorts, search=request.search, extra=request.extra,
+        result = databases.select_rows(schema, viewer=request.viewer, tree=request.tree, sorts=sorts, search=request.search, extra=request.extra,
                                        limit=request.limit, offset=request.offset, count=not known)
         if known:
             counts = {item["key"]: item["count"] for item in request.groups}

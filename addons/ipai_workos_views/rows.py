@@ -13,7 +13,7 @@ from django.db.models.lookups import In
 
 from ipai_workos_db import query
 from ipai_workos_db import services as databases
-from ipai_workos_db.cells import Cells
+from ipai_workos_db.cells import Cells, readable_for
 from ipai_workos_db.properties import option_by_id, property_type
 from ipai_workos_db.query import Schema
 from workos.kernel.errors import InvalidInput
@@ -97,11 +97,12 @@ def count_groups(schema: Schema, prop, rows_qs, hide_empty: bool = False) -> tup
 
 
 def page_by_groups(schema: Schema, group_prop, keys: list[str], counts: dict[str, int], *, tree, sorts, search: str,
-                   limit: int, offset: int) -> dict:
+                   limit: int, offset: int, viewer) -> dict:
     """The page at ``offset`` of rows ordered by group (``keys`` in board order), then by the view's sorts,
     read group by group. The group counts are exact, so each group is one ``LIMIT/OFFSET`` query on the
     group's index range, and only the groups the page overlaps are read."""
     rows, start = [], 0
+    readable = readable_for(viewer)
     total = sum(counts.get(key, 0) for key in keys)
     for key in keys:
         size = counts.get(key, 0)
@@ -111,12 +112,12 @@ def page_by_groups(schema: Schema, group_prop, keys: list[str], counts: dict[str
             start += size
             continue
         skip = max(0, offset - start)
-        part = databases.select_rows(schema, tree=tree, sorts=sorts, search=search, extra=group_filter(group_prop, key),
+        part = databases.select_rows(schema, viewer=readable, tree=tree, sorts=sorts, search=search, extra=group_filter(group_prop, key),
                                      limit=limit - len(rows), offset=skip, count=False)
         rows.extend(part["rows"])
         start += size
     return {"rows": rows, "count": total, "next_offset": offset + limit if offset + limit < total and rows else None,
-            "cells": Cells(schema, rows)}
+            "cells": Cells(schema, rows, readable)}
 
 
 def date_window(prop, date_from, date_to) -> Q:

@@ -30,7 +30,7 @@ from ipai_platform_audit.services import diff, record_event
 from ipai_platform_permissions import services as permissions
 from ipai_workos_db import query
 from ipai_workos_db import services as databases
-from ipai_workos_db.cells import Cells
+from ipai_workos_db.cells import Cells, Readable
 from ipai_workos_db.properties import property_type
 from ipai_workos_db.query import Schema
 from workos.kernel.cursors import DEFAULT_LIMIT, check_limit, decode_cursor, encode_cursor
@@ -248,7 +248,7 @@ def delete_view(actor, view: View) -> None:
 # --- the rows of a view ----------------------------------------------------------------------------------
 
 
-def _footer(schema: Schema, config: dict, rows_qs, python_rows=None) -> dict:
+def _footer(schema: Schema, config: dict, rows_qs, viewer, python_rows=None) -> dict:
     """Footer calculations over all rows the view shows (not just this page): SQL aggregates, or Python for
     formulas and rollups."""
     calculations = config.get("calculations") or {}
@@ -290,7 +290,7 @@ def _footer(schema: Schema, config: dict, rows_qs, python_rows=None) -> dict:
         results[prop_id] = _calculation_json(prop, function, value)
     if python_needed:
         rows = python_rows if python_rows is not None else list(rows_qs.select_related("page")[: query.PYTHON_ROW_LIMIT])
-        cells = Cells(schema, rows)
+        cells = Cells(schema, rows, viewer)
         for prop, function in python_needed:
             cells_of = [cells.cell(row, prop) for row in rows]
             results[str(prop.pk)] = _calculation_json(prop, function, _python_calculation(function, cells_of))
@@ -358,7 +358,8 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
     schema = Schema(database)
     kind = type_of(view)
     config = effective_config(view, schema)
-    tree, sorts = config["filter"], config["sorts"]
+    readable = Readable(user)  # shared by every part of the answer: each related database is decided once
+    tree, sorts = readable.filter_tree(schema, config["filter"]), config["sorts"]
     group_prop = kind.grouping(schema, config)
     extra = Q()
     if group is not None:
@@ -375,7 +376,7 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
         base = base.filter(page__title__icontains=search.strip()[:200])
     python_rows = None
     if query.tree_needs_python(schema, tree, []):
-        everything = databases.select_rows(schema, tree=tree, search=search, limit=query.PYTHON_ROW_LIMIT, count=False)
+        everything = databases.select_rows(schema, tree=tree, search=search, limit=query.PYTHON_ROW_LIMIT, count=False, viewer=readable)
         python_rows = everything["rows"]
         filtered = base.filter(pk__in=[row.pk for row in python_rows])
     else:
@@ -386,7 +387,7 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
         hide_empty = (config.get("group_by") or {}).get("hide_empty", False)
         groups = [item for item in all_groups if item["count"] or not hide_empty]
     result = kind.page(RowRequest(schema=schema, tree=tree, sorts=sorts, search=search, extra=extra, limit=limit, offset=offset,
-                                  group_by=group_prop, group=group, windowed=windowed, groups=all_groups, grouped_total=grouped_total))
+                                  viewer=readable, group_by=group_prop, group=group, windowed=windowed, groups=all_groups, grouped_total=grouped_total))
 
     visible = [schema.by_id[item["property"]] for item in config["properties"] if item["visible"]]
     needed = {prop.pk for prop in visible} | {p for p in (group_prop.pk if group_prop else None, config.get("date_property")) if p}
@@ -405,7 +406,8 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
             item["group"] = group_key(group_prop, cells.cell(row, group_prop))
         items.append(item)
     answer = {"view": view_json(view, schema), "items": items, "count": result["count"], "next_cursor": encode_cursor(result["next_offset"]),
-              "footer": _footer(schema, config, filtered.filter(extra) if group is not None else filtered, python_rows if group is None else None),
+              "footer": _footer(schema, config, filtered.filter(extra) if group is not None else filtered, readable,
+                                python_rows if group is None else None),
               "groups": groups}
     return answer
 
@@ -419,10 +421,13 @@ def export_view_csv(user, view: View) -> tuple[str, str]:
     if not any(prop.type == "title" for prop in props):
         props.insert(0, schema.title())
 
+    readable = Readable(user)
+
     def chunks():
         offset = 0
         while True:
-            result = databases.select_rows(schema, tree=config["filter"], sorts=config["sorts"], limit=EXPORT_CHUNK, offset=offset, count=False)
+            result = databases.select_rows(schema, tree=config["filter"], sorts=config["sorts"], limit=EXPORT_CHUNK, offset=offset, count=False,
+                                           viewer=readable)
             if result["rows"]:
                 yield result["rows"]
             if result["next_offset"] is None:
@@ -430,4 +435,4 @@ def export_view_csv(user, view: View) -> tuple[str, str]:
             offset = result["next_offset"]
 
     name = f"{database.title or 'Untitled'} - {view.name}.csv".replace("/", "-")
-    return name, databases.export_csv(schema, chunks(), props)
+    return name, databases.export_csv(schema, chunks(), props, readable)

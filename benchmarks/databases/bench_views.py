@@ -155,7 +155,7 @@ def run(args) -> None:
     project_schema = query.Schema(projects)
 
     def rollup():
-        cells = Cells(project_schema, [Row.objects.select_related("page").get(pk=project.pk)])
+        cells = Cells(project_schema, [Row.objects.select_related("page").get(pk=project.pk)], user)
         return services.row_json(cells.rows[project.pk], project_schema, cells)
 
     median, best, body = timed(rollup, args.repeat)
@@ -163,7 +163,7 @@ def run(args) -> None:
         median, best, ", ".join(f"{body['values'][str(r.pk)]}" for r in rollups))
 
     def rollups_only():
-        cells = Cells(project_schema, [Row.objects.select_related("page").get(pk=project.pk)])
+        cells = Cells(project_schema, [Row.objects.select_related("page").get(pk=project.pk)], user)
         return [cells.rollups(prop)[project.pk] for prop in rollups]
 
     median, best, body = timed(rollups_only, args.repeat)

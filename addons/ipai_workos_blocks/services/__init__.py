@@ -18,6 +18,7 @@ from .attachments import (
     get_attachment, upload_attachment,
 )
 from .markdown_transfer import export_page, import_file
+from .mentions import NO_ACCESS, live_mentions
 from .page_copies import _copy_page_content
 from .reads import (
     backlinks, block_json, block_tree, document, get_block, get_page, mentions_of_user, page_html, plain_text_of, references_to,
@@ -28,4 +29,4 @@ from .writes import BULK_OPERATIONS, bulk, create_block, delete_block, move_bloc
 
 QUERIES = ("get_page", "get_block", "document", "block_tree", "page_html", "references_to", "mentions_of_user",
            "backlinks", "plain_text_of", "get_attachment", "export_page", "block_json", "attachment_json",
-           "attachment_limits", "check_file", "content_type_for", "validate_content", "document_version")
+           "attachment_limits", "check_file", "content_type_for", "validate_content", "document_version", "live_mentions")

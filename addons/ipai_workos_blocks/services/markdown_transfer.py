@@ -17,6 +17,7 @@ from .. import richtext
 from ..models import Attachment
 from ..registry import BLOCK_TYPES, attachment_url
 from .attachments import check_file, _store_attachment
+from .mentions import live_mentions
 from .reads import document
 from .writes import _replace
 
@@ -39,14 +40,14 @@ def export_page(user, page: Page, subpages: bool = False) -> tuple[str, str, byt
 
     permissions.require(user, "read", page)
     if not subpages:
-        text = transfer.page_markdown(page.title, document(page))
+        text = transfer.page_markdown(page.title, live_mentions(user, document(page)))
         return transfer.safe_file_name(page.title) + ".md", "text/markdown; charset=utf-8", text.encode()
     files: list[tuple[str, bytes]] = []
 
     def add(current: Page, folder: str, used: set[str], depth: int) -> None:
         name = transfer.unique_name(transfer.safe_file_name(current.title), used)
         base = f"{folder}{name}"
-        trees = document(current)
+        trees = live_mentions(user, document(current))
         inner_used: set[str] = set()
         paths: dict[int, str] = {}
         wanted = set()

@@ -16,6 +16,7 @@ from .. import rendering
 from ..models import Block, BlockReference
 from ..registry import BLOCK_TYPES
 from ._common import MAX_DEPTH
+from .mentions import live_mentions
 
 
 def get_page(user, page_id, action: str = "read", share=None) -> Page:
@@ -96,9 +97,9 @@ def block_tree(block: Block) -> dict:
     return block_json(block, _trees(blocks, root_id=block.pk))
 
 
-def page_html(page: Page) -> str:
-    """Sanitised HTML of the page body."""
-    return rendering.to_html(document(page))
+def page_html(page: Page, viewer, share=None) -> str:
+    """Sanitised HTML of the page body as ``viewer`` (or a share link) reads it: page mentions by live title."""
+    return rendering.to_html(live_mentions(viewer, document(page), share=share))
 
 
 def plain_text_of(page: Page) -> str:

@@ -13,7 +13,7 @@ from ipai_platform_permissions import services as permissions
 from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput, TooLarge
 
-from ..cells import Cells
+from ..cells import Cells, readable_for
 from ..models import Database, Property
 from ..properties import PROPERTY_TYPES, Context, PropertyError, property_type
 from ..query import Schema
@@ -24,17 +24,19 @@ from .shapes import cell_text, names_for
 from .validation import context_for
 
 
-def export_csv(schema: Schema, rows_iterable, props: list) -> str:
+def export_csv(schema: Schema, rows_iterable, props: list, viewer) -> str:
     """CSV text: a header of property names, then one line per row (values as ``to_text`` writes them, so
-    that importing the file again gives the same values)."""
+    that importing the file again gives the same values), as ``viewer`` may read them."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([prop.name for prop in props])
+    readable = readable_for(viewer)
     for chunk in rows_iterable:
-        cells = Cells(schema, chunk)
+        cells = Cells(schema, chunk, readable)
         names = names_for(cells, chunk, props)
         for row in chunk:
-            writer.writerow([_csv_safe(cell_text(prop, cells.cell(row, prop), names, display=False)) for prop in props])
+            writer.writerow([_csv_safe(cell_text(prop, cells.cell(row, prop), names, display=False, hidden=cells.hidden(row, prop)))
+                             for prop in props])
     return out.getvalue()
 
 

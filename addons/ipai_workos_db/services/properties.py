@@ -8,7 +8,7 @@ from django.db.models import Max
 from ipai_platform_audit.services import diff, record_event
 from ipai_platform_permissions import services as permissions
 from workos.kernel import ranks
-from workos.kernel.errors import Conflict, InvalidInput
+from workos.kernel.errors import Conflict, InvalidInput, PermissionDenied
 
 from .. import indexes, query
 from ..cells import Cells
@@ -63,12 +63,53 @@ def _clean_config(actor, database: Database, type_name: str, config, prop: Prope
         relation = Property.objects.filter(pk=cleaned["relation_property_id"], database=database, type="relation").first()
         if relation is None:
             raise InvalidInput("relation_property_id must be a relation property of this database", field="config.relation_property_id")
+        _require_readable_target(actor, relation, "config.relation_property_id")
         if cleaned.get("target_property_id") is not None and not Property.objects.filter(
                 pk=cleaned["target_property_id"], database_id=relation.config.get("database_id")).exists():
             raise InvalidInput("target_property_id must be a property of the related database", field="config.target_property_id")
+    if type_name == "formula":
+        for relation in _relations_read_by(database, cleaned.get("expression", ""), exclude=prop):
+            _require_readable_target(actor, relation, "config.expression")
     if type_name in ("title",) and (prop is None or prop.type != "title"):
         raise InvalidInput("a database has exactly one title property", field="type")
     return cleaned
+
+
+def _require_readable_target(actor, relation: Property, field: str) -> None:
+    """A computed property over a relation is made only by a user who can read the related database: its values
+    are computed for each viewer over what they can read, but its author should not build a view into data they
+    cannot see (the same answer whether the related database is private or gone)."""
+    target = Database.objects.filter(pk=relation.config.get("database_id")).first()
+    if target is None or not permissions.can(actor, "read", target):
+        raise PermissionDenied(f"{relation.name!r} relates to a database you cannot read: no rollup or formula can be built on it",
+                               field=field)
+
+
+def _relations_read_by(database: Database, expression: str, exclude: Property | None = None) -> list[Property]:
+    """The relation properties a formula reads, directly or through the rollups and formulas it names."""
+    from ..formula import FormulaError, parse, references
+
+    schema = Schema(database)
+    found, seen = {}, set()
+    pending = [expression]
+    while pending:
+        try:
+            names = references(parse(pending.pop()))
+        except FormulaError:
+            continue
+        for name in names:
+            prop = schema.by_name.get(name.casefold())
+            if prop is None or prop.pk in seen or (exclude is not None and prop.pk == exclude.pk):
+                continue
+            seen.add(prop.pk)
+            if prop.type == "relation":
+                found[prop.pk] = prop
+            elif prop.type == "rollup" and prop.config.get("relation_property_id") in schema.by_id:
+                relation = schema.by_id[prop.config["relation_property_id"]]
+                found[relation.pk] = relation
+            elif prop.type == "formula":
+                pending.append(prop.config.get("expression", ""))
+    return list(found.values())
 
 
 @transaction.atomic
@@ -219,7 +260,7 @@ def _convert(actor, prop: Property, new_type: str, new_config: dict, dry_run: bo
     database = prop.database
     schema = Schema(database)
     rows = list(Row.objects.filter(database=database).select_related("page"))
-    cells = Cells(schema, rows)
+    cells = Cells(schema, rows, actor)
     names = names_for(cells, rows, [prop])
     context = context_for(actor, database, create_options=True)
     converted, failed, failed_count, changed, relations = 0, [], 0, [], {}

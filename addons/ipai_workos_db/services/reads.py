@@ -9,7 +9,7 @@ from workos.kernel.cursors import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encod
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
 
 from .. import query
-from ..cells import Cells
+from ..cells import Cells, readable_for
 from ..models import Database, Property, Row
 from ..query import Schema
 
@@ -67,12 +67,14 @@ def _live_rows(database: Database, archived: bool = False):
     return Row.objects.filter(database=database, archived_at__isnull=not archived)
 
 
-def select_rows(schema: Schema, *, tree=None, sorts=(), search: str = "", extra: Q | None = None, limit: int = DEFAULT_LIMIT,
+def select_rows(schema: Schema, *, viewer, tree=None, sorts=(), search: str = "", extra: Q | None = None, limit: int = DEFAULT_LIMIT,
                 offset: int = 0, archived: bool = False, count: bool = True) -> dict:
     """One page of the database's rows under a cleaned filter tree and sorts: ``{"rows", "count", "next_offset",
-    "cells"}``. SQL does the work unless a formula, rollup or relation is filtered or sorted on; then the rows
+    "cells"}``; the cells (and so what a filter on a relation, rollup or formula sees) are ``viewer``'s. SQL does the work unless a formula, rollup or relation is filtered or sorted on; then the rows
     SQL can narrow to are filtered and sorted in Python (at most ``query.PYTHON_ROW_LIMIT`` of them)."""
     sorts = list(sorts)
+    readable = readable_for(viewer)
+    tree = readable.filter_tree(schema, tree)
     rows = _live_rows(schema.database, archived).select_related("page")
     if search:
         rows = rows.filter(page__title__icontains=search.strip()[:200])
@@ -83,12 +85,12 @@ def select_rows(schema: Schema, *, tree=None, sorts=(), search: str = "", extra:
         if len(candidates) > query.PYTHON_ROW_LIMIT:
             raise InvalidInput(f"filtering or sorting by a formula, rollup or relation works on at most {query.PYTHON_ROW_LIMIT} rows: "
                                "narrow the rows with a filter on another property first", field="filter")
-        cells = Cells(schema, candidates)
-        kept = [row for row in candidates if query.matches(schema, tree, lambda prop, row=row: cells.cell(row, prop))]
+        cells = Cells(schema, candidates, readable)
+        kept = [row for row in candidates if query.matches(schema, tree, lambda prop, row=row: cells.filter_cell(row, prop))]
         kept = query.sort_rows(schema, kept, sorts, cells.cell)
         page = kept[offset: offset + limit]
         return {"rows": page, "count": len(kept), "next_offset": offset + limit if offset + limit < len(kept) else None,
-                "cells": Cells(schema, page)}
+                "cells": Cells(schema, page, readable)}
     rows = rows.filter(query.filter_q(schema, tree))
     page = list(rows.order_by(*query.order_by(schema, sorts))[offset: offset + limit + 1])
     more = len(page) > limit
@@ -97,7 +99,7 @@ def select_rows(schema: Schema, *, tree=None, sorts=(), search: str = "", extra:
     if count:
         # the last page knows the total; only a page with more after it asks the database to count
         total = offset + len(page) if not more and (page or offset == 0) else rows.count()
-    return {"rows": page, "count": total, "next_offset": offset + limit if more else None, "cells": Cells(schema, page)}
+    return {"rows": page, "count": total, "next_offset": offset + limit if more else None, "cells": Cells(schema, page, readable)}
 
 
 def list_rows(user, database: Database, *, filter=None, sorts=None, search: str = "", limit: int = DEFAULT_LIMIT,
@@ -109,5 +111,6 @@ def list_rows(user, database: Database, *, filter=None, sorts=None, search: str 
     schema = Schema(database)
     tree = query.clean_filter(schema, filter)
     cleaned_sorts = query.clean_sorts(schema, sorts)
-    result = select_rows(schema, tree=tree, sorts=cleaned_sorts, search=search, limit=limit, offset=decode_cursor(cursor), archived=archived)
+    result = select_rows(schema, tree=tree, sorts=cleaned_sorts, search=search, limit=limit, offset=decode_cursor(cursor),
+                         archived=archived, viewer=user)
     return {**result, "schema": schema, "next_cursor": encode_cursor(result["next_offset"])}

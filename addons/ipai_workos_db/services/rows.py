@@ -13,7 +13,7 @@ from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput
 
 from .. import query
-from ..cells import Cells
+from ..cells import Cells, readable_for
 from ..scopes import DATABASE
 from ..models import Database, Row
 from ..query import Schema
@@ -63,14 +63,17 @@ def create_row(actor, database: Database, values=None, *, after_id=UNSET) -> Row
     return row
 
 
-def _update_one(actor, row: Row, schema: Schema, stored: dict, relations: dict, title) -> dict:
+def _update_one(actor, row: Row, schema: Schema, stored: dict, relations: dict, title, cells: Cells | None = None) -> dict:
+    """``cells``: the actor's cells of the row, when ``relations`` are set — the links to rows the actor cannot
+    read are not shown to them, so a new list of links replaces only the ones they can see."""
     before = dict(row.values)
     row.values = _apply(row.values, stored)
     row.updated_by = actor
     if title is not None and title != row.page.title:
         core.update_page(actor, row.page, title=title)
     for prop, ids in relations.items():
-        _set_links(prop, row, ids)
+        kept = [other for other in cells.hidden_links(row, prop) if other not in ids] if cells is not None else []
+        _set_links(prop, row, list(ids) + kept)
     row.save(update_fields=["values", "updated_by", "updated_at"])
     return {key: {"before": before.get(key), "after": row.values.get(key)} for key in stored if before.get(key) != row.values.get(key)}
 
@@ -84,7 +87,7 @@ def update_row(actor, row: Row, values: dict, *, after_id=UNSET) -> Row:
         raise Conflict("this row is in the trash: restore it first")
     schema = Schema(database)
     stored, relations, title = _clean_values(schema, values, context_for(actor, database), partial=True)
-    changes = _update_one(actor, row, schema, stored, relations, title)
+    changes = _update_one(actor, row, schema, stored, relations, title, Cells(schema, [row], actor) if relations else None)
     if after_id is not UNSET:
         row.rank = _rank_after(_live_rows(database).exclude(pk=row.pk), after_id, "after_id")
         row.save(update_fields=["rank"])
@@ -114,17 +117,18 @@ def bulk_update_rows(actor, database: Database, *, row_ids=None, filter=None, va
         if missing:
             raise InvalidInput(f"row {missing[0]} is not a live row of this database", field="row_ids")
     else:
-        tree = query.clean_filter(schema, filter)
+        tree = readable_for(actor).filter_tree(schema, query.clean_filter(schema, filter))
         if query.tree_needs_python(schema, tree, []):
-            result = select_rows(schema, tree=tree, limit=BULK_MAX + 1)
+            result = select_rows(schema, tree=tree, limit=BULK_MAX + 1, viewer=actor)
             rows = rows.filter(pk__in=[row.pk for row in result["rows"]])
         else:
             rows = rows.filter(query.filter_q(schema, tree))
     rows = list(rows.order_by("rank", "id")[: BULK_MAX + 1])
     if len(rows) > BULK_MAX:
         raise InvalidInput(f"a bulk edit changes at most {BULK_MAX} rows: narrow the filter", field="filter")
+    cells = Cells(schema, rows, actor) if relations else None
     for row in rows:
-        _update_one(actor, row, schema, stored, relations, title)
+        _update_one(actor, row, schema, stored, relations, title, cells)
     record_event(actor=actor, action="database.rows_bulk_update", target=database,
                  changes={"rows": [row.pk for row in rows], "values": _audit_values(schema, stored, relations, title)})
     return len(rows)
@@ -143,7 +147,8 @@ def duplicate_row(actor, row: Row) -> Row:
         rank = ranks.rank_between(row.rank, following if following and following > row.rank else None)
     except ranks.RankError:
         rank = ranks.rank_between(_last_rank(database), None)
-    cells = Cells(schema, [row])
+    # only the links the duplicating user can read: a copy never holds a link they could not have set themselves
+    cells = Cells(schema, [row], actor)
     relations = {prop: cells.cell(row, prop) for prop in schema.properties if prop.type == "relation"}
     copy = _insert_row(actor, database, schema, dict(row.values), relations, row.page.title, rank, _next_numbers(database, 1))
     record_event(actor=actor, action="database.row_duplicate", target=copy, target_name=copy.page.title or "Untitled",

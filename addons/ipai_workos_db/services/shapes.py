@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 
 from .. import query
-from ..cells import Cells
+from ..cells import NO_ACCESS, Cells
 from ..models import Database, Property, Row
 from ..properties import property_type
 from ..query import Schema
@@ -43,15 +43,17 @@ def names_for(cells: Cells, rows: list, props: list) -> dict:
     return {"users": users, "rows": titles}
 
 
-def cell_text(prop: Property, cell, names: dict, display: bool = True) -> str:
-    """A cell as a person reads it (``display``) or as CSV holds it."""
+def cell_text(prop: Property, cell, names: dict, display: bool = True, hidden: bool = False) -> str:
+    """A cell as a person reads it (``display``) or as CSV holds it. ``hidden``: the relation also links to
+    rows the viewer cannot read, shown as one "No access" (never their titles, nor how many there are)."""
     entry = property_type(prop.type)
     if prop.type == "person":
         return ", ".join(names["users"].get(user_id, str(user_id)) for user_id in cell or [])
     if prop.type in ("created_by", "last_edited_by"):
         return names["users"].get(cell, "") if cell else ""
     if prop.type == "relation":
-        return ", ".join(names["rows"].get(row_id) or "Untitled" for row_id in cell or [])
+        shown = [names["rows"].get(row_id) or "Untitled" for row_id in cell or []]
+        return ", ".join(shown + [NO_ACCESS] if hidden else shown)
     return entry.display(cell, prop.config) if display else entry.to_text(cell, prop.config)
 
 
@@ -63,7 +65,7 @@ def row_json(row: Row, schema: Schema, cells: Cells, names: dict | None = None) 
         entry = property_type(prop.type)
         cell = cells.cell(row, prop)
         values[str(prop.pk)] = entry.to_api(cell, prop.config)
-        display[str(prop.pk)] = cell_text(prop, cell, names)
+        display[str(prop.pk)] = cell_text(prop, cell, names, hidden=cells.hidden(row, prop))
         error = cells.error(row, prop)
         if error:
             errors[str(prop.pk)] = error

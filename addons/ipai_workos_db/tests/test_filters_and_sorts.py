@@ -152,10 +152,10 @@ def test_sql_filters_and_sorts_agree_with_python(django_db_blocker, hypothesis_b
         sql_rows = [] if query.tree_needs_python(schema, cleaned, []) else list(
             services._live_rows(database).select_related("page").filter(query.filter_q(schema, cleaned)).order_by(*query.order_by(schema, plain_sorts)))
         everything = list(services._live_rows(database).select_related("page"))
-        cells = Cells(schema, everything)
+        cells = Cells(schema, everything, editor)
         python_rows = [row for row in everything if query.matches(schema, cleaned, lambda prop, row=row: cells.cell(row, prop))]
         python_sorted = query.sort_rows(schema, python_rows, [s for s in cleaned_sorts if schema.by_id[s["property"]].type != "formula"], cells.cell)
-        via_service = services.select_rows(schema, tree=cleaned, sorts=cleaned_sorts, limit=200)
+        via_service = services.select_rows(schema, tree=cleaned, sorts=cleaned_sorts, limit=200, viewer=editor)
         python_all = query.sort_rows(schema, python_rows, cleaned_sorts, cells.cell)
         transaction.set_rollback(True)
     if not query.tree_needs_python(schema, cleaned, []):
