@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 from django.test import Client
+from .conftest import put_document
 
 STORED = "Secret plan"  # the title as typed into the mention
 RENAMED = "Renamed acquisition"
@@ -25,7 +26,7 @@ def mentioned(tree, make_user, member_of, api_for):
     reader, stranger = member_of(make_user("reader"), "member"), member_of(make_user("stranger"), "member")
     permissions.grant(tree.admin, secret, "view", user_id=reader.pk)
     mention = {"mention": {"kind": "page", "id": secret.pk}, "text": STORED}
-    answer = api_for(tree.admin).put(f"/pages/{tree.page.pk}/blocks", {"blocks": [
+    answer = put_document(api_for(tree.admin), tree.page.pk, {"blocks": [
         {"type": "toggle", "content": {"text": [{"text": "see "}, mention]},
          "children": [{"type": "paragraph", "content": {"text": [mention, {"text": " again"}]}}]},
         {"type": "paragraph", "content": {"text": [{"text": "plain"}]}},
