@@ -6,3 +6,13 @@ class IpaiWorkosSearchConfig(AppConfig):
     label = "ipai_workos_search"
     verbose_name = "WorkOS Search"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from ipai_workos_core.registry import PAGE_LISTENERS
+
+        from .registry import SOURCES
+        from .services import on_page_event
+        from .sources import PageSource
+
+        SOURCES.register("pages", PageSource())
+        PAGE_LISTENERS.register("search", on_page_event)
