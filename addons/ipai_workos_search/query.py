@@ -15,6 +15,13 @@ from dataclasses import dataclass, field
 
 from workos.kernel.errors import InvalidInput
 
+class BadSearch(InvalidInput):
+    """A search that cannot be run as asked: 400, naming the parameter (the project's other input errors are
+    422; a search box's text is not a form field to correct, it is a bad request)."""
+
+    status, code = 400, "bad_request"
+
+
 QUERY_MAX = 1000  # characters
 TERMS_MAX = 32
 
@@ -76,7 +83,7 @@ def _tokens(text: str) -> list[tuple[str, str, bool]]:
         if char == '"':
             end = text.find('"', position + 1)
             if end < 0:
-                raise InvalidInput("a quotation mark is not closed: put a \" at the end of the phrase", field="q")
+                raise BadSearch("a quotation mark is not closed: put a \" at the end of the phrase", field="q")
             tokens.append(("phrase", text[position + 1:end], negated))
             position = end + 1
             continue
@@ -95,11 +102,11 @@ def _tokens(text: str) -> list[tuple[str, str, bool]]:
 def parse(raw) -> Query:
     """Parse a search box's text; InvalidInput (400) for what cannot be searched, saying why."""
     if not isinstance(raw, str) or not raw.strip():
-        raise InvalidInput("type something to search for", field="q")
+        raise BadSearch("type something to search for", field="q")
     if len(raw) > QUERY_MAX:
-        raise InvalidInput(f"a search is at most {QUERY_MAX} characters", field="q")
+        raise BadSearch(f"a search is at most {QUERY_MAX} characters", field="q")
     if "\x00" in raw:
-        raise InvalidInput("a search must not contain NUL characters", field="q")
+        raise BadSearch("a search must not contain NUL characters", field="q")
     text = normalise(raw)
     ends_in_word = not text[-1].isspace() and text[-1] != '"'
     query = Query(raw=raw)
@@ -124,8 +131,8 @@ def parse(raw) -> Query:
         pending_or = False
     if not query.groups:
         if query.excluded:
-            raise InvalidInput("say what to look for, not only what to leave out", field="q")
-        raise InvalidInput("the search has no words to look for", field="q")
+            raise BadSearch("say what to look for, not only what to leave out", field="q")
+        raise BadSearch("the search has no words to look for", field="q")
     if sum(len(group) for group in query.groups) + len(query.excluded) > TERMS_MAX:
-        raise InvalidInput(f"a search has at most {TERMS_MAX} words and phrases", field="q")
+        raise BadSearch(f"a search has at most {TERMS_MAX} words and phrases", field="q")
     return query

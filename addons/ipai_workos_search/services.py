@@ -39,7 +39,7 @@ from workos.kernel.errors import InvalidInput, NotFound
 
 from . import backends
 from .models import SearchDocument, SearchScope
-from .query import Query, normalise, parse, words_of
+from .query import BadSearch, Query, normalise, parse, words_of
 from .registry import SOURCES, Entry
 
 QUERIES = ("search", "check", "document_of")
@@ -364,18 +364,18 @@ def _int_id(value, field: str) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**63:
-        raise InvalidInput(f"{field} must be a positive whole number", field=field)
+        raise BadSearch(f"{field} must be a positive whole number", field=field)
     return value
 
 
 def _scope_filter(user, scope: str, scope_id, share) -> tuple[str, list]:
     """The documents inside the scope; NotFound when the user cannot see the scope itself."""
     if scope not in SCOPE_KINDS:
-        raise InvalidInput(f"scope must be one of {', '.join(SCOPE_KINDS)}", field="scope")
+        raise BadSearch(f"scope must be one of {', '.join(SCOPE_KINDS)}", field="scope")
     if scope == "workspace" and scope_id in (None, ""):
         return "1 = 1", []
     if scope_id in (None, ""):
-        raise InvalidInput(f"a {scope} search needs scope_id", field="scope_id")
+        raise BadSearch(f"a {scope} search needs scope_id", field="scope_id")
     pk = _int_id(scope_id, "scope_id")
     model = {"workspace": WORKSPACE, "space": SPACE, "page": PAGE, "database": DATABASE}[scope]
     if model not in SCOPES:
@@ -398,9 +398,9 @@ def _moment(value, field: str) -> datetime | None:
         try:
             value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            raise InvalidInput(f"{field} is a date or date-time like 2026-01-31 or 2026-01-31T09:00:00Z", field=field) from None
+            raise BadSearch(f"{field} is a date or date-time like 2026-01-31 or 2026-01-31T09:00:00Z", field=field) from None
     if not isinstance(value, datetime):
-        raise InvalidInput(f"{field} is a date-time", field=field)
+        raise BadSearch(f"{field} is a date-time", field=field)
     return value if timezone.is_aware(value) else timezone.make_aware(value, dt_timezone.utc)
 
 
@@ -431,12 +431,12 @@ class Filters:
 def _check_filters(object, edited_by, after, before) -> Filters:
     objects = [choice.value for choice in SearchDocument.Object]
     if object not in (None, "") and object not in objects:
-        raise InvalidInput(f"type must be one of {', '.join(objects)}", field="type")
+        raise BadSearch(f"type must be one of {', '.join(objects)}", field="type")
     filters = Filters(object=object or None, after=_moment(after, "after"), before=_moment(before, "before"))
     if edited_by not in (None, ""):
         filters.edited_by = _int_id(edited_by, "edited_by")
     if filters.after and filters.before and filters.after >= filters.before:
-        raise InvalidInput("after must come before before", field="after")
+        raise BadSearch("after must come before before", field="after")
     return filters
 
 
@@ -446,7 +446,7 @@ def _pg_rows(query: Query, where: str, params: list, sort: str, title_only: bool
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT numnode({tsquery})", tsquery_params)
         if not cursor.fetchone()[0]:
-            raise InvalidInput("the search has only words too common to look for (stop words)", field="q")
+            raise BadSearch("the search has only words too common to look for (stop words)", field="q")
         match = "d.search_vector @@ q.query" + (" AND ts_filter(d.search_vector, '{a}') @@ q.query" if title_only else "")
         order = "score DESC, d.id DESC" if sort == "relevance" else "d.edited_at DESC NULLS LAST, d.id DESC"
         sql = (
@@ -606,12 +606,15 @@ def search(user, q, *, scope: str = "workspace", scope_id=None, object=None, edi
     and the snippets only ever see readable documents. Returns ``{"items": [...], "next_cursor": ...}``."""
     query = parse(q)
     if sort not in SORTS:
-        raise InvalidInput(f"sort must be one of {', '.join(SORTS)}", field="sort")
+        raise BadSearch(f"sort must be one of {', '.join(SORTS)}", field="sort")
     if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be from 1 to {MAX_LIMIT}", field="limit")
-    offset = decode_cursor(cursor)
+        raise BadSearch(f"limit must be from 1 to {MAX_LIMIT}", field="limit")
+    try:
+        offset = decode_cursor(cursor)
+    except InvalidInput as error:
+        raise BadSearch(error.message, field="cursor") from None
     if offset > MAX_OFFSET:
-        raise InvalidInput("cursor is not one this API returned", field="cursor")
+        raise BadSearch("cursor is not one this API returned", field="cursor")
     filters = _check_filters(object, edited_by, after, before)
     if share is None and permissions.Access(user).user is None:
         raise NotFound("log in to search")
@@ -658,5 +661,5 @@ def edited_within(period: str, now: datetime | None = None) -> datetime | None:
     if period in ("", None):
         return None
     if period not in spans:
-        raise InvalidInput(f"edited within is one of {', '.join(spans)}", field="within")
+        raise BadSearch(f"edited within is one of {', '.join(spans)}", field="within")
     return (now or timezone.now()) - spans[period]
