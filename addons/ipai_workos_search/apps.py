@@ -16,3 +16,9 @@ class IpaiWorkosSearchConfig(AppConfig):
 
         SOURCES.register("pages", PageSource())
         PAGE_LISTENERS.register("search", on_page_event)
+
+        from workos.kernel.hooks import HEAD_CONTRIBUTIONS
+
+        from .views import head_contribution
+
+        HEAD_CONTRIBUTIONS.register(self.name, head_contribution)
