@@ -30,7 +30,6 @@ from django.utils import timezone
 
 from ipai_platform_permissions import services as permissions
 from ipai_platform_permissions.registry import ADMIN, NONE, RANK, SCOPES, VIEW
-from ipai_workos_core import services as core
 from ipai_workos_core.models import Page, Space, Workspace
 from ipai_workos_core.registry import CONTENT_CHANGED, DELETED, MOVED, SCOPE_CHANGED, TRASHED
 from ipai_workos_core.scopes import PAGE, SPACE, WORKSPACE

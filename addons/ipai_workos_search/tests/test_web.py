@@ -6,8 +6,6 @@ from django.test import Client
 
 from ipai_workos_core import services as core
 
-from .conftest import titles  # noqa: F401
-
 
 def _client(user) -> Client:
     client = Client()
