@@ -11,6 +11,9 @@ a JSON-able dict that is merged into a version's ``content`` (use one top-level 
 ``"blocks"``); ``restore(actor, page, content)`` makes the page's body what ``content`` says when an old version
 is restored — it receives the whole version content and must leave the page alone when its key is absent
 (a version made before the module was installed).
+
+``PAGE_LISTENERS``: modules that keep something derived from pages (the search index) hear about page
+changes here, in the transaction of the write (see ``notify_pages`` below).
 """
 
 from __future__ import annotations
