@@ -19,9 +19,11 @@ the main query (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -60,6 +62,7 @@ def main() -> None:
         url = cluster.create_database("bench")
     else:
         url = f"sqlite:///{home}/bench.sqlite3"
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so that `finally` stops the cluster
     try:
         os.environ.update({"WORKOS_DB_URL": url, "WORKOS_DATA_DIR": home, "WORKOS_LOG_FILE": f"{home}/workos.log",
                            "DJANGO_SETTINGS_MODULE": "workos.settings.test"})
@@ -96,25 +99,25 @@ def run(args) -> None:
 
     rng = random.Random(7)
     words = vocabulary(20_000)
-    weights = [1 / (rank + 1) for rank in range(len(words))]  # Zipf: a few words everywhere, most words rare
+    weights = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(words))))  # Zipf: a few words everywhere, most rare
     owner = get_user_model().objects.create_user("owner", "owner@example.com", "x")
     reader = get_user_model().objects.create_user("reader", "reader@example.com", "x")
     workspace = core.create_workspace(owner, "Bench")
     core.add_member(owner, workspace, reader.pk, "member")
     spaces = [core.create_space(owner, workspace, f"Space {n}", visibility="team" if n % 5 == 0 else "private") for n in range(args.spaces)]
     print(f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, {connection.vendor} "
-          f"{connection.cursor().connection.server_version if connection.vendor == 'postgresql' else ''}")
+          f"{connection.pg_version if connection.vendor == 'postgresql' else ''}")
     print(f"seeding {args.pages:,} pages, {args.blocks:,} blocks, {args.spaces} spaces ({sum(1 for n in range(args.spaces) if n % 5 == 0)} readable)")
     started = time.perf_counter()
     per_page = max(1, args.blocks // args.pages)
     keys = ranks.ranks_between(None, None, per_page)
     for offset in range(0, args.pages, 500):
         count = min(500, args.pages - offset)
-        made = Page.objects.bulk_create([Page(space=spaces[(offset + n) % len(spaces)], title=" ".join(rng.choices(words, weights, k=3)).title(),
+        made = Page.objects.bulk_create([Page(space=spaces[(offset + n) % len(spaces)], title=" ".join(rng.choices(words, cum_weights=weights, k=3)).title(),
                                               rank=ranks.ZERO, created_by=owner, updated_by=owner) for n in range(count)])
         Block.objects.bulk_create([
             Block(page=page, type="heading_2" if index % 10 == 0 else "paragraph", rank=keys[index],
-                  content={"text": [{"text": " ".join(rng.choices(words, weights, k=rng.randint(6, 18)))}]}, created_by=owner)
+                  content={"text": [{"text": " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(6, 18)))}]}, created_by=owner)
             for page in made for index in range(per_page)], batch_size=5000)
     print(f"seeded in {time.perf_counter() - started:.1f} s")
     if connection.vendor == "postgresql":
@@ -156,13 +159,13 @@ def run(args) -> None:
 
     # saving a page of 2,000 blocks: the PUT document with its index update, against the index update alone
     page = core.create_page(owner, space=spaces[0], title="Big page")
-    trees = [{"type": "paragraph", "content": {"text": [{"text": " ".join(rng.choices(words, weights, k=12))}]}} for _ in range(2000)]
+    trees = [{"type": "paragraph", "content": {"text": [{"text": " ".join(rng.choices(words, cum_weights=weights, k=12))}]}} for _ in range(2000)]
     blocks.replace_document(owner, page, trees)
     saves, indexes = [], []
     for round_number in range(5):
         current = blocks.document(page)
         for tree in current[: 200]:  # an editor save that changes a tenth of the page
-            tree["content"] = {"text": [{"text": " ".join(rng.choices(words, weights, k=12))}]}
+            tree["content"] = {"text": [{"text": " ".join(rng.choices(words, cum_weights=weights, k=12))}]}
         start = time.perf_counter()
         blocks.replace_document(owner, page, current)
         saves.append(time.perf_counter() - start)
