@@ -5,7 +5,7 @@
     "category": "Platform",
     "author": "WorkOS",
     "license": "LGPL-3",
-    "depends": ["ipai_platform_workflow", "ipai_platform_permissions"],
+    "depends": ["ipai_platform_workflow", "ipai_platform_permissions", "ipai_platform_audit"],
     "data": ["data/menus.toml"],
     "application": False,
     "installable": True,

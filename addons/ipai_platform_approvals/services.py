@@ -40,17 +40,7 @@ def _notify(request: ApprovalRequest, event: str) -> None:
 
 def record_of(user, res_model: str, res_id) -> object:
     """The record a request is about, if ``user`` may view it."""
-    model = model_for(res_model) if isinstance(res_model, str) else None
-    record = None
-    if model is not None:
-        try:
-            record = model._default_manager.filter(pk=res_id).first()
-        except (ValueError, TypeError):
-            record = None
-    if record is None:
-        raise NotFound("no such record")
-    permissions.require(user, "read", record)
-    return record
+    return permissions.readable_record(user, res_model, res_id)
 
 
 def _approvers(requester, record, user_ids: list[int], role: str) -> list:

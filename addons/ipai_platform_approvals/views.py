@@ -35,7 +35,7 @@ def approvals_view(request):
         except ValueError:
             error = "choose a request"
     context = {
-        "menus": menu_tree(),
+        "menus": menu_tree(request.user),
         "pending": services.requests_for(request.user, "pending").prefetch_related("decisions__approver"),
         "mine": services.requests_for(request.user, "mine").prefetch_related("decisions__approver")[:200],
         "error": error,

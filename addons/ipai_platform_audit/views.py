@@ -79,7 +79,7 @@ def audit_log_view(request):
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
-        "menus": menu_tree(),
+        "menus": menu_tree(request.user),
         "page": page,
         "filters": request.GET,
         "query": query.urlencode(),

@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Router, Schema
 
 from workos.api.auth import session_auth, token_auth
+from workos.kernel.errors import NotAuthenticated
 
 from . import services
 
@@ -137,10 +138,24 @@ def _anyone(request):
     return True
 
 
-@router.get("/shared/{token}", response=SharedOut, auth=[token_auth, session_auth, _anyone], summary="What a share link opens")
-def open_shared(request, token: str):
+SHARE_LINK_AUTH = [token_auth, session_auth, _anyone]
+"""The ``auth`` of a read that also opens with a share link: the service decides what the link shows."""
+
+
+def share_link_reader(request, share: str = ""):
+    """Who reads, for a route under ``SHARE_LINK_AUTH``: ``(user, share token)``, the user ``None`` when not
+    logged in, the token ``None`` when no link was given. Neither: NotAuthenticated; a link that does not work:
+    NotFound (see ``services.resolve_share_token``)."""
     user = request.user if getattr(request.user, "is_authenticated", False) else None
-    share = services.resolve_share_token(token, user)
+    token = services.resolve_share_token(share, user) if share else None
+    if user is None and token is None:
+        raise NotAuthenticated("authentication required: log in, send a bearer token or open a share link")
+    return user, token
+
+
+@router.get("/shared/{token}", response=SharedOut, auth=SHARE_LINK_AUTH, summary="What a share link opens")
+def open_shared(request, token: str):
+    user, share = share_link_reader(request, token)
     obj = services.shared_object(share)
     return {
         "scope_model": share.scope_model, "scope_id": share.scope_id, "name": services.label_of(obj),

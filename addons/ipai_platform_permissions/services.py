@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ipai_platform_audit.services import record_event
-from workos.kernel.data import technical_name_of
+from workos.kernel.data import model_for, technical_name_of
 from workos.kernel.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from workos.kernel.registry import RegistryError
 
@@ -40,7 +40,7 @@ SHARE_LEVELS = ("view", "comment", "edit")
 QUERIES = (
     "key_of", "scope_type_of", "object_for", "level_of", "can", "require", "visible_to", "role_of", "members_with_role",
     "allowed_actions", "required_level", "grants_on", "share_tokens_on", "resolve_share_token", "shared_object", "stronger",
-    "hash_share_token", "label_of",
+    "hash_share_token", "label_of", "root_of", "member_roots", "owner_for", "visible_to_members", "readable_record",
 )
 
 
@@ -311,6 +311,79 @@ def object_for(scope_model: str, scope_id) -> object:
     if obj is None:
         raise NotFound(f"no such {SCOPES.get(scope_model).model._meta.verbose_name}")
     return obj
+
+
+# --- records a workspace owns ------------------------------------------------------------------------------
+# Platform settings such as themes and workflows are either system-wide (no owner) or owned by one root scope
+# (a workspace). Their modules cannot import the module that defines workspaces, so they ask here: the root
+# types register who belongs to them (``ScopeType.roots_of``) and every object knows its root.
+
+
+def root_of(obj) -> Key | None:
+    """The root scope (a workspace) that holds ``obj``, or None for an object outside every scope tree."""
+    if scope_type_of(obj) is None:
+        return None
+    access = Access(None)
+    access.remember(obj)
+    return access.root_key(key_of(obj))
+
+
+def member_roots(user) -> set[Key]:
+    """The roots (workspaces) where ``user`` has a role, whatever it is: the ones the user belongs to."""
+    user = _active_user(user)
+    if user is None:
+        return set()
+    roots: set[Key] = set()
+    for name, scope_type in SCOPES.items():
+        if scope_type.roots_of is not None:
+            roots |= {(name, str(pk)) for pk in scope_type.roots_of(user)}
+    return roots
+
+
+def owner_for(owner_model: str | None, owner_id) -> Key:
+    """The owner key of a record a workspace owns, checked: ("", "") for a system one, else an existing root."""
+    if not owner_model and owner_id in (None, ""):
+        return ("", "")
+    if not owner_model or owner_id in (None, ""):
+        raise InvalidInput("an owner is named by owner_model and owner_id together", field="owner_model")
+    obj = object_for(owner_model, owner_id)
+    if SCOPES.get(owner_model).parent(obj) is not None:
+        raise InvalidInput("only a workspace (the root of a scope tree) owns themes and workflows", field="owner_model")
+    return key_of(obj)
+
+
+def visible_to_members(user, queryset):
+    """``queryset`` of records a workspace may own (fields ``owner_model``/``owner_id``, blank for a system
+    one) narrowed to the system ones and those of the workspaces ``user`` belongs to; superusers see all."""
+    user = _active_user(user)
+    if user is None:
+        return queryset.filter(owner_model="")
+    if user.is_superuser:
+        return queryset
+    by_model: dict[str, list[str]] = defaultdict(list)
+    for model, pk in member_roots(user):
+        by_model[model].append(pk)
+    condition = Q(owner_model="")
+    for model, pks in by_model.items():
+        condition |= Q(owner_model=model, owner_id__in=pks)
+    return queryset.filter(condition)
+
+
+def readable_record(user, res_model: str, res_id, *, having: tuple[str, ...] = ()) -> object:
+    """The record a client names by technical model name and id, if ``user`` may read it. An unknown model, a
+    model without all the fields ``having`` names, an id of the wrong type or no such record: NotFound alike."""
+    model = model_for(res_model) if isinstance(res_model, str) else None
+    record = None
+    if model is not None and all(hasattr(model, field) for field in having):
+        try:
+            record = model._default_manager.filter(pk=res_id).first()
+        except (ValueError, TypeError, OverflowError):
+            record = None
+    # A record the user may not read gets the very answer a missing one gets, so that no one learns from it
+    # which ids exist.
+    if record is None or not can(user, "read", record):
+        raise NotFound("no such record")
+    return record
 
 
 # --- grants ---------------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def grants_view(request):
     grants = Permission.objects.select_related("user", "group").order_by("scope_model", "scope_id", "id")[:PAGE_LIMIT]
     rows = [{"grant": grant, "object": services.label_of(obj)} for grant, obj in _administered(request.user, grants)]
     return render(request, "ipai_platform_permissions/grants.html",
-                  {"menus": menu_tree(), "rows": rows, "levels": LEVELS, "error": error}, status=422 if error else 200)
+                  {"menus": menu_tree(request.user), "rows": rows, "levels": LEVELS, "error": error}, status=422 if error else 200)
 
 
 @login_required
@@ -70,7 +70,7 @@ def share_links_view(request):
     tokens = ShareToken.objects.order_by("-created_at")[:PAGE_LIMIT]
     rows = [{"token": token, "object": services.label_of(obj)} for token, obj in _administered(request.user, tokens)]
     return render(request, "ipai_platform_permissions/share_links.html",
-                  {"menus": menu_tree(), "rows": rows, "error": error}, status=422 if error else 200)
+                  {"menus": menu_tree(request.user), "rows": rows, "error": error}, status=422 if error else 200)
 
 
 @require_GET

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.http import HttpResponse
-from ninja import File, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
 from ipai_platform_permissions import services as permissions
@@ -19,6 +19,8 @@ router = Router(tags=["themes"])
 class ThemeOut(Schema):
     id: int
     name: str
+    owner_model: str | None
+    owner_id: str | None
     is_default: bool
     primary_color: str
     neutral_color: str
@@ -35,6 +37,8 @@ class ThemeOut(Schema):
 
 class ThemeIn(Schema):
     name: str
+    owner_model: str | None = Field(None, description="With owner_id: the workspace whose members alone see it; none: a system theme")
+    owner_id: str | None = None
     primary_color: str = "#2f6fed"
     neutral_color: str = "#37352f"
     accent_color: str = "#e16259"
@@ -76,6 +80,7 @@ def theme_out(theme) -> dict:
         "logo_url": f"/web/theme/{theme.pk}/logo?v={version}" if theme.logo_type else None,
         "favicon_url": f"/web/theme/{theme.pk}/favicon?v={version}" if theme.favicon_type else None,
         "css_url": f"/web/theme/{theme.pk}.css?v={version}",
+        "owner_model": theme.owner_model or None, "owner_id": theme.owner_id or None,
     }
 
 

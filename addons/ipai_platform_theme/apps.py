@@ -8,8 +8,11 @@ class IpaiPlatformThemeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from workos.kernel.data import RECORD_VALIDATORS
         from workos.kernel.hooks import HEAD_CONTRIBUTIONS
 
+        from .services import validate_seed
         from .views import head_links
 
         HEAD_CONTRIBUTIONS.register(self.name, head_links)
+        RECORD_VALIDATORS.register("ipai.theme", validate_seed)

@@ -16,6 +16,9 @@ class Theme(models.Model):
     names, the logo a sanitised SVG or a raster image), because it ends up in every page's CSS."""
 
     name = models.CharField(max_length=128, unique=True)
+    # The workspace that owns the theme (only its members see it), or blank: a system theme, seen by everyone.
+    owner_model = models.CharField(max_length=128, blank=True, default="")
+    owner_id = models.CharField(max_length=64, blank=True, default="")
     is_default = models.BooleanField(default=False)
     primary_color = models.CharField(max_length=16, default="#2f6fed")
     neutral_color = models.CharField(max_length=16, default="#37352f")
@@ -34,6 +37,7 @@ class Theme(models.Model):
     class Meta:
         db_table = "ipai_theme"
         ordering = ["name"]
+        indexes = [models.Index(fields=["owner_model", "owner_id"], name="ipai_theme_owner")]
 
     def __str__(self):
         return self.name

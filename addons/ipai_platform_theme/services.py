@@ -1,7 +1,8 @@
 """Themes: the only write path of ``ipai_theme``; validation of every token; the CSS they become.
 
-Themes are installation-wide white-label settings, defined by administrators; a workspace's admins choose
-which one their workspace uses. Each value is validated strictly (hex colours, a font list without CSS
+Themes are white-label settings defined by administrators: a system theme (no owner) is offered to every
+workspace, a theme owned by a workspace is seen, and can be chosen, only by that workspace's members — to
+anyone else it does not exist. A workspace's admins choose which one their workspace uses. Each value is validated strictly (hex colours, a font list without CSS
 syntax, bounded numbers), because it is written into CSS that every page loads.
 """
 
@@ -27,8 +28,8 @@ DARK_DEFAULTS = {"background_color": "#191919", "sidebar_color": "#202020", "mut
 DENSITY_SCALE = {Density.COMPACT: "0.85", Density.COMFORTABLE: "1", Density.SPACIOUS: "1.2"}
 RASTER_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"\x00\x00\x01\x00": "image/x-icon"}
 EDITABLE = ("name", *COLOR_TOKENS, "font_family", "radius", "density", "dark_tokens")
-QUERIES = ("themes_for", "get_theme", "default_theme", "theme_for_object", "theme_for_request", "theme_css", "validate_color",
-           "assignment_of")
+QUERIES = ("themes_for", "get_theme", "visible_theme", "default_theme", "theme_for_object", "theme_for_request", "theme_css",
+           "validate_color", "assignment_of", "validate_seed")
 
 
 def _require_admin(actor) -> None:
@@ -75,19 +76,31 @@ def _clean(values: dict) -> dict:
     return clean
 
 
+def validate_seed(values: dict) -> dict:
+    """A system theme as a data file declares it (kernel ``RECORD_VALIDATORS``): the tokens pass the same checks."""
+    values = dict(values)
+    is_default = values.pop("is_default", False)
+    if not isinstance(is_default, bool):
+        raise InvalidInput("is_default is true or false", field="is_default")
+    return {**_clean(values), "is_default": is_default}
+
+
 def _snapshot(theme: Theme) -> dict:
-    return {key: getattr(theme, key) for key in EDITABLE} | {"is_default": theme.is_default}
+    return {key: getattr(theme, key) for key in EDITABLE} | {"is_default": theme.is_default, "owner_model": theme.owner_model,
+                                                               "owner_id": theme.owner_id}
 
 
 @transaction.atomic
-def create_theme(actor, **values) -> Theme:
+def create_theme(actor, *, owner_model: str | None = None, owner_id: str | None = None, **values) -> Theme:
+    """Define a theme: a system one, or with an owner (a workspace) one that only its members see."""
     _require_admin(actor)
+    owner_model, owner_id = permissions.owner_for(owner_model, owner_id)
     values = _clean(values)
     if "name" not in values:
         raise InvalidInput("a theme needs a name", field="name")
     try:
         with transaction.atomic():
-            theme = Theme.objects.create(**values)
+            theme = Theme.objects.create(owner_model=owner_model, owner_id=owner_id, **values)
     except IntegrityError:
         raise Conflict("a theme with this name exists", field="name") from None
     record_event(actor=actor, action="theme.create", target=theme, changes=diff({}, _snapshot(theme)))
@@ -113,6 +126,8 @@ def update_theme(actor, theme: Theme, **values) -> Theme:
 @transaction.atomic
 def set_default_theme(actor, theme: Theme) -> Theme:
     _require_admin(actor)
+    if theme.owner_model:
+        raise Conflict("the default theme is shown to everyone: only a system theme (without an owner) can be it")
     previous = Theme.objects.filter(is_default=True).exclude(pk=theme.pk).first()
     Theme.objects.filter(is_default=True).exclude(pk=theme.pk).update(is_default=False)
     theme.is_default = True
@@ -164,6 +179,8 @@ def upload_image(actor, theme: Theme, kind: str, data: bytes, declared_type: str
 def assign_theme(actor, obj, theme: Theme | None) -> ThemeAssignment | None:
     """Choose the theme of ``obj`` (a workspace); None goes back to the default. Needs full access to ``obj``."""
     permissions.require(actor, "manage", obj)
+    if theme is not None and theme.owner_model and permissions.root_of(obj) != (theme.owner_model, theme.owner_id):
+        raise InvalidInput("this theme belongs to another workspace", field="theme_id")
     scope_model, scope_id = permissions.key_of(obj)
     existing = ThemeAssignment.objects.filter(scope_model=scope_model, scope_id=scope_id).first()
     before = existing.theme.name if existing else None
@@ -182,9 +199,10 @@ def assign_theme(actor, obj, theme: Theme | None) -> ThemeAssignment | None:
 
 
 def themes_for(user):
+    """The themes ``user`` may see: the system ones and those of the workspaces the user belongs to."""
     if user is None or not user.is_authenticated:
         raise PermissionDenied("log in first")
-    return Theme.objects.all()
+    return permissions.visible_to_members(user, Theme.objects.all())
 
 
 def get_theme(user, theme_id: int) -> Theme:
@@ -194,8 +212,15 @@ def get_theme(user, theme_id: int) -> Theme:
     return theme
 
 
+def visible_theme(user, theme_id) -> Theme | None:
+    """The theme the web's stylesheet and image links name, if ``user`` (perhaps anonymous: the login page is
+    styled too) may see it; None, as for a missing one, otherwise."""
+    return permissions.visible_to_members(user, Theme.objects.all()).filter(pk=theme_id).first()
+
+
 def default_theme() -> Theme | None:
-    return Theme.objects.filter(is_default=True).first() or Theme.objects.order_by("id").first()
+    system = Theme.objects.filter(owner_model="")
+    return system.filter(is_default=True).first() or system.order_by("id").first()
 
 
 def assignment_of(user, obj) -> ThemeAssignment | None:
@@ -214,10 +239,14 @@ def theme_for_object(obj) -> Theme | None:
 
 
 def theme_for_request(request) -> Theme | None:
+    """The theme of what a request shows, if its user may see that theme; the default theme otherwise."""
     for _key, resolve in SCOPE_RESOLVERS.items():
         obj = resolve(request)
         if obj is not None:
-            return theme_for_object(obj)
+            theme = theme_for_object(obj)
+            if theme is not None and (not theme.owner_model or visible_theme(getattr(request, "user", None), theme.pk)):
+                return theme
+            break
     return default_theme()
 
 

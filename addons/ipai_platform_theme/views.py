@@ -34,25 +34,33 @@ def head_links(request) -> str:
     return links
 
 
+def _cache_control(theme: Theme, versioned: bool) -> str:
+    if not versioned:
+        return "no-cache"
+    # A workspace's own theme is for its members: no shared cache may hand it to anyone else.
+    return "private, max-age=86400" if theme.owner_model else "public, max-age=86400"
+
+
 @require_GET
 def theme_css_view(request, theme_id: int):
-    theme = Theme.objects.filter(pk=theme_id).first()
+    theme = services.visible_theme(request.user, theme_id)
     if theme is None:
         raise Http404("no such theme")
     response = HttpResponse(services.theme_css(theme), content_type="text/css; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=86400" if request.GET.get("v") else "no-cache"
+    response["Cache-Control"] = _cache_control(theme, bool(request.GET.get("v")))
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
 @require_GET
 def theme_image_view(request, theme_id: int, kind: str):
-    theme = Theme.objects.filter(pk=theme_id).first()
+    theme = services.visible_theme(request.user, theme_id)
     if theme is None or kind not in ("logo", "favicon") or not getattr(theme, f"{kind}_type"):
         raise Http404("no such image")
     response = HttpResponse(bytes(getattr(theme, kind)), content_type=getattr(theme, f"{kind}_type"))
     for header, value in IMAGE_HEADERS.items():
         response[header] = value
+    response["Cache-Control"] = _cache_control(theme, True)
     return response
 
 
@@ -91,5 +99,5 @@ def themes_view(request):
     themes = list(Theme.objects.all())
     wanted = request.GET.get("theme", "")
     selected = None if wanted == "new" else next((t for t in themes if str(t.pk) == wanted), None) or (themes[0] if themes else None)
-    context = {"menus": menu_tree(), "themes": themes, "selected": selected, "densities": Density.choices, "error": error}
+    context = {"menus": menu_tree(request.user), "themes": themes, "selected": selected, "densities": Density.choices, "error": error}
     return render(request, "ipai_platform_theme/themes.html", context, status=422 if error else 200)

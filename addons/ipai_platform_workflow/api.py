@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from . import services
 
@@ -36,6 +36,9 @@ class WorkflowIn(Schema):
     code: str
     name: str
     res_model: str
+    owner_model: str | None = Field(None, description="With owner_id: the workspace it applies to, whose members alone see it; "
+                                                      "none: a system workflow, for workspaces without one of their own")
+    owner_id: str | None = None
     active: bool = True
     states: list[StateIn]
     transitions: list[TransitionIn] = []
@@ -69,6 +72,8 @@ class WorkflowOut(Schema):
     code: str
     name: str
     res_model: str
+    owner_model: str | None
+    owner_id: str | None
     active: bool
     states: list[StateOut]
     transitions: list[TransitionOut]
@@ -99,6 +104,7 @@ def _transition_out(transition) -> dict:
 def _workflow_out(workflow) -> dict:
     return {
         "id": workflow.pk, "code": workflow.code, "name": workflow.name, "res_model": workflow.res_model, "active": workflow.active,
+        "owner_model": workflow.owner_model or None, "owner_id": workflow.owner_id or None,
         "states": [StateOut.from_orm(s).dict() for s in workflow.states.all()],
         "transitions": [_transition_out(t) for t in workflow.transitions.all()],
     }
@@ -124,6 +130,7 @@ def list_workflows(request):
 def create_workflow(request, payload: WorkflowIn):
     workflow = services.create_workflow(
         request.user, code=payload.code, name=payload.name, res_model=payload.res_model, active=payload.active,
+        owner_model=payload.owner_model, owner_id=payload.owner_id,
         states=[s.dict() for s in payload.states], transitions=[t.dict() for t in payload.transitions],
     )
     return 201, _workflow_out(workflow)

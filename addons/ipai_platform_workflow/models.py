@@ -16,6 +16,10 @@ class Workflow(models.Model):
     code = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=128)
     res_model = models.CharField(max_length=128, help_text="Technical name of the model it applies to")
+    # The workspace that owns the workflow (it applies to that workspace's records, and only its members see
+    # it), or blank: a system workflow, for the records of every workspace that has no active one of its own.
+    owner_model = models.CharField(max_length=128, blank=True, default="")
+    owner_id = models.CharField(max_length=64, blank=True, default="")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -23,8 +27,9 @@ class Workflow(models.Model):
         db_table = "ipai_workflow"
         ordering = ["name"]
         constraints = [
-            # A record follows the one active workflow of its model.
-            models.UniqueConstraint(fields=["res_model"], condition=models.Q(active=True), name="ipai_workflow_one_active_per_model"),
+            # A record follows the one active workflow of its model in its workspace (else the system one).
+            models.UniqueConstraint(fields=["res_model", "owner_model", "owner_id"], condition=models.Q(active=True),
+                                    name="ipai_workflow_one_active_per_owner"),
         ]
 
     def __str__(self):

@@ -1,6 +1,8 @@
 """Workflows: defining state machines (administrators) and moving records through them (anyone allowed).
 
-A record follows the active workflow of its model; an empty ``workflow_state`` is the workflow's initial
+A record follows the active workflow of its model that its workspace owns, else the system one (no owner).
+Members of a workspace see the system workflows and their workspace's own; to anyone else a workspace's
+workflow does not exist. An empty ``workflow_state`` is the workflow's initial
 state. A transition happens only along a defined edge, by a user who can edit the record, whose workspace role
 the transition allows, when its guard agrees and — if it requires approval — when an approval request for it
 was approved. Anything else is refused with an error that says what is possible instead.
@@ -94,16 +96,22 @@ def _add_transition(workflow: Workflow, spec: dict, field: str = "transition") -
     )
 
 
+def _active_rivals(res_model: str, owner_model: str, owner_id: str):
+    return Workflow.objects.filter(res_model=res_model, owner_model=owner_model, owner_id=owner_id, active=True)
+
+
 @transaction.atomic
 def create_workflow(actor, *, code: str, name: str, res_model: str, states: list[dict], transitions: list[dict] | None = None,
-                    active: bool = True) -> Workflow:
-    """Define a workflow with its states (exactly one initial) and transitions. Administrators only."""
+                    active: bool = True, owner_model: str | None = None, owner_id: str | None = None) -> Workflow:
+    """Define a workflow with its states (exactly one initial) and transitions, for every workspace or (with an
+    owner) for one. Administrators only."""
     _require_admin(actor)
     _check_model(res_model)
+    owner_model, owner_id = permissions.owner_for(owner_model, owner_id)
     code, name = _code(code, "code"), _name(name)
     if Workflow.objects.filter(code=code).exists():
         raise Conflict("a workflow with this code exists", field="code")
-    if active and Workflow.objects.filter(res_model=res_model, active=True).exists():
+    if active and _active_rivals(res_model, owner_model, owner_id).exists():
         raise Conflict(f"{res_model} already follows an active workflow: deactivate it first", field="active")
     if not states or sum(1 for s in states if s.get("is_initial")) != 1:
         raise InvalidInput("a workflow has states, exactly one of them initial", field="states")
@@ -111,7 +119,8 @@ def create_workflow(actor, *, code: str, name: str, res_model: str, states: list
         raise InvalidInput("state codes must be unique", field="states")
     try:
         with transaction.atomic():
-            workflow = Workflow.objects.create(code=code, name=name, res_model=res_model, active=active)
+            workflow = Workflow.objects.create(code=code, name=name, res_model=res_model, active=active, owner_model=owner_model,
+                                               owner_id=owner_id)
     except IntegrityError:
         raise Conflict("a workflow with this code, or an active one for this model, exists", field="code") from None
     for index, spec in enumerate(states):
@@ -120,6 +129,7 @@ def create_workflow(actor, *, code: str, name: str, res_model: str, states: list
         _add_transition(workflow, spec, f"transitions.{index}")
     record_event(actor=actor, action="workflow.create", target=workflow, changes={
         "res_model": res_model, "states": [s["code"] for s in states], "transitions": len(transitions or []), "active": active,
+        "owner": f"{owner_model}:{owner_id}" if owner_model else None,
     })
     return workflow
 
@@ -131,7 +141,7 @@ def update_workflow(actor, workflow: Workflow, *, name: str | None = None, activ
     if name is not None:
         workflow.name = _name(name)
     if active is not None:
-        if active and Workflow.objects.filter(res_model=workflow.res_model, active=True).exclude(pk=workflow.pk).exists():
+        if active and _active_rivals(workflow.res_model, workflow.owner_model, workflow.owner_id).exclude(pk=workflow.pk).exists():
             raise Conflict(f"{workflow.res_model} already follows an active workflow: deactivate it first", field="active")
         workflow.active = active
     workflow.save()
@@ -168,9 +178,11 @@ def remove_transition(actor, workflow: Workflow, transition_id: int) -> None:
 
 
 def workflows_for(user):
+    """The workflows ``user`` may see: the system ones and those of the workspaces the user belongs to."""
     if user is None or not user.is_authenticated:
         raise PermissionDenied("log in first")
-    return Workflow.objects.prefetch_related("states", "transitions__from_state", "transitions__to_state")
+    workflows = Workflow.objects.prefetch_related("states", "transitions__from_state", "transitions__to_state")
+    return permissions.visible_to_members(user, workflows)
 
 
 def get_workflow(user, workflow_id: int) -> Workflow:
@@ -184,22 +196,20 @@ def get_workflow(user, workflow_id: int) -> Workflow:
 
 
 def record_for(user, res_model: str, res_id) -> object:
-    """The record a client names, if ``user`` may view it (NotFound otherwise, and for unknown models)."""
-    model = model_for(res_model) if isinstance(res_model, str) else None
-    record = None
-    if model is not None and all(hasattr(model, f) for f in ("workflow_state",)):
-        try:
-            record = model._default_manager.filter(pk=res_id).first()
-        except (ValueError, TypeError):
-            record = None
-    if record is None:
-        raise NotFound("no such record")
-    permissions.require(user, "read", record)
-    return record
+    """The record a client names, if ``user`` may view it. A record the user may not view gets the very answer a
+    missing one gets (as do unknown models), so that no one can learn from it which ids exist."""
+    return permissions.readable_record(user, res_model, res_id, having=("workflow_state",))
 
 
 def workflow_for(record) -> Workflow | None:
-    return Workflow.objects.filter(res_model=technical_name_of(record._meta.model), active=True).first()
+    """The active workflow ``record`` follows: its workspace's own, else the system one."""
+    active = Workflow.objects.filter(res_model=technical_name_of(record._meta.model), active=True)
+    root = permissions.root_of(record)
+    if root is not None:
+        owned = active.filter(owner_model=root[0], owner_id=root[1]).first()
+        if owned is not None:
+            return owned
+    return active.filter(owner_model="").first()
 
 
 def current_state(record, workflow: Workflow | None = None) -> WorkflowState | None:

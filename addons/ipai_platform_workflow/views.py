@@ -27,5 +27,5 @@ def workflows_view(request):
         except ValueError:
             error = "choose a workflow"
     workflows = services.workflows_for(request.user)
-    return render(request, "ipai_platform_workflow/workflows.html", {"menus": menu_tree(), "workflows": workflows, "error": error},
+    return render(request, "ipai_platform_workflow/workflows.html", {"menus": menu_tree(request.user), "workflows": workflows, "error": error},
                   status=422 if error else 200)

@@ -1,7 +1,8 @@
 {
     "name": "WorkOS Suite",
     "version": "1.0.0",
-    "summary": "Installs the whole WorkOS suite; cross-module glue such as page publish approval",
+    # Page publication (issue 20) is planned: its menu comes back with the feature.
+    "summary": "Installs the whole WorkOS suite; cross-module glue (page publication with approval: planned, data model only so far)",
     "category": "WorkOS",
     "author": "WorkOS",
     "license": "LGPL-3",
@@ -20,7 +21,7 @@
         "ipai_platform_permissions",
         "ipai_platform_audit",
     ],
-    "data": ["data/menus.toml"],
+    "data": [],
     "application": True,
     "installable": True,
 }

@@ -26,10 +26,9 @@ from django.http import FileResponse, HttpResponse
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
-from ipai_platform_permissions import services as permissions
+from ipai_platform_permissions.api import SHARE_LINK_AUTH, share_link_reader
 from ipai_workos_core import services as core
-from workos.api.auth import session_auth, token_auth
-from workos.kernel.errors import InvalidInput, NotAuthenticated, NotFound, TooLarge
+from workos.kernel.errors import InvalidInput, NotFound, TooLarge
 
 from . import registry, services, transfer
 from .services import UNSET
@@ -113,22 +112,6 @@ class ImportOut(Schema):
     attachments: int
 
 
-def _anyone(request):
-    """Reads also open with a page's share link (``?share=``); the service decides what is visible."""
-    return True
-
-
-READ_AUTH = [token_auth, session_auth, _anyone]
-
-
-def _reader(request, share: str):
-    user = request.user if getattr(request.user, "is_authenticated", False) else None
-    token = permissions.resolve_share_token(share, user) if share else None
-    if user is None and token is None:
-        raise NotAuthenticated("authentication required: log in, send a bearer token or open a share link")
-    return user, token
-
-
 def _given(payload: Schema, name: str):
     """A field's value, or UNSET when the client left it out (null and absent differ for after_id)."""
     return getattr(payload, name) if name in payload.model_fields_set else UNSET
@@ -137,11 +120,11 @@ def _given(payload: Schema, name: str):
 # --- documents -------------------------------------------------------------------------------------------
 
 
-@router.get("/pages/{page_id}/blocks", response=DocumentOut, auth=READ_AUTH,
+@router.get("/pages/{page_id}/blocks", response=DocumentOut, auth=SHARE_LINK_AUTH,
             summary="The page's document: top-level block trees in order (`?share=` for a share link)",
             description=__doc__)
 def list_blocks(request, page_id: int, share: str = ""):
-    user, token = _reader(request, share)
+    user, token = share_link_reader(request, share)
     return {"items": services.document(services.get_page(user, page_id, share=token))}
 
 
@@ -179,9 +162,9 @@ def bulk_blocks(request, page_id: int, payload: BulkIn):
 # --- single blocks ---------------------------------------------------------------------------------------
 
 
-@router.get("/blocks/{block_id}", response=BlockOut, auth=READ_AUTH, summary="One block with its children")
+@router.get("/blocks/{block_id}", response=BlockOut, auth=SHARE_LINK_AUTH, summary="One block with its children")
 def get_block(request, block_id: str, share: str = ""):
-    user, token = _reader(request, share)
+    user, token = share_link_reader(request, share)
     return services.block_tree(services.get_block(user, block_id, share=token))
 
 
@@ -226,10 +209,10 @@ def upload_attachment(request, page_id: int, file: File[UploadedFile]):
     return 201, services.attachment_json(attachment)
 
 
-@router.get("/attachments/{attachment_id}/content", auth=READ_AUTH, response={200: None},
+@router.get("/attachments/{attachment_id}/content", auth=SHARE_LINK_AUTH, response={200: None},
             summary="The file of an attachment, for users who can view its page (404 for everyone else)")
 def attachment_content(request, attachment_id: int, share: str = ""):
-    user, token = _reader(request, share)
+    user, token = share_link_reader(request, share)
     attachment = services.get_attachment(user, attachment_id, share=token)
     inline = attachment.content_type in services.INLINE_TYPES
     try:
@@ -248,10 +231,10 @@ def attachment_content(request, attachment_id: int, share: str = ""):
 # --- rendering, export, import ---------------------------------------------------------------------------
 
 
-@router.get("/pages/{page_id}/html", auth=READ_AUTH, response={200: None},
+@router.get("/pages/{page_id}/html", auth=SHARE_LINK_AUTH, response={200: None},
             summary="Sanitised HTML of the page body (text/html; every value passed nh3)")
 def page_html(request, page_id: int, share: str = ""):
-    user, token = _reader(request, share)
+    user, token = share_link_reader(request, share)
     response = HttpResponse(services.page_html(services.get_page(user, page_id, share=token)), content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self' https: http:; style-src 'unsafe-inline'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"

@@ -86,7 +86,7 @@ def page_view(request, page_id: int):
         "editable": editable, "archived": archived, "workspace_id": page.space.workspace_id, "space_id": page.space_id,
     }
     context = {
-        "menus": menu_tree(),
+        "menus": menu_tree(request.user),
         "page": page,
         "page_meta": meta,
         "document": {"items": blocks.document(page)},
@@ -120,7 +120,7 @@ def pages_home_view(request):
     workspace = core.workspaces_for(request.user).order_by("id").first()
     spaces = [s for s in core.spaces_for(request.user, workspace.pk).order_by("rank", "id")] if workspace else []
     context = {
-        "menus": menu_tree(),
+        "menus": menu_tree(request.user),
         "workspace": workspace,
         "spaces": [s for s in spaces if permissions.can(request.user, "create", s)],
         "tree": page_tree(request.user, workspace, None) if workspace else None,

@@ -1,12 +1,13 @@
 {
     "name": "WorkOS Canvas",
     "version": "1.0.0",
-    "summary": "Edgeless canvas: elements, connectors, embedded page cards, viewport",
+    # Planned (issue 16): its menu comes back with the canvas page.
+    "summary": "Edgeless canvas: elements, connectors, embedded page cards, viewport (planned: data models only so far)",
     "category": "WorkOS",
     "author": "WorkOS",
     "license": "LGPL-3",
     "depends": ["ipai_workos_core"],
-    "data": ["data/menus.toml"],
+    "data": [],
     "application": False,
     "installable": True,
 }

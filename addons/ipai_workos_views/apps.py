@@ -6,3 +6,8 @@ class IpaiWorkosViewsConfig(AppConfig):
     label = "ipai_workos_views"
     verbose_name = "WorkOS Views"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .registry import register_core_types
+
+        register_core_types()

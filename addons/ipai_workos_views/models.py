@@ -3,12 +3,12 @@
 from django.conf import settings
 from django.db import models
 
-class ViewType(models.TextChoices):
-    TABLE = "table", "Table"
-    KANBAN = "kanban", "Kanban"
-    CALENDAR = "calendar", "Calendar"
-    LIST = "list", "List"
-    GALLERY = "gallery", "Gallery"
+
+def view_type_choices() -> list[tuple[str, str]]:
+    """The registered view types (``registry.py``), read when asked: a new type is a registry entry, not a migration."""
+    from .registry import view_types
+
+    return [(entry.type, entry.label) for entry in view_types()]
 
 
 class View(models.Model):
@@ -16,7 +16,7 @@ class View(models.Model):
 
     database = models.ForeignKey("ipai_workos_db.Database", on_delete=models.CASCADE, related_name="views")
     name = models.CharField(max_length=128)
-    type = models.CharField(max_length=16, choices=ViewType.choices, default=ViewType.TABLE)
+    type = models.CharField(max_length=16, choices=view_type_choices, default="table")
     config = models.JSONField(default=dict, blank=True, help_text="filters, sorts, group_by, hidden, widths")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     rank = models.CharField(max_length=64, default="n")

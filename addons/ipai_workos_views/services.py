@@ -17,36 +17,35 @@ database's permission scope (``ipai_workos_db.services.get_database``).
      "cover": "page"|"none"|<files property id>}                          # gallery card preview
 
 Properties deleted since a view was saved are dropped from its config when it is read, never an error.
+What differs by view type (table, kanban, calendar, list, gallery) — what it requires of its config, the
+settings it fills in, how it groups, counts and pages its rows — is its entry in ``registry.py``.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Avg, Count, F, Max, Min, Q, Sum, Value
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import In
+from django.db.models import Avg, Count, Max, Min, Q, Sum
 
 from ipai_platform_audit.services import diff, record_event
 from ipai_platform_permissions import services as permissions
 from ipai_workos_db import query
 from ipai_workos_db import services as databases
 from ipai_workos_db.cells import Cells
-from ipai_workos_db.properties import option_by_id, property_type
+from ipai_workos_db.properties import property_type
 from ipai_workos_db.query import Schema
-from workos.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+from workos.kernel.cursors import DEFAULT_LIMIT, check_limit, decode_cursor, encode_cursor
 from workos.kernel import ranks
 from workos.kernel.errors import InvalidInput, NotFound
 
-from .models import View, ViewType
+from .models import View
+from .registry import RowRequest, ViewType, type_of, view_type
+from .rows import GROUPABLE, group_filter, group_key
 
 QUERIES = ("views_for", "get_view", "effective_config", "view_rows", "view_json", "export_view_csv", "group_key")
 
 CALCULATIONS = ("count", "empty", "filled", "unique", "sum", "average", "min", "max", "percent_empty", "percent_filled")
 NUMBER_CALCULATIONS = {"sum", "average"}
-GROUPABLE = {"select", "status", "checkbox", "person", "text", "title", "url", "email", "phone", "created_by", "last_edited_by"}
 CONFIG_KEYS = {"filter", "sorts", "group_by", "properties", "calculations", "date_property", "calendar_mode", "cover"}
-EMPTY_GROUP = ""
 EXPORT_CHUNK = 1000
 
 
@@ -89,7 +88,7 @@ def effective_config(view: View, schema: Schema) -> dict:
     config["group_by"] = group if group and group.get("property") in schema.by_id else None
     listed = [item for item in config.get("properties", []) if item.get("property") in schema.by_id]
     seen = {item["property"] for item in listed}
-    default_visible = view.type == ViewType.TABLE
+    default_visible = type_of(view).shows_every_property
     for prop in schema.properties:
         if prop.pk not in seen:
             listed.append({"property": prop.pk, "visible": prop.type == "title" or default_visible, "width": None})
@@ -105,7 +104,8 @@ def effective_config(view: View, schema: Schema) -> dict:
 # --- validation ------------------------------------------------------------------------------------------
 
 
-def _clean_config(schema: Schema, view_type: str, raw) -> dict:
+def _clean_config(schema: Schema, kind: ViewType, raw) -> dict:
+    """Every setting checked on its own, then what the view's type requires of them."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -183,9 +183,7 @@ def _clean_config(schema: Schema, view_type: str, raw) -> dict:
                 raise InvalidInput("a gallery cover is page, none or a files property", field="config.cover")
             cover = prop.pk
         config["cover"] = cover
-    if view_type == ViewType.KANBAN and "group_by" in config and config["group_by"] is None:
-        raise InvalidInput("a kanban board is grouped by a property", field="config.group_by")
-    return config
+    return kind.clean_config(schema, config)
 
 
 def _clean_name(name) -> str:
@@ -194,42 +192,21 @@ def _clean_name(name) -> str:
     return name.strip()
 
 
-def _clean_type(view_type) -> str:
-    if view_type not in ViewType.values:
-        raise InvalidInput(f"type must be one of {', '.join(ViewType.values)}", field="type")
-    return view_type
-
-
-def _defaults(schema: Schema, view_type: str, config: dict) -> dict:
-    """A kanban without a grouping groups by the first status or select; a calendar by the first date."""
-    if view_type == ViewType.KANBAN and not config.get("group_by"):
-        prop = next((p for kind in ("status", "select", "person") for p in schema.properties if p.type == kind), None)
-        if prop is None:
-            raise InvalidInput("a kanban board needs a select, status or person property to group by", field="config.group_by")
-        config["group_by"] = {"property": prop.pk, "hide_empty": False}
-    if view_type == ViewType.CALENDAR and not config.get("date_property"):
-        prop = next((p for p in schema.properties if p.type == "date"), None)
-        if prop is None:
-            raise InvalidInput("a calendar needs a date property", field="config.date_property")
-        config["date_property"] = prop.pk
-    return config
-
-
 # --- writes ----------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def create_view(actor, database, *, name: str, type: str = ViewType.TABLE, config=None, personal: bool = False) -> View:
+def create_view(actor, database, *, name: str, type: str = "table", config=None, personal: bool = False) -> View:
     """A shared view (needs edit on the database) or a personal one (viewing the database is enough)."""
     permissions.require(actor, "read" if personal else "edit", database)
     schema = Schema(database)
-    view_type = _clean_type(type)
-    cleaned = _defaults(schema, view_type, _clean_config(schema, view_type, config))
+    kind = view_type(type)
+    cleaned = kind.defaults(schema, _clean_config(schema, kind, config))
     last = View.objects.filter(database=database).order_by("-rank").values_list("rank", flat=True).first()
-    view = View.objects.create(database=database, name=_clean_name(name), type=view_type, config=cleaned,
+    view = View.objects.create(database=database, name=_clean_name(name), type=kind.type, config=cleaned,
                                owner=actor if personal else None, rank=ranks.rank_between(last, None))
     record_event(actor=actor, action="view.create", target=view, target_name=view.name,
-                 changes={"database_id": database.pk, "name": view.name, "type": view_type, "personal": personal})
+                 changes={"database_id": database.pk, "name": view.name, "type": kind.type, "personal": personal})
     return view
 
 
@@ -244,11 +221,12 @@ def update_view(actor, view: View, *, name=None, type=None, config=None, after_i
     if name is not None:
         view.name = _clean_name(name)
     if type is not None:
-        view.type = _clean_type(type)
+        view.type = view_type(type).type
+    kind = type_of(view)
     if config is not None:
-        view.config = _defaults(schema, view.type, {**(view.config or {}), **_clean_config(schema, view.type, config)})
+        view.config = kind.defaults(schema, {**(view.config or {}), **_clean_config(schema, kind, config)})
     elif type is not None:
-        view.config = _defaults(schema, view.type, dict(view.config or {}))
+        view.config = kind.defaults(schema, dict(view.config or {}))
     if after_id is not databases.UNSET:
         siblings = View.objects.filter(database=view.database).exclude(pk=view.pk)
         view.rank = databases._rank_after(siblings, after_id, "after_id")
@@ -268,81 +246,6 @@ def delete_view(actor, view: View) -> None:
 
 
 # --- the rows of a view ----------------------------------------------------------------------------------
-
-
-def _group_expression(prop):
-    entry = property_type(prop.type)
-    if prop.type == "checkbox":
-        return query.sort_expression(prop)
-    if prop.type == "person":
-        return KeyTextTransform("0", KeyTransform(prop.key, "values"))
-    return query.value_expression(prop)
-
-
-def group_key(prop, cell) -> str:
-    """The group (kanban column) a cell falls in: an option id, a user id, "true"/"false", the text; "" when empty."""
-    if prop.type == "checkbox":
-        return "true" if cell else "false"
-    if prop.type == "person":
-        return str(cell[0]) if cell else EMPTY_GROUP
-    if prop.type in ("select", "status"):
-        return cell if cell and option_by_id(prop.config, cell) else EMPTY_GROUP
-    if cell is None or cell == "":
-        return EMPTY_GROUP
-    return str(cell)
-
-
-def _group_filter(prop, key: str) -> Q:
-    if prop.type == "checkbox":
-        return query.condition_q(prop, "checked" if key == "true" else "unchecked", None)
-    if key == EMPTY_GROUP and prop.type in ("select", "status"):
-        # what _groups counts as empty: no value, or an option that no longer exists
-        expression = query.value_expression(prop)
-        option_ids = [option["id"] for option in prop.config.get("options", [])]
-        empty = Q(query.IsNull(expression, True))
-        return empty | ~Q(In(expression, option_ids)) if option_ids else empty
-    if key == EMPTY_GROUP:
-        return query.condition_q(prop, "is_empty", None)
-    if prop.type == "person":
-        return Q(query.Exact(_group_expression(prop), key))
-    if prop.type in ("created_by", "last_edited_by"):
-        return Q(query.Exact(query.value_expression(prop), int(key))) if key.isdigit() else Q(pk__in=[])
-    if property_type(prop.type).kind == "text":
-        return Q(query.Exact(query.value_expression(prop), key))
-    return Q(query.Exact(query.value_expression(prop), key))
-
-
-def _groups(schema: Schema, prop, rows_qs, hide_empty: bool, names: dict) -> tuple[list[dict], int]:
-    """(every group with its count, options in their order then the others; the number of rows in all groups,
-    hidden empty ones included) from one GROUP BY query."""
-    if prop.type == "checkbox":
-        raw = rows_qs.aggregate(total=Count("id"), checked=Count("id", filter=query.condition_q(prop, "checked", None)))
-        counts = {"true": raw["checked"], "false": raw["total"] - raw["checked"]}
-        groups = [{"key": "false", "label": "Unchecked", "color": None, "count": counts["false"]},
-                  {"key": "true", "label": "Checked", "color": None, "count": counts["true"]}]
-        return [group for group in groups if group["count"] or not hide_empty], raw["total"]
-    raw = rows_qs.annotate(group_value=_group_expression(prop)).values("group_value").annotate(n=Count("id")).order_by()
-    counts: dict[str, int] = {}
-    for item in raw:
-        key = EMPTY_GROUP if item["group_value"] in (None, "") else str(item["group_value"])
-        if prop.type in ("select", "status") and key and not option_by_id(prop.config, key):
-            key = EMPTY_GROUP
-        counts[key] = counts.get(key, 0) + item["n"]
-    groups = []
-    if prop.type in ("select", "status"):
-        for option in prop.config.get("options", []):
-            groups.append({"key": option["id"], "label": option["name"], "color": option["color"], "count": counts.pop(option["id"], 0),
-                           **({"status_group": option["group"]} if "group" in option else {})})
-    else:
-        from django.contrib.auth import get_user_model
-
-        users = dict(get_user_model().objects.filter(pk__in=[int(k) for k in counts if k.isdigit()]).values_list("pk", "username")) \
-            if prop.type in ("person", "created_by", "last_edited_by") else {}
-        for key in sorted(key for key in counts if key != EMPTY_GROUP):
-            label = users.get(int(key), key) if users and key.isdigit() else key
-            groups.append({"key": key, "label": label, "color": None, "count": counts.pop(key)})
-    groups.append({"key": EMPTY_GROUP, "label": f"No {prop.name}", "color": None, "count": counts.pop(EMPTY_GROUP, 0)})
-    return [group for group in groups if group["count"] or not hide_empty], sum(group["count"] for group in groups)
 
 
 def _footer(schema: Schema, config: dict, rows_qs, python_rows=None) -> dict:
@@ -451,23 +354,20 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
     COUNT query otherwise. A board grouped by a select or status reads its page column by column (an index
     range each) instead of sorting every row by column first."""
     database = databases.get_database(user, view.database_id, "read")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be from 1 to {MAX_LIMIT}", field="limit")
+    check_limit(limit)
     schema = Schema(database)
+    kind = type_of(view)
     config = effective_config(view, schema)
     tree, sorts = config["filter"], config["sorts"]
-    group_prop = schema.by_id[config["group_by"]["property"]] if config["group_by"] else None
+    group_prop = kind.grouping(schema, config)
     extra = Q()
     if group is not None:
         if group_prop is None:
             raise InvalidInput("this view is not grouped", field="group")
-        extra &= _group_filter(group_prop, group)
+        extra &= group_filter(group_prop, group)
     windowed = date_from is not None or date_to is not None
     if windowed:
-        date_prop = schema.by_id.get(config.get("date_property"))
-        if date_prop is None:
-            raise InvalidInput("this view has no date property", field="date_from")
-        extra &= _date_window(date_prop, date_from, date_to)
+        extra &= kind.window(schema, config, date_from, date_to)
     offset = decode_cursor(cursor)
 
     base = databases._live_rows(database)
@@ -480,27 +380,13 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
         filtered = base.filter(pk__in=[row.pk for row in python_rows])
     else:
         filtered = base.filter(query.filter_q(schema, tree))
-    groups, counts, grouped_total = None, {}, None
+    groups, all_groups, grouped_total = None, None, None
     if group_prop is not None:
-        all_groups, grouped_total = _groups(schema, group_prop, filtered, False, {})
-        counts = {item["key"]: item["count"] for item in all_groups}
-        hide_empty = config["group_by"].get("hide_empty", False)
+        all_groups, grouped_total = kind.count_groups(schema, group_prop, filtered)
+        hide_empty = (config.get("group_by") or {}).get("hide_empty", False)
         groups = [item for item in all_groups if item["count"] or not hide_empty]
-
-    ordering_sorts = list(sorts)
-    if group_prop is not None and group is None:
-        ordering_sorts = [{"property": group_prop.pk, "direction": "ascending"}] + [s for s in sorts if s["property"] != group_prop.pk]
-    if (group_prop is not None and group is None and not windowed and group_prop.type in ("select", "status")
-            and not query.tree_needs_python(schema, tree, sorts)):
-        result = _page_by_groups(schema, group_prop, [item["key"] for item in all_groups], counts, tree=tree, sorts=sorts,
-                                 search=search, limit=limit, offset=offset)
-    else:
-        # the exact count is free (or one GROUP BY away) in a grouped view: ask select_rows for none then
-        known = group_prop is not None and not windowed
-        result = databases.select_rows(schema, tree=tree, sorts=ordering_sorts, search=search, extra=extra, limit=limit, offset=offset,
-                                       count=not known)
-        if known:
-            result["count"] = counts.get(group, 0) if group is not None else grouped_total
+    result = kind.page(RowRequest(schema=schema, tree=tree, sorts=sorts, search=search, extra=extra, limit=limit, offset=offset,
+                                  group_by=group_prop, group=group, windowed=windowed, groups=all_groups, grouped_total=grouped_total))
 
     visible = [schema.by_id[item["property"]] for item in config["properties"] if item["visible"]]
     needed = {prop.pk for prop in visible} | {p for p in (group_prop.pk if group_prop else None, config.get("date_property")) if p}
@@ -522,57 +408,6 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
               "footer": _footer(schema, config, filtered.filter(extra) if group is not None else filtered, python_rows if group is None else None),
               "groups": groups}
     return answer
-
-
-def _page_by_groups(schema: Schema, group_prop, keys: list[str], counts: dict[str, int], *, tree, sorts, search: str,
-                    limit: int, offset: int) -> dict:
-    """The page at ``offset`` of rows ordered by group (``keys`` in board order), then by the view's sorts,
-    read group by group. The group counts are exact, so each group is one ``LIMIT/OFFSET`` query on the
-    group's index range, and only the groups the page overlaps are read."""
-    rows, start = [], 0
-    total = sum(counts.get(key, 0) for key in keys)
-    for key in keys:
-        size = counts.get(key, 0)
-        if len(rows) >= limit:
-            break
-        if size == 0 or offset >= start + size:
-            start += size
-            continue
-        skip = max(0, offset - start)
-        part = databases.select_rows(schema, tree=tree, sorts=sorts, search=search, extra=_group_filter(group_prop, key),
-                                     limit=limit - len(rows), offset=skip, count=False)
-        rows.extend(part["rows"])
-        start += size
-    return {"rows": rows, "count": total, "next_offset": offset + limit if offset + limit < total and rows else None,
-            "cells": Cells(schema, rows)}
-
-
-def _date_window(prop, date_from, date_to) -> Q:
-    from ipai_workos_db.properties import PropertyError, parse_date
-
-    bounds = []
-    for field, value in (("date_from", date_from), ("date_to", date_to)):
-        if value is None:
-            bounds.append(None)
-            continue
-        try:
-            bounds.append(parse_date(value)[:10])
-        except PropertyError as error:
-            raise InvalidInput(error.message, field=field) from None
-    start = query.value_expression(prop)
-    condition = Q()
-    if property_type(prop.type).column:
-        if bounds[0]:
-            condition &= Q(query.GreaterThanOrEqual(start, query._bound(prop, bounds[0])))
-        if bounds[1]:
-            condition &= Q(query.LessThan(start, query._bound(prop, bounds[1])))
-        return condition
-    end = query.CText(Coalesce(KeyTextTransform("end", KeyTransform(prop.key, "values")), KeyTextTransform("start", KeyTransform(prop.key, "values"))))
-    if bounds[1]:
-        condition &= Q(query.LessThan(start, bounds[1]))
-    if bounds[0]:
-        condition &= Q(query.GreaterThanOrEqual(end, bounds[0]))
-    return condition
 
 
 def export_view_csv(user, view: View) -> tuple[str, str]:

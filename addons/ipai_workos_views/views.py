@@ -22,9 +22,7 @@ from workos.kernel.errors import NotFound, PermissionDenied, ServiceError
 from workos.web.menus import menu_tree
 
 from . import services
-from .models import ViewType
-
-VIEW_ICONS = {"table": "▦", "kanban": "▥", "calendar": "▤", "list": "☰", "gallery": "▩"}
+from .registry import type_of, view_types
 
 
 class SeeOther(HttpResponseRedirect):
@@ -62,7 +60,7 @@ def database_list_view(request):
             error = failure.message
     rows = databases.databases_for(request.user).select_related("space", "space__workspace").order_by("-updated_at", "-id")[:500]
     context = {
-        "menus": menu_tree(),
+        "menus": menu_tree(request.user),
         "databases": [{"id": d.pk, "title": d.title or "Untitled", "icon": d.icon or "▦", "where": f"{d.space.workspace.name} / {d.space.name}",
                        "updated_at": d.updated_at} for d in rows],
         "spaces": _spaces_to_create_in(request.user),
@@ -75,7 +73,7 @@ def database_list_view(request):
 def _default_view(user, database, can_edit: bool):
     """A database opened for the first time gets a table view, as in Notion: shared when the user may edit
     the database, otherwise their own personal one (viewing the database is enough for that)."""
-    return services.create_view(user, database, name="Table", type=ViewType.TABLE, personal=not can_edit)
+    return services.create_view(user, database, name="Table", type="table", personal=not can_edit)
 
 
 def _members(user, database) -> list[dict]:
@@ -106,7 +104,7 @@ def database_view(request, database_id: int, view_id: int | None = None):
         current = next((view for view in views if view.pk == view_id), None)
         if current is None:
             raise Http404("no such view")
-    view_items = [{**services.view_json(view, schema), "icon": VIEW_ICONS.get(view.type, "▦"),
+    view_items = [{**services.view_json(view, schema), "icon": type_of(view).icon,
                    "url": f"/web/databases/{database.pk}/views/{view.pk}",
                    "can_change": database.archived_at is None and (view.owner_id == request.user.pk if view.owner_id else can_edit)}
                   for view in views]
@@ -120,7 +118,7 @@ def database_view(request, database_id: int, view_id: int | None = None):
         "view_id": current.pk if current else None,
         "members": _members(request.user, database),
         "user_id": request.user.pk,
-        "view_types": [{"type": value, "label": label, "icon": VIEW_ICONS[value]} for value, label in ViewType.choices],
+        "view_types": [{"type": entry.type, "label": entry.label, "icon": entry.icon} for entry in view_types()],
     }
     parent = None
     if database.parent_page_id:
@@ -130,7 +128,7 @@ def database_view(request, database_id: int, view_id: int | None = None):
         except ServiceError:
             parent = None
     context = {
-        "menus": menu_tree(),
+        "menus": menu_tree(request.user),
         "database": database,
         "views": view_items,
         "current": current_item,

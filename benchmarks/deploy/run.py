@@ -2,11 +2,13 @@
 window seen by a poller on /web/login, and the phase 1 backup next to a bare ``pg_dump -Fc`` of the same
 database.
 
-    .venv/bin/python benchmarks/deploy/run.py [--pages 100000] [--no-artifacts]
+    .venv/bin/python benchmarks/deploy/run.py [--pages 100000] [--no-artifacts] [--port 18069] [--pg-port 15432]
 
 Everything runs on this machine: a throwaway PostgreSQL cluster, a bare origin built from the repository's
 HEAD, a production clone, the ``process`` service manager, the real CLI. Loopback only. The JSON result goes
-to benchmarks/results/deploy-<timestamp>.json (git-ignored) and a Markdown table to stdout.
+to benchmarks/results/deploy-<timestamp>.json (git-ignored) and a Markdown table to stdout; the load average
+(``os.getloadavg``, as ``uptime`` shows it) before and after is part of the result, because the machine may be
+shared. The temporary folder (clones, backups, logs) and the cluster are removed at the end, whatever happens.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
@@ -151,11 +154,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=100_000)
     parser.add_argument("--no-artifacts", action="store_true", help="Skip phases 5-7 (snapshot artifacts).")
+    parser.add_argument("--port", type=int, help="Port of the WorkOS server (default: a free one).")
+    parser.add_argument("--pg-port", type=int, help="Port of the throwaway PostgreSQL cluster (default: a free one).")
+    parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results", help="Folder for the JSON result.")
     arguments = parser.parse_args()
 
-    cluster = start_cluster()
+    load_before = os.getloadavg()
+    cluster = start_cluster(arguments.pg_port)
     root = Path(tempfile.mkdtemp(prefix="workos-bench-deploy-"))
-    server_pid = None
     try:
         work = root / "work"
         work.mkdir()
@@ -168,7 +174,7 @@ def main() -> int:
         git(root, "clone", "-q", str(root / "origin.git"), str(root / "prod"))
         git(root, "clone", "-q", str(root / "origin.git"), str(root / "developer"))
         url = cluster.create_database("bench")
-        port = free_port()
+        port = arguments.port or free_port()
         config = root / "etc" / "workos.toml"
         config.parent.mkdir()
         config.write_text(f"""[server]
@@ -240,10 +246,13 @@ startup_timeout = 120
             rollback, rollback_seconds = workos("rollback", "--restore-db")
             time.sleep(1)
         pages_after = int(cluster.psql("bench", "SELECT count(*) FROM ipai_workos_page").strip())
-        server_pid = int((root / "var" / "workos.pid").read_text())
+        load_after = os.getloadavg()
 
         result = {
-            "date": time.strftime("%Y-%m-%d"),
+            "date": time.strftime("%Y-%m-%d %H:%M"),
+            "ports": {"server": port, "postgresql": cluster.port},
+            "folder": str(root),
+            "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in load_after]},
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
             "pages": pages,
             "database_bytes": size,
@@ -259,7 +268,7 @@ startup_timeout = 120
             "backup": {"phase1_seconds": deploy["backup"]["seconds"], "phase1_bytes": deploy["backup"]["size"],
                        "bare_pg_dump_seconds": round(bare_seconds, 2), "bare_pg_dump_bytes": bare_file.stat().st_size},
         }
-        results = ROOT / "benchmarks" / "results"
+        results = arguments.results
         results.mkdir(parents=True, exist_ok=True)
         (results / f"deploy-{time.strftime('%Y%m%d_%H%M%S')}.json").write_text(json.dumps(result, indent=2))
         print(json.dumps(result, indent=2))
@@ -275,11 +284,17 @@ startup_timeout = 120
         pid_file = root / "var" / "workos.pid"
         if pid_file.exists():
             try:
-                os.killpg(int(pid_file.read_text()), signal.SIGTERM)
+                pid = int(pid_file.read_text())
+                os.killpg(pid, signal.SIGTERM)
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}"):
+                    time.sleep(0.1)
+                if os.path.exists(f"/proc/{pid}"):
+                    os.killpg(pid, signal.SIGKILL)
             except (ProcessLookupError, ValueError):
                 pass
-            time.sleep(1)
         cluster.destroy()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -157,7 +157,7 @@ def django_for(site) -> None:
     """Django in this process, on the site's configuration, for the seeding (as ``workos`` commands do)."""
     for key in [key for key in os.environ if key.startswith(("WORKOS_", "DJANGO_"))]:
         del os.environ[key]
-    from workos.kernel.bootstrap import setup_django
+    from workos.settings.runtime import setup_django
     from workos.settings.config import load_config
 
     setup_django(load_config(str(site.config_file)), "installed")

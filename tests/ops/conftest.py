@@ -372,3 +372,105 @@ def seed_pages(deployment: Deployment, count: int = 20) -> None:
 
 def page_count(deployment: Deployment) -> int:
     return deployment.sql("SELECT count(*) FROM ipai_workos_page")[0][0]
+
+
+# --- fault injection: git hooks that stop a deploy inside a phase ------------------------------------------
+
+GIT_HOOK = '''#!/bin/sh
+# Test fault injection: when armed, say where we are, then wait until the git command running us is gone.
+armed="$WORKOS_TEST_HOOKS/armed-{name}"
+[ -n "$WORKOS_TEST_HOOKS" ] && [ -e "$armed" ] || exit 0
+rm -f "$armed"
+parent=$PPID
+grandparent=$(ps -o ppid= -p $parent | tr -d ' ')
+echo "$parent $grandparent" > "$WORKOS_TEST_HOOKS/in-{name}.tmp" && mv "$WORKOS_TEST_HOOKS/in-{name}.tmp" "$WORKOS_TEST_HOOKS/in-{name}"
+n=0
+while kill -0 $parent 2>/dev/null && [ "$(ps -o ppid= -p $parent | tr -d ' ')" = "$grandparent" ] && [ $n -lt 1200 ]; do
+    sleep 0.05
+    n=$((n + 1))
+done
+exit 1
+'''
+
+
+def install_git_hooks(deployment: Deployment, *names: str) -> Path:
+    """Hooks in the production clone that, once armed (``arm_git_hook``), hold the git command that runs them
+    — ``post-merge`` (phase 2's pull), ``pre-commit`` (phase 6), ``pre-push`` (phase 7). Returns the folder
+    to pass to the deploy as ``WORKOS_TEST_HOOKS``."""
+    folder = deployment.root / "hooks-state"
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        hook = deployment.clone / ".git" / "hooks" / name
+        hook.write_text(GIT_HOOK.format(name=name))
+        hook.chmod(0o755)
+    return folder
+
+
+def arm_git_hook(folder: Path, name: str) -> Path:
+    """Arm one hook for its next run; returns the file it writes ("<git pid> <its parent pid>") when it runs."""
+    (folder / f"in-{name}").unlink(missing_ok=True)
+    (folder / f"armed-{name}").write_text("")
+    return folder / f"in-{name}"
+
+
+def wait_for_marker(path: Path, process: subprocess.Popen, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            return path.read_text()
+        if process.poll() is not None:
+            raise AssertionError(f"the deploy ended before reaching {path.name}: {process.stdout.read()}")
+        time.sleep(0.05)
+    raise AssertionError(f"{path} did not appear within {timeout}s")
+
+
+def wait_until_gone(pid: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+SLOW_PG_DUMP = '''#!{python}
+# Test fault injection: when armed, start a dump, say so, then wait until the deploy running us is gone.
+import os
+import sys
+import time
+from pathlib import Path
+
+folder = Path(os.environ["WORKOS_TEST_HOOKS"])
+armed = folder / "armed-pg_dump"
+if not armed.exists():
+    os.execv("{real}", ["{real}", *sys.argv[1:]])
+armed.unlink()
+sys.stdout.buffer.write(b"PGDMP the first bytes of a dump")
+sys.stdout.flush()
+parent = os.getppid()
+(folder / "in-pg_dump.tmp").write_text(f"{{os.getpid()}} {{parent}}")
+os.replace(folder / "in-pg_dump.tmp", folder / "in-pg_dump")
+deadline = time.monotonic() + 60
+while os.getppid() == parent and time.monotonic() < deadline:
+    time.sleep(0.05)
+sys.exit(1)
+'''
+
+
+def install_slow_pg_dump(deployment: Deployment, folder: Path) -> Path:
+    """A WORKOS_PG_BIN folder whose ``pg_dump``, once armed (``arm_git_hook(folder, "pg_dump")``), holds
+    phase 1 mid-dump; the other tools are the cluster's own. Returns the folder for WORKOS_PG_BIN."""
+    bin_dir = deployment.root / "pg-bin"
+    bin_dir.mkdir(exist_ok=True)
+    real = deployment.cluster.bin_dir
+    for tool in ("pg_restore", "psql"):
+        (bin_dir / tool).unlink(missing_ok=True)
+        (bin_dir / tool).symlink_to(real / tool)
+    wrapper = bin_dir / "pg_dump"
+    wrapper.write_text(SLOW_PG_DUMP.format(python=sys.executable, real=real / "pg_dump"))
+    wrapper.chmod(0o755)
+    return bin_dir

@@ -8,6 +8,8 @@ import subprocess
 
 import httpx
 
+from workos.ops.deploy import ARTIFACT_COMMIT_MESSAGE
+
 from .conftest import PROBE_TABLE_MIGRATION, add_migration_commit, git
 
 REFUSED = 10
@@ -58,9 +60,11 @@ def test_first_deploy_installs_the_suite_and_leaves_a_sourceable_rollback_point(
     assert history[-1]["kind"] == "deploy" and history[-1]["result"] == "success" and history[-1]["exit_code"] == 0
     assert history[-1]["from_sha"] == first_sha
     assert set(history[-1]["phases"]) >= {"Snapshot for rollback", "Deploy main", "Install/upgrade modules", "Runtime verification"}
-    # and phase 5 either ran the snapshot command, or said plainly that it was skipped
-    artifacts = report["phases"][4]
-    assert artifacts["status"] == "ok" or any("not available" in detail for detail in artifacts["details"])
+    # and phases 5 to 7 all ran: the artifacts were written, committed [skip ci] and pushed to origin
+    assert [(phase["number"], phase["status"]) for phase in report["phases"][4:]] == [(5, "ok"), (6, "ok"), (7, "ok")], report["phases"][4:]
+    assert {"docs/runtime/MODULE_STATES.prod.csv", "docs/PROD_SNAPSHOT_MANIFEST.md"} <= {artifact["path"] for artifact in report["artifacts"]}
+    assert report["artifact_commit"] == deployment.head() and report["pushed"] is True
+    assert git(deployment.origin, "log", "-1", "--format=%H %s", "main") == f"{deployment.head()} {ARTIFACT_COMMIT_MESSAGE}"
 
 
 def test_second_deploy_upgrades_only_the_module_with_a_new_migration(deployment):
@@ -191,3 +195,43 @@ def test_missing_required_module_is_refused_with_nothing_changed(deployment, ski
     assert "ipai_workos_canvas" in result.stdout
     assert_nothing_changed(deployment, sha, fingerprint, pid)
     assert list(deployment.backup_dir.glob("*.dump")) == list(deployment.backup_dir.glob("*.dump"))[:1]  # only the first deploy's
+
+
+REJECT_ONCE = """#!/bin/sh
+# origin refuses the next push once (as a protected branch or a full disk would)
+if [ -e "$0.armed" ]; then rm -f "$0.armed"; echo "push refused for the test" >&2; exit 1; fi
+"""
+
+
+def test_an_unpushed_artifact_commit_is_pushed_by_the_next_deploy(deployment, skip_unless_postgresql):
+    # given origin rejects the push of phase 7, so the artifact commit exists only in the production clone
+    hook = deployment.origin / "hooks" / "pre-receive"
+    hook.write_text(REJECT_ONCE)
+    hook.chmod(0o755)
+    hook.with_name("pre-receive.armed").write_text("")
+    rejected = deployment.deploy("--json")
+    assert rejected.returncode == 17, rejected.stdout + rejected.stderr
+    assert git(deployment.clone, "log", "--format=%s", "origin/main..main") == ARTIFACT_COMMIT_MESSAGE
+
+    # when the operator deploys again (the runbook's step for exit 17)
+    result = deployment.deploy("--json")
+
+    # then the deploy recognises its own commit (not "history diverged"), and origin receives it
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert len(report["unpushed_artifact_commits"]) == 1 and report["pushed"] is True
+    assert git(deployment.clone, "rev-parse", "main") == git(deployment.origin, "rev-parse", "main")
+    assert git(deployment.clone, "status", "--porcelain") == ""
+
+
+def test_a_commit_of_someone_else_that_origin_lacks_is_still_refused(deployment, skip_unless_postgresql):
+    # given a commit on the server that looks like an artifact commit but changes code
+    (deployment.clone / "workos" / "hotfix.py").write_text("FIXED = True\n")
+    git(deployment.clone, "add", "workos/hotfix.py")
+    git(deployment.clone, "commit", "-q", "-m", ARTIFACT_COMMIT_MESSAGE)
+    deployment.upstream_commit({"docs/NOTE.md": "upstream\n"}, "upstream work")
+
+    # when the operator deploys, then it is refused as diverged history, nothing changed
+    result = deployment.deploy("--no-artifacts")
+    assert result.returncode == REFUSED, result.stdout + result.stderr
+    assert "diverged" in result.stdout

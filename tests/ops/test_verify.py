@@ -39,7 +39,7 @@ def test_verify_passes_on_a_healthy_installation(deployment):
     assert result.returncode == 0, result.stdout
     report = json.loads(result.stdout)
     assert {check["name"] for check in report["checks"]} == {
-        "http_login", "log_errors", "modules_installed", "umbrella_installed", "models_registered", "no_module_stuck"}
+        "http_login", "log_errors", "modules_installed", "umbrella_installed", "models_registered", "no_module_stuck", "code_consistent"}
     assert all(check["passed"] for check in report["checks"])
     table = deployment.workos("verify")
     assert table.returncode == 0 and "ipai_% modules installed" in table.stdout and "all checks passed" in table.stdout
@@ -56,14 +56,14 @@ def test_verify_exit_code_counts_the_failed_checks(deployment):
     # when the operator verifies
     result = deployment.workos("verify", "--json")
 
-    # then exactly those three checks fail, and the exit code says three
-    assert failed_checks(result) == {"http_login", "log_errors", "modules_installed"}
-    assert result.returncode == 3
+    # then exactly those checks fail (with no server, nothing says which code runs), and the exit code counts them
+    assert failed_checks(result) == {"http_login", "log_errors", "modules_installed", "code_consistent"}
+    assert result.returncode == 4
 
 
 def test_verify_on_an_empty_database_fails_every_check_without_a_traceback(deployment):
     result = deployment.workos("verify", "--json")
-    assert result.returncode == 6
+    assert result.returncode == 7
     assert "Traceback" not in result.stderr
     assert "never installed" in result.stdout or "does not exist" in result.stdout
 
@@ -74,3 +74,29 @@ def test_operations_commands_report_usage_and_configuration_errors_as_18(deploym
     deployment.config_file.write_text("[deploy]\nservice = \"kubernetes\"\n")
     result = deployment.workos("deploy")
     assert result.returncode == USAGE and "service" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_verify_says_when_the_server_runs_other_code_than_the_checkout_and_the_database(deployment):
+    # given the suite installed and served, the health answer naming the code it runs
+    from .conftest import PROBE_TABLE_MIGRATION, add_migration_commit, git
+
+    assert deployment.workos("module", "install", "ipai_workos_affine").returncode == 0
+    serve(deployment)
+    started_at = deployment.head()
+    health = httpx.get(deployment.base_url + "/web/health").json()
+    assert health["code"]["revision"] == started_at
+    assert health["code"]["modules"]["ipai_workos_canvas"] == deployment.sql(
+        "SELECT latest_version FROM ir_module_module WHERE name = 'ipai_workos_canvas'")[0][0]
+    assert deployment.workos("verify").returncode == 0
+
+    # when new code is pulled but neither installed nor served (a deploy that died between pull and restart)
+    add_migration_commit(deployment, "ipai_workos_canvas", "0900_deploy_probe", PROBE_TABLE_MIGRATION)
+    git(deployment.clone, "pull", "-q", "--ff-only")
+
+    # then verify fails that check, naming the server's SHA, the checkout's and the module whose versions differ
+    result = deployment.workos("verify", "--json")
+    assert result.returncode == 1, result.stdout
+    check = next(check for check in json.loads(result.stdout)["checks"] if check["name"] == "code_consistent")
+    assert check["passed"] is False
+    assert started_at[:12] in check["detail"] and deployment.head()[:12] in check["detail"]
+    assert "ipai_workos_canvas: database" in check["detail"] and "checkout" in check["detail"]

@@ -37,8 +37,72 @@ def _field_of(error: dict) -> str | None:
     return ".".join(location) or None
 
 
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "Stable machine-readable cause, e.g. " + ", ".join(sorted(set(STATUS_CODES.values())))},
+                "message": {"type": "string", "description": "What went wrong, for people."},
+                "field": {"type": "string", "description": "The request field at fault, when one is."},
+            },
+        }
+    },
+}
+
+# Every operation may answer these, in the format above; the OpenAPI document says so for each of them, so
+# that clients and fuzzers can rely on the document (a status it does not list is a defect).
+ERROR_RESPONSES = {
+    400: "Bad request: the request cannot be read (e.g. malformed JSON).",
+    401: "Not authenticated: log in, or send a valid bearer token.",
+    403: "Permission denied, or a read-only token used for a write.",
+    404: "Not found, or not visible to you.",
+    409: "Conflict with the current state of the record.",
+    413: "Request body too large.",
+    422: "Invalid input; `field` names the field at fault.",
+    429: "Too many requests (failed logins); retry after the `Retry-After` header's seconds.",
+}
+
+
+def declare_error_responses(document: dict) -> dict:
+    """Add ERROR_RESPONSES to every operation of ``document`` that does not declare that status itself."""
+    document.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_RESPONSES.items():
+                if status in responses or str(status) in responses:
+                    continue
+                responses[status] = {"description": description, "content": reference}
+                if status == 429:
+                    responses[status]["headers"] = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
+    return document
+
+
+class WorkOSAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document also declares the error responses, centrally (module routers declare
+    only their successes), and whose operation ids do not change when a module's api grows into a package."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        return declare_error_responses(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+    def get_openapi_operation_id(self, operation) -> str:
+        """``<module>_api_<function>``, whether the module's ``api`` is one file or a package of files per resource,
+        so that splitting an ``api.py`` does not rename the operations clients were generated from."""
+        module = operation.view_func.__module__
+        name, dot_api, _ = module.partition(".api.")
+        if dot_api and name in settings.WORKOS_ACTIVE_MODULES:
+            module = f"{name}.api"
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
 def build_api() -> NinjaAPI:
-    api = NinjaAPI(
+    api = WorkOSAPI(
         title="WorkOS API",
         version="1",
         description="WorkOS REST API. Authenticate with a session cookie (and CSRF token) or `Authorization: Bearer <token>`.",
@@ -46,6 +110,17 @@ def build_api() -> NinjaAPI:
         auth=DEFAULT_AUTH,
         docs_url="/docs",
     )
+    install_error_handlers(api)
+    api.add_router("/", auth_router)
+    for name in settings.WORKOS_ACTIVE_MODULES:
+        router = module_router(name)
+        if router is not None:
+            api.add_router("/", router)
+    return api
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Every refusal of ``api`` in the one JSON error format (DESIGN.md §5)."""
 
     @api.exception_handler(ServiceError)
     def service_error(request, exc: ServiceError):
@@ -73,16 +148,16 @@ def build_api() -> NinjaAPI:
     def too_big(request, exc):
         return error_response(api, request, 413, f"request body larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes")
 
+    @api.exception_handler(OverflowError)
+    def number_out_of_range(request, exc):
+        # SQLite cannot bind an integer past 64 bits: an id in the request that no record can have. Parameters
+        # declared as workos.api.types.RecordId are refused before this, naming the field.
+        log.warning("%s %s: a number in the request is out of range (%s)", request.method, request.path, exc)
+        return error_response(api, request, 422, "a number in the request is out of range", "invalid")
+
     @api.exception_handler(DjangoPermissionDenied)
     def permission_denied(request, exc):
         return error_response(api, request, 403, "you do not have access to this")
-
-    api.add_router("/", auth_router)
-    for name in settings.WORKOS_ACTIVE_MODULES:
-        router = module_router(name)
-        if router is not None:
-            api.add_router("/", router)
-    return api
 
 
 def module_router(name: str):

@@ -18,14 +18,17 @@ from .deploy import OperationsCommand, deploy_settings, emit_json
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout (progress goes to stderr).")
 @click.pass_context
 def rollback(ctx, snapshot_file, restore_db, break_stale_lock, as_json):
-    """Return to the previous deployment: check the backup's md5 and sha256 before touching anything, stop
-    the service, check out PREVIOUS_SHA, restore the database when asked (pg_restore --clean --if-exists, or
-    the SQLite backup), start, wait for health, verify.
+    """Return to the previous deployment: prove from the deploy history that the rollback point belongs to
+    the last deploy (a deploy killed in phase 1 changed nothing: "nothing to roll back"; one stopped before
+    phase 3 never touched the database, which is then kept), check the backup's md5 and sha256 before touching
+    anything, stop the service, check out PREVIOUS_SHA, restore the database when asked (in one transaction,
+    or the SQLite backup), start, wait for health, verify.
 
     \b
-    Exit codes: 0 rolled back and verified; 1-9 rolled back but that many checks failed; 10 refused, nothing
-    changed (missing or altered backup, unknown SHA, dirty tree); 12 lock held or stale; 15 a step failed
-    half-way (the report names it); 18 wrong usage or configuration.
+    Exit codes: 0 rolled back (or nothing to roll back) and verified; 1-9 that many checks failed; 10 refused,
+    nothing changed (a rollback point of another run, missing or altered backup, unknown SHA, dirty tree);
+    12 lock held or stale; 15 a step failed half-way, a server that is not healthy included (the report names
+    the step); 18 wrong usage or configuration.
     """
     from workos.ops.narration import Narrator
     from workos.ops.rollback import run_rollback

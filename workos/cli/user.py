@@ -49,3 +49,28 @@ def create(context, username, email, admin, password_env, password_stdin, exists
     except ServiceError as error:
         fail(error.message, EXIT_FAILED if isinstance(error, Conflict) else 2)
     click.echo(f"created {'administrator' if admin else 'user'} {username}")
+
+
+@user.command("unlock")
+@click.argument("usernames", nargs=-1)
+@click.option("--ip", "addresses", multiple=True, metavar="ADDRESS", help="Also end the lockout of this client address (repeatable).")
+@click.option("--all", "everything", is_flag=True, help="Forget every counted login failure.")
+@pass_context
+def unlock(context, usernames, addresses, everything):
+    """End a login lockout now instead of after [login] lockout_seconds: forget the failed logins counted
+    against the given accounts and addresses (django-axes's reset)."""
+    if not (usernames or addresses or everything):
+        fail("name at least one login, --ip ADDRESS, or --all", 2)
+    context.django("installed")
+    from axes.utils import reset
+    from django.db import transaction
+
+    from workos.kernel.installer import Installer
+
+    with transaction.atomic():
+        Installer().ensure_kernel()
+    if everything:
+        removed = reset()
+    else:
+        removed = sum(reset(username=name) for name in usernames) + sum(reset(ip=address) for address in addresses)
+    click.echo(f"forgot {removed} counted login failure record{'s' if removed != 1 else ''}")

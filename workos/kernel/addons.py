@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +54,17 @@ def make_importable(folders: list[Path]) -> None:
     for folder in reversed([str(Path(f).resolve()) for f in folders]):
         if folder not in sys.path:
             sys.path.insert(0, folder)
+
+
+def module_part(name: str, part: str):
+    """Module ``name``'s ``part`` (``cli``, ``demo`` ...) imported, or None when the module has none.
+
+    The file's presence is the declaration, as for ``api.py`` and ``urls.py``: nothing to list in the manifest.
+    The module's folder must be importable (``make_importable``); an error inside the file is not hidden.
+    """
+    if importlib.util.find_spec(f"{name}.{part}") is None:
+        return None
+    return importlib.import_module(f"{name}.{part}")
 
 
 def module_files(module_dir: Path) -> list[Path]:

@@ -1,20 +1,25 @@
-"""Everything that happens before Django starts: which modules to activate, and setting Django up.
+"""Everything the kernel knows before Django starts: which modules to activate, and how to reach the database.
 
 A server activates only the modules the database records as installed (Odoo's behaviour: a change to the
 installed set takes effect at the next start). That set is read with one raw query, because Django's ORM
 cannot run before INSTALLED_APPS is known.
+
+The kernel is handed the resolved configuration (a database URL, the scanned addons path) by its callers; it
+never reads the settings itself, so the dependency runs one way: settings and CLI -> kernel.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from urllib.parse import unquote, urlparse
 
-from workos.settings.config import Config
+from .addons import AddonsScan
+from .graph import DependencyError, topological_order
 
 # How a process chooses its modules: "installed" for servers, "all" for the installer and the tests.
-LOAD_MODE_VARIABLE = "WORKOS_LOAD_MODULES"
+LOAD_MODES = ("installed", "all")
 
 
 def database_settings(url: str) -> dict:
@@ -78,16 +83,28 @@ def installed_module_names(url: str) -> list[str]:
         return [row[0] for row in connection.execute(query)]
 
 
-def setup_django(config: Config, load: str = "installed") -> None:
-    """Configure and start Django for this process. ``load`` is "installed" (servers) or "all" (installer)."""
-    import django
+def active_module_names(addons: AddonsScan, database_url: str, load: str = "installed") -> list[str]:
+    """The modules a process activates, dependencies first: every module on the addons path (``load="all"``) or
+    the ones the database records as installed (``load="installed"``, the one raw query).
 
-    from workos.settings import runtime
-
-    runtime.use(config, load)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workos.settings.base")
-    django.setup()
-    freeze_registries()
+    An installed module missing from the addons path is left out and logged, so a server still starts.
+    """
+    if load not in LOAD_MODES:
+        raise ValueError(f"load mode must be one of {LOAD_MODES}, got {load!r}")
+    if load == "all":
+        names = set(addons.modules)
+    else:
+        installed = set(installed_module_names(database_url))
+        missing = installed - set(addons.modules)
+        if missing:
+            logging.getLogger("workos.kernel").error(
+                "installed modules not found on the addons path, not activated: %s", ", ".join(sorted(missing))
+            )
+        names = installed - missing
+    try:
+        return topological_order(names, addons.modules)
+    except DependencyError:
+        return sorted(names)  # the installer refuses such sets; listing them must still work
 
 
 def freeze_registries() -> None:

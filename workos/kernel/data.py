@@ -14,6 +14,7 @@ A data file is TOML with arrays of tables, one array per kind::
     parent = "ipai_workos_core.menu_root" # another module's id is written module.id
     action = "action_pages"
     sequence = 10
+    groups = ["admin"]                    # shown only to these MENU_GROUPS (Odoo's groups); default: everyone
 
     [[record]]
     id = "theme_default"
@@ -22,6 +23,9 @@ A data file is TOML with arrays of tables, one array per kind::
 
 Each kind is a loader in ``DATA_LOADERS``. Every loaded record gets an ``ir_model_data`` row naming the module
 that owns it; an upgrade updates those records and deletes the ones its files no longer mention.
+
+A ``[[record]]`` of a model whose module registered a validator in ``RECORD_VALIDATORS`` passes the same checks
+as the module's services before it is saved, so seed data can never hold what the module itself would refuse.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from .errors import ServiceError
 from .models import Menu, ModelData, WindowAction
 from .registry import Registry
 
@@ -51,6 +56,16 @@ class DataLoader:
 
 
 DATA_LOADERS: Registry[DataLoader] = Registry("data loader")
+
+# technical model name -> validate(values) -> the values normalised; raises a ServiceError (InvalidInput) for
+# what the owning module's services refuse. Registered by that module in its AppConfig.ready().
+RecordValidator = Callable[[dict], dict]
+RECORD_VALIDATORS: Registry[RecordValidator] = Registry("seed record validator")
+
+# menu group name -> whether a user belongs to it (who sees a menu that names the group).
+MenuGroup = Callable[[Any], bool]
+MENU_GROUPS: Registry[MenuGroup] = Registry("menu group")
+MENU_GROUPS.register("admin", lambda user: bool(getattr(user, "is_superuser", False)))
 
 
 class DataContext:
@@ -114,9 +129,17 @@ def load_action(context: DataContext, entry: dict) -> models.Model:
     return record
 
 
+def _menu_groups(context: DataContext, entry: dict) -> str:
+    groups = entry.get("groups", [])
+    if not isinstance(groups, list) or not all(isinstance(name, str) and name in MENU_GROUPS for name in groups):
+        raise DataError(f"{context.file}: menu {entry.get('id')!r}: groups is a list of {', '.join(MENU_GROUPS)}")
+    return ",".join(groups)
+
+
 def load_menu(context: DataContext, entry: dict) -> models.Model:
     _require(context, entry, "id", "name")
     values = {
+        "groups": _menu_groups(context, entry),
         "name": entry["name"],
         "sequence": int(entry.get("sequence", 10)),
         "web_icon": entry.get("icon", ""),
@@ -147,6 +170,12 @@ def load_record(context: DataContext, entry: dict) -> models.Model:
     if model_class is None:
         raise DataError(f"{context.file}: entry {entry['id']!r}: unknown model {entry['model']!r}")
     values = dict(entry.get("values", {}))
+    if entry["model"] in RECORD_VALIDATORS:
+        try:
+            values = RECORD_VALIDATORS.get(entry["model"])(values)
+        except ServiceError as error:
+            where = f" ({error.field})" if error.field else ""
+            raise DataError(f"{context.file}: entry {entry['id']!r}{where}: {error.message}") from None
     for field_name, reference in entry.get("refs", {}).items():
         field = model_class._meta.get_field(field_name)
         values[field.attname] = context.resolve(reference, technical_name_of(field.related_model))

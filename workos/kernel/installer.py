@@ -28,7 +28,7 @@ from .models import Model, ModelField, Module, ModuleDependency, ModuleState
 
 log = logging.getLogger("workos.kernel.installer")
 
-KERNEL_APP_LABELS = ["contenttypes", "auth", "sessions", "kernel", "web", "api"]
+KERNEL_APP_LABELS = ["contenttypes", "auth", "sessions", "axes", "kernel", "web", "api"]
 INSTALLED_STATES = (ModuleState.INSTALLED, ModuleState.TO_UPGRADE, ModuleState.TO_REMOVE)
 
 
@@ -67,7 +67,7 @@ def _no_progress(module: str, step: str) -> None:
 
 class Installer:
     def __init__(self, scan: AddonsScan | None = None, progress: Progress = _no_progress, using: str = DEFAULT_DB_ALIAS):
-        self.scan = scan or scan_addons(settings.WORKOS_CONFIG.addons_path)
+        self.scan = scan or scan_addons(settings.WORKOS_ADDONS.folders)
         self.progress = progress
         self.using = using
         self.connection = connections[using]

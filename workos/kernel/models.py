@@ -111,6 +111,9 @@ class Menu(models.Model):
     sequence = models.IntegerField(default=10)
     action = models.ForeignKey(WindowAction, null=True, blank=True, on_delete=models.SET_NULL, related_name="menus")
     web_icon = models.CharField(max_length=128, blank=True, default="")
+    # Odoo's menu ``groups``: comma-separated names of MENU_GROUPS (workos.kernel.data); empty: everyone.
+    # Only whom the menu is shown to — the page it opens still checks access itself.
+    groups = models.CharField(max_length=256, blank=True, default="")
     create_date = models.DateTimeField(auto_now_add=True)
     write_date = models.DateTimeField(auto_now=True)
 

@@ -15,11 +15,13 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from .children import die_with_parent
 from .database import Database, DatabaseError
 
 # Room asked for beyond the estimate: dumps of tiny databases still need a few blocks, and logs grow meanwhile.
@@ -124,7 +126,8 @@ class PostgresTools:
         stdin = open(stdin_file, "rb") if stdin_file else subprocess.DEVNULL
         stdout = open(stdout_file, "wb") if stdout_file else subprocess.PIPE
         try:
-            return subprocess.run(argv, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, env=self.environment())
+            return subprocess.run(argv, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, env=self.environment(),
+                                  preexec_fn=die_with_parent)
         except OSError as error:
             raise BackupError(f"cannot run {argv[0]}: {error.strerror}") from None
         finally:
@@ -138,7 +141,7 @@ class PostgresTools:
         if self.wrap:
             result = self.run("pg_restore", "--list", stdin_file=path)
         else:
-            result = subprocess.run([self.binary("pg_restore"), "--list", str(path)], capture_output=True)
+            result = subprocess.run([self.binary("pg_restore"), "--list", str(path)], capture_output=True, preexec_fn=die_with_parent)
         if result.returncode != 0:
             raise BackupError(f"{path} is not a readable PostgreSQL dump: pg_restore --list: {_stderr(result)}")
         return result.stdout.decode(errors="replace")
@@ -256,6 +259,16 @@ def create_backup(database: Database, path: Path, tools: PostgresTools | None = 
     return Backup(path=path, kind=database.kind, size=path.stat().st_size, md5=md5, sha256=sha256, seconds=time.monotonic() - started)
 
 
+def remove_partial_dumps(backup_dir: Path, prefix: str) -> list[Path]:
+    """Delete ``<prefix>_*.dump.partial`` left by a run that was killed mid-dump. Call it only under the lock
+    of the runs that write that prefix, so no live dump is removed. Returns what was deleted."""
+    removed = []
+    for path in sorted(backup_dir.glob(f"{prefix}_*.dump.partial")):
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
 def _sqlite_backup(database: Database, target: Path) -> None:
     source_path = database.sqlite_path
     if not source_path.exists():
@@ -306,9 +319,11 @@ TOC_RELATION = re.compile(r"^\d+; \d+ \d+ (TABLE|SEQUENCE|VIEW|MATERIALIZED VIEW
 def restore_backup(database: Database, path: Path, tools: PostgresTools | None = None) -> float:
     """Replace the database's contents with the backup's. The service must be stopped. Returns seconds.
 
-    PostgreSQL: tables and sequences created after the backup (a half-applied upgrade's) are dropped first,
-    because ``pg_restore --clean`` only drops what the dump contains; then ``pg_restore --clean --if-exists
-    --no-owner --single-transaction`` so a failed restore leaves the database as it was before it.
+    PostgreSQL, all or nothing: one transaction first drops the tables, views and sequences the backup does not
+    contain (a half-applied upgrade's: ``pg_restore --clean`` only drops what the dump contains, and a new
+    table referencing an old one would block that), then runs ``pg_restore --clean --if-exists --no-owner``'s
+    script; it commits only when pg_restore wrote its whole script and every statement succeeded, so a failed
+    restore leaves the database exactly as it was before it.
     SQLite: the online backup API copies the file back page by page.
     """
     started = time.monotonic()
@@ -330,17 +345,68 @@ def restore_backup(database: Database, path: Path, tools: PostgresTools | None =
         return time.monotonic() - started
     tools = tools or PostgresTools(database)
     contents = tools.table_of_contents(path)
-    _drop_relations_missing_from(database, contents)
-    if tools.wrap:
-        result = tools.run("pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error", stdin_file=path)
-    else:
-        result = tools.run("pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error", str(path))
-    if result.returncode != 0:
-        raise BackupError(f"pg_restore of {path} into {database.display()} failed (nothing restored): {_stderr(result)}")
+    drops = _relations_missing_from(database, contents)
+    _restore_in_one_transaction(database, path, tools, drops)
     return time.monotonic() - started
 
 
-def _drop_relations_missing_from(database: Database, contents: str) -> None:
+def _restore_in_one_transaction(database: Database, path: Path, tools: PostgresTools, drops: str) -> None:
+    """Stream pg_restore's SQL script into psql inside BEGIN ... COMMIT; COMMIT is sent only after pg_restore
+    ended well, and psql stops at the first error, so anything less than success rolls the whole run back."""
+    options = ["--clean", "--if-exists", "--no-owner", "-f", "-"]
+    if tools.wrap:
+        script_command, script_input = tools.wrap(["pg_restore", *options], {}), open(path, "rb")
+    else:
+        script_command, script_input = [tools.binary("pg_restore"), *options, str(path)], subprocess.DEVNULL
+    apply_command = tools.command("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1")
+    with tempfile.TemporaryFile() as script_errors, tempfile.TemporaryFile() as apply_errors:
+        try:
+            script = subprocess.Popen(script_command, stdin=script_input, stdout=subprocess.PIPE, stderr=script_errors,
+                                      env=tools.environment(), preexec_fn=die_with_parent)
+            apply = subprocess.Popen(apply_command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=apply_errors,
+                                     env=tools.environment(), preexec_fn=die_with_parent)
+        except OSError as error:
+            raise BackupError(f"cannot run the restore: {error.strerror}") from None
+        finally:
+            if script_input is not subprocess.DEVNULL:
+                script_input.close()
+        committed = False
+        try:
+            apply.stdin.write(b"BEGIN;\n" + drops.encode() + b"\n")
+            for chunk in iter(lambda: script.stdout.read(1024 * 1024), b""):
+                apply.stdin.write(chunk)
+            if script.wait() == 0:
+                apply.stdin.write(b"\nCOMMIT;\n")
+                committed = True
+            apply.stdin.close()
+        except BrokenPipeError:
+            pass  # psql stopped at an error: its transaction is rolled back
+        finally:
+            script.stdout.close()
+            if script.poll() is None:
+                script.kill()
+            script.wait()
+            apply.wait()
+        failure = None
+        if script.returncode != 0:
+            script_errors.seek(0)
+            failure = f"pg_restore: {_last_line(script_errors.read(), script.returncode)}"
+        elif apply.returncode != 0 or not committed:
+            apply_errors.seek(0)
+            failure = f"psql: {_last_line(apply_errors.read(), apply.returncode)}"
+    if failure:
+        raise BackupError(f"restoring {path} into {database.display()} failed, and its transaction was rolled back: "
+                          f"the database is as it was before the restore ({failure})")
+
+
+def _last_line(stderr: bytes, code: int) -> str:
+    lines = [line for line in stderr.decode(errors="replace").splitlines() if line.strip()]
+    errors = [line for line in lines if "ERROR" in line or "error" in line]
+    return (errors or lines or [f"exit code {code}"])[0 if errors else -1]
+
+
+def _relations_missing_from(database: Database, contents: str) -> str:
+    """DROP statements for the relations of the dump's schemas that the dump does not contain."""
     in_dump: set[tuple[str, str]] = set()
     schemas: set[str] = set()
     for line in contents.splitlines():
@@ -358,9 +424,4 @@ def _drop_relations_missing_from(database: Database, contents: str) -> None:
     )
     kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE"}
     extra = [(schema, name, kinds[kind]) for schema, name, kind in rows if (schema, name) not in in_dump]
-    if not extra:
-        return
-    statements = "; ".join(f'DROP {kind} IF EXISTS "{schema}"."{name}" CASCADE' for schema, name, kind in extra)
-    with database.connect() as connection:
-        with connection.transaction():
-            connection.execute(statements)
+    return "".join(f'DROP {kind} IF EXISTS "{schema}"."{name}" CASCADE;\n' for schema, name, kind in extra)

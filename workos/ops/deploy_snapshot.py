@@ -6,7 +6,8 @@ It is sourceable by bash so the manual runbook works without WorkOS::
     git checkout "$PREVIOUS_SHA"
     pg_restore --clean --if-exists --no-owner -d "$DATABASE" "$BACKUP_FILE"
 
-Values are quoted with ``shlex.quote``; the database is written without its password. The file is listed in
+``DEPLOY_ID`` names the deploy (its id in the deploy history) that wrote the file, so a rollback can prove the
+point belongs to the run it undoes. Values are quoted with ``shlex.quote``; the database is written without its password. The file is listed in
 ``.gitignore`` so it never makes the tree dirty.
 """
 

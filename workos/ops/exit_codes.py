@@ -30,7 +30,8 @@ DESCRIPTIONS = {
     ROLLED_BACK: "failed, and --auto-rollback restored the previous SHA and database, restarted and re-verified",
     ROLLBACK_FAILED: "failed, and the automatic rollback failed too: act by hand (the summary says where it stopped)",
     ARTIFACTS_FAILED: "phase 5 (snapshot artifacts) failed; the deployment itself verified",
-    PUBLISH_FAILED: "phase 6 or 7 (commit or push of the artifacts) failed; the deployment itself verified",
+    PUBLISH_FAILED: "phase 6 or 7 (commit or push of the artifacts) failed; the deployment itself verified; fix the "
+    "cause and run `workos deploy` again: it pushes (or rebases) the artifact commit left behind",
     USAGE: "wrong command line or configuration",
 }
 

@@ -13,6 +13,8 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+from .children import die_with_parent
+
 DETACHED = "HEAD"
 
 
@@ -28,7 +30,8 @@ class GitRepo:
         environment = dict(os.environ, LC_ALL="C", GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="true")
         environment.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
         try:
-            result = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=text, env=environment, timeout=timeout)
+            result = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=text, env=environment, timeout=timeout,
+                                    preexec_fn=die_with_parent)
         except FileNotFoundError:
             raise GitError("git is not installed") from None
         except subprocess.TimeoutExpired:
@@ -124,11 +127,21 @@ class GitRepo:
         self.run("add", "--", *paths)
         if self.run("diff", "--cached", "--quiet", "--", *paths, check=False).returncode == 0:
             return None
-        identity: list[str] = []
-        if not self.run("config", "user.email", check=False).stdout.strip():
-            identity = ["-c", "user.name=WorkOS deploy", "-c", f"user.email=workos-deploy@{socket.gethostname()}"]
-        self.run(*identity, "commit", "--quiet", "-m", message, "--", *paths)
+        self.run(*self._identity(), "commit", "--quiet", "-m", message, "--", *paths)
         return self.head_sha()
+
+    def _identity(self) -> list[str]:
+        if self.run("config", "user.email", check=False).stdout.strip():
+            return []
+        return ["-c", "user.name=WorkOS deploy", "-c", f"user.email=workos-deploy@{socket.gethostname()}"]
+
+    def rebase(self, onto: str) -> None:
+        """Replay the branch's own commits onto ``onto``; on a conflict, abort (the branch is as before) and raise."""
+        try:
+            self.run(*self._identity(), "rebase", "--quiet", onto)
+        except GitError:
+            self.run("rebase", "--abort", check=False)
+            raise
 
     def push(self, remote: str, branch: str) -> None:
         self.run("push", "--quiet", remote, f"HEAD:refs/heads/{branch}")

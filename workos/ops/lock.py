@@ -1,14 +1,17 @@
-"""One deploy (or rollback, or restore) at a time: a lock file saying who holds it, since when, where, as
-which process.
+"""One deploy (or rollback, or restore) at a time: an OS lock on a lock file, and in that file a record of who
+holds it, since when, where, as which process.
 
-The file is created with O_EXCL, so two deploys cannot both get it. A lock whose process is gone (same host,
-pid not running or reused) is *stale*: it is reported with what is known about the dead run, and broken only
-when the operator says so (``--break-stale-lock``) — a killed deploy may have left things half done, and the
-person who breaks the lock should know that.
+The kernel's lock (``fcntl.flock``) is the authority: it is released by the kernel when its process dies,
+however it dies, so "is a run still going?" never depends on guessing from a pid (which can be reused, or
+belong to another container's pid namespace). The record is for people. A lock file that still holds a
+record while nobody holds the OS lock belongs to a run that died without cleaning up: it is *stale*, reported
+with what is known about the dead run, and broken only when the operator says so (``--break-stale-lock``) —
+a killed deploy may have left things half done, and the person who breaks the lock should know that.
 """
 
 from __future__ import annotations
 
+import fcntl
 import getpass
 import json
 import os
@@ -17,7 +20,6 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .services import process_alive
 
 
 def current_user() -> str:
@@ -46,14 +48,6 @@ class LockHolder:
     def describe(self) -> str:
         return f"{self.command!r} by {self.user} on {self.host}, pid {self.pid}, since {self.started_at}"
 
-    def is_stale(self) -> bool:
-        """True when the holder certainly no longer runs; a lock from another host is never called stale."""
-        if self.host != socket.gethostname():
-            return False
-        if not process_alive(self.pid):
-            return True
-        return bool(self.process_start) and process_start_time(self.pid) != self.process_start
-
 
 class LockHeld(Exception):
     def __init__(self, message: str, holder: LockHolder | None, stale: bool):
@@ -78,6 +72,26 @@ class DeployLock:
         self.break_stale = break_stale
         self.broken: LockHolder | None = None
         self.held = False
+        self._descriptor: int | None = None
+
+    def _open_locked(self) -> int | None:
+        """A descriptor of ``path`` holding its OS lock, or None while another process holds it."""
+        while True:
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(descriptor)
+                return None
+            # The previous holder may have removed the file between our open and our lock: then we hold a lock
+            # on a file nobody else can see, and must lock the one now at ``path`` instead.
+            try:
+                same_file = os.path.samestat(os.fstat(descriptor), os.stat(self.path))
+            except FileNotFoundError:
+                same_file = False
+            if same_file:
+                return descriptor
+            os.close(descriptor)
 
     def acquire(self) -> "DeployLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,40 +100,42 @@ class DeployLock:
             started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), command=self.command,
             process_start=process_start_time(os.getpid()),
         )
-        for attempt in range(2):
-            try:
-                descriptor = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
+        descriptor = self._open_locked()
+        if descriptor is None:
+            holder = read_holder(self.path)
+            who = holder.describe() if holder else "a process whose record is not written yet"
+            raise LockHeld(f"another deploy is running: {who} (lock {self.path})", holder, stale=False)
+        try:
+            leftover = os.read(descriptor, 65536)
+            if leftover.strip():
                 holder = read_holder(self.path)
-                if holder is None:
+                if not self.break_stale:
+                    described = holder.describe() if holder else f"an unreadable record ({leftover[:80]!r})"
                     raise LockHeld(
-                        f"the deploy lock {self.path} exists but cannot be read; if no deploy runs, remove it by hand",
-                        None, stale=False,
-                    ) from None
-                if holder.is_stale():
-                    if self.break_stale and attempt == 0:
-                        self.path.unlink(missing_ok=True)
-                        self.broken = holder
-                        continue
-                    raise LockHeld(
-                        f"stale deploy lock {self.path}: {holder.describe()} — that process is no longer running "
+                        f"stale deploy lock {self.path}: {described} — that process is no longer running "
                         "(killed or crashed), so it may have stopped half-way. Check the state (workos verify; "
                         "workos deploy history), then re-run with --break-stale-lock",
                         holder, stale=True,
-                    ) from None
-                raise LockHeld(f"another deploy is running: {holder.describe()} (lock {self.path})", holder, stale=False) from None
-            with os.fdopen(descriptor, "w") as stream:
-                json.dump(asdict(me), stream)
-            self.held = True
-            return self
-        raise LockHeld(f"could not take the deploy lock {self.path}", None, stale=False)  # pragma: no cover
+                    )
+                self.broken = holder or LockHolder("unknown", "unknown", 0, "unknown", "unreadable lock record")
+            os.ftruncate(descriptor, 0)
+            os.lseek(descriptor, 0, os.SEEK_SET)
+            os.write(descriptor, json.dumps(asdict(me)).encode())
+            os.fsync(descriptor)
+        except BaseException:
+            os.close(descriptor)
+            raise
+        self._descriptor = descriptor
+        self.held = True
+        return self
 
     def release(self) -> None:
-        if not self.held:
+        if not self.held or self._descriptor is None:
             return
-        holder = read_holder(self.path)
-        if holder is not None and holder.pid == os.getpid() and holder.host == socket.gethostname():
-            self.path.unlink(missing_ok=True)
+        # Remove the record while still holding the OS lock, so nobody reads a finished run as a stale one.
+        self.path.unlink(missing_ok=True)
+        os.close(self._descriptor)
+        self._descriptor = None
         self.held = False
 
     def __enter__(self) -> "DeployLock":
@@ -134,9 +150,22 @@ def lock_status(path: Path) -> str:
     if not path.exists():
         return "free"
     holder = read_holder(path)
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return "free"
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        held = False
+    except BlockingIOError:
+        held = True
+    finally:
+        os.close(descriptor)
     if holder is None:
-        return f"unreadable lock file {path}"
-    return ("stale: " if holder.is_stale() else "held: ") + holder.describe()
+        if held:
+            return "held by a process whose record is not written yet"
+        return "free" if not path.read_bytes().strip() else f"stale: unreadable lock file {path}"
+    return ("held: " if held else "stale: ") + holder.describe()
 
 
 __all__ = ["DeployLock", "LockHeld", "LockHolder", "lock_status", "current_user"]

@@ -81,6 +81,9 @@ def run_restore(settings: DeploySettings, file: Path, start_after: bool, break_s
             health = wait_for_health(settings.base_url, settings.startup_timeout, service)
             report["health"] = health.as_dict()
             narrator.note(f"service {'healthy' if health.healthy else 'NOT healthy: ' + health.detail}")
+            if not health.healthy:
+                history.append(settings.history_file, {**record, "backup": str(file), "result": "failed", "exit_code": exit_codes.BACKUP_FAILED})
+                return finish(exit_codes.BACKUP_FAILED, f"restored, but the service is not healthy: {health.detail}")
         history.append(settings.history_file, {**record, "backup": str(file), "backup_md5": md5, "result": "success", "exit_code": 0,
                                                "seconds": round(time.monotonic() - started, 3)})
         return finish(exit_codes.OK, "restored")

@@ -3,7 +3,8 @@
 Used by ``workos rollback`` and by ``workos deploy --auto-rollback``. Everything that can refuse — the backup
 is missing, altered or unreadable, the SHA is unknown, the tree is dirty — is checked before the first change.
 Then: stop the service, check out the previous SHA (reinstalling the old dependency lock if it differs),
-restore the database, set the server log aside, start, wait for health, verify.
+restore the database, set the server log aside, start, wait for health (a server that is not healthy in time
+fails the "start service" step: the rollback is not reported as done), verify.
 """
 
 from __future__ import annotations
@@ -36,12 +37,89 @@ class RollbackPoint:
     md5: str | None
     sha256: str | None
     source: str
+    deploy_id: str | None = None  # the deploy that wrote it (older files do not say)
 
     @classmethod
     def from_snapshot_file(cls, path: Path) -> "RollbackPoint":
         values = read_snapshot_file(path)
         return cls(values["PREVIOUS_SHA"], values["PREVIOUS_BRANCH"], Path(values["BACKUP_FILE"]),
-                   values["BACKUP_MD5"], values["BACKUP_SHA256"], str(path))
+                   values["BACKUP_MD5"], values["BACKUP_SHA256"], str(path), values.get("DEPLOY_ID") or None)
+
+
+@dataclass
+class UndoPlan:
+    """What a rollback undoes, as proven from the deploy history."""
+
+    run: dict | None
+    restore_database: bool
+    nothing_to_undo: str | None = None
+    note: str | None = None
+
+
+def _describe_run(run: dict) -> str:
+    where = f" in phase {run['phase']}" if run.get("phase") and run.get("result") != "success" else ""
+    return (f"deploy {run['id']} (started {run.get('started_at', '?')} by {run.get('user', '?')} from "
+            f"{(run.get('from_sha') or '?')[:12]}, {run.get('result')}{where})")
+
+
+def plan_undo(settings: DeploySettings, repo: GitRepo, point: RollbackPoint, restore_database: bool, own_id: str) -> UndoPlan:
+    """Prove that ``point`` belongs to the last deploy that may have changed something, or refuse.
+
+    The deploy history records every run with its starting SHA, how far it got (the phase it was in when it
+    ended or was killed) and its backup; ``.deploy_snapshot`` names the deploy that wrote it. A deploy killed
+    in phase 1 never wrote its own rollback point, so the file still names the deploy before it: restoring
+    that would lose every row written since and take the code one deploy too far back. Raises RollbackRefused.
+    """
+    from . import history
+
+    runs = [run for run in history.read(settings.history_file) if run.get("id") != own_id]
+
+    def later_rollbacks(run: dict) -> list[dict]:
+        return [later for later in runs[runs.index(run) + 1:] if later.get("kind") == "rollback"]
+
+    run = None
+    for candidate in reversed([r for r in runs if r.get("kind") == "deploy" and r.get("result") != "refused"]):
+        reached = int(candidate.get("phase") or 0)
+        if reached > 1 or candidate.get("result") == "success":
+            run = candidate
+            break
+        # Phase 1 only writes a backup and .deploy_snapshot: a run that ended there changed nothing.
+        if any(later.get("nothing_to_undo") for later in later_rollbacks(candidate)):
+            continue  # already said so once: the operator now means the deploy before it
+        if repo.head_sha() != candidate.get("from_sha"):
+            raise RollbackRefused(f"{_describe_run(candidate)} changed nothing, yet the checkout is now at {repo.head_sha()[:12]}: "
+                                  "something else moved it; check with workos verify and git log")
+        return UndoPlan(candidate, False, nothing_to_undo=(
+            f"{_describe_run(candidate)} stopped before it changed code, database or service; {point.source} "
+            f"(the rollback point of {'deploy ' + point.deploy_id if point.deploy_id else 'an earlier deploy'}) is deliberately not "
+            "used. Run `workos rollback` again only if you mean to undo the deploy before it"))
+    if run is None:
+        return UndoPlan(None, restore_database, note=f"no deploy recorded in {settings.history_file}: {point.source} taken as it is")
+    described = _describe_run(run)
+    if run.get("result") in ("running", "started (other host)"):
+        raise RollbackRefused(f"{described} has not finished: wait for it, or check that host")
+    undone = run.get("result") == "rolled back" or any(
+        later.get("result") == "success" and not later.get("nothing_to_undo") for later in later_rollbacks(run))
+    if undone:
+        raise RollbackRefused(f"{described} was already rolled back; there is nothing left to undo (workos deploy history lists the runs)")
+    reached = int(run.get("phase") or 0)
+    belongs = (point.deploy_id == run["id"]) if point.deploy_id else (run.get("backup") == str(point.backup))
+    if belongs:
+        if run.get("from_sha") and run["from_sha"] != point.previous_sha:
+            raise RollbackRefused(f"{point.source} says PREVIOUS_SHA {point.previous_sha[:12]}, but {described} started from "
+                                  f"{run['from_sha'][:12]}: the file was altered; check it against workos deploy history")
+        if restore_database and reached < 3 and run.get("result") != "success":
+            return UndoPlan(run, False, note=f"{described} stopped before phase 3 touched the database, so the database is not "
+                                             "restored: rows written since its backup are kept")
+        return UndoPlan(run, restore_database)
+    point_owner = f"deploy {point.deploy_id}" if point.deploy_id else "an earlier deploy"
+    from_sha = (run.get("from_sha") or "?")[:12]
+    raise RollbackRefused(
+        f"{point.source} is the rollback point of {point_owner} (backup {point.backup}), not of the last {described}: "
+        f"restoring it would go back past {from_sha}, where that run started, and lose every row written since its backup. "
+        f"Check the state (workos verify; workos deploy history), then either finish the deploy with "
+        f"`workos deploy --break-stale-lock`, or name that run's own rollback point with --snapshot"
+    )
 
 
 @dataclass
@@ -137,7 +215,8 @@ def execute_rollback(settings: DeploySettings, repo: GitRepo, service: ServiceMa
         service.start()
         health = wait_for_health(settings.base_url, settings.startup_timeout, service)
         if not health.healthy:
-            return f"started, but not healthy: {health.detail}"
+            # A server that does not answer is not a finished rollback: the step fails and the run says so.
+            raise ServiceError(f"started, but not healthy: {health.detail}")
         return f"healthy after {health.seconds:.2f}s"
 
     steps = [("stop service", stop_service), ("check out previous SHA", checkout)]
@@ -178,7 +257,8 @@ def run_rollback(settings: DeploySettings, snapshot_file: Path | None, restore_d
                 **record, "started_at": report["started_at"], "finished_at": report["finished_at"],
                 "from_sha": report.get("from_sha"), "to_sha": report.get("to_sha"), "backup": report.get("backup"),
                 "result": "success" if code == 0 else "refused" if code == exit_codes.REFUSED else "failed",
-                "exit_code": code, "restore_db": restore_database, "seconds": report["seconds"],
+                "exit_code": code, "restore_db": report.get("restore_db", restore_database),
+                "undoes": report.get("undoes"), "nothing_to_undo": bool(report.get("nothing_to_undo")), "seconds": report["seconds"],
                 "phases": {step["step"]: step["seconds"] for step in report.get("steps", [])},
             })
         return report
@@ -215,9 +295,29 @@ def _locked_rollback(settings, repo, service, snapshot_file, restore_database, s
         report["broken_lock"] = lock.broken.describe()
     report["from_sha"] = repo.head_sha()
     history.append(settings.history_file, {**record, "started_at": report["started_at"], "from_sha": report["from_sha"]})
+    from .leftovers import clean_own_artifacts
+
+    cleaned = clean_own_artifacts(repo, settings.history_file, settings.environment, record["id"])
+    if cleaned:
+        narrator.warn(f"put back what the interrupted deploy left in phase 5/6: {', '.join(cleaned)}")
+        report["cleaned_leftovers"] = cleaned
     try:
         point = RollbackPoint.from_snapshot_file(snapshot_file)
-        report.update(to_sha=point.previous_sha, backup=str(point.backup))
+        plan = plan_undo(settings, repo, point, restore_database, record["id"])
+        report["undoes"] = plan.run and plan.run["id"]
+        if plan.nothing_to_undo:
+            report.update(to_sha=report["from_sha"], nothing_to_undo=plan.nothing_to_undo)
+            narrator.note(f"nothing to roll back: {plan.nothing_to_undo}")
+            verification = run_verification(settings)
+            render(verification, narrator.console)
+            report["verification"] = verification.as_dict()
+            failed = verification.failed_count
+            return finish(min(failed, 9), "nothing to roll back" + (f"; {failed} verification(s) failed" if failed else "; verified"), True)
+        if plan.note:
+            narrator.warn(plan.note)
+            report["note"] = plan.note
+        restore_database = plan.restore_database
+        report.update(to_sha=point.previous_sha, backup=str(point.backup) if restore_database else None, restore_db=restore_database)
         check_rollback_point(settings, repo, point, restore_database)
     except (SnapshotFileError, RollbackRefused) as refused:
         return finish(exit_codes.REFUSED, f"refused, nothing changed: {refused}", True)

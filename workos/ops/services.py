@@ -12,7 +12,6 @@ compose, how to run a database tool inside the database container (``database_wr
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import shutil
@@ -487,15 +486,3 @@ def wait_for_health(base_url: str, timeout: float, service: ServiceManager | Non
             if time.monotonic() >= deadline:
                 return HealthResult(False, last_status, time.monotonic() - started, f"not healthy after {timeout:.0f}s: {last_detail}")
             time.sleep(0.2)
-
-
-# --- children of the deploy -------------------------------------------------------------------------------
-
-
-def die_with_parent() -> None:
-    """preexec_fn for a deploy's module commands: if the deploy is killed, the command is killed too, so its
-    transaction rolls back instead of finishing unobserved (Linux PR_SET_PDEATHSIG)."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
-    except OSError:
-        pass

@@ -1,8 +1,9 @@
 """Runtime verification: what ``workos verify`` and deploy phase 4 check (docs/DEPLOYMENT_VERIFICATION_MATRIX.md).
 
-The checks talk to the live system only — HTTP on ``[deploy] base_url``, the tail of ``[server] log_file``,
-and the registry tables read straight from the database — so they give the same answer whichever version of
-the code is checked out. The number of failed checks is the exit code.
+The checks talk to the live system — HTTP on ``[deploy] base_url``, the tail of ``[server] log_file``, and the
+registry tables read straight from the database — and one compares it with the checkout: the code the server
+says it runs (``/web/health``), the code checked out in ``[deploy] repo_root`` and the module versions the
+database records must agree. The number of failed checks is the exit code.
 """
 
 from __future__ import annotations
@@ -113,12 +114,64 @@ def check_database(settings: DeploySettings, database: Database) -> list[Check]:
     ]
 
 
+def check_code_consistent(settings: DeploySettings, database: Database) -> Check:
+    """Running server vs checked-out code vs the database's module versions (e.g. a deploy that died between
+    its pull and its restart leaves the old server running over new code)."""
+    from workos.kernel.addons import scan_addons
+
+    from .gitrepo import GitError, GitRepo
+
+    name, description, expected = "code_consistent", "running server, checkout and database agree", "same code and module versions"
+    try:
+        response = httpx.get(settings.base_url + "/web/health", timeout=10, trust_env=False)
+        running = response.json()["code"]
+        revision, server_modules = running["revision"], running["modules"]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
+        return Check(name, description, False, None, expected, f"{settings.base_url}/web/health did not say which code it runs: {type(error).__name__}")
+    problems = []
+    repo = GitRepo(settings.repo_root)
+    try:
+        checkout = repo.head_sha()
+    except GitError as error:
+        checkout = None
+        problems.append(f"cannot read the checkout: {error}")
+    if revision and checkout and revision != checkout:
+        if not repo.has_commit(revision):
+            problems.append(f"the server runs {revision[:12]}, unknown to the checkout at {checkout[:12]}")
+        else:
+            changed = repo.run("diff", "--name-only", revision, checkout).stdout.split()
+            code = [path for path in changed if not path.startswith("docs/")]  # the deploy's own artifact commits
+            if code:
+                problems.append(f"the server runs {revision[:12]} but the checkout is at {checkout[:12]} ({len(code)} code file(s) "
+                                "differ): restart the service, or finish the deploy")
+    try:
+        recorded = dict(database.query("SELECT name, latest_version FROM ir_module_module WHERE state = 'installed'"))
+    except DatabaseError as error:
+        return Check(name, description, False, (revision or "?")[:12], expected, f"cannot read module versions: {error}")
+    configured = [Path(folder) for folder in settings.config.values["addons"]["path"]]
+    folders = [folder if folder.is_absolute() else settings.repo_root / folder for folder in configured]
+    checked_out = scan_addons([*folders, settings.repo_root / "addons"]).modules
+    for module, version in sorted(recorded.items()):
+        served = server_modules.get(module)
+        on_disk = checked_out[module].version if module in checked_out else None
+        if served != version:
+            problems.append(f"{module}: database {version}, server {served or 'not loaded'}")
+        if on_disk != version:
+            problems.append(f"{module}: database {version}, checkout {on_disk or 'absent'}")
+    detail = "; ".join(problems[:6]) + (f" and {len(problems) - 6} more" if len(problems) > 6 else "")
+    if not problems and not revision:
+        detail = "module versions agree; the server's revision is unknown (no .git: set WORKOS_CODE_REVISION in the image)"
+    return Check(name, description, not problems, (revision or "unknown")[:12], expected, detail or f"checkout {checkout[:12] if checkout else '?'}")
+
+
 def run_verification(settings: DeploySettings) -> Verification:
     started = time.monotonic()
     verification = Verification()
     verification.checks.append(check_login(settings.base_url))
     verification.checks.append(check_log(settings))
-    verification.checks.extend(check_database(settings, Database(settings.config.database_url)))
+    database = Database(settings.config.database_url)
+    verification.checks.extend(check_database(settings, database))
+    verification.checks.append(check_code_consistent(settings, database))
     verification.seconds = time.monotonic() - started
     return verification
 

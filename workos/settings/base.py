@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
+
 from workos.kernel.addons import make_importable, scan_addons
-from workos.kernel.bootstrap import database_settings, installed_module_names
-from workos.kernel.graph import DependencyError, topological_order
+from workos.kernel.bootstrap import active_module_names, database_settings
+from workos.running import code_revision
 from workos.settings import runtime
 
 CONFIG = runtime.config()
 LOAD_MODE = runtime.load_mode()
 ADDONS = scan_addons(CONFIG.addons_path)
 make_importable(CONFIG.addons_path)
-
-
-def _active_modules() -> list[str]:
-    if LOAD_MODE == "all":
-        names = set(ADDONS.modules)
-    else:
-        installed = set(installed_module_names(CONFIG.database_url))
-        missing = installed - set(ADDONS.modules)
-        if missing:
-            logging.getLogger("workos.kernel").error(
-                "installed modules not found on the addons path, not activated: %s", ", ".join(sorted(missing))
-            )
-        names = installed - missing
-    try:
-        return topological_order(names, ADDONS.modules)
-    except DependencyError:
-        return sorted(names)  # the installer refuses such sets; listing them must still work
-
-
-ACTIVE_MODULES = _active_modules()
+ACTIVE_MODULES = active_module_names(ADDONS, CONFIG.database_url, LOAD_MODE)
 
 
 def _secret_key() -> str:
@@ -65,6 +48,8 @@ KERNEL_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "ninja",  # serves Swagger UI's files itself (/api/v1/docs); without it they would come from a CDN
     "workos.kernel",
     "workos.web",
     "workos.api",
@@ -74,6 +59,7 @@ INSTALLED_APPS = KERNEL_APPS + ACTIVE_MODULES
 MIDDLEWARE = [
     "workos.web.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "workos.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused login (of /web/login or /api/v1/auth/token) into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "workos.urls"
@@ -112,13 +100,49 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): every authenticate() call goes through its backend first, so the login page
+# and the API's token endpoint share one count. Failures count per account and, separately, per client address
+# (behind nginx uvicorn takes the address from X-Forwarded-For of the local proxy). A lockout ends on its own
+# `lockout_seconds` after the last counted failure; attempts refused during a lockout are not counted, so an
+# attacker cannot keep the only admin locked out by hammering. `workos user unlock` ends one early.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = CONFIG.get("login", "failure_limit")
+AXES_COOLOFF_TIME = timedelta(seconds=CONFIG.get("login", "lockout_seconds"))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A successful login would otherwise wipe the failures of its address too: an attacker with an account of
+# their own could reset the per-address count at will.
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are already in the audit trail
+AXES_LOCKOUT_CALLABLE = "workos.web.throttle.lockout_response"
+AXES_USERNAME_FORM_FIELD = "username"
+
 LOGIN_URL = "/web/login"
 LOGIN_REDIRECT_URL = "/web"
 SESSION_COOKIE_NAME = "workos_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-X_FRAME_OPTIONS = "DENY"
+X_FRAME_OPTIONS = "SAMEORIGIN"  # as frame-ancestors below, for browsers that predate it
+# Every page: scripts only from this site (the islands are module scripts under /web/static/), or an inline
+# script carrying the request's nonce (`<script nonce="{{ request.csp_nonce }}">`); no inline event handlers,
+# no eval, no plugins. Inline styles stay allowed: the editor injects its stylesheet and the theme preview
+# sets style attributes, and styles cannot run code. WebSockets to this same host are covered by 'self'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "media-src": [SELF, "blob:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [SELF],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
 CSRF_TRUSTED_ORIGINS = CONFIG.get("server", "csrf_trusted_origins")
 if CONFIG.get("server", "behind_https_proxy"):
     # nginx terminates TLS and says so in X-Forwarded-Proto; cookies then travel over HTTPS only.
@@ -162,3 +186,6 @@ LOGGING = {
 WORKOS_CONFIG = CONFIG
 WORKOS_ADDONS = ADDONS
 WORKOS_ACTIVE_MODULES = ACTIVE_MODULES
+# What this process was started with (reported by /web/health): later checkouts do not change it.
+WORKOS_CODE_REVISION = code_revision()
+WORKOS_CODE_MODULES = {name: ADDONS.modules[name].version for name in ACTIVE_MODULES if name in ADDONS.modules}

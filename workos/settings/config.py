@@ -121,6 +121,12 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
     "database": {
         "url": ("sqlite:///var/workos.sqlite3", _database_url, False),
     },
+    "login": {
+        # Wrong passwords allowed per account and per client address before logins are refused (429) ...
+        "failure_limit": (10, _integer(1, 10_000), False),
+        # ... for this many seconds after the last counted failure; a lockout always ends by itself.
+        "lockout_seconds": (900, _integer(1, 7 * 24 * 3600), False),
+    },
     "addons": {
         "path": (["addons"], _string_list, True),
     },

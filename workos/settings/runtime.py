@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 
+from workos.kernel.bootstrap import LOAD_MODES
+
 from .config import Config, load_config
 
 _config: Config | None = None
 _load_mode: str | None = None
 
-LOAD_MODES = ("installed", "all")
+SETTINGS_MODULE = "workos.settings.base"
 
 
 def use(config: Config, load: str) -> None:
@@ -36,3 +38,16 @@ def load_mode() -> str:
     if mode not in LOAD_MODES:
         raise ValueError(f"WORKOS_LOAD_MODULES must be one of {LOAD_MODES}, got {mode!r}")
     return mode
+
+
+def setup_django(config: Config, load: str = "installed") -> None:
+    """Configure and start Django for this process with ``config``. ``load`` is "installed" (servers) or "all"
+    (installer). The settings module hands the kernel what it needs from ``config``; the kernel never asks."""
+    import django
+
+    from workos.kernel.bootstrap import freeze_registries
+
+    use(config, load)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    django.setup()
+    freeze_registries()

@@ -3,6 +3,9 @@
 import logging
 import time
 
+from csp.constants import HEADER
+from csp.middleware import CSPMiddleware
+
 from workos.kernel.context import request_scope
 
 log = logging.getLogger("workos.http")
@@ -29,3 +32,16 @@ class RequestLogMiddleware:
             request.META.get("REMOTE_ADDR", "-"),
         )
         return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware (``CONTENT_SECURITY_POLICY`` in the settings, a nonce per request in
+    ``request.csp_nonce``), plus one rule whatever a module's view says: a PDF is shown sandboxed. A PDF may carry
+    script and forms; sandboxed, the browser runs none of it and gives it no access to the site's origin."""
+
+    def process_response(self, request, response):
+        if response.get("Content-Type", "").split(";")[0].strip().lower() == "application/pdf":
+            policy = response.get(HEADER, "")
+            if "sandbox" not in policy:
+                response[HEADER] = f"{policy}; sandbox" if policy else "sandbox; default-src 'none'"
+        return super().process_response(request, response)

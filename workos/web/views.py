@@ -70,7 +70,8 @@ def logout_view(request):
 @require_GET
 def health_view(request):
     """Liveness and readiness for load balancers and `workos deploy`: 503 when the database cannot be reached."""
-    body = {"status": "ok", "version": workos.__version__, "database": {"reachable": True, "vendor": connection.vendor}}
+    body = {"status": "ok", "version": workos.__version__, "database": {"reachable": True, "vendor": connection.vendor},
+            "code": {"revision": settings.WORKOS_CODE_REVISION, "modules": settings.WORKOS_CODE_MODULES}}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -87,7 +88,7 @@ def health_view(request):
 @login_required
 @require_GET
 def shell_view(request):
-    return render(request, "web/shell.html", {"menus": menu_tree()})
+    return render(request, "web/shell.html", {"menus": menu_tree(request.user)})
 
 
 @login_required
@@ -96,7 +97,7 @@ def action_view(request, action_id: int):
     """The generic list of an action's records, for modules that have no page of their own yet. Admins only:
     without the module's own permission-filtered page, nobody else may browse raw records."""
     action = get_object_or_404(WindowAction, pk=action_id)
-    context = {"menus": menu_tree(), "action": action, "rows": None, "columns": []}
+    context = {"menus": menu_tree(request.user), "action": action, "rows": None, "columns": []}
     if not request.user.is_superuser:
         return render(request, "web/action.html", {**context, "denied": True}, status=403)
     model_class = model_for(action.res_model)

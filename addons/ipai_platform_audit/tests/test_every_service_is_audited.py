@@ -30,7 +30,9 @@ def write_services() -> set[str]:
         module = importlib.import_module(f"{name}.services")
         queries = set(getattr(module, "QUERIES", ())) | (API_QUERIES if name == "workos.api" else set())
         for function_name, function in inspect.getmembers(module, inspect.isfunction):
-            if function.__module__ == module.__name__ and not function_name.startswith("_") and function_name not in queries:
+            # A services package defines its functions in its submodules and re-exports them.
+            defined_here = function.__module__ == module.__name__ or function.__module__.startswith(f"{module.__name__}.")
+            if defined_here and not function_name.startswith("_") and function_name not in queries:
                 found.add(f"{name}.{function_name}")
     return found
 

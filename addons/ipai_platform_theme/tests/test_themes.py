@@ -151,3 +151,54 @@ def test_themes_page_previews_and_saves(root, client):
     theme.refresh_from_db()
     assert theme.primary_color == "#123456" and theme.radius == 4
     assert refused.status_code == 422
+
+
+def test_a_workspace_theme_exists_only_for_its_members(tree, root, make_user, member_of, api_for, client):
+    from ipai_workos_core import services as core
+
+    outsider = make_user()  # belongs to workspace B only
+    core.create_workspace(outsider, "Globex")
+    member = member_of(make_user(), "member")
+    system = services.create_theme(root, name="Everyone's")
+    owned = api_for(root).post("/themes", {"name": "Acme secret", "owner_model": "ipai.workos.workspace",
+                                           "owner_id": str(tree.workspace.pk)}).json()
+    logo = SimpleUploadedFile("logo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 16, "image/png")
+    api_for(root).client.post(f"/api/v1/themes/{owned['id']}/logo", {"file": logo}, **api_for(root).headers)
+    missing_id = owned["id"] + 1000
+
+    def names(user):
+        return {t["name"] for t in api_for(user).get("/themes").json()}
+
+    assert {"Acme secret", "Everyone's"} <= names(member) and owned["owner_id"] == str(tree.workspace.pk)
+    assert "Acme secret" not in names(outsider) and "Everyone's" in names(outsider)
+    for user, status in ((member, 200), (outsider, 404)):
+        assert api_for(user).get(f"/themes/{owned['id']}").status_code == status
+        assert api_for(user).get(f"/themes/{owned['id']}/css").status_code == status
+    assert api_for(outsider).get(f"/themes/{owned['id']}").json() == api_for(outsider).get(f"/themes/{missing_id}").json()
+    assert api_for(outsider).get(f"/themes/{system.pk}").status_code == 200
+
+    for user in (member, outsider, None):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        expected = 200 if user is member else 404
+        assert client.get(f"/web/theme/{owned['id']}.css").status_code == expected
+        assert client.get(f"/web/theme/{owned['id']}/logo").status_code == expected
+        assert client.get(f"/web/theme/{system.pk}.css").status_code == 200
+    assert client.get(f"/web/theme/{owned['id']}.css").content == client.get(f"/web/theme/{missing_id}.css").content
+
+
+def test_a_workspace_theme_is_chosen_only_in_its_workspace(tree, root, make_user, api_for):
+    from ipai_workos_core import services as core
+
+    other_admin = make_user()
+    other = core.create_workspace(other_admin, "Globex")
+    owned = services.create_theme(root, name="Acme only", owner_model="ipai.workos.workspace", owner_id=str(tree.workspace.pk))
+    body = {"scope_model": "ipai.workos.workspace", "scope_id": str(other.pk), "theme_id": owned.pk}
+
+    assert api_for(other_admin).put("/theme-assignments", body).status_code == 404
+    assert api_for(root).put("/theme-assignments", body).status_code == 422
+    assert api_for(tree.admin).put("/theme-assignments", {**body, "scope_id": str(tree.workspace.pk)}).status_code == 200
+    assert api_for(root).patch(f"/themes/{owned.pk}", {"is_default": True}).status_code == 409
+    assert api_for(root).post("/themes", {"name": "Nowhere", "owner_model": "ipai.workos.space",
+                                          "owner_id": str(tree.space.pk)}).status_code == 422

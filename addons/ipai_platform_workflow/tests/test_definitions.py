@@ -63,3 +63,32 @@ def test_workflows_page(page_workflow, make_user, client):
     assert toggled.status_code == 302
     page_workflow.refresh_from_db()
     assert page_workflow.active is False
+
+
+def test_a_workspace_workflow_exists_only_for_its_members_and_its_records(tree, page_workflow, make_user, member_of, api_for):
+    from ipai_workos_core import services as core
+
+    outsider = make_user()
+    globex = core.create_workspace(outsider, "Globex")
+    globex_page = core.create_page(outsider, space=core.create_space(outsider, globex, "Sales"), title="Leads")
+    member = member_of(make_user(), "member")
+    owned = api_for(make_user(admin=True)).post("/workflows", {
+        **copy.deepcopy(PAGE_WORKFLOW), "code": "acme_review", "name": "Acme review", "owner_model": "ipai.workos.workspace",
+        "owner_id": str(tree.workspace.pk),
+    })
+    assert owned.status_code == 201, owned.content  # beside the active system one: each workspace has its own
+    owned_id, missing_id = owned.json()["id"], owned.json()["id"] + 1000
+
+    def codes(user):
+        return {w["code"] for w in api_for(user).get("/workflows").json()}
+
+    assert codes(member) == {"page_publishing", "acme_review"}
+    assert codes(outsider) == {"page_publishing"}
+    assert api_for(member).get(f"/workflows/{owned_id}").status_code == 200
+    assert api_for(outsider).get(f"/workflows/{owned_id}").status_code == 404
+    assert api_for(outsider).get(f"/workflows/{owned_id}").json() == api_for(outsider).get(f"/workflows/{missing_id}").json()
+    assert api_for(outsider).get(f"/workflows/{page_workflow.pk}").status_code == 200
+
+    acme_state = api_for(member).get(f"/workflow-records/ipai.workos.page/{tree.page.pk}").json()
+    globex_state = api_for(outsider).get(f"/workflow-records/ipai.workos.page/{globex_page.pk}").json()
+    assert (acme_state["workflow"], globex_state["workflow"]) == ("acme_review", "page_publishing")

@@ -100,3 +100,21 @@ def test_no_workflow_means_no_transition(tree, api_for):
     response = move(api_for(tree.admin), tree.page, "review")
 
     assert response.status_code == 409 and "no active workflow" in response.json()["error"]["message"]
+
+
+def test_a_private_page_answers_like_a_missing_one(tree, page_workflow, make_user, member_of, api_for):
+    from ipai_workos_core import services as core
+
+    private_space = core.create_space(tree.admin, tree.workspace, "Board", visibility="private")
+    private_page = core.create_page(tree.admin, space=private_space, title="Salaries")
+    missing_id = private_page.pk + 1000
+    api = api_for(member_of(make_user(), "member"))
+
+    assert api_for(tree.admin).get(PATH.format(private_page.pk)).status_code == 200
+    private_read, missing_read = api.get(PATH.format(private_page.pk)), api.get(PATH.format(missing_id))
+    private_move, missing_move = move(api, private_page, "review"), api.post(PATH.format(missing_id) + "/transition", {"to_state": "review"})
+
+    assert private_read.status_code == missing_read.status_code == 404
+    assert private_read.json() == missing_read.json() == {"error": {"code": "not_found", "message": "no such record"}}
+    assert private_move.status_code == missing_move.status_code == 404
+    assert private_move.json() == missing_move.json()

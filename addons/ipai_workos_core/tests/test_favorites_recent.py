@@ -74,7 +74,7 @@ def test_recent_pages_newest_first_and_filtered(tree, people, hidden, api_for):
 
 
 def test_recent_keeps_a_bounded_list(tree, monkeypatch):
-    monkeypatch.setattr(services, "RECENT_KEPT", 3)
+    monkeypatch.setattr(services.recent, "RECENT_KEPT", 3)  # where record_visit reads it
     pages = [services.create_page(tree.admin, space=tree.space, title=f"P{n}") for n in range(5)]
     for page in pages:
         services.record_visit(tree.admin, page)

@@ -1,0 +1,30 @@
+"""Blocks and attachments: the only write path of this module, and its permission-checked reads.
+
+Permission on a block is permission on its page: reading needs ``read``, any change needs ``edit`` (and a
+page that is not in the trash). A user who cannot view a page gets NotFound for its blocks and attachments,
+as for the page itself. Every write validates through the block-type registry, writes, keeps the mention
+references in step and records one audit event, in one transaction.
+
+Order: siblings are ordered by fractional keys (``workos.kernel.ranks``), ties broken by creation time and
+id; inserting or moving a block writes that block's row only. ``after_id`` places a block after a sibling;
+left out it means "at the end", an explicit null "at the start".
+"""
+
+from __future__ import annotations
+
+from ._common import LONG_RANK, MAX_BLOCKS_PER_PAGE, MAX_DEPTH, MAX_OPERATIONS, UNSET
+from .attachments import (
+    DEFAULT_ATTACHMENT_MAX_BYTES, DEFAULT_ATTACHMENT_TYPES, INLINE_TYPES, attachment_json, attachment_limits, check_file, content_type_for,
+    get_attachment, upload_attachment,
+)
+from .markdown_transfer import export_page, import_file
+from .page_copies import _copy_page_content
+from .reads import (
+    backlinks, block_json, block_tree, document, get_block, get_page, mentions_of_user, page_html, plain_text_of, references_to,
+)
+from .validation import validate_content
+from .writes import BULK_OPERATIONS, bulk, create_block, delete_block, move_block, replace_document, update_block
+
+QUERIES = ("get_page", "get_block", "document", "block_tree", "page_html", "references_to", "mentions_of_user",
+           "backlinks", "plain_text_of", "get_attachment", "export_page", "block_json", "attachment_json",
+           "attachment_limits", "check_file", "content_type_for", "validate_content")

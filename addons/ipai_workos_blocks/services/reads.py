@@ -1,0 +1,135 @@
+"""Permission-checked reads: pages, blocks, documents, HTML, plain text, references and backlinks."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+from django.utils import timezone
+
+from ipai_platform_permissions import services as permissions
+from ipai_workos_core import services as core
+from ipai_workos_core.models import Page
+from workos.kernel.errors import Conflict, InvalidInput, NotFound
+
+from .. import rendering
+from ..models import Block, BlockReference
+from ..registry import BLOCK_TYPES
+from ._common import MAX_DEPTH
+
+
+def get_page(user, page_id, action: str = "read", share=None) -> Page:
+    """The page, if ``user`` may do ``action`` on it (NotFound when they cannot even view it)."""
+    page = core.get_page(user, page_id, action, share=share)
+    if action != "read":
+        _not_in_trash(page)
+    return page
+
+
+def _not_in_trash(page: Page) -> None:
+    if page.archived_at is not None:
+        raise Conflict("this page is in the trash: restore it first")
+
+
+def _require_edit(actor, page: Page) -> None:
+    permissions.require(actor, "edit", page)
+    _not_in_trash(page)
+
+
+def _block_uuid(value, field: str = "id", missing=NotFound) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        if missing is NotFound:
+            raise NotFound("no such block") from None
+        raise InvalidInput("not a block id (a UUID)", field=field) from None
+
+
+def get_block(user, block_id, action: str = "read", share=None) -> Block:
+    block = Block.objects.select_related("page").filter(pk=_block_uuid(block_id)).first()
+    if block is None:
+        raise NotFound("no such block")
+    try:
+        permissions.require(user, action, block.page, share=share)
+    except NotFound:
+        raise NotFound("no such block") from None  # a hidden block answers exactly like a missing one
+    if action != "read":
+        _not_in_trash(block.page)
+    return block
+
+
+def _order(block: Block):
+    return (block.rank, block.created_at or timezone.now(), str(block.pk))
+
+
+def block_json(block: Block, children: list[dict] | None = None) -> dict:
+    return {
+        "id": str(block.pk), "page_id": block.page_id, "parent_id": str(block.parent_id) if block.parent_id else None,
+        "type": block.type, "content": block.content, "rank": block.rank, "children": children or [],
+        "created_at": block.created_at, "updated_at": block.updated_at,
+    }
+
+
+def _trees(blocks: list[Block], root_id=None) -> list[dict]:
+    by_parent: dict = defaultdict(list)
+    for block in blocks:
+        by_parent[block.parent_id].append(block)
+    for siblings in by_parent.values():
+        siblings.sort(key=_order)
+
+    def build(parent_id, depth: int) -> list[dict]:
+        if depth > MAX_DEPTH + 1:
+            return []
+        return [block_json(block, build(block.pk, depth + 1)) for block in by_parent.get(parent_id, [])]
+
+    return build(root_id, 0)
+
+
+def document(page: Page) -> list[dict]:
+    """The page's blocks as ordered trees (call after a permission check: see ``get_page``)."""
+    return _trees(list(Block.objects.filter(page=page)))
+
+
+def block_tree(block: Block) -> dict:
+    """One block with its descendants."""
+    blocks = list(Block.objects.filter(page_id=block.page_id))
+    return block_json(block, _trees(blocks, root_id=block.pk))
+
+
+def page_html(page: Page) -> str:
+    """Sanitised HTML of the page body."""
+    return rendering.to_html(document(page))
+
+
+def plain_text_of(page: Page) -> str:
+    """The text of every block of the page, in document order (for search indexing)."""
+    lines: list[str] = []
+
+    def walk(trees):
+        for tree in trees:
+            text = BLOCK_TYPES.get(tree["type"]).plain_text(tree["content"]) if tree["type"] in BLOCK_TYPES else ""
+            if text:
+                lines.append(text)
+            walk(tree["children"])
+
+    walk(document(page))
+    return "\n".join(lines)
+
+
+def references_to(kind: str, target_id: int):
+    """Stored mentions of a user or page (rows of ``ipai_workos_block_reference``), newest first. Callers
+    filter by what their user may view (``permissions.visible_to`` on the pages)."""
+    field = "target_user_id" if kind == "user" else "target_page_id"
+    return BlockReference.objects.filter(kind=kind, **{field: target_id}).select_related("block", "page").order_by("-created_at")
+
+
+def mentions_of_user(user, mentioned_user_id: int):
+    """Blocks mentioning a user, on pages ``user`` may view."""
+    pages = permissions.visible_to(user, Page.objects.all())
+    return references_to("user", mentioned_user_id).filter(page__in=pages)
+
+
+def backlinks(user, page: Page):
+    """Pages ``user`` may view whose blocks mention ``page``."""
+    referring = BlockReference.objects.filter(kind="page", target_page=page).values_list("page_id", flat=True)
+    return permissions.visible_to(user, Page.objects.filter(pk__in=referring, archived_at__isnull=True))

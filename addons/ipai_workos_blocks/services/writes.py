@@ -1,0 +1,221 @@
+"""The public block writes: create, update, delete, move, replace a document, and bulk operations."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from ipai_platform_audit.services import record_event
+from ipai_workos_core import services as core
+from ipai_workos_core.models import Page
+from workos.kernel import ranks
+from workos.kernel.errors import Conflict, InvalidInput, NotFound
+
+from ..models import Block
+from ..registry import BLOCK_TYPES
+from ._common import MAX_BLOCKS_PER_PAGE, MAX_DEPTH, MAX_OPERATIONS, UNSET
+from .block_writes import _compact, _create, _move, _target_name, _update, _user
+from .reads import block_json, document, get_page, _block_uuid, _require_edit
+from .validation import validate_content, _check_attachments, _subtree_ids, _sync_references
+
+
+@transaction.atomic
+def create_block(actor, page: Page, *, type, content=None, parent_id=UNSET, after_id=UNSET, block_id=None) -> Block:
+    """Add a block to ``page`` (under ``parent_id``, after ``after_id``; see the module docstring)."""
+    _require_edit(actor, page)
+    block = _create(actor, page, type, content, parent_id=parent_id, after_id=after_id, block_id=block_id)
+    record_event(actor=actor, action="block.create", target=block, target_name=_target_name(page, block.type),
+                 changes={"page_id": page.pk, "type": block.type, "parent_id": str(block.parent_id) if block.parent_id else None,
+                          "content": _compact(block.content)})
+    return block
+
+
+@transaction.atomic
+def update_block(actor, block: Block, *, type=UNSET, content=UNSET) -> Block:
+    """Change a block's type and/or content. A new type without new content keeps what the type understands."""
+    _require_edit(actor, block.page)
+    block, changes = _update(actor, block, type, content)
+    if changes:
+        record_event(actor=actor, action="block.update", target=block, target_name=_target_name(block.page, block.type), changes=changes)
+    return block
+
+
+@transaction.atomic
+def delete_block(actor, block: Block) -> None:
+    """Delete a block with its children."""
+    _require_edit(actor, block.page)
+    count = len(_subtree_ids(block))
+    record_event(actor=actor, action="block.delete", target=block, target_name=_target_name(block.page, block.type),
+                 changes={"page_id": block.page_id, "type": block.type, "blocks": count, "content": _compact(block.content)})
+    block.delete()
+
+
+@transaction.atomic
+def move_block(actor, block: Block, *, page: Page | None = None, parent_id=UNSET, after_id=UNSET) -> Block:
+    """Move a block (with its children) under another parent, after another sibling, or to another page.
+    Needs edit access to both pages. A block never moves into its own descendants."""
+    _require_edit(actor, block.page)
+    target = page if page is not None else block.page
+    if target.pk != block.page_id:
+        _require_edit(actor, target)
+    block, changes = _move(actor, block, target, parent_id, after_id)
+    record_event(actor=actor, action="block.move", target=block, target_name=_target_name(target, block.type), changes=changes)
+    return block
+
+
+@transaction.atomic
+def replace_document(actor, page: Page, trees: list[dict]) -> list[dict]:
+    """Make the page's document exactly ``trees`` (the editor's autosave): blocks with known ids are kept and
+    updated or moved, blocks without id (or with a new id) are created, blocks left out are deleted. Only rows
+    that change are written; order keys of blocks that kept their relative order are kept. One audit event."""
+    _require_edit(actor, page)
+    counts = _replace(actor, page, trees)
+    if counts["created"] or counts["updated"] or counts["moved"] or counts["deleted"]:
+        record_event(actor=actor, action="blocks.replace", target=page, target_name=_target_name(page), changes=counts)
+        core.record_version(actor, page)  # page history: every save is a version (coalesced per user per minute)
+    return document(page)
+
+
+def _replace(actor, page: Page, trees: list[dict]) -> dict:
+    if not isinstance(trees, list):
+        raise InvalidInput("blocks is a list of block trees", field="blocks")
+    existing = {block.pk: block for block in Block.objects.filter(page=page)}
+    flat: list[dict] = []  # {"id", "parent", "type", "content", "path", "index"} in document order
+    seen: set = set()
+
+    def collect(nodes, parent_id, path: str, depth: int) -> None:
+        if not isinstance(nodes, list):
+            raise InvalidInput("children is a list of block trees", field=path or "blocks")
+        for index, node in enumerate(nodes):
+            where = f"{path}[{index}]"
+            if not isinstance(node, dict):
+                raise InvalidInput("a block is an object", field=where)
+            unknown = set(node) - {"id", "type", "content", "children", "page_id", "parent_id", "rank", "created_at", "updated_at"}
+            if unknown:
+                name = sorted(unknown)[0]
+                raise InvalidInput(f"unknown key {name!r} in a block", field=f"{where}.{name}")
+            type_name, content = validate_content(node.get("type"), node.get("content"), where)
+            pk = uuid.uuid4() if node.get("id") in (None, "") else _block_uuid(node["id"], f"{where}.id", missing=InvalidInput)
+            if pk in seen:
+                raise InvalidInput("this block id occurs twice in the document", field=f"{where}.id")
+            seen.add(pk)
+            children = node.get("children") or []
+            if children and not BLOCK_TYPES.get(type_name).accepts_children:
+                raise InvalidInput(f"a {type_name} block cannot hold other blocks", field=f"{where}.children")
+            if depth > MAX_DEPTH:
+                raise InvalidInput(f"blocks nest at most {MAX_DEPTH} levels deep", field=f"{where}.children")
+            flat.append({"id": pk, "parent": parent_id, "type": type_name, "content": content, "where": where})
+            if len(flat) > MAX_BLOCKS_PER_PAGE:
+                raise InvalidInput(f"a page holds at most {MAX_BLOCKS_PER_PAGE} blocks", field="blocks")
+            collect(children, pk, f"{where}.children", depth + 1)
+
+    collect(trees, None, "blocks", 0)
+    _check_attachments(page, [(item["type"], item["content"], item["where"]) for item in flat])
+    foreign = set(Block.objects.filter(pk__in=[item["id"] for item in flat if item["id"] not in existing]).values_list("pk", flat=True))
+    for item in flat:
+        if item["id"] in foreign:
+            raise Conflict("this block id belongs to a block on another page: give the copy a new id", field=f"{item['where']}.id")
+
+    # order keys per sibling list: keep the longest run of keys already in order
+    groups: dict = defaultdict(list)
+    for item in flat:
+        groups[item["parent"]].append(item)
+    for parent, items in groups.items():
+        current = [existing[item["id"]].rank if item["id"] in existing and existing[item["id"]].parent_id == parent else None for item in items]
+        for item, key in zip(items, ranks.keep_or_assign(current)):
+            item["rank"] = key
+
+    created, updated, moved = [], [], 0
+    user = _user(actor)
+    now = timezone.now()
+    for item in flat:
+        block = existing.get(item["id"])
+        if block is None:
+            created.append(Block(id=item["id"], page=page, parent_id=item["parent"], type=item["type"], content=item["content"],
+                                 rank=item["rank"], created_by=user))
+            continue
+        changed_content = block.type != item["type"] or block.content != item["content"]
+        changed_place = block.parent_id != item["parent"] or block.rank != item["rank"]
+        if changed_content or changed_place:
+            moved += int(changed_place)
+            block.type, block.content, block.parent_id, block.rank, block.updated_at = item["type"], item["content"], item["parent"], item["rank"], now
+            block.changed_content = changed_content
+            updated.append(block)
+    Block.objects.bulk_create(created, batch_size=500)
+    Block.objects.bulk_update(updated, ["type", "content", "parent", "rank", "updated_at"], batch_size=500)
+    removed = [pk for pk in existing if pk not in seen]
+    if removed:
+        Block.objects.filter(pk__in=removed).delete()
+    _sync_references(actor, [block for block in updated if block.changed_content])
+    _sync_references(actor, created, delete_first=False)
+    content_updates = sum(1 for block in updated if block.changed_content)
+    return {"created": len(created), "updated": content_updates, "moved": moved, "deleted": len(removed), "blocks": len(flat)}
+
+
+BULK_OPERATIONS = ("create", "update", "delete", "move")
+
+
+@transaction.atomic
+def bulk(actor, page: Page, operations: list[dict]) -> list[dict]:
+    """Apply many block changes at once, all or nothing; an error names the operation
+    (``operations[3].content.text``). Each operation acts on a block of ``page`` (a move may take it to
+    another page). Returns one result per operation: the block, or ``{"id", "deleted": true}``."""
+    _require_edit(actor, page)
+    if not isinstance(operations, list) or not operations:
+        raise InvalidInput("operations is a non-empty list", field="operations")
+    if len(operations) > MAX_OPERATIONS:
+        raise InvalidInput(f"at most {MAX_OPERATIONS} operations per request", field="operations")
+    results: list[dict] = []
+    counts: dict[str, int] = defaultdict(int)
+    target_pages: dict[int, Page] = {page.pk: page}
+    for index, operation in enumerate(operations):
+        prefix = f"operations[{index}]"
+        if not isinstance(operation, dict):
+            raise InvalidInput("an operation is an object", field=prefix)
+        kind = operation.get("op")
+        if kind not in BULK_OPERATIONS:
+            raise InvalidInput(f"op must be one of {', '.join(BULK_OPERATIONS)}", field=f"{prefix}.op")
+        allowed = {"create": {"op", "id", "type", "content", "parent_id", "after_id"}, "update": {"op", "id", "type", "content"},
+                   "delete": {"op", "id"}, "move": {"op", "id", "page_id", "parent_id", "after_id"}}[kind]
+        unknown = set(operation) - allowed
+        if unknown:
+            name = sorted(unknown)[0]
+            raise InvalidInput(f"unknown key {name!r} in a {kind} operation", field=f"{prefix}.{name}")
+        field = lambda key: operation[key] if key in operation else UNSET  # noqa: E731
+        if kind == "create":
+            block = _create(actor, page, operation.get("type"), operation.get("content"), parent_id=field("parent_id"),
+                            after_id=field("after_id"), block_id=operation.get("id"), prefix=prefix)
+            results.append(block_json(block))
+        else:
+            if "id" not in operation:
+                raise InvalidInput("this operation needs the block id", field=f"{prefix}.id")
+            block = Block.objects.select_related("page").filter(pk=_block_uuid(operation["id"], f"{prefix}.id", missing=InvalidInput), page=page).first()
+            if block is None:
+                raise InvalidInput("no such block on this page", field=f"{prefix}.id")
+            if kind == "update":
+                block, _ = _update(actor, block, field("type"), field("content"), prefix)
+                results.append(block_json(block))
+            elif kind == "delete":
+                block.delete()
+                results.append({"id": str(operation["id"]), "deleted": True})
+            else:
+                target = page
+                if operation.get("page_id") not in (None, page.pk):
+                    target_id = operation["page_id"]
+                    if isinstance(target_id, bool) or not isinstance(target_id, int):
+                        raise InvalidInput("page_id is a page's id (an integer)", field=f"{prefix}.page_id")
+                    if target_id not in target_pages:
+                        try:
+                            target_pages[target_id] = get_page(actor, target_id, "edit")
+                        except NotFound:
+                            raise InvalidInput("no such page", field=f"{prefix}.page_id") from None
+                    target = target_pages[target_id]
+                block, _ = _move(actor, block, target, field("parent_id"), field("after_id"), prefix)
+                results.append(block_json(block))
+        counts[kind] += 1
+    record_event(actor=actor, action="blocks.bulk", target=page, target_name=_target_name(page), changes=dict(counts))
+    core.record_version(actor, page)
+    return results

@@ -1,0 +1,212 @@
+"""Request and answer schemas of ``/api/v1/workspaces``, ``/spaces``, ``/pages`` and their sub-resources."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Schema
+
+
+RoleName = Literal["admin", "member", "guest"]
+VisibilityName = Literal["private", "team", "public"]
+
+
+class Paged(Schema):
+    count: int
+    next_cursor: str | None
+
+
+class WorkspaceOut(Schema):
+    id: int
+    name: str
+    slug: str
+    icon: str
+    created_at: datetime
+    role: str | None = None
+
+
+class WorkspacePage(Paged):
+    items: list[WorkspaceOut]
+
+
+class WorkspaceIn(Schema):
+    name: str
+    slug: str = ""
+    icon: str = ""
+
+
+class WorkspacePatch(Schema):
+    name: str | None = None
+    icon: str | None = None
+
+
+class MemberOut(Schema):
+    user_id: int
+    username: str
+    role: str
+    joined_at: datetime
+
+
+class MemberIn(Schema):
+    user_id: int
+    role: RoleName = "member"
+
+
+class MemberPatch(Schema):
+    role: RoleName
+
+
+class SpaceOut(Schema):
+    id: int
+    workspace_id: int
+    name: str
+    icon: str
+    color: str
+    visibility: str
+    created_at: datetime
+
+
+class SpacePage(Paged):
+    items: list[SpaceOut]
+
+
+class SpaceIn(Schema):
+    workspace_id: int
+    name: str
+    visibility: VisibilityName = "team"
+    icon: str = ""
+    color: str = ""
+
+
+class SpacePatch(Schema):
+    name: str | None = None
+    visibility: VisibilityName | None = None
+    icon: str | None = None
+    color: str | None = None
+
+
+class PageOut(Schema):
+    id: int
+    space_id: int | None
+    parent_id: int | None
+    title: str
+    icon: str
+    cover_url: str
+    rank: str
+    archived_at: datetime | None
+    workflow_state: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class PagePage(Paged):
+    items: list[PageOut]
+
+
+class PageIn(Schema):
+    space_id: int | None = None
+    parent_id: int | None = None
+    title: str = ""
+    icon: str = ""
+
+
+class PagePatch(Schema):
+    title: str | None = None
+    icon: str | None = None
+    cover_url: str | None = None
+
+
+class MoveIn(Schema):
+    """Where to put the page. ``parent_id`` null: the top level of ``space_id`` (default: the page's space); left
+    out: keep the parent (or the top level of ``space_id`` when that names another space). ``after_id``: after
+    this sibling (null: first); ``before_id``: before this sibling; neither: last."""
+
+    parent_id: int | None = None
+    space_id: int | None = None
+    after_id: int | None = None
+    before_id: int | None = None
+
+
+class DuplicateIn(Schema):
+    include_subpages: bool = True
+    title: str | None = None
+
+
+class TreeNode(Schema):
+    id: int
+    parent_id: int | None
+    title: str
+    icon: str
+    rank: str
+    has_children: bool
+    children: list["TreeNode"]
+
+
+TreeNode.model_rebuild()
+
+
+class TreeOut(Schema):
+    space: SpaceOut
+    pages: list[TreeNode]
+
+
+class TrashItemOut(PageOut):
+    archived_by_id: int | None
+    archived_by: str | None
+
+
+class TrashPage(Paged):
+    items: list[TrashItemOut]
+
+
+class RetentionIn(Schema):
+    trash_retention_days: int
+
+
+class RetentionOut(Schema):
+    trash_retention_days: int
+
+
+class FavoriteIn(Schema):
+    page_id: int
+
+
+class FavoriteMoveIn(Schema):
+    after_id: int | None = None
+    before_id: int | None = None
+
+
+class FavoriteOut(Schema):
+    page: PageOut
+    rank: str
+
+
+class RecentOut(Schema):
+    page: PageOut
+    visited_at: datetime
+
+
+class VersionOut(Schema):
+    number: int
+    title: str
+    icon: str
+    cover_url: str
+    restored_from: int | None
+    created_by_id: int | None
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class VersionPage(Paged):
+    items: list[VersionOut]
+
+
+class VersionDetailOut(VersionOut):
+    content: dict
+
+
+class RestoreOut(Schema):
+    page: PageOut
+    version: VersionOut

@@ -1,0 +1,113 @@
+"""Permission-checked reads: databases, properties, rows, and the filtered, sorted, paged row query."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from ipai_platform_permissions import services as permissions
+from workos.kernel.cursors import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+from workos.kernel.errors import Conflict, InvalidInput, NotFound
+
+from .. import query
+from ..cells import Cells
+from ..models import Database, Property, Row
+from ..query import Schema
+
+
+def databases_for(user, *, space_id: int | None = None, parent_page_id: int | None = None, archived: bool = False):
+    databases = Database.objects.filter(archived_at__isnull=not archived)
+    if space_id is not None:
+        databases = databases.filter(space_id=space_id)
+    if parent_page_id is not None:
+        databases = databases.filter(parent_page_id=parent_page_id)
+    return permissions.visible_to(user, databases)
+
+
+def get_database(user, database_id, action: str = "read") -> Database:
+    """The database, if ``user`` may do ``action`` on it (NotFound when they cannot view it). Writes need a
+    database that is not in the trash."""
+    database = Database.objects.select_related("space").filter(pk=database_id).first() if str(database_id).isdigit() else None
+    if database is None:
+        raise NotFound("no such database")
+    permissions.require(user, action, database)
+    if action != "read" and database.archived_at is not None:
+        raise Conflict("this database is in the trash: restore it first")
+    return database
+
+
+def schema_of(database: Database) -> Schema:
+    return Schema(database)
+
+
+def get_property(user, property_id, action: str = "read") -> Property:
+    prop = Property.objects.select_related("database").filter(pk=property_id).first() if str(property_id).isdigit() else None
+    if prop is None:
+        raise NotFound("no such property")
+    try:
+        get_database(user, prop.database_id, action)
+    except NotFound:
+        raise NotFound("no such property") from None
+    return prop
+
+
+def get_row(user, row_id, action: str = "read") -> Row:
+    row = Row.objects.select_related("page", "database").filter(pk=row_id).first() if str(row_id).isdigit() else None
+    if row is None:
+        raise NotFound("no such row")
+    try:
+        get_database(user, row.database_id, action)
+    except NotFound:
+        raise NotFound("no such row") from None
+    if action != "read" and row.archived_at is not None:
+        raise Conflict("this row is in the trash: restore it first")
+    return row
+
+
+def _live_rows(database: Database, archived: bool = False):
+    return Row.objects.filter(database=database, archived_at__isnull=not archived)
+
+
+def select_rows(schema: Schema, *, tree=None, sorts=(), search: str = "", extra: Q | None = None, limit: int = DEFAULT_LIMIT,
+                offset: int = 0, archived: bool = False, count: bool = True) -> dict:
+    """One page of the database's rows under a cleaned filter tree and sorts: ``{"rows", "count", "next_offset",
+    "cells"}``. SQL does the work unless a formula, rollup or relation is filtered or sorted on; then the rows
+    SQL can narrow to are filtered and sorted in Python (at most ``query.PYTHON_ROW_LIMIT`` of them)."""
+    sorts = list(sorts)
+    rows = _live_rows(schema.database, archived).select_related("page")
+    if search:
+        rows = rows.filter(page__title__icontains=search.strip()[:200])
+    if extra is not None:
+        rows = rows.filter(extra)
+    if query.tree_needs_python(schema, tree, sorts):
+        candidates = list(rows.order_by("rank", "id")[: query.PYTHON_ROW_LIMIT + 1])
+        if len(candidates) > query.PYTHON_ROW_LIMIT:
+            raise InvalidInput(f"filtering or sorting by a formula, rollup or relation works on at most {query.PYTHON_ROW_LIMIT} rows: "
+                               "narrow the rows with a filter on another property first", field="filter")
+        cells = Cells(schema, candidates)
+        kept = [row for row in candidates if query.matches(schema, tree, lambda prop, row=row: cells.cell(row, prop))]
+        kept = query.sort_rows(schema, kept, sorts, cells.cell)
+        page = kept[offset: offset + limit]
+        return {"rows": page, "count": len(kept), "next_offset": offset + limit if offset + limit < len(kept) else None,
+                "cells": Cells(schema, page)}
+    rows = rows.filter(query.filter_q(schema, tree))
+    page = list(rows.order_by(*query.order_by(schema, sorts))[offset: offset + limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    total = None
+    if count:
+        # the last page knows the total; only a page with more after it asks the database to count
+        total = offset + len(page) if not more and (page or offset == 0) else rows.count()
+    return {"rows": page, "count": total, "next_offset": offset + limit if more else None, "cells": Cells(schema, page)}
+
+
+def list_rows(user, database: Database, *, filter=None, sorts=None, search: str = "", limit: int = DEFAULT_LIMIT,
+              cursor: str | None = None, archived: bool = False) -> dict:
+    """Rows of a database the user may view, filtered and sorted (see ``query``); cursor-paginated."""
+    permissions.require(user, "read", database)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be from 1 to {MAX_LIMIT}", field="limit")
+    schema = Schema(database)
+    tree = query.clean_filter(schema, filter)
+    cleaned_sorts = query.clean_sorts(schema, sorts)
+    result = select_rows(schema, tree=tree, sorts=cleaned_sorts, search=search, limit=limit, offset=decode_cursor(cursor), archived=archived)
+    return {**result, "schema": schema, "next_cursor": encode_cursor(result["next_offset"])}

@@ -1,0 +1,176 @@
+"""Rows: create, change (one or in bulk), duplicate, archive and restore; every row is also a page."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ipai_platform_audit.services import record_event
+from ipai_platform_permissions import services as permissions
+from ipai_workos_core import services as core
+from workos.kernel import ranks
+from workos.kernel.errors import Conflict, InvalidInput
+
+from .. import query
+from ..cells import Cells
+from ..scopes import DATABASE
+from ..models import Database, Row
+from ..query import Schema
+from ._common import BULK_MAX, UNSET
+from .properties import _rank_after
+from .reads import select_rows, _live_rows
+from .validation import context_for, _apply, _audit_values, _clean_values, _set_links
+
+
+def _next_numbers(database: Database, count: int) -> int:
+    """Reserve ``count`` row numbers; the first one is returned. Locks the database row (one writer at a time)."""
+    locked = Database.objects.select_for_update().get(pk=database.pk)
+    first = locked.next_unique_id
+    Database.objects.filter(pk=database.pk).update(next_unique_id=first + count)
+    database.next_unique_id = first + count
+    return first
+
+
+def _last_rank(database: Database) -> str | None:
+    return Row.objects.filter(database=database).order_by("-rank").values_list("rank", flat=True).first()
+
+
+def _insert_row(actor, database: Database, schema: Schema, stored: dict, relations: dict, title: str | None, rank: str, number: int) -> Row:
+    # The row's page belongs to the database: it takes the database's access (also when the database is inline
+    # in a restricted page) and stays out of the sidebar tree.
+    page = core.create_page(actor, space=database.space, title=title or "", container=(DATABASE, database.pk))
+    row = Row.objects.create(database=database, page=page, number=number, values=_apply({}, stored), rank=rank,
+                             created_by=actor, updated_by=actor)
+    for prop, ids in relations.items():
+        _set_links(prop, row, ids)
+    return row
+
+
+@transaction.atomic
+def create_row(actor, database: Database, values=None, *, after_id=UNSET) -> Row:
+    """Add a row (and its page) with ``values`` keyed by property id or name; at the end unless ``after_id``
+    (None: first)."""
+    permissions.require(actor, "edit", database)
+    if database.archived_at is not None:
+        raise Conflict("this database is in the trash: restore it first")
+    schema = Schema(database)
+    stored, relations, title = _clean_values(schema, values, context_for(actor, database), partial=False)
+    rank = ranks.rank_between(_last_rank(database), None) if after_id is UNSET else _rank_after(_live_rows(database), after_id, "after_id")
+    row = _insert_row(actor, database, schema, stored, relations, title, rank, _next_numbers(database, 1))
+    record_event(actor=actor, action="database.row_create", target=row, target_name=title or "Untitled",
+                 changes={"database_id": database.pk, "values": _audit_values(schema, stored, relations, title)})
+    return row
+
+
+def _update_one(actor, row: Row, schema: Schema, stored: dict, relations: dict, title) -> dict:
+    before = dict(row.values)
+    row.values = _apply(row.values, stored)
+    row.updated_by = actor
+    if title is not None and title != row.page.title:
+        core.update_page(actor, row.page, title=title)
+    for prop, ids in relations.items():
+        _set_links(prop, row, ids)
+    row.save(update_fields=["values", "updated_by", "updated_at"])
+    return {key: {"before": before.get(key), "after": row.values.get(key)} for key in stored if before.get(key) != row.values.get(key)}
+
+
+@transaction.atomic
+def update_row(actor, row: Row, values: dict, *, after_id=UNSET) -> Row:
+    """Change some of a row's values (others stay); null or empty clears a value. ``after_id`` moves it."""
+    database = row.database
+    permissions.require(actor, "edit", database)
+    if row.archived_at is not None or database.archived_at is not None:
+        raise Conflict("this row is in the trash: restore it first")
+    schema = Schema(database)
+    stored, relations, title = _clean_values(schema, values, context_for(actor, database), partial=True)
+    changes = _update_one(actor, row, schema, stored, relations, title)
+    if after_id is not UNSET:
+        row.rank = _rank_after(_live_rows(database).exclude(pk=row.pk), after_id, "after_id")
+        row.save(update_fields=["rank"])
+        changes["rank"] = row.rank
+    record_event(actor=actor, action="database.row_update", target=row, target_name=row.page.title or "Untitled",
+                 changes={"values": _audit_values(schema, {k: v["after"] for k, v in changes.items() if k != "rank"}, relations, title),
+                          **({"rank": changes["rank"]} if "rank" in changes else {})})
+    return row
+
+
+@transaction.atomic
+def bulk_update_rows(actor, database: Database, *, row_ids=None, filter=None, values: dict) -> int:
+    """Set the same ``values`` on many rows at once — the rows named by ``row_ids``, or every row matching
+    ``filter`` — all or nothing. Answers how many rows changed."""
+    permissions.require(actor, "edit", database)
+    if database.archived_at is not None:
+        raise Conflict("this database is in the trash: restore it first")
+    schema = Schema(database)
+    stored, relations, title = _clean_values(schema, values, context_for(actor, database), partial=True)
+    rows = _live_rows(database).select_related("page")
+    if row_ids is not None:
+        if not isinstance(row_ids, list) or len(row_ids) > BULK_MAX or any(isinstance(i, bool) or not isinstance(i, int) for i in row_ids):
+            raise InvalidInput(f"row_ids is a list of at most {BULK_MAX} row ids", field="row_ids")
+        rows = rows.filter(pk__in=row_ids)
+        found = set(rows.values_list("pk", flat=True))
+        missing = [row_id for row_id in row_ids if row_id not in found]
+        if missing:
+            raise InvalidInput(f"row {missing[0]} is not a live row of this database", field="row_ids")
+    else:
+        tree = query.clean_filter(schema, filter)
+        if query.tree_needs_python(schema, tree, []):
+            result = select_rows(schema, tree=tree, limit=BULK_MAX + 1)
+            rows = rows.filter(pk__in=[row.pk for row in result["rows"]])
+        else:
+            rows = rows.filter(query.filter_q(schema, tree))
+    rows = list(rows.order_by("rank", "id")[: BULK_MAX + 1])
+    if len(rows) > BULK_MAX:
+        raise InvalidInput(f"a bulk edit changes at most {BULK_MAX} rows: narrow the filter", field="filter")
+    for row in rows:
+        _update_one(actor, row, schema, stored, relations, title)
+    record_event(actor=actor, action="database.rows_bulk_update", target=database,
+                 changes={"rows": [row.pk for row in rows], "values": _audit_values(schema, stored, relations, title)})
+    return len(rows)
+
+
+@transaction.atomic
+def duplicate_row(actor, row: Row) -> Row:
+    """A copy of the row right after it: same values and links, a new page titled like the original."""
+    database = row.database
+    permissions.require(actor, "edit", database)
+    if row.archived_at is not None:
+        raise Conflict("this row is in the trash: restore it first")
+    schema = Schema(database)
+    following = _live_rows(database).filter(Q(rank__gt=row.rank)).order_by("rank", "id").values_list("rank", flat=True).first()
+    try:
+        rank = ranks.rank_between(row.rank, following if following and following > row.rank else None)
+    except ranks.RankError:
+        rank = ranks.rank_between(_last_rank(database), None)
+    cells = Cells(schema, [row])
+    relations = {prop: cells.cell(row, prop) for prop in schema.properties if prop.type == "relation"}
+    copy = _insert_row(actor, database, schema, dict(row.values), relations, row.page.title, rank, _next_numbers(database, 1))
+    record_event(actor=actor, action="database.row_duplicate", target=copy, target_name=copy.page.title or "Untitled",
+                 changes={"database_id": database.pk, "source_row_id": row.pk})
+    return copy
+
+
+@transaction.atomic
+def archive_row(actor, row: Row) -> Row:
+    """Move a row (and its page) to the trash."""
+    permissions.require(actor, "delete", row.database)
+    if row.archived_at is None:
+        core.archive_page(actor, row.page)
+        row.archived_at = timezone.now()
+        row.save(update_fields=["archived_at"])
+        record_event(actor=actor, action="database.row_archive", target=row, target_name=row.page.title or "Untitled",
+                     changes={"archived_at": {"before": None, "after": row.archived_at}})
+    return row
+
+
+@transaction.atomic
+def restore_row(actor, row: Row) -> Row:
+    permissions.require(actor, "delete", row.database)
+    if row.archived_at is not None:
+        core.restore_page(actor, row.page)
+        before, row.archived_at = row.archived_at, None
+        row.save(update_fields=["archived_at"])
+        record_event(actor=actor, action="database.row_restore", target=row, target_name=row.page.title or "Untitled",
+                     changes={"archived_at": {"before": before, "after": None}})
+    return row
