@@ -7,9 +7,7 @@ from typing import Literal
 
 from ninja import Router, Schema
 
-from ipai_platform_permissions import services as permissions
-from workos.api.auth import session_auth, token_auth
-from workos.kernel.errors import NotAuthenticated
+from ipai_platform_permissions.api import SHARE_LINK_AUTH, share_link_reader
 
 from . import services
 from .query import BadSearch
@@ -56,11 +54,6 @@ class SearchOut(Schema):
     next_cursor: str | None
 
 
-def _anyone(request):
-    """Share-link visitors search without logging in (``?share=``); the service limits them to the link."""
-    return True
-
-
 def _number(value: str, field: str, default: int) -> int:
     if value in (None, ""):
         return default
@@ -77,15 +70,12 @@ def _flag(value: str, field: str) -> bool:
     raise BadSearch(f"{field} is true or false", field=field)
 
 
-@router.get("/search", response=SearchOut, auth=[token_auth, session_auth, _anyone], summary="Search pages and rows",
+@router.get("/search", response=SearchOut, auth=SHARE_LINK_AUTH, summary="Search pages and rows",
             description=QUERY_HELP)
 def search(request, q: str = "", scope: str = "workspace", scope_id: str = "", type: str = "", edited_by: str = "",
            after: str = "", before: str = "", sort: str = "relevance", title_only: str = "", limit: str = "",
            cursor: str = "", share: str = ""):
-    user = request.user if getattr(request.user, "is_authenticated", False) else None
-    token = permissions.resolve_share_token(share, user) if share else None
-    if user is None and token is None:
-        raise NotAuthenticated("authentication required: log in, send a bearer token or open a share link")
+    user, token = share_link_reader(request, share)  # a share link's visitor searches only what it opens
     return services.search(user, q, scope=scope, scope_id=scope_id or None, object=type or None, edited_by=edited_by or None,
                            after=after or None, before=before or None, sort=sort, title_only=_flag(title_only, "title_only"),
                            limit=_number(limit, "limit", services.DEFAULT_LIMIT), cursor=cursor or None, share=token)

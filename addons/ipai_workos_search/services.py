@@ -33,7 +33,7 @@ from ipai_platform_permissions.registry import ADMIN, NONE, RANK, SCOPES, VIEW
 from ipai_workos_core.models import Page, Space, Workspace
 from ipai_workos_core.registry import CONTENT_CHANGED, DELETED, MOVED, SCOPE_CHANGED, TRASHED
 from ipai_workos_core.scopes import PAGE, SPACE, WORKSPACE
-from workos.api.pagination import decode_cursor, encode_cursor
+from workos.kernel.cursors import decode_cursor, encode_cursor
 from workos.kernel.errors import InvalidInput, NotFound
 
 from . import backends

@@ -57,7 +57,7 @@ def search_view(request):
         next_params["cursor"] = result["next_cursor"]
         next_params = next_params.urlencode()
     context = {
-        "menus": menu_tree(), "form": form, "result": result, "error": error, "spaces": spaces,
+        "menus": menu_tree(request.user), "form": form, "result": result, "error": error, "spaces": spaces,
         "editors": services.editors(request.user), "types": TYPES, "within": WITHIN, "sorts": SORTS, "next_params": next_params,
     }
     return render(request, "ipai_workos_search/search.html", context, status=status)

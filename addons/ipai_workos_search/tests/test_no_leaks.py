@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from ipai_platform_permissions import services as permissions
 from ipai_workos_blocks import services as blocks
 from ipai_workos_core import services as core
+from ipai_workos_core.models import Page, Space, WorkspaceMember
 from ipai_workos_db import services as databases
+from ipai_workos_db.models import Database
 from ipai_workos_search import services as search
 
 GRANTEES = ("member", "member", "second", "guest", "outsider", "group", "group")
@@ -36,7 +38,7 @@ def _live(obj) -> bool:
             return False
         container = getattr(obj, "container_model", "")
         if container:
-            obj = databases.Database.objects.get(pk=obj.container_id)
+            obj = Database.objects.get(pk=obj.container_id)
         elif hasattr(obj, "parent_page_id"):  # a database
             obj = obj.parent_page
         else:
@@ -66,7 +68,7 @@ def _check(user, documents, share=None) -> None:
         secrets = set(re.findall(r"secret(\d+)", item["snippet"]))
         assert secrets <= {str(item["id"])}, item["snippet"]
         for step in item["path"]:  # breadcrumbs name only what the user may view
-            kind = {"space": core.Space, "page": core.Page, "database": databases.Database}[step["object"]]
+            kind = {"space": Space, "page": Page, "database": Database}[step["object"]]
             assert permissions.can(user, "read", kind.objects.get(pk=step["id"]), share=share)
 
 
@@ -80,7 +82,7 @@ def _page(admin, title, **where):
 @given(setup=setups)
 def test_each_user_finds_exactly_what_they_may_read(tree, make_user, member_of, setup):
     people = getattr(test_each_user_finds_exactly_what_they_may_read, "_people", None)
-    if people is None or not core.WorkspaceMember.objects.filter(workspace=tree.workspace, user=people["member"]).exists():
+    if people is None or not WorkspaceMember.objects.filter(workspace=tree.workspace, user=people["member"]).exists():
         people = {"member": member_of(make_user()), "second": member_of(make_user()), "guest": member_of(make_user(), "guest"),
                   "outsider": make_user()}
         group = Group.objects.create(name=f"team-{people['member'].pk}")
