@@ -41,7 +41,7 @@ def test_quick_find_opens_the_page_at_the_matching_block(content, page):
     page.keyboard.press("Control+k")
     page.wait_for_selector("dialog.quick-find[open]")
     page.keyboard.type("frobnic")
-    page.wait_for_function("document.querySelectorAll('.quick-find-item').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.quick-find-item').length === 2")
     first = page.locator(".quick-find-item").nth(0)
     assert "Frobnicator overview" in first.inner_text()  # the title hit first
     assert page.locator(".quick-find-item mark").count() >= 1
@@ -54,7 +54,9 @@ def test_quick_find_opens_the_page_at_the_matching_block(content, page):
     page.wait_for_url(f"{base_url}/web/pages/{content['second']['id']}#block-{target['id']}")
     hit = page.locator(f'[data-block-id="{target["id"]}"]')
     hit.wait_for()
-    page.wait_for_function(f"document.querySelector('[data-block-id=\"{target['id']}\"]').classList.contains('search-hit')")
+    page.wait_for_selector(f'style[data-search-hit="{target["id"]}"]', state="attached")  # the brief highlight
+    page.wait_for_function(f"() => getComputedStyle(document.querySelector('[data-block-id=\"{target['id']}\"]')).backgroundColor "
+                           "!== 'rgba(0, 0, 0, 0)'")
     assert hit.is_visible()
     box, viewport = hit.bounding_box(), page.viewport_size
     assert 0 <= box["y"] <= viewport["height"], "the matching block is scrolled into view"
@@ -68,7 +70,8 @@ def test_quick_find_opens_the_page_at_the_matching_block(content, page):
 def test_quick_find_shows_recent_pages_when_empty(content, page):
     base_url = content["base_url"]
     log_in(page, base_url)
-    page.goto(f"{base_url}/web/pages/{content['first']['id']}")
+    with page.expect_response(lambda response: response.url.endswith("/visit") and response.status == 200):
+        page.goto(f"{base_url}/web/pages/{content['first']['id']}")  # opening a page records the visit
     page.wait_for_selector(".workos-editor")
     page.click(".quick-find-open")  # the sidebar's search button
     page.wait_for_selector(".quick-find-item")

@@ -21,7 +21,7 @@ def test_search_page_lists_results_with_marked_snippets_and_links_to_the_block(t
     assert "Deploy guide" in html
     assert re.search(rf'href="/web/pages/{page.pk}#block-[0-9a-f-]{{36}}"', html)
     assert "<mark>script</mark>" in html
-    assert "<b>run</b>" not in html and "&lt;b&gt;run&lt;/b&gt;" in html
+    assert "<b>run</b>" not in html  # escaped on SQLite; PostgreSQL's ts_headline leaves tags out
 
 
 def test_search_page_filters_by_space_type_and_title_only(tree, write_page):

@@ -1,5 +1,6 @@
 // Quick find (Ctrl+K / Cmd+K anywhere in /web, and the "Search" button the island adds to the sidebar):
-// results as you type from /api/v1/search, the pages you opened last when the box is empty, ↑ ↓ Enter Esc.
+// results as you type from /api/v1/search, the pages you opened last when the box is empty (the island notes
+// each page opened in the editor), ↑ ↓ Enter Esc.
 // Enter opens the page at the block that matched (#block-<id>); on any page, such a link scrolls to the
 // block once the editor has drawn it and highlights it briefly.
 // Snippets arrive as escaped text with <mark> around matches; they are rebuilt here as text nodes and <mark>
@@ -232,8 +233,13 @@ function revealBlock() {
   const selector = `[data-block-id="${match[1]}"]`;
   const reveal = (element: Element) => {
     element.scrollIntoView({ block: "center" });
-    element.classList.add("search-hit");
-    window.setTimeout(() => element.classList.remove("search-hit"), 2500);
+    // A style rule rather than a class on the element: the editor redraws its nodes and would drop a class.
+    document.querySelector("style[data-search-hit]")?.remove();
+    const style = document.createElement("style");
+    style.dataset.searchHit = match[1];
+    style.textContent = `${selector} { background: rgba(255, 212, 0, 0.35); border-radius: 4px; }`;
+    document.head.append(style);
+    window.setTimeout(() => style.remove(), 2500);
   };
   const found = document.querySelector(selector);
   if (found) return reveal(found);
@@ -262,7 +268,15 @@ function sidebarButton(finder: QuickFind) {
   else sidebar.prepend(button);
 }
 
+/** On a page of the editor, note the visit: the quick find's "recently visited" list comes from these. */
+function recordVisit() {
+  const page = document.getElementById("workos-page");
+  const id = page?.dataset.pageId;
+  if (id && /^\d+$/.test(id)) api("POST", `/pages/${id}/visit`).catch(() => undefined); // a missed visit only shortens the list
+}
+
 function start() {
+  recordVisit();
   const finder = new QuickFind();
   sidebarButton(finder);
   document.addEventListener("keydown", (event) => {
