@@ -11,7 +11,7 @@ class IpaiWorkosSearchConfig(AppConfig):
         from ipai_workos_core.registry import PAGE_LISTENERS
 
         from .registry import SOURCES
-        from .services import on_page_event
+        from .indexing import on_page_event
         from .sources import PageSource
 
         SOURCES.register("pages", PageSource())

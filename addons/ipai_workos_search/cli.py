@@ -44,7 +44,7 @@ def reindex(context, space_id, check, as_json):
     def run(progress_callback):
         if check:
             return services.check(space_id, progress=progress_callback)
-        return services.reindex(space_id, progress=progress_callback)
+        return services.reindex(None, space_id, progress=progress_callback)
 
     try:
         if as_json:

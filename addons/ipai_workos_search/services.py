@@ -20,7 +20,7 @@ import html
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
@@ -28,20 +28,21 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ipai_platform_audit.services import record_event
 from ipai_platform_permissions import services as permissions
 from ipai_platform_permissions.registry import ADMIN, NONE, RANK, SCOPES, VIEW
 from ipai_workos_core.models import Page, Space, Workspace
-from ipai_workos_core.registry import CONTENT_CHANGED, DELETED, MOVED, SCOPE_CHANGED, TRASHED
 from ipai_workos_core.scopes import PAGE, SPACE, WORKSPACE
 from workos.kernel.cursors import decode_cursor, encode_cursor
-from workos.kernel.errors import InvalidInput, NotFound
+from workos.kernel.errors import InvalidInput, NotFound, PermissionDenied
 
 from . import backends
-from .models import SearchDocument, SearchScope
+from .indexing import Chains, Placement, forget, index_pages, scope_key
+from .models import SearchDocument
 from .query import BadSearch, Query, normalise, parse, words_of
 from .registry import SOURCES, Entry
 
-QUERIES = ("search", "check", "document_of")
+QUERIES = ("search", "check", "document_of", "readable_filter", "editors", "edited_within", "safe_snippet")
 
 SCOPE_KINDS = ("workspace", "space", "page", "database")
 SORTS = ("relevance", "edited")
@@ -50,158 +51,6 @@ MAX_LIMIT = 50
 MAX_OFFSET = 1000  # results beyond this are not paged to: narrow the search
 DOCUMENT = "ipai.workos.page"  # documents are keyed by their page
 DATABASE = "ipai.workos.database"
-
-
-def _key(model: str, pk) -> str:
-    return f"{model}:{pk}"
-
-
-# --- where a document sits ------------------------------------------------------------------------------
-
-
-@dataclass
-class Placement:
-    workspace_id: int
-    space_id: int
-    scopes: list[str] = field(default_factory=list)  # below the space, the document's own page first
-    trashed: bool = False
-
-
-class Chains:
-    """Walks pages up their permission chain (the same ``SCOPES`` parents the permission check walks), with a
-    memo so that a batch of pages loads each ancestor once."""
-
-    def __init__(self):
-        self._objects: dict[tuple[str, str], object] = {}
-
-    def remember(self, obj) -> None:
-        self._objects[permissions.key_of(obj)] = obj
-
-    def _object(self, key):
-        key = (key[0], str(key[1]))
-        if key not in self._objects:
-            scope_type = SCOPES.get(key[0]) if key[0] in SCOPES else None
-            self._objects[key] = scope_type.model._default_manager.filter(pk=key[1]).first() if scope_type else None
-        return self._objects[key]
-
-    def placement(self, page: Page) -> Placement | None:
-        """None when the chain is broken (an object above was deleted meanwhile)."""
-        self.remember(page)
-        scopes, trashed, seen = [], False, set()
-        key = (PAGE, str(page.pk))
-        while True:
-            obj = self._object(key)
-            if obj is None or key in seen or len(seen) > 256:
-                return None
-            seen.add(key)
-            if key[0] == SPACE:
-                return Placement(workspace_id=obj.workspace_id, space_id=obj.pk, scopes=scopes, trashed=trashed)
-            if key[0] == WORKSPACE:
-                return None
-            scopes.append(_key(key[0], key[1]))
-            trashed = trashed or getattr(obj, "archived_at", None) is not None
-            parent = SCOPES.get(key[0]).parent(obj)
-            if parent is None:
-                return None
-            key = (parent[0], str(parent[1]))
-
-
-# --- writing the index ----------------------------------------------------------------------------------
-
-
-def _save(entry: Entry, placement: Placement, actor=None) -> SearchDocument:
-    title = backends.clean_text(normalise(entry.title))[:512]
-    headings = backends.clean_text(normalise("\n".join(entry.headings)))
-    body = backends.clean_text(normalise("\n".join(entry.lines)))
-    editor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    values = {
-        "workspace_id": placement.workspace_id, "space_id": placement.space_id, "page_id": entry.page_id,
-        "object": entry.object, "title": title, "headings": headings, "body": body,
-        "anchors": [entry.heading_anchors, entry.line_anchors], "trashed": placement.trashed,
-        "edited_at": entry.edited_at, "edited_by_id": editor.pk if editor else entry.edited_by_id,
-    }
-    document, _ = SearchDocument.objects.update_or_create(source_model=entry.source_model, source_id=str(entry.source_id), defaults=values)
-    _save_scopes(document, placement)
-    backends.write_text(document.pk, title, headings, body)
-    return document
-
-
-def _save_scopes(document: SearchDocument, placement: Placement) -> None:
-    wanted = {key: depth for depth, key in enumerate(placement.scopes)}
-    existing = {scope.scope_key: scope for scope in SearchScope.objects.filter(document=document)}
-    stale = [scope.pk for key, scope in existing.items() if key not in wanted or scope.depth != wanted[key]]
-    if stale:
-        SearchScope.objects.filter(pk__in=stale).delete()
-    kept = {key for key, scope in existing.items() if scope.pk not in stale}
-    SearchScope.objects.bulk_create([SearchScope(document=document, scope_key=key, depth=depth)
-                                     for key, depth in wanted.items() if key not in kept])
-
-
-def _forget(documents) -> int:
-    ids = list(documents.values_list("pk", flat=True))
-    if ids:
-        SearchDocument.objects.filter(pk__in=ids).delete()
-        backends.forget_text(ids)
-    return len(ids)
-
-
-def index_pages(page_ids, actor=None, chains: Chains | None = None) -> int:
-    """(Re)build the documents of these pages from what their sources say now; pages gone lose theirs."""
-    chains = chains or Chains()
-    page_ids = sorted({int(pk) for pk in page_ids})
-    pages = Page.objects.in_bulk(page_ids)
-    written = 0
-    for page_id in page_ids:
-        page = pages.get(page_id)
-        placement = chains.placement(page) if page is not None else None
-        entries = [] if placement is None else [entry for _name, source in SOURCES.items() for entry in source.entries(page)]
-        keep = set()
-        for entry in entries:
-            _save(entry, placement, actor)
-            keep.add((entry.source_model, str(entry.source_id)))
-            written += 1
-        stale = SearchDocument.objects.filter(page_id=page_id)
-        for source_model, source_id in keep:
-            stale = stale.exclude(source_model=source_model, source_id=source_id)
-        _forget(stale)
-    return written
-
-
-def _documents_under(scope_keys: list[str]):
-    """Documents whose chain holds any of these scopes (a page: the page, everything below it, the rows of
-    databases inside it)."""
-    return SearchDocument.objects.filter(pk__in=SearchScope.objects.filter(scope_key__in=scope_keys).values("document_id"))
-
-
-def refresh_placement(scope_keys: list[str]) -> int:
-    """Where the documents under these scopes sit (space, chain, trash) changed: write it again, text untouched."""
-    chains = Chains()
-    documents = list(_documents_under(scope_keys).select_related("page"))
-    for document in documents:
-        placement = chains.placement(document.page) if document.page_id else None
-        if placement is None:
-            _forget(SearchDocument.objects.filter(pk=document.pk))
-            continue
-        SearchDocument.objects.filter(pk=document.pk).update(
-            workspace_id=placement.workspace_id, space_id=placement.space_id, trashed=placement.trashed)
-        _save_scopes(document, placement)
-    return len(documents)
-
-
-def on_page_event(event: str, ids: list, actor=None) -> None:
-    """Core's page listener (registered in ``apps.ready``): keeps the index right in the write's transaction."""
-    if event == CONTENT_CHANGED:
-        index_pages(ids, actor)
-    elif event in (MOVED, TRASHED):
-        page_ids = [int(pk) for pk in ids]
-        missing = set(page_ids) - set(SearchDocument.objects.filter(page_id__in=page_ids).values_list("page_id", flat=True))
-        if missing:
-            index_pages(missing, actor)
-        refresh_placement([_key(PAGE, pk) for pk in page_ids])
-    elif event == SCOPE_CHANGED:
-        refresh_placement([_key(model, pk) for model, pk in ids])
-    elif event == DELETED:
-        _forget(_documents_under([_key(PAGE, pk) for pk in ids]) | SearchDocument.objects.filter(page_id__in=ids))
 
 
 # --- rebuilding and checking ----------------------------------------------------------------------------
@@ -214,9 +63,12 @@ def _pages_to_index(space_id: int | None = None):
     return pages.order_by("pk")
 
 
-def reindex(space_id: int | None = None, progress=None, batch: int = 200) -> dict:
+def reindex(actor=None, space_id: int | None = None, progress=None, batch: int = 200) -> dict:
     """Rebuild the documents of every page (of one space); each batch in its own transaction. ``progress(done,
-    total)`` is called after each batch. Documents of pages that no longer exist are dropped."""
+    total)`` is called after each batch. Documents of pages that no longer exist are dropped. ``actor`` None is
+    the system (the CLI); anyone else must be an administrator."""
+    if actor is not None and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied("only administrators rebuild the search index")
     if space_id is not None and not Space.objects.filter(pk=space_id).exists():
         raise NotFound("no such space")
     if connection.vendor == "postgresql":
@@ -230,10 +82,13 @@ def reindex(space_id: int | None = None, progress=None, batch: int = 200) -> dic
             progress(min(start + batch, total), total)
     with transaction.atomic():
         gone = SearchDocument.objects.filter(page__isnull=True) if space_id is None else SearchDocument.objects.none()
-        removed = _forget(gone)
+        removed = forget(gone)
         orphans = backends.orphans() if space_id is None else []
         backends.forget_text(orphans)
-    return {"pages": total, "documents": written, "removed": removed + len(orphans)}
+        result = {"pages": total, "documents": written, "removed": removed + len(orphans)}
+        record_event(actor=actor, action="search.reindex", target_model="ipai.workos.search.document", target_id="",
+                     target_name="search index", changes={**result, "space_id": space_id})
+    return result
 
 
 @dataclass
@@ -279,15 +134,15 @@ def check(space_id: int | None = None, progress=None, batch: int = 200) -> list[
                     seen.add(document.pk)
                 problem = _drift_of(document, entry, placement)
                 if problem:
-                    drift.append(Drift(_key(entry.source_model, entry.source_id), problem))
+                    drift.append(Drift(scope_key(entry.source_model, entry.source_id), problem))
         for document in documents.values():
             if document.pk not in seen:
-                drift.append(Drift(_key(document.source_model, document.source_id), "extra"))
+                drift.append(Drift(scope_key(document.source_model, document.source_id), "extra"))
         if progress:
             progress(min(start + batch, len(page_ids)), len(page_ids))
     if space_id is None:
         for document in SearchDocument.objects.filter(page__isnull=True):
-            drift.append(Drift(_key(document.source_model, document.source_id), "extra"))
+            drift.append(Drift(scope_key(document.source_model, document.source_id), "extra"))
         drift.extend(Drift(f"full-text row {rowid}", "orphan") for rowid in backends.orphans())
     return drift
 
@@ -315,7 +170,7 @@ def readable_filter(user, share=None) -> tuple[str, list]:
         if scope[0] == SPACE:
             return "d.space_id = %s", [int(scope[1])]
         return ("EXISTS (SELECT 1 FROM ipai_workos_search_scope s WHERE s.document_id = d.id AND s.scope_key = %s)",
-                [_key(*scope)])
+                [scope_key(*scope)])
     access = permissions.Access(user)
     if access.user is None:
         return "1 = 0", []
@@ -333,7 +188,7 @@ def readable_filter(user, share=None) -> tuple[str, list]:
     for (model, pk), level in access.grants.items():
         if model in (WORKSPACE, SPACE):
             continue  # already in the level each space passes down
-        (denied if level == NONE else allowed).append(_key(model, pk))
+        (denied if level == NONE else allowed).append(scope_key(model, pk))
     admin_sql, admin_params = _in("d.workspace_id", admin_of)
     others_sql, others_params = _in("d.workspace_id", others)
     spaces_sql, spaces_params = _in("d.space_id", readable_spaces)
@@ -387,7 +242,7 @@ def _scope_filter(user, scope: str, scope_id, share) -> tuple[str, list]:
         return "d.workspace_id = %s", [pk]
     if scope == "space":
         return "d.space_id = %s", [pk]
-    return "EXISTS (SELECT 1 FROM ipai_workos_search_scope z WHERE z.document_id = d.id AND z.scope_key = %s)", [_key(model, pk)]
+    return "EXISTS (SELECT 1 FROM ipai_workos_search_scope z WHERE z.document_id = d.id AND z.scope_key = %s)", [scope_key(model, pk)]
 
 
 def _moment(value, field: str) -> datetime | None:
@@ -570,9 +425,23 @@ def _anchor(row: dict, query: Query) -> str | None:
 
 
 def _paths(user, share, rows: list[dict]) -> dict[int, list[dict]]:
-    """Breadcrumbs of the results: the pages (and database) above each that ``user`` may view, top first."""
+    """Breadcrumbs of the results: the pages (and database) above each that ``user`` may view, top first. One
+    permission walk and one load per object for all the results together."""
     pages = Page.objects.select_related("space").in_bulk([row["page_id"] for row in rows if row["page_id"]])
     access = permissions.Access(user, share)
+    loaded: dict = {}
+
+    def load(key):
+        key = (key[0], str(key[1]))
+        if key not in loaded:
+            loaded[key] = SCOPES.get(key[0]).model._default_manager.filter(pk=key[1]).first() if key[0] in SCOPES else None
+            if loaded[key] is not None:
+                access.remember(loaded[key])
+        return loaded[key]
+
+    for page in pages.values():
+        access.remember(page)
+        loaded[(PAGE, str(page.pk))] = page
     result = {}
     for row in rows:
         page = pages.get(row["page_id"])
@@ -581,7 +450,7 @@ def _paths(user, share, rows: list[dict]) -> dict[int, list[dict]]:
             chain, key, seen = [], SCOPES.get(PAGE).parent(page), set()
             while key is not None and key[0] not in (SPACE, WORKSPACE) and key not in seen and len(seen) < 64:
                 seen.add(key)
-                obj = SCOPES.get(key[0]).model._default_manager.filter(pk=key[1]).first()
+                obj = load(key)
                 if obj is None:
                     break
                 chain.append(obj)
@@ -591,7 +460,7 @@ def _paths(user, share, rows: list[dict]) -> dict[int, list[dict]]:
                     break
                 trail.append({"object": "database" if permissions.key_of(obj)[0] == DATABASE else "page", "id": obj.pk,
                               "title": permissions.label_of(obj)})
-            if RANK[access.level(page.space)] >= RANK[VIEW] and len(trail) == len(chain):
+            if len(trail) == len(chain) and RANK[access.level(page.space)] >= RANK[VIEW]:
                 trail.append({"object": "space", "id": page.space_id, "title": page.space.name})
         result[row["id"]] = list(reversed(trail))
     return result

@@ -94,6 +94,7 @@ def run(args) -> None:
     from ipai_workos_blocks.models import Block
     from ipai_workos_core import services as core
     from ipai_workos_core.models import Page
+    from ipai_workos_search import indexing
     from ipai_workos_search import services as search
     from workos.kernel import ranks
 
@@ -124,7 +125,7 @@ def run(args) -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     started = time.perf_counter()
-    done = search.reindex(batch=200)
+    done = search.reindex(None, batch=200)
     seconds = time.perf_counter() - started
     print(f"reindex: {done['documents']:,} documents in {seconds:.1f} s ({done['documents'] / seconds:.0f} pages/s)")
     if connection.vendor == "postgresql":
@@ -171,7 +172,7 @@ def run(args) -> None:
         saves.append(time.perf_counter() - start)
         start = time.perf_counter()
         with transaction.atomic():
-            search.index_pages([page.pk], owner)
+            indexing.index_pages([page.pk], owner)
         indexes.append(time.perf_counter() - start)
     save, index = statistics.median(saves) * 1000, statistics.median(indexes) * 1000
     print(f"\nsave of a 2,000-block page (PUT document, 200 blocks changed): {save:.0f} ms in all, of which the index update "

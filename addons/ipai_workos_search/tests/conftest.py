@@ -11,10 +11,10 @@ def text(value: str) -> dict:
 
 @pytest.fixture
 def write_page():
-    """``write_page(actor, title, *paragraphs, space=..., parent=..., headings=())`` -> the page, indexed."""
+    """``write_page(actor, title, *paragraphs, space=..., parent=..., headings=())`` -> the page, written through
+    the services (which index it)."""
     from ipai_workos_blocks import services as blocks
     from ipai_workos_core import services as core
-    from ipai_workos_search import services as search
 
     def make(actor, title, *paragraphs, space=None, parent=None, headings=()):
         page = core.create_page(actor, space=space, parent=parent, title=title)
@@ -22,7 +22,6 @@ def write_page():
             blocks.create_block(actor, page, type="heading_2", content=text(heading))
         for paragraph in paragraphs:
             blocks.create_block(actor, page, type="paragraph", content=text(paragraph))
-        search.index_pages([page.pk], actor)
         return page
 
     return make

@@ -1,6 +1,7 @@
 """No leaks: for random permission set-ups, what each user finds is exactly what the permissions module says
 they may read, among the pages that match — the same ids, titles, snippets and totals, and no "more results"
-hint beyond them. The oracle is ``permissions.can`` itself, asked page by page."""
+hint beyond them. The oracle is ``permissions.can`` itself, asked page by page. Everything is written through
+the services, which keep the index fresh: no reindex here."""
 
 import re
 
@@ -117,7 +118,6 @@ def test_each_user_finds_exactly_what_they_may_read(tree, make_user, member_of, 
                 core.archive_page(admin, pages[index])
         if setup["database_trashed"]:
             databases.archive_database(admin, database)
-        search.reindex()
         for page in documents:
             page.refresh_from_db()
         for user in (admin, people["member"], people["second"], people["guest"], people["outsider"]):
@@ -145,7 +145,6 @@ def test_nearer_grant_wins_along_the_chain(tree, make_user, member_of):
     permissions.grant(tree.admin, top, "view", user_id=member.pk)
     permissions.grant(tree.admin, middle, "none", user_id=member.pk)
     permissions.grant(tree.admin, bottom, "view", user_id=member.pk)
-    search.reindex()
     assert _ids(member) == sorted([top.pk, bottom.pk])
 
 
@@ -159,7 +158,6 @@ def test_a_users_own_grant_beats_their_groups_and_a_group_deny_wins_among_groups
     permissions.grant(tree.admin, page, "none", group_id=second.pk)
     permissions.grant(tree.admin, other, "none", group_id=first.pk)
     permissions.grant(tree.admin, other, "view", user_id=member.pk)
-    search.reindex()
     assert _ids(member) == [other.pk]
 
 
@@ -168,7 +166,6 @@ def test_rows_take_their_databases_access(tree, make_user, member_of):
     holder = _page(tree.admin, "Holder apple", space=tree.space)
     database = databases.create_database(tree.admin, parent_page=holder, title="Fruit")
     row = databases.create_row(tree.admin, database, {"Name": "Row apple"})
-    search.reindex()
     assert _ids(member) == sorted([holder.pk, row.page_id])
     permissions.grant(tree.admin, holder, "none", user_id=member.pk)  # the database is inside the page
     assert _ids(member) == []
@@ -181,7 +178,6 @@ def test_admins_see_everything_of_their_workspace_even_when_denied(tree, make_us
     private = core.create_space(tree.admin, tree.workspace, "Private", visibility="private")
     page = _page(tree.admin, "Board apple", space=private)
     permissions.grant(tree.admin, page, "none", user_id=other_admin.pk)
-    search.reindex()
     assert _ids(other_admin) == [page.pk]
 
 
@@ -192,7 +188,6 @@ def test_guests_see_public_spaces_and_grants_only(tree, make_user, member_of):
     team = _page(tree.admin, "Team apple", space=tree.space)
     granted = _page(tree.admin, "Granted apple", parent=team)
     permissions.grant(tree.admin, granted, "view", user_id=guest.pk)
-    search.reindex()
     assert _ids(guest) == sorted([seen.pk, granted.pk])
 
 
@@ -200,7 +195,6 @@ def test_a_share_link_searches_only_what_it_opens(tree, api_for):
     inside = _page(tree.admin, "Inside apple", parent=tree.page)
     outside = _page(tree.admin, "Outside apple", space=tree.space)
     token, raw = permissions.create_share_token(tree.admin, tree.page, "view", audience="public")
-    search.reindex()
     assert _ids(None, share=token) == [inside.pk]
     answer = api_for(None).get("/search", q="apple", share=raw)
     assert answer.status_code == 200

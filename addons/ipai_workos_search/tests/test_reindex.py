@@ -66,3 +66,13 @@ def test_reindex_of_an_unknown_space_fails_clearly(tree):
     result = _run("--space", "999999")
     assert result.exit_code == 1
     assert "no such space" in result.output
+
+
+def test_only_administrators_rebuild_the_index(tree, make_user):
+    import pytest
+
+    from workos.kernel.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        search.reindex(tree.admin)  # a workspace admin is no administrator of the whole index
+    assert search.reindex(make_user(admin=True))["pages"] >= 2

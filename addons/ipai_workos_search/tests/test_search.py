@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ipai_workos_core import services as core
 from ipai_workos_core.models import Page
+from ipai_workos_search import indexing
 from ipai_workos_search import services as search
 
 from .conftest import titles
@@ -33,7 +34,7 @@ def test_recency_breaks_ties(tree, write_page):
     from ipai_workos_blocks.models import Block
 
     Block.objects.filter(page=old).update(updated_at=timezone.now() - timedelta(days=90))
-    search.index_pages([old.pk])
+    indexing.index_pages([old.pk])
     result = search.search(tree.admin, "release checklist")
     assert [item["id"] for item in result["items"]][-1] == old.pk
     assert result["items"][0]["score"] > result["items"][1]["score"]
@@ -114,7 +115,7 @@ def test_sort_by_last_edited(tree, write_page):
     from ipai_workos_blocks.models import Block
 
     Block.objects.filter(page=first).update(updated_at=timezone.now() - timedelta(days=3))
-    search.index_pages([first.pk])
+    indexing.index_pages([first.pk])
     assert [item["id"] for item in search.search(tree.admin, "alpha ", sort="edited")["items"]] == [second.pk, first.pk]
 
 
@@ -126,7 +127,6 @@ def test_scopes_page_space_and_database(tree, write_page):
     write_page(tree.admin, "Zebra in sales", "x", space=other_space)
     database = databases.create_database(tree.admin, space=tree.space, title="Animals")
     row = databases.create_row(tree.admin, database, {"Name": "Zebra row"})
-    search.index_pages([row.page_id])
     assert sorted(titles(search.search(tree.admin, "zebra "))) == ["Zebra in handbook", "Zebra in sales", "Zebra row"]
     assert titles(search.search(tree.admin, "zebra ", scope="page", scope_id=tree.page.pk)) == ["Zebra in handbook"]
     assert titles(search.search(tree.admin, "zebra ", scope="space", scope_id=other_space.pk)) == ["Zebra in sales"]
@@ -142,7 +142,6 @@ def test_row_values_are_searchable(tree):
     databases.create_property(tree.admin, database, name="Notes", type="text")
     databases.create_property(tree.admin, database, name="Stage", type="select", config={"options": [{"name": "Shipping"}]})
     row = databases.create_row(tree.admin, database, {"Name": "Task one", "Notes": "call the plumber", "Stage": "Shipping"})
-    search.index_pages([row.page_id])
     assert titles(search.search(tree.admin, "plumber ")) == ["Task one"]
     assert titles(search.search(tree.admin, "shipping ")) == ["Task one"]
 
@@ -158,8 +157,7 @@ def test_results_page_with_a_cursor(tree, write_page):
 
 def test_trashed_pages_are_not_found(tree, write_page):
     page = write_page(tree.admin, "Old idea", "forgotten", space=tree.space)
-    Page.objects.filter(pk=page.pk).update(archived_at=timezone.now())  # given: in the trash (listener tested apart)
-    search.refresh_placement([f"ipai.workos.page:{page.pk}"])
+    core.archive_page(tree.admin, page)
     assert search.search(tree.admin, "forgotten ")["items"] == []
 
 
