@@ -11,6 +11,9 @@ a JSON-able dict that is merged into a version's ``content`` (use one top-level 
 ``"blocks"``); ``restore(actor, page, content)`` makes the page's body what ``content`` says when an old version
 is restored — it receives the whole version content and must leave the page alone when its key is absent
 (a version made before the module was installed).
+
+``PAGE_LISTENERS``: modules that keep something derived from pages (the search index) hear about page
+changes here, in the transaction of the write (see ``notify_pages`` below).
 """
 
 from __future__ import annotations
@@ -31,3 +34,34 @@ class PageContentHandler:
 
 PAGE_COPY_HANDLERS: Registry[PageCopyHandler] = Registry("page copy handler")
 PAGE_CONTENT_HANDLERS: Registry[PageContentHandler] = Registry("page content handler")
+
+
+# --- listeners of page changes ---------------------------------------------------------------------------
+#
+# Modules that keep something derived from pages (the search index) learn of changes here, inside the
+# transaction of the write that made them: core, blocks and databases call ``notify_pages`` from their services
+# and never import the listening module. A listener must only write its own module's tables; an exception it
+# raises rolls the whole write back (the derived data can then never disagree with the pages).
+
+CONTENT_CHANGED = "content_changed"  # title, icon, body or values of these pages changed (or they were created)
+MOVED = "moved"  # these pages changed place (parent, space or container): they and everything below them
+TRASHED = "trashed"  # these pages (and what they contain) went to the trash or came back from it
+DELETED = "deleted"  # these pages are about to be deleted for good
+SCOPE_CHANGED = "scope_changed"  # another permission scope above pages changed (a database moved, trashed ...)
+PAGE_EVENTS = (CONTENT_CHANGED, MOVED, TRASHED, DELETED, SCOPE_CHANGED)
+
+PageListener = Callable[[str, list, Any], None]  # listener(event, ids, actor); scope_changed ids are scope keys
+
+PAGE_LISTENERS: Registry[PageListener] = Registry("page listener")
+
+
+def notify_pages(event: str, ids, actor=None) -> None:
+    """Tell every listener that ``event`` happened to these pages (or, for ``scope_changed``, to these
+    (technical model name, id) scopes). Call it inside the write's transaction, after the write."""
+    if event not in PAGE_EVENTS:
+        raise ValueError(f"unknown page event {event!r}; known: {', '.join(PAGE_EVENTS)}")
+    ids = [item for item in ids if item is not None]
+    if not ids:
+        return
+    for _name, listener in PAGE_LISTENERS.items():
+        listener(event, ids, actor)

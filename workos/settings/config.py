@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,12 @@ def _choice(*choices: str) -> Callable[[Any], str]:
     return parse
 
 
+def _identifier(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise ValueError(f"expected a lower-case name of letters, digits and underscores, got {value!r}")
+    return value
+
+
 def _database_url(value: Any) -> str:
     value = _string(value)
     if not (value.startswith("sqlite:///") or value.startswith(("postgresql://", "postgres://"))):
@@ -138,6 +145,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         "max_log_errors": (5, _integer(0, 1_000_000), False),
         "log_tail": (200, _integer(1, 1_000_000), False),
         "startup_timeout": (60, _integer(1, 3600), False),
+    },
+    "search": {
+        # A PostgreSQL text search configuration (simple, english, french ...): stemming and stop words.
+        # Changing it needs `workos search reindex`. SQLite's index ignores it (no stemming there).
+        "language": ("simple", _identifier, False),
     },
 }
 

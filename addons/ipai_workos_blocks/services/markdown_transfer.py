@@ -10,6 +10,7 @@ from ipai_platform_audit.services import record_event
 from ipai_platform_permissions import services as permissions
 from ipai_workos_core import services as core
 from ipai_workos_core.models import Page
+from ipai_workos_core.registry import CONTENT_CHANGED, notify_pages
 from workos.kernel.errors import InvalidInput
 from workos.kernel.errors import TooLarge as TooLargeError
 
@@ -162,4 +163,5 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
         items.append({"id": page.pk, "title": page.title, "parent_id": page.parent_id, "blocks": counts["created"]})
     target = parent or space
     record_event(actor=actor, action="blocks.import", target=target, changes={**totals, "file": name[:255], "skipped": skipped[:50]})
+    notify_pages(CONTENT_CHANGED, [item["id"] for item in items], actor)
     return {"items": items, **totals}

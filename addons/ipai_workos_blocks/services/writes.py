@@ -11,6 +11,7 @@ from django.utils import timezone
 from ipai_platform_audit.services import record_event
 from ipai_workos_core import services as core
 from ipai_workos_core.models import Page
+from ipai_workos_core.registry import CONTENT_CHANGED, notify_pages
 from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
 
@@ -32,6 +33,7 @@ def create_block(actor, page: Page, *, type, content=None, parent_id=UNSET, afte
     record_event(actor=actor, action="block.create", target=block, target_name=_target_name(page, block.type),
                  changes={"page_id": page.pk, "type": block.type, "parent_id": str(block.parent_id) if block.parent_id else None,
                           "content": _compact(block.content)})
+    notify_pages(CONTENT_CHANGED, [page.pk], actor)
     return block
 
 
@@ -43,6 +45,7 @@ def update_block(actor, block: Block, *, type=UNSET, content=UNSET) -> Block:
     if changes:
         _bump_version(block.page)
         record_event(actor=actor, action="block.update", target=block, target_name=_target_name(block.page, block.type), changes=changes)
+        notify_pages(CONTENT_CHANGED, [block.page_id], actor)
     return block
 
 
@@ -54,7 +57,9 @@ def delete_block(actor, block: Block) -> None:
     record_event(actor=actor, action="block.delete", target=block, target_name=_target_name(block.page, block.type),
                  changes={"page_id": block.page_id, "type": block.type, "blocks": count, "content": _compact(block.content)})
     _bump_version(block.page)
+    page_id = block.page_id
     block.delete()
+    notify_pages(CONTENT_CHANGED, [page_id], actor)
 
 
 @transaction.atomic
@@ -66,10 +71,12 @@ def move_block(actor, block: Block, *, page: Page | None = None, parent_id=UNSET
     if target.pk != block.page_id:
         _require_edit(actor, target)
     source = block.page
+    source_id = block.page_id
     block, changes = _move(actor, block, target, parent_id, after_id)
     if changes:
         _bump_version(source, target)
     record_event(actor=actor, action="block.move", target=block, target_name=_target_name(target, block.type), changes=changes)
+    notify_pages(CONTENT_CHANGED, sorted({source_id, target.pk}), actor)
     return block
 
 
@@ -92,6 +99,7 @@ def replace_document(actor, page: Page, trees: list[dict], *, base_version: int 
                      changes=counts | ({"replaced_changes_made_elsewhere": True} if replaces_changes else {}))
         # page history: every save is a version (coalesced per user per minute, unless it replaces other changes)
         core.record_version(actor, page, separate=replaces_changes)
+        notify_pages(CONTENT_CHANGED, [page.pk], actor)
     return document(page)
 
 
@@ -235,4 +243,5 @@ def bulk(actor, page: Page, operations: list[dict]) -> list[dict]:
     _bump_version(page, *target_pages.values())
     record_event(actor=actor, action="blocks.bulk", target=page, target_name=_target_name(page), changes=dict(counts))
     core.record_version(actor, page)
+    notify_pages(CONTENT_CHANGED, sorted(target_pages), actor)  # a move takes blocks to other pages
     return results

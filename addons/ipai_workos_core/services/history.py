@@ -15,7 +15,7 @@ from ipai_platform_permissions import services as permissions
 from workos.kernel.errors import Conflict, InvalidInput, NotFound, TooLarge
 
 from ..models import Page, PageVersion
-from ..registry import PAGE_CONTENT_HANDLERS
+from ..registry import CONTENT_CHANGED, PAGE_CONTENT_HANDLERS, notify_pages
 from ._common import _user_or_none
 
 
@@ -110,4 +110,5 @@ def restore_version(actor, page: Page, number: int) -> PageVersion:
     restored, _ = _save_version(actor, page, restored_from=version.number)
     record_event(actor=actor, action="page.version_restore", target=page,
                  changes={"restored": number, "number": restored.number, **diff(before, {"title": page.title, "icon": page.icon, "cover_url": page.cover_url})})
+    notify_pages(CONTENT_CHANGED, [page.pk], actor)
     return restored

@@ -13,7 +13,7 @@ from ipai_platform_permissions import services as permissions
 from workos.kernel.errors import Conflict, InvalidInput, NotFound, TooLarge
 
 from ..models import Page, PageVersion, Space
-from ..registry import PAGE_COPY_HANDLERS
+from ..registry import CONTENT_CHANGED, DELETED, MOVED, PAGE_COPY_HANDLERS, TRASHED, notify_pages
 from ._common import TITLE_MAX, UNSET, _clean_title, _user_or_none
 from .history import _save_version
 from .tree import MAX_DUPLICATE_PAGES, TREE_DEPTH, TREE_DEPTH_MAX, subtree_ids, visible_pages, _ancestor_ids, _lock_spaces, _place, _subtree
@@ -70,6 +70,7 @@ def create_page(actor, *, space: Space | None = None, parent: Page | None = None
     PageVersion.objects.create(page=page, number=1, title=page.title, icon=page.icon, created_by=_user_or_none(actor))
     record_event(actor=actor, action="page.create", target=page,
                  changes={"title": {"before": None, "after": page.title}, "parent_id": {"before": None, "after": page.parent_id}})
+    notify_pages(CONTENT_CHANGED, [page.pk], actor)
     return page
 
 
@@ -92,6 +93,8 @@ def update_page(actor, page: Page, *, title: str | None = None, icon: str | None
     if changes:
         _save_version(actor, page)
     record_event(actor=actor, action="page.update", target=page, changes=changes)
+    if changes:
+        notify_pages(CONTENT_CHANGED, [page.pk], actor)
     return page
 
 
@@ -145,6 +148,7 @@ def move_page(actor, page: Page, *, parent: Page | None = UNSET, space: Space | 
     if moved_along:
         changes["subpages"] = moved_along
     record_event(actor=actor, action="page.move", target=page, changes=changes)
+    notify_pages(MOVED, [page.pk], actor)
     return page
 
 
@@ -197,6 +201,7 @@ def duplicate_page(actor, page: Page, *, include_subpages: bool = True, title: s
             handler(actor, source, copies[source.pk])
     record_event(actor=actor, action="page.duplicate", target=root,
                  changes={"source_id": page.pk, "pages": len(copies), "title": {"before": None, "after": root.title}})
+    notify_pages(CONTENT_CHANGED, [copy.pk for copy in copies.values()], actor)
     return root
 
 
@@ -211,6 +216,7 @@ def archive_page(actor, page: Page) -> Page:
     Page.objects.filter(pk__in=[p.pk for p in subtree]).update(archived_at=now, archived_by=actor)
     page.archived_at, page.archived_by = now, actor
     record_event(actor=actor, action="page.archive", target=page, changes={"archived_at": {"before": None, "after": now}, "pages": len(subtree)})
+    notify_pages(TRASHED, [page.pk], actor)
     return page
 
 
@@ -236,6 +242,7 @@ def restore_page(actor, page: Page) -> Page:
     page.archived_at = page.archived_by = None
     record_event(actor=actor, action="page.restore", target=page,
                  changes={"archived_at": {"before": archived_at, "after": None}, "pages": len(subtree), **changes})
+    notify_pages(TRASHED, [page.pk], actor)
     return page
 
 
@@ -248,6 +255,7 @@ def delete_page(actor, page: Page) -> None:
     subtree = _subtree(page)
     permissions.forget_objects(actor, subtree)
     record_event(actor=actor, action="page.delete", target=page, changes={"pages": len(subtree)})
+    notify_pages(DELETED, [p.pk for p in subtree], actor)
     page.delete()
 
 

@@ -11,6 +11,7 @@ from ipai_platform_permissions import services as permissions
 from workos.kernel.errors import InvalidInput, NotFound
 
 from ..models import Space, Visibility, Workspace
+from ..registry import DELETED, notify_pages
 from ._common import _clean_name
 from .tree import _key_after
 
@@ -66,6 +67,7 @@ def delete_space(actor, space: Space) -> None:
     pages = list(space.pages.all())
     permissions.forget_objects(actor, [*pages, space])
     record_event(actor=actor, action="space.delete", target=space, changes={"pages": len(pages)})
+    notify_pages(DELETED, [page.pk for page in pages], actor)
     space.delete()
 
 

@@ -13,6 +13,7 @@ from ipai_platform_permissions import services as permissions
 from workos.kernel.errors import InvalidInput, PermissionDenied
 
 from ..models import CoreSetting, Page
+from ..registry import DELETED, notify_pages
 from .tree import visible_pages, _subtree
 
 
@@ -82,5 +83,6 @@ def purge_trash(actor=None, days: int | None = None, *, now: datetime | None = N
             permissions.forget_objects(actor, subtree)
             record_event(actor=actor, action="page.purge", target=page,
                          changes={"pages": len(subtree), "archived_at": page.archived_at, "retention_days": days})
+            notify_pages(DELETED, [p.pk for p in subtree], actor)
             page.delete()
     return result

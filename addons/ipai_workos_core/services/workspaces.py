@@ -10,6 +10,7 @@ from ipai_platform_permissions import services as permissions
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
 
 from ..models import Page, Role, Workspace, WorkspaceMember
+from ..registry import DELETED, notify_pages
 from ._common import _clean_name, _require_user
 
 
@@ -64,6 +65,7 @@ def delete_workspace(actor, workspace: Workspace) -> None:
     pages = list(Page.objects.filter(space__workspace=workspace))
     permissions.forget_objects(actor, [*pages, *spaces, workspace])
     record_event(actor=actor, action="workspace.delete", target=workspace, changes={"spaces": len(spaces), "pages": len(pages)})
+    notify_pages(DELETED, [page.pk for page in pages], actor)
     workspace.delete()
 
 

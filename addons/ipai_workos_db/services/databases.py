@@ -8,10 +8,12 @@ from django.utils import timezone
 from ipai_platform_audit.services import diff, record_event
 from ipai_platform_permissions import services as permissions
 from ipai_workos_core import services as core
+from ipai_workos_core.registry import SCOPE_CHANGED, notify_pages
 from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput
 
 from ..models import Database, Property
+from ..scopes import DATABASE
 from ._common import UNSET
 from .properties import create_property
 
@@ -76,6 +78,7 @@ def archive_database(actor, database: Database) -> Database:
         database.archived_at = timezone.now()
         database.save(update_fields=["archived_at"])
         record_event(actor=actor, action="database.archive", target=database, changes={"archived_at": {"before": None, "after": database.archived_at}})
+        notify_pages(SCOPE_CHANGED, [(DATABASE, database.pk)], actor)  # its rows go to the trash with it
     return database
 
 
@@ -86,4 +89,5 @@ def restore_database(actor, database: Database) -> Database:
         before, database.archived_at = database.archived_at, None
         database.save(update_fields=["archived_at"])
         record_event(actor=actor, action="database.restore", target=database, changes={"archived_at": {"before": before, "after": None}})
+        notify_pages(SCOPE_CHANGED, [(DATABASE, database.pk)], actor)
     return database

@@ -16,7 +16,7 @@ from ..formula import rename_reference
 from ..models import Database, Property, Row, RowRelation
 from ..properties import PROPERTY_TYPES, PropertyError, property_type
 from ..query import Schema
-from ._common import CONVERSION_REPORT_MAX, PROPERTIES_MAX, UNSET
+from ._common import CONVERSION_REPORT_MAX, PROPERTIES_MAX, UNSET, rows_changed
 from .shapes import cell_text, names_for
 from .validation import context_for, _apply, _set_links
 
@@ -230,6 +230,8 @@ def update_property(actor, prop: Property, *, name=UNSET, type=UNSET, config=UNS
     record_event(actor=actor, action="database.property_update", target=database, changes={"property_id": prop.pk, **changes})
     if before["type"] != prop.type:
         indexes.schedule_sync(database.pk)
+    if changes:
+        rows_changed(actor, [database.pk])
     return {"property": prop, "conversion": report}
 
 
@@ -335,6 +337,7 @@ def delete_property(actor, prop: Property) -> None:
                      changes={"property_id": gone.pk, "name": gone.name, "type": gone.type})
         indexes.schedule_sync(gone.database_id)
         gone.delete()
+    rows_changed(actor, {gone.database_id for gone in removed})
 
 
 def _remove_key(prop: Property) -> None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ipai_platform_audit.services import record_event
 from ipai_platform_permissions import services as permissions
 from ipai_workos_core import services as core
+from ipai_workos_core.registry import CONTENT_CHANGED, notify_pages
 from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput
 
@@ -44,6 +45,7 @@ def _insert_row(actor, database: Database, schema: Schema, stored: dict, relatio
                              created_by=actor, updated_by=actor)
     for prop, ids in relations.items():
         _set_links(prop, row, ids)
+    notify_pages(CONTENT_CHANGED, [page.pk], actor)  # now that the page is a row, with its values
     return row
 
 
@@ -75,6 +77,7 @@ def _update_one(actor, row: Row, schema: Schema, stored: dict, relations: dict, 
         kept = [other for other in cells.hidden_links(row, prop) if other not in ids] if cells is not None else []
         _set_links(prop, row, list(ids) + kept)
     row.save(update_fields=["values", "updated_by", "updated_at"])
+    notify_pages(CONTENT_CHANGED, [row.page_id], actor)
     return {key: {"before": before.get(key), "after": row.values.get(key)} for key in stored if before.get(key) != row.values.get(key)}
 
 

@@ -1,0 +1,174 @@
+"""Keeping the index in step with the pages: the documents of pages that changed are rebuilt, and those of pages
+that moved or went to the trash get their place again, inside the transaction of the write that changed them.
+
+Core, blocks and databases call core's ``notify_pages`` from their services; ``on_page_event`` is this module's
+listener (registered in ``apps.ready``). What is written here is derived data — the audited change is the write
+that triggered it — so these functions record no audit event; a full rebuild is ``services.reindex``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ipai_platform_permissions import services as permissions
+from ipai_platform_permissions.registry import SCOPES
+from ipai_workos_core.models import Page
+from ipai_workos_core.registry import CONTENT_CHANGED, DELETED, MOVED, SCOPE_CHANGED, TRASHED
+from ipai_workos_core.scopes import PAGE, SPACE, WORKSPACE
+
+from . import backends
+from .models import SearchDocument, SearchScope
+from .query import normalise
+from .registry import SOURCES, Entry
+
+
+def scope_key(model: str, pk) -> str:
+    return f"{model}:{pk}"
+
+
+# --- where a document sits ------------------------------------------------------------------------------
+
+
+@dataclass
+class Placement:
+    workspace_id: int
+    space_id: int
+    scopes: list[str] = field(default_factory=list)  # below the space, the document's own page first
+    trashed: bool = False
+
+
+class Chains:
+    """Walks pages up their permission chain (the same ``SCOPES`` parents the permission check walks), with a
+    memo so that a batch of pages loads each ancestor once."""
+
+    def __init__(self):
+        self._objects: dict[tuple[str, str], object] = {}
+
+    def remember(self, obj) -> None:
+        self._objects[permissions.key_of(obj)] = obj
+
+    def _object(self, key):
+        key = (key[0], str(key[1]))
+        if key not in self._objects:
+            scope_type = SCOPES.get(key[0]) if key[0] in SCOPES else None
+            self._objects[key] = scope_type.model._default_manager.filter(pk=key[1]).first() if scope_type else None
+        return self._objects[key]
+
+    def placement(self, page: Page) -> Placement | None:
+        """None when the chain is broken (an object above was deleted meanwhile)."""
+        self.remember(page)
+        scopes, trashed, seen = [], False, set()
+        key = (PAGE, str(page.pk))
+        while True:
+            obj = self._object(key)
+            if obj is None or key in seen or len(seen) > 256:
+                return None
+            seen.add(key)
+            if key[0] == SPACE:
+                return Placement(workspace_id=obj.workspace_id, space_id=obj.pk, scopes=scopes, trashed=trashed)
+            if key[0] == WORKSPACE:
+                return None
+            scopes.append(scope_key(key[0], key[1]))
+            trashed = trashed or getattr(obj, "archived_at", None) is not None
+            parent = SCOPES.get(key[0]).parent(obj)
+            if parent is None:
+                return None
+            key = (parent[0], str(parent[1]))
+
+
+# --- writing the index ----------------------------------------------------------------------------------
+
+
+def _save(entry: Entry, placement: Placement, actor=None) -> SearchDocument:
+    title = backends.clean_text(normalise(entry.title))[:512]
+    headings = backends.clean_text(normalise("\n".join(entry.headings)))
+    body = backends.clean_text(normalise("\n".join(entry.lines)))
+    editor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    values = {
+        "workspace_id": placement.workspace_id, "space_id": placement.space_id, "page_id": entry.page_id,
+        "object": entry.object, "title": title, "headings": headings, "body": body,
+        "anchors": [entry.heading_anchors, entry.line_anchors], "trashed": placement.trashed,
+        "edited_at": entry.edited_at, "edited_by_id": editor.pk if editor else entry.edited_by_id,
+    }
+    document, _ = SearchDocument.objects.update_or_create(source_model=entry.source_model, source_id=str(entry.source_id), defaults=values)
+    _save_scopes(document, placement)
+    backends.write_text(document.pk, title, headings, body)
+    return document
+
+
+def _save_scopes(document: SearchDocument, placement: Placement) -> None:
+    wanted = {key: depth for depth, key in enumerate(placement.scopes)}
+    existing = {scope.scope_key: scope for scope in SearchScope.objects.filter(document=document)}
+    stale = [scope.pk for key, scope in existing.items() if key not in wanted or scope.depth != wanted[key]]
+    if stale:
+        SearchScope.objects.filter(pk__in=stale).delete()
+    kept = {key for key, scope in existing.items() if scope.pk not in stale}
+    SearchScope.objects.bulk_create([SearchScope(document=document, scope_key=key, depth=depth)
+                                     for key, depth in wanted.items() if key not in kept])
+
+
+def forget(documents) -> int:
+    ids = list(documents.values_list("pk", flat=True))
+    if ids:
+        SearchDocument.objects.filter(pk__in=ids).delete()
+        backends.forget_text(ids)
+    return len(ids)
+
+
+def index_pages(page_ids, actor=None, chains: Chains | None = None) -> int:
+    """(Re)build the documents of these pages from what their sources say now; pages gone lose theirs."""
+    chains = chains or Chains()
+    page_ids = sorted({int(pk) for pk in page_ids})
+    pages = Page.objects.in_bulk(page_ids)
+    written = 0
+    for page_id in page_ids:
+        page = pages.get(page_id)
+        placement = chains.placement(page) if page is not None else None
+        entries = [] if placement is None else [entry for _name, source in SOURCES.items() for entry in source.entries(page)]
+        keep = set()
+        for entry in entries:
+            _save(entry, placement, actor)
+            keep.add((entry.source_model, str(entry.source_id)))
+            written += 1
+        stale = SearchDocument.objects.filter(page_id=page_id)
+        for source_model, source_id in keep:
+            stale = stale.exclude(source_model=source_model, source_id=source_id)
+        forget(stale)
+    return written
+
+
+def _documents_under(scope_keys: list[str]):
+    """Documents whose chain holds any of these scopes (a page: the page, everything below it, the rows of
+    databases inside it)."""
+    return SearchDocument.objects.filter(pk__in=SearchScope.objects.filter(scope_key__in=scope_keys).values("document_id"))
+
+
+def refresh_placement(scope_keys: list[str]) -> int:
+    """Where the documents under these scopes sit (space, chain, trash) changed: write it again, text untouched."""
+    chains = Chains()
+    documents = list(_documents_under(scope_keys).select_related("page"))
+    for document in documents:
+        placement = chains.placement(document.page) if document.page_id else None
+        if placement is None:
+            forget(SearchDocument.objects.filter(pk=document.pk))
+            continue
+        SearchDocument.objects.filter(pk=document.pk).update(
+            workspace_id=placement.workspace_id, space_id=placement.space_id, trashed=placement.trashed)
+        _save_scopes(document, placement)
+    return len(documents)
+
+
+def on_page_event(event: str, ids: list, actor=None) -> None:
+    """Core's page listener (registered in ``apps.ready``): keeps the index right in the write's transaction."""
+    if event == CONTENT_CHANGED:
+        index_pages(ids, actor)
+    elif event in (MOVED, TRASHED):
+        page_ids = [int(pk) for pk in ids]
+        missing = set(page_ids) - set(SearchDocument.objects.filter(page_id__in=page_ids).values_list("page_id", flat=True))
+        if missing:
+            index_pages(missing, actor)
+        refresh_placement([scope_key(PAGE, pk) for pk in page_ids])
+    elif event == SCOPE_CHANGED:
+        refresh_placement([scope_key(model, pk) for model, pk in ids])
+    elif event == DELETED:
+        forget(_documents_under([scope_key(PAGE, pk) for pk in ids]) | SearchDocument.objects.filter(page_id__in=ids))
