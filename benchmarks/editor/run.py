@@ -236,7 +236,7 @@ def fill_page(user, page, count: int) -> int:
 
     image = blocks.upload_attachment(user, page, "figure.png", PNG, "image/png")
     report = blocks.upload_attachment(user, page, "report.pdf", b"%PDF-1.4\n%bench\n", "application/pdf")
-    blocks.replace_document(user, page, document_of(count, image.pk, report.pk))
+    blocks.replace_document(user, page, document_of(count, image.pk, report.pk), base_version=blocks.document_version(page))
     return Block.objects.filter(page=page).count()
 
 

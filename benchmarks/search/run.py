@@ -161,14 +161,14 @@ def run(args) -> None:
     # saving a page of 2,000 blocks: the PUT document with its index update, against the index update alone
     page = core.create_page(owner, space=spaces[0], title="Big page")
     trees = [{"type": "paragraph", "content": {"text": [{"text": " ".join(rng.choices(words, cum_weights=weights, k=12))}]}} for _ in range(2000)]
-    blocks.replace_document(owner, page, trees)
+    blocks.replace_document(owner, page, trees, base_version=blocks.document_version(page))
     saves, indexes = [], []
     for round_number in range(5):
         current = blocks.document(page)
         for tree in current[: 200]:  # an editor save that changes a tenth of the page
             tree["content"] = {"text": [{"text": " ".join(rng.choices(words, cum_weights=weights, k=12))}]}
         start = time.perf_counter()
-        blocks.replace_document(owner, page, current)
+        blocks.replace_document(owner, page, current, base_version=blocks.document_version(page))
         saves.append(time.perf_counter() - start)
         start = time.perf_counter()
         with transaction.atomic():

@@ -24,7 +24,7 @@ def content(site, serve):
     def page(title: str, blocks: list[dict]) -> dict:
         created = client.post("/api/v1/pages", json={"title": title, "space_id": space["id"]})
         assert created.status_code == 201, created.text
-        saved = client.put(f"/api/v1/pages/{created.json()['id']}/blocks", json={"blocks": blocks})
+        saved = client.put(f"/api/v1/pages/{created.json()['id']}/blocks", json={"blocks": blocks, "base_version": 0})  # a new page
         assert saved.status_code == 200, saved.text
         return {**created.json(), "blocks": saved.json()["items"]}
 

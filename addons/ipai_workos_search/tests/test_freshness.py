@@ -65,7 +65,7 @@ def test_bulk_and_put_document(tree):
     assert _found(tree.admin, "kiwi") == ["Bulk"]
     blocks.bulk(tree.admin, page, [{"op": "delete", "id": created[0]["id"]}, {"op": "update", "id": created[1]["id"], "content": text("lime")}])
     assert _found(tree.admin, "kiwi ") == [] and _found(tree.admin, "lime") == ["Bulk"]
-    blocks.replace_document(tree.admin, page, [{"type": "heading_2", "content": text("papaya")}])
+    blocks.replace_document(tree.admin, page, [{"type": "heading_2", "content": text("papaya")}], base_version=blocks.document_version(page))
     assert _found(tree.admin, "papaya") == ["Bulk"] and _found(tree.admin, "lime ") == []
     _fresh()
 
@@ -201,7 +201,7 @@ def test_random_writes_keep_the_index_equal_to_the_live_data(tree, writes):
                 if row:
                     databases.update_row(tree.admin, row, {"Name": f"{word} row"})
             elif kind == "put":
-                blocks.replace_document(tree.admin, page, [{"type": "paragraph", "content": text(word)}])
+                blocks.replace_document(tree.admin, page, [{"type": "paragraph", "content": text(word)}], base_version=blocks.document_version(page))
             elif kind == "duplicate":
                 core.duplicate_page(tree.admin, page)
             assert search.check() == [], (kind, number, word)
