@@ -6,7 +6,7 @@
     "category": "WorkOS",
     "author": "WorkOS",
     "license": "LGPL-3",
-    "depends": ["ipai_workos_blocks", "ipai_workos_db"],
+    "depends": ["ipai_platform_audit", "ipai_platform_permissions", "ipai_workos_core", "ipai_workos_blocks", "ipai_workos_db"],
     "data": [],
     "application": False,
     "installable": True,
