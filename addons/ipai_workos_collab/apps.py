@@ -6,3 +6,17 @@ class IpaiWorkosCollabConfig(AppConfig):
     label = "ipai_workos_collab"
     verbose_name = "WorkOS Collaboration"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.apps import apps
+
+        from ipai_workos_blocks.registry import MENTION_LISTENERS
+
+        from .services import approval_notice, notify_block_mentions
+
+        MENTION_LISTENERS.register("collab_inbox", notify_block_mentions)
+        # approvals is not a dependency of this module: its requests reach the inbox where both are installed
+        if apps.is_installed("ipai_platform_approvals"):
+            from ipai_platform_approvals.registry import NOTIFIERS
+
+            NOTIFIERS.register("collab_inbox", approval_notice)
