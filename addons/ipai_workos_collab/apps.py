@@ -10,11 +10,13 @@ class IpaiWorkosCollabConfig(AppConfig):
     def ready(self):
         from django.apps import apps
 
-        from ipai_workos_blocks.registry import MENTION_LISTENERS
+        from ipai_workos_blocks.registry import MENTION_LISTENERS, PAGE_PANELS
 
         from .services import approval_notice, notify_block_mentions
+        from .views import comments_panel
 
         MENTION_LISTENERS.register("collab_inbox", notify_block_mentions)
+        PAGE_PANELS.register("collab_comments", comments_panel)
         # approvals is not a dependency of this module: its requests reach the inbox where both are installed
         if apps.is_installed("ipai_platform_approvals"):
             from ipai_platform_approvals.registry import NOTIFIERS
