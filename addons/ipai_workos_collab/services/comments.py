@@ -299,7 +299,7 @@ def delete_comment(actor, comment_id: int) -> Comment | None:
         "author": comment.author_id, "body": comment.body, "page": page.pk, "moderated": not own,
     })
     if comment.parent_id is None and comment.replies.exists():
-        comment.body, comment.deleted_at, comment.anchor = {}, timezone.now(), comment.anchor
+        comment.body, comment.deleted_at = {}, timezone.now()
         comment.save(update_fields=["body", "deleted_at", "updated_at"])
         Mention.objects.filter(comment=comment).delete()
         Reaction.objects.filter(comment=comment).delete()
