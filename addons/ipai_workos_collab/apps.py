@@ -12,13 +12,17 @@ class IpaiWorkosCollabConfig(AppConfig):
 
         from ipai_workos_blocks.registry import MENTION_LISTENERS, PAGE_PANELS
 
-        from .services import approval_notice, notify_block_mentions
+        from .services import approval_notice, notify_block_mentions, workflow_notice
         from .views import comments_panel
 
         MENTION_LISTENERS.register("collab_inbox", notify_block_mentions)
         PAGE_PANELS.register("collab_comments", comments_panel)
-        # approvals is not a dependency of this module: its requests reach the inbox where both are installed
+        # approvals and workflow are not dependencies of this module: they reach the inbox where installed
         if apps.is_installed("ipai_platform_approvals"):
             from ipai_platform_approvals.registry import NOTIFIERS
 
             NOTIFIERS.register("collab_inbox", approval_notice)
+        if apps.is_installed("ipai_platform_workflow"):
+            from ipai_platform_workflow.registry import TRANSITION_NOTIFIERS
+
+            TRANSITION_NOTIFIERS.register("collab_inbox", workflow_notice)

@@ -7,7 +7,7 @@ transaction. Notices go only to people who can read what they are about (see ``n
 
 from __future__ import annotations
 
-from .approvals import approval_notice
+from .approvals import approval_notice, workflow_notice
 from .comments import (
     MAX_BODY, comment_json, create_comment, delete_comment, get_comment, notify_block_mentions, react, reactions_json,
     set_resolved, threads_of, update_comment,

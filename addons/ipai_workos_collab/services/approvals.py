@@ -1,4 +1,5 @@
-"""Approval notices: the collaboration module's entry in the approvals module's ``NOTIFIERS`` registry.
+"""Approval and workflow notices: the collaboration module's entries in the platform's registries
+(approvals' ``NOTIFIERS``, workflow's ``TRANSITION_NOTIFIERS``).
 
 Who hears: the approvers when a request is made (under the sequence policy, only the one whose turn it is),
 the requester when it is decided. Both take part in the request, which is what lets them read it.
@@ -28,3 +29,18 @@ def approval_notice(request, event: str) -> None:
         notify([request.requester_id], kind="approval_decided", title=f"Your request was {event}: {request.title}",
                target_model="ipai.approval.request", target_id=request.pk, url=url,
                may_read=lambda user: user.pk == request.requester_id)
+
+
+def workflow_notice(user, record, transition) -> None:
+    """A page (or row) that moved to another state: its followers who can read it hear about it."""
+    from ipai_platform_permissions import services as permissions
+    from ipai_workos_core.models import Page
+
+    from .follows import followers_of
+
+    if not isinstance(record, Page):
+        return
+    notify(followers_of(record), kind="workflow", actor=user,
+           title=f"{user_label(user)} moved {record.title or 'Untitled'} to {transition.to_state.name}",
+           target_model="ipai.workos.page", target_id=record.pk, url=f"/web/pages/{record.pk}",
+           may_read=lambda reader: permissions.can(reader, "read", record))

@@ -135,6 +135,24 @@ def test_approval_request_notifies_approvers_and_the_decision_the_requester(tree
     assert kinds_of(tree.admin) == ["approval_decided"]
 
 
+def test_workflow_transition_notifies_followers_who_can_read_the_page(tree, person, make_user):
+    from ipai_platform_workflow import services as workflows
+
+    root = make_user(admin=True)
+    workflows.create_workflow(root, code="review", name="Review", res_model="ipai.workos.page", states=[
+        {"code": "draft", "name": "Draft", "category": "todo", "is_initial": True},
+        {"code": "review", "name": "In review", "category": "in_progress"},
+    ], transitions=[{"from_state": "draft", "to_state": "review", "name": "Submit"}])
+    ana, hidden = person("member"), person("member")
+    services.set_following(ana, tree.page, True)
+    services.set_following(hidden, tree.page, True)
+    permissions.grant(tree.admin, tree.page, "none", user_id=hidden.pk)
+    workflows.transition(ana, tree.page, "review")
+    notice = Notification.objects.get(kind="workflow")
+    assert notice.recipient_id == tree.admin.pk and "to In review" in notice.title  # the creator; not the mover
+    assert not Notification.objects.filter(recipient=hidden).exists()
+
+
 # --- the inbox -------------------------------------------------------------------------------------------------
 
 
