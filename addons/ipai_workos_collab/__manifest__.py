@@ -6,7 +6,9 @@
     "category": "WorkOS",
     "author": "WorkOS",
     "license": "LGPL-3",
-    "depends": ["ipai_workos_blocks"],
+    # approvals and workflow: this module fills their notifier registries (they never import it)
+    "depends": ["ipai_workos_blocks", "ipai_workos_core", "ipai_platform_permissions", "ipai_platform_audit",
+                "ipai_platform_approvals", "ipai_platform_workflow"],
     "data": ["data/menus.toml"],
     "application": False,
     "installable": True,

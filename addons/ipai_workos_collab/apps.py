@@ -8,8 +8,8 @@ class IpaiWorkosCollabConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.apps import apps
-
+        from ipai_platform_approvals.registry import NOTIFIERS
+        from ipai_platform_workflow.registry import TRANSITION_NOTIFIERS
         from ipai_workos_blocks.registry import MENTION_LISTENERS, PAGE_PANELS
 
         from .services import approval_notice, notify_block_mentions, workflow_notice
@@ -17,12 +17,5 @@ class IpaiWorkosCollabConfig(AppConfig):
 
         MENTION_LISTENERS.register("collab_inbox", notify_block_mentions)
         PAGE_PANELS.register("collab_comments", comments_panel)
-        # approvals and workflow are not dependencies of this module: they reach the inbox where installed
-        if apps.is_installed("ipai_platform_approvals"):
-            from ipai_platform_approvals.registry import NOTIFIERS
-
-            NOTIFIERS.register("collab_inbox", approval_notice)
-        if apps.is_installed("ipai_platform_workflow"):
-            from ipai_platform_workflow.registry import TRANSITION_NOTIFIERS
-
-            TRANSITION_NOTIFIERS.register("collab_inbox", workflow_notice)
+        NOTIFIERS.register("collab_inbox", approval_notice)
+        TRANSITION_NOTIFIERS.register("collab_inbox", workflow_notice)
