@@ -16,5 +16,8 @@ from .email import MODES, preference_of, send_pending, set_preference
 from .follows import followers_of, follows_of, is_following, set_following
 from .notifications import BOXES, DEDUP_SECONDS, KINDS, archive, get_notification, inbox, mark_all_read, mark_read, notify, unread_count
 
+# Besides reads: notify and the notifiers write notices as part of an event that its own service audits, and
+# send_pending only records e-mail delivery; neither is a change a user makes.
 QUERIES = ("get_comment", "threads_of", "comment_json", "reactions_json", "followers_of", "follows_of", "is_following",
-           "inbox", "unread_count", "get_notification", "preference_of")
+           "inbox", "unread_count", "get_notification", "preference_of",
+           "notify", "approval_notice", "workflow_notice", "notify_block_mentions", "send_pending")
