@@ -21,6 +21,7 @@ export default defineConfig({
         sidebar: here("src/sidebar/main.ts"),
         views: here("src/views/main.ts"),
         search: here("src/search/main.ts"),
+        collab: here("src/collab/main.ts"),
       },
     },
   },

@@ -15,6 +15,13 @@ def test_demo_content_is_loaded_once_through_the_services(site):
     assert {"heading_2", "todo", "callout", "divider", "code", "numbered_list"} <= types
     assert site.sql("SELECT role FROM ipai_workos_workspace_member m JOIN auth_user u ON u.id = m.user_id WHERE u.username = 'admin'") == [("admin",)]
     assert site.sql("SELECT count(*) FROM ipai_audit_event WHERE action LIKE '%create%'")[0][0] >= 5
+    # collaboration: a thread with a mention, and unread notices in the demo user's inbox
+    assert site.sql("SELECT count(*) FROM ipai_workos_comment WHERE parent_id IS NOT NULL")[0][0] >= 1
+    assert site.sql("SELECT count(*) FROM ipai_workos_mention WHERE comment_id IS NOT NULL")[0][0] >= 2
+    unread = site.sql("SELECT n.kind FROM ipai_workos_notification n JOIN auth_user u ON u.id = n.recipient_id "
+                      "WHERE u.username = 'admin' AND n.read_at IS NULL ORDER BY n.id")
+    assert ("mention",) in unread
+    assert "unread in admin's inbox" in first.stdout
 
 
 def test_demo_load_names_an_unknown_user(site):

@@ -5,6 +5,8 @@ the record, the user and the transition and returns None to allow, or a sentence
 
 ``APPROVAL_GATES``: how a transition marked "requires approval" learns that it was approved. The approvals
 module registers one; without any, such transitions are refused.
+
+``TRANSITION_NOTIFIERS``: who is told that a record moved to another state.
 """
 
 from __future__ import annotations
@@ -25,3 +27,7 @@ class ApprovalGate:
 
 
 APPROVAL_GATES: Registry[ApprovalGate] = Registry("workflow approval gate")
+
+# Who hears that a record moved: ``notify(user, record, transition)`` after the move, inside its transaction.
+# The collaboration module's inbox registers one (for the followers of a page); workflow never imports it.
+TRANSITION_NOTIFIERS: Registry[Callable[[Any, Any, Any], None]] = Registry("workflow transition notifier")

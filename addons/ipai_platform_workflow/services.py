@@ -22,7 +22,7 @@ from workos.kernel.data import model_for, technical_name_of
 from workos.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
 
 from .models import StateCategory, Workflow, WorkflowState, WorkflowTransition
-from .registry import APPROVAL_GATES, GUARDS
+from .registry import APPROVAL_GATES, GUARDS, TRANSITION_NOTIFIERS
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MIXIN_FIELDS = ("workflow_state", "workflow_state_date", "workflow_state_user")
@@ -287,4 +287,6 @@ def transition(user, record, to_state: str, comment: str = "") -> object:
         "workflow_state": {"before": state.code, "after": target.code}, "workflow": workflow.code, "transition": edge.name,
         "comment": comment or "",
     })
+    for _key, notify in TRANSITION_NOTIFIERS.items():
+        notify(user, record, edge)
     return record

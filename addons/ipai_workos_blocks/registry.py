@@ -714,6 +714,15 @@ def _markdown_destination(url: str) -> str:
 
 BLOCK_TYPES: Registry[BlockType] = Registry("block type")
 
+# Who hears that a block now mentions people: called as ``listener(actor, block, user_ids)`` inside the write's
+# transaction, with only the users the block did not mention before (so re-saving a block notifies nobody
+# again). The collaboration module's inbox registers one; blocks never imports it.
+MENTION_LISTENERS: Registry = Registry("block mention listener")
+
+# Panels other modules show under a page in the page view (the collaboration module's comments):
+# ``panel(request, page) -> str`` returns HTML its module rendered from its own template (escaped there).
+PAGE_PANELS: Registry = Registry("page panel")
+
 CORE_BLOCK_TYPES = (
     Paragraph, Heading1, Heading2, Heading3, BulletedList, NumberedList, Todo, Toggle, Quote, Callout, Divider,
     Code, Image, File,

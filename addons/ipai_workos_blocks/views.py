@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,6 +22,7 @@ from workos.kernel.errors import NotFound, PermissionDenied, ServiceError
 from workos.web.menus import menu_tree
 
 from . import services as blocks
+from .registry import PAGE_PANELS
 
 PAGE_TREE_TEMPLATE = "ipai_workos_blocks/_page_tree.html"
 
@@ -94,6 +96,7 @@ def page_view(request, page_id: int):
         "tree": page_tree(request.user, page.space.workspace, page.pk),
         "breadcrumbs": _breadcrumbs(request.user, access, page),
         "sidebar_include": PAGE_TREE_TEMPLATE,
+        "page_panels": [mark_safe(panel(request, page)) for _key, panel in PAGE_PANELS.items()],
     }
     return render(request, "ipai_workos_blocks/page.html", context)
 

@@ -1,13 +1,15 @@
 {
     "name": "WorkOS Collaboration",
     "version": "1.0.0",
-    # Planned (issue 13): its menus (Inbox, Comments) come back with the pages that serve them.
-    "summary": "Comments and threads, @mentions and the notifications inbox (planned: data models only so far)",
+    # Inline comments anchored in the editor and live updates are planned (issue 13).
+    "summary": "Comments and threads on pages and rows, @mentions, follows, the notifications inbox and e-mail",
     "category": "WorkOS",
     "author": "WorkOS",
     "license": "LGPL-3",
-    "depends": ["ipai_workos_blocks"],
-    "data": [],
+    # approvals and workflow: this module fills their notifier registries (they never import it)
+    "depends": ["ipai_workos_blocks", "ipai_workos_core", "ipai_platform_permissions", "ipai_platform_audit",
+                "ipai_platform_approvals", "ipai_platform_workflow"],
+    "data": ["data/menus.toml"],
     "application": False,
     "installable": True,
 }

@@ -6,3 +6,16 @@ class IpaiWorkosCollabConfig(AppConfig):
     label = "ipai_workos_collab"
     verbose_name = "WorkOS Collaboration"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from ipai_platform_approvals.registry import NOTIFIERS
+        from ipai_platform_workflow.registry import TRANSITION_NOTIFIERS
+        from ipai_workos_blocks.registry import MENTION_LISTENERS, PAGE_PANELS
+
+        from .services import approval_notice, notify_block_mentions, workflow_notice
+        from .views import comments_panel
+
+        MENTION_LISTENERS.register("collab_inbox", notify_block_mentions)
+        PAGE_PANELS.register("collab_comments", comments_panel)
+        NOTIFIERS.register("collab_inbox", approval_notice)
+        TRANSITION_NOTIFIERS.register("collab_inbox", workflow_notice)

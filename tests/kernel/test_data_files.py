@@ -65,7 +65,9 @@ def test_upgrade_removes_the_menus_of_features_not_built_yet(site, tmp_path):
     (old / "ipai_workos_collab" / "data").mkdir(exist_ok=True)
     (old / "ipai_workos_collab" / "data" / "menus.toml").write_text(OLD_INBOX_MENU)
     manifest = old / "ipai_workos_collab" / "__manifest__.py"
-    manifest.write_text(manifest.read_text().replace('"data": []', '"data": ["data/menus.toml"]'))
+    # (the module now ships its own Inbox menu; the old one is the stale entry an upgrade must replace)
+    manifest.write_text(manifest.read_text().replace('"data": ["data/menus.toml"]', '"data": ["data/stale_menus.toml"]'))
+    (old / "ipai_workos_collab" / "data" / "stale_menus.toml").write_text(OLD_INBOX_MENU)
     site.addons_path = [str(old)]
     site.write_config()
     site.workos("module", "install", "ipai_workos_collab", check=True)
@@ -75,7 +77,7 @@ def test_upgrade_removes_the_menus_of_features_not_built_yet(site, tmp_path):
     site.write_config()
     site.workos("module", "upgrade", "ipai_workos_collab", check=True)
 
-    assert site.sql("SELECT count(*) FROM ir_ui_menu WHERE name = 'Inbox'") == [(0,)]
-    assert site.sql("SELECT count(*) FROM ir_act_window WHERE name = 'Inbox'") == [(0,)]
-    assert site.sql("SELECT count(*) FROM ir_model_data WHERE module = 'ipai_workos_collab'") == [(0,)]
+    # the stale entries are gone; the Inbox the module serves now (/web/inbox) is the one left
+    assert site.sql("SELECT count(*) FROM ir_ui_menu WHERE name = 'Inbox'") == [(1,)]
+    assert site.sql("SELECT name FROM ir_model_data WHERE module = 'ipai_workos_collab' ORDER BY name") == [("action_inbox",), ("menu_inbox",)]
     assert site.sql("SELECT groups FROM ir_ui_menu WHERE name = 'Records'") == [("admin",)]

@@ -117,6 +117,16 @@ AXES_DISABLE_ACCESS_LOG = True  # successful logins are already in the audit tra
 AXES_LOCKOUT_CALLABLE = "workos.web.throttle.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 
+_EMAIL = {key: CONFIG.get("email", key) for key in ("backend", "host", "port", "user", "password_env", "use_tls", "use_ssl", "timeout", "from", "file_path", "base_url")}
+EMAIL_BACKEND = f"django.core.mail.backends.{_EMAIL['backend']}.EmailBackend"
+EMAIL_HOST, EMAIL_PORT, EMAIL_TIMEOUT = _EMAIL["host"], _EMAIL["port"], _EMAIL["timeout"]
+EMAIL_HOST_USER = _EMAIL["user"]
+EMAIL_HOST_PASSWORD = os.environ.get(_EMAIL["password_env"], "") if _EMAIL["password_env"] else ""
+EMAIL_USE_TLS, EMAIL_USE_SSL = _EMAIL["use_tls"], _EMAIL["use_ssl"]
+EMAIL_FILE_PATH = str(_EMAIL["file_path"])
+DEFAULT_FROM_EMAIL = _EMAIL["from"]
+WORKOS_EMAIL_BASE_URL = _EMAIL["base_url"].rstrip("/")
+
 LOGIN_URL = "/web/login"
 LOGIN_REDIRECT_URL = "/web"
 SESSION_COOKIE_NAME = "workos_session"

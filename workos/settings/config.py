@@ -130,6 +130,23 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
     "addons": {
         "path": (["addons"], _string_list, True),
     },
+    "email": {
+        # console: printed to the server's output (nothing leaves the machine); file: one file per message in
+        # file_path; smtp: sent through host:port. The password is never in the file: password_env names the
+        # environment variable that holds it.
+        "backend": ("console", _choice("console", "file", "smtp", "locmem"), False),
+        "host": ("localhost", _string, False),
+        "port": (25, _integer(1, 65535), False),
+        "user": ("", _optional_string, False),
+        "password_env": ("", _optional_string, False),
+        "use_tls": (False, _boolean, False),
+        "use_ssl": (False, _boolean, False),
+        "timeout": (10, _integer(1, 600), False),
+        "from": ("WorkOS <workos@localhost>", _string, False),
+        "file_path": ("var/mail", _string, True),
+        # links in messages point here
+        "base_url": ("http://127.0.0.1:8069", _string, False),
+    },
     "deploy": {
         "repo_root": (".", _string, True),
         "remote": ("origin", _string, False),

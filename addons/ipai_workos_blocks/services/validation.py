@@ -11,7 +11,7 @@ from ipai_workos_core.models import Page
 from workos.kernel.errors import InvalidInput
 
 from ..models import Attachment, Block, BlockReference
-from ..registry import BLOCK_TYPES, block_type
+from ..registry import BLOCK_TYPES, MENTION_LISTENERS, block_type
 from ._common import MAX_BLOCKS_PER_PAGE
 
 
@@ -45,9 +45,14 @@ def _check_attachments(page: Page, items: list[tuple[str, dict, str]]) -> None:
 
 
 def _sync_references(actor, blocks: list[Block], delete_first: bool = True) -> None:
-    """Rewrite the mention references of ``blocks`` from their content."""
+    """Rewrite the mention references of ``blocks`` from their content; tell the mention listeners whom a
+    block mentions that it did not before."""
+    before: set = set()
     if delete_first:
-        BlockReference.objects.filter(block_id__in=[block.pk for block in blocks]).delete()
+        existing = BlockReference.objects.filter(block_id__in=[block.pk for block in blocks])
+        if MENTION_LISTENERS.items():
+            before = set(existing.filter(kind="user").values_list("block_id", "target_user_id"))
+        existing.delete()
     wanted = []
     for block in blocks:
         entry = BLOCK_TYPES.get(block.type) if block.type in BLOCK_TYPES else None
@@ -67,6 +72,15 @@ def _sync_references(actor, blocks: list[Block], delete_first: bool = True) -> N
         elif kind == "page" and target in pages:
             rows.append(BlockReference(block=block, page_id=block.page_id, kind=kind, target_page_id=target))
     BlockReference.objects.bulk_create(rows)
+    if MENTION_LISTENERS.items():
+        added: dict = defaultdict(list)
+        for row in rows:
+            if row.kind == "user" and (row.block_id, row.target_user_id) not in before:
+                added[row.block_id].append(row.target_user_id)
+        by_id = {block.pk: block for block in blocks}
+        for block_id, user_ids in added.items():
+            for _key, listener in MENTION_LISTENERS.items():
+                listener(actor, by_id[block_id], user_ids)
 
 
 def _depth(block: Block | None) -> int:

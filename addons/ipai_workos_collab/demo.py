@@ -1,0 +1,33 @@
+"""Collaboration's part of ``workos demo load``: a colleague, Ana, comments on the welcome page mentioning the
+demo user (an unread notice in their inbox), and a thread with a reply, through the collaboration services."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+
+from ipai_workos_core import services as core
+from workos.kernel.demo import Demo
+from workos.kernel.users import create_user
+
+from . import services
+
+COLLEAGUE = "ana"
+
+
+def _mention(user, before: str, after: str = "") -> dict:
+    spans = [{"text": before}, {"mention": {"kind": "user", "id": user.pk}, "text": f"@{user.get_username()}"}]
+    return {"text": spans + ([{"text": after}] if after else [])}
+
+
+def load(demo: Demo) -> None:
+    welcome, workspace = demo.made["welcome_page"], demo.made["workspace"]
+    # Ana logs in only after an administrator sets her a password: the demo never prints or stores one.
+    ana = get_user_model().objects.filter(username=COLLEAGUE).first() or create_user(COLLEAGUE, secrets.token_urlsafe(24))
+    core.add_member(demo.user, workspace, ana.pk, "member")
+    question, _ = services.create_comment(ana, welcome, _mention(demo.user, "", " could you add our release calendar to this page?"))
+    services.create_comment(demo.user, welcome, _mention(ana, "Good idea ", ", I will link it from the handbook."), parent_id=question.pk)
+    services.create_comment(ana, welcome, {"text": [{"text": "Welcome, everyone! Comments and @mentions land in the Inbox."}]})
+    demo.report["comments"] = (f"comments on Welcome to WorkOS: a thread between {COLLEAGUE} and {demo.user.get_username()} "
+                               f"with mentions; {services.unread_count(demo.user)} unread in {demo.user.get_username()}'s inbox")
