@@ -11,3 +11,9 @@ class IpaiWorkosViewsConfig(AppConfig):
         from .registry import register_core_types
 
         register_core_types()
+
+        from ipai_workos_blocks.registry import SIDEBAR_TREE_ITEMS
+
+        from .views import sidebar_databases
+
+        SIDEBAR_TREE_ITEMS.register("databases", sidebar_databases)

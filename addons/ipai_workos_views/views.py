@@ -136,5 +136,14 @@ def database_view(request, database_id: int, view_id: int | None = None):
         "parent": parent,
         "crumbs": [workspace.name, database.space.name],
         "data": data,
+        "sidebar_workspace_id": database.space.workspace_id,
     }
     return render(request, "ipai_workos_views/database.html", context)
+
+
+def sidebar_databases(user, workspace) -> list[dict]:
+    """The databases of ``workspace`` the user may view, for the sidebar page tree (a database shows as a page
+    with its own icon, under the page that holds it or at the top of its space)."""
+    rows = databases.databases_for(user).filter(space__workspace_id=workspace.pk).order_by("id").values("id", "space_id", "parent_page_id", "title", "icon")
+    return [{"kind": "database", "id": row["id"], "space_id": row["space_id"], "parent_id": row["parent_page_id"], "title": row["title"],
+             "icon": row["icon"] or "▦", "url": f"/web/databases/{row['id']}"} for row in rows]

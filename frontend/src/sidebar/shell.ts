@@ -1,0 +1,485 @@
+// The app shell around the islands: sidebar collapse (Ctrl/Cmd+\, remembered), light/dark theme (Ctrl/Cmd+Shift+L,
+// remembered), "New page" / "New database" actions (Ctrl/Cmd+N / Alt+N), the page "⋯" menu (favourite, copy
+// link, duplicate, move to, delete with Undo), the trash (restore, delete forever) and toasts. Every change goes
+// through /api/v1, so the services check permissions and write the audit trail.
+
+import { ApiError, api, embeddedJson } from "../lib/api";
+
+const COLLAPSED_KEY = "workos:sidebar:collapsed";
+const THEME_KEY = "workos:theme";
+
+type Theme = "light" | "dark" | "system";
+
+function stored(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function store(key: string, value: string) {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    /* storage off: the choice lasts for this page only */
+  }
+}
+
+function message(error: unknown, fallback: string): string {
+  return error instanceof ApiError ? error.message : fallback;
+}
+
+// --- toasts ------------------------------------------------------------------------------------------------
+
+export function toast(text: string, action?: { label: string; run: () => void }) {
+  document.querySelector(".shell-toast")?.remove();
+  const box = document.createElement("div");
+  box.className = "shell-toast";
+  box.setAttribute("role", "status");
+  const label = document.createElement("span");
+  label.textContent = text;
+  box.append(label);
+  if (action) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "shell-toast-action";
+    button.textContent = action.label;
+    button.addEventListener("click", () => {
+      box.remove();
+      action.run();
+    });
+    box.append(button);
+  }
+  document.body.append(box);
+  window.setTimeout(() => box.remove(), action ? 8000 : 4000);
+}
+
+// --- sidebar and theme -------------------------------------------------------------------------------------
+
+function setCollapsed(collapsed: boolean) {
+  document.body.classList.toggle("sidebar-collapsed", collapsed);
+  store(COLLAPSED_KEY, collapsed ? "1" : "0");
+}
+
+function applyTheme(theme: Theme) {
+  if (theme === "system") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+  for (const input of document.querySelectorAll<HTMLInputElement>("input[data-theme-choice]")) input.checked = input.value === theme;
+}
+
+function currentTheme(): Theme {
+  const value = stored(THEME_KEY);
+  return value === "light" || value === "dark" ? value : "system";
+}
+
+function setTheme(theme: Theme) {
+  store(THEME_KEY, theme);
+  applyTheme(theme);
+}
+
+function toggleDark() {
+  const dark = document.documentElement.dataset.theme === "dark" || (currentTheme() === "system" && window.matchMedia("(prefers-color-scheme: dark)").matches);
+  setTheme(dark ? "light" : "dark");
+}
+
+// --- creating ----------------------------------------------------------------------------------------------
+
+interface Created {
+  id: number;
+}
+
+/** A space to create in: the one the button names, else the first one of the tree the user may create in, else
+ * a new workspace with a first space (a member with nothing yet gets a page in one click). */
+async function spaceFor(button?: HTMLElement | null): Promise<number> {
+  const named = Number(button?.dataset.spaceId);
+  if (named) return named;
+  const tree = embeddedJson<{ spaces: { id: number; can_create: boolean }[] }>("workos-page-tree-data");
+  const space = tree?.spaces.find((s) => s.can_create);
+  if (space) return space.id;
+  const workspace = await api<Created>("POST", "/workspaces", { name: "My workspace" });
+  const created = await api<Created>("POST", "/spaces", { workspace_id: workspace.id, name: "General" });
+  return created.id;
+}
+
+async function newPage(button?: HTMLElement | null) {
+  try {
+    const page = await api<Created>("POST", "/pages", { space_id: await spaceFor(button), title: "" });
+    window.location.assign(`/web/pages/${page.id}`);
+  } catch (error) {
+    toast(message(error, "Could not create the page"));
+  }
+}
+
+async function newDatabase(button?: HTMLElement | null) {
+  try {
+    const database = await api<Created>("POST", "/databases", { space_id: await spaceFor(button), title: "" });
+    window.location.assign(`/web/databases/${database.id}`);
+  } catch (error) {
+    toast(message(error, "Could not create the database"));
+  }
+}
+
+// --- dialogs and menus -------------------------------------------------------------------------------------
+
+function closePopups() {
+  for (const element of document.querySelectorAll(".shell-menu, .shell-dialog-backdrop")) element.remove();
+}
+
+function openMenu(anchor: HTMLElement, items: { label: string; icon: string; run: () => void; danger?: boolean }[]) {
+  closePopups();
+  const menu = document.createElement("div");
+  menu.className = "shell-menu";
+  menu.setAttribute("role", "menu");
+  for (const item of items) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "shell-menu-item" + (item.danger ? " is-danger" : "");
+    button.setAttribute("role", "menuitem");
+    const icon = document.createElement("span");
+    icon.className = "shell-menu-icon";
+    icon.setAttribute("aria-hidden", "true");
+    icon.textContent = item.icon;
+    button.append(icon, document.createTextNode(item.label));
+    button.addEventListener("click", () => {
+      closePopups();
+      item.run();
+    });
+    menu.append(button);
+  }
+  document.body.append(menu);
+  const rect = anchor.getBoundingClientRect();
+  menu.style.top = `${rect.bottom + 4 + window.scrollY}px`;
+  menu.style.left = `${Math.max(8, Math.min(rect.right - menu.offsetWidth, window.innerWidth - menu.offsetWidth - 8))}px`;
+  menu.querySelector<HTMLElement>("button")?.focus();
+}
+
+function dialog(title: string): { backdrop: HTMLElement; body: HTMLElement } {
+  closePopups();
+  const backdrop = document.createElement("div");
+  backdrop.className = "shell-dialog-backdrop";
+  const box = document.createElement("div");
+  box.className = "shell-dialog";
+  box.setAttribute("role", "dialog");
+  box.setAttribute("aria-modal", "true");
+  box.setAttribute("aria-label", title);
+  const heading = document.createElement("h2");
+  heading.className = "shell-dialog-title";
+  heading.textContent = title;
+  const body = document.createElement("div");
+  body.className = "shell-dialog-body";
+  box.append(heading, body);
+  backdrop.append(box);
+  backdrop.addEventListener("mousedown", (event) => {
+    if (event.target === backdrop) backdrop.remove();
+  });
+  document.body.append(backdrop);
+  return { backdrop, body };
+}
+
+function confirmDialog(title: string, text: string, confirmLabel: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const { backdrop, body } = dialog(title);
+    const paragraph = document.createElement("p");
+    paragraph.textContent = text;
+    const buttons = document.createElement("div");
+    buttons.className = "shell-dialog-buttons";
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "button-quiet";
+    cancel.textContent = "Cancel";
+    const confirm = document.createElement("button");
+    confirm.type = "button";
+    confirm.className = "button button-danger";
+    confirm.dataset.confirm = "";
+    confirm.textContent = confirmLabel;
+    buttons.append(cancel, confirm);
+    body.append(paragraph, buttons);
+    const finish = (answer: boolean) => {
+      backdrop.remove();
+      resolve(answer);
+    };
+    cancel.addEventListener("click", () => finish(false));
+    confirm.addEventListener("click", () => finish(true));
+    new MutationObserver((_, observer) => {
+      if (!backdrop.isConnected) {
+        observer.disconnect();
+        resolve(false);
+      }
+    }).observe(document.body, { childList: true });
+    confirm.focus();
+  });
+}
+
+// --- the page menu -----------------------------------------------------------------------------------------
+
+interface PageMenuData {
+  id: number;
+  title: string;
+  archived: boolean;
+  editable: boolean;
+  favorite: boolean;
+}
+
+interface TreeData {
+  spaces: { id: number; name: string; icon: string; can_create: boolean }[];
+  pages: { id: number; parent_id: number | null; space_id: number; title: string; icon: string }[];
+}
+
+function pageMenu(anchor: HTMLElement, data: PageMenuData) {
+  const items: { label: string; icon: string; run: () => void; danger?: boolean }[] = [
+    {
+      label: data.favorite ? "Remove from favourites" : "Add to favourites",
+      icon: data.favorite ? "★" : "☆",
+      run: () => void toggleFavorite(data),
+    },
+    { label: "Copy link", icon: "🔗", run: () => void copyLink(data.id) },
+  ];
+  if (!data.archived) {
+    items.push({ label: "Duplicate", icon: "⧉", run: () => void duplicate(data.id) });
+    if (data.editable) items.push({ label: "Move to…", icon: "↪", run: () => movePicker(data) });
+    items.push({ label: "Delete", icon: "🗑", run: () => void trashPage(data.id, true), danger: true });
+  }
+  openMenu(anchor, items);
+}
+
+async function toggleFavorite(data: PageMenuData) {
+  try {
+    if (data.favorite) await api("DELETE", `/favorites/${data.id}`);
+    else await api("POST", "/favorites", { page_id: data.id });
+    data.favorite = !data.favorite;
+    document.dispatchEvent(new CustomEvent("workos:favorites-changed", { detail: { id: data.id, favorite: data.favorite, title: data.title } }));
+    toast(data.favorite ? "Added to favourites" : "Removed from favourites");
+  } catch (error) {
+    toast(message(error, "Could not change your favourites"));
+  }
+}
+
+async function copyLink(pageId: number) {
+  const link = `${window.location.origin}/web/pages/${pageId}`;
+  try {
+    await navigator.clipboard.writeText(link);
+    toast("Link copied");
+  } catch {
+    toast(link);
+  }
+}
+
+async function duplicate(pageId: number) {
+  try {
+    const copy = await api<Created>("POST", `/pages/${pageId}/duplicate`, {});
+    window.location.assign(`/web/pages/${copy.id}`);
+  } catch (error) {
+    toast(message(error, "Could not duplicate the page"));
+  }
+}
+
+/** Move the page to the trash; on the page itself, go home afterwards. Undo brings it back. */
+async function trashPage(pageId: number, leave: boolean) {
+  try {
+    await api("DELETE", `/pages/${pageId}`);
+  } catch (error) {
+    toast(message(error, "Could not delete the page"));
+    return;
+  }
+  const undo = async () => {
+    try {
+      await api("POST", `/pages/${pageId}/restore`, {});
+      window.location.assign(`/web/pages/${pageId}`);
+    } catch (error) {
+      toast(message(error, "Could not restore the page"));
+    }
+  };
+  document.dispatchEvent(new CustomEvent("workos:page-trashed", { detail: { id: pageId } }));
+  if (leave) {
+    // The page is gone from here: show the trash state of the page with the Undo toast on top.
+    sessionStorage.setItem("workos:undo-trash", String(pageId));
+    window.location.assign(`/web/pages/${pageId}`);
+    return;
+  }
+  toast("Moved to the trash", { label: "Undo", run: () => void undo() });
+}
+
+function offerUndoAfterReload() {
+  const pageId = Number(sessionStorage.getItem("workos:undo-trash"));
+  sessionStorage.removeItem("workos:undo-trash");
+  if (!pageId) return;
+  toast("Moved to the trash", {
+    label: "Undo",
+    run: async () => {
+      try {
+        await api("POST", `/pages/${pageId}/restore`, {});
+        window.location.reload();
+      } catch (error) {
+        toast(message(error, "Could not restore the page"));
+      }
+    },
+  });
+}
+
+function movePicker(data: PageMenuData) {
+  const tree = embeddedJson<TreeData>("workos-page-tree-data");
+  const { backdrop, body } = dialog("Move to");
+  const search = document.createElement("input");
+  search.type = "search";
+  search.className = "shell-picker-search";
+  search.placeholder = "Search for a page or a space";
+  search.setAttribute("aria-label", "Search for a page or a space");
+  const list = document.createElement("ul");
+  list.className = "shell-picker-list";
+  list.setAttribute("role", "listbox");
+  body.append(search, list);
+  const spaces = (tree?.spaces ?? []).filter((s) => s.can_create);
+  const spaceIds = new Set(spaces.map((s) => s.id));
+  // A page cannot go inside itself or its own sub-pages.
+  const excluded = new Set<number>([data.id]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const page of tree?.pages ?? []) {
+      if (page.parent_id !== null && excluded.has(page.parent_id) && !excluded.has(page.id)) {
+        excluded.add(page.id);
+        grew = true;
+      }
+    }
+  }
+  const targets = [
+    ...spaces.map((s) => ({ label: s.name, icon: s.icon || "▣", hint: "Space", target: { space_id: s.id, parent_id: null as number | null } })),
+    ...(tree?.pages ?? [])
+      .filter((p) => spaceIds.has(p.space_id) && !excluded.has(p.id))
+      .map((p) => ({ label: p.title.trim() || "Untitled", icon: p.icon || "📄", hint: spaces.find((s) => s.id === p.space_id)?.name ?? "", target: { space_id: p.space_id, parent_id: p.id as number | null } })),
+  ];
+  const draw = () => {
+    const query = search.value.trim().toLowerCase();
+    list.replaceChildren();
+    for (const entry of targets.filter((t) => !query || t.label.toLowerCase().includes(query)).slice(0, 50)) {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "shell-picker-item";
+      button.setAttribute("role", "option");
+      const hint = document.createElement("span");
+      hint.className = "muted";
+      hint.textContent = entry.hint;
+      button.append(`${entry.icon} ${entry.label} `, hint);
+      button.addEventListener("click", async () => {
+        try {
+          await api("POST", `/pages/${data.id}/move`, entry.target);
+          backdrop.remove();
+          window.location.reload();
+        } catch (error) {
+          toast(message(error, "Could not move the page"));
+        }
+      });
+      item.append(button);
+      list.append(item);
+    }
+    if (!list.childElementCount) {
+      const empty = document.createElement("li");
+      empty.className = "muted shell-picker-empty";
+      empty.textContent = "Nothing matches";
+      list.append(empty);
+    }
+  };
+  search.addEventListener("input", draw);
+  draw();
+  search.focus();
+}
+
+// --- the trash ---------------------------------------------------------------------------------------------
+
+async function restorePage(pageId: number) {
+  try {
+    await api("POST", `/pages/${pageId}/restore`, {});
+    if (document.getElementById("workos-trash")) removeTrashEntry(pageId, "Page restored");
+    else window.location.reload();
+  } catch (error) {
+    toast(message(error, "Could not restore the page"));
+  }
+}
+
+async function deleteForever(pageId: number) {
+  if (!(await confirmDialog("Delete forever?", "The page and its sub-pages are deleted for good. This cannot be undone.", "Delete forever"))) return;
+  try {
+    await api("DELETE", `/trash/${pageId}`);
+    if (document.getElementById("workos-trash")) removeTrashEntry(pageId, "Deleted forever");
+    else window.location.assign("/web/trash");
+  } catch (error) {
+    toast(message(error, "Could not delete the page"));
+  }
+}
+
+function removeTrashEntry(pageId: number, text: string) {
+  document.querySelector(`.trash-entry[data-page-id="${pageId}"]`)?.remove();
+  const empty = document.querySelector<HTMLElement>(".trash-empty");
+  if (empty) empty.hidden = !!document.querySelector(".trash-entry");
+  toast(text);
+}
+
+function filterTrash(query: string) {
+  const needle = query.trim().toLowerCase();
+  for (const entry of document.querySelectorAll<HTMLElement>(".trash-entry")) entry.hidden = !!needle && !(entry.dataset.title ?? "").includes(needle);
+}
+
+// --- wiring ------------------------------------------------------------------------------------------------
+
+export function mountShell() {
+  applyTheme(currentTheme());
+  if (stored(COLLAPSED_KEY) === "1") document.body.classList.add("sidebar-collapsed");
+  const pageMenuData = embeddedJson<PageMenuData>("workos-page-menu-data");
+  if (pageMenuData && !pageMenuData.archived) void api("POST", `/pages/${pageMenuData.id}/visit`, {}).catch(() => undefined);
+  offerUndoAfterReload();
+
+  document.addEventListener("click", (event) => {
+    const target = (event.target as HTMLElement).closest<HTMLElement>("[data-action]");
+    if (!target) {
+      if (!(event.target as HTMLElement).closest(".shell-menu")) for (const menu of document.querySelectorAll(".shell-menu")) menu.remove();
+      return;
+    }
+    const pageId = Number(target.dataset.pageId);
+    switch (target.dataset.action) {
+      case "toggle-sidebar":
+        setCollapsed(!document.body.classList.contains("sidebar-collapsed"));
+        break;
+      case "new-page":
+        void newPage(target);
+        break;
+      case "new-database":
+        void newDatabase(target);
+        break;
+      case "page-menu":
+        if (pageMenuData) {
+          event.stopPropagation();
+          pageMenu(target, pageMenuData);
+        }
+        break;
+      case "restore-page":
+        void restorePage(pageId);
+        break;
+      case "delete-forever":
+        void deleteForever(pageId);
+        break;
+    }
+  });
+  for (const input of document.querySelectorAll<HTMLInputElement>("input[data-theme-choice]")) {
+    input.addEventListener("change", () => input.checked && setTheme(input.value as Theme));
+  }
+  document.querySelector<HTMLInputElement>("[data-trash-search]")?.addEventListener("input", (event) => filterTrash((event.target as HTMLInputElement).value));
+  document.addEventListener("keydown", (event) => {
+    const mod = event.ctrlKey || event.metaKey;
+    if (event.key === "Escape" && document.querySelector(".shell-menu, .shell-dialog-backdrop")) {
+      closePopups();
+      event.preventDefault();
+    } else if (mod && event.key === "\\") {
+      event.preventDefault();
+      setCollapsed(!document.body.classList.contains("sidebar-collapsed"));
+    } else if (mod && event.shiftKey && event.key.toLowerCase() === "l") {
+      event.preventDefault();
+      toggleDark();
+    } else if ((mod || event.altKey) && !event.shiftKey && event.key.toLowerCase() === "n") {
+      // Chrome keeps Ctrl+N for a new window; Alt+N does the same where the browser does not hand it over.
+      event.preventDefault();
+      void newPage(null);
+    }
+  });
+}
