@@ -261,3 +261,93 @@ def test_the_same_sidebar_on_pages_and_databases_collapses_and_remembers(shell):
         page.reload()
         assert page.get_attribute("html", "data-theme") == "light"
         assert admin.errors == [] and admin.foreign == []
+
+
+def paragraph(text: str) -> dict:
+    return {"type": "paragraph", "content": {"text": [{"text": text}]}}
+
+
+def test_a_member_restores_an_older_version_from_page_history(shell):
+    base_url, open_as, shots = shell
+    with user_client(base_url, "ada") as admin_api, user_client(base_url, "bob") as member_api:
+        workspace = admin_api.post("/api/v1/workspaces", json={"name": "Acme"}).json()
+        space = admin_api.post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Team"}).json()
+        bob_id = member_api.get("/api/v1/me").json()["id"]
+        assert admin_api.post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": bob_id, "role": "member"}).status_code == 201
+        doc = admin_api.post("/api/v1/pages", json={"space_id": space["id"], "title": "Minutes"}).json()
+        assert admin_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("first draft by ada")]}).status_code == 200
+        assert member_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("rewritten by bob")]}).status_code == 200
+        versions = member_api.get(f"/api/v1/pages/{doc['id']}/history").json()["items"]
+        by_ada = next(v for v in versions if v["created_by"] == "ada")
+        member = open_as("bob")
+        page = member.page
+
+        page.goto(f"{base_url}/web/pages/{doc['id']}")
+        page.wait_for_selector(".workos-editor[contenteditable=true]")
+        open_page_menu(page)
+        choose(page, "Page history")
+        page.wait_for_selector(".history-item")
+        listed = page.eval_on_selector_all(".history-item", "items => items.map(i => i.textContent)")
+        assert len(listed) == len(versions) and any("bob" in text for text in listed) and any("ada" in text for text in listed)
+        page.click(f".history-item[data-version-number='{by_ada['number']}']")
+        page.wait_for_selector(".history-preview [data-restore-version]")
+        screenshot(page, shots, "page-history")
+        preview = page.inner_text(".history-preview")
+        page.click(".history-preview [data-restore-version]")
+        page.wait_for_selector(".shell-dialog", state="detached")
+        page.wait_for_selector(".workos-editor[contenteditable=true]")
+
+        assert "Minutes" in preview
+        texts = lambda: ["".join(s.get("text", "") for s in b["content"].get("text", [])) for b in member_api.get(f"/api/v1/pages/{doc['id']}/blocks").json()["items"]]
+        eventually(lambda: "first draft by ada" in texts())
+        page.wait_for_function("() => document.querySelector('.workos-editor').textContent.includes('first draft by ada')")
+        assert member.errors == [] and member.foreign == []
+
+
+def test_a_page_shared_with_a_member_at_view_is_read_only_for_them(shell):
+    base_url, open_as, shots = shell
+    with user_client(base_url, "ada") as admin_api, user_client(base_url, "bob") as member_api:
+        workspace = admin_api.post("/api/v1/workspaces", json={"name": "Acme"}).json()
+        space = admin_api.post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Board", "visibility": "private"}).json()
+        bob_id = member_api.get("/api/v1/me").json()["id"]
+        assert admin_api.post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": bob_id, "role": "member"}).status_code == 201
+        doc = admin_api.post("/api/v1/pages", json={"space_id": space["id"], "title": "Salaries"}).json()
+        admin_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("confidential")]})
+        assert member_api.get(f"/api/v1/pages/{doc['id']}").status_code == 404
+        admin = open_as("ada")
+        member = open_as("bob")
+
+        page = admin.page
+        page.goto(f"{base_url}/web/pages/{doc['id']}")
+        page.wait_for_selector(".workos-editor[contenteditable=true]")
+        page.click("[data-action=share]")
+        page.wait_for_selector(".share [data-share-member] option[value='%d']" % bob_id, state="attached")
+        page.select_option(".share [data-share-member]", str(bob_id))
+        page.select_option(".share [data-share-invite-level]", "view")
+        page.click(".share-invite button[type=submit]")
+        page.wait_for_selector(".share-entry.is-explicit:has-text('bob')")
+        assert page.locator(".share-entry.is-explicit:has-text('bob') select").input_value() == "view"
+        page.click(".share-link-form button[type=submit]")
+        page.wait_for_selector(".share [data-share-url]")
+        link = page.input_value(".share [data-share-url]")
+        screenshot(page, shots, "share-dialog")
+        assert link.startswith(base_url + "/web/shared/")
+        assert page.locator(".share-links .share-entry").count() == 1
+        page.click(".share-links .share-entry button:has-text('Revoke')")
+        page.wait_for_function("() => document.querySelectorAll('.share-links .share-entry').length === 0")
+        page.keyboard.press("Escape")
+        page.wait_for_selector(".shell-dialog", state="detached")
+        grants = admin_api.get("/api/v1/permissions", params={"scope_model": "ipai.workos.page", "scope_id": doc["id"]}).json()
+        assert [(g["user_id"], g["level"]) for g in grants] == [(bob_id, "view")]
+
+        other = member.page
+        other.goto(f"{base_url}/web/pages/{doc['id']}")
+        other.wait_for_selector(".workos-editor[contenteditable=false]")
+        assert "confidential" in other.inner_text(".workos-editor")
+        other.click(".workos-editor")
+        other.keyboard.type("changed by bob")
+        other.wait_for_timeout(500)
+        assert "changed by bob" not in other.inner_text(".workos-editor")
+        assert member_api.patch(f"/api/v1/pages/{doc['id']}", json={"title": "Mine"}).status_code == 403
+        assert admin.errors == [] and member.errors == []
+        assert admin.foreign == [] and member.foreign == []

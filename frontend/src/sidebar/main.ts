@@ -4,7 +4,7 @@
 
 import "./sidebar.css";
 import { ApiError, api, embeddedJson } from "../lib/api";
-import { mountShell } from "./shell";
+import { mountShell, pageMenu } from "./shell";
 
 interface TreePage {
   id: number;
@@ -335,7 +335,18 @@ class PageTree {
     title.className = "tree-title";
     title.textContent = page.title.trim() || "Untitled";
     link.append(icon, title);
-    row.append(caret, link, this.addButton(`Add a page inside ${page.title || "Untitled"}`, () => this.createPage({ parent_id: page.id })));
+    const more = document.createElement("button");
+    more.type = "button";
+    more.className = "tree-add tree-more";
+    more.setAttribute("aria-label", `Options for ${page.title || "Untitled"}`);
+    more.title = "Favourite, duplicate, move, delete…";
+    more.textContent = "⋯";
+    more.addEventListener("click", (event) => {
+      event.stopPropagation();
+      const favorite = this.data.favorites.some((f) => f.id === page.id);
+      pageMenu(more, { id: page.id, title: page.title, archived: false, editable: true, favorite });
+    });
+    row.append(caret, link, more, this.addButton(`Add a page inside ${page.title || "Untitled"}`, () => this.createPage({ parent_id: page.id })));
     this.wireDrag(row, page);
     item.append(row);
     if (open) {

@@ -213,7 +213,7 @@ function confirmDialog(title: string, text: string, confirmLabel: string): Promi
 
 // --- the page menu -----------------------------------------------------------------------------------------
 
-interface PageMenuData {
+export interface PageMenuData {
   id: number;
   title: string;
   archived: boolean;
@@ -226,7 +226,8 @@ interface TreeData {
   pages: { id: number; parent_id: number | null; space_id: number; title: string; icon: string }[];
 }
 
-function pageMenu(anchor: HTMLElement, data: PageMenuData) {
+/** The "⋯" menu of a page, on the page itself and on its row in the sidebar. */
+export function pageMenu(anchor: HTMLElement, data: PageMenuData) {
   const items: { label: string; icon: string; run: () => void; danger?: boolean }[] = [
     {
       label: data.favorite ? "Remove from favourites" : "Add to favourites",
@@ -238,7 +239,10 @@ function pageMenu(anchor: HTMLElement, data: PageMenuData) {
   if (!data.archived) {
     items.push({ label: "Duplicate", icon: "⧉", run: () => void duplicate(data.id) });
     if (data.editable) items.push({ label: "Move to…", icon: "↪", run: () => movePicker(data) });
-    items.push({ label: "Delete", icon: "🗑", run: () => void trashPage(data.id, true), danger: true });
+    items.push({ label: "Page history", icon: "🕘", run: () => void historyDialog(data) });
+    items.push({ label: "Export as Markdown", icon: "⤓", run: () => exportPage(data.id) });
+    const onThePage = embeddedJson<PageMenuData>("workos-page-menu-data")?.id === data.id;
+    items.push({ label: "Delete", icon: "🗑", run: () => void trashPage(data.id, onThePage), danger: true });
   }
   openMenu(anchor, items);
 }
@@ -386,6 +390,393 @@ function movePicker(data: PageMenuData) {
   search.focus();
 }
 
+// --- history and export -----------------------------------------------------------------------------------
+
+interface Version {
+  number: number;
+  title: string;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  restored_from: number | null;
+}
+
+interface BlockTree {
+  type: string;
+  content?: { text?: { text?: string }[] };
+  children?: BlockTree[];
+}
+
+function blockLines(trees: BlockTree[], depth = 0): { type: string; text: string; depth: number }[] {
+  const lines: { type: string; text: string; depth: number }[] = [];
+  for (const tree of trees) {
+    const text = (tree.content?.text ?? []).map((span) => span.text ?? "").join("");
+    lines.push({ type: tree.type, text, depth });
+    if (tree.children?.length) lines.push(...blockLines(tree.children, depth + 1));
+  }
+  return lines;
+}
+
+function when(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+async function historyDialog(data: PageMenuData) {
+  let versions: Version[];
+  try {
+    versions = (await api<{ items: Version[] }>("GET", `/pages/${data.id}/history?limit=100`)).items;
+  } catch (error) {
+    toast(message(error, "Could not load the page history"));
+    return;
+  }
+  const { backdrop, body } = dialog("Page history");
+  backdrop.querySelector(".shell-dialog")?.classList.add("is-wide");
+  const layout = document.createElement("div");
+  layout.className = "history";
+  const list = document.createElement("ul");
+  list.className = "history-list";
+  const preview = document.createElement("div");
+  preview.className = "history-preview";
+  preview.textContent = versions.length ? "Choose a version to see it." : "No saved versions yet.";
+  layout.append(list, preview);
+  body.append(layout);
+  const show = async (version: Version, button: HTMLElement) => {
+    for (const other of list.querySelectorAll(".is-selected")) other.classList.remove("is-selected");
+    button.classList.add("is-selected");
+    let detail: Version & { content: { blocks?: BlockTree[] } };
+    try {
+      detail = await api("GET", `/pages/${data.id}/history/${version.number}`);
+    } catch (error) {
+      preview.textContent = message(error, "Could not load this version");
+      return;
+    }
+    const title = document.createElement("h3");
+    title.className = "history-title";
+    title.textContent = detail.title.trim() || "Untitled";
+    const text = document.createElement("div");
+    text.className = "history-text";
+    for (const line of blockLines(detail.content?.blocks ?? [])) {
+      const row = document.createElement("p");
+      row.className = `history-block is-${line.type}`;
+      row.style.marginLeft = `${line.depth * 18}px`;
+      row.textContent = line.text || (line.type === "divider" ? "———" : "");
+      text.append(row);
+    }
+    const restore = document.createElement("button");
+    restore.type = "button";
+    restore.className = "button";
+    restore.dataset.restoreVersion = String(version.number);
+    restore.textContent = "Restore this version";
+    restore.disabled = !data.editable;
+    restore.addEventListener("click", async () => {
+      try {
+        await api("POST", `/pages/${data.id}/history/${version.number}/restore`, {});
+        backdrop.remove();
+        window.location.reload();
+      } catch (error) {
+        toast(message(error, "Could not restore this version"));
+      }
+    });
+    preview.replaceChildren(title, text, restore);
+  };
+  for (const version of versions) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "history-item";
+    button.dataset.versionNumber = String(version.number);
+    const label = document.createElement("span");
+    label.className = "history-when";
+    label.textContent = when(version.updated_at);
+    const who = document.createElement("span");
+    who.className = "muted history-who";
+    who.textContent = `${version.created_by ?? "someone"}${version.restored_from ? ` · restored v${version.restored_from}` : ""}`;
+    button.append(label, who);
+    button.addEventListener("click", () => void show(version, button));
+    item.append(button);
+    list.append(item);
+  }
+}
+
+function exportPage(pageId: number) {
+  // The API answers with a zip (the page, its sub-pages and attachments); the browser saves it.
+  const link = document.createElement("a");
+  link.href = `/api/v1/pages/${pageId}/export?format=markdown&subpages=true`;
+  link.download = "";
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+// --- sharing ----------------------------------------------------------------------------------------------
+
+const LEVELS: [string, string][] = [
+  ["manage", "Full access"],
+  ["edit", "Can edit"],
+  ["comment", "Can comment"],
+  ["view", "Can view"],
+];
+
+interface Grant {
+  id: number;
+  scope_model: string;
+  scope_id: string;
+  user_id: number | null;
+  group_id: number | null;
+  level: string;
+}
+
+interface ShareLink {
+  id: number;
+  prefix: string;
+  level: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+interface Scope {
+  model: string;
+  id: string;
+  label: string;
+}
+
+function levelSelect(value: string, label: string): HTMLSelectElement {
+  const select = document.createElement("select");
+  select.className = "share-level";
+  select.setAttribute("aria-label", label);
+  for (const [level, name] of LEVELS) select.append(new Option(name, level, false, level === value));
+  return select;
+}
+
+function levelName(level: string): string {
+  return LEVELS.find(([key]) => key === level)?.[1] ?? level;
+}
+
+/** The share dialog of a page or a database: who has access (explicit here, inherited from the pages above, the
+ * space and the workspace), inviting a member with a level, and share links. All through /api/v1/permissions and
+ * /api/v1/share-tokens, which refuse whoever may not share. */
+async function shareDialog(button: HTMLElement) {
+  const target: Scope = { model: button.dataset.scopeModel!, id: button.dataset.scopeId!, label: "this page" };
+  const workspaceId = button.dataset.workspaceId;
+  const parents: Scope[] = [];
+  if (target.model === "ipai.workos.page") {
+    try {
+      const ancestors = await api<{ id: number; title: string }[]>("GET", `/pages/${target.id}/ancestors`);
+      for (const ancestor of ancestors.reverse()) parents.push({ model: "ipai.workos.page", id: String(ancestor.id), label: ancestor.title || "Untitled" });
+    } catch {
+      /* no ancestors to show */
+    }
+  } else if (button.dataset.parentPageId) {
+    parents.push({ model: "ipai.workos.page", id: button.dataset.parentPageId, label: button.dataset.parentPageTitle || "Untitled" });
+  }
+  if (button.dataset.spaceId) parents.push({ model: "ipai.workos.space", id: button.dataset.spaceId, label: `the space ${button.dataset.spaceName ?? ""}`.trim() });
+  if (workspaceId) parents.push({ model: "ipai.workos.workspace", id: workspaceId, label: "the workspace" });
+  let members: { user_id: number; username: string; role: string }[] = [];
+  try {
+    if (workspaceId) members = await api("GET", `/workspaces/${workspaceId}/members`);
+  } catch {
+    members = [];
+  }
+  const nameOf = (userId: number | null, groupId: number | null) =>
+    userId !== null ? members.find((m) => m.user_id === userId)?.username ?? `user ${userId}` : `group ${groupId}`;
+
+  const { body } = dialog("Share");
+  body.classList.add("share");
+  const invite = document.createElement("form");
+  invite.className = "share-invite";
+  const who = document.createElement("select");
+  who.setAttribute("aria-label", "Member to invite");
+  who.dataset.shareMember = "";
+  who.append(new Option("Choose a member…", ""));
+  for (const member of members) who.append(new Option(member.username, String(member.user_id)));
+  const level = levelSelect("view", "Level for the invited member");
+  level.dataset.shareInviteLevel = "";
+  const submit = document.createElement("button");
+  submit.type = "submit";
+  submit.className = "button";
+  submit.textContent = "Invite";
+  invite.append(who, level, submit);
+  const access = document.createElement("div");
+  access.className = "share-access";
+  const links = document.createElement("div");
+  links.className = "share-links";
+  body.append(invite, access, links);
+
+  const drawAccess = async () => {
+    const heading = document.createElement("h3");
+    heading.textContent = "Who has access";
+    const list = document.createElement("ul");
+    list.className = "share-list";
+    try {
+      for (const grant of await api<Grant[]>("GET", `/permissions?scope_model=${encodeURIComponent(target.model)}&scope_id=${target.id}`)) {
+        const item = document.createElement("li");
+        item.className = "share-entry is-explicit";
+        item.dataset.grantId = String(grant.id);
+        const name = document.createElement("span");
+        name.className = "share-name";
+        name.textContent = nameOf(grant.user_id, grant.group_id);
+        const select = levelSelect(grant.level, `Level of ${name.textContent}`);
+        select.addEventListener("change", async () => {
+          try {
+            await api("PATCH", `/permissions/${grant.id}`, { level: select.value });
+            toast("Access changed");
+          } catch (error) {
+            toast(message(error, "Could not change the access"));
+          }
+        });
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "button-quiet";
+        remove.textContent = "Remove";
+        remove.addEventListener("click", async () => {
+          try {
+            await api("DELETE", `/permissions/${grant.id}`);
+            await drawAccess();
+          } catch (error) {
+            toast(message(error, "Could not remove the access"));
+          }
+        });
+        item.append(name, select, remove);
+        list.append(item);
+      }
+    } catch (error) {
+      const denied = document.createElement("li");
+      denied.className = "muted";
+      denied.textContent = message(error, "You cannot see who has access here.");
+      list.append(denied);
+    }
+    for (const parent of parents) {
+      let grants: Grant[] = [];
+      try {
+        grants = await api<Grant[]>("GET", `/permissions?scope_model=${encodeURIComponent(parent.model)}&scope_id=${parent.id}`);
+      } catch {
+        continue; // no share rights there: inherited grants of that level stay out of sight
+      }
+      for (const grant of grants) {
+        const item = document.createElement("li");
+        item.className = "share-entry is-inherited";
+        const name = document.createElement("span");
+        name.className = "share-name";
+        name.textContent = nameOf(grant.user_id, grant.group_id);
+        const from = document.createElement("span");
+        from.className = "muted share-from";
+        from.textContent = `${levelName(grant.level)} · from ${parent.label}`;
+        item.append(name, from);
+        list.append(item);
+      }
+    }
+    if (target.model !== "ipai.workos.workspace" && workspaceId) {
+      const everyone = document.createElement("li");
+      everyone.className = "share-entry is-inherited";
+      everyone.textContent = "Workspace members: by their role in the workspace and the space";
+      everyone.classList.add("muted");
+      list.append(everyone);
+    }
+    access.replaceChildren(heading, list);
+  };
+
+  const drawLinks = async () => {
+    const heading = document.createElement("h3");
+    heading.textContent = "Share links";
+    const form = document.createElement("form");
+    form.className = "share-link-form";
+    const linkLevel = document.createElement("select");
+    linkLevel.setAttribute("aria-label", "Level of the new link");
+    for (const [key, name] of LEVELS.slice(1)) linkLevel.append(new Option(name, key, false, key === "view"));
+    const expiry = document.createElement("input");
+    expiry.type = "date";
+    expiry.setAttribute("aria-label", "Expires on (optional)");
+    const create = document.createElement("button");
+    create.type = "submit";
+    create.className = "button-quiet";
+    create.textContent = "Create link";
+    form.append(linkLevel, expiry, create);
+    const created = document.createElement("div");
+    created.className = "share-created";
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        const link = await api<{ url: string }>("POST", "/share-tokens", {
+          scope_model: target.model, scope_id: target.id, level: linkLevel.value,
+          expires_at: expiry.value ? new Date(expiry.value + "T23:59:59").toISOString() : null,
+        });
+        const url = window.location.origin + link.url;
+        await drawLinks();
+        const box = links.querySelector<HTMLElement>(".share-created")!;
+        const field = document.createElement("input");
+        field.readOnly = true;
+        field.value = url;
+        field.dataset.shareUrl = "";
+        const copy = document.createElement("button");
+        copy.type = "button";
+        copy.className = "button-quiet";
+        copy.textContent = "Copy";
+        copy.addEventListener("click", async () => {
+          try {
+            await navigator.clipboard.writeText(url);
+            toast("Link copied");
+          } catch {
+            field.select();
+          }
+        });
+        const note = document.createElement("p");
+        note.className = "muted";
+        note.textContent = "Copy it now: the link is shown only once.";
+        box.replaceChildren(field, copy, note);
+      } catch (error) {
+        toast(message(error, "Could not create the link"));
+      }
+    });
+    const list = document.createElement("ul");
+    list.className = "share-list";
+    try {
+      for (const link of await api<ShareLink[]>("GET", `/share-tokens?scope_model=${encodeURIComponent(target.model)}&scope_id=${target.id}`)) {
+        if (link.revoked_at) continue;
+        const item = document.createElement("li");
+        item.className = "share-entry";
+        item.dataset.shareTokenId = String(link.id);
+        const name = document.createElement("span");
+        name.className = "share-name";
+        name.textContent = `${link.prefix}… · ${levelName(link.level)}${link.expires_at ? ` · until ${when(link.expires_at)}` : ""}`;
+        const revoke = document.createElement("button");
+        revoke.type = "button";
+        revoke.className = "button-quiet button-danger";
+        revoke.textContent = "Revoke";
+        revoke.addEventListener("click", async () => {
+          try {
+            await api("DELETE", `/share-tokens/${link.id}`);
+            await drawLinks();
+          } catch (error) {
+            toast(message(error, "Could not revoke the link"));
+          }
+        });
+        item.append(name, revoke);
+        list.append(item);
+      }
+    } catch {
+      form.hidden = true;
+    }
+    links.replaceChildren(heading, form, created, list);
+  };
+
+  invite.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!who.value) {
+      toast("Choose a member to invite");
+      return;
+    }
+    try {
+      await api("POST", "/permissions", { scope_model: target.model, scope_id: target.id, level: level.value, user_id: Number(who.value) });
+      who.value = "";
+      await drawAccess();
+      toast("Invited");
+    } catch (error) {
+      toast(message(error, "Could not invite this member"));
+    }
+  });
+  await Promise.all([drawAccess(), drawLinks()]);
+}
+
 // --- the trash ---------------------------------------------------------------------------------------------
 
 async function restorePage(pageId: number) {
@@ -452,6 +843,9 @@ export function mountShell() {
           event.stopPropagation();
           pageMenu(target, pageMenuData);
         }
+        break;
+      case "share":
+        void shareDialog(target);
         break;
       case "restore-page":
         void restorePage(pageId);
