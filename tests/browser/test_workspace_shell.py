@@ -351,3 +351,43 @@ def test_a_page_shared_with_a_member_at_view_is_read_only_for_them(shell):
         assert member_api.patch(f"/api/v1/pages/{doc['id']}", json={"title": "Mine"}).status_code == 403
         assert admin.errors == [] and member.errors == []
         assert admin.foreign == [] and member.foreign == []
+
+
+def test_settings_rename_the_workspace_and_manage_api_tokens_and_only_admins_change_roles(shell):
+    base_url, open_as, shots = shell
+    with user_client(base_url, "ada") as admin_api, user_client(base_url, "bob") as member_api:
+        workspace = admin_api.post("/api/v1/workspaces", json={"name": "Acme"}).json()
+        admin_api.post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Team"})
+        bob_id = member_api.get("/api/v1/me").json()["id"]
+        assert admin_api.post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": bob_id, "role": "member"}).status_code == 201
+        admin = open_as("ada")
+        member = open_as("bob")
+
+        page = admin.page
+        page.goto(base_url + "/web/settings")
+        page.wait_for_selector("[data-settings-workspace]:not([hidden]) [data-workspace-name]")
+        page.fill("[data-workspace-name]", "Acme Labs")
+        page.click(".settings-workspace-form button[type=submit]")
+        eventually(lambda: admin_api.get(f"/api/v1/workspaces/{workspace['id']}").json()["name"] == "Acme Labs")
+        page.select_option(f".settings-members li[data-member-id='{bob_id}'] select", "guest")
+        eventually(lambda: {m["user_id"]: m["role"] for m in admin_api.get(f"/api/v1/workspaces/{workspace['id']}/members").json()}[bob_id] == "guest")
+        page.fill("[data-token-form] input[name=name]", "ci script")
+        page.fill("[data-token-form] input[name=password]", PASSWORD)
+        page.click("[data-token-form] button[type=submit]")
+        page.wait_for_selector("[data-new-token]")
+        secret = page.input_value("[data-new-token]")
+        assert httpx.get(base_url + "/api/v1/me", headers={"Authorization": "Bearer " + secret}).status_code == 200
+        page.reload()
+        page.wait_for_selector(".settings-token-list li:has-text('ci script')")
+        assert "Acme Labs" in page.inner_text("#workos-sidebar-workspace")
+        screenshot(page, shots, "settings")
+        page.click(".settings-token-list li:has-text('ci script') button")
+        page.wait_for_selector(".settings-token-list li:has-text('ci script')", state="detached")
+        assert httpx.get(base_url + "/api/v1/me", headers={"Authorization": "Bearer " + secret}).status_code == 401
+
+        other = member.page
+        other.goto(base_url + "/web/settings")
+        other.wait_for_selector("[data-settings-workspace]:not([hidden]) [data-workspace-name]")
+        assert other.locator("[data-workspace-name]").is_disabled()
+        assert other.locator(".settings-members select").first.is_disabled()
+        assert admin.errors == [] and member.errors == [] and admin.foreign == [] and member.foreign == []
