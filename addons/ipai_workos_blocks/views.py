@@ -23,7 +23,7 @@ from workos.web.menus import menu_tree
 from workos.web.views import greeting
 
 from . import services as blocks
-from .registry import SIDEBAR_TREE_ITEMS
+from .registry import SIDEBAR_TREE_ITEMS, TRASH_ITEMS
 
 PAGE_TREE_TEMPLATE = "ipai_workos_blocks/_page_tree.html"
 
@@ -123,7 +123,8 @@ def trash_view(request):
         parent = page.parent if page.parent_id and page.parent and page.parent.archived_at is None else None
         where = (parent.title or "Untitled") if parent is not None and permissions.can(request.user, "read", parent) else page.space.name
         entries.append({"page": page, "where": where})
-    context = {"entries": entries, "retention_days": core.trash_retention_days(), "shell_section": "trash"}
+    others = sorted((item for _key, provider in TRASH_ITEMS.items() for item in provider(request.user)), key=lambda item: item["deleted_at"], reverse=True)
+    context = {"entries": entries, "others": others, "retention_days": core.trash_retention_days(), "shell_section": "trash"}
     return render(request, "ipai_workos_blocks/trash.html", context)
 
 

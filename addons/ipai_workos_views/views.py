@@ -147,3 +147,18 @@ def sidebar_databases(user, workspace) -> list[dict]:
     rows = databases.databases_for(user).filter(space__workspace_id=workspace.pk).order_by("id").values("id", "space_id", "parent_page_id", "title", "icon")
     return [{"kind": "database", "id": row["id"], "space_id": row["space_id"], "parent_id": row["parent_page_id"], "title": row["title"],
              "icon": row["icon"] or "▦", "url": f"/web/databases/{row['id']}"} for row in rows]
+
+
+def trashed_rows_and_databases(user) -> list[dict]:
+    """Rows and databases in the trash that ``user`` may bring back, for the trash panel (restoring needs the right
+    to delete in the database, as the rows API checks again)."""
+    items = []
+    for database in databases.databases_for(user, archived=True).select_related("space"):
+        if permissions.can(user, "delete", database):
+            items.append({"kind": "database", "id": database.pk, "title": database.title, "icon": database.icon or "▦", "where": database.space.name,
+                          "deleted_by": "", "deleted_at": database.archived_at, "restore_path": f"/databases/{database.pk}/restore"})
+    for row in databases.trashed_rows(user):
+        deleted_by = row.page.archived_by.get_username() if row.page.archived_by_id else ""
+        items.append({"kind": "row", "id": row.pk, "title": row.page.title, "icon": row.page.icon or "📄", "where": row.database.title or "Untitled",
+                      "deleted_by": deleted_by, "deleted_at": row.archived_at, "restore_path": f"/rows/{row.pk}/restore"})
+    return items

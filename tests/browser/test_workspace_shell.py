@@ -391,3 +391,27 @@ def test_settings_rename_the_workspace_and_manage_api_tokens_and_only_admins_cha
         assert other.locator("[data-workspace-name]").is_disabled()
         assert other.locator(".settings-members select").first.is_disabled()
         assert admin.errors == [] and member.errors == [] and admin.foreign == [] and member.foreign == []
+
+
+def test_the_trash_lists_deleted_rows_with_their_database_and_brings_them_back(shell):
+    base_url, open_as, shots = shell
+    with user_client(base_url, "ada") as admin_api:
+        workspace = admin_api.post("/api/v1/workspaces", json={"name": "Acme"}).json()
+        space = admin_api.post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Team"}).json()
+        database = admin_api.post("/api/v1/databases", json={"space_id": space["id"], "title": "Tasks"}).json()
+        row = admin_api.post(f"/api/v1/databases/{database['id']}/rows", json={"values": {}}).json()
+        assert admin_api.patch(f"/api/v1/pages/{row['page_id']}", json={"title": "Fix login"}).status_code == 200
+        assert admin_api.delete(f"/api/v1/rows/{row['id']}").status_code == 200
+        admin = open_as("ada")
+        page = admin.page
+
+        page.goto(base_url + "/web/trash")
+        entry = page.locator(f".trash-entry[data-item-kind=row][data-item-id='{row['id']}']")
+        text = entry.inner_text()
+        entry.locator("[data-action=restore-item]").click()
+        page.wait_for_selector(f".trash-entry[data-item-kind=row][data-item-id='{row['id']}']", state="detached")
+
+        assert "Fix login" in text and "row in Tasks" in text and "deleted by ada" in text
+        assert next(r for r in admin_api.get(f"/api/v1/databases/{database['id']}/rows").json()["items"] if r["id"] == row["id"])["archived_at"] is None
+        assert page.locator(".trash-empty").is_visible()
+        assert admin.errors == [] and admin.foreign == []

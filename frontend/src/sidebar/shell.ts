@@ -936,6 +936,19 @@ async function restorePage(pageId: number) {
   }
 }
 
+/** A row or a database in the trash: its module's restore endpoint, named by the server. */
+async function restoreItem(button: HTMLElement) {
+  try {
+    await api("POST", button.dataset.apiPath!, {});
+    button.closest(".trash-entry")?.remove();
+    const empty = document.querySelector<HTMLElement>(".trash-empty");
+    if (empty) empty.hidden = !!document.querySelector(".trash-entry");
+    toast("Restored");
+  } catch (error) {
+    toast(message(error, "Could not restore it"));
+  }
+}
+
 async function deleteForever(pageId: number) {
   if (!(await confirmDialog("Delete forever?", "The page and its sub-pages are deleted for good. This cannot be undone.", "Delete forever"))) return;
   try {
@@ -995,6 +1008,9 @@ export function mountShell() {
         break;
       case "share":
         void shareDialog(target);
+        break;
+      case "restore-item":
+        void restoreItem(target);
         break;
       case "restore-page":
         void restorePage(pageId);
