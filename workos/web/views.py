@@ -130,7 +130,13 @@ def settings_view(request):
         title = "Administration"
     else:
         title = "Apps"
-    merged = [{"title": title, "entries": [dict(entry, section=" / ".join(filter(None, [section["title"], entry["section"]]))) for section in sections for entry in section["entries"]]}] if sections else []
+    entries = []
+    for section in sections:
+        for entry in section["entries"]:
+            # "Approvals · Approvals" says nothing twice: a top menu that only repeats its entry's name is left out.
+            trail = [name for name in (section["title"], entry["section"]) if name and name != entry["name"]]
+            entries.append(dict(entry, section=" / ".join(trail)))
+    merged = [{"title": title, "entries": entries}] if entries else []
     return render(request, "web/settings.html", {"sections": merged, "shell_section": "settings"})
 
 

@@ -337,7 +337,7 @@ class PageTree {
     link.append(icon, title);
     const more = document.createElement("button");
     more.type = "button";
-    more.className = "tree-add tree-more";
+    more.className = "tree-more";
     more.setAttribute("aria-label", `Options for ${page.title || "Untitled"}`);
     more.title = "Favourite, duplicate, move, delete…";
     more.textContent = "⋯";
