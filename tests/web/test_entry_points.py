@@ -198,11 +198,11 @@ def test_server_activates_only_installed_modules(site, serve):
     server = serve(site)
     with httpx.Client(base_url=server.base_url, timeout=10) as client:
         log_in(client)
-        shell = client.get("/web")
+        settings = client.get("/web/settings")
         health = client.get("/web/health").json()
 
-    assert ">Audit log<" in shell.text
-    assert ">Pages<" not in shell.text and ">Approvals<" not in shell.text
+    assert ">Audit log<" in settings.text
+    assert ">Pages<" not in settings.text and ">Approvals<" not in settings.text
     assert health["modules_active"] == 1
 
 
