@@ -18,3 +18,10 @@ class IpaiWorkosBlocksConfig(AppConfig):
 
         PAGE_COPY_HANDLERS.register("blocks", copy_blocks)
         PAGE_CONTENT_HANDLERS.register("blocks", PageContentHandler(snapshot=snapshot_document, restore=restore_document))
+
+        from workos.kernel.hooks import HOME_VIEWS, SIDEBAR_CONTRIBUTIONS
+
+        from .views import home_view, sidebar
+
+        HOME_VIEWS.register("pages", home_view)
+        SIDEBAR_CONTRIBUTIONS.register("page_tree", sidebar)

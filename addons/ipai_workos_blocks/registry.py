@@ -738,3 +738,14 @@ def block_type(name) -> BlockType:
     if not isinstance(name, str) or name not in BLOCK_TYPES:
         raise InvalidInput(f"unknown block type {name!r}; known: {', '.join(BLOCK_TYPES)}", field="type")
     return BLOCK_TYPES.get(name)
+
+
+# provider(user, workspace) -> items the sidebar page tree shows beside the pages, each a dict
+# {"kind", "id", "space_id", "parent_id" (a page id or None), "title", "icon", "url"} the user may view — a module
+# whose objects live in the tree (databases, later canvases) registers one in its AppConfig.ready().
+SIDEBAR_TREE_ITEMS: Registry[Any] = Registry("sidebar tree item provider")
+
+# provider(user) -> what a module keeps in the trash beside pages (rows, databases), for the trash panel: dicts
+# {"kind", "id", "title", "icon", "where", "deleted_by" (a name or ""), "deleted_at", "restore_path" (an API path
+# that brings it back with POST)} the user may restore.
+TRASH_ITEMS: Registry[Any] = Registry("trash item provider")

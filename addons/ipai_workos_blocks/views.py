@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,9 +21,10 @@ from ipai_platform_permissions.registry import RANK, VIEW
 from ipai_workos_core import services as core
 from workos.kernel.errors import NotFound, PermissionDenied, ServiceError
 from workos.web.menus import menu_tree
+from workos.web.views import greeting
 
 from . import services as blocks
-from .registry import PAGE_PANELS
+from .registry import PAGE_PANELS, SIDEBAR_TREE_ITEMS, TRASH_ITEMS
 
 PAGE_TREE_TEMPLATE = "ipai_workos_blocks/_page_tree.html"
 
@@ -36,8 +38,10 @@ def _visible(access: permissions.Access, obj) -> bool:
 
 
 def page_tree(user, workspace, current_page_id: int | None) -> dict:
-    """The workspace's spaces and the pages this user may see, flat and in rank order (the island nests them)."""
+    """The workspace's spaces and the pages this user may see, flat and in rank order (the island nests them),
+    the user's favourites, and what other modules put in the tree (a database, shown as a page of its own)."""
     access = permissions.Access(user)
+    extras = {key: provider(user, workspace) for key, provider in SIDEBAR_TREE_ITEMS.items()}
     spaces = list(core.spaces_for(user, workspace.pk).order_by("rank", "id"))
     pages = (
         core.pages_for(user).filter(space__workspace_id=workspace.pk)
@@ -50,8 +54,79 @@ def page_tree(user, workspace, current_page_id: int | None) -> dict:
             for s in spaces if _visible(access, s)
         ],
         "pages": list(pages),
+        "items": [item for items in extras.values() for item in items],
+        "favorites": [{"id": f.page_id, "title": f.page.title, "icon": f.page.icon} for f in core.favorites_for(user)],
         "current": current_page_id,
     }
+
+
+def _workspace_for(request, context):
+    """The workspace the open page belongs to, else the user's first one."""
+    tree = context.get("tree")
+    if tree and tree.get("workspace"):
+        return core.workspaces_for(request.user).filter(pk=tree["workspace"]["id"]).first()
+    workspace_id = context.get("sidebar_workspace_id")
+    workspaces = core.workspaces_for(request.user).order_by("id")
+    return (workspaces.filter(pk=workspace_id).first() if workspace_id else None) or workspaces.first()
+
+
+def sidebar(request, context) -> str:
+    """The page tree for the main sidebar of every page of the app (registered in SIDEBAR_CONTRIBUTIONS): the tree
+    the view computed when it has one, otherwise the tree of the workspace the view names or the user's first."""
+    tree = context.get("tree")
+    if not tree:
+        workspace = _workspace_for(request, context)
+        tree = page_tree(request.user, workspace, None) if workspace else None
+    return render_to_string(PAGE_TREE_TEMPLATE, {"tree": tree, "trash_section": context.get("shell_section") == "trash"}, request=request)
+
+
+HOME_RECENT = 8
+
+
+@never_cache
+@login_required
+@require_GET
+def home_view(request):
+    """``/web``: what a Notion user expects on opening the app — recently visited pages, favourites, what others
+    edited lately, and the actions that start something new. A member with nothing yet gets one button instead."""
+    user = request.user
+    workspace = core.workspaces_for(user).order_by("id").first()
+    recent = [{"page": page, "when": when} for page, when in core.recent_pages(user, HOME_RECENT)]
+    favorites = [favorite.page for favorite in core.favorites_for(user)]
+    visible = core.pages_for(user).filter(archived_at__isnull=True)
+    edited_by_others = list(
+        visible.exclude(updated_by=user).exclude(updated_by__isnull=True).select_related("updated_by", "space")
+        .order_by("-updated_at", "-id")[:HOME_RECENT]
+    )
+    spaces = [s for s in core.spaces_for(user, workspace.pk).order_by("rank", "id") if permissions.can(user, "create", s)] if workspace else []
+    context = {
+        "greeting": greeting(),
+        "workspace": workspace,
+        "recent": recent,
+        "favorites": favorites,
+        "edited_by_others": edited_by_others,
+        "new_space": spaces[0] if spaces else None,
+        "first_run": not recent and not favorites and not visible.exists(),
+        "shell_section": "home",
+        "sidebar_workspace_id": workspace.pk if workspace else None,
+    }
+    return render(request, "ipai_workos_blocks/home.html", context)
+
+
+@never_cache
+@login_required
+@require_GET
+def trash_view(request):
+    """``/web/trash``: the pages in the trash the user may see, with where they were and who deleted them. Restore
+    and delete-for-good are API calls of the sidebar island (``/api/v1/pages/{id}/restore``, ``/api/v1/trash/{id}``)."""
+    entries = []
+    for page in core.trash_for(request.user):
+        parent = page.parent if page.parent_id and page.parent and page.parent.archived_at is None else None
+        where = (parent.title or "Untitled") if parent is not None and permissions.can(request.user, "read", parent) else page.space.name
+        entries.append({"page": page, "where": where})
+    others = sorted((item for _key, provider in TRASH_ITEMS.items() for item in provider(request.user)), key=lambda item: item["deleted_at"], reverse=True)
+    context = {"entries": entries, "others": others, "retention_days": core.trash_retention_days(), "shell_section": "trash"}
+    return render(request, "ipai_workos_blocks/trash.html", context)
 
 
 def _breadcrumbs(user, access: permissions.Access, page) -> list[dict]:
@@ -95,8 +170,11 @@ def page_view(request, page_id: int):
         "document": {"version": blocks.document_version(page), "items": blocks.live_mentions(request.user, blocks.document(page))},
         "tree": page_tree(request.user, page.space.workspace, page.pk),
         "breadcrumbs": _breadcrumbs(request.user, access, page),
-        "sidebar_include": PAGE_TREE_TEMPLATE,
         "page_panels": [mark_safe(panel(request, page)) for _key, panel in PAGE_PANELS.items()],
+        "page_menu": {
+            "id": page.pk, "title": page.title, "archived": archived, "editable": editable,
+            "favorite": any(favorite.page_id == page.pk for favorite in core.favorites_for(request.user)),
+        },
     }
     return render(request, "ipai_workos_blocks/page.html", context)
 
@@ -128,7 +206,6 @@ def pages_home_view(request):
         "workspace": workspace,
         "spaces": [s for s in spaces if permissions.can(request.user, "create", s)],
         "tree": page_tree(request.user, workspace, None) if workspace else None,
-        "sidebar_include": PAGE_TREE_TEMPLATE if workspace else None,
         "error": error,
     }
     return render(request, "ipai_workos_blocks/pages_home.html", context, status=422 if error else 200)

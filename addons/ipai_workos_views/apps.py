@@ -11,3 +11,10 @@ class IpaiWorkosViewsConfig(AppConfig):
         from .registry import register_core_types
 
         register_core_types()
+
+        from ipai_workos_blocks.registry import SIDEBAR_TREE_ITEMS, TRASH_ITEMS
+
+        from .views import sidebar_databases, trashed_rows_and_databases
+
+        SIDEBAR_TREE_ITEMS.register("databases", sidebar_databases)
+        TRASH_ITEMS.register("rows_and_databases", trashed_rows_and_databases)

@@ -136,5 +136,29 @@ def database_view(request, database_id: int, view_id: int | None = None):
         "parent": parent,
         "crumbs": [workspace.name, database.space.name],
         "data": data,
+        "sidebar_workspace_id": database.space.workspace_id,
     }
     return render(request, "ipai_workos_views/database.html", context)
+
+
+def sidebar_databases(user, workspace) -> list[dict]:
+    """The databases of ``workspace`` the user may view, for the sidebar page tree (a database shows as a page
+    with its own icon, under the page that holds it or at the top of its space)."""
+    rows = databases.databases_for(user).filter(space__workspace_id=workspace.pk).order_by("id").values("id", "space_id", "parent_page_id", "title", "icon")
+    return [{"kind": "database", "id": row["id"], "space_id": row["space_id"], "parent_id": row["parent_page_id"], "title": row["title"],
+             "icon": row["icon"] or "▦", "url": f"/web/databases/{row['id']}"} for row in rows]
+
+
+def trashed_rows_and_databases(user) -> list[dict]:
+    """Rows and databases in the trash that ``user`` may bring back, for the trash panel (restoring needs the right
+    to delete in the database, as the rows API checks again)."""
+    items = []
+    for database in databases.databases_for(user, archived=True).select_related("space"):
+        if permissions.can(user, "delete", database):
+            items.append({"kind": "database", "id": database.pk, "title": database.title, "icon": database.icon or "▦", "where": database.space.name,
+                          "deleted_by": "", "deleted_at": database.archived_at, "restore_path": f"/databases/{database.pk}/restore"})
+    for row in databases.trashed_rows(user):
+        deleted_by = row.page.archived_by.get_username() if row.page.archived_by_id else ""
+        items.append({"kind": "row", "id": row.pk, "title": row.page.title, "icon": row.page.icon or "📄", "where": row.database.title or "Untitled",
+                      "deleted_by": deleted_by, "deleted_at": row.archived_at, "restore_path": f"/rows/{row.pk}/restore"})
+    return items

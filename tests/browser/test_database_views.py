@@ -133,15 +133,17 @@ def add_view(page, name: str, view_type: str, personal: bool = False) -> None:
 # --- creating a database and working in the table ------------------------------------------------------
 
 
-def test_database_is_created_from_the_menu_and_filled_in_the_table(workspace, page):
+def test_database_is_created_from_home_and_filled_in_the_table(workspace, page):
     log_in(page, workspace.base_url)
-    page.click("nav.sidebar a:text-is('Databases')")
-    page.wait_for_url(workspace.base_url + "/web/databases")
-    page.fill("input[name=title]", "Roadmap")
-    page.click(".db-create button[type=submit]")
+    page.click(".home-actions [data-action=new-database]")
     page.wait_for_url(re.compile(r".*/web/databases/\d+$"))
     page.wait_for_selector("#workos-db-view[data-ready=true]")
     database_id = int(page.url.rsplit("/", 1)[1])
+    page.fill(".db-title", "Roadmap")
+    page.press(".db-title", "Enter")
+    page.wait_for_function("() => document.title.startsWith('Roadmap')")
+    assert workspace.api.get(f"/api/v1/databases/{database_id}").json()["title"] == "Roadmap"
+    page.wait_for_selector(f"#workos-page-tree a[href='/web/databases/{database_id}']", state="attached")
 
     add_property(page, "Points", "# Number")
     add_property(page, "Stage", "⌄ Select")

@@ -16,10 +16,10 @@ def prepare(site, *modules):
     site.workos("user", "create", "ada", "--admin", "--password-stdin", check=True, **environment_password)
 
 
-def log_in(client: httpx.Client, password: str = PASSWORD) -> httpx.Response:
+def log_in(client: httpx.Client, password: str = PASSWORD, login: str = "ada") -> httpx.Response:
     client.get("/web/login")
     token = client.cookies["csrftoken"]
-    return client.post("/web/login", data={"login": "ada", "password": password, "csrfmiddlewaretoken": token, "next": "/web"})
+    return client.post("/web/login", data={"login": login, "password": password, "csrfmiddlewaretoken": token, "next": "/web"})
 
 
 @pytest.fixture
@@ -80,18 +80,39 @@ def test_login_never_redirects_off_site(live):
     assert response.headers["location"] == "/web"
 
 
-def test_shell_requires_login_and_shows_installed_menus(live):
+def test_shell_requires_login_and_the_installed_menus_are_in_settings(live):
     _, _, client = live
     anonymous = client.get("/web")
+    anonymous_settings = client.get("/web/settings")
 
     log_in(client)
     shell = client.get("/web")
+    settings = client.get("/web/settings")
 
     assert anonymous.status_code == 302
     assert anonymous.headers["location"].startswith("/web/login")
-    assert shell.status_code == 200
-    for menu in ("WorkOS", "Pages", "Audit log", "Approvals", "Themes"):
-        assert f">{menu}<" in shell.text
+    assert anonymous_settings.status_code == 302
+    assert shell.status_code == 200 and settings.status_code == 200
+    # The home page is about pages; the modules' menus (an administrator's here) are in the settings.
+    assert 'id="quick-find-button"' in shell.text and 'href="/web/settings"' in shell.text
+    assert ">Audit log<" not in shell.text and ">Records<" not in shell.text
+    for menu in ("Pages", "Audit log", "Approvals", "Themes", "All pages"):
+        assert f">{menu}<" in settings.text
+
+
+def test_a_member_sees_no_administrators_entry_anywhere(live):
+    site, _, client = live
+    site.workos("user", "create", "bob", "--password-stdin", input=PASSWORD + "\n", check=True)
+    log_in(client, login="bob")
+
+    pages = {path: client.get(path) for path in ("/web", "/web/settings", "/web/trash")}
+
+    assert {path: response.status_code for path, response in pages.items()} == {"/web": 200, "/web/settings": 200, "/web/trash": 200}
+    for response in pages.values():
+        for admin_only in (">Audit log<", ">Records<", ">Themes<", ">All pages<", "/web/action/"):
+            assert admin_only not in response.text
+    assert "Approvals" in pages["/web/settings"].text  # what everyone may open is still there
+    assert "Administration" not in pages["/web/settings"].text
 
 
 def test_logout_ends_the_session(live):
@@ -177,11 +198,11 @@ def test_server_activates_only_installed_modules(site, serve):
     server = serve(site)
     with httpx.Client(base_url=server.base_url, timeout=10) as client:
         log_in(client)
-        shell = client.get("/web")
+        settings = client.get("/web/settings")
         health = client.get("/web/health").json()
 
-    assert ">Audit log<" in shell.text
-    assert ">Pages<" not in shell.text and ">Approvals<" not in shell.text
+    assert ">Audit log<" in settings.text
+    assert ">Pages<" not in settings.text and ">Approvals<" not in settings.text
     assert health["modules_active"] == 1
 
 

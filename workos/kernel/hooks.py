@@ -36,3 +36,17 @@ def auth_event(kind: str, *, request=None, user=None, username: str = "", detail
 
 def head_contributions(request) -> list[str]:
     return [contribution(request) for _key, contribution in HEAD_CONTRIBUTIONS.items()]
+
+# handler(request, context) -> safe HTML placed in the main sidebar of every page of the app shell (the page
+# tree of the pages module ...). ``context`` is the template context, so a view can say which page is open.
+SidebarContribution = Callable[[Any, Any], str]
+SIDEBAR_CONTRIBUTIONS: Registry[SidebarContribution] = Registry("sidebar contribution")
+
+# handler(request) -> a response for ``/web`` (the home page). The kernel shows a plain welcome when no active
+# module offers a home; the first registered one wins.
+HomeView = Callable[[Any], Any]
+HOME_VIEWS: Registry[HomeView] = Registry("home view")
+
+
+def sidebar_contributions(request, context) -> list[str]:
+    return [contribution(request, context) for _key, contribution in SIDEBAR_CONTRIBUTIONS.items()]

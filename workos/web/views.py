@@ -10,13 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import workos
 from workos.kernel.data import model_for
-from workos.kernel.hooks import auth_event
+from workos.kernel.hooks import HOME_VIEWS, auth_event
 from workos.kernel.models import Model, Module, ModuleState, WindowAction
 
 from .menus import menu_tree
@@ -85,10 +86,59 @@ def health_view(request):
     return JsonResponse(body)
 
 
+def greeting(now=None) -> str:
+    hour = (now or timezone.localtime()).hour
+    return "Good morning" if 5 <= hour < 12 else "Good afternoon" if 12 <= hour < 18 else "Good evening"
+
+
+@never_cache
 @login_required
 @require_GET
 def shell_view(request):
-    return render(request, "web/shell.html", {"menus": menu_tree(request.user)})
+    """The home page: the one an active module offers (HOME_VIEWS), or a plain welcome."""
+    for _key, home in HOME_VIEWS.items():
+        return home(request)
+    return render(request, "web/shell.html", {"greeting": greeting(), "shell_section": "home"})
+
+
+def _settings_sections(user) -> list[dict]:
+    """The installed modules' menus as links, grouped by their top menu. The menus are already filtered by the
+    user's groups, so a member sees no administrator's entry (and no link that would answer 403)."""
+    sections = []
+    for root in menu_tree(user):
+        entries = []
+
+        def walk(node, trail):
+            if node.url:
+                entries.append({"name": node.name, "url": node.url, "section": " / ".join(trail)})
+            for child in node.children:
+                walk(child, trail + ([node.name] if node is not root else []))
+
+        walk(root, [])
+        if entries:
+            sections.append({"title": root.name, "entries": entries})
+    return sections
+
+
+@never_cache
+@login_required
+@require_GET
+def settings_view(request):
+    """My account, and the modules' own pages; for administrators, the administration area (audit, permissions,
+    record lists ...), which the menus' groups keep out of everyone else's sight."""
+    sections = _settings_sections(request.user)
+    if request.user.is_superuser:
+        title = "Administration"
+    else:
+        title = "Apps"
+    entries = []
+    for section in sections:
+        for entry in section["entries"]:
+            # "Approvals · Approvals" says nothing twice: a top menu that only repeats its entry's name is left out.
+            trail = [name for name in (section["title"], entry["section"]) if name and name != entry["name"]]
+            entries.append(dict(entry, section=" / ".join(trail)))
+    merged = [{"title": title, "entries": entries}] if entries else []
+    return render(request, "web/settings.html", {"sections": merged, "shell_section": "settings"})
 
 
 @login_required
@@ -97,7 +147,7 @@ def action_view(request, action_id: int):
     """The generic list of an action's records, for modules that have no page of their own yet. Admins only:
     without the module's own permission-filtered page, nobody else may browse raw records."""
     action = get_object_or_404(WindowAction, pk=action_id)
-    context = {"menus": menu_tree(request.user), "action": action, "rows": None, "columns": []}
+    context = {"action": action, "rows": None, "columns": [], "shell_section": "settings"}
     if not request.user.is_superuser:
         return render(request, "web/action.html", {**context, "denied": True}, status=403)
     model_class = model_for(action.res_model)

@@ -63,6 +63,13 @@ def get_row(user, row_id, action: str = "read") -> Row:
     return row
 
 
+def trashed_rows(user, limit: int = 200) -> list[Row]:
+    """Rows in the trash of the live databases where ``user`` may delete (and so restore) rows, newest first."""
+    live = [database for database in databases_for(user) if permissions.can(user, "delete", database)]
+    return list(Row.objects.filter(database__in=live, archived_at__isnull=False)
+                .select_related("database", "page", "page__archived_by").order_by("-archived_at", "-id")[:limit])
+
+
 def _live_rows(database: Database, archived: bool = False):
     return Row.objects.filter(database=database, archived_at__isnull=not archived)
 

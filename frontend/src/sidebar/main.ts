@@ -4,6 +4,7 @@
 
 import "./sidebar.css";
 import { ApiError, api, embeddedJson } from "../lib/api";
+import { mountShell, pageMenu } from "./shell";
 
 interface TreePage {
   id: number;
@@ -19,10 +20,22 @@ interface TreeSpace {
   color: string;
   can_create: boolean;
 }
+/** Something another module shows in the tree as a page of its own (a database ...): a leaf with its own link. */
+interface TreeItem {
+  kind: string;
+  id: number;
+  space_id: number;
+  parent_id: number | null;
+  title: string;
+  icon: string;
+  url: string;
+}
 interface TreeData {
   workspace: { id: number; name: string; icon: string } | null;
   spaces: TreeSpace[];
   pages: TreePage[];
+  items: TreeItem[];
+  favorites: { id: number; title: string; icon: string }[];
   current: number | null;
 }
 
@@ -75,7 +88,70 @@ class PageTree {
         row.querySelector(".tree-icon")!.textContent = icon || "📄";
       }
     });
+    document.addEventListener("workos:favorites-changed", (event) => {
+      const { id, favorite } = (event as CustomEvent).detail ?? {};
+      const page = this.byId.get(id);
+      this.data.favorites = this.data.favorites.filter((f) => f.id !== id);
+      if (favorite) this.data.favorites.push({ id, title: page?.title ?? "", icon: page?.icon ?? "" });
+      this.renderFavorites();
+    });
+    document.addEventListener("workos:page-trashed", (event) => {
+      const { id } = (event as CustomEvent).detail ?? {};
+      const page = this.byId.get(id);
+      if (!page) return;
+      this.data.pages = this.data.pages.filter((p) => !this.isInside(p, page));
+      this.data.favorites = this.data.favorites.filter((f) => this.data.pages.some((p) => p.id === f.id));
+      this.render();
+    });
     this.render();
+  }
+
+  /** Items of other modules (databases) under a page or at the top of a space. */
+  private itemsUnder(spaceId: number, parentId: number | null): TreeItem[] {
+    return (this.data.items ?? []).filter((item) => item.space_id === spaceId && (parentId === null ? item.parent_id === null || !this.byId.has(item.parent_id) : item.parent_id === parentId));
+  }
+
+  private renderFavorites() {
+    const section = document.getElementById("workos-favorites");
+    if (!section) return;
+    section.hidden = !this.data.favorites.length;
+    const heading = document.createElement("div");
+    heading.className = "sidebar-heading";
+    heading.textContent = "Favourites";
+    const list = document.createElement("ul");
+    list.className = "tree-pages sidebar-favorite-list";
+    for (const favorite of this.data.favorites) {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.className = "tree-link tree-row" + (favorite.id === this.data.current ? " is-current" : "");
+      link.href = `/web/pages/${favorite.id}`;
+      const icon = document.createElement("span");
+      icon.className = "tree-icon";
+      icon.textContent = favorite.icon || "📄";
+      const title = document.createElement("span");
+      title.className = "tree-title";
+      title.textContent = favorite.title.trim() || "Untitled";
+      link.append(icon, title);
+      item.append(link);
+      list.append(item);
+    }
+    section.replaceChildren(heading, list);
+  }
+
+  private renderWorkspace() {
+    const slot = document.getElementById("workos-sidebar-workspace");
+    if (!slot || !this.data.workspace) return;
+    const link = document.createElement("a");
+    link.className = "tree-workspace";
+    link.href = "/web";
+    const icon = document.createElement("span");
+    icon.className = "tree-workspace-icon";
+    icon.textContent = this.data.workspace.icon || this.data.workspace.name.slice(0, 1).toUpperCase();
+    const name = document.createElement("span");
+    name.className = "tree-workspace-name";
+    name.textContent = this.data.workspace.name;
+    link.append(icon, name);
+    slot.replaceChildren(link);
   }
 
   /** Children of a page (or the top level of a space), in rank order (the server's list order). */
@@ -101,6 +177,7 @@ class PageTree {
       else children.set(key, [page]);
       if (page.parent_id !== null) parents.add(page.parent_id);
     }
+    for (const item of this.data.items ?? []) if (item.parent_id !== null) parents.add(item.parent_id);
     return { children, parents };
   }
 
@@ -126,18 +203,8 @@ class PageTree {
 
   private renderTree() {
     const fragment = document.createDocumentFragment();
-    if (this.data.workspace) {
-      const workspace = document.createElement("div");
-      workspace.className = "tree-workspace";
-      const icon = document.createElement("span");
-      icon.className = "tree-workspace-icon";
-      icon.textContent = this.data.workspace.icon || this.data.workspace.name.slice(0, 1).toUpperCase();
-      const name = document.createElement("span");
-      name.className = "tree-workspace-name";
-      name.textContent = this.data.workspace.name;
-      workspace.append(icon, name);
-      fragment.append(workspace);
-    }
+    this.renderWorkspace();
+    this.renderFavorites();
     for (const space of this.data.spaces) fragment.append(this.renderSpace(space));
     this.root.replaceChildren(fragment);
   }
@@ -183,6 +250,15 @@ class PageTree {
         section.append(empty);
       }
       section.append(list);
+      if (space.can_create) {
+        const add = document.createElement("button");
+        add.type = "button";
+        add.className = "tree-new-page";
+        add.dataset.spaceId = String(space.id);
+        add.textContent = "+ New page";
+        add.addEventListener("click", () => void this.createPage({ space_id: space.id }));
+        section.append(add);
+      }
     }
     return section;
   }
@@ -192,7 +268,38 @@ class PageTree {
     list.className = "tree-pages";
     if (parentId !== null) list.setAttribute("role", "group");
     for (const page of this.children(spaceId, parentId)) list.append(this.renderPage(page, depth));
+    for (const item of this.itemsUnder(spaceId, parentId)) list.append(this.renderItem(item, depth));
     return list;
+  }
+
+  private renderItem(entry: TreeItem, depth: number): HTMLElement {
+    const item = document.createElement("li");
+    item.dataset.itemKind = entry.kind;
+    item.dataset.itemId = String(entry.id);
+    item.setAttribute("role", "treeitem");
+    const row = document.createElement("div");
+    row.className = "tree-row";
+    row.style.paddingLeft = 4 + depth * 14 + "px";
+    const spacer = document.createElement("span");
+    spacer.className = "tree-caret is-leaf";
+    spacer.setAttribute("aria-hidden", "true");
+    const link = document.createElement("a");
+    link.className = "tree-link";
+    link.href = entry.url;
+    if (window.location.pathname.startsWith(entry.url)) {
+      row.classList.add("is-current");
+      link.setAttribute("aria-current", "page");
+    }
+    const icon = document.createElement("span");
+    icon.className = "tree-icon";
+    icon.textContent = entry.icon;
+    const title = document.createElement("span");
+    title.className = "tree-title";
+    title.textContent = entry.title.trim() || "Untitled";
+    link.append(icon, title);
+    row.append(spacer, link);
+    item.append(row);
+    return item;
   }
 
   private renderPage(page: TreePage, depth: number): HTMLElement {
@@ -228,7 +335,18 @@ class PageTree {
     title.className = "tree-title";
     title.textContent = page.title.trim() || "Untitled";
     link.append(icon, title);
-    row.append(caret, link, this.addButton(`Add a page inside ${page.title || "Untitled"}`, () => this.createPage({ parent_id: page.id })));
+    const more = document.createElement("button");
+    more.type = "button";
+    more.className = "tree-more";
+    more.setAttribute("aria-label", `Options for ${page.title || "Untitled"}`);
+    more.title = "Favourite, duplicate, move, delete…";
+    more.textContent = "⋯";
+    more.addEventListener("click", (event) => {
+      event.stopPropagation();
+      const favorite = this.data.favorites.some((f) => f.id === page.id);
+      pageMenu(more, { id: page.id, title: page.title, archived: false, editable: true, favorite });
+    });
+    row.append(caret, link, more, this.addButton(`Add a page inside ${page.title || "Untitled"}`, () => this.createPage({ parent_id: page.id })));
     this.wireDrag(row, page);
     item.append(row);
     if (open) {
@@ -375,6 +493,7 @@ class PageTree {
 }
 
 function mount() {
+  mountShell();
   const root = document.getElementById("workos-page-tree");
   const data = embeddedJson<TreeData>("workos-page-tree-data");
   if (!root || !data) return;

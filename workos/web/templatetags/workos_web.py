@@ -4,6 +4,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from workos.kernel.hooks import head_contributions as contributions
+from workos.kernel.hooks import sidebar_contributions as sidebar_parts
 
 register = template.Library()
 
@@ -12,3 +13,12 @@ register = template.Library()
 def head_contributions(context):
     """What the active modules add to every page's <head> (each handler returns escaped, safe HTML)."""
     return mark_safe("\n".join(contributions(context.get("request"))))
+
+
+@register.simple_tag(takes_context=True)
+def sidebar_contributions(context):
+    """What the active modules put in the main sidebar (the page tree ...); each handler returns safe HTML."""
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return ""
+    return mark_safe("\n".join(sidebar_parts(request, context)))

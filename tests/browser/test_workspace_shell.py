@@ -1,0 +1,417 @@
+"""The workspace shell in real Chromium, as a member and as an administrator in two browser contexts: the home
+page (first run, then with pages), the one sidebar (favourites, spaces, databases as pages, trash, collapse),
+the page "⋯" menu (favourite, move, delete with Undo), the trash (restore, delete forever) and the settings.
+
+Every surface is also checked for console errors and for requests to any host other than the app's own, and
+a screenshot of each is saved under the test's tmp folder for review.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.once]
+
+PASSWORD = "correct-horse-battery"
+
+
+def user_client(base_url: str, username: str) -> httpx.Client:
+    token = httpx.post(base_url + "/api/v1/auth/token", json={"username": username, "password": PASSWORD, "name": "tests"})
+    assert token.status_code == 201, token.text
+    return httpx.Client(base_url=base_url, headers={"Authorization": "Bearer " + token.json()["token"]}, timeout=30)
+
+
+@dataclass
+class Watched:
+    """A browser context's page whose console errors and off-site requests are collected."""
+
+    page: object
+    base_url: str
+    errors: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        own = urlsplit(self.base_url).netloc
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("request", lambda request: urlsplit(request.url).scheme in ("http", "https", "ws", "wss")
+                     and urlsplit(request.url).netloc != own and self.foreign.append(request.url))
+
+
+@pytest.fixture
+def shell(site, serve, browser, tmp_path):
+    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.workos("user", "create", "ada", "--admin", "--password-stdin", input=PASSWORD + "\n", check=True)
+    site.workos("user", "create", "bob", "--password-stdin", input=PASSWORD + "\n", check=True)
+    server = serve(site)
+    contexts = []
+
+    def open_as(username: str) -> Watched:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        watched = Watched(page, server.base_url)
+        page.goto(server.base_url + "/web/login")
+        page.fill("#login", username)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(server.base_url + "/web")
+        return watched
+
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    yield server.base_url, open_as, shots
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, shots: Path, name: str) -> None:
+    page.wait_for_timeout(150)
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=False)
+
+
+def eventually(condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.1)
+
+
+def page_id_of(page) -> int:
+    return int(re.search(r"/web/pages/(\d+)$", page.url).group(1))
+
+
+def open_page_menu(page) -> None:
+    page.click("[data-action=page-menu]")
+    page.wait_for_selector(".shell-menu")
+
+
+def choose(page, label: str) -> None:
+    page.click(f".shell-menu .shell-menu-item:has-text('{label}')")
+
+
+def test_a_new_member_starts_from_home_and_takes_a_page_through_favourite_move_trash_and_delete_forever(shell):
+    base_url, open_as, shots = shell
+    with user_client(base_url, "ada") as admin_api, user_client(base_url, "bob") as member_api:
+        workspace = admin_api.post("/api/v1/workspaces", json={"name": "Acme"}).json()
+        space = admin_api.post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Team"}).json()
+        bob_id = member_api.get("/api/v1/me").json()["id"]
+        added = admin_api.post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": bob_id, "role": "member"})
+        assert added.status_code == 201, added.text
+        admin = open_as("ada")
+        member = open_as("bob")
+        page = member.page
+
+        # First run: nothing yet, one click to a first page.
+        page.wait_for_selector(".home-first-run")
+        screenshot(page, shots, "home-first-run")
+        assert "Good" in page.inner_text(".home-greeting") and "bob" in page.inner_text(".home-greeting")
+        assert page.locator(".home-actions button:has-text('Start from a template')").is_disabled()
+        page.click(".home-first-page")
+        page.wait_for_url(re.compile(r"/web/pages/\d+$"))
+        first = page_id_of(page)
+        page.wait_for_selector(".workos-editor[contenteditable=true]")
+        page.fill(".page-title", "Roadmap")
+        eventually(lambda: member_api.get(f"/api/v1/pages/{first}").json()["title"] == "Roadmap")
+        target = member_api.post("/api/v1/pages", json={"space_id": space["id"], "title": "Planning"}).json()
+        page.reload()
+        page.wait_for_selector(f"#workos-page-tree li[data-page-id='{target['id']}']")
+
+        # Favourite: the sidebar's Favourites section shows it, and the home lists it.
+        open_page_menu(page)
+        screenshot(page, shots, "page-menu")
+        choose(page, "Add to favourites")
+        page.wait_for_selector(f"#workos-favorites a[href='/web/pages/{first}']")
+        assert [f["page"]["id"] for f in member_api.get("/api/v1/favorites").json()] == [first]
+
+        # Move into "Planning" through the searchable picker.
+        open_page_menu(page)
+        choose(page, "Move to")
+        page.fill(".shell-picker-search", "Plann")
+        assert page.locator(".shell-picker-item").count() == 1
+        page.click(".shell-picker-item")
+        eventually(lambda: member_api.get(f"/api/v1/pages/{first}").json()["parent_id"] == target["id"])
+        page.wait_for_selector(f"#workos-page-tree li[data-page-id='{target['id']}'] li[data-page-id='{first}']")
+
+        # Delete, then Undo from the toast.
+        open_page_menu(page)
+        choose(page, "Delete")
+        page.wait_for_selector(".trash-banner")
+        page.click(".shell-toast-action:has-text('Undo')")
+        page.wait_for_selector(".workos-editor[contenteditable=true]")
+        assert member_api.get(f"/api/v1/pages/{first}").json()["archived_at"] is None
+        assert page.locator(".trash-banner").count() == 0
+
+        # Delete again, restore from the Trash panel.
+        open_page_menu(page)
+        choose(page, "Delete")
+        page.wait_for_selector(".trash-banner")
+        page.click("nav.sidebar a[href='/web/trash']")
+        page.wait_for_selector(f".trash-entry[data-page-id='{first}']")
+        entry = page.inner_text(f".trash-entry[data-page-id='{first}']")
+        assert "Roadmap" in entry and "in Planning" in entry and "deleted by bob" in entry
+        assert "30 days" in page.inner_text(".trash-retention")
+        page.fill("[data-trash-search]", "nothing like it")
+        assert not page.locator(f".trash-entry[data-page-id='{first}']").is_visible()
+        page.fill("[data-trash-search]", "road")
+        screenshot(page, shots, "trash")
+        page.click(f".trash-entry[data-page-id='{first}'] [data-action=restore-page]")
+        page.wait_for_selector(f".trash-entry[data-page-id='{first}']", state="detached")
+        assert member_api.get(f"/api/v1/pages/{first}").json()["archived_at"] is None
+
+        # Delete a third time and delete forever from the trashed page's banner, confirming.
+        page.goto(f"{base_url}/web/pages/{first}")
+        open_page_menu(page)
+        choose(page, "Delete")
+        page.wait_for_selector(".trash-banner [data-action=delete-forever]")
+        page.click(".trash-banner [data-action=delete-forever]")
+        page.wait_for_selector(".shell-dialog")
+        page.keyboard.press("Escape")
+        page.wait_for_selector(".shell-dialog", state="detached")
+        assert member_api.get(f"/api/v1/pages/{first}").status_code == 200
+        page.click(".trash-banner [data-action=delete-forever]")
+        page.click(".shell-dialog [data-confirm]")
+        page.wait_for_url(base_url + "/web/trash")
+        assert member_api.get(f"/api/v1/pages/{first}").status_code == 404
+
+        # Home now: recently visited (opening a page notes the visit) and what the admin edited lately.
+        page.goto(f"{base_url}/web/pages/{target['id']}")
+        page.wait_for_selector(".workos-editor")
+        eventually(lambda: [r["page"]["id"] for r in member_api.get("/api/v1/pages/recent").json()][:1] == [target["id"]])
+        admin_api.patch(f"/api/v1/pages/{target['id']}", json={"title": "Planning 2027"})
+        page.goto(base_url + "/web")
+        page.wait_for_selector(".home-section")
+        assert page.locator(".home-first-run").count() == 0
+        assert "Planning 2027" in page.inner_text(".home-section:has(#home-recent) .home-cards")
+        assert "Planning 2027" in page.inner_text(".home-section:has(#home-others)")
+        assert "ada" in page.inner_text(".home-section:has(#home-others)")
+        screenshot(page, shots, "home")
+
+        # The admin has the administration area in the settings; the member never sees an admin entry.
+        admin.page.goto(base_url + "/web/settings")
+        assert "Audit log" in admin.page.inner_text(".settings") and "Administration" in admin.page.inner_text(".settings")
+        screenshot(admin.page, shots, "settings-admin")
+        for path in ("/web", "/web/settings", "/web/trash", f"/web/pages/{target['id']}"):
+            page.goto(base_url + path)
+            page.wait_for_selector("nav.sidebar")
+            text = page.inner_text("body")
+            assert "Audit log" not in text and "Records" not in text and "Themes" not in text, path
+            assert page.locator("a[href^='/web/action/']").count() == 0, path
+        screenshot(page, shots, "settings-member")
+
+        assert member.errors == [] and admin.errors == []
+        assert member.foreign == [] and admin.foreign == []
+    assert len(list(shots.glob("*.png"))) >= 6
+
+
+def test_the_same_sidebar_on_pages_and_databases_collapses_and_remembers(shell):
+    base_url, open_as, shots = shell
+    with user_client(base_url, "ada") as admin_api:
+        workspace = admin_api.post("/api/v1/workspaces", json={"name": "Acme", "icon": "🚀"}).json()
+        space = admin_api.post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Product"}).json()
+        doc = admin_api.post("/api/v1/pages", json={"space_id": space["id"], "title": "Specs"}).json()
+        database = admin_api.post("/api/v1/databases", json={"space_id": space["id"], "title": "Tasks", "icon": "✅"})
+        assert database.status_code == 201, database.text
+        admin = open_as("ada")
+        page = admin.page
+
+        sidebars = {}
+        for path, ready in ((f"/web/pages/{doc['id']}", ".workos-editor"), (f"/web/databases/{database.json()['id']}", "#workos-db-view[data-ready=true]")):
+            page.goto(base_url + path)
+            page.wait_for_selector(ready)
+            page.wait_for_selector("#workos-page-tree .tree-space")
+            sidebars[path] = {
+                "workspace": page.inner_text("#workos-sidebar-workspace"),
+                "items": page.eval_on_selector_all("nav.sidebar .sidebar-nav > *, nav.sidebar .sidebar-bottom a", "els => els.map(e => e.textContent.trim())"),
+                "tree": page.eval_on_selector_all("#workos-page-tree .tree-link", "links => links.map(a => a.getAttribute('href'))"),
+            }
+            assert page.locator("#quick-find-button").count() == 1
+        screenshot(page, shots, "database")
+        first, second = sidebars.values()
+        assert first == second
+        assert "Acme" in first["workspace"]
+        assert first["items"] == ["⌂Home", "⌕Search", "⚙Settings"]
+        assert f"/web/pages/{doc['id']}" in first["tree"] and f"/web/databases/{database.json()['id']}" in first["tree"]
+        assert page.inner_text(f"#workos-page-tree a[href='/web/databases/{database.json()['id']}'] .tree-icon") == "✅"
+
+        page.keyboard.press("Control+Backslash")
+        assert "sidebar-collapsed" in page.get_attribute("body", "class")
+        assert not page.locator("nav.sidebar").is_visible()
+        page.goto(f"{base_url}/web/pages/{doc['id']}")
+        page.wait_for_selector(".workos-editor")
+        assert "sidebar-collapsed" in page.get_attribute("body", "class")
+        page.click(".sidebar-open")
+        assert page.locator("nav.sidebar").is_visible()
+
+        page.keyboard.press("Control+Shift+L")
+        assert page.get_attribute("html", "data-theme") == "dark"
+        page.goto(base_url + "/web/settings")
+        assert page.locator("input[data-theme-choice][value=dark]").is_checked()
+        screenshot(page, shots, "settings-dark")
+        page.check("input[data-theme-choice][value=light]")
+        page.reload()
+        assert page.get_attribute("html", "data-theme") == "light"
+        assert admin.errors == [] and admin.foreign == []
+
+
+def paragraph(text: str) -> dict:
+    return {"type": "paragraph", "content": {"text": [{"text": text}]}}
+
+
+def test_a_member_restores_an_older_version_from_page_history(shell):
+    base_url, open_as, shots = shell
+    with user_client(base_url, "ada") as admin_api, user_client(base_url, "bob") as member_api:
+        workspace = admin_api.post("/api/v1/workspaces", json={"name": "Acme"}).json()
+        space = admin_api.post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Team"}).json()
+        bob_id = member_api.get("/api/v1/me").json()["id"]
+        assert admin_api.post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": bob_id, "role": "member"}).status_code == 201
+        doc = admin_api.post("/api/v1/pages", json={"space_id": space["id"], "title": "Minutes"}).json()
+        assert admin_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("first draft by ada")]}).status_code == 200
+        assert member_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("rewritten by bob")]}).status_code == 200
+        versions = member_api.get(f"/api/v1/pages/{doc['id']}/history").json()["items"]
+        by_ada = next(v for v in versions if v["created_by"] == "ada")
+        member = open_as("bob")
+        page = member.page
+
+        page.goto(f"{base_url}/web/pages/{doc['id']}")
+        page.wait_for_selector(".workos-editor[contenteditable=true]")
+        open_page_menu(page)
+        choose(page, "Page history")
+        page.wait_for_selector(".history-item")
+        listed = page.eval_on_selector_all(".history-item", "items => items.map(i => i.textContent)")
+        assert len(listed) == len(versions) and any("bob" in text for text in listed) and any("ada" in text for text in listed)
+        page.click(f".history-item[data-version-number='{by_ada['number']}']")
+        page.wait_for_selector(".history-preview [data-restore-version]")
+        screenshot(page, shots, "page-history")
+        preview = page.inner_text(".history-preview")
+        page.click(".history-preview [data-restore-version]")
+        page.wait_for_selector(".shell-dialog", state="detached")
+        page.wait_for_selector(".workos-editor[contenteditable=true]")
+
+        assert "Minutes" in preview
+        texts = lambda: ["".join(s.get("text", "") for s in b["content"].get("text", [])) for b in member_api.get(f"/api/v1/pages/{doc['id']}/blocks").json()["items"]]
+        eventually(lambda: "first draft by ada" in texts())
+        page.wait_for_function("() => document.querySelector('.workos-editor').textContent.includes('first draft by ada')")
+        assert member.errors == [] and member.foreign == []
+
+
+def test_a_page_shared_with_a_member_at_view_is_read_only_for_them(shell):
+    base_url, open_as, shots = shell
+    with user_client(base_url, "ada") as admin_api, user_client(base_url, "bob") as member_api:
+        workspace = admin_api.post("/api/v1/workspaces", json={"name": "Acme"}).json()
+        space = admin_api.post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Board", "visibility": "private"}).json()
+        bob_id = member_api.get("/api/v1/me").json()["id"]
+        assert admin_api.post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": bob_id, "role": "member"}).status_code == 201
+        doc = admin_api.post("/api/v1/pages", json={"space_id": space["id"], "title": "Salaries"}).json()
+        admin_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("confidential")]})
+        assert member_api.get(f"/api/v1/pages/{doc['id']}").status_code == 404
+        admin = open_as("ada")
+        member = open_as("bob")
+
+        page = admin.page
+        page.goto(f"{base_url}/web/pages/{doc['id']}")
+        page.wait_for_selector(".workos-editor[contenteditable=true]")
+        page.click("[data-action=share]")
+        page.wait_for_selector(".share [data-share-member] option[value='%d']" % bob_id, state="attached")
+        page.select_option(".share [data-share-member]", str(bob_id))
+        page.select_option(".share [data-share-invite-level]", "view")
+        page.click(".share-invite button[type=submit]")
+        page.wait_for_selector(".share-entry.is-explicit:has-text('bob')")
+        assert page.locator(".share-entry.is-explicit:has-text('bob') select").input_value() == "view"
+        page.click(".share-link-form button[type=submit]")
+        page.wait_for_selector(".share [data-share-url]")
+        link = page.input_value(".share [data-share-url]")
+        screenshot(page, shots, "share-dialog")
+        assert link.startswith(base_url + "/web/shared/")
+        assert page.locator(".share-links .share-entry").count() == 1
+        page.click(".share-links .share-entry button:has-text('Revoke')")
+        page.wait_for_function("() => document.querySelectorAll('.share-links .share-entry').length === 0")
+        page.keyboard.press("Escape")
+        page.wait_for_selector(".shell-dialog", state="detached")
+        grants = admin_api.get("/api/v1/permissions", params={"scope_model": "ipai.workos.page", "scope_id": doc["id"]}).json()
+        assert [(g["user_id"], g["level"]) for g in grants] == [(bob_id, "view")]
+
+        other = member.page
+        other.goto(f"{base_url}/web/pages/{doc['id']}")
+        other.wait_for_selector(".workos-editor[contenteditable=false]")
+        assert "confidential" in other.inner_text(".workos-editor")
+        other.click(".workos-editor")
+        other.keyboard.type("changed by bob")
+        other.wait_for_timeout(500)
+        assert "changed by bob" not in other.inner_text(".workos-editor")
+        assert member_api.patch(f"/api/v1/pages/{doc['id']}", json={"title": "Mine"}).status_code == 403
+        assert admin.errors == [] and member.errors == []
+        assert admin.foreign == [] and member.foreign == []
+
+
+def test_settings_rename_the_workspace_and_manage_api_tokens_and_only_admins_change_roles(shell):
+    base_url, open_as, shots = shell
+    with user_client(base_url, "ada") as admin_api, user_client(base_url, "bob") as member_api:
+        workspace = admin_api.post("/api/v1/workspaces", json={"name": "Acme"}).json()
+        admin_api.post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Team"})
+        bob_id = member_api.get("/api/v1/me").json()["id"]
+        assert admin_api.post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": bob_id, "role": "member"}).status_code == 201
+        admin = open_as("ada")
+        member = open_as("bob")
+
+        page = admin.page
+        page.goto(base_url + "/web/settings")
+        page.wait_for_selector("[data-settings-workspace]:not([hidden]) [data-workspace-name]")
+        page.fill("[data-workspace-name]", "Acme Labs")
+        page.click(".settings-workspace-form button[type=submit]")
+        eventually(lambda: admin_api.get(f"/api/v1/workspaces/{workspace['id']}").json()["name"] == "Acme Labs")
+        page.select_option(f".settings-members li[data-member-id='{bob_id}'] select", "guest")
+        eventually(lambda: {m["user_id"]: m["role"] for m in admin_api.get(f"/api/v1/workspaces/{workspace['id']}/members").json()}[bob_id] == "guest")
+        page.fill("[data-token-form] input[name=name]", "ci script")
+        page.fill("[data-token-form] input[name=password]", PASSWORD)
+        page.click("[data-token-form] button[type=submit]")
+        page.wait_for_selector("[data-new-token]")
+        secret = page.input_value("[data-new-token]")
+        assert httpx.get(base_url + "/api/v1/me", headers={"Authorization": "Bearer " + secret}).status_code == 200
+        page.reload()
+        page.wait_for_selector(".settings-token-list li:has-text('ci script')")
+        assert "Acme Labs" in page.inner_text("#workos-sidebar-workspace")
+        screenshot(page, shots, "settings")
+        page.click(".settings-token-list li:has-text('ci script') button")
+        page.wait_for_selector(".settings-token-list li:has-text('ci script')", state="detached")
+        assert httpx.get(base_url + "/api/v1/me", headers={"Authorization": "Bearer " + secret}).status_code == 401
+
+        other = member.page
+        other.goto(base_url + "/web/settings")
+        other.wait_for_selector("[data-settings-workspace]:not([hidden]) [data-workspace-name]")
+        assert other.locator("[data-workspace-name]").is_disabled()
+        assert other.locator(".settings-members select").first.is_disabled()
+        assert admin.errors == [] and member.errors == [] and admin.foreign == [] and member.foreign == []
+
+
+def test_the_trash_lists_deleted_rows_with_their_database_and_brings_them_back(shell):
+    base_url, open_as, shots = shell
+    with user_client(base_url, "ada") as admin_api:
+        workspace = admin_api.post("/api/v1/workspaces", json={"name": "Acme"}).json()
+        space = admin_api.post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Team"}).json()
+        database = admin_api.post("/api/v1/databases", json={"space_id": space["id"], "title": "Tasks"}).json()
+        row = admin_api.post(f"/api/v1/databases/{database['id']}/rows", json={"values": {}}).json()
+        assert admin_api.patch(f"/api/v1/pages/{row['page_id']}", json={"title": "Fix login"}).status_code == 200
+        assert admin_api.delete(f"/api/v1/rows/{row['id']}").status_code == 200
+        admin = open_as("ada")
+        page = admin.page
+
+        page.goto(base_url + "/web/trash")
+        entry = page.locator(f".trash-entry[data-item-kind=row][data-item-id='{row['id']}']")
+        text = entry.inner_text()
+        entry.locator("[data-action=restore-item]").click()
+        page.wait_for_selector(f".trash-entry[data-item-kind=row][data-item-id='{row['id']}']", state="detached")
+
+        assert "Fix login" in text and "row in Tasks" in text and "deleted by ada" in text
+        assert next(r for r in admin_api.get(f"/api/v1/databases/{database['id']}/rows").json()["items"] if r["id"] == row["id"])["archived_at"] is None
+        assert page.locator(".trash-empty").is_visible()
+        assert admin.errors == [] and admin.foreign == []
