@@ -255,6 +255,13 @@ function revealBlock() {
 }
 
 function sidebarButton(finder: QuickFind) {
+  // The shell's sidebar has a Search button waiting for this island: bind to it rather than adding a second one.
+  const waiting = document.getElementById("quick-find-button");
+  if (waiting) {
+    waiting.classList.add("quick-find-open");
+    waiting.addEventListener("click", () => finder.open());
+    return;
+  }
   const sidebar = document.querySelector(".sidebar");
   if (!sidebar || sidebar.querySelector(".quick-find-open")) return;
   const button = document.createElement("button");
