@@ -5,7 +5,7 @@
     "category": "WorkOS",
     "author": "WorkOS",
     "license": "LGPL-3",
-    "depends": ["ipai_workos_db", "ipai_workos_core", "ipai_platform_permissions", "ipai_platform_audit"],
+    "depends": ["ipai_workos_db", "ipai_workos_blocks", "ipai_workos_core", "ipai_platform_permissions", "ipai_platform_audit"],
     "data": ["data/menus.toml"],
     "application": False,
     "installable": True,

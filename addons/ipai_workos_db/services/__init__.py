@@ -22,4 +22,4 @@ from .shapes import cell_text, database_json, names_for, property_json, row_json
 from .validation import context_for
 
 QUERIES = ("databases_for", "get_database", "get_property", "get_row", "schema_of", "list_rows", "select_rows", "row_json",
-           "rows_json", "property_json", "database_json", "export_csv", "detect_type", "cell_text", "names_for", "context_for")
+           "rows_json", "property_json", "database_json", "export_csv", "detect_type", "cell_text", "names_for", "context_for", "trashed_rows")

@@ -24,14 +24,22 @@ def test_search_page_lists_results_with_marked_snippets_and_links_to_the_block(t
     assert "<b>run</b>" not in html  # escaped on SQLite; PostgreSQL's ts_headline leaves tags out
 
 
+def _results(response) -> str:
+    """The results list of a search page: the sidebar around it lists the page tree, titles included."""
+    html = response.content.decode()
+    found = re.search(r'<ol class="search-results".*?</ol>', html, re.S)
+    assert found, html
+    return found.group(0)
+
+
 def test_search_page_filters_by_space_type_and_title_only(tree, write_page):
     sales = core.create_space(tree.admin, tree.workspace, "Sales")
     write_page(tree.admin, "Forecast", "numbers", space=tree.space)
     write_page(tree.admin, "Pipeline", "forecast numbers", space=sales)
     client = _client(tree.admin)
-    in_sales = client.get("/web/search", {"q": "forecast", "space": sales.pk}).content.decode()
-    assert "Pipeline" in in_sales and ">📄 Forecast<" not in in_sales
-    title_only = client.get("/web/search", {"q": "forecast", "title_only": "1"}).content.decode()
+    in_sales = _results(client.get("/web/search", {"q": "forecast", "space": sales.pk}))
+    assert "Pipeline" in in_sales and "Forecast<" not in in_sales
+    title_only = _results(client.get("/web/search", {"q": "forecast", "title_only": "1"}))
     assert "📄 Forecast" in title_only and "Pipeline" not in title_only
     rows_only = client.get("/web/search", {"q": "forecast", "type": "row"}).content.decode()
     assert "No results" in rows_only
