@@ -21,7 +21,7 @@ def test_a_mention_shows_the_live_title_or_no_access_in_the_editor(site, serve, 
     secret = grace.post("/api/v1/pages", json={"space_id": vault, "title": "Merger draft"}).json()["id"]
     notes = grace.post("/api/v1/pages", json={"space_id": team, "title": "Team notes"}).json()["id"]
     saved = grace.put(f"/api/v1/pages/{notes}/blocks", json={"blocks": [{"type": "paragraph", "content": {"text": [
-        {"text": "see "}, {"mention": {"kind": "page", "id": secret}, "text": "Merger draft"}]}}]})
+        {"text": "see "}, {"mention": {"kind": "page", "id": secret}, "text": "Merger draft"}]}}], "base_version": 0})  # a new page
     assert saved.status_code == 200, saved.text
     assert grace.patch(f"/api/v1/pages/{secret}", json={"title": "Acquisition of Initech"}).status_code == 200
 

@@ -22,6 +22,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.once]
 PASSWORD = "correct-horse-battery"
 
 
+def version_of(api, page_id: int) -> int:
+    """The document version a save must be based on (GET of the page's blocks answers it)."""
+    return api.get(f"/api/v1/pages/{page_id}/blocks").json()["version"]
+
+
 def user_client(base_url: str, username: str) -> httpx.Client:
     token = httpx.post(base_url + "/api/v1/auth/token", json={"username": username, "password": PASSWORD, "name": "tests"})
     assert token.status_code == 201, token.text
@@ -275,8 +280,8 @@ def test_a_member_restores_an_older_version_from_page_history(shell):
         bob_id = member_api.get("/api/v1/me").json()["id"]
         assert admin_api.post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": bob_id, "role": "member"}).status_code == 201
         doc = admin_api.post("/api/v1/pages", json={"space_id": space["id"], "title": "Minutes"}).json()
-        assert admin_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("first draft by ada")]}).status_code == 200
-        assert member_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("rewritten by bob")]}).status_code == 200
+        assert admin_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("first draft by ada")], "base_version": version_of(admin_api, doc["id"])}).status_code == 200
+        assert member_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("rewritten by bob")], "base_version": version_of(member_api, doc["id"])}).status_code == 200
         versions = member_api.get(f"/api/v1/pages/{doc['id']}/history").json()["items"]
         by_ada = next(v for v in versions if v["created_by"] == "ada")
         member = open_as("bob")
@@ -312,7 +317,8 @@ def test_a_page_shared_with_a_member_at_view_is_read_only_for_them(shell):
         bob_id = member_api.get("/api/v1/me").json()["id"]
         assert admin_api.post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": bob_id, "role": "member"}).status_code == 201
         doc = admin_api.post("/api/v1/pages", json={"space_id": space["id"], "title": "Salaries"}).json()
-        admin_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("confidential")]})
+        saved = admin_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("confidential")], "base_version": version_of(admin_api, doc["id"])})
+        assert saved.status_code == 200, saved.text
         assert member_api.get(f"/api/v1/pages/{doc['id']}").status_code == 404
         admin = open_as("ada")
         member = open_as("bob")

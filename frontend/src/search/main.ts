@@ -1,4 +1,4 @@
-// Quick find (Ctrl+K / Cmd+K anywhere in /web, and the "Search" button the island adds to the sidebar):
+// Quick find (Ctrl+K / Cmd+K anywhere in /web but the editor, where it makes a link; Ctrl/Cmd+P everywhere; and the "Search" button the island adds to the sidebar):
 // results as you type from /api/v1/search, the pages you opened last when the box is empty (the island notes
 // each page opened in the editor), ↑ ↓ Enter Esc.
 // Enter opens the page at the block that matched (#block-<id>); on any page, such a link scrolls to the
@@ -287,7 +287,11 @@ function start() {
   const finder = new QuickFind();
   sidebarButton(finder);
   document.addEventListener("keydown", (event) => {
-    if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "k") {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
+    const key = event.key.toLowerCase();
+    // In the editor Ctrl/Cmd+K makes a link (as in Notion); Ctrl/Cmd+P finds everywhere.
+    const inEditor = event.target instanceof Element && event.target.closest("[contenteditable=true]") !== null;
+    if (key === "p" || (key === "k" && !inEditor)) {
       event.preventDefault();
       finder.open();
     }
