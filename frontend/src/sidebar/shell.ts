@@ -786,6 +786,7 @@ interface Token {
   created_at: string;
   last_used_at: string | null;
   expires_at: string | null;
+  revoked_at: string | null;
 }
 
 async function drawTokens(section: HTMLElement) {
@@ -799,6 +800,7 @@ async function drawTokens(section: HTMLElement) {
     return;
   }
   for (const token of tokens) {
+    if (token.revoked_at) continue; // a revoked token is history (the audit log keeps it), not something to manage
     const item = document.createElement("li");
     item.className = "share-entry";
     item.dataset.tokenId = String(token.id);
