@@ -11,11 +11,13 @@ class IpaiWorkosCollabConfig(AppConfig):
         from ipai_platform_approvals.registry import NOTIFIERS
         from ipai_platform_workflow.registry import TRANSITION_NOTIFIERS
         from ipai_workos_blocks.registry import MENTION_LISTENERS, PAGE_PANELS
+        from workos.kernel.hooks import SIDEBAR_NAV_ITEMS
 
         from .services import approval_notice, notify_block_mentions, workflow_notice
-        from .views import comments_panel
+        from .views import comments_panel, inbox_nav_item
 
         MENTION_LISTENERS.register("collab_inbox", notify_block_mentions)
         PAGE_PANELS.register("collab_comments", comments_panel)
         NOTIFIERS.register("collab_inbox", approval_notice)
         TRANSITION_NOTIFIERS.register("collab_inbox", workflow_notice)
+        SIDEBAR_NAV_ITEMS.register("collab_inbox", inbox_nav_item)

@@ -67,9 +67,16 @@ def inbox_view(request):
         page, error = services.inbox(request.user, box, limit=50), exc.message
     context = {
         "menus": menu_tree(request.user), "box": box, "boxes": BOX_LABELS, "items": page["items"],
-        "next_cursor": page["next_cursor"], "unread": page["unread"], "error": error,
+        "next_cursor": page["next_cursor"], "unread": page["unread"], "error": error, "shell_section": "inbox",
     }
     return render(request, "ipai_workos_collab/inbox.html", context, status=422 if error else 200)
+
+
+def inbox_nav_item(request, context) -> str:
+    """The sidebar's Inbox entry with the number of unread notices (registered in SIDEBAR_NAV_ITEMS)."""
+    return render_to_string("ipai_workos_collab/_inbox_nav_item.html", {
+        "unread": services.unread_count(request.user), "current": context.get("shell_section") == "inbox",
+    })
 
 
 def comments_panel(request, page) -> str:

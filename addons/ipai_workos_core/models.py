@@ -73,6 +73,9 @@ class Page(WorkflowMixin):
     title = models.CharField(max_length=512, blank=True, default="")
     icon = models.CharField(max_length=64, blank=True, default="")
     cover_url = models.CharField(max_length=1024, blank=True, default="")
+    # Layout, as in Notion's page menu: for everyone who opens the page, not part of its history.
+    full_width = models.BooleanField(default=False)
+    small_text = models.BooleanField(default=False)
     rank = models.CharField(max_length=64, default=ZERO)
     # A page can belong to another object instead of the page tree — a database row's page belongs to its
     # database. It then takes its access from that object (a permission scope, "ipai.workos.database" + id)

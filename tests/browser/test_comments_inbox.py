@@ -67,7 +67,9 @@ def test_comment_reply_through_the_inbox_and_resolve(site, serve, browser):
 
         # Bob sees the unread badge, opens the item and lands on the highlighted comment
         log_in(as_bob, base_url, "bob")
-        as_bob.goto(base_url + "/web/inbox")
+        assert as_bob.locator("#sidebar-inbox .sidebar-badge").inner_text() == "1"  # on every page, in the sidebar
+        as_bob.click("#sidebar-inbox")
+        as_bob.wait_for_url(base_url + "/web/inbox")
         assert as_bob.locator(".collab-badge").inner_text() == "1"
         as_bob.click("button.collab-title:has-text('grace commented on Launch plan')")
         as_bob.wait_for_url(re.compile(rf"/web/pages/{page_id}#comment-\d+$"))
@@ -79,6 +81,7 @@ def test_comment_reply_through_the_inbox_and_resolve(site, serve, browser):
         as_bob.wait_for_selector(".collab-comment:has-text('Dates look right to me.')")
         as_bob.goto(base_url + "/web/inbox")
         assert as_bob.locator(".collab-badge").count() == 0  # opening it read it
+        assert as_bob.locator("#sidebar-inbox .sidebar-badge").count() == 0
 
         # Grace gets the reply, opens it and resolves the thread
         as_grace.goto(base_url + "/web/inbox")

@@ -189,9 +189,13 @@ def test_a_new_member_starts_from_home_and_takes_a_page_through_favourite_move_t
         assert member_api.get(f"/api/v1/pages/{first}").status_code == 404
 
         # Home now: recently visited (opening a page notes the visit) and what the admin edited lately.
+        visits = []
+        page.on("request", lambda request: request.method == "POST" and request.url.endswith("/visit") and visits.append(request.url))
         page.goto(f"{base_url}/web/pages/{target['id']}")
         page.wait_for_selector(".workos-editor")
         eventually(lambda: [r["page"]["id"] for r in member_api.get("/api/v1/pages/recent").json()][:1] == [target["id"]])
+        page.wait_for_load_state("networkidle")
+        assert visits == [f"{base_url}/api/v1/pages/{target['id']}/visit"]  # one visit per page open, not one per island
         admin_api.patch(f"/api/v1/pages/{target['id']}", json={"title": "Planning 2027"})
         page.goto(base_url + "/web")
         page.wait_for_selector(".home-section")
@@ -244,9 +248,26 @@ def test_the_same_sidebar_on_pages_and_databases_collapses_and_remembers(shell):
         first, second = sidebars.values()
         assert first == second
         assert "Acme" in first["workspace"]
-        assert first["items"] == ["⌂Home", "⌕Search", "⚙Settings"]
+        assert first["items"] == ["⌂Home", "⌕Search", "✉Inbox", "⚙Settings"]
         assert f"/web/pages/{doc['id']}" in first["tree"] and f"/web/databases/{database.json()['id']}" in first["tree"]
         assert page.inner_text(f"#workos-page-tree a[href='/web/databases/{database.json()['id']}'] .tree-icon") == "✅"
+
+        # Drag the sidebar's edge: the width holds on the next page (remembered for this user), double-click resets.
+        def sidebar_width() -> float:
+            return page.eval_on_selector("nav.sidebar", "nav => nav.getBoundingClientRect().width")
+
+        assert sidebar_width() == 248
+        handle = page.locator(".sidebar-resizer").bounding_box()
+        page.mouse.move(handle["x"] + 3, handle["y"] + 300)
+        page.mouse.down()
+        page.mouse.move(340, handle["y"] + 300, steps=5)
+        page.mouse.up()
+        assert 330 <= sidebar_width() <= 350
+        page.goto(f"{base_url}/web/pages/{doc['id']}")
+        page.wait_for_selector(".workos-editor")
+        assert 330 <= sidebar_width() <= 350
+        page.dblclick(".sidebar-resizer")
+        assert sidebar_width() == 248
 
         page.keyboard.press("Control+Backslash")
         assert "sidebar-collapsed" in page.get_attribute("body", "class")
@@ -306,6 +327,25 @@ def test_a_member_restores_an_older_version_from_page_history(shell):
         texts = lambda: ["".join(s.get("text", "") for s in b["content"].get("text", [])) for b in member_api.get(f"/api/v1/pages/{doc['id']}/blocks").json()["items"]]
         eventually(lambda: "first draft by ada" in texts())
         page.wait_for_function("() => document.querySelector('.workos-editor').textContent.includes('first draft by ada')")
+
+        # Full width and small text from the page menu: the page's own, for everyone, kept over a reload.
+        column = lambda: page.eval_on_selector(".editor-host", "host => host.getBoundingClientRect().width")
+        standard = column()
+        open_page_menu(page)
+        choose(page, "Full width")
+        page.wait_for_selector("#workos-page.page-full-width")
+        open_page_menu(page)
+        choose(page, "Small text")
+        page.wait_for_selector("#workos-page.page-small-text")
+        eventually(lambda: member_api.get(f"/api/v1/pages/{doc['id']}").json()["full_width"] is True)
+        assert admin_api.get(f"/api/v1/pages/{doc['id']}").json()["small_text"] is True
+        page.reload()
+        page.wait_for_selector(".workos-editor[contenteditable=true]")
+        assert column() > standard + 100
+        assert page.eval_on_selector(".workos-editor", "e => parseFloat(getComputedStyle(e).fontSize)") == 14
+        open_page_menu(page)
+        choose(page, "Standard width")
+        page.wait_for_selector("#workos-page:not(.page-full-width)")
         assert member.errors == [] and member.foreign == []
 
 
@@ -420,4 +460,17 @@ def test_the_trash_lists_deleted_rows_with_their_database_and_brings_them_back(s
         assert "Fix login" in text and "row in Tasks" in text and "deleted by ada" in text
         assert next(r for r in admin_api.get(f"/api/v1/databases/{database['id']}/rows").json()["items"] if r["id"] == row["id"])["archived_at"] is None
         assert page.locator(".trash-empty").is_visible()
+
+        # Deleting a row in a database view offers Undo, which brings it back into the view.
+        page.goto(f"{base_url}/web/databases/{database['id']}")
+        page.wait_for_selector("#workos-db-view[data-ready=true]")
+        page.wait_for_selector("text=Fix login")
+        page.hover(f"tr[data-row-id='{row['id']}']")
+        page.click(f"tr[data-row-id='{row['id']}'] [aria-label='Row actions']")
+        page.click(".dbv-menu-item.is-danger")
+        page.wait_for_selector("text=Fix login", state="detached")
+        assert admin_api.get(f"/api/v1/rows/{row['id']}").json()["archived_at"] is not None
+        page.click(".dbv-toast .dbv-toast-action")
+        page.wait_for_selector("text=Fix login")
+        assert admin_api.get(f"/api/v1/rows/{row['id']}").json()["archived_at"] is None
         assert admin.errors == [] and admin.foreign == []

@@ -48,5 +48,16 @@ HomeView = Callable[[Any], Any]
 HOME_VIEWS: Registry[HomeView] = Registry("home view")
 
 
+# handler(request, context) -> safe HTML of one entry in the sidebar's top navigation, below Home and Search
+# (the inbox with its unread count, the template gallery ...). Entries appear in the order of registration,
+# which follows the modules' dependency order.
+SidebarNavItem = Callable[[Any, Any], str]
+SIDEBAR_NAV_ITEMS: Registry[SidebarNavItem] = Registry("sidebar navigation item")
+
+
+def sidebar_nav_items(request, context) -> list[str]:
+    return [item(request, context) for _key, item in SIDEBAR_NAV_ITEMS.items()]
+
+
 def sidebar_contributions(request, context) -> list[str]:
     return [contribution(request, context) for _key, contribution in SIDEBAR_CONTRIBUTIONS.items()]

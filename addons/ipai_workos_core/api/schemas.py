@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from workos.api.types import RecordId
 
@@ -95,6 +95,8 @@ class PageOut(Schema):
     title: str
     icon: str
     cover_url: str
+    full_width: bool
+    small_text: bool
     rank: str
     archived_at: datetime | None
     workflow_state: str
@@ -117,6 +119,8 @@ class PagePatch(Schema):
     title: str | None = None
     icon: str | None = None
     cover_url: str | None = None
+    full_width: bool | None = Field(None, description="Show the page across the whole window (for everyone).")
+    small_text: bool | None = Field(None, description="Show the page in a smaller font (for everyone).")
 
 
 class MoveIn(Schema):

@@ -75,24 +75,35 @@ def create_page(actor, *, space: Space | None = None, parent: Page | None = None
 
 
 @transaction.atomic
-def update_page(actor, page: Page, *, title: str | None = None, icon: str | None = None, cover_url: str | None = None) -> Page:
-    """Rename a page, change its icon or cover. A change is a save: it lands in the page's history."""
+def update_page(actor, page: Page, *, title: str | None = None, icon: str | None = None, cover_url: str | None = None,
+                full_width: bool | None = None, small_text: bool | None = None) -> Page:
+    """Rename a page, change its icon or cover (a save that lands in the page's history), or its layout (full
+    width, small text: audited, not a new version)."""
     permissions.require(actor, "edit", page)
     if page.archived_at is not None:
         raise Conflict("this page is in the trash: restore it first")
+    for name, value in (("full_width", full_width), ("small_text", small_text)):
+        if value is not None and not isinstance(value, bool):
+            raise InvalidInput(f"{name} is true or false", field=name)
     before = {"title": page.title, "icon": page.icon, "cover_url": page.cover_url}
+    layout_before = {"full_width": page.full_width, "small_text": page.small_text}
     if title is not None:
         page.title = _clean_title(title)
     if icon is not None:
         page.icon = icon[:64]
     if cover_url is not None:
         page.cover_url = _clean_cover(cover_url)
+    if full_width is not None:
+        page.full_width = full_width
+    if small_text is not None:
+        page.small_text = small_text
     page.updated_by = actor
     page.save()
     changes = diff(before, {"title": page.title, "icon": page.icon, "cover_url": page.cover_url})
     if changes:
         _save_version(actor, page)
-    record_event(actor=actor, action="page.update", target=page, changes=changes)
+    layout = diff(layout_before, {"full_width": page.full_width, "small_text": page.small_text})
+    record_event(actor=actor, action="page.update", target=page, changes={**changes, **layout})
     if changes:
         notify_pages(CONTENT_CHANGED, [page.pk], actor)
     return page

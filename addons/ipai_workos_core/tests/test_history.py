@@ -101,3 +101,25 @@ def test_viewer_cannot_record_or_restore(tree, people):
 def test_bad_cover_is_refused(tree, api_for):
     answer = api_for(tree.admin).patch(f"/pages/{tree.page.pk}", {"cover_url": "javascript:alert(1)"})
     assert answer.status_code == 422 and answer.json()["error"]["field"] == "cover_url"
+
+
+def test_full_width_and_small_text_are_the_pages_layout_audited_but_no_version(tree, people, api_for):
+    from ipai_platform_audit.models import AuditEvent
+
+    before = tree.page.versions.count()
+    answer = api_for(people.editor).patch(f"/pages/{tree.page.pk}", {"full_width": True, "small_text": True})
+
+    assert answer.status_code == 200, answer.content
+    assert (answer.json()["full_width"], answer.json()["small_text"]) == (True, True)
+    page = Page.objects.get(pk=tree.page.pk)
+    assert (page.full_width, page.small_text) == (True, True)
+    assert page.versions.count() == before  # layout is not content: no history entry
+    event = AuditEvent.objects.filter(action="page.update", target_id=str(page.pk)).order_by("-id").first()
+    assert event.changes == {"full_width": {"before": False, "after": True}, "small_text": {"before": False, "after": True}}
+    assert api_for(people.viewer).get(f"/pages/{tree.page.pk}").json()["full_width"] is True
+
+    refused = api_for(people.viewer).patch(f"/pages/{tree.page.pk}", {"full_width": False})
+    assert refused.status_code == 403
+    wrong = api_for(people.editor).patch(f"/pages/{tree.page.pk}", {"small_text": "very"})
+    assert wrong.status_code == 422
+    assert Page.objects.get(pk=tree.page.pk).small_text is True

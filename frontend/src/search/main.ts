@@ -275,15 +275,7 @@ function sidebarButton(finder: QuickFind) {
   else sidebar.prepend(button);
 }
 
-/** On a page of the editor, note the visit: the quick find's "recently visited" list comes from these. */
-function recordVisit() {
-  const page = document.getElementById("workos-page");
-  const id = page?.dataset.pageId;
-  if (id && /^\d+$/.test(id)) api("POST", `/pages/${id}/visit`).catch(() => undefined); // a missed visit only shortens the list
-}
-
 function start() {
-  recordVisit();
   const finder = new QuickFind();
   sidebarButton(finder);
   document.addEventListener("keydown", (event) => {

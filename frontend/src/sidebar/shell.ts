@@ -62,6 +62,45 @@ function setCollapsed(collapsed: boolean) {
   store(COLLAPSED_KEY, collapsed ? "1" : "0");
 }
 
+const SIDEBAR_WIDTH = { min: 200, max: 480, initial: 248 };
+
+/** The sidebar's width is remembered per user (in this browser): two people sharing a machine keep their own. */
+function widthKey(): string {
+  return `workos:${document.getElementById("workos-sidebar")?.dataset.user ?? "anonymous"}:sidebar:width`;
+}
+
+function setSidebarWidth(width: number | null) {
+  const style = document.documentElement.style;
+  if (width === null) style.removeProperty("--sidebar-width");
+  else style.setProperty("--sidebar-width", `${Math.round(Math.min(SIDEBAR_WIDTH.max, Math.max(SIDEBAR_WIDTH.min, width)))}px`);
+}
+
+function mountSidebarResizer() {
+  const saved = Number(stored(widthKey()));
+  if (saved) setSidebarWidth(saved);
+  const handle = document.querySelector<HTMLElement>(".sidebar-resizer");
+  if (!handle) return;
+  handle.addEventListener("pointerdown", (event) => {
+    event.preventDefault();
+    handle.setPointerCapture(event.pointerId);
+    handle.classList.add("is-dragging");
+    const move = (moved: PointerEvent) => setSidebarWidth(moved.clientX);
+    const stop = () => {
+      handle.classList.remove("is-dragging");
+      handle.removeEventListener("pointermove", move);
+      const width = parseInt(getComputedStyle(document.documentElement).getPropertyValue("--sidebar-width"), 10);
+      if (width) store(widthKey(), String(width));
+    };
+    handle.addEventListener("pointermove", move);
+    handle.addEventListener("pointerup", stop, { once: true });
+    handle.addEventListener("pointercancel", stop, { once: true });
+  });
+  handle.addEventListener("dblclick", () => {
+    setSidebarWidth(null);
+    store(widthKey(), "");
+  });
+}
+
 function applyTheme(theme: Theme) {
   if (theme === "system") delete document.documentElement.dataset.theme;
   else document.documentElement.dataset.theme = theme;
@@ -219,6 +258,8 @@ export interface PageMenuData {
   archived: boolean;
   editable: boolean;
   favorite: boolean;
+  full_width?: boolean;
+  small_text?: boolean;
 }
 
 interface TreeData {
@@ -242,9 +283,26 @@ export function pageMenu(anchor: HTMLElement, data: PageMenuData) {
     items.push({ label: "Page history", icon: "🕘", run: () => void historyDialog(data) });
     items.push({ label: "Export as Markdown", icon: "⤓", run: () => exportPage(data.id) });
     const onThePage = embeddedJson<PageMenuData>("workos-page-menu-data")?.id === data.id;
+    if (onThePage && data.editable) {
+      items.push({ label: data.full_width ? "Standard width" : "Full width", icon: "↔", run: () => void setLayout(data, "full_width") });
+      items.push({ label: data.small_text ? "Default text size" : "Small text", icon: "ᴀ", run: () => void setLayout(data, "small_text") });
+    }
     items.push({ label: "Delete", icon: "🗑", run: () => void trashPage(data.id, onThePage), danger: true });
   }
   openMenu(anchor, items);
+}
+
+/** Full width and small text are the page's own (for everyone who opens it), saved at once like Notion does. */
+async function setLayout(data: PageMenuData, key: "full_width" | "small_text") {
+  const value = !data[key];
+  try {
+    await api("PATCH", `/pages/${data.id}`, { [key]: value });
+  } catch (error) {
+    toast(message(error, "Could not change the page's layout"));
+    return;
+  }
+  data[key] = value;
+  document.getElementById("workos-page")?.classList.toggle(key === "full_width" ? "page-full-width" : "page-small-text", value);
 }
 
 async function toggleFavorite(data: PageMenuData) {
@@ -979,6 +1037,7 @@ function filterTrash(query: string) {
 export function mountShell() {
   applyTheme(currentTheme());
   if (stored(COLLAPSED_KEY) === "1") document.body.classList.add("sidebar-collapsed");
+  mountSidebarResizer();
   const pageMenuData = embeddedJson<PageMenuData>("workos-page-menu-data");
   if (pageMenuData && !pageMenuData.archived) void api("POST", `/pages/${pageMenuData.id}/visit`, {}).catch(() => undefined);
   offerUndoAfterReload();

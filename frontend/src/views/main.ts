@@ -303,12 +303,22 @@ class DatabasePage {
           this.rows = this.rows.filter((item) => item.id !== row.id);
           this.render();
           this.refreshTotals();
-          toast("Moved to the trash.", "info");
+          toast("Moved to the trash.", "info", { label: "Undo", run: () => void this.restoreRow(row) });
         } catch (error) {
           toast(failure(error));
         }
       }, { class: "dbv-menu-item is-danger" }),
     );
+  }
+
+  private async restoreRow(row: Row) {
+    try {
+      await api("POST", `/rows/${row.id}/restore`);
+      await this.reload();
+      toast("Row restored.", "info");
+    } catch (error) {
+      toast(failure(error));
+    }
   }
 
   private pageUrl(row: Row): string {

@@ -104,7 +104,8 @@ export function popoverOpen(): boolean {
 
 let toastTimer = 0;
 
-export function toast(message: string, kind: "error" | "info" = "error"): void {
+/** A message at the bottom of the window; with an action (Undo ...) it stays a little longer and offers a button. */
+export function toast(message: string, kind: "error" | "info" = "error", action?: { label: string; run: () => void }): void {
   let element = document.querySelector<HTMLElement>(".dbv-toast");
   if (!element) {
     element = h("div", { class: "dbv-toast", role: "alert" });
@@ -112,8 +113,14 @@ export function toast(message: string, kind: "error" | "info" = "error"): void {
   }
   element.textContent = message;
   element.dataset.kind = kind;
+  if (action) {
+    element.append(" ", button(action.label, () => {
+      element?.remove();
+      action.run();
+    }, { class: "dbv-toast-action" }));
+  }
   window.clearTimeout(toastTimer);
-  toastTimer = window.setTimeout(() => element?.remove(), 6000);
+  toastTimer = window.setTimeout(() => element?.remove(), action ? 8000 : 6000);
 }
 
 export function status(text: string, state = ""): void {

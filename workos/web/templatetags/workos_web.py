@@ -5,6 +5,7 @@ from django.utils.safestring import mark_safe
 
 from workos.kernel.hooks import head_contributions as contributions
 from workos.kernel.hooks import sidebar_contributions as sidebar_parts
+from workos.kernel.hooks import sidebar_nav_items as nav_items
 
 register = template.Library()
 
@@ -22,3 +23,12 @@ def sidebar_contributions(context):
     if request is None or not request.user.is_authenticated:
         return ""
     return mark_safe("\n".join(sidebar_parts(request, context)))
+
+
+@register.simple_tag(takes_context=True)
+def sidebar_nav_items(context):
+    """The entries the active modules add to the sidebar's top navigation; each handler returns safe HTML."""
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return ""
+    return mark_safe("\n".join(nav_items(request, context)))
