@@ -436,6 +436,21 @@ def test_settings_rename_the_workspace_and_manage_api_tokens_and_only_admins_cha
         other.wait_for_selector("[data-settings-workspace]:not([hidden]) [data-workspace-name]")
         assert other.locator("[data-workspace-name]").is_disabled()
         assert other.locator(".settings-members select").first.is_disabled()
+
+        # My account: the member gives a name and changes the password; the settings keep it over a reload.
+        other.fill("[data-account-form] input[name=first_name]", "Bob")
+        other.fill("[data-account-form] input[name=last_name]", "Builder")
+        other.click("[data-account-form] button[type=submit]")
+        eventually(lambda: member_api.get("/api/v1/me").json()["name"] == "Bob Builder")
+        other.click(".settings-password summary")
+        other.fill("[data-password-form] input[name=current_password]", PASSWORD)
+        other.fill("[data-password-form] input[name=new_password]", "a-brand-new-secret")
+        other.fill("[data-password-form] input[name=confirm_password]", "a-brand-new-secret")
+        other.click("[data-password-form] button[type=submit]")
+        other.wait_for_selector(".shell-toast:has-text('Password changed')")
+        other.reload()
+        assert other.input_value("[data-account-form] input[name=last_name]") == "Builder"  # still signed in
+        assert httpx.post(base_url + "/api/v1/auth/token", json={"username": "bob", "password": "a-brand-new-secret"}).status_code == 201
         assert admin.errors == [] and member.errors == [] and admin.foreign == [] and member.foreign == []
 
 

@@ -254,3 +254,33 @@ def test_user_create_is_refused_twice_and_recorded_by_the_audit_module(site):
     assert again.returncode == 1 and "user lin already exists" in again.stderr
     assert weak.returncode == 2 and "password refused" in weak.stderr
     assert site.sql("SELECT target_model, target_name FROM ipai_audit_event WHERE action = 'auth.user_create'") == [("auth.user", "lin")]
+
+
+def test_my_account_name_email_and_password_change_keeps_this_browser_and_ends_the_others(live):
+    site, server, client = live
+    log_in(client)
+    csrf = {"X-CSRFToken": client.cookies["csrftoken"]}
+    with httpx.Client(base_url=server.base_url, follow_redirects=False, timeout=10) as other:
+        log_in(other)
+        assert other.get("/web").status_code == 200
+
+        named = client.patch("/api/v1/me", json={"first_name": " Ada ", "last_name": "Lovelace", "email": "ada@example.com"}, headers=csrf)
+        bad_email = client.patch("/api/v1/me", json={"email": "not an address"}, headers=csrf)
+        wrong = client.post("/api/v1/me/password", json={"current_password": "guess", "new_password": "another-long-password"}, headers=csrf)
+        weak = client.post("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "123"}, headers=csrf)
+        changed = client.post("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "another-long-password"}, headers=csrf)
+
+        assert named.status_code == 200, named.text
+        assert (named.json()["name"], named.json()["email"]) == ("Ada Lovelace", "ada@example.com")
+        assert bad_email.status_code == 422 and bad_email.json()["error"]["field"] == "email"
+        assert wrong.status_code == 422 and wrong.json()["error"]["field"] == "current_password"
+        assert weak.status_code == 422 and weak.json()["error"]["field"] == "new_password"
+        assert changed.status_code == 200, changed.text
+        assert client.get("/web").status_code == 200  # this browser stays signed in
+        assert other.get("/web").status_code == 302  # the other session ended with the old password
+    assert client.get("/api/v1/me").json()["email"] == "ada@example.com"
+    assert httpx.post(server.base_url + "/api/v1/auth/token", json={"username": "ada", "password": PASSWORD}).status_code == 401
+    assert httpx.post(server.base_url + "/api/v1/auth/token", json={"username": "ada", "password": "another-long-password"}).status_code == 201
+    actions = [row[0] for row in site.sql("SELECT action FROM ipai_audit_event WHERE action LIKE 'auth.%' ORDER BY id")]
+    assert "auth.account_update" in actions and "auth.password_change" in actions
+    assert actions.index("auth.password_change") > actions.index("auth.account_update")

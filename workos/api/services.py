@@ -1,4 +1,5 @@
-"""Personal API tokens: the only write path for ``workos_api_token``."""
+"""Personal API tokens (the only write path for ``workos_api_token``) and the account of the signed-in user
+(name, e-mail, password)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import hashlib
 import secrets
 from datetime import datetime
 
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -63,3 +67,52 @@ def revoke_token(user, token_id: int) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         auth_event("token_revoke", user=user, username=user.get_username(), details={"token_id": token.pk, "name": token.name})
     return token
+
+
+# --- my account ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_account(user, *, first_name: str | None = None, last_name: str | None = None, email: str | None = None):
+    """Change the user's own name or e-mail address (the login stays: administrators manage it)."""
+    before = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
+    for field, value in (("first_name", first_name), ("last_name", last_name)):
+        if value is None:
+            continue
+        value = value.strip()
+        if len(value) > 150:
+            raise InvalidInput(f"{field.replace('_', ' ')} is longer than 150 characters", field=field)
+        setattr(user, field, value)
+    if email is not None:
+        email = email.strip()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise InvalidInput("this is not an e-mail address", field="email") from None
+        user.email = email
+    after = {"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
+    changed = {key: {"before": before[key], "after": after[key]} for key in after if before[key] != after[key]}
+    if changed:
+        user.save(update_fields=list(changed))
+        auth_event("account_update", user=user, username=user.get_username(), details=changed)
+    return user
+
+
+@transaction.atomic
+def change_password(user, current_password: str, new_password: str, *, request=None):
+    """Change the user's own password: the current one must be given, the new one passes the site's password
+    validators. Other browser sessions end (Django ties sessions to the password); API tokens stay valid."""
+    if not user.check_password(current_password or ""):
+        auth_event("login_failed", request=request, username=user.get_username(), details={"via": "password change"})
+        raise InvalidInput("the current password is wrong", field="current_password")
+    if not new_password:
+        raise InvalidInput("give a new password", field="new_password")
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages), field="new_password") from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    auth_event("password_change", request=request, user=user, username=user.get_username())
+    return user

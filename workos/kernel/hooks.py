@@ -19,7 +19,8 @@ AUTH_EVENT_HANDLERS: Registry[AuthEventHandler] = Registry("auth event handler")
 HeadContribution = Callable[[Any], str]
 HEAD_CONTRIBUTIONS: Registry[HeadContribution] = Registry("page head contribution")
 
-AUTH_EVENT_KINDS = ("login", "login_failed", "login_throttled", "logout", "token_create", "token_revoke", "user_create")
+AUTH_EVENT_KINDS = ("login", "login_failed", "login_throttled", "logout", "token_create", "token_revoke", "user_create",
+                    "account_update", "password_change")
 
 
 def auth_event(kind: str, *, request=None, user=None, username: str = "", details: dict | None = None) -> None:

@@ -1,0 +1,185 @@
+// The settings page's islands: my account (name, e-mail, password), API tokens and the workspace (name, icon,
+// members). Everything goes through /api/v1, so the services check permissions and write the audit trail.
+
+import { api, embeddedJson } from "../lib/api";
+import { message, toast, when } from "./ui";
+
+// --- settings ---------------------------------------------------------------------------------------------
+
+interface Token {
+  id: number;
+  name: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+async function drawTokens(section: HTMLElement) {
+  const list = section.querySelector<HTMLElement>("[data-token-list]")!;
+  list.replaceChildren();
+  let tokens: Token[] = [];
+  try {
+    tokens = await api<Token[]>("GET", "/auth/tokens");
+  } catch (error) {
+    list.textContent = message(error, "Could not load your tokens");
+    return;
+  }
+  for (const token of tokens) {
+    if (token.revoked_at) continue; // a revoked token is history (the audit log keeps it), not something to manage
+    const item = document.createElement("li");
+    item.className = "share-entry";
+    item.dataset.tokenId = String(token.id);
+    const name = document.createElement("span");
+    name.className = "share-name";
+    name.textContent = `${token.name} · ${token.prefix}… · ${token.last_used_at ? "used " + when(token.last_used_at) : "never used"}`;
+    const revoke = document.createElement("button");
+    revoke.type = "button";
+    revoke.className = "button-quiet button-danger";
+    revoke.textContent = "Revoke";
+    revoke.addEventListener("click", async () => {
+      try {
+        await api("DELETE", `/auth/tokens/${token.id}`);
+        await drawTokens(section);
+      } catch (error) {
+        toast(message(error, "Could not revoke the token"));
+      }
+    });
+    item.append(name, revoke);
+    list.append(item);
+  }
+}
+
+export function mountTokens() {
+  const section = document.querySelector<HTMLElement>("[data-settings-tokens]");
+  const form = section?.querySelector<HTMLFormElement>("[data-token-form]");
+  if (!section || !form) return;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const fields = new FormData(form);
+    try {
+      // A new token needs the password again (POST /auth/token), as for any other client.
+      const created = await api<{ token: string }>("POST", "/auth/token", {
+        username: section.dataset.username, password: fields.get("password"), name: fields.get("name"),
+      });
+      form.reset();
+      const box = section.querySelector<HTMLElement>("[data-token-created]")!;
+      const field = document.createElement("input");
+      field.readOnly = true;
+      field.value = created.token;
+      field.dataset.newToken = "";
+      const note = document.createElement("p");
+      note.className = "muted";
+      note.textContent = "Copy it now: it is not shown again.";
+      box.replaceChildren(field, note);
+      await drawTokens(section);
+    } catch (error) {
+      toast(message(error, "Could not create the token"));
+    }
+  });
+  void drawTokens(section);
+}
+
+export async function mountWorkspaceSettings() {
+  const section = document.querySelector<HTMLElement>("[data-settings-workspace]");
+  const tree = embeddedJson<{ workspace: { id: number } | null }>("workos-page-tree-data");
+  if (!section || !tree?.workspace) return;
+  let workspace: { id: number; name: string; icon: string; role: string | null };
+  let members: { user_id: number; username: string; role: string }[];
+  try {
+    workspace = await api("GET", `/workspaces/${tree.workspace.id}`);
+    members = await api("GET", `/workspaces/${tree.workspace.id}/members`);
+  } catch {
+    return;
+  }
+  const isAdmin = workspace.role === "admin";
+  const form = document.createElement("form");
+  form.className = "settings-workspace-form";
+  const icon = document.createElement("input");
+  icon.className = "settings-workspace-icon";
+  icon.value = workspace.icon;
+  icon.maxLength = 8;
+  icon.placeholder = workspace.name.slice(0, 1).toUpperCase();
+  icon.setAttribute("aria-label", "Workspace icon");
+  const name = document.createElement("input");
+  name.value = workspace.name;
+  name.setAttribute("aria-label", "Workspace name");
+  name.dataset.workspaceName = "";
+  const save = document.createElement("button");
+  save.type = "submit";
+  save.className = "button-quiet";
+  save.textContent = "Save";
+  for (const control of [icon, name, save]) control.toggleAttribute("disabled", !isAdmin);
+  form.append(icon, name, save);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("PATCH", `/workspaces/${workspace.id}`, { name: name.value, icon: icon.value });
+      toast("Workspace saved");
+    } catch (error) {
+      toast(message(error, "Could not save the workspace"));
+    }
+  });
+  const heading = document.createElement("h3");
+  heading.className = "settings-subheading";
+  heading.textContent = `Members (${members.length})`;
+  const list = document.createElement("ul");
+  list.className = "share-list settings-members";
+  for (const member of members) {
+    const item = document.createElement("li");
+    item.className = "share-entry";
+    item.dataset.memberId = String(member.user_id);
+    const who = document.createElement("span");
+    who.className = "share-name";
+    who.textContent = member.username;
+    const role = document.createElement("select");
+    role.setAttribute("aria-label", `Role of ${member.username}`);
+    for (const [key, label] of [["admin", "Admin"], ["member", "Member"], ["guest", "Guest"]]) role.append(new Option(label, key, false, key === member.role));
+    role.disabled = !isAdmin;
+    role.addEventListener("change", async () => {
+      try {
+        await api("PATCH", `/workspaces/${workspace.id}/members/${member.user_id}`, { role: role.value });
+        toast("Role changed");
+      } catch (error) {
+        role.value = member.role;
+        toast(message(error, "Could not change the role"));
+      }
+    });
+    item.append(who, role);
+    list.append(item);
+  }
+  section.append(form, heading, list);
+  section.hidden = false;
+}
+
+/** My account: name and e-mail (PATCH /me), password (POST /me/password, which needs the current one). */
+export function mountAccount() {
+  const account = document.querySelector<HTMLFormElement>("[data-account-form]");
+  account?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const fields = new FormData(account);
+    try {
+      await api("PATCH", "/me", { first_name: fields.get("first_name"), last_name: fields.get("last_name"), email: fields.get("email") });
+      toast("Saved");
+    } catch (error) {
+      toast(message(error, "Could not save your account"));
+    }
+  });
+  const password = document.querySelector<HTMLFormElement>("[data-password-form]");
+  password?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const fields = new FormData(password);
+    if (fields.get("new_password") !== fields.get("confirm_password")) {
+      toast("The two new passwords differ");
+      return;
+    }
+    try {
+      await api("POST", "/me/password", { current_password: fields.get("current_password"), new_password: fields.get("new_password") });
+      password.reset();
+      toast("Password changed");
+    } catch (error) {
+      toast(message(error, "Could not change your password"));
+    }
+  });
+}
