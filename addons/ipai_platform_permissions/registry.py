@@ -6,6 +6,10 @@ tree; a root type (a workspace) also says which role a user has there. The permi
 the modules that own those types: they register themselves in their ``AppConfig.ready()``.
 
 ``ACTIONS``: what each action needs, as a minimum level. Modules add their own actions (``approve`` ...).
+
+``SHARED_VIEWS``: how a share link shows its object to whoever opens it (``/web/shared/<token>``), keyed by
+technical model name: ``view(request, obj, share, user)`` -> safe HTML of the object's content, read as the
+link (and the signed-in user, if any) may. A type without one shows its name only.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class ScopeType:
 
 SCOPES: Registry[ScopeType] = Registry("permission scope type")
 ACTIONS: Registry[str] = Registry("permission action")
+SHARED_VIEWS: Registry[Callable[[Any, Any, Any, Any], str]] = Registry("shared link view")
 
 DEFAULT_ACTIONS = {
     "read": VIEW,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -13,7 +14,7 @@ from workos.web.menus import menu_tree
 
 from . import services
 from .models import Permission, ShareToken
-from .registry import LEVELS, MANAGE, RANK
+from .registry import LEVELS, MANAGE, RANK, SHARED_VIEWS
 
 PAGE_LIMIT = 500
 
@@ -83,5 +84,8 @@ def shared_view(request, token: str):
         return HttpResponseRedirect("/web/login?" + urlencode({"next": request.path}))
     except ServiceError as error:
         return render(request, "web/error.html", {"status": error.status, "message": error.message}, status=error.status)
-    context = {"name": services.label_of(obj), "level": services.level_of(user, obj, share=share), "share": share}
+    model = services.key_of(obj)[0]
+    content = SHARED_VIEWS.get(model)(request, obj, share, user) if model in SHARED_VIEWS else ""
+    context = {"name": services.label_of(obj), "level": services.level_of(user, obj, share=share), "share": share,
+               "content": mark_safe(content), "signed_in": user is not None}
     return render(request, "ipai_platform_permissions/shared.html", context)

@@ -25,3 +25,9 @@ class IpaiWorkosBlocksConfig(AppConfig):
 
         HOME_VIEWS.register("pages", home_view)
         SIDEBAR_CONTRIBUTIONS.register("page_tree", sidebar)
+
+        from ipai_platform_permissions.registry import SHARED_VIEWS
+
+        from .views import shared_page
+
+        SHARED_VIEWS.register("ipai.workos.page", shared_page)

@@ -226,3 +226,11 @@ def _create_first_page(user, space_id: str):
         if space is None:
             space = core.create_space(user, workspace, "General")
     return core.create_page(user, space=space, title="")
+
+
+def shared_page(request, page, share, user) -> str:
+    """A page opened through a share link (registered in the permissions module's SHARED_VIEWS): its icon, title
+    and body, read-only, with mentions of pages the link does not open shown as "No access"."""
+    return render_to_string("ipai_workos_blocks/_shared_page.html", {
+        "page": page, "body": mark_safe(blocks.page_html(page, user, share=share)),
+    }, request=request)

@@ -349,7 +349,7 @@ def test_a_member_restores_an_older_version_from_page_history(shell):
         assert member.errors == [] and member.foreign == []
 
 
-def test_a_page_shared_with_a_member_at_view_is_read_only_for_them(shell):
+def test_a_page_shared_with_a_member_at_view_is_read_only_for_them(shell, browser):
     base_url, open_as, shots = shell
     with user_client(base_url, "ada") as admin_api, user_client(base_url, "bob") as member_api:
         workspace = admin_api.post("/api/v1/workspaces", json={"name": "Acme"}).json()
@@ -357,7 +357,9 @@ def test_a_page_shared_with_a_member_at_view_is_read_only_for_them(shell):
         bob_id = member_api.get("/api/v1/me").json()["id"]
         assert admin_api.post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": bob_id, "role": "member"}).status_code == 201
         doc = admin_api.post("/api/v1/pages", json={"space_id": space["id"], "title": "Salaries"}).json()
-        saved = admin_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("confidential")], "base_version": version_of(admin_api, doc["id"])})
+        secret = admin_api.post("/api/v1/pages", json={"space_id": space["id"], "title": "Layoffs 2027"}).json()
+        mention = {"type": "paragraph", "content": {"text": [{"text": "see "}, {"mention": {"kind": "page", "id": secret["id"]}, "text": "Layoffs 2027"}]}}
+        saved = admin_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("confidential"), mention], "base_version": version_of(admin_api, doc["id"])})
         assert saved.status_code == 200, saved.text
         assert member_api.get(f"/api/v1/pages/{doc['id']}").status_code == 404
         admin = open_as("ada")
@@ -373,14 +375,32 @@ def test_a_page_shared_with_a_member_at_view_is_read_only_for_them(shell):
         page.click(".share-invite button[type=submit]")
         page.wait_for_selector(".share-entry.is-explicit:has-text('bob')")
         assert page.locator(".share-entry.is-explicit:has-text('bob') select").input_value() == "view"
+        page.select_option(".share [data-share-audience]", "public")
         page.click(".share-link-form button[type=submit]")
         page.wait_for_selector(".share [data-share-url]")
         link = page.input_value(".share [data-share-url]")
         screenshot(page, shots, "share-dialog")
         assert link.startswith(base_url + "/web/shared/")
         assert page.locator(".share-links .share-entry").count() == 1
-        page.click(".share-links .share-entry button:has-text('Revoke')")
-        page.wait_for_function("() => document.querySelectorAll('.share-links .share-entry').length === 0")
+
+        # Opened by someone who is not signed in: the page, read-only, and nothing of the page it mentions.
+        outside = browser.new_context(viewport={"width": 1280, "height": 800})
+        try:
+            visitor = outside.new_page()
+            visitor.goto(link)
+            visitor.wait_for_selector(".shared-page")
+            shared_text = visitor.inner_text("body")
+            assert "Salaries" in visitor.inner_text(".shared-page-title") and "confidential" in shared_text
+            assert "No access" in shared_text and "Layoffs" not in shared_text
+            assert visitor.locator("[contenteditable=true], nav.sidebar").count() == 0
+            assert visitor.locator(".shared-topbar a:has-text('Log in')").count() == 1
+            screenshot(visitor, shots, "shared-link-logged-out")
+            page.click(".share-links .share-entry button:has-text('Revoke')")
+            page.wait_for_function("() => document.querySelectorAll('.share-links .share-entry').length === 0")
+            assert visitor.goto(link).status == 404
+            assert "confidential" not in visitor.inner_text("body")
+        finally:
+            outside.close()
         page.keyboard.press("Escape")
         page.wait_for_selector(".shell-dialog", state="detached")
         grants = admin_api.get("/api/v1/permissions", params={"scope_model": "ipai.workos.page", "scope_id": doc["id"]}).json()

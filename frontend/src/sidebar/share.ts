@@ -27,9 +27,12 @@ interface ShareLink {
   id: number;
   prefix: string;
   level: string;
+  audience: string;
   expires_at: string | null;
   revoked_at: string | null;
 }
+
+const AUDIENCES: [string, string][] = [["members", "Workspace members with the link"], ["public", "Anyone with the link"]];
 
 interface Scope {
   model: string;
@@ -180,6 +183,10 @@ export async function shareDialog(button: HTMLElement) {
     const linkLevel = document.createElement("select");
     linkLevel.setAttribute("aria-label", "Level of the new link");
     for (const [key, name] of LEVELS.slice(1)) linkLevel.append(new Option(name, key, false, key === "view"));
+    const audience = document.createElement("select");
+    audience.setAttribute("aria-label", "Who may open the new link");
+    audience.dataset.shareAudience = "";
+    for (const [key, name] of AUDIENCES) audience.append(new Option(name, key, false, key === "members"));
     const expiry = document.createElement("input");
     expiry.type = "date";
     expiry.setAttribute("aria-label", "Expires on (optional)");
@@ -187,14 +194,14 @@ export async function shareDialog(button: HTMLElement) {
     create.type = "submit";
     create.className = "button-quiet";
     create.textContent = "Create link";
-    form.append(linkLevel, expiry, create);
+    form.append(audience, linkLevel, expiry, create);
     const created = document.createElement("div");
     created.className = "share-created";
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       try {
         const link = await api<{ url: string }>("POST", "/share-tokens", {
-          scope_model: target.model, scope_id: target.id, level: linkLevel.value,
+          scope_model: target.model, scope_id: target.id, level: linkLevel.value, audience: audience.value,
           expires_at: expiry.value ? new Date(expiry.value + "T23:59:59").toISOString() : null,
         });
         const url = window.location.origin + link.url;
@@ -234,7 +241,8 @@ export async function shareDialog(button: HTMLElement) {
         item.dataset.shareTokenId = String(link.id);
         const name = document.createElement("span");
         name.className = "share-name";
-        name.textContent = `${link.prefix}… · ${levelName(link.level)}${link.expires_at ? ` · until ${when(link.expires_at)}` : ""}`;
+        const who = link.audience === "public" ? "anyone" : "members";
+        name.textContent = `${link.prefix}… · ${who} · ${levelName(link.level)}${link.expires_at ? ` · until ${when(link.expires_at)}` : ""}`;
         const revoke = document.createElement("button");
         revoke.type = "button";
         revoke.className = "button-quiet button-danger";
