@@ -20,6 +20,7 @@ export default defineConfig({
         editor: here("src/editor/main.ts"),
         sidebar: here("src/sidebar/main.ts"),
         views: here("src/views/main.ts"),
+        row: here("src/views/row.ts"),
         search: here("src/search/main.ts"),
         collab: here("src/collab/main.ts"),
       },

@@ -723,6 +723,10 @@ MENTION_LISTENERS: Registry = Registry("block mention listener")
 # ``panel(request, page) -> str`` returns HTML its module rendered from its own template (escaped there).
 PAGE_PANELS: Registry = Registry("page panel")
 
+# What other modules show at the top of a page, under its title and above its blocks (a database row's
+# properties): ``header(request, page) -> str``, HTML its module rendered (escaped there), "" for none.
+PAGE_HEADERS: Registry = Registry("page header")
+
 CORE_BLOCK_TYPES = (
     Paragraph, Heading1, Heading2, Heading3, BulletedList, NumberedList, Todo, Toggle, Quote, Callout, Divider,
     Code, Image, File,

@@ -24,7 +24,7 @@ from workos.web.menus import menu_tree
 from workos.web.views import greeting
 
 from . import services as blocks
-from .registry import PAGE_PANELS, SIDEBAR_TREE_ITEMS, TRASH_ITEMS
+from .registry import PAGE_HEADERS, PAGE_PANELS, SIDEBAR_TREE_ITEMS, TRASH_ITEMS
 
 PAGE_TREE_TEMPLATE = "ipai_workos_blocks/_page_tree.html"
 
@@ -170,6 +170,7 @@ def page_view(request, page_id: int):
         "document": {"version": blocks.document_version(page), "items": blocks.live_mentions(request.user, blocks.document(page))},
         "tree": page_tree(request.user, page.space.workspace, page.pk),
         "breadcrumbs": _breadcrumbs(request.user, access, page),
+        "page_headers": [mark_safe(header(request, page)) for _key, header in PAGE_HEADERS.items()],
         "page_panels": [mark_safe(panel(request, page)) for _key, panel in PAGE_PANELS.items()],
         "page_menu": {
             "id": page.pk, "title": page.title, "archived": archived, "editable": editable,

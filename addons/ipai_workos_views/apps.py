@@ -12,9 +12,10 @@ class IpaiWorkosViewsConfig(AppConfig):
 
         register_core_types()
 
-        from ipai_workos_blocks.registry import SIDEBAR_TREE_ITEMS, TRASH_ITEMS
+        from ipai_workos_blocks.registry import PAGE_HEADERS, SIDEBAR_TREE_ITEMS, TRASH_ITEMS
 
-        from .views import sidebar_databases, trashed_rows_and_databases
+        from .views import row_properties, sidebar_databases, trashed_rows_and_databases
 
         SIDEBAR_TREE_ITEMS.register("databases", sidebar_databases)
         TRASH_ITEMS.register("rows_and_databases", trashed_rows_and_databases)
+        PAGE_HEADERS.register("row_properties", row_properties)

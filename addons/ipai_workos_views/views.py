@@ -12,12 +12,15 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ipai_platform_permissions import services as permissions
 from ipai_workos_core import services as core
 from ipai_workos_db import services as databases
+from ipai_workos_db.cells import Cells
+from ipai_workos_db.models import Row
 from workos.kernel.errors import NotFound, PermissionDenied, ServiceError
 from workos.web.menus import menu_tree
 
@@ -162,3 +165,22 @@ def trashed_rows_and_databases(user) -> list[dict]:
         items.append({"kind": "row", "id": row.pk, "title": row.page.title, "icon": row.page.icon or "📄", "where": row.database.title or "Untitled",
                       "deleted_by": deleted_by, "deleted_at": row.archived_at, "restore_path": f"/rows/{row.pk}/restore"})
     return items
+
+
+def row_properties(request, page) -> str:
+    """A database row opened as a page shows its properties under the title (registered in the blocks module's
+    PAGE_HEADERS), editable with the table's editors when the user may edit the row. The values come as the
+    API gives them: relations and rollups over rows the user cannot read say "No access"."""
+    row = Row.objects.filter(page=page).select_related("database__space__workspace").first()
+    if row is None:
+        return ""
+    database = row.database
+    schema = databases.schema_of(database)
+    data = {
+        "database": {"id": database.pk, "title": database.title or "Untitled", "icon": database.icon, "url": f"/web/databases/{database.pk}"},
+        "row": databases.row_json(row, schema, Cells(schema, [row], request.user)),
+        "properties": [databases.property_json(prop) for prop in schema.properties if prop.type != "title"],
+        "members": _members(request.user, database),
+        "can_edit": row.archived_at is None and database.archived_at is None and permissions.can(request.user, "edit", page),
+    }
+    return render_to_string("ipai_workos_views/_row_properties.html", {"data": data}, request=request)

@@ -210,9 +210,9 @@ def test_database_is_created_from_home_and_filled_in_the_table(workspace, page):
     assert page.input_value(".db-title") == "Roadmap"
 
 
-def test_opening_a_row_leads_to_its_page_in_the_editor(workspace, page):
-    database = workspace.create_database("Tasks", [])
-    row = workspace.add_row(database["id"], {"Name": "Plan the launch"})
+def test_opening_a_row_leads_to_its_page_with_its_properties_editable_at_the_top(workspace, page):
+    database = workspace.create_database("Tasks", [{"name": "Status", "type": "status"}, {"name": "Estimate", "type": "number"}])
+    row = workspace.add_row(database["id"], {"Name": "Plan the launch", "Status": "Not started", "Estimate": 2})
     log_in(page, workspace.base_url)
     open_database(page, workspace.base_url, database["id"])
 
@@ -221,6 +221,24 @@ def test_opening_a_row_leads_to_its_page_in_the_editor(workspace, page):
 
     page.wait_for_url(f"{workspace.base_url}/web/pages/{row['page_id']}")
     assert page.input_value(".page-title") == "Plan the launch"
+    # Its properties sit under the title, before the blocks, with the table's editors.
+    props = {p["name"]: p for p in database["properties"]}
+    estimate = page.locator(f".row-property-value[data-property-id='{props['Estimate']['id']}']")
+    status = page.locator(f".row-property-value[data-property-id='{props['Status']['id']}']")
+    assert "Tasks" in page.inner_text(".row-properties-database")
+    assert estimate.inner_text().strip() == "2" and "Not started" in status.inner_text()
+    assert page.evaluate("document.querySelector('.row-properties').compareDocumentPosition(document.querySelector('.editor-host')) & 4") == 4
+    estimate.click()
+    page.fill(".dbv-cell-editor input", "5")
+    page.keyboard.press("Enter")
+    eventually(lambda: workspace.api.get(f"/api/v1/rows/{row['id']}").json()["values"][str(props["Estimate"]["id"])] == 5)
+    status.click()
+    page.click(".dbv-picker-item:has-text('Done')")
+    eventually(lambda: "Done" in status.inner_text())
+    page.reload()
+    page.wait_for_selector(".row-property-value")
+    assert estimate.inner_text().strip() == "5" and "Done" in status.inner_text()
+    screenshot(page, "row-page")
 
 
 # --- kanban ----------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 
 from ipai_platform_permissions import services as permissions
 from ipai_workos_core import services as core
@@ -195,6 +196,13 @@ def test_related_rows_show_only_what_the_oracle_lets_each_user_read(tree, people
             as_admin = api_for(people.admin).get(f"/rows/{copied['id']}").json()
             assert as_admin["values"][world.props["Secrets"]] == world.links[copied["id"]][0], name
             databases.archive_row(people.admin, databases.get_row(people.admin, copied["id"]))
+        web = Client()
+        web.force_login(user)
+        for row in world.project_rows:  # the row opened as a page shows its properties at the top
+            opened = web.get(f"/web/pages/{row.page_id}")
+            if permissions.can(user, "read", row.page):
+                assert opened.status_code == 200 and b"workos-row-data" in opened.content, name
+            bodies[f"row page {row.pk}"] = opened.content.decode()
         for where, body in bodies.items():
             _assert_nothing_unreadable(body, world, readable, f"{name}: {where}")
 

@@ -4,7 +4,7 @@
 
 import { api } from "../lib/api";
 import type { Member, Option, Prop, Row } from "./types";
-import { button, closePopover, h, popover } from "./ui";
+import { button, closePopover, failure, h, popover, toast } from "./ui";
 
 export const TEXT_TYPES = new Set(["title", "text", "url", "email", "phone"]);
 export const OPTION_TYPES = new Set(["select", "status", "multi_select"]);
@@ -99,6 +99,19 @@ export function renderValue(prop: Prop, row: Row, _context: CellContext): HTMLEl
       wrap.append(text);
   }
   return wrap;
+}
+
+/** Add an option to a select, status or multi-select property (from its cell editor); the new option or null. */
+export async function addOption(prop: Prop, name: string): Promise<Option | null> {
+  const options = [...optionsOf(prop).map((option) => ({ ...option })), { name }];
+  try {
+    const answer = await api<{ property: Prop }>("PATCH", `/properties/${prop.id}`, { config: { ...prop.config, options } });
+    Object.assign(prop, answer.property);
+    return optionsOf(prop).find((option) => option.name.toLowerCase() === name.toLowerCase()) ?? null;
+  } catch (error) {
+    toast(failure(error));
+    return null;
+  }
 }
 
 /** Whether a click on the cell opens an editor (computed and automatic properties cannot be set). */

@@ -4,26 +4,22 @@
 // and views ("workos-database-data"); every change goes through the API with the session's CSRF token.
 
 import "./views.css";
-import { ApiError, api, embeddedJson } from "../lib/api";
+import { api, embeddedJson } from "../lib/api";
 import type { ViewContext } from "./context";
-import { TYPE_ICONS, TYPE_LABELS, optionsOf } from "./cells";
+import { TYPE_ICONS, TYPE_LABELS, addOption, optionsOf } from "./cells";
 import { renderBoard } from "./board";
 import { renderCalendar } from "./calendar";
 import { renderGallery, renderList } from "./cards";
 import { OPERATOR_LABELS, conditionCount, draftOf, openFilter, openGroup, openProperties, openSort, treeOf } from "./query";
 import { renderTable } from "./table";
 import type { Option, PageData, Prop, Row, RowsAnswer, View, ViewConfig } from "./types";
-import { button, debounce, h, popover, select, status, toast } from "./ui";
+import { button, debounce, failure, h, popover, select, status, toast } from "./ui";
 
 const PAGE_LIMIT = 100;
 const BOARD_LIMIT = 200;
 const CREATABLE_TYPES = ["text", "number", "select", "multi_select", "status", "date", "person", "checkbox", "url", "email", "phone", "files",
   "relation", "formula", "created_time", "created_by", "last_edited_time", "last_edited_by", "unique_id"];
 
-function failure(error: unknown): string {
-  if (error instanceof ApiError) return error.message || `The server refused (${error.status}).`;
-  return "The server cannot be reached. Check your connection and try again.";
-}
 
 class DatabasePage {
   private properties: Prop[];
@@ -337,16 +333,8 @@ class DatabasePage {
     }
   }
 
-  private async addOption(prop: Prop, name: string): Promise<Option | null> {
-    const options = [...optionsOf(prop).map((option) => ({ ...option })), { name }];
-    try {
-      const answer = await api<{ property: Prop }>("PATCH", `/properties/${prop.id}`, { config: { ...prop.config, options } });
-      Object.assign(prop, answer.property);
-      return optionsOf(prop).find((option) => option.name.toLowerCase() === name.toLowerCase()) ?? null;
-    } catch (error) {
-      toast(failure(error));
-      return null;
-    }
+  private addOption(prop: Prop, name: string): Promise<Option | null> {
+    return addOption(prop, name);
   }
 
   private propertyMenu(anchor: HTMLElement, prop: Prop) {

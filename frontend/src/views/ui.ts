@@ -1,7 +1,15 @@
 // Small DOM helpers for the database views: elements built with textContent only (user content is never
 // parsed as HTML), one floating popover at a time, a status line and a toast.
 
+import { ApiError } from "../lib/api";
+
 type Child = Node | string | null | undefined | false;
+
+/** What to tell the user when a request failed. */
+export function failure(error: unknown): string {
+  if (error instanceof ApiError) return error.message || `The server refused (${error.status}).`;
+  return "The server cannot be reached. Check your connection and try again.";
+}
 
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
