@@ -174,7 +174,7 @@ def page_view(request, page_id: int):
         "page_panels": [mark_safe(panel(request, page)) for _key, panel in PAGE_PANELS.items()],
         "page_menu": {
             "id": page.pk, "title": page.title, "archived": archived, "editable": editable,
-            "full_width": page.full_width, "small_text": page.small_text,
+            "full_width": page.full_width, "small_text": page.small_text, "space_id": page.space_id,
             "favorite": any(favorite.page_id == page.pk for favorite in core.favorites_for(request.user)),
         },
     }

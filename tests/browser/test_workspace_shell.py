@@ -346,6 +346,19 @@ def test_a_member_restores_an_older_version_from_page_history(shell):
         open_page_menu(page)
         choose(page, "Standard width")
         page.wait_for_selector("#workos-page:not(.page-full-width)")
+
+        # Import a Markdown file into this page: it becomes a sub-page with its blocks.
+        notes = shots.parent / "Retro notes.md"
+        notes.write_text("# Retro notes\n\n- went well: the launch\n- to improve: the **docs**\n", encoding="utf-8")
+        open_page_menu(page)
+        with page.expect_file_chooser() as chooser:
+            choose(page, "Import into this page")
+        chooser.value.set_files(str(notes))
+        page.wait_for_selector(".shell-toast:has-text('Imported 1 page')")
+        children = [p for p in member_api.get("/api/v1/pages", params={"parent_id": doc["id"]}).json()["items"] if p["title"] == "Retro notes"]
+        assert len(children) == 1
+        imported = member_api.get(f"/api/v1/pages/{children[0]['id']}/blocks").json()["items"]
+        assert [b["type"] for b in imported] == ["bulleted_list", "bulleted_list"]
         assert member.errors == [] and member.foreign == []
 
 

@@ -344,7 +344,7 @@ class PageTree {
     more.addEventListener("click", (event) => {
       event.stopPropagation();
       const favorite = this.data.favorites.some((f) => f.id === page.id);
-      pageMenu(more, { id: page.id, title: page.title, archived: false, editable: true, favorite });
+      pageMenu(more, { id: page.id, title: page.title, archived: false, editable: true, favorite, space_id: page.space_id });
     });
     row.append(caret, link, more, this.addButton(`Add a page inside ${page.title || "Untitled"}`, () => this.createPage({ parent_id: page.id })));
     this.wireDrag(row, page);

@@ -127,6 +127,7 @@ export interface PageMenuData {
   archived: boolean;
   editable: boolean;
   favorite: boolean;
+  space_id?: number;
   full_width?: boolean;
   small_text?: boolean;
 }
@@ -151,6 +152,7 @@ export function pageMenu(anchor: HTMLElement, data: PageMenuData) {
     if (data.editable) items.push({ label: "Move to…", icon: "↪", run: () => movePicker(data) });
     items.push({ label: "Page history", icon: "🕘", run: () => void historyDialog(data) });
     items.push({ label: "Export as Markdown", icon: "⤓", run: () => exportPage(data.id) });
+    if (data.editable && data.space_id) items.push({ label: "Import into this page…", icon: "⤒", run: () => importInto(data) });
     const onThePage = embeddedJson<PageMenuData>("workos-page-menu-data")?.id === data.id;
     if (onThePage && data.editable) {
       items.push({ label: data.full_width ? "Standard width" : "Full width", icon: "↔", run: () => void setLayout(data, "full_width") });
@@ -429,6 +431,32 @@ function exportPage(pageId: number) {
   document.body.append(link);
   link.click();
   link.remove();
+}
+
+/** Import a Markdown file or a zip (Notion's "Markdown & CSV" export) as sub-pages of this page. */
+function importInto(data: PageMenuData) {
+  const input = document.createElement("input");
+  input.type = "file";
+  input.accept = ".md,.markdown,.zip,text/markdown,application/zip";
+  input.hidden = true;
+  input.dataset.importInto = String(data.id);
+  input.addEventListener("change", async () => {
+    const file = input.files?.[0];
+    input.remove();
+    if (!file) return;
+    const form = new FormData();
+    form.append("file", file);
+    toast(`Importing ${file.name}…`);
+    try {
+      const result = await api<{ pages: number; items: { id: number }[] }>("POST", `/spaces/${data.space_id}/import?parent_id=${data.id}`, form);
+      const first = result.items[0];
+      toast(`Imported ${result.pages} page${result.pages === 1 ? "" : "s"}`, first ? { label: "Open", run: () => window.location.assign(`/web/pages/${first.id}`) } : undefined);
+    } catch (error) {
+      toast(message(error, "Could not import the file"));
+    }
+  });
+  document.body.append(input);
+  input.click();
 }
 
 // --- the trash ---------------------------------------------------------------------------------------------
