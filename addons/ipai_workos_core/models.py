@@ -76,6 +76,9 @@ class Page(WorkflowMixin):
     # Layout, as in Notion's page menu: for everyone who opens the page, not part of its history.
     full_width = models.BooleanField(default=False)
     small_text = models.BooleanField(default=False)
+    # "Only people invited": the access the workspace and the pages above give stops here; admins and this page's
+    # own grants (users, groups) decide. Sub-pages inherit from it as usual.
+    restricted = models.BooleanField(default=False)
     rank = models.CharField(max_length=64, default=ZERO)
     # A page can belong to another object instead of the page tree — a database row's page belongs to its
     # database. It then takes its access from that object (a permission scope, "ipai.workos.database" + id)

@@ -2,7 +2,8 @@
 
 Workspace -> space -> page -> sub-page is the scope chain grants inherit down. A workspace member's role
 sets the starting level; a private space lets in only admins and those granted access; a public space lets
-every member, guests included, view it.
+every member, guests included, view it; a restricted page, like a private space, lets in only admins and those
+granted access on it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ def space_inherit(space, level: str, role: str | None) -> str:
     return level
 
 
+def page_inherit(page, level: str, role: str | None) -> str:
+    return NONE if page.restricted else level  # admins keep manage; the page's own grants still apply
+
+
 def page_parent(page):
     if page.container_model:
         return (page.container_model, page.container_id)  # e.g. a database row's page: its database decides
@@ -59,7 +64,7 @@ SCOPE_TYPES = {
         inherit=space_inherit, required={"edit": MANAGE, "delete": MANAGE},
     ),
     PAGE: ScopeType(
-        model=Page, parent=page_parent, root_model=WORKSPACE, root_path="space__workspace_id",
+        model=Page, parent=page_parent, root_model=WORKSPACE, root_path="space__workspace_id", inherit=page_inherit,
         label=lambda page: page.title or "Untitled",
     ),
 }

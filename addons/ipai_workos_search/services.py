@@ -10,8 +10,8 @@ Who may read a document, in SQL, mirroring ``ipai_platform_permissions``: the us
 workspace roles and the level each space passes down are read when searching (one small query each), so a
 grant, a role or a space's visibility that changes is right at the next search without touching the index.
 Readable means: admin of the document's workspace; else the nearest grant on the document's chain below its
-space (its page, the pages and database above it) gives at least view; else no grant there at all and the
-space passes down at least view. Share-link visitors search only what the link opens.
+space (its page, the pages and database above it) gives at least view — a restricted page with no grant of
+the user's counts as a "none" grant there; else no grant there at all and the space passes down at least view. Share-link visitors search only what the link opens.
 """
 
 from __future__ import annotations
@@ -189,6 +189,10 @@ def readable_filter(user, share=None) -> tuple[str, list]:
         if model in (WORKSPACE, SPACE):
             continue  # already in the level each space passes down
         (denied if level == NONE else allowed).append(scope_key(model, pk))
+    # A restricted page passes nothing down: for whoever has no grant on it, it stands like a "none" grant.
+    granted = set(allowed) | set(denied)
+    restricted = Page.objects.filter(restricted=True, space__workspace_id__in=others).values_list("pk", flat=True)
+    denied += [key for key in (scope_key(PAGE, pk) for pk in restricted) if key not in granted]
     admin_sql, admin_params = _in("d.workspace_id", admin_of)
     others_sql, others_params = _in("d.workspace_id", others)
     spaces_sql, spaces_params = _in("d.space_id", readable_spaces)

@@ -26,7 +26,7 @@ def _page_out(access: permissions.Access, page) -> dict:
     return {
         "id": page.pk, "space_id": page.space_id if space_visible else None, "parent_id": page.parent_id if parent_visible else None,
         "title": page.title, "icon": page.icon, "cover_url": page.cover_url,
-        "full_width": page.full_width, "small_text": page.small_text, "rank": page.rank, "archived_at": page.archived_at,
+        "full_width": page.full_width, "small_text": page.small_text, "restricted": page.restricted, "rank": page.rank, "archived_at": page.archived_at,
         "workflow_state": page.workflow_state,
         "created_at": page.created_at, "updated_at": page.updated_at,
     }

@@ -9,7 +9,7 @@ from workos.api.types import RecordId
 
 from .. import services
 from ._common import router, _page_out
-from .schemas import PageIn, PageOut, PagePage, PagePatch, RecentOut
+from .schemas import PageIn, PageOut, PagePage, PagePatch, RecentOut, RestrictIn
 
 
 @router.get("/pages", response=PagePage, summary="Pages you can see, in tree order; `q` searches titles; `archived=true` lists the trash")
@@ -48,6 +48,13 @@ def get_page(request, page_id: int, share: str = ""):
 @router.patch("/pages/{page_id}", response=PageOut, summary="Rename a page or change its icon")
 def update_page(request, page_id: int, payload: PagePatch):
     page = services.update_page(request.user, services.get_page(request.user, page_id), **payload.dict(exclude_unset=True))
+    return _page_out(permissions.Access(request.user), page)
+
+
+@router.post("/pages/{page_id}/restrict", response=PageOut,
+             summary="Make a page open only to those invited on it (and administrators), or open it again")
+def restrict_page(request, page_id: int, payload: RestrictIn):
+    page = services.set_restricted(request.user, services.get_page(request.user, page_id), payload.restricted)
     return _page_out(permissions.Access(request.user), page)
 
 

@@ -97,6 +97,7 @@ class PageOut(Schema):
     cover_url: str
     full_width: bool
     small_text: bool
+    restricted: bool
     rank: str
     archived_at: datetime | None
     workflow_state: str
@@ -121,6 +122,11 @@ class PagePatch(Schema):
     cover_url: str | None = None
     full_width: bool | None = Field(None, description="Show the page across the whole window (for everyone).")
     small_text: bool | None = Field(None, description="Show the page in a smaller font (for everyone).")
+
+
+class RestrictIn(Schema):
+    restricted: bool = Field(description="true: only administrators and those invited on this page (users, groups) open it; "
+                                         "false: everyone with access above it does again.")
 
 
 class MoveIn(Schema):

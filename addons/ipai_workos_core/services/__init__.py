@@ -18,7 +18,7 @@ from .history import COALESCE_SECONDS, MAX_VERSION_BYTES, MAX_VERSIONS, get_vers
 from .members import add_member, change_member_role, members_of, remove_member
 from .pages import (
     archive_page, create_page, delete_page, destination_space, duplicate_page, get_page, move_page, page_ancestors, pages_for,
-    restore_page, space_tree, update_page, visible_ancestors,
+    restore_page, set_restricted, space_tree, update_page, visible_ancestors,
 )
 from .recent import RECENT_KEPT, recent_pages, record_visit
 from .spaces import create_space, delete_space, get_space, spaces_for, update_space

@@ -109,6 +109,27 @@ def update_page(actor, page: Page, *, title: str | None = None, icon: str | None
     return page
 
 
+@transaction.atomic
+def set_restricted(actor, page: Page, restricted: bool) -> Page:
+    """Make a page "only people invited" (or open it again to everyone who has access above it). Needs share
+    rights. Whoever restricts it keeps full access: they get their own ``manage`` grant first unless they are an
+    administrator of the workspace, who keeps it anyway."""
+    permissions.require(actor, "share", page)
+    _refuse_contained(page, "restricted")
+    if not isinstance(restricted, bool):
+        raise InvalidInput("restricted is true or false", field="restricted")
+    page = Page.objects.select_for_update().get(pk=page.pk)
+    if page.restricted == restricted:
+        return page
+    if restricted and permissions.role_of(actor, page) != "admin" and not getattr(actor, "is_superuser", False):
+        permissions.grant(actor, page, "manage", user_id=actor.pk)
+    page.restricted = restricted
+    page.save(update_fields=["restricted"])
+    record_event(actor=actor, action="page.restrict" if restricted else "page.unrestrict", target=page,
+                 changes={"restricted": {"before": not restricted, "after": restricted}})
+    return page
+
+
 def _refuse_contained(page: Page, done: str) -> None:
     if page.container_model:
         owner = page.container_model.rsplit(".", 1)[-1]

@@ -301,3 +301,35 @@ def test_move_through_the_api_outside_a_test_transaction(tree, api_for):
 
     assert answer.status_code == 200, answer.json()
     assert Page.objects.get(pk=other.pk).parent_id == tree.page.pk
+
+
+def test_a_restricted_page_opens_only_to_admins_and_those_invited_on_it(tree, people, api_for, make_user, member_of):
+    from ipai_platform_permissions import services as permissions
+
+    invited = member_of(make_user(), "member")
+    page = services.create_page(tree.admin, space=tree.space, title="Board minutes")
+    below = services.create_page(tree.admin, parent=page, title="Salaries")
+    assert permissions.can(people.editor, "read", below)
+
+    refused = api_for(people.editor).post(f"/pages/{page.pk}/restrict", {"restricted": True})
+    assert refused.status_code == 403  # members edit, only those who may share restrict
+    answer = api_for(tree.admin).post(f"/pages/{page.pk}/restrict", {"restricted": True})
+    assert answer.status_code == 200 and answer.json()["restricted"] is True
+    page.refresh_from_db()
+    permissions.grant(tree.admin, page, "view", user_id=invited.pk)
+
+    assert api_for(people.editor).get(f"/pages/{below.pk}").status_code == 404
+    assert not permissions.can(people.editor, "read", page)
+    assert permissions.can(invited, "read", below) and not permissions.can(invited, "edit", below)
+    assert permissions.can(tree.admin, "manage", below)
+    assert AuditEvent.objects.filter(action="page.restrict", target_id=str(page.pk)).exists()
+
+    # whoever restricts without being an administrator keeps full access through their own grant
+    manager = member_of(make_user(), "member")
+    other = services.create_page(tree.admin, space=tree.space, title="Offsite")
+    permissions.grant(tree.admin, other, "manage", user_id=manager.pk)
+    services.set_restricted(manager, Page.objects.get(pk=other.pk), True)
+    assert permissions.can(manager, "manage", other)
+
+    api_for(tree.admin).post(f"/pages/{page.pk}/restrict", {"restricted": False})
+    assert permissions.can(people.editor, "edit", Page.objects.get(pk=below.pk))

@@ -27,6 +27,7 @@ setups = st.fixed_dictionaries({
     "rows": st.integers(0, 2),
     "grants": st.lists(st.tuples(st.integers(0, 12), st.sampled_from(GRANTEES), st.sampled_from(["none", "view", "none", "edit"])), max_size=8),
     "trashed": st.lists(st.integers(0, 9), max_size=2),
+    "restricted": st.lists(st.integers(0, 9), max_size=3),
     "database_trashed": st.booleans(),
     "share": st.one_of(st.none(), st.integers(0, 20)),
 })
@@ -112,6 +113,10 @@ def test_each_user_finds_exactly_what_they_may_read(tree, make_user, member_of, 
                 permissions.grant(admin, target, level, group_id=who.pk)
             else:
                 permissions.grant(admin, target, level, user_id=who.pk)
+        for index in setup["restricted"]:  # "only people invited": nothing flows in from above
+            if index < len(pages):
+                pages[index].refresh_from_db()
+                core.set_restricted(admin, pages[index], True)
         for index in setup["trashed"]:
             if index < len(pages):
                 pages[index].refresh_from_db()
@@ -130,6 +135,25 @@ def test_each_user_finds_exactly_what_they_may_read(tree, make_user, member_of, 
 
 
 # --- the cases a random set-up finds only now and then ----------------------------------------------------
+
+
+def test_a_restricted_page_is_found_only_by_those_invited_on_it_and_admins(tree, make_user, member_of):
+    member, invited = member_of(make_user()), member_of(make_user())
+    team = Group.objects.create(name="designers")
+    grouped = member_of(make_user())
+    grouped.groups.add(team)
+    top = _page(tree.admin, "Board apple", space=tree.space)
+    below = _page(tree.admin, "Salaries apple", parent=top)
+    core.set_restricted(tree.admin, top, True)
+    permissions.grant(tree.admin, top, "view", user_id=invited.pk)
+    permissions.grant(tree.admin, top, "view", group_id=team.pk)
+
+    assert not permissions.can(member, "read", below)
+    assert {top.pk, below.pk} <= set(_ids(tree.admin))
+    assert not {top.pk, below.pk} & set(_ids(member))
+    assert {top.pk, below.pk} <= set(_ids(invited)) and {top.pk, below.pk} <= set(_ids(grouped))
+    core.set_restricted(tree.admin, Page.objects.get(pk=top.pk), False)
+    assert {top.pk, below.pk} <= set(_ids(member))
 
 
 def _ids(user, query="apple", share=None):

@@ -18,4 +18,9 @@ class Migration(migrations.Migration):
             name='small_text',
             field=models.BooleanField(default=False),
         ),
+        migrations.AddField(
+            model_name='page',
+            name='restricted',
+            field=models.BooleanField(default=False),
+        ),
     ]
