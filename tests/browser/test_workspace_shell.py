@@ -414,6 +414,10 @@ def test_a_page_shared_with_a_member_at_view_is_read_only_for_them(shell, browse
             assert "confidential" not in visitor.inner_text("body")
         finally:
             outside.close()
+        # Restrict the page to the people invited: bob, invited at view, keeps it.
+        page.select_option(".share [data-share-restricted]", "restricted")
+        page.wait_for_selector(".share-entry:has-text('Restricted: only administrators')")
+        assert admin_api.get(f"/api/v1/pages/{doc['id']}").json()["restricted"] is True
         page.keyboard.press("Escape")
         page.wait_for_selector(".shell-dialog", state="detached")
         grants = admin_api.get("/api/v1/permissions", params={"scope_model": "ipai.workos.page", "scope_id": doc["id"]}).json()

@@ -100,7 +100,34 @@ export async function shareDialog(button: HTMLElement) {
   access.className = "share-access";
   const links = document.createElement("div");
   links.className = "share-links";
-  body.append(invite, access, links);
+  // General access of a page: open to whoever has access above it, or restricted to those invited here.
+  let restricted = false;
+  const general = document.createElement("label");
+  general.className = "share-general";
+  if (target.model === "ipai.workos.page") {
+    try {
+      restricted = (await api<{ restricted: boolean }>("GET", `/pages/${target.id}`)).restricted;
+    } catch {
+      restricted = false;
+    }
+    const choice = document.createElement("select");
+    choice.dataset.shareRestricted = "";
+    choice.append(new Option("Everyone with access to what is above it", "open", false, !restricted),
+      new Option("Only people invited (and administrators)", "restricted", false, restricted));
+    choice.addEventListener("change", async () => {
+      try {
+        const page = await api<{ restricted: boolean }>("POST", `/pages/${target.id}/restrict`, { restricted: choice.value === "restricted" });
+        restricted = page.restricted;
+        await drawAccess();
+        toast(restricted ? "Only people invited can open this page now" : "Everyone with access above can open this page again");
+      } catch (error) {
+        choice.value = restricted ? "restricted" : "open";
+        toast(message(error, "Could not change who can open this page"));
+      }
+    });
+    general.append("General access ", choice);
+  }
+  body.append(invite, general, access, links);
 
   const drawAccess = async () => {
     const heading = document.createElement("h3");
@@ -145,7 +172,7 @@ export async function shareDialog(button: HTMLElement) {
       denied.textContent = message(error, "You cannot see who has access here.");
       list.append(denied);
     }
-    for (const parent of parents) {
+    for (const parent of restricted ? [] : parents) {
       let grants: Grant[] = [];
       try {
         grants = await api<Grant[]>("GET", `/permissions?scope_model=${encodeURIComponent(parent.model)}&scope_id=${parent.id}`);
@@ -168,7 +195,9 @@ export async function shareDialog(button: HTMLElement) {
     if (target.model !== "ipai.workos.workspace" && workspaceId) {
       const everyone = document.createElement("li");
       everyone.className = "share-entry is-inherited";
-      everyone.textContent = "Workspace members: by their role in the workspace and the space";
+      everyone.textContent = restricted
+        ? "Restricted: only administrators and the people and groups invited here"
+        : "Workspace members: by their role in the workspace and the space";
       everyone.classList.add("muted");
       list.append(everyone);
     }
