@@ -11,6 +11,9 @@ class IpaiWorkosCollabConfig(AppConfig):
         from ipai_platform_approvals.registry import NOTIFIERS
         from ipai_platform_workflow.registry import TRANSITION_NOTIFIERS
         from ipai_workos_blocks.registry import MENTION_LISTENERS, PAGE_PANELS
+        from ipai_workos_search.registry import SOURCES
+
+        from .search_source import SOURCE, CommentSource
 
         from .services import approval_notice, notify_block_mentions, workflow_notice
         from .views import comments_panel
@@ -19,3 +22,4 @@ class IpaiWorkosCollabConfig(AppConfig):
         PAGE_PANELS.register("collab_comments", comments_panel)
         NOTIFIERS.register("collab_inbox", approval_notice)
         TRANSITION_NOTIFIERS.register("collab_inbox", workflow_notice)
+        SOURCES.register(SOURCE, CommentSource())

@@ -82,10 +82,13 @@ def vendor() -> str:
     return default_connection.vendor
 
 
+_CONTROL = {code: " " for code in range(32) if chr(code) not in "\n\t"}
+
+
 def clean_text(text: str) -> str:
-    """Text as stored in the index: no control characters but newlines (the snippet markers are control
+    """Text as stored in the index: no control characters but newlines and tabs (the snippet markers are control
     characters, so stored text can never fake one)."""
-    return "".join(char if char == "\n" or char == "\t" or ord(char) >= 32 else " " for char in text or "")
+    return (text or "").translate(_CONTROL)
 
 
 # --- writing --------------------------------------------------------------------------------------------
