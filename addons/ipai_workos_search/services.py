@@ -304,27 +304,60 @@ def _check_filters(object, edited_by, after, before) -> Filters:
 
 
 def _pg_rows(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> list[dict]:
-    config = backends.ensure_configuration()
+    """Matches ranked in two steps, so that a frequent word costs what its best candidates cost rather than what
+    all its readable matches cost (``ts_rank_cd`` reads each document's whole vector):
+
+    1. candidates, readable and matching (both through indexes: the GIN index on the vector, the one on the
+       title's part of it, the place columns): every document whose *title* matches, and of the others the
+       ``backends.PG_CANDIDATES`` most recently edited (more when paging deeper);
+    2. ``ts_rank_cd`` with the recency factor over the candidates only; then ``ts_headline`` for the page shown.
+
+    A body-only match that is older than that many other body matches is therefore not ranked: with that many
+    matches, the query needs more words anyway (the search page says how to narrow it)."""
     tsquery, tsquery_params = backends.pg_tsquery(query)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT numnode({tsquery})", tsquery_params)
         if not cursor.fetchone()[0]:
             raise BadSearch("the search has only words too common to look for (stop words)", field="q")
-        match = "d.search_vector @@ q.query" + (" AND ts_filter(d.search_vector, '{a}') @@ q.query" if title_only else "")
-        order = "score DESC, d.id DESC" if sort == "relevance" else "d.edited_at DESC NULLS LAST, d.id DESC"
-        sql = (
-            f"WITH q AS (SELECT {tsquery} AS query) "
-            "SELECT d.id, d.object, d.page_id, d.source_id, d.title, d.edited_at, d.anchors, d.body, d.score, "
-            f"ts_headline(%s::regconfig, d.headings || E'\\n' || d.body, q.query, %s) AS snippet FROM ("
-            f"  SELECT d.*, ts_rank_cd('{backends.PG_WEIGHTS}', d.search_vector, q.query) * (1 + {backends.RECENCY_WEIGHT} / "
-            f"  (1 + greatest(extract(epoch FROM (now() - coalesce(d.edited_at, now()))), 0) / 86400.0 / {backends.RECENCY_DAYS})) AS score "
-            f"  FROM ipai_workos_search_document d, q WHERE {match} AND {where} ORDER BY {order} LIMIT %s OFFSET %s"
-            f") d, q ORDER BY {order}")
-        options = (f"StartSel={backends.MARK_START}, StopSel={backends.MARK_END}, MaxWords=30, MinWords=12, "
-                   "MaxFragments=2, FragmentDelimiter=\" … \"")
-        cursor.execute(sql, tsquery_params + [config, options] + params + [limit, offset])
+        cursor.execute(*pg_search_sql(query, where, params, sort, title_only, limit, offset))
         columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def pg_search_sql(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> tuple[str, list]:
+    """The SQL of ``_pg_rows`` and its parameters (also what the benchmark EXPLAINs)."""
+    config = backends.ensure_configuration()
+    tsquery, tsquery_params = backends.pg_tsquery(query)
+    title_match = f"{backends.PG_TITLE_VECTOR} @@ q.query" + (" AND d.search_vector @@ q.query" if query.excluded else "")
+    wanted = max(backends.PG_CANDIDATES, offset + limit)
+    if title_only:
+        candidates = f"SELECT d.id FROM ipai_workos_search_document d, q WHERE {title_match} AND {where}"
+        candidate_params = params
+    elif sort == "relevance":
+        candidates = (f"(SELECT d.id FROM ipai_workos_search_document d, q WHERE {title_match} AND {where}) UNION "
+                      f"(SELECT d.id FROM ipai_workos_search_document d, q WHERE d.search_vector @@ q.query AND {where} "
+                      "ORDER BY d.edited_at DESC NULLS LAST, d.id DESC LIMIT %s)")
+        candidate_params = params + params + [wanted]
+    else:
+        candidates = (f"SELECT d.id FROM ipai_workos_search_document d, q WHERE d.search_vector @@ q.query AND {where} "
+                      "ORDER BY d.edited_at DESC NULLS LAST, d.id DESC LIMIT %s")
+        candidate_params = params + [offset + limit]
+    order = "score DESC, d.id DESC" if sort == "relevance" else "d.edited_at DESC NULLS LAST, d.id DESC"
+    sql = (
+        f"WITH q AS (SELECT {tsquery} AS query), c AS MATERIALIZED ({candidates}), "
+        f"r AS MATERIALIZED (SELECT d.*, ts_rank_cd('{backends.PG_WEIGHTS}', d.search_vector, q.query) * (1 + {backends.RECENCY_WEIGHT} / "
+        f"  (1 + greatest(extract(epoch FROM (now() - coalesce(d.edited_at, now()))), 0) / 86400.0 / {backends.RECENCY_DAYS})) AS score "
+        f"  FROM ipai_workos_search_document d JOIN c ON c.id = d.id, q ORDER BY {order} LIMIT %s OFFSET %s) "
+        "SELECT d.id, d.object, d.page_id, d.source_id, d.title, d.edited_at, d.anchors, d.body, d.score, "
+        # ts_headline reads the text it is given whole: give it the first lines that match (the body is stored one
+        # line per block), the whole text only when no single line does (a phrase across two blocks)
+        "ts_headline(%s::regconfig, coalesce(nullif(array_to_string(ARRAY(SELECT l.line FROM unnest(string_to_array("
+        "d.headings || E'\\n' || d.body, E'\\n')) WITH ORDINALITY AS l(line, n) WHERE to_tsvector(%s::regconfig, l.line) @@ q.query "
+        "ORDER BY l.n LIMIT 3), E'\\n'), ''), d.headings || E'\\n' || d.body), q.query, %s) AS snippet "
+        f"FROM r d, q ORDER BY {order}")
+    options = (f"StartSel={backends.MARK_START}, StopSel={backends.MARK_END}, MaxWords=30, MinWords=12, "
+               "MaxFragments=2, FragmentDelimiter=\" … \"")
+    return sql, tsquery_params + candidate_params + [limit, offset, config, config, options]
 
 
 def _sqlite_rows(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> list[dict]:
