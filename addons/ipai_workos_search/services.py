@@ -42,7 +42,8 @@ from .models import SearchDocument
 from .query import BadSearch, Query, normalise, parse, words_of
 from .registry import SOURCES, Entry
 
-QUERIES = ("search", "check", "document_of", "readable_filter", "editors", "edited_within", "safe_snippet", "refresh")
+QUERIES = ("search", "check", "document_of", "readable_filter", "editors", "edited_within", "safe_snippet", "refresh", "matching_pages")
+MAX_MATCHING = 10_000  # matching_pages: pages at most (a view's search box narrows a database; more is a vaguer search)
 
 SCOPE_KINDS = ("workspace", "space", "page", "database")
 SORTS = ("relevance", "edited")
@@ -556,6 +557,30 @@ def search(user, q, *, scope: str = "workspace", scope_id=None, object=None, edi
             "comment_id": int(row["source_id"]) if row["object"] == "comment" else None,
         })
     return {"items": items, "next_cursor": encode_cursor(offset + limit) if more else None}
+
+
+def matching_pages(user, q, *, scope: str = "workspace", scope_id=None, object=None, share=None) -> list[int]:
+    """The pages whose documents match ``q`` among those ``user`` may read inside ``scope``, unranked (the caller
+    orders them: a database view by its own sorts). The same query language, scopes and permission filter as
+    ``search``; at most ``MAX_MATCHING``. Bad input raises ``BadSearch`` (400), a hidden scope ``NotFound``."""
+    query = parse(q)
+    filters = _check_filters(object, None, None, None)
+    if share is None and permissions.Access(user).user is None:
+        raise NotFound("log in to search")
+    scope_sql, scope_params = _scope_filter(user, scope, scope_id, share)
+    readable_sql, readable_params = readable_filter(user, share)
+    filter_sql, filter_params = filters.sql()
+    where, params = f"{filter_sql} AND {scope_sql} AND {readable_sql}", filter_params + scope_params + readable_params
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            backends.ensure_configuration()
+            tsquery, tsquery_params = backends.pg_tsquery(query)
+            cursor.execute(f"SELECT DISTINCT d.page_id FROM ipai_workos_search_document d WHERE d.search_vector @@ {tsquery} AND {where} "
+                           "LIMIT %s", tsquery_params + params + [MAX_MATCHING])
+        else:
+            cursor.execute(f"SELECT DISTINCT d.page_id FROM {backends.FTS_TABLE} f JOIN ipai_workos_search_document d ON d.id = f.rowid "
+                           f"WHERE {backends.FTS_TABLE} MATCH %s AND {where} LIMIT %s", [backends.fts_match(query)] + params + [MAX_MATCHING])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def editors(user, limit: int = 50) -> list:
