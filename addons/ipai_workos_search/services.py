@@ -308,13 +308,15 @@ def _pg_rows(query: Query, where: str, params: list, sort: str, title_only: bool
     """Matches ranked in two steps, so that a frequent word costs what its best candidates cost rather than what
     all its readable matches cost (``ts_rank_cd`` reads each document's whole vector):
 
-    1. candidates, readable and matching (both through indexes: the GIN index on the vector, the one on the
-       title's part of it, the place columns): every document whose *title* matches, and of the others the
-       ``backends.PG_CANDIDATES`` most recently edited (more when paging deeper);
-    2. ``ts_rank_cd`` with the recency factor over the candidates only; then ``ts_headline`` for the page shown.
+    1. candidates, readable and matching (through indexes: the GIN index on the title's part of the vector, the
+       place columns): the ``backends.PG_CANDIDATES`` most recently edited documents whose *title* matches, and
+       as many of all matches (more of each when paging deeper);
+    2. ``ts_rank_cd`` with the recency factor over the candidates only; then ``ts_headline`` on the lines that
+       match, for the page shown.
 
-    A body-only match that is older than that many other body matches is therefore not ranked: with that many
-    matches, the query needs more words anyway (the search page says how to narrow it)."""
+    Below that many title matches and that many matches in all, the ranking is exact. Beyond, an older match is
+    not ranked: a query matching thousands of readable documents needs more words anyway, and ranking them all
+    is what made a frequent word or a 3-letter prefix slow (benchmarks/README.md)."""
     tsquery, tsquery_params = backends.pg_tsquery(query)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT numnode({tsquery})", tsquery_params)
@@ -331,14 +333,14 @@ def pg_search_sql(query: Query, where: str, params: list, sort: str, title_only:
     tsquery, tsquery_params = backends.pg_tsquery(query)
     title_match = f"{backends.PG_TITLE_VECTOR} @@ q.query" + (" AND d.search_vector @@ q.query" if query.excluded else "")
     wanted = max(backends.PG_CANDIDATES, offset + limit)
+    recent = "ORDER BY d.edited_at DESC NULLS LAST, d.id DESC LIMIT %s"
+    title_candidates = f"SELECT d.id FROM ipai_workos_search_document d, q WHERE {title_match} AND {where} {recent}"
     if title_only:
-        candidates = f"SELECT d.id FROM ipai_workos_search_document d, q WHERE {title_match} AND {where}"
-        candidate_params = params
+        candidates, candidate_params = title_candidates, params + [wanted]
     elif sort == "relevance":
-        candidates = (f"(SELECT d.id FROM ipai_workos_search_document d, q WHERE {title_match} AND {where}) UNION "
-                      f"(SELECT d.id FROM ipai_workos_search_document d, q WHERE d.search_vector @@ q.query AND {where} "
-                      "ORDER BY d.edited_at DESC NULLS LAST, d.id DESC LIMIT %s)")
-        candidate_params = params + params + [wanted]
+        candidates = (f"({title_candidates}) UNION "
+                      f"(SELECT d.id FROM ipai_workos_search_document d, q WHERE d.search_vector @@ q.query AND {where} {recent})")
+        candidate_params = params + [wanted] + params + [wanted]
     else:
         candidates = (f"SELECT d.id FROM ipai_workos_search_document d, q WHERE d.search_vector @@ q.query AND {where} "
                       "ORDER BY d.edited_at DESC NULLS LAST, d.id DESC LIMIT %s")
