@@ -6,9 +6,10 @@
     "category": "WorkOS",
     "author": "WorkOS",
     "license": "LGPL-3",
-    # approvals and workflow: this module fills their notifier registries (they never import it)
+    # approvals and workflow: this module fills their notifier registries (they never import it); search: comments
+    # are one of its sources, kept fresh by the comment services
     "depends": ["ipai_workos_blocks", "ipai_workos_core", "ipai_platform_permissions", "ipai_platform_audit",
-                "ipai_platform_approvals", "ipai_platform_workflow"],
+                "ipai_platform_approvals", "ipai_platform_workflow", "ipai_workos_search"],
     "data": ["data/menus.toml"],
     "application": False,
     "installable": True,

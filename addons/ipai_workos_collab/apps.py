@@ -11,7 +11,10 @@ class IpaiWorkosCollabConfig(AppConfig):
         from ipai_platform_approvals.registry import NOTIFIERS
         from ipai_platform_workflow.registry import TRANSITION_NOTIFIERS
         from ipai_workos_blocks.registry import MENTION_LISTENERS, PAGE_PANELS
+        from ipai_workos_search.registry import SOURCES
         from workos.kernel.hooks import SIDEBAR_NAV_ITEMS
+
+        from .search_source import SOURCE, CommentSource
 
         from .services import approval_notice, notify_block_mentions, workflow_notice
         from .views import comments_panel, inbox_nav_item
@@ -21,3 +24,4 @@ class IpaiWorkosCollabConfig(AppConfig):
         NOTIFIERS.register("collab_inbox", approval_notice)
         TRANSITION_NOTIFIERS.register("collab_inbox", workflow_notice)
         SIDEBAR_NAV_ITEMS.register("collab_inbox", inbox_nav_item)
+        SOURCES.register(SOURCE, CommentSource())

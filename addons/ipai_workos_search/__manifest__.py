@@ -1,8 +1,7 @@
 {
     "name": "WorkOS Search",
     "version": "1.0.0",
-    # Planned (issue 12): its menu comes back with the search page.
-    "summary": "Permission-filtered full-text search over titles, blocks and rows (planned: data model only so far)",
+    "summary": "Permission-filtered full-text search over titles, blocks, rows and comments; quick find, search page",
     "category": "WorkOS",
     "author": "WorkOS",
     "license": "LGPL-3",

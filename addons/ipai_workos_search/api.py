@@ -14,7 +14,7 @@ from .query import BadSearch
 
 router = Router(tags=["search"])
 
-QUERY_HELP = """Full-text search over the pages and database rows you may read, best first.
+QUERY_HELP = """Full-text search over the pages, database rows and comments you may read, best first.
 
 Query language (like web search engines): words (all must match; the last word is also a prefix while you
 type), `"exact phrase"`, `-excluded`, `a OR b`. Case and accents do not matter (`cafe` finds `café`).
@@ -27,7 +27,10 @@ match titles only. `share`: a share link's token; its visitor searches only what
 
 Each item: `object` (page, row, comment), `id` (the page to open), `title`, `path` (the breadcrumb: the space
 and pages above it that you may view, top first), `snippet` (HTML: escaped text where only `<mark>` is
-markup), `score`, `edited_at`, `block_id` (the block that matched, to scroll to; null for a title hit).
+markup), `score`, `edited_at`, `block_id` (the block that matched, to scroll to; null for a title hit),
+`comment_id` (for a comment: the comment to show, `/web/pages/{id}#comment-{comment_id}`; else null). A comment
+is found by whoever may read its page, and by nobody else; the text of mentions is not searched (it could name a
+page you may not read).
 Bad input (empty or too long query, an unclosed quote, only stop words, NUL characters) answers 400; a scope
 that does not exist or that you may not view answers 404, alike."""
 
@@ -47,6 +50,7 @@ class ResultOut(Schema):
     score: float
     edited_at: datetime | None
     block_id: str | None
+    comment_id: int | None = None
 
 
 class SearchOut(Schema):
@@ -70,7 +74,7 @@ def _flag(value: str, field: str) -> bool:
     raise BadSearch(f"{field} is true or false", field=field)
 
 
-@router.get("/search", response=SearchOut, auth=SHARE_LINK_AUTH, summary="Search pages and rows",
+@router.get("/search", response=SearchOut, auth=SHARE_LINK_AUTH, summary="Search pages, rows and comments",
             description=QUERY_HELP)
 def search(request, q: str = "", scope: str = "workspace", scope_id: str = "", type: str = "", edited_by: str = "",
            after: str = "", before: str = "", sort: str = "relevance", title_only: str = "", limit: str = "",

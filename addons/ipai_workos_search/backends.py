@@ -24,6 +24,10 @@ FTS_WEIGHTS = (5.0, 2.0, 1.0)
 RECENCY_DAYS = 30.0  # the recency bonus halves about every this many days
 RECENCY_WEIGHT = 0.2  # at most +20 %: enough to order equal hits, never to lift a body hit over a title hit
 TRIGRAM_THRESHOLD = 0.3
+# PostgreSQL ranks the title matches and this many of the most recently edited other matches (services._pg_rows)
+PG_CANDIDATES = 400
+# The title's part of the vector; a GIN index on this very expression (migration 0004) finds title matches.
+PG_TITLE_VECTOR = "ts_filter(d.search_vector, '{a}')"
 
 
 def language() -> str:
@@ -82,10 +86,13 @@ def vendor() -> str:
     return default_connection.vendor
 
 
+_CONTROL = {code: " " for code in range(32) if chr(code) not in "\n\t"}
+
+
 def clean_text(text: str) -> str:
-    """Text as stored in the index: no control characters but newlines (the snippet markers are control
+    """Text as stored in the index: no control characters but newlines and tabs (the snippet markers are control
     characters, so stored text can never fake one)."""
-    return "".join(char if char == "\n" or char == "\t" or ord(char) >= 32 else " " for char in text or "")
+    return (text or "").translate(_CONTROL)
 
 
 # --- writing --------------------------------------------------------------------------------------------

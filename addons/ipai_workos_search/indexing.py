@@ -79,26 +79,57 @@ class Chains:
 # --- writing the index ----------------------------------------------------------------------------------
 
 
-def _save(entry: Entry, placement: Placement, actor=None) -> SearchDocument:
+@dataclass
+class Texts:
+    """An entry's text as stored: ``title`` shown, ``indexed_title`` searched (empty when the title is only shown)."""
+
+    title: str
+    indexed_title: str
+    headings: str
+    body: str
+
+
+def texts_of(entry: Entry) -> Texts:
     title = backends.clean_text(normalise(entry.title))[:512]
-    headings = backends.clean_text(normalise("\n".join(entry.headings)))
-    body = backends.clean_text(normalise("\n".join(entry.lines)))
-    editor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    return Texts(title=title, indexed_title=title if entry.title_searched else "",
+                 headings=backends.clean_text(normalise("\n".join(entry.headings))),
+                 body=backends.clean_text(normalise("\n".join(entry.lines))))
+
+
+def _save(entry: Entry, placement: Placement, actor=None, document: SearchDocument | None = None, force: bool = False) -> SearchDocument:
+    """Write one document (``document``: its row as loaded, None when new). Its full-text part is rebuilt only
+    when its text changed (or ``force``, for a rebuild): a save that leaves a page's text as it was (a block
+    moved, a to-do ticked, a comment resolved) re-tokenises nothing."""
+    texts = texts_of(entry)
+    editor = actor if entry.edited_by_writer and actor is not None and getattr(actor, "is_authenticated", False) else None
     values = {
         "workspace_id": placement.workspace_id, "space_id": placement.space_id, "page_id": entry.page_id,
-        "object": entry.object, "title": title, "headings": headings, "body": body,
+        "object": entry.object, "title": texts.title, "headings": texts.headings, "body": texts.body,
         "anchors": [entry.heading_anchors, entry.line_anchors], "trashed": placement.trashed,
         "edited_at": entry.edited_at, "edited_by_id": editor.pk if editor else entry.edited_by_id,
     }
-    document, _ = SearchDocument.objects.update_or_create(source_model=entry.source_model, source_id=str(entry.source_id), defaults=values)
-    _save_scopes(document, placement)
-    backends.write_text(document.pk, title, headings, body)
+    if document is None:
+        document = SearchDocument.objects.create(source_model=entry.source_model, source_id=str(entry.source_id), **values)
+        text_changed = created = True
+    else:
+        created = False
+        text_changed = (document.title, document.headings, document.body) != (texts.title, texts.headings, texts.body)
+        changed = [name for name, value in values.items() if getattr(document, name) != value]
+        for name in changed:
+            setattr(document, name, values[name])
+        if changed:
+            document.save(update_fields=changed + ["updated_at"])
+    _save_scopes(document, placement, [] if created else list(document.scopes.all()))
+    if text_changed or force:
+        backends.write_text(document.pk, texts.indexed_title, texts.headings, texts.body)
     return document
 
 
-def _save_scopes(document: SearchDocument, placement: Placement) -> None:
+def _save_scopes(document: SearchDocument, placement: Placement, existing_scopes: list | None = None) -> None:
     wanted = {key: depth for depth, key in enumerate(placement.scopes)}
-    existing = {scope.scope_key: scope for scope in SearchScope.objects.filter(document=document)}
+    if existing_scopes is None:
+        existing_scopes = list(SearchScope.objects.filter(document=document))
+    existing = {scope.scope_key: scope for scope in existing_scopes}
     stale = [scope.pk for key, scope in existing.items() if key not in wanted or scope.depth != wanted[key]]
     if stale:
         SearchScope.objects.filter(pk__in=stale).delete()
@@ -115,22 +146,30 @@ def forget(documents) -> int:
     return len(ids)
 
 
-def index_pages(page_ids, actor=None, chains: Chains | None = None) -> int:
-    """(Re)build the documents of these pages from what their sources say now; pages gone lose theirs."""
+def index_pages(page_ids, actor=None, chains: Chains | None = None, sources: list[str] | None = None, force: bool = False) -> int:
+    """(Re)build the documents of these pages from what their sources say now; pages gone lose theirs. With
+    ``sources`` (names in ``SOURCES``), only those sources' documents are rebuilt and the others left alone.
+    ``force`` rewrites the full-text part even where the stored text is unchanged (``reindex``: repairs drift)."""
     chains = chains or Chains()
     page_ids = sorted({int(pk) for pk in page_ids})
     pages = Page.objects.in_bulk(page_ids)
+    chosen = [(name, source) for name, source in SOURCES.items() if sources is None or name in sources]
     written = 0
     for page_id in page_ids:
         page = pages.get(page_id)
         placement = chains.placement(page) if page is not None else None
-        entries = [] if placement is None else [entry for _name, source in SOURCES.items() for entry in source.entries(page)]
+        entries = [] if placement is None else [entry for _name, source in chosen for entry in source.entries(page)]
+        # the page's documents with their scopes in two queries, however many comments it has
+        existing = {(document.source_model, document.source_id): document
+                    for document in SearchDocument.objects.filter(page_id=page_id).prefetch_related("scopes")} if entries else {}
         keep = set()
         for entry in entries:
-            _save(entry, placement, actor)
+            _save(entry, placement, actor, existing.get((entry.source_model, str(entry.source_id))), force)
             keep.add((entry.source_model, str(entry.source_id)))
             written += 1
         stale = SearchDocument.objects.filter(page_id=page_id)
+        if sources is not None:
+            stale = stale.filter(source_model__in=[model for _name, source in chosen for model in source.models])
         for source_model, source_id in keep:
             stale = stale.exclude(source_model=source_model, source_id=source_id)
         forget(stale)

@@ -1,10 +1,15 @@
 """Extension points of search: ``SOURCES``, what gets indexed for a page.
 
-A source turns one page into zero or more documents (``Entry``): the page itself, a database row's page, and —
-when the collaboration module has them — its comments (register a source whose ``entries(page)`` yields one
-entry per comment thread, ``object="comment"``, keyed by the thread, and call core's ``notify_pages
-(CONTENT_CHANGED, [page_id])`` from the comment services). A document lives where its page lives: it takes the
-page's place, chain and trash state, so the permission filter needs nothing new for it.
+A source turns one page into zero or more documents (``Entry``): the page itself or a database row's page (the
+``pages`` source, here), the page's comments (the ``comments`` source of the collaboration module, which
+depends on this one). ``models`` names the ``source_model`` values a source's entries carry, so that one source
+can be refreshed alone (``services.refresh(page_ids, sources=[name])``: what the comment services call) without
+rebuilding the page's other documents. A document lives where its page lives: it takes the page's place,
+chain and trash state, so the permission filter needs nothing new for it — whoever may read the page may read
+its documents, and nobody else.
+
+Indexed text never holds the stored label of a mention: that label is the mentioned page's title at the time
+of writing, and the mentioned page may be one the searcher cannot read. ``searchable_text`` drops mentions.
 
 Sources register in their module's ``AppConfig.ready()``; the registry refuses new keys after start-up.
 """
@@ -23,7 +28,7 @@ class Entry:
     source_model: str  # technical name, e.g. "ipai.workos.page"
     source_id: Any
     page_id: int
-    object: str  # page, row, comment
+    object: str  # page, row, comment (a comment's source_id is the comment's id: a result opens the page at it)
     title: str
     headings: list[str] = field(default_factory=list)
     heading_anchors: list[str] = field(default_factory=list)  # block id of each heading
@@ -31,10 +36,33 @@ class Entry:
     line_anchors: list[str] = field(default_factory=list)  # block id of each line ("" when none)
     edited_at: datetime | None = None
     edited_by_id: int | None = None
+    # False: the title is shown with the result but not searched (a comment's "Comment on <page>": its page's
+    # title must not make every comment on the page a title hit).
+    title_searched: bool = True
+    # True: the person whose write triggers the indexing becomes the last editor (a page's block save); False for
+    # documents with their own author (a comment edited by its author, resolved by someone else).
+    edited_by_writer: bool = True
 
 
 class Source(Protocol):
+    models: tuple[str, ...]  # the source_model values of its entries
+
     def entries(self, page) -> Iterable[Entry]: ...
+
+
+def without_mentions(value):
+    """Rich content (a block's content, a comment's body) with every mention span left out."""
+    if isinstance(value, dict):
+        return None if "mention" in value else {key: without_mentions(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [item for item in (without_mentions(element) for element in value) if item is not None]
+    return value
+
+
+def searchable_text(block_type, content: dict) -> str:
+    """A block's (or a comment's) text for the index: its type's ``plain_text`` of the content without mention
+    spans (their stored label could name a page the searcher cannot read)."""
+    return block_type.plain_text(without_mentions(content) or {})
 
 
 SOURCES: Registry[Source] = Registry("search source")

@@ -1,8 +1,8 @@
 """The search index's only write path (kept fresh by core's page listeners, rebuilt by ``reindex``) and search
 itself, permission-filtered in SQL before ranking and limits.
 
-Documents: one per page (object ``page``) and per database row's page (object ``row``); the sources in
-``registry.SOURCES`` say what text each has. The text is a title (weight A), headings (B) and a body (C); a
+Documents: one per page (object ``page``), per database row's page (object ``row``) and per comment (object
+``comment``, from the collaboration module's source); the sources in ``registry.SOURCES`` say what text each has. The text is a title (weight A), headings (B) and a body (C); a
 document also records where it sits (workspace, space, the scopes below the space) and whether it is in the
 trash.
 
@@ -37,12 +37,13 @@ from workos.kernel.cursors import decode_cursor, encode_cursor
 from workos.kernel.errors import InvalidInput, NotFound, PermissionDenied
 
 from . import backends
-from .indexing import Chains, Placement, forget, index_pages, scope_key
+from .indexing import Chains, Placement, forget, index_pages, scope_key, texts_of
 from .models import SearchDocument
 from .query import BadSearch, Query, normalise, parse, words_of
 from .registry import SOURCES, Entry
 
-QUERIES = ("search", "check", "document_of", "readable_filter", "editors", "edited_within", "safe_snippet")
+QUERIES = ("search", "check", "document_of", "readable_filter", "editors", "edited_within", "safe_snippet", "refresh", "matching_pages")
+MAX_MATCHING = 10_000  # matching_pages: pages at most (a view's search box narrows a database; more is a vaguer search)
 
 SCOPE_KINDS = ("workspace", "space", "page", "database")
 SORTS = ("relevance", "edited")
@@ -77,7 +78,7 @@ def reindex(actor=None, space_id: int | None = None, progress=None, batch: int =
     total, written = len(page_ids), 0
     for start in range(0, total, batch):
         with transaction.atomic():
-            written += index_pages(page_ids[start:start + batch])
+            written += index_pages(page_ids[start:start + batch], force=True)
         if progress:
             progress(min(start + batch, total), total)
     with transaction.atomic():
@@ -91,6 +92,17 @@ def reindex(actor=None, space_id: int | None = None, progress=None, batch: int =
     return result
 
 
+def refresh(page_ids, sources: list[str] | None = None, actor=None) -> int:
+    """Bring the documents of these pages up to date, inside the caller's transaction: the modules whose data a
+    source reads call it from their services after a write (the comment services, with ``sources=["comments"]``:
+    a comment rebuilds the page's comment documents, not the page's own). Derived data, so no audit event: the
+    write that called it is the audited change. Returns the number of documents written."""
+    unknown = [name for name in sources or [] if name not in SOURCES]
+    if unknown:
+        raise ValueError(f"unknown search source {unknown[0]!r}; known: {', '.join(name for name, _source in SOURCES.items())}")
+    return index_pages(page_ids, actor, sources=sources)
+
+
 @dataclass
 class Drift:
     source: str  # "ipai.workos.page:12"
@@ -100,12 +112,10 @@ class Drift:
 def _drift_of(document: SearchDocument | None, entry: Entry, placement: Placement) -> str | None:
     if document is None:
         return "missing"
-    title = backends.clean_text(normalise(entry.title))[:512]
-    headings = backends.clean_text(normalise("\n".join(entry.headings)))
-    body = backends.clean_text(normalise("\n".join(entry.lines)))
-    if (document.title, document.headings, document.body, document.object) != (title, headings, body, entry.object):
+    texts = texts_of(entry)
+    if (document.title, document.headings, document.body, document.object) != (texts.title, texts.headings, texts.body, entry.object):
         return "stale text"
-    if backends.stored_text(document.pk) != backends.expected_text(title, headings, body):
+    if backends.stored_text(document.pk) != backends.expected_text(texts.indexed_title, texts.headings, texts.body):
         return "stale full-text index"
     scopes = {scope.scope_key: scope.depth for scope in document.scopes.all()}
     if ((document.workspace_id, document.space_id, document.trashed) != (placement.workspace_id, placement.space_id, placement.trashed)
@@ -299,27 +309,62 @@ def _check_filters(object, edited_by, after, before) -> Filters:
 
 
 def _pg_rows(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> list[dict]:
-    config = backends.ensure_configuration()
+    """Matches ranked in two steps, so that a frequent word costs what its best candidates cost rather than what
+    all its readable matches cost (``ts_rank_cd`` reads each document's whole vector):
+
+    1. candidates, readable and matching (through indexes: the GIN index on the title's part of the vector, the
+       place columns): the ``backends.PG_CANDIDATES`` most recently edited documents whose *title* matches, and
+       as many of all matches (more of each when paging deeper);
+    2. ``ts_rank_cd`` with the recency factor over the candidates only; then ``ts_headline`` on the lines that
+       match, for the page shown.
+
+    Below that many title matches and that many matches in all, the ranking is exact. Beyond, an older match is
+    not ranked: a query matching thousands of readable documents needs more words anyway, and ranking them all
+    is what made a frequent word or a 3-letter prefix slow (benchmarks/README.md)."""
     tsquery, tsquery_params = backends.pg_tsquery(query)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT numnode({tsquery})", tsquery_params)
         if not cursor.fetchone()[0]:
             raise BadSearch("the search has only words too common to look for (stop words)", field="q")
-        match = "d.search_vector @@ q.query" + (" AND ts_filter(d.search_vector, '{a}') @@ q.query" if title_only else "")
-        order = "score DESC, d.id DESC" if sort == "relevance" else "d.edited_at DESC NULLS LAST, d.id DESC"
-        sql = (
-            f"WITH q AS (SELECT {tsquery} AS query) "
-            "SELECT d.id, d.object, d.page_id, d.title, d.edited_at, d.anchors, d.body, d.score, "
-            f"ts_headline(%s::regconfig, d.headings || E'\\n' || d.body, q.query, %s) AS snippet FROM ("
-            f"  SELECT d.*, ts_rank_cd('{backends.PG_WEIGHTS}', d.search_vector, q.query) * (1 + {backends.RECENCY_WEIGHT} / "
-            f"  (1 + greatest(extract(epoch FROM (now() - coalesce(d.edited_at, now()))), 0) / 86400.0 / {backends.RECENCY_DAYS})) AS score "
-            f"  FROM ipai_workos_search_document d, q WHERE {match} AND {where} ORDER BY {order} LIMIT %s OFFSET %s"
-            f") d, q ORDER BY {order}")
-        options = (f"StartSel={backends.MARK_START}, StopSel={backends.MARK_END}, MaxWords=30, MinWords=12, "
-                   "MaxFragments=2, FragmentDelimiter=\" … \"")
-        cursor.execute(sql, tsquery_params + [config, options] + params + [limit, offset])
+        cursor.execute(*pg_search_sql(query, where, params, sort, title_only, limit, offset))
         columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def pg_search_sql(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> tuple[str, list]:
+    """The SQL of ``_pg_rows`` and its parameters (also what the benchmark EXPLAINs)."""
+    config = backends.ensure_configuration()
+    tsquery, tsquery_params = backends.pg_tsquery(query)
+    title_match = f"{backends.PG_TITLE_VECTOR} @@ q.query" + (" AND d.search_vector @@ q.query" if query.excluded else "")
+    wanted = max(backends.PG_CANDIDATES, offset + limit)
+    recent = "ORDER BY d.edited_at DESC NULLS LAST, d.id DESC LIMIT %s"
+    title_candidates = f"SELECT d.id FROM ipai_workos_search_document d, q WHERE {title_match} AND {where} {recent}"
+    if title_only:
+        candidates, candidate_params = title_candidates, params + [wanted]
+    elif sort == "relevance":
+        candidates = (f"({title_candidates}) UNION "
+                      f"(SELECT d.id FROM ipai_workos_search_document d, q WHERE d.search_vector @@ q.query AND {where} {recent})")
+        candidate_params = params + [wanted] + params + [wanted]
+    else:
+        candidates = (f"SELECT d.id FROM ipai_workos_search_document d, q WHERE d.search_vector @@ q.query AND {where} "
+                      "ORDER BY d.edited_at DESC NULLS LAST, d.id DESC LIMIT %s")
+        candidate_params = params + [offset + limit]
+    order = "score DESC, d.id DESC" if sort == "relevance" else "d.edited_at DESC NULLS LAST, d.id DESC"
+    sql = (
+        f"WITH q AS (SELECT {tsquery} AS query), c AS MATERIALIZED ({candidates}), "
+        f"r AS MATERIALIZED (SELECT d.*, ts_rank_cd('{backends.PG_WEIGHTS}', d.search_vector, q.query) * (1 + {backends.RECENCY_WEIGHT} / "
+        f"  (1 + greatest(extract(epoch FROM (now() - coalesce(d.edited_at, now()))), 0) / 86400.0 / {backends.RECENCY_DAYS})) AS score "
+        f"  FROM ipai_workos_search_document d JOIN c ON c.id = d.id, q ORDER BY {order} LIMIT %s OFFSET %s) "
+        "SELECT d.id, d.object, d.page_id, d.source_id, d.title, d.edited_at, d.anchors, d.body, d.score, "
+        # ts_headline reads the text it is given whole: give it the first lines that match (the body is stored one
+        # line per block), the whole text only when no single line does (a phrase across two blocks)
+        "ts_headline(%s::regconfig, coalesce(nullif(array_to_string(ARRAY(SELECT l.line FROM unnest(string_to_array("
+        "d.headings || E'\\n' || d.body, E'\\n')) WITH ORDINALITY AS l(line, n) WHERE to_tsvector(%s::regconfig, l.line) @@ q.query "
+        "ORDER BY l.n LIMIT 3), E'\\n'), ''), d.headings || E'\\n' || d.body), q.query, %s) AS snippet "
+        f"FROM r d, q ORDER BY {order}")
+    options = (f"StartSel={backends.MARK_START}, StopSel={backends.MARK_END}, MaxWords=30, MinWords=12, "
+               "MaxFragments=2, FragmentDelimiter=\" … \"")
+    return sql, tsquery_params + candidate_params + [limit, offset, config, config, options]
 
 
 def _sqlite_rows(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> list[dict]:
@@ -333,7 +378,7 @@ def _sqlite_rows(query: Query, where: str, params: list, sort: str, title_only: 
     weights = ", ".join(str(weight) for weight in backends.FTS_WEIGHTS)
     order = "score DESC, d.id DESC" if sort == "relevance" else "d.edited_at IS NULL, d.edited_at DESC, d.id DESC"
     sql = (
-        "SELECT d.id, d.object, d.page_id, d.title, d.edited_at, d.anchors, d.body, "
+        "SELECT d.id, d.object, d.page_id, d.source_id, d.title, d.edited_at, d.anchors, d.body, "
         f"-bm25({backends.FTS_TABLE}, {weights}) * {boost} * (1 + {backends.RECENCY_WEIGHT} / "
         f"(1 + max(julianday('now') - julianday(coalesce(d.edited_at, 'now')), 0) / {backends.RECENCY_DAYS})) AS score, "
         f"snippet({backends.FTS_TABLE}, -1, char(2), char(3), ' … ', 24) AS snippet "
@@ -355,12 +400,14 @@ def _fuzzy_rows(query: Query, where: str, params: list, limit: int) -> list[dict
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT d.id, d.object, d.page_id, d.title, d.edited_at, d.anchors, d.body, similarity(d.title, %s) AS score, "
+                "SELECT d.id, d.object, d.page_id, d.source_id, d.title, d.edited_at, d.anchors, d.body, similarity(d.title, %s) AS score, "
                 "left(d.body, 200) AS snippet FROM ipai_workos_search_document d "
-                f"WHERE d.title %% %s AND {where} ORDER BY score DESC, d.id DESC LIMIT %s", [text, text] + params + [limit])
+                f"WHERE d.title %% %s AND d.object <> 'comment' AND {where} ORDER BY score DESC, d.id DESC LIMIT %s", [text, text] + params + [limit])
             columns = [column[0] for column in cursor.description]
             return [dict(zip(columns, row)) for row in cursor.fetchall()]
-        cursor.execute(f"SELECT d.id, d.title FROM ipai_workos_search_document d WHERE {where} ORDER BY d.id DESC LIMIT 5000", params)
+        # a comment's title only names its page: the page itself is the title hit
+        cursor.execute(f"SELECT d.id, d.title FROM ipai_workos_search_document d WHERE d.object <> 'comment' AND {where} "
+                       "ORDER BY d.id DESC LIMIT 5000", params)
         wanted = _trigrams(text)
         scored = []
         for pk, title in cursor.fetchall():
@@ -371,7 +418,7 @@ def _fuzzy_rows(query: Query, where: str, params: list, limit: int) -> list[dict
     best = dict((pk, score) for score, pk in scored[:limit])
     rows = []
     for document in SearchDocument.objects.filter(pk__in=best):
-        rows.append({"id": document.pk, "object": document.object, "page_id": document.page_id, "title": document.title,
+        rows.append({"id": document.pk, "object": document.object, "page_id": document.page_id, "source_id": document.source_id, "title": document.title,
                      "edited_at": document.edited_at, "anchors": document.anchors, "body": document.body,
                      "score": best[document.pk], "snippet": document.body[:200]})
     return sorted(rows, key=lambda row: (-row["score"], -row["id"]))
@@ -512,9 +559,34 @@ def search(user, q, *, scope: str = "workspace", scope_id=None, object=None, edi
         items.append({
             "object": row["object"], "id": row["page_id"], "title": row["title"], "path": paths.get(row["id"], []),
             "snippet": safe_snippet(row["snippet"]), "score": float(row["score"] or 0), "edited_at": edited_at,
-            "block_id": _anchor(row, query),
+            "block_id": None if row["object"] == "comment" else _anchor(row, query),
+            "comment_id": int(row["source_id"]) if row["object"] == "comment" else None,
         })
     return {"items": items, "next_cursor": encode_cursor(offset + limit) if more else None}
+
+
+def matching_pages(user, q, *, scope: str = "workspace", scope_id=None, object=None, share=None) -> list[int]:
+    """The pages whose documents match ``q`` among those ``user`` may read inside ``scope``, unranked (the caller
+    orders them: a database view by its own sorts). The same query language, scopes and permission filter as
+    ``search``; at most ``MAX_MATCHING``. Bad input raises ``BadSearch`` (400), a hidden scope ``NotFound``."""
+    query = parse(q)
+    filters = _check_filters(object, None, None, None)
+    if share is None and permissions.Access(user).user is None:
+        raise NotFound("log in to search")
+    scope_sql, scope_params = _scope_filter(user, scope, scope_id, share)
+    readable_sql, readable_params = readable_filter(user, share)
+    filter_sql, filter_params = filters.sql()
+    where, params = f"{filter_sql} AND {scope_sql} AND {readable_sql}", filter_params + scope_params + readable_params
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            backends.ensure_configuration()
+            tsquery, tsquery_params = backends.pg_tsquery(query)
+            cursor.execute(f"SELECT DISTINCT d.page_id FROM ipai_workos_search_document d WHERE d.search_vector @@ {tsquery} AND {where} "
+                           "LIMIT %s", tsquery_params + params + [MAX_MATCHING])
+        else:
+            cursor.execute(f"SELECT DISTINCT d.page_id FROM {backends.FTS_TABLE} f JOIN ipai_workos_search_document d ON d.id = f.rowid "
+                           f"WHERE {backends.FTS_TABLE} MATCH %s AND {where} LIMIT %s", [backends.fts_match(query)] + params + [MAX_MATCHING])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def editors(user, limit: int = 50) -> list:

@@ -1,17 +1,16 @@
 """What a page gives the index (registered as the ``pages`` source in ``apps.ready``): its title, the text of
-its blocks (headings apart) and, for a database row's page, the row's text-like values."""
+its blocks (headings apart, mentions left out) and, for a database row's page, the row's text-like values."""
 
 from __future__ import annotations
 
-from django.db.models import Max
+from collections import defaultdict
 
-from ipai_workos_blocks import services as blocks
 from ipai_workos_blocks.models import Block
 from ipai_workos_blocks.registry import BLOCK_TYPES
 from ipai_workos_db.models import Row
 from ipai_workos_db.properties import property_type
 
-from .registry import Entry
+from .registry import Entry, searchable_text
 
 DATABASE = "ipai.workos.database"
 HEADING_TYPES = ("heading_1", "heading_2", "heading_3")
@@ -23,26 +22,50 @@ def _latest(*moments):
     return max(present) if present else None
 
 
+def _blocks_in_order(page):
+    """The page's blocks as (id, type, content) in document order (that of ``blocks.document``: depth first,
+    siblings by rank, then creation, then id) and the latest ``updated_at``. One lean query of plain values:
+    indexing runs inside every save, and building the document's JSON trees cost more than the index update."""
+    children, last = defaultdict(list), None
+    rows = Block.objects.filter(page=page).order_by().values_list("id", "parent_id", "type", "content", "rank", "created_at", "updated_at")
+    for block_id, parent_id, block_type, content, rank, created_at, updated_at in rows:
+        children[parent_id].append(((rank, created_at, str(block_id)), block_id, block_type, content))
+        if updated_at is not None and (last is None or updated_at > last):
+            last = updated_at
+    ordered, seen = [], set()  # seen: a cycle cannot be written, but a reader must not loop on one
+    stack = [iter(sorted(children.get(None, ()), key=lambda item: item[0]))]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+            continue
+        _key, block_id, block_type, content = item
+        if block_id in seen:
+            continue
+        seen.add(block_id)
+        ordered.append((str(block_id), block_type, content))
+        stack.append(iter(sorted(children.get(block_id, ()), key=lambda item: item[0])))
+    return ordered, last
+
+
 class PageSource:
+    models = ("ipai.workos.page",)
+
     def entries(self, page):
         row = Row.objects.select_related("database").filter(page=page).first() if page.container_model == DATABASE else None
         entry = Entry(source_model="ipai.workos.page", source_id=page.pk, page_id=page.pk, object="row" if row else "page",
                       title=page.title, edited_by_id=page.updated_by_id)
-
-        def walk(trees):
-            for tree in trees:
-                block_type = BLOCK_TYPES.get(tree["type"]) if tree["type"] in BLOCK_TYPES else None
-                text = (block_type.plain_text(tree["content"]) if block_type else "").strip()
-                if text:
-                    lines, anchors = (entry.headings, entry.heading_anchors) if tree["type"] in HEADING_TYPES else (entry.lines, entry.line_anchors)
-                    for line in text.splitlines() or [text]:
-                        if line.strip():
-                            lines.append(line.strip())
-                            anchors.append(tree["id"])
-                walk(tree["children"])
-
-        walk(blocks.document(page))
-        last_block = Block.objects.filter(page=page).aggregate(last=Max("updated_at"))["last"]
+        ordered, last_block = _blocks_in_order(page)
+        for block_id, type_name, content in ordered:
+            block_type = BLOCK_TYPES.get(type_name) if type_name in BLOCK_TYPES else None
+            text = searchable_text(block_type, content).strip() if block_type else ""
+            if not text:
+                continue
+            lines, anchors = (entry.headings, entry.heading_anchors) if type_name in HEADING_TYPES else (entry.lines, entry.line_anchors)
+            for line in text.splitlines():
+                if line.strip():
+                    lines.append(line.strip())
+                    anchors.append(block_id)
         entry.edited_at = _latest(page.updated_at, last_block)
         if row is not None:
             for prop in row.database.properties.all():

@@ -3,7 +3,10 @@
 ``GET /views/{id}/rows`` is what a table, board, calendar, list or gallery draws from: the view's filter,
 sorts and grouping applied; rows with their values, rendered text and group key; the groups (kanban
 columns) with counts; the footer calculations over every row of the view; a cursor for the next page.
-``?group=<key>`` pages through one group (one kanban column); ``?date_from=&date_to=`` a calendar window.
+``?group=<key>`` pages through one group (one kanban column); ``?date_from=&date_to=`` a calendar window;
+``?q=`` is the view's search box: full-text over the rows' titles, text-like values and page bodies (the search
+language of ``/search``: words, the last one a prefix, ``"phrase"``, ``-excluded``, ``OR``; accents and case
+ignored), among the rows you may read, inside the view's filter; a query that cannot be searched answers 400.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from ipai_workos_db import services as databases
 from ipai_workos_db.cells import Cells, Readable
 from ipai_workos_db.properties import property_type
 from ipai_workos_db.query import Schema
+from ipai_workos_search import services as full_text
 from workos.kernel.cursors import DEFAULT_LIMIT, check_limit, decode_cursor, encode_cursor
 from workos.kernel import ranks
 from workos.kernel.errors import InvalidInput, NotFound
@@ -372,11 +373,16 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
     offset = decode_cursor(cursor)
 
     base = databases._live_rows(database)
+    matching = Q()
     if search:
-        base = base.filter(page__title__icontains=search.strip()[:200])
+        # the view's search box: full-text over the rows' titles, text-like values and bodies, through the search
+        # index (the same permission filter as everywhere), then the view's own filter, sorts and groups
+        matching = Q(page_id__in=full_text.matching_pages(user, search, scope="database", scope_id=database.pk, object="row"))
+        base, extra, search = base.filter(matching), extra & matching, ""
     python_rows = None
     if query.tree_needs_python(schema, tree, []):
-        everything = databases.select_rows(schema, tree=tree, search=search, limit=query.PYTHON_ROW_LIMIT, count=False, viewer=readable)
+        everything = databases.select_rows(schema, tree=tree, search=search, extra=matching, limit=query.PYTHON_ROW_LIMIT, count=False,
+                                           viewer=readable)
         python_rows = everything["rows"]
         filtered = base.filter(pk__in=[row.pk for row in python_rows])
     else:

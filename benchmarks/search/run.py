@@ -11,9 +11,10 @@ filter has to throw away four documents in five.
 
 Measured (server time of the service call the API handler makes, without HTTP; first page of 20 results):
 one-word queries (a frequent, a middling and a rare word), two-word queries, 3-letter prefixes; p50 and p95
-over ``--repeat`` runs of each. Then the overhead indexing adds to saving a page of 2,000 blocks (PUT document:
-``replace_document`` with its in-transaction index update, against the index update alone), and the plan of
-the main query (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
+over ``--repeat`` runs of each. Then the overhead indexing adds to saving a page of 2,000 blocks (PUT document,
+200 blocks changed: ``replace_document`` with its in-transaction index update, against the same saves with the
+search listener switched off — alternated, so that load affects both alike), and the plans of the main query
+(EXPLAIN ANALYZE of the very SQL the service runs on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def run(args) -> None:
     workspace = core.create_workspace(owner, "Bench")
     core.add_member(owner, workspace, reader.pk, "member")
     spaces = [core.create_space(owner, workspace, f"Space {n}", visibility="team" if n % 5 == 0 else "private") for n in range(args.spaces)]
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (1 min), {os.getloadavg()[1]:.1f} (5 min)")
     print(f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, {connection.vendor} "
           f"{connection.pg_version if connection.vendor == 'postgresql' else ''}")
     print(f"seeding {args.pages:,} pages, {args.blocks:,} blocks, {args.spaces} spaces ({sum(1 for n in range(args.spaces) if n % 5 == 0)} readable)")
@@ -162,24 +164,41 @@ def run(args) -> None:
     page = core.create_page(owner, space=spaces[0], title="Big page")
     trees = [{"type": "paragraph", "content": {"text": [{"text": " ".join(rng.choices(words, cum_weights=weights, k=12))}]}} for _ in range(2000)]
     blocks.replace_document(owner, page, trees, base_version=blocks.document_version(page))
-    saves, indexes = [], []
-    for round_number in range(5):
+    from ipai_workos_core.registry import PAGE_LISTENERS
+
+    listener = PAGE_LISTENERS.get("search")
+
+    def save_once() -> float:
         current = blocks.document(page)
         for tree in current[: 200]:  # an editor save that changes a tenth of the page
             tree["content"] = {"text": [{"text": " ".join(rng.choices(words, cum_weights=weights, k=12))}]}
         start = time.perf_counter()
         blocks.replace_document(owner, page, current, base_version=blocks.document_version(page))
-        saves.append(time.perf_counter() - start)
+        return time.perf_counter() - start
+
+    with_search, without_search, index_alone = [], [], []
+    for round_number in range(7):
+        with_search.append(save_once())
+        PAGE_LISTENERS._entries["search"] = lambda *args: None  # measurement only: the save as without search
+        try:
+            without_search.append(save_once())
+        finally:
+            PAGE_LISTENERS._entries["search"] = listener
         start = time.perf_counter()
         with transaction.atomic():
             indexing.index_pages([page.pk], owner)
-        indexes.append(time.perf_counter() - start)
-    save, index = statistics.median(saves) * 1000, statistics.median(indexes) * 1000
-    print(f"\nsave of a 2,000-block page (PUT document, 200 blocks changed): {save:.0f} ms in all, of which the index update "
-          f"{index:.0f} ms: overhead {100 * index / max(save - index, 0.001):.0f} % over the save without it")
+        index_alone.append(time.perf_counter() - start)
+    indexing.index_pages([page.pk], owner)  # the index right again after the saves made without it
+    save, bare = statistics.median(with_search) * 1000, statistics.median(without_search) * 1000
+    print(f"\nsave of a 2,000-block page (PUT document, 200 blocks changed), medians of 7: {save:.0f} ms with search, "
+          f"{bare:.0f} ms without: overhead {100 * (save - bare) / max(bare, 0.001):.0f} %; "
+          f"(re)indexing the page alone {statistics.median(index_alone) * 1000:.0f} ms")
 
+    print(f"\nload average after the measurements: {os.getloadavg()[0]:.1f} (1 min), {os.getloadavg()[1]:.1f} (5 min)")
     print("\nplan of the main query (one frequent word, as the reader):")
     explain(search, reader, frequent + " ")
+    print(f"\nplan of a 3-letter prefix ({words[10][:3]}), as the reader:")
+    explain(search, reader, words[10][:3])
 
 
 def explain(search, reader, query_text: str) -> None:
@@ -194,11 +213,8 @@ def explain(search, reader, query_text: str) -> None:
     params = [False] + readable_params
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            tsquery, tsquery_params = backends.pg_tsquery(query)
-            cursor.execute(
-                f"EXPLAIN (ANALYZE, BUFFERS) WITH q AS (SELECT {tsquery} AS query) SELECT d.id, ts_rank_cd('{backends.PG_WEIGHTS}', "
-                f"d.search_vector, q.query) AS score FROM ipai_workos_search_document d, q WHERE d.search_vector @@ q.query AND {where} "
-                "ORDER BY score DESC, d.id DESC LIMIT 21", tsquery_params + params)
+            sql, sql_params = search.pg_search_sql(query, where, params, "relevance", False, 21, 0)
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, sql_params)
         else:
             cursor.execute(f"EXPLAIN QUERY PLAN SELECT d.id, bm25({backends.FTS_TABLE}) FROM {backends.FTS_TABLE} f JOIN "
                            f"ipai_workos_search_document d ON d.id = f.rowid WHERE {backends.FTS_TABLE} MATCH %s AND {where} "

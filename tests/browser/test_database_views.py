@@ -450,3 +450,20 @@ def test_unknown_databases_and_bad_form_input_get_clear_answers_not_errors(works
     assert bad_space.status == 422 and "cannot create a database in that space" in bad_space.text()
     assert foreign_space.status == 422
     assert too_long.status in (303, 200, 422) and too_long.status != 500
+
+
+def test_the_search_box_narrows_the_view_by_full_text(workspace, page):
+    database = workspace.create_database("Tasks", [{"name": "Notes", "type": "text"}])
+    for values in ({"Name": "Fix login", "Notes": "crash on café wifi"}, {"Name": "Billing", "Notes": "invoices"},
+                   {"Name": "Cafe menu"}):
+        workspace.add_row(database["id"], values)
+    log_in(page, workspace.base_url)
+    open_database(page, workspace.base_url, database["id"])
+    shown = lambda: sorted(page.locator("tr.dbv-row .dbv-title-text").all_inner_texts())  # noqa: E731
+    eventually(lambda: shown() == ["Billing", "Cafe menu", "Fix login"])
+    page.fill("[data-action=search]", "cafe")  # a text value with an accent, and a title
+    eventually(lambda: shown() == ["Cafe menu", "Fix login"])
+    page.fill("[data-action=search]", "invo")  # the last word is a prefix while typing
+    eventually(lambda: shown() == ["Billing"])
+    page.fill("[data-action=search]", "")
+    eventually(lambda: shown() == ["Billing", "Cafe menu", "Fix login"])

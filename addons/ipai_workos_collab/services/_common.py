@@ -6,6 +6,7 @@ from workos.kernel.errors import PermissionDenied
 
 PAGE_MODEL = "ipai.workos.page"
 COMMENT_MODEL = "ipai.workos.comment"
+SEARCH_SOURCE = "comments"  # comments' name in the search module's SOURCES (search_source.py)
 
 
 def _require_user(actor) -> None:

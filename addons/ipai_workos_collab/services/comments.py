@@ -23,12 +23,13 @@ from ipai_workos_blocks import richtext
 from ipai_workos_blocks.models import Block
 from ipai_workos_blocks.registry import BLOCK_TYPES
 from ipai_workos_core.models import Page
+from ipai_workos_search import services as search
 from workos.kernel.cursors import DEFAULT_LIMIT, check_limit, decode_cursor, encode_cursor
 from workos.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 from ..models import Comment, Mention, Reaction
 from . import follows
-from ._common import COMMENT_MODEL, _is_id, _require_user, user_label
+from ._common import COMMENT_MODEL, SEARCH_SOURCE, _is_id, _require_user, user_label
 from .notifications import notify
 
 MAX_BODY = 20_000  # characters of a comment's text
@@ -245,6 +246,7 @@ def create_comment(actor, page: Page, body, *, parent_id=None, block_id=None, an
     _write_mentions(actor, comment, spans, mentioned)
     follows.follow_automatically(actor, page)
     not_notified = _notify_comment(actor, comment, mentioned, new=True)
+    search.refresh([page.pk], sources=[SEARCH_SOURCE])
     record_event(actor=actor, action="comment.create", target=comment, changes={
         "page": page.pk, "parent": parent.pk if parent else None, "block": str(block.pk) if block else None,
         "anchor": anchor, "mentions": [user.pk for user in mentioned], "not_notified": [user.pk for user in not_notified],
@@ -271,6 +273,7 @@ def update_comment(actor, comment_id: int, body) -> tuple[Comment, list]:
     comment.save(update_fields=["body", "edited_at", "updated_at"])
     _write_mentions(actor, comment, spans, mentioned)
     not_notified = _notify_comment(actor, comment, [user for user in mentioned if user.pk not in before_mentions], new=False)
+    search.refresh([comment.page_id], sources=[SEARCH_SOURCE])
     record_event(actor=actor, action="comment.update", target=comment, changes={"body": {"before": before_text, "after": comment.body}})
     return comment, not_notified
 
@@ -303,11 +306,13 @@ def delete_comment(actor, comment_id: int) -> Comment | None:
         comment.save(update_fields=["body", "deleted_at", "updated_at"])
         Mention.objects.filter(comment=comment).delete()
         Reaction.objects.filter(comment=comment).delete()
+        search.refresh([page.pk], sources=[SEARCH_SOURCE])
         return comment
     parent_id = comment.parent_id
     comment.delete()
     if parent_id is not None:  # the last reply of a deleted thread start takes the tombstone with it
         Comment.objects.filter(pk=parent_id, deleted_at__isnull=False).exclude(replies__isnull=False).delete()
+    search.refresh([page.pk], sources=[SEARCH_SOURCE])
     return None
 
 
@@ -320,6 +325,7 @@ def set_resolved(actor, comment_id: int, resolved: bool) -> Comment:
     if (comment.resolved_at is not None) != resolved:
         comment.resolved_at, comment.resolved_by = (timezone.now(), actor) if resolved else (None, None)
         comment.save(update_fields=["resolved_at", "resolved_by", "updated_at"])
+        search.refresh([comment.page_id], sources=[SEARCH_SOURCE])
         record_event(actor=actor, action="comment.resolve" if resolved else "comment.reopen", target=comment)
     return comment
 

@@ -1,6 +1,6 @@
 """No leaks: for random permission set-ups, what each user finds is exactly what the permissions module says
-they may read, among the pages that match — the same ids, titles, snippets and totals, and no "more results"
-hint beyond them. The oracle is ``permissions.can`` itself, asked page by page. Everything is written through
+they may read, among the pages, rows and comments that match — the same ids, titles, snippets and totals, and no
+"more results" hint beyond them (a comment is readable exactly when its page is). The oracle is ``permissions.can`` itself, asked page by page. Everything is written through
 the services, which keep the index fresh: no reindex here."""
 
 import re
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ipai_platform_permissions import services as permissions
 from ipai_workos_blocks import services as blocks
+from ipai_workos_collab import services as collab
 from ipai_workos_core import services as core
 from ipai_workos_core.models import Page, Space, WorkspaceMember
 from ipai_workos_db import services as databases
@@ -30,6 +31,7 @@ setups = st.fixed_dictionaries({
     "restricted": st.lists(st.integers(0, 9), max_size=3),
     "database_trashed": st.booleans(),
     "share": st.one_of(st.none(), st.integers(0, 20)),
+    "comments": st.lists(st.integers(0, 12), max_size=3),  # on pages and rows, by index
 })
 
 
@@ -60,13 +62,15 @@ def _found(user, share=None) -> list[dict]:
         assert result["items"], "a next_cursor must promise more results"
 
 
-def _check(user, documents, share=None) -> None:
-    expected = {page.pk for page in documents if _live(page) and permissions.can(user, "read", page, share=share)}
+def _check(user, documents, share=None, commented=()) -> None:
+    readable = {page.pk for page in documents if _live(page) and permissions.can(user, "read", page, share=share)}
+    expected = [("page", pk) for pk in readable] + [("comment", page.pk) for page in commented if page.pk in readable]
     items = _found(user, share)
-    assert sorted(item["id"] for item in items) == sorted(expected), (getattr(user, "username", "share"), share)
+    found = [("comment" if item["object"] == "comment" else "page", item["id"]) for item in items]
+    assert sorted(found) == sorted(expected), (getattr(user, "username", "share"), share)
     titles = {page.pk: page.title for page in documents}
     for item in items:
-        assert item["title"] == titles[item["id"]]
+        assert item["title"] == (f"Comment on {titles[item['id']]}" if item["object"] == "comment" else titles[item["id"]])
         secrets = set(re.findall(r"secret(\d+)", item["snippet"]))
         assert secrets <= {str(item["id"])}, item["snippet"]
         for step in item["path"]:  # breadcrumbs name only what the user may view
@@ -105,6 +109,9 @@ def test_each_user_finds_exactly_what_they_may_read(tree, make_user, member_of, 
         databases.create_property(admin, database, name="Notes", type="text")
         rows = [databases.create_row(admin, database, {"Name": f"R{index} apple", "Notes": "apple"}) for index in range(setup["rows"])]
         documents = pages + [row.page for row in rows]
+        commented = [documents[index % len(documents)] for index in setup["comments"]]
+        for page in commented:
+            collab.create_comment(admin, page, {"text": [{"text": f"apple secret{page.pk}"}]})
         targets = [tree.workspace, *spaces, *pages, database, *[row.page for row in rows]]
         for target_index, grantee, level in setup["grants"]:
             target = targets[target_index % len(targets)]
@@ -126,11 +133,11 @@ def test_each_user_finds_exactly_what_they_may_read(tree, make_user, member_of, 
         for page in documents:
             page.refresh_from_db()
         for user in (admin, people["member"], people["second"], people["guest"], people["outsider"]):
-            _check(user, documents)
+            _check(user, documents, commented=commented)
         if setup["share"] is not None:
             target = targets[setup["share"] % len(targets)]
             token, _raw = permissions.create_share_token(admin, target, "view", audience="public")
-            _check(None, documents, share=token)
+            _check(None, documents, share=token, commented=commented)
         transaction.set_rollback(True)
 
 
@@ -225,3 +232,21 @@ def test_a_share_link_searches_only_what_it_opens(tree, api_for):
     assert [item["id"] for item in answer.json()["items"]] == [inside.pk]
     assert outside.pk not in [item["id"] for item in answer.json()["items"]]
     assert api_for(None).get("/search", q="apple", share="wss_not-a-token").status_code == 404
+
+
+def test_a_mentions_label_does_not_leak_the_mentioned_pages_title(tree, make_user, member_of):
+    # A mention stores the page's title as its label; indexing that label would let anyone who reads the
+    # mentioning page find it by the title of a page they cannot read.
+    member = member_of(make_user())
+    private = core.create_space(tree.admin, tree.workspace, "Board", visibility="private")
+    secret = core.create_page(tree.admin, space=private, title="Quokka takeover")
+    notes = core.create_page(tree.admin, space=tree.space, title="Notes")
+    blocks.create_block(tree.admin, notes, type="paragraph", content={"text": [
+        {"text": "see "}, {"mention": {"kind": "page", "id": secret.pk}, "text": "Quokka takeover"}]})
+    blocks.create_block(tree.admin, notes, type="todo", content={"text": [
+        {"mention": {"kind": "page", "id": secret.pk}, "text": "Quokka takeover"}], "checked": False})
+    assert search.search(member, "quokka")["items"] == []
+    assert search.search(member, '"quokka takeover"')["items"] == []
+    assert [item["id"] for item in search.search(tree.admin, "quokka")["items"]] == [secret.pk]
+    assert [item["id"] for item in search.search(member, "see")["items"]] == [notes.pk]
+    assert search.check() == []

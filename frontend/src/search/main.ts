@@ -23,6 +23,7 @@ export interface Result {
   score: number;
   edited_at: string | null;
   block_id: string | null;
+  comment_id?: number | null;
 }
 interface RecentEntry {
   page: { id: number; title: string; icon: string };
@@ -53,7 +54,8 @@ export function snippetNodes(snippet: string): Node[] {
   return nodes;
 }
 
-export function resultUrl(result: { id: number; block_id: string | null }): string {
+export function resultUrl(result: { id: number; block_id: string | null; comment_id?: number | null }): string {
+  if (result.comment_id) return `/web/pages/${result.id}#comment-${result.comment_id}`;
   return `/web/pages/${result.id}` + (result.block_id ? `#block-${result.block_id}` : "");
 }
 
@@ -226,8 +228,13 @@ class QuickFind {
   }
 }
 
-/** Scroll to the block named by #block-<id> once it is drawn, and highlight it for a moment. */
+/** Scroll to the block named by #block-<id> once it is drawn, and highlight it for a moment. (A #comment-<id>
+ * is the comments panel's: it shows the comment when it draws the threads; on the same page, scroll to it now.) */
 function revealBlock() {
+  if (/^#comment-\d+$/.test(location.hash)) {
+    document.getElementById(location.hash.slice(1))?.scrollIntoView({ block: "center" });
+    return;
+  }
   const match = location.hash.match(/^#block-([0-9a-f-]{36})$/i);
   if (!match) return;
   const selector = `[data-block-id="${match[1]}"]`;
