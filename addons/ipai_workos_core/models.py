@@ -46,6 +46,24 @@ class WorkspaceMember(models.Model):
         constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="ipai_workos_member_unique")]
 
 
+class WorkspaceGroup(models.Model):
+    """A group of a workspace's members ("Design", "Leadership"): pages are shared with it like with a person.
+    It is a Django ``auth.Group`` underneath, so the permissions module's group grants apply unchanged."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="groups")
+    group = models.OneToOneField("auth.Group", on_delete=models.CASCADE, related_name="workspace_group")
+    name = models.CharField(max_length=128)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ipai_workos_workspace_group"
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="ipai_workos_group_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+
 class Space(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="spaces")
     name = models.CharField(max_length=128)

@@ -42,7 +42,8 @@ from .models import SearchDocument
 from .query import BadSearch, Query, normalise, parse, words_of
 from .registry import SOURCES, Entry
 
-QUERIES = ("search", "check", "document_of", "readable_filter", "editors", "edited_within", "safe_snippet", "refresh", "matching_pages")
+QUERIES = ("search", "check", "document_of", "readable_filter", "editors", "edited_within", "safe_snippet", "refresh", "matching_pages",
+           "pg_search_sql")
 MAX_MATCHING = 10_000  # matching_pages: pages at most (a view's search box narrows a database; more is a vaguer search)
 
 SCOPE_KINDS = ("workspace", "space", "page", "database")

@@ -54,6 +54,9 @@ def world(tree, make_user, member_of):
 API_SCENARIOS = {
     "create_token": (lambda w: api_services.create_token(w.member, "script"), "auth.token_create"),
     "revoke_token": (lambda w: api_services.revoke_token(w.member, api_services.create_token(w.member, "script")[0].pk), "auth.token_revoke"),
+    "update_account": (lambda w: api_services.update_account(w.member, first_name="Mia"), "auth.account_update"),
+    "change_password": (lambda w: (w.member.set_password("old-password-1"), api_services.change_password(w.member, "old-password-1", "a-new-long-password")),
+                        "auth.password_change"),
 }
 
 

@@ -59,6 +59,27 @@ class MemberPatch(Schema):
     role: RoleName
 
 
+class GroupMemberOut(Schema):
+    user_id: int
+    username: str
+
+
+class GroupOut(Schema):
+    id: int
+    workspace_id: int
+    name: str
+    group_id: int = Field(description="The id to share with: `group_id` of POST /permissions.")
+    members: list[GroupMemberOut]
+
+
+class GroupIn(Schema):
+    name: str
+
+
+class GroupMemberIn(Schema):
+    user_id: RecordId
+
+
 class SpaceOut(Schema):
     id: int
     workspace_id: int

@@ -10,6 +10,7 @@ from ipai_platform_permissions import services as permissions
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
 
 from ..models import Role, Workspace, WorkspaceMember
+from .groups import leave_groups
 
 
 def members_of(user, workspace: Workspace):
@@ -75,4 +76,5 @@ def remove_member(actor, workspace: Workspace, user_id: int) -> None:
         raise Conflict("a workspace keeps at least one admin")
     record_event(actor=actor, action="workspace.member_remove", target=workspace,
                  changes={"member": member.user.get_username(), "role": {"before": member.role, "after": None}})
+    leave_groups(workspace, member.user)
     member.delete()

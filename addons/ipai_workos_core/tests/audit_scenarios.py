@@ -27,6 +27,16 @@ def _favorite_removed(w):
     services.remove_favorite(w.member, w.tree.page.pk)
 
 
+def _group(w):
+    return services.create_group(w.tree.admin, w.tree.workspace, "Design")
+
+
+def _group_with_member(w):
+    group = _group(w)
+    services.add_group_member(w.tree.admin, group, w.member.pk)
+    return group
+
+
 SCENARIOS = {
     "create_workspace": (lambda w: services.create_workspace(w.member, "Side project"), "workspace.create"),
     "update_workspace": (lambda w: services.update_workspace(w.tree.admin, w.tree.workspace, name="Acme 2"), "workspace.update"),
@@ -52,4 +62,10 @@ SCENARIOS = {
     "record_visit": (lambda w: services.record_visit(w.member, w.tree.page), "page.visit"),
     "record_version": (lambda w: services.record_version(w.member, w.tree.page, {"note": "saved"}), "page.version"),
     "restore_version": (lambda w: services.restore_version(w.member, w.tree.page, 1), "page.version_restore"),
+    "set_restricted": (lambda w: services.set_restricted(w.tree.admin, w.tree.page, True), "page.restrict"),
+    "create_group": (_group, "workspace.group_create"),
+    "rename_group": (lambda w: services.rename_group(w.tree.admin, _group(w), "Designers"), "workspace.group_rename"),
+    "delete_group": (lambda w: services.delete_group(w.tree.admin, _group(w)), "workspace.group_delete"),
+    "add_group_member": (_group_with_member, "workspace.group_member_add"),
+    "remove_group_member": (lambda w: services.remove_group_member(w.member, _group_with_member(w), w.member.pk), "workspace.group_member_remove"),
 }

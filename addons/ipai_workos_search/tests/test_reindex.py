@@ -76,3 +76,16 @@ def test_only_administrators_rebuild_the_index(tree, make_user):
     with pytest.raises(PermissionDenied):
         search.reindex(tree.admin)  # a workspace admin is no administrator of the whole index
     assert search.reindex(make_user(admin=True))["pages"] >= 2
+
+
+def test_a_document_deleted_behind_the_services_back_takes_its_full_text_row_along(tree, write_page):
+    """As ``flush`` or a cascade does: on SQLite a trigger deletes the FTS5 row (PostgreSQL keeps the vector in the
+    document's own row), so no orphan is left for the drift check or the next test to find."""
+    write_page(tree.admin, "Gamma", "three", space=tree.space)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM ipai_workos_search_scope")
+        cursor.execute(f"DELETE FROM {backends.TABLE}")
+        if connection.vendor == "sqlite":
+            cursor.execute(f"SELECT count(*) FROM {backends.FTS_TABLE}")
+            assert cursor.fetchone()[0] == 0
+    assert "orphan" not in {item.problem for item in search.check()}
