@@ -370,6 +370,7 @@ def test_a_page_shared_with_a_member_at_view_is_read_only_for_them(shell, browse
         bob_id = member_api.get("/api/v1/me").json()["id"]
         assert admin_api.post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": bob_id, "role": "member"}).status_code == 201
         doc = admin_api.post("/api/v1/pages", json={"space_id": space["id"], "title": "Salaries"}).json()
+        board = admin_api.post(f"/api/v1/workspaces/{workspace['id']}/groups", json={"name": "Board"}).json()
         secret = admin_api.post("/api/v1/pages", json={"space_id": space["id"], "title": "Layoffs 2027"}).json()
         mention = {"type": "paragraph", "content": {"text": [{"text": "see "}, {"mention": {"kind": "page", "id": secret["id"]}, "text": "Layoffs 2027"}]}}
         saved = admin_api.put(f"/api/v1/pages/{doc['id']}/blocks", json={"blocks": [paragraph("confidential"), mention], "base_version": version_of(admin_api, doc["id"])})
@@ -388,6 +389,10 @@ def test_a_page_shared_with_a_member_at_view_is_read_only_for_them(shell, browse
         page.click(".share-invite button[type=submit]")
         page.wait_for_selector(".share-entry.is-explicit:has-text('bob')")
         assert page.locator(".share-entry.is-explicit:has-text('bob') select").input_value() == "view"
+        page.select_option(".share [data-share-member]", f"group:{board['group_id']}")
+        page.select_option(".share [data-share-invite-level]", "comment")
+        page.click(".share-invite button[type=submit]")
+        page.wait_for_selector(".share-entry.is-explicit:has-text('Board (group)')")
         page.select_option(".share [data-share-audience]", "public")
         page.click(".share-link-form button[type=submit]")
         page.wait_for_selector(".share [data-share-url]")
@@ -421,7 +426,7 @@ def test_a_page_shared_with_a_member_at_view_is_read_only_for_them(shell, browse
         page.keyboard.press("Escape")
         page.wait_for_selector(".shell-dialog", state="detached")
         grants = admin_api.get("/api/v1/permissions", params={"scope_model": "ipai.workos.page", "scope_id": doc["id"]}).json()
-        assert [(g["user_id"], g["level"]) for g in grants] == [(bob_id, "view")]
+        assert sorted((g["user_id"] or 0, g["group_id"] or 0, g["level"]) for g in grants) == sorted([(bob_id, 0, "view"), (0, board["group_id"], "comment")])
 
         other = member.page
         other.goto(f"{base_url}/web/pages/{doc['id']}")
@@ -454,6 +459,14 @@ def test_settings_rename_the_workspace_and_manage_api_tokens_and_only_admins_cha
         eventually(lambda: admin_api.get(f"/api/v1/workspaces/{workspace['id']}").json()["name"] == "Acme Labs")
         page.select_option(f".settings-members li[data-member-id='{bob_id}'] select", "guest")
         eventually(lambda: {m["user_id"]: m["role"] for m in admin_api.get(f"/api/v1/workspaces/{workspace['id']}/members").json()}[bob_id] == "guest")
+        # A group of members: created and filled by the admin, listed to everyone.
+        page.fill("[data-group-form] input", "Design")
+        page.click("[data-group-form] button[type=submit]")
+        page.wait_for_selector(".settings-group:has-text('Design') [data-group-add]")
+        page.select_option(".settings-group:has-text('Design') [data-group-add]", str(bob_id))
+        page.wait_for_selector(".settings-group:has-text('Design') .settings-group-member:has-text('bob')")
+        groups = admin_api.get(f"/api/v1/workspaces/{workspace['id']}/groups").json()
+        assert [(g["name"], [m["username"] for m in g["members"]]) for g in groups] == [("Design", ["bob"])]
         page.fill("[data-token-form] input[name=name]", "ci script")
         page.fill("[data-token-form] input[name=password]", PASSWORD)
         page.click("[data-token-form] button[type=submit]")
@@ -473,6 +486,8 @@ def test_settings_rename_the_workspace_and_manage_api_tokens_and_only_admins_cha
         other.wait_for_selector("[data-settings-workspace]:not([hidden]) [data-workspace-name]")
         assert other.locator("[data-workspace-name]").is_disabled()
         assert other.locator(".settings-members select").first.is_disabled()
+        other.wait_for_selector(".settings-group:has-text('Design')")
+        assert other.locator("[data-group-form], [data-group-add]").count() == 0  # members see groups, admins manage them
 
         # My account: the member gives a name and changes the password; the settings keep it over a reload.
         other.fill("[data-account-form] input[name=first_name]", "Bob")

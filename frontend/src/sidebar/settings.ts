@@ -2,7 +2,7 @@
 // members). Everything goes through /api/v1, so the services check permissions and write the audit trail.
 
 import { api, embeddedJson } from "../lib/api";
-import { message, toast, when } from "./ui";
+import { confirmDialog, message, toast, when } from "./ui";
 
 // --- settings ---------------------------------------------------------------------------------------------
 
@@ -149,8 +149,113 @@ export async function mountWorkspaceSettings() {
     item.append(who, role);
     list.append(item);
   }
-  section.append(form, heading, list);
+  const groups = document.createElement("div");
+  groups.className = "settings-groups";
+  section.append(form, heading, list, groups);
   section.hidden = false;
+  await drawGroups(groups, workspace.id, members, isAdmin);
+}
+
+interface WorkspaceGroup {
+  id: number;
+  name: string;
+  group_id: number;
+  members: { user_id: number; username: string }[];
+}
+
+/** The workspace's groups: everyone sees them (to share with them); administrators create, fill and delete them. */
+async function drawGroups(box: HTMLElement, workspaceId: number, members: { user_id: number; username: string }[], isAdmin: boolean) {
+  let groups: WorkspaceGroup[] = [];
+  try {
+    groups = await api<WorkspaceGroup[]>("GET", `/workspaces/${workspaceId}/groups`);
+  } catch {
+    box.replaceChildren();
+    return;
+  }
+  const redraw = () => void drawGroups(box, workspaceId, members, isAdmin);
+  const run = async (request: () => Promise<unknown>, failed: string) => {
+    try {
+      await request();
+      redraw();
+    } catch (error) {
+      toast(message(error, failed));
+    }
+  };
+  const heading = document.createElement("h3");
+  heading.className = "settings-subheading";
+  heading.textContent = `Groups (${groups.length})`;
+  const list = document.createElement("ul");
+  list.className = "share-list settings-group-list";
+  for (const group of groups) {
+    const item = document.createElement("li");
+    item.className = "share-entry settings-group";
+    item.dataset.groupId = String(group.id);
+    const name = document.createElement("strong");
+    name.className = "share-name";
+    name.textContent = group.name;
+    const people = document.createElement("span");
+    people.className = "settings-group-members";
+    for (const member of group.members) {
+      const chip = document.createElement("span");
+      chip.className = "settings-group-member";
+      chip.textContent = member.username;
+      if (isAdmin) {
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "settings-chip-remove";
+        remove.setAttribute("aria-label", `Remove ${member.username} from ${group.name}`);
+        remove.textContent = "×";
+        remove.addEventListener("click", () => void run(() => api("DELETE", `/groups/${group.id}/members/${member.user_id}`), "Could not remove this member"));
+        chip.append(remove);
+      }
+      people.append(chip);
+    }
+    if (!group.members.length) people.textContent = "No one yet";
+    item.append(name, people);
+    if (isAdmin) {
+      const add = document.createElement("select");
+      add.setAttribute("aria-label", `Add a member to ${group.name}`);
+      add.dataset.groupAdd = "";
+      add.append(new Option("Add…", ""));
+      for (const member of members.filter((m) => !group.members.some((g) => g.user_id === m.user_id))) add.append(new Option(member.username, String(member.user_id)));
+      add.addEventListener("change", () => {
+        if (add.value) void run(() => api("POST", `/groups/${group.id}/members`, { user_id: Number(add.value) }), "Could not add this member");
+      });
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "button-quiet button-danger";
+      remove.textContent = "Delete";
+      remove.addEventListener("click", async () => {
+        if (await confirmDialog("Delete this group?", `What was shared with ${group.name} is no longer shared with its members.`, "Delete group")) {
+          await run(() => api("DELETE", `/groups/${group.id}`), "Could not delete the group");
+        }
+      });
+      item.append(add, remove);
+    }
+    list.append(item);
+  }
+  const nodes: HTMLElement[] = [heading, list];
+  if (isAdmin) {
+    const create = document.createElement("form");
+    create.className = "settings-workspace-form";
+    create.dataset.groupForm = "";
+    const name = document.createElement("input");
+    name.placeholder = "New group, e.g. Design";
+    name.setAttribute("aria-label", "Name of the new group");
+    name.maxLength = 128;
+    name.required = true;
+    const button = document.createElement("button");
+    button.type = "submit";
+    button.className = "button-quiet";
+    button.textContent = "Create group";
+    create.append(name, button);
+    create.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void run(() => api("POST", `/workspaces/${workspaceId}/groups`, { name: name.value }), "Could not create the group");
+    });
+    nodes.push(create);
+  }
+  box.replaceChildren(...nodes);
 }
 
 /** My account: name and e-mail (PATCH /me), password (POST /me/password, which needs the current one). */

@@ -77,8 +77,16 @@ export async function shareDialog(button: HTMLElement) {
   } catch {
     members = [];
   }
+  let groups: { id: number; name: string; group_id: number }[] = [];
+  try {
+    if (workspaceId) groups = await api("GET", `/workspaces/${workspaceId}/groups`);
+  } catch {
+    groups = [];
+  }
   const nameOf = (userId: number | null, groupId: number | null) =>
-    userId !== null ? members.find((m) => m.user_id === userId)?.username ?? `user ${userId}` : `group ${groupId}`;
+    userId !== null
+      ? members.find((m) => m.user_id === userId)?.username ?? `user ${userId}`
+      : `${groups.find((g) => g.group_id === groupId)?.name ?? "a group"} (group)`;
 
   const { body } = dialog("Share");
   body.classList.add("share");
@@ -87,8 +95,14 @@ export async function shareDialog(button: HTMLElement) {
   const who = document.createElement("select");
   who.setAttribute("aria-label", "Member to invite");
   who.dataset.shareMember = "";
-  who.append(new Option("Choose a member…", ""));
+  who.append(new Option("Choose a member or a group…", ""));
   for (const member of members) who.append(new Option(member.username, String(member.user_id)));
+  if (groups.length) {
+    const teams = document.createElement("optgroup");
+    teams.label = "Groups";
+    for (const group of groups) teams.append(new Option(group.name, `group:${group.group_id}`));
+    who.append(teams);
+  }
   const level = levelSelect("view", "Level for the invited member");
   level.dataset.shareInviteLevel = "";
   const submit = document.createElement("button");
@@ -296,11 +310,12 @@ export async function shareDialog(button: HTMLElement) {
   invite.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!who.value) {
-      toast("Choose a member to invite");
+      toast("Choose a member or a group to invite");
       return;
     }
     try {
-      await api("POST", "/permissions", { scope_model: target.model, scope_id: target.id, level: level.value, user_id: Number(who.value) });
+      const grantee = who.value.startsWith("group:") ? { group_id: Number(who.value.slice(6)) } : { user_id: Number(who.value) };
+      await api("POST", "/permissions", { scope_model: target.model, scope_id: target.id, level: level.value, ...grantee });
       who.value = "";
       await drawAccess();
       toast("Invited");
