@@ -723,6 +723,11 @@ MENTION_LISTENERS: Registry = Registry("block mention listener")
 # ``panel(request, page) -> str`` returns HTML its module rendered from its own template (escaped there).
 PAGE_PANELS: Registry = Registry("page panel")
 
+# Pages whose body another module shows instead of the block editor (a canvas): ``route(page) -> str | None``
+# returns the address that shows ``page``, or None when the page is not that module's. ``/web/pages/{id}``
+# sends there, so links, favourites, search results and the tree open such a page the same way as any other.
+PAGE_ROUTES: Registry = Registry("page route")
+
 CORE_BLOCK_TYPES = (
     Paragraph, Heading1, Heading2, Heading3, BulletedList, NumberedList, Todo, Toggle, Quote, Callout, Divider,
     Code, Image, File,

@@ -11,7 +11,7 @@ from ipai_workos_blocks.registry import BLOCK_TYPES
 from ipai_workos_db.models import Row
 from ipai_workos_db.properties import property_type
 
-from .registry import Entry
+from .registry import PAGE_TEXT, Entry
 
 DATABASE = "ipai.workos.database"
 HEADING_TYPES = ("heading_1", "heading_2", "heading_3")
@@ -42,6 +42,11 @@ class PageSource:
                 walk(tree["children"])
 
         walk(blocks.document(page))
+        for _name, provider in PAGE_TEXT.items():
+            for line in provider(page):
+                if line.strip():
+                    entry.lines.append(line.strip())
+                    entry.line_anchors.append("")
         last_block = Block.objects.filter(page=page).aggregate(last=Max("updated_at"))["last"]
         entry.edited_at = _latest(page.updated_at, last_block)
         if row is not None:
