@@ -21,3 +21,9 @@ class IpaiWorkosCanvasConfig(AppConfig):
         PAGE_CONTENT_HANDLERS.register("canvas", PageContentHandler(snapshot=snapshot_scene, restore=restore_scene))
         PAGE_TEXT.register("canvas", canvas_text)
         PAGE_ROUTES.register("canvas", canvas_route)
+
+        from workos.kernel.hooks import HEAD_CONTRIBUTIONS
+
+        from .views import head_contribution
+
+        HEAD_CONTRIBUTIONS.register(self.name, head_contribution)

@@ -67,3 +67,11 @@ def canvas_view(request, canvas_id: int):
         },
     }
     return render(request, "ipai_workos_canvas/canvas.html", context)
+
+
+def head_contribution(request) -> str:
+    """Tells the sidebar island that canvases can be made here (its "New canvas" button), for people logged in."""
+    user = getattr(request, "user", None) if request is not None else None
+    if user is None or not user.is_authenticated or not request.path.startswith("/web"):
+        return ""
+    return '<meta name="workos-canvas" content="/api/v1/canvases">'

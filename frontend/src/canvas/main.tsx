@@ -11,10 +11,10 @@ import { createRoot } from "react-dom/client";
 import {
   CaptureUpdateAction,
   Excalidraw,
-  convertToExcalidrawElements,
   exportToBlob,
   exportToSvg,
   newElementWith,
+  restoreElements,
   viewportCoordsToSceneCoords,
 } from "@excalidraw/excalidraw";
 import type { BinaryFileData, ExcalidrawImperativeAPI } from "@excalidraw/excalidraw/types";
@@ -116,10 +116,24 @@ async function uploadImages(excalidraw: ExcalidrawImperativeAPI, pageId: number,
 }
 
 function cardElement(kind: "page" | "database", id: number, x: number, y: number): ExcalidrawElement {
-  const [element] = convertToExcalidrawElements([
-    { type: "embeddable", x, y, width: 320, height: 180, link: `/web/${kind}s/${id}` } as never,
-  ]);
-  return newElementWith(element, { customData: { workos: { card: kind, id } }, link: `/web/${kind}s/${id}` });
+  // restoreElements fills in every field an element of this type needs (as when a scene is loaded).
+  const link = `/web/${kind}s/${id}`;
+  const [element] = restoreElements([{
+    id: newId(), type: "embeddable", x, y, width: 320, height: 180, angle: 0, strokeColor: "#1e1e1e", backgroundColor: "transparent",
+    fillStyle: "solid", strokeWidth: 2, strokeStyle: "solid", roughness: 0, opacity: 100, groupIds: [], frameId: null, roundness: null,
+    seed: randomInt(), version: 1, versionNonce: randomInt(), isDeleted: false, boundElements: null, updated: Date.now(), link,
+    locked: false, customData: { workos: { card: kind, id } },
+  } as never], null);
+  return element;
+}
+
+function randomInt(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0] >>> 1;
+}
+
+function newId(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+  return Array.from(crypto.getRandomValues(new Uint8Array(21)), (byte) => alphabet[byte & 63]).join("");
 }
 
 function download(blob: Blob, name: string) {

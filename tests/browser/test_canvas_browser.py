@@ -1,0 +1,112 @@
+"""The canvas in real Chromium against a real server: draw two shapes, connect them with an arrow, move one (the
+arrow follows), add a page card, reload — everything is there, saved element by element — under the strict
+Content-Security-Policy without a single violation."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_content_security_policy import LISTEN
+from .test_editor import log_in, workspace  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.once]
+
+READY = "() => !!window.workosCanvas && !!document.querySelector('.excalidraw canvas')"
+SAVED = "() => document.getElementById('workos-canvas').dataset.saveState === 'saved' && window.workosCanvas.saver.changed().length === 0"
+SCENE = "() => window.workosCanvas.excalidraw.getSceneElements().map(e => ({id: e.id, type: e.type, x: e.x, y: e.y, " \
+        "start: e.startBinding && e.startBinding.elementId, end: e.endBinding && e.endBinding.elementId, customData: e.customData || null}))"
+
+
+def drag(page, start: tuple[int, int], end: tuple[int, int]) -> None:
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, steps=5)
+    page.mouse.move(*end, steps=5)
+    page.mouse.up()
+
+
+def wait_saved(page) -> None:
+    try:
+        page.wait_for_function(SAVED)
+    except Exception as error:
+        state = page.evaluate("() => [document.getElementById('workos-canvas').dataset.saveState, "
+                              "document.querySelector('[data-save-status]').textContent, window.workosCanvas.saver.changed().map(e => e.id)]")
+        raise AssertionError(f"not saved: {state}") from error
+
+
+def by_type(elements: list[dict], kind: str) -> list[dict]:
+    return [element for element in elements if element["type"] == kind]
+
+
+def test_draw_connect_move_card_and_reload(workspace, page):  # noqa: F811
+    doc = workspace.create_page("Design doc", icon="📐")
+    blocks = workspace.api.put(f"/api/v1/pages/{doc['id']}/blocks", json={
+        "blocks": [{"type": "paragraph", "content": {"text": [{"text": "Why we build the canvas"}]}}], "base_version": 0})
+    assert blocks.status_code == 200, blocks.text
+    canvas = workspace.api.post("/api/v1/canvases", json={"space_id": workspace.space_id, "title": "Architecture"}).json()
+    page.add_init_script(LISTEN)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.set_viewport_size({"width": 1400, "height": 900})
+    log_in(page, workspace.base_url)
+
+    page.goto(f"{workspace.base_url}/web/pages/{canvas['page_id']}")  # the page's address opens the canvas
+    page.wait_for_url(f"{workspace.base_url}/web/canvases/{canvas['id']}")
+    page.wait_for_function(READY)
+    box = page.locator(".excalidraw canvas.interactive").bounding_box()
+    left, top = box["x"], box["y"]
+    page.mouse.click(left + 50, top + 600)  # focus the canvas: tool keys go to it
+
+    page.keyboard.press("r")
+    drag(page, (left + 300, top + 250), (left + 420, top + 330))
+    page.keyboard.press("Escape")
+    page.keyboard.press("o")
+    drag(page, (left + 650, top + 250), (left + 770, top + 330))
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    drag(page, (left + 412, top + 290), (left + 700, top + 290))  # from near the rectangle's edge into the ellipse
+    page.keyboard.press("Escape")
+    wait_saved(page)
+    drawn = page.evaluate(SCENE)
+    rectangle, ellipse, arrow = by_type(drawn, "rectangle")[0], by_type(drawn, "ellipse")[0], by_type(drawn, "arrow")[0]
+    assert (arrow["start"], arrow["end"]) == (rectangle["id"], ellipse["id"]), drawn
+
+    page.keyboard.press("v")
+    drag(page, (left + 300, top + 290), (left + 300, top + 490))  # the rectangle by its left edge, 200 px down
+    page.keyboard.press("Escape")
+    wait_saved(page)
+    moved = page.evaluate(SCENE)
+    moved_rectangle, moved_arrow = by_type(moved, "rectangle")[0], by_type(moved, "arrow")[0]
+    assert moved_rectangle["y"] > rectangle["y"] + 150
+    assert moved_arrow["y"] > arrow["y"] + 50 and moved_arrow["start"] == rectangle["id"]  # the connector followed
+
+    page.click("[data-action=insert-card]")
+    page.fill(".canvas-insert input", "Design")
+    page.click(".canvas-insert-result[data-kind=page]")
+    wait_saved(page)
+    page.wait_for_selector(".workos-card[data-card-state=open]")
+    assert "Design doc" in page.locator(".workos-card-title").first.inner_text()
+    assert "Why we build the canvas" in page.locator(".workos-card").first.inner_text()
+
+    stored = workspace.api.get(f"/api/v1/canvases/{canvas['id']}/elements").json()
+    assert sorted(element["type"] for element in stored["elements"]) == ["arrow", "ellipse", "embeddable", "rectangle"]
+    stored_arrow = next(element for element in stored["elements"] if element["type"] == "arrow")
+    assert stored_arrow["y"] == pytest.approx(moved_arrow["y"])  # the server has the moved arrow, not the drawn one
+
+    page.reload()
+    page.wait_for_function(READY)
+    page.wait_for_selector(".workos-card[data-card-state=open]")
+    again = page.evaluate(SCENE)
+    assert sorted(element["type"] for element in again) == ["arrow", "ellipse", "embeddable", "rectangle"]
+    assert by_type(again, "rectangle")[0]["y"] == pytest.approx(moved_rectangle["y"])
+    assert by_type(again, "arrow")[0]["start"] == rectangle["id"] and by_type(again, "arrow")[0]["end"] == ellipse["id"]
+    assert "Design doc" in page.locator(".workos-card-title").first.inner_text()
+
+    page.locator(".excalidraw canvas.interactive").click(position={"x": 10, "y": 10})
+    card = by_type(again, "embeddable")[0]
+    assert card["customData"]["workos"] == {"card": "page", "id": doc["id"]}
+    page.evaluate("() => document.fonts.load('20px Excalifont')")
+    assert page.evaluate("() => document.fonts.check('20px Excalifont')")  # Excalidraw's hand-drawn font, from this site
+    violations = page.evaluate("window.__cspViolations")
+    refused = [text for text in console if "Content Security Policy" in text]
+    assert violations == [] and refused == []
