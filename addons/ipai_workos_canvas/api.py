@@ -28,6 +28,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpResponse
 from ninja import Router, Schema
 
 from ipai_workos_core import services as core
@@ -168,7 +169,9 @@ def restore_canvas(request, canvas_id: RecordId):
 @router.get("/canvases/{canvas_id}/elements", response=ElementsOut,
             summary="The scene: every live element, or (`since=N`) the elements changed after write N, deleted ones included")
 def list_elements(request, canvas_id: RecordId, since: int | None = None):
-    return services.elements_of(request.user, services.get_canvas(request.user, canvas_id), since=since)
+    # The answer is ElementsOut, assembled as text by the service (the elements' JSON is not decoded and re-encoded).
+    return HttpResponse(services.scene_json(request.user, services.get_canvas(request.user, canvas_id), since=since),
+                        content_type="application/json")
 
 
 @router.post("/canvases/{canvas_id}/elements", response=UpsertOut,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -26,6 +28,15 @@ def canvas_route(page) -> str | None:
     """Where a page opens when it is a canvas (registered in blocks' ``PAGE_ROUTES``)."""
     canvas_id = Canvas.objects.filter(page=page).values_list("pk", flat=True).first()
     return f"/web/canvases/{canvas_id}" if canvas_id else None
+
+
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def _json_script(element_id: str, text: str) -> str:
+    """Django's ``json_script`` for JSON that is already text: the same escapes (which only occur inside JSON
+    strings, where the escaped form means the same), so that nothing in it can close the script element."""
+    return format_html('<script id="{}" type="application/json">{}</script>', element_id, mark_safe(text.translate(_SCRIPT_ESCAPES)))
 
 
 def _crumbs(user, page) -> list[dict]:
@@ -58,7 +69,7 @@ def canvas_view(request, canvas_id: int):
         "page": page,
         "canvas": canvas,
         "canvas_meta": meta,
-        "scene": services.elements_of(request.user, canvas),
+        "scene": _json_script("workos-canvas-scene", services.scene_json(request.user, canvas)),
         "tree": page_tree(request.user, page.space.workspace, page.pk),
         "breadcrumbs": _crumbs(request.user, page),
         "page_menu": {

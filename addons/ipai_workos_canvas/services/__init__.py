@@ -14,7 +14,7 @@ from .canvases import (
 )
 from .cards import NO_ACCESS, cards_for
 from .elements import (
-    MAX_ELEMENTS_PER_CANVAS, MAX_ELEMENTS_PER_WRITE, delete_elements, elements_of, restore_scene, snapshot_scene, upsert_elements,
+    MAX_ELEMENTS_PER_CANVAS, MAX_ELEMENTS_PER_WRITE, delete_elements, elements_of, restore_scene, scene_json, snapshot_scene, upsert_elements,
 )
 
-QUERIES = ("canvas_of_page", "canvases_for", "get_canvas", "elements_of", "cards_for", "snapshot_scene")
+QUERIES = ("canvas_of_page", "canvases_for", "get_canvas", "elements_of", "scene_json", "cards_for", "snapshot_scene")

@@ -9,6 +9,7 @@ so a grant that changes is right at the next load.
 from __future__ import annotations
 
 from ipai_platform_permissions import services as permissions
+from ipai_platform_permissions.registry import RANK, VIEW
 from ipai_workos_blocks import services as blocks
 from ipai_workos_blocks.registry import BLOCK_TYPES
 from ipai_workos_core.models import Page
@@ -23,15 +24,17 @@ CARD_COLUMNS = 4
 
 
 def _no_access(kind: str, object_id: int) -> dict:
-    return {"card": kind, "id": object_id, "access": False, "title": NO_ACCESS, "icon": "", "lines": [], "url": None}
+    return {"card": kind, "id": object_id, "access": False, "title": NO_ACCESS, "icon": "", "lines": [], "url": None, "archived": False, "table": None}
 
 
-def _first_lines(page: Page) -> list[str]:
+def _first_lines(page: Page, is_canvas: bool) -> list[str]:
     from ..models import CanvasElement
 
+    if is_canvas:
+        texts = (CanvasElement.objects.filter(canvas__page=page, is_deleted=False).exclude(text="").order_by("order_key", "id")
+                 .values_list("text", flat=True)[:CARD_LINES])
+        return [text.strip().splitlines()[0][:CARD_LINE_LENGTH] for text in texts if text.strip()]
     lines: list[str] = []
-    canvas_texts = CanvasElement.objects.filter(canvas__page=page, is_deleted=False).exclude(text="").order_by("order_key", "id")
-    sources = [text for text in canvas_texts.values_list("text", flat=True)[:CARD_LINES]] if hasattr(page, "canvas") else []
 
     def walk(trees):
         for tree in trees:
@@ -43,23 +46,34 @@ def _first_lines(page: Page) -> list[str]:
                 lines.append(text.splitlines()[0][:CARD_LINE_LENGTH])
             walk(tree.get("children") or [])
 
-    if sources:
-        return [text.splitlines()[0][:CARD_LINE_LENGTH] for text in sources if text.strip()][:CARD_LINES]
     walk(blocks.document(page))
     return lines
 
 
-def _page_card(viewer, access: permissions.Access, page_id: int) -> dict:
-    page = Page.objects.select_related("space").filter(pk=page_id).first()
-    if page is None or not permissions.can(viewer, "read", page):
-        return _no_access("page", page_id)
-    return {"card": "page", "id": page.pk, "access": True, "title": page.title or "Untitled", "icon": page.icon,
-            "lines": _first_lines(page), "url": f"/web/pages/{page.pk}", "archived": page.archived_at is not None}
+def _readable(access: permissions.Access, obj) -> bool:
+    return RANK[access.level(obj)] >= RANK[VIEW]
 
 
-def _database_card(viewer, database_id: int) -> dict:
+def _page_cards(access: permissions.Access, page_ids: set[int]) -> dict[int, dict]:
+    from ..models import Canvas
+
+    pages = Page.objects.select_related("space").in_bulk(page_ids)
+    canvases = set(Canvas.objects.filter(page_id__in=page_ids).values_list("page_id", flat=True))
+    cards = {}
+    for page_id in page_ids:
+        page = pages.get(page_id)
+        if page is None or not _readable(access, page):
+            cards[page_id] = _no_access("page", page_id)
+            continue
+        cards[page_id] = {"card": "page", "id": page.pk, "access": True, "title": page.title or "Untitled", "icon": page.icon,
+                          "lines": _first_lines(page, page.pk in canvases), "url": f"/web/pages/{page.pk}",
+                          "archived": page.archived_at is not None, "table": None}
+    return cards
+
+
+def _database_card(viewer, access: permissions.Access, database_id: int) -> dict:
     database = Database.objects.filter(pk=database_id).first()
-    if database is None or not permissions.can(viewer, "read", database):
+    if database is None or not _readable(access, database):
         return _no_access("database", database_id)
     result = databases.list_rows(viewer, database, limit=CARD_ROWS)
     schema = result["schema"]
@@ -77,17 +91,14 @@ def _database_card(viewer, database_id: int) -> dict:
 
 
 def cards_for(viewer, elements) -> dict[str, dict]:
-    """``{element id: card}`` for the card elements among ``elements`` (CanvasElement rows), as ``viewer`` may
-    see them. One card per distinct object is computed; elements of the same object share it."""
+    """``{element id: card}`` for the card elements among ``elements`` (pairs of element id and element JSON), as
+    ``viewer`` may see them. One card per distinct object is computed; elements of the same object share it."""
     access = permissions.Access(viewer)
-    computed: dict[tuple[str, int], dict] = {}
-    cards = {}
-    for element in elements:
-        if element.is_deleted or element.kind != "embeddable":
-            continue
-        card = (element.data.get("customData") or {}).get("workos") or {}
-        key = (card.get("card"), card.get("id"))
-        if key not in computed:
-            computed[key] = _page_card(viewer, access, key[1]) if key[0] == "page" else _database_card(viewer, key[1])
-        cards[element.element_id] = computed[key]
-    return cards
+    wanted: dict[str, tuple[str, int]] = {}
+    for element_id, data in elements:
+        card = (data.get("customData") or {}).get("workos") or {} if data.get("type") == "embeddable" and not data.get("isDeleted") else {}
+        if card.get("card") in ("page", "database") and isinstance(card.get("id"), int):
+            wanted[element_id] = (card["card"], card["id"])
+    pages = _page_cards(access, {object_id for kind, object_id in wanted.values() if kind == "page"})
+    database_cards = {object_id: _database_card(viewer, access, object_id) for kind, object_id in set(wanted.values()) if kind == "database"}
+    return {element_id: pages[object_id] if kind == "page" else database_cards[object_id] for element_id, (kind, object_id) in wanted.items()}

@@ -13,9 +13,13 @@ version pair, which is what this service merges on.
 
 from __future__ import annotations
 
+import json
 import secrets
+from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from ipai_platform_audit.services import record_event
@@ -150,8 +154,17 @@ def _write(actor, canvas: Canvas, to_create: list, to_update: list, *, deleted_i
     record_event(actor=actor, action="canvas.elements", target=canvas, target_name=canvas.page.title or "Untitled canvas",
                  changes={"sequence": canvas.sequence, "created": len(to_create), "changed": len(to_update) - len(deleted_ids),
                           "deleted": len(deleted_ids), "stale": rejected, "ids": ids[:AUDITED_IDS]})
-    core.record_version(actor, canvas.page)
+    _keep_in_history(actor, canvas, now)
     notify_pages(CONTENT_CHANGED, [canvas.page_id], actor)  # the search index reads the canvas's text
+
+
+def _keep_in_history(actor, canvas: Canvas, now) -> None:
+    """The page's history gets a snapshot of the scene when its latest version is older than core's coalescing
+    window, not on every save: the scene of a large canvas is megabytes of JSON, and a save that moves one
+    element must not rewrite it. So a version holds the scene as it was at the first save after a quiet spell."""
+    latest = core.versions_of(actor, canvas.page).first()
+    if latest is None or now - latest.updated_at >= timedelta(seconds=core.COALESCE_SECONDS):
+        core.record_version(actor, canvas.page)
 
 
 @transaction.atomic
@@ -168,22 +181,40 @@ def delete_elements(actor, canvas: Canvas, element_ids) -> dict:
     return result
 
 
+def _changed_rows(canvas: Canvas, since):
+    rows = CanvasElement.objects.filter(canvas=canvas)
+    if since is None:
+        return rows.filter(is_deleted=False)
+    if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+        raise InvalidInput("since is a sequence number from 0", field="since")
+    return rows.filter(sequence__gt=since)
+
+
+def _sequence(canvas: Canvas) -> int:
+    return Canvas.objects.filter(pk=canvas.pk).values_list("sequence", flat=True).get()
+
+
 def elements_of(user, canvas: Canvas, *, since: int | None = None) -> dict:
     """The scene as ``user`` may see it: every live element (or, with ``since``, every element changed after that
     sequence, tombstones included), and what its cards show to this user."""
     from .cards import cards_for
 
     permissions.require(user, "read", canvas.page)
-    rows = CanvasElement.objects.filter(canvas=canvas)
-    if since is None:
-        rows = rows.filter(is_deleted=False)
-    else:
-        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
-            raise InvalidInput("since is a sequence number from 0", field="since")
-        rows = rows.filter(sequence__gt=since)
-    rows = list(rows.order_by("order_key", "id").only("element_id", "kind", "is_deleted", "data"))
-    return {"sequence": Canvas.objects.filter(pk=canvas.pk).values_list("sequence", flat=True).get(),
-            "elements": [row.data for row in rows], "cards": cards_for(user, rows)}
+    rows = _changed_rows(canvas, since)
+    elements = list(rows.order_by("order_key", "id").values_list("data", flat=True))
+    return {"sequence": _sequence(canvas), "elements": elements, "cards": cards_for(user, [(e["id"], e) for e in elements])}
+
+
+def scene_json(user, canvas: Canvas, *, since: int | None = None) -> str:
+    """``elements_of`` as JSON text, for the API and the canvas page: the elements' JSON is taken from the database
+    as text and joined, not decoded and encoded again (a scene of thousands of elements is megabytes of JSON)."""
+    from .cards import cards_for
+
+    permissions.require(user, "read", canvas.page)
+    rows = _changed_rows(canvas, since).order_by("order_key", "id")
+    texts = rows.annotate(raw=Cast("data", TextField())).values_list("raw", flat=True)
+    cards = cards_for(user, [(element_id, data) for element_id, data in rows.filter(kind="embeddable").values_list("element_id", "data")])
+    return '{"sequence": %d, "elements": [%s], "cards": %s}' % (_sequence(canvas), ",".join(texts), json.dumps(cards, ensure_ascii=False))
 
 
 # --- page history -----------------------------------------------------------------------------------------

@@ -283,14 +283,31 @@ def test_restoring_a_version_brings_the_scene_back(people, api_for, board):
     from ipai_workos_core.models import Page, PageVersion
 
     api = api_for(people.editor)
+    versions = PageVersion.objects.filter(page_id=board["page_id"])
+    versions.update(updated_at="2000-01-01T00:00:00Z")  # a quiet spell: the next save is kept in the history
     save(api, board, [shape("a")])
-    number = PageVersion.objects.filter(page_id=board["page_id"]).order_by("-number").first().number
-    PageVersion.objects.filter(page_id=board["page_id"]).update(updated_at="2000-01-01T00:00:00Z")  # the next save is a new version
+    kept = versions.order_by("-number").first()
+    versions.update(updated_at="2000-01-01T00:00:00Z")
     save(api, board, [shape("b")])
 
-    core.restore_version(people.editor, Page.objects.get(pk=board["page_id"]), number)
+    core.restore_version(people.editor, Page.objects.get(pk=board["page_id"]), kept.number)
 
+    assert [e["id"] for e in kept.content["canvas"]] == ["a"]
     assert [e["id"] for e in scene(api, board)["elements"]] == ["a"]
+
+
+def test_saves_in_quick_succession_do_not_rewrite_the_history(people, api_for, board):
+    from ipai_workos_core.models import PageVersion
+
+    api = api_for(people.editor)
+    versions = PageVersion.objects.filter(page_id=board["page_id"])
+    versions.update(updated_at="2000-01-01T00:00:00Z")
+    save(api, board, [shape("a")])
+    snapshot = versions.order_by("-number").first()
+
+    save(api, board, [shape("a", x=40, version=2)])
+
+    assert versions.order_by("-number").first().content == snapshot.content  # one snapshot per quiet spell
 
 
 # --- cards: the permission oracle ----------------------------------------------------------------------
@@ -364,3 +381,13 @@ def test_openapi_documents_the_canvas_endpoints_with_the_error_responses(api_for
 
     assert {"200", "400", "401", "403", "404", "409", "422"} <= {str(status) for status in operation["responses"]}
     assert "/api/v1/canvases" in document["paths"]
+
+
+def test_text_cannot_close_the_script_that_embeds_the_scene(client, people, api_for, board):
+    save(api_for(people.editor), board, [text("t", "</script><script>alert(1)</script> & more")])
+    client.force_login(people.editor)
+
+    html = client.get(f"/web/canvases/{board['id']}").content.decode()
+
+    assert "<script>alert(1)" not in html
+    assert "\\u003C/script\\u003E\\u003Cscript\\u003Ealert(1)" in html and "\\u0026 more" in html
