@@ -110,3 +110,28 @@ def test_draw_connect_move_card_and_reload(workspace, page):  # noqa: F811
     violations = page.evaluate("window.__cspViolations")
     refused = [text for text in console if "Content Security Policy" in text]
     assert violations == [] and refused == []
+
+
+def test_new_canvas_from_the_sidebar_and_a_page_dragged_onto_it(workspace, page):  # noqa: F811
+    doc = workspace.create_page("Meeting notes", icon="📝")
+    page.set_viewport_size({"width": 1400, "height": 900})
+    log_in(page, workspace.base_url)
+    page.goto(f"{workspace.base_url}/web/pages/{doc['id']}")
+    page.wait_for_selector(".workos-editor")
+
+    page.click(".tree-new-canvas")
+    page.wait_for_url(f"{workspace.base_url}/web/canvases/*")
+    page.wait_for_function(READY)
+    canvas_id = int(page.url.rsplit("/", 1)[1])
+    page.drag_and_drop(f'li[data-page-id="{doc["id"]}"] > .tree-row', ".excalidraw canvas.interactive",
+                       target_position={"x": 500, "y": 300})
+    page.wait_for_selector(".workos-card[data-card-state=open]")
+    wait_saved(page)
+
+    stored = workspace.api.get(f"/api/v1/canvases/{canvas_id}/elements").json()
+    assert [element["customData"]["workos"] for element in stored["elements"]] == [{"card": "page", "id": doc["id"]}]
+    assert stored["cards"][stored["elements"][0]["id"]]["title"] == "Meeting notes"
+    with page.expect_navigation():
+        page.locator(".excalidraw canvas.interactive").click(position={"x": 560, "y": 360})  # select the card
+        page.locator(".excalidraw canvas.interactive").dblclick(position={"x": 560, "y": 360})  # and open it
+    assert page.url.endswith(f"/web/pages/{doc['id']}")

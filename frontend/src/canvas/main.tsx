@@ -4,6 +4,8 @@
 // with "Insert page" become cards (Excalidraw embeddables rendered by CardView); a double-click opens them.
 import "./assets";
 import "@excalidraw/excalidraw/index.css";
+// The page top bar (breadcrumbs, save status, actions) is styled with the editor's page: the same bar on both.
+import "../editor/editor.css";
 import "./canvas.css";
 
 import { useEffect, useRef, useState } from "react";
@@ -182,7 +184,7 @@ function CanvasApp({ meta, scene }: { meta: Meta; scene: Scene }) {
       if (!meta.editable || !event.dataTransfer?.types.includes(PAGE_MIME)) return;
       event.preventDefault();
       event.stopPropagation();
-      event.dataTransfer.dropEffect = "copy";
+      event.dataTransfer.dropEffect = "move"; // what the sidebar allows (a card leaves the page where it is)
     };
     const drop = (event: DragEvent) => {
       const id = Number(event.dataTransfer?.getData(PAGE_MIME));
