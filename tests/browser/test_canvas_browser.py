@@ -135,3 +135,41 @@ def test_new_canvas_from_the_sidebar_and_a_page_dragged_onto_it(workspace, page)
         page.locator(".excalidraw canvas.interactive").click(position={"x": 560, "y": 360})  # select the card
         page.locator(".excalidraw canvas.interactive").dblclick(position={"x": 560, "y": 360})  # and open it
     assert page.url.endswith(f"/web/pages/{doc['id']}")
+
+
+PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+
+ADD_IMAGE = """(pixel) => {
+  const { excalidraw } = window.workosCanvas;
+  excalidraw.addFiles([{ id: "local-file", dataURL: "data:image/png;base64," + pixel, mimeType: "image/png", created: Date.now() }]);
+  const image = { id: "img1", type: "image", x: 100, y: 100, width: 64, height: 64, angle: 0, strokeColor: "transparent",
+    backgroundColor: "transparent", fillStyle: "solid", strokeWidth: 1, strokeStyle: "solid", roughness: 0, opacity: 100,
+    groupIds: [], frameId: null, index: "a1", roundness: null, seed: 7, version: 1, versionNonce: 7, isDeleted: false,
+    boundElements: null, updated: Date.now(), link: null, locked: false, fileId: "local-file", status: "pending", scale: [1, 1], crop: null };
+  excalidraw.updateScene({ elements: [...excalidraw.getSceneElementsIncludingDeleted(), image] });
+}"""
+
+
+def test_an_image_goes_through_the_attachments_service_and_the_canvas_exports(workspace, page, tmp_path):  # noqa: F811
+    canvas = workspace.api.post("/api/v1/canvases", json={"space_id": workspace.space_id, "title": "Moodboard"}).json()
+    log_in(page, workspace.base_url)
+    page.goto(f"{workspace.base_url}/web/canvases/{canvas['id']}")
+    page.wait_for_function(READY)
+
+    page.evaluate(ADD_IMAGE, PIXEL)  # what Excalidraw does with a pasted or dropped image
+    page.wait_for_function("() => window.workosCanvas.excalidraw.getSceneElements().some(e => e.type === 'image' && e.fileId.startsWith('attachment-'))")
+    wait_saved(page)
+
+    stored = workspace.api.get(f"/api/v1/canvases/{canvas['id']}/elements").json()["elements"]
+    attachment_id = int(stored[0]["fileId"].split("-")[1])
+    content = workspace.api.get(f"/api/v1/attachments/{attachment_id}/content")
+    assert content.status_code == 200 and content.content.startswith(b"\x89PNG")
+    with page.expect_download() as png:
+        page.click("[data-action=export-png]")
+    with page.expect_download() as svg:
+        page.click("[data-action=export-svg]")
+    png_path, svg_path = tmp_path / "canvas.png", tmp_path / "canvas.svg"
+    png.value.save_as(png_path)
+    svg.value.save_as(svg_path)
+    assert png.value.suggested_filename == "Moodboard.png" and png_path.read_bytes().startswith(b"\x89PNG")
+    assert svg.value.suggested_filename == "Moodboard.svg" and b"<svg" in svg_path.read_bytes()[:500]
