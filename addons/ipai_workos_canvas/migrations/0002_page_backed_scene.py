@@ -2,7 +2,8 @@
 are Excalidraw elements keyed by their own id and version.
 
 Canvases without a page are deleted: the module had no write path before this migration, so none can exist
-outside a hand-made database. The reverse restores the old columns empty.
+outside a hand-made database. Going back deletes the canvases (the old tables cannot hold a page's scene; the
+pages themselves stay, as plain pages) and restores the old columns.
 """
 
 import django.db.models.deletion
@@ -14,6 +15,11 @@ def drop_pageless(apps, schema_editor):
     Canvas = apps.get_model("ipai_workos_canvas", "Canvas")
     Canvas.objects.filter(page__isnull=True).delete()
     apps.get_model("ipai_workos_canvas", "CanvasElement").objects.all().delete()
+
+
+def forget_scenes(apps, schema_editor):
+    apps.get_model("ipai_workos_canvas", "CanvasElement").objects.all().delete()
+    apps.get_model("ipai_workos_canvas", "Canvas").objects.all().delete()
 
 
 class Migration(migrations.Migration):
@@ -59,4 +65,5 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(model_name="canvaselement",
                                  constraint=models.UniqueConstraint(fields=("canvas", "element_id"), name="ipai_workos_canvas_element_unique")),
         migrations.AddIndex(model_name="canvaselement", index=models.Index(fields=["canvas", "sequence"], name="ipai_workos_canvas_el_seq")),
+        migrations.RunPython(migrations.RunPython.noop, forget_scenes),  # runs first when going back
     ]
