@@ -10,11 +10,14 @@ def test_demo_content_is_loaded_once_through_the_services(site):
 
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0 and "already exists" in second.stdout
-    assert sorted(row[0] for row in site.sql("SELECT title FROM ipai_workos_page")) == ["Team handbook", "Welcome to WorkOS", "Welcome to WorkOS"]
+    assert sorted(row[0] for row in site.sql("SELECT title FROM ipai_workos_page")) == ["Launch plan", "Team handbook", "Welcome to WorkOS", "Welcome to WorkOS"]
     types = {row[0] for row in site.sql("SELECT DISTINCT type FROM ipai_workos_block")}
     assert {"heading_2", "todo", "callout", "divider", "code", "numbered_list"} <= types
     assert site.sql("SELECT role FROM ipai_workos_workspace_member m JOIN auth_user u ON u.id = m.user_id WHERE u.username = 'admin'") == [("admin",)]
     assert site.sql("SELECT count(*) FROM ipai_audit_event WHERE action LIKE '%create%'")[0][0] >= 5
+    # the canvas: shapes joined by arrows, sticky notes, a page card
+    kinds = {row[0] for row in site.sql("SELECT DISTINCT kind FROM ipai_workos_canvas_element")}
+    assert {"rectangle", "ellipse", "diamond", "arrow", "text", "frame", "embeddable"} <= kinds
     # collaboration: a thread with a mention, and unread notices in the demo user's inbox
     assert site.sql("SELECT count(*) FROM ipai_workos_comment WHERE parent_id IS NOT NULL")[0][0] >= 1
     assert site.sql("SELECT count(*) FROM ipai_workos_mention WHERE comment_id IS NOT NULL")[0][0] >= 2

@@ -727,6 +727,11 @@ PAGE_PANELS: Registry = Registry("page panel")
 # properties): ``header(request, page) -> str``, HTML its module rendered (escaped there), "" for none.
 PAGE_HEADERS: Registry = Registry("page header")
 
+# Pages whose body another module shows instead of the block editor (a canvas): ``route(page) -> str | None``
+# returns the address that shows ``page``, or None when the page is not that module's. ``/web/pages/{id}``
+# sends there, so links, favourites, search results and the tree open such a page the same way as any other.
+PAGE_ROUTES: Registry = Registry("page route")
+
 CORE_BLOCK_TYPES = (
     Paragraph, Heading1, Heading2, Heading3, BulletedList, NumberedList, Todo, Toggle, Quote, Callout, Divider,
     Code, Image, File,

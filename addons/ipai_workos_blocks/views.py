@@ -24,7 +24,7 @@ from workos.web.menus import menu_tree
 from workos.web.views import greeting
 
 from . import services as blocks
-from .registry import PAGE_HEADERS, PAGE_PANELS, SIDEBAR_TREE_ITEMS, TRASH_ITEMS
+from .registry import PAGE_HEADERS, PAGE_PANELS, PAGE_ROUTES, SIDEBAR_TREE_ITEMS, TRASH_ITEMS
 
 PAGE_TREE_TEMPLATE = "ipai_workos_blocks/_page_tree.html"
 
@@ -155,6 +155,10 @@ def page_view(request, page_id: int):
         page = core.get_page(request.user, page_id)
     except (NotFound, PermissionDenied):
         raise Http404("no such page") from None
+    for _name, route in PAGE_ROUTES.items():
+        address = route(page)
+        if address:
+            return HttpResponseRedirect(address)
     access = permissions.Access(request.user)
     archived = page.archived_at is not None
     editable = not archived and permissions.can(request.user, "edit", page)

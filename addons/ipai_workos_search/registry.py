@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from workos.kernel.registry import Registry
 
@@ -66,3 +66,8 @@ def searchable_text(block_type, content: dict) -> str:
 
 
 SOURCES: Registry[Source] = Registry("search source")
+
+# provider(page) -> lines of text that another module keeps for a page outside its blocks (the text on a canvas),
+# added to the body of the page's own document, so that the page is found by it once rather than twice.
+PageText = Callable[[Any], Iterable[str]]
+PAGE_TEXT: Registry[PageText] = Registry("search page text provider")

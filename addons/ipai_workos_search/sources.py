@@ -10,7 +10,7 @@ from ipai_workos_blocks.registry import BLOCK_TYPES
 from ipai_workos_db.models import Row
 from ipai_workos_db.properties import property_type
 
-from .registry import Entry, searchable_text
+from .registry import PAGE_TEXT, Entry, searchable_text
 
 DATABASE = "ipai.workos.database"
 HEADING_TYPES = ("heading_1", "heading_2", "heading_3")
@@ -66,6 +66,11 @@ class PageSource:
                 if line.strip():
                     lines.append(line.strip())
                     anchors.append(block_id)
+        for _name, provider in PAGE_TEXT.items():  # text a module keeps outside the blocks (a canvas's)
+            for line in provider(page):
+                if line.strip():
+                    entry.lines.append(line.strip())
+                    entry.line_anchors.append("")
         entry.edited_at = _latest(page.updated_at, last_block)
         if row is not None:
             for prop in row.database.properties.all():

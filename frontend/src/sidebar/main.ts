@@ -258,6 +258,16 @@ class PageTree {
         add.textContent = "+ New page";
         add.addEventListener("click", () => void this.createPage({ space_id: space.id }));
         section.append(add);
+        // Offered only where the canvas module is installed: it says so in the page head.
+        if (document.querySelector('meta[name="workos-canvas"]')) {
+          const canvas = document.createElement("button");
+          canvas.type = "button";
+          canvas.className = "tree-new-page tree-new-canvas";
+          canvas.dataset.spaceId = String(space.id);
+          canvas.textContent = "+ New canvas";
+          canvas.addEventListener("click", () => void this.createCanvas(space.id));
+          section.append(canvas);
+        }
       }
     }
     return section;
@@ -382,6 +392,15 @@ class PageTree {
       window.location.assign(`/web/pages/${page.id}`);
     } catch (error) {
       this.toast(error instanceof ApiError ? error.message : "Could not create the page");
+    }
+  }
+
+  private async createCanvas(spaceId: number) {
+    try {
+      const canvas = await api<{ url: string }>("POST", "/canvases", { space_id: spaceId, title: "" });
+      window.location.assign(canvas.url);
+    } catch (error) {
+      this.toast(error instanceof ApiError ? error.message : "Could not create the canvas");
     }
   }
 

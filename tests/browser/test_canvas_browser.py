@@ -1,0 +1,175 @@
+"""The canvas in real Chromium against a real server: draw two shapes, connect them with an arrow, move one (the
+arrow follows), add a page card, reload — everything is there, saved element by element — under the strict
+Content-Security-Policy without a single violation."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_content_security_policy import LISTEN
+from .test_editor import log_in, workspace  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.once]
+
+READY = "() => !!window.workosCanvas && !!document.querySelector('.excalidraw canvas')"
+SAVED = "() => document.getElementById('workos-canvas').dataset.saveState === 'saved' && window.workosCanvas.saver.changed().length === 0"
+SCENE = "() => window.workosCanvas.excalidraw.getSceneElements().map(e => ({id: e.id, type: e.type, x: e.x, y: e.y, " \
+        "start: e.startBinding && e.startBinding.elementId, end: e.endBinding && e.endBinding.elementId, customData: e.customData || null}))"
+
+
+def drag(page, start: tuple[int, int], end: tuple[int, int]) -> None:
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, steps=5)
+    page.mouse.move(*end, steps=5)
+    page.mouse.up()
+
+
+def wait_saved(page) -> None:
+    try:
+        page.wait_for_function(SAVED)
+    except Exception as error:
+        state = page.evaluate("() => [document.getElementById('workos-canvas').dataset.saveState, "
+                              "document.querySelector('[data-save-status]').textContent, window.workosCanvas.saver.changed().map(e => e.id)]")
+        raise AssertionError(f"not saved: {state}") from error
+
+
+def by_type(elements: list[dict], kind: str) -> list[dict]:
+    return [element for element in elements if element["type"] == kind]
+
+
+def test_draw_connect_move_card_and_reload(workspace, page):  # noqa: F811
+    doc = workspace.create_page("Design doc", icon="📐")
+    blocks = workspace.api.put(f"/api/v1/pages/{doc['id']}/blocks", json={
+        "blocks": [{"type": "paragraph", "content": {"text": [{"text": "Why we build the canvas"}]}}], "base_version": 0})
+    assert blocks.status_code == 200, blocks.text
+    canvas = workspace.api.post("/api/v1/canvases", json={"space_id": workspace.space_id, "title": "Architecture"}).json()
+    page.add_init_script(LISTEN)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.set_viewport_size({"width": 1400, "height": 900})
+    log_in(page, workspace.base_url)
+
+    page.goto(f"{workspace.base_url}/web/pages/{canvas['page_id']}")  # the page's address opens the canvas
+    page.wait_for_url(f"{workspace.base_url}/web/canvases/{canvas['id']}")
+    page.wait_for_function(READY)
+    box = page.locator(".excalidraw canvas.interactive").bounding_box()
+    left, top = box["x"], box["y"]
+    page.mouse.click(left + 50, top + 600)  # focus the canvas: tool keys go to it
+
+    page.keyboard.press("r")
+    drag(page, (left + 300, top + 250), (left + 420, top + 330))
+    page.keyboard.press("Escape")
+    page.keyboard.press("o")
+    drag(page, (left + 650, top + 250), (left + 770, top + 330))
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    drag(page, (left + 412, top + 290), (left + 700, top + 290))  # from near the rectangle's edge into the ellipse
+    page.keyboard.press("Escape")
+    wait_saved(page)
+    drawn = page.evaluate(SCENE)
+    rectangle, ellipse, arrow = by_type(drawn, "rectangle")[0], by_type(drawn, "ellipse")[0], by_type(drawn, "arrow")[0]
+    assert (arrow["start"], arrow["end"]) == (rectangle["id"], ellipse["id"]), drawn
+
+    page.keyboard.press("v")
+    drag(page, (left + 300, top + 290), (left + 300, top + 490))  # the rectangle by its left edge, 200 px down
+    page.keyboard.press("Escape")
+    wait_saved(page)
+    moved = page.evaluate(SCENE)
+    moved_rectangle, moved_arrow = by_type(moved, "rectangle")[0], by_type(moved, "arrow")[0]
+    assert moved_rectangle["y"] > rectangle["y"] + 150
+    assert moved_arrow["y"] > arrow["y"] + 50 and moved_arrow["start"] == rectangle["id"]  # the connector followed
+
+    page.click("[data-action=insert-card]")
+    page.fill(".canvas-insert input", "Design")
+    page.click(".canvas-insert-result[data-kind=page]")
+    wait_saved(page)
+    page.wait_for_selector(".workos-card[data-card-state=open]")
+    assert "Design doc" in page.locator(".workos-card-title").first.inner_text()
+    assert "Why we build the canvas" in page.locator(".workos-card").first.inner_text()
+
+    stored = workspace.api.get(f"/api/v1/canvases/{canvas['id']}/elements").json()
+    assert sorted(element["type"] for element in stored["elements"]) == ["arrow", "ellipse", "embeddable", "rectangle"]
+    stored_arrow = next(element for element in stored["elements"] if element["type"] == "arrow")
+    assert stored_arrow["y"] == pytest.approx(moved_arrow["y"])  # the server has the moved arrow, not the drawn one
+
+    page.reload()
+    page.wait_for_function(READY)
+    page.wait_for_selector(".workos-card[data-card-state=open]")
+    again = page.evaluate(SCENE)
+    assert sorted(element["type"] for element in again) == ["arrow", "ellipse", "embeddable", "rectangle"]
+    assert by_type(again, "rectangle")[0]["y"] == pytest.approx(moved_rectangle["y"])
+    assert by_type(again, "arrow")[0]["start"] == rectangle["id"] and by_type(again, "arrow")[0]["end"] == ellipse["id"]
+    assert "Design doc" in page.locator(".workos-card-title").first.inner_text()
+
+    page.locator(".excalidraw canvas.interactive").click(position={"x": 10, "y": 10})
+    card = by_type(again, "embeddable")[0]
+    assert card["customData"]["workos"] == {"card": "page", "id": doc["id"]}
+    page.evaluate("() => document.fonts.load('20px Excalifont')")
+    assert page.evaluate("() => document.fonts.check('20px Excalifont')")  # Excalidraw's hand-drawn font, from this site
+    violations = page.evaluate("window.__cspViolations")
+    refused = [text for text in console if "Content Security Policy" in text]
+    assert violations == [] and refused == []
+
+
+def test_new_canvas_from_the_sidebar_and_a_page_dragged_onto_it(workspace, page):  # noqa: F811
+    doc = workspace.create_page("Meeting notes", icon="📝")
+    page.set_viewport_size({"width": 1400, "height": 900})
+    log_in(page, workspace.base_url)
+    page.goto(f"{workspace.base_url}/web/pages/{doc['id']}")
+    page.wait_for_selector(".workos-editor")
+
+    page.click(".tree-new-canvas")
+    page.wait_for_url(f"{workspace.base_url}/web/canvases/*")
+    page.wait_for_function(READY)
+    canvas_id = int(page.url.rsplit("/", 1)[1])
+    page.drag_and_drop(f'li[data-page-id="{doc["id"]}"] > .tree-row', ".excalidraw canvas.interactive",
+                       target_position={"x": 500, "y": 300})
+    page.wait_for_selector(".workos-card[data-card-state=open]")
+    wait_saved(page)
+
+    stored = workspace.api.get(f"/api/v1/canvases/{canvas_id}/elements").json()
+    assert [element["customData"]["workos"] for element in stored["elements"]] == [{"card": "page", "id": doc["id"]}]
+    assert stored["cards"][stored["elements"][0]["id"]]["title"] == "Meeting notes"
+    with page.expect_navigation():
+        page.locator(".excalidraw canvas.interactive").click(position={"x": 560, "y": 360})  # select the card
+        page.locator(".excalidraw canvas.interactive").dblclick(position={"x": 560, "y": 360})  # and open it
+    assert page.url.endswith(f"/web/pages/{doc['id']}")
+
+
+PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+
+ADD_IMAGE = """(pixel) => {
+  const { excalidraw } = window.workosCanvas;
+  excalidraw.addFiles([{ id: "local-file", dataURL: "data:image/png;base64," + pixel, mimeType: "image/png", created: Date.now() }]);
+  const image = { id: "img1", type: "image", x: 100, y: 100, width: 64, height: 64, angle: 0, strokeColor: "transparent",
+    backgroundColor: "transparent", fillStyle: "solid", strokeWidth: 1, strokeStyle: "solid", roughness: 0, opacity: 100,
+    groupIds: [], frameId: null, index: "a1", roundness: null, seed: 7, version: 1, versionNonce: 7, isDeleted: false,
+    boundElements: null, updated: Date.now(), link: null, locked: false, fileId: "local-file", status: "pending", scale: [1, 1], crop: null };
+  excalidraw.updateScene({ elements: [...excalidraw.getSceneElementsIncludingDeleted(), image] });
+}"""
+
+
+def test_an_image_goes_through_the_attachments_service_and_the_canvas_exports(workspace, page, tmp_path):  # noqa: F811
+    canvas = workspace.api.post("/api/v1/canvases", json={"space_id": workspace.space_id, "title": "Moodboard"}).json()
+    log_in(page, workspace.base_url)
+    page.goto(f"{workspace.base_url}/web/canvases/{canvas['id']}")
+    page.wait_for_function(READY)
+
+    page.evaluate(ADD_IMAGE, PIXEL)  # what Excalidraw does with a pasted or dropped image
+    page.wait_for_function("() => window.workosCanvas.excalidraw.getSceneElements().some(e => e.type === 'image' && e.fileId.startsWith('attachment-'))")
+    wait_saved(page)
+
+    stored = workspace.api.get(f"/api/v1/canvases/{canvas['id']}/elements").json()["elements"]
+    attachment_id = int(stored[0]["fileId"].split("-")[1])
+    content = workspace.api.get(f"/api/v1/attachments/{attachment_id}/content")
+    assert content.status_code == 200 and content.content.startswith(b"\x89PNG")
+    with page.expect_download() as png:
+        page.click("[data-action=export-png]")
+    with page.expect_download() as svg:
+        page.click("[data-action=export-svg]")
+    png_path, svg_path = tmp_path / "canvas.png", tmp_path / "canvas.svg"
+    png.value.save_as(png_path)
+    svg.value.save_as(svg_path)
+    assert png.value.suggested_filename == "Moodboard.png" and png_path.read_bytes().startswith(b"\x89PNG")
+    assert svg.value.suggested_filename == "Moodboard.svg" and b"<svg" in svg_path.read_bytes()[:500]
