@@ -7,6 +7,9 @@ the modules that own those types: they register themselves in their ``AppConfig.
 
 ``ACTIONS``: what each action needs, as a minimum level. Modules add their own actions (``approve`` ...).
 
+``GRANT_LISTENERS``: told of every grant given or changed (``listener(actor, obj, grant, before_level)``, in
+the grant's transaction) — the collaboration module tells the people a page was shared with.
+
 ``SHARED_VIEWS``: how a share link shows its object to whoever opens it (``/web/shared/<token>``), keyed by
 technical model name: ``view(request, obj, share, user)`` -> safe HTML of the object's content, read as the
 link (and the signed-in user, if any) may. A type without one shows its name only.
@@ -63,6 +66,7 @@ class ScopeType:
 SCOPES: Registry[ScopeType] = Registry("permission scope type")
 ACTIONS: Registry[str] = Registry("permission action")
 SHARED_VIEWS: Registry[Callable[[Any, Any, Any, Any], str]] = Registry("shared link view")
+GRANT_LISTENERS: Registry[Callable[[Any, Any, Any, Any], None]] = Registry("grant listener")
 
 DEFAULT_ACTIONS = {
     "read": VIEW,

@@ -33,7 +33,7 @@ from workos.kernel.errors import InvalidInput, NotAuthenticated, NotFound, Permi
 from workos.kernel.registry import RegistryError
 
 from .models import Permission, ShareToken
-from .registry import ACTIONS, ADMIN, LEVELS, MANAGE, NONE, RANK, ROLE_LEVELS, SCOPES, VIEW, Key, ScopeType
+from .registry import ACTIONS, ADMIN, GRANT_LISTENERS, LEVELS, MANAGE, NONE, RANK, ROLE_LEVELS, SCOPES, VIEW, Key, ScopeType
 
 SHARE_TOKEN_PREFIX = "wss_"
 SHARE_LEVELS = ("view", "comment", "edit")
@@ -439,6 +439,8 @@ def grant(actor, obj, level: str, *, user_id: int | None = None, group_id: int |
     record_event(actor=actor, action="permission.grant", target=obj, target_name=label_of(obj), changes={
         "grant_id": existing.pk, "grantee": _grantee_label(existing), "level": {"before": before, "after": level},
     })
+    for _key, listener in GRANT_LISTENERS.items():
+        listener(actor, obj, existing, before)
     return existing
 
 

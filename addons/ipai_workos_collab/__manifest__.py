@@ -8,7 +8,8 @@
     "license": "LGPL-3",
     # approvals and workflow: this module fills their notifier registries (they never import it); search: comments
     # are one of its sources, kept fresh by the comment services
-    "depends": ["ipai_workos_blocks", "ipai_workos_core", "ipai_platform_permissions", "ipai_platform_audit",
+    # db: people added to a person property of a row hear about it (its ROW_LISTENERS)
+    "depends": ["ipai_workos_blocks", "ipai_workos_core", "ipai_workos_db", "ipai_platform_permissions", "ipai_platform_audit",
                 "ipai_platform_approvals", "ipai_platform_workflow", "ipai_workos_search"],
     "data": ["data/menus.toml"],
     "application": False,

@@ -9,14 +9,16 @@ class IpaiWorkosCollabConfig(AppConfig):
 
     def ready(self):
         from ipai_platform_approvals.registry import NOTIFIERS
+        from ipai_platform_permissions.registry import GRANT_LISTENERS
         from ipai_platform_workflow.registry import TRANSITION_NOTIFIERS
         from ipai_workos_blocks.registry import MENTION_LISTENERS, PAGE_PANELS
+        from ipai_workos_db.registry import ROW_LISTENERS
         from ipai_workos_search.registry import SOURCES
         from workos.kernel.hooks import SIDEBAR_NAV_ITEMS
 
         from .search_source import SOURCE, CommentSource
 
-        from .services import approval_notice, notify_block_mentions, workflow_notice
+        from .services import approval_notice, assigned_notice, notify_block_mentions, shared_notice, workflow_notice
         from .views import comments_panel, inbox_nav_item
 
         MENTION_LISTENERS.register("collab_inbox", notify_block_mentions)
@@ -25,3 +27,5 @@ class IpaiWorkosCollabConfig(AppConfig):
         TRANSITION_NOTIFIERS.register("collab_inbox", workflow_notice)
         SIDEBAR_NAV_ITEMS.register("collab_inbox", inbox_nav_item)
         SOURCES.register(SOURCE, CommentSource())
+        GRANT_LISTENERS.register("collab_shared", shared_notice)
+        ROW_LISTENERS.register("collab_assigned", assigned_notice)

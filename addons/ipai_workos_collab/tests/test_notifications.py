@@ -268,3 +268,41 @@ def test_no_notice_ever_reaches_someone_who_cannot_read_the_target(tree, make_us
             if readable:
                 assert Notification.objects.filter(recipient=user, kind="mention").exists()
         transaction.set_rollback(True)
+
+
+def test_sharing_a_page_tells_the_person_and_the_group_once_and_nobody_else(tree, person):
+    from django.contrib.auth.models import Group
+
+    guest, grouped = person("guest"), person("guest")
+    team = Group.objects.create(name="reviewers")
+    grouped.groups.add(team)
+    permissions.grant(tree.admin, tree.page, "view", user_id=guest.pk)
+    permissions.grant(tree.admin, tree.page, "comment", group_id=team.pk)
+    notice = Notification.objects.get(recipient=guest)
+    assert notice.kind == "shared" and notice.url == f"/web/pages/{tree.page.pk}" and "shared" in notice.title
+    assert kinds_of(grouped) == ["shared"]
+    permissions.grant(tree.admin, tree.page, "edit", user_id=guest.pk)  # more access: no second notice
+    assert kinds_of(guest) == ["shared"]
+    blocked = person("guest")
+    permissions.grant(tree.admin, tree.page, "none", user_id=blocked.pk)
+    assert kinds_of(blocked) == []
+
+
+def test_a_person_added_to_a_rows_person_property_hears_about_it_if_they_can_read_the_row(tree, person):
+    from ipai_workos_db import services as databases
+
+    ana, outsider = person("member"), person("outsider")
+    database = databases.create_database(tree.admin, space=tree.space, title="Tasks")
+    databases.create_property(tree.admin, database, name="Assignee", type="person")
+    row = databases.create_row(tree.admin, database, {"Name": "Write the launch post", "Assignee": [ana.pk]})
+    notice = Notification.objects.get(recipient=ana)
+    assert notice.kind == "assigned" and notice.url == f"/web/pages/{row.page_id}"
+    assert "Assignee" in notice.title and "Write the launch post" in notice.title
+
+    from workos.kernel.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        databases.update_row(tree.admin, row, {"Assignee": [ana.pk, outsider.pk]})  # not a member: refused
+    databases.update_row(tree.admin, databases.get_row(tree.admin, row.pk), {"Assignee": [ana.pk]})
+    assert kinds_of(ana) == ["assigned"]  # unchanged: no new notice
+    assert kinds_of(outsider) == []

@@ -15,9 +15,10 @@ from workos.kernel.errors import Conflict, InvalidInput
 
 from .. import query
 from ..cells import Cells, readable_for
-from ..scopes import DATABASE
 from ..models import Database, Row
 from ..query import Schema
+from ..registry import rows_written
+from ..scopes import DATABASE
 from ._common import BULK_MAX, UNSET
 from .properties import _rank_after
 from .reads import select_rows, _live_rows
@@ -46,6 +47,7 @@ def _insert_row(actor, database: Database, schema: Schema, stored: dict, relatio
     for prop, ids in relations.items():
         _set_links(prop, row, ids)
     notify_pages(CONTENT_CHANGED, [page.pk], actor)  # now that the page is a row, with its values
+    rows_written(actor, row, schema, {key: {"before": None, "after": value} for key, value in row.values.items()})
     return row
 
 
@@ -78,7 +80,9 @@ def _update_one(actor, row: Row, schema: Schema, stored: dict, relations: dict, 
         _set_links(prop, row, list(ids) + kept)
     row.save(update_fields=["values", "updated_by", "updated_at"])
     notify_pages(CONTENT_CHANGED, [row.page_id], actor)
-    return {key: {"before": before.get(key), "after": row.values.get(key)} for key in stored if before.get(key) != row.values.get(key)}
+    changes = {key: {"before": before.get(key), "after": row.values.get(key)} for key in stored if before.get(key) != row.values.get(key)}
+    rows_written(actor, row, schema, changes)
+    return changes
 
 
 @transaction.atomic
