@@ -176,7 +176,7 @@ def test_a_failure_half_way_through_apply_leaves_nothing_behind(tree, people, ap
 def test_viewer_cannot_apply_into_a_space_they_cannot_write_nor_save_what_they_cannot_read(tree, people, api_for, make_user):
     from ipai_workos_core import services as core
 
-    viewer, outsider = api_for(people.viewer), api_for(people.outsider)
+    viewer, outsider, editor = api_for(people.viewer), api_for(people.outsider), api_for(people.editor)
     private = core.create_space(tree.admin, tree.workspace, "Board room", visibility="private")
     secret = core.create_page(tree.admin, space=private, title="Secret plans")
     before = _counts()
@@ -184,7 +184,7 @@ def test_viewer_cannot_apply_into_a_space_they_cannot_write_nor_save_what_they_c
     assert viewer.post(f"/templates/{system('Task list').pk}/apply", {"parent_id": tree.page.pk}).status_code == 403
     assert outsider.post(f"/templates/{system('Task list').pk}/apply", {"space_id": tree.space.pk}).status_code == 404
     assert outsider.post("/templates", {"page_id": tree.page.pk}).status_code == 404
-    assert api_for(people.editor).post("/templates", {"page_id": secret.pk}).status_code == 404
+    assert editor.post("/templates", {"page_id": secret.pk}).status_code == 404
     assert viewer.post("/templates", {"page_id": secret.pk}).status_code == 404
     assert viewer.post("/templates", {"page_id": tree.page.pk}).status_code == 403  # a guest reads but saves no template
     assert _counts() == before
