@@ -22,6 +22,7 @@ export default defineConfig({
         views: here("src/views/main.ts"),
         search: here("src/search/main.ts"),
         collab: here("src/collab/main.ts"),
+        templates: here("src/templates/main.ts"),
       },
     },
   },

@@ -241,6 +241,8 @@ export function pageMenu(anchor: HTMLElement, data: PageMenuData) {
     if (data.editable) items.push({ label: "Move to…", icon: "↪", run: () => movePicker(data) });
     items.push({ label: "Page history", icon: "🕘", run: () => void historyDialog(data) });
     items.push({ label: "Export as Markdown", icon: "⤓", run: () => exportPage(data.id) });
+    // Islands of other modules add their items (templates: "Save as template") by listening to this event.
+    document.dispatchEvent(new CustomEvent("workos:page-menu", { detail: { page: data, items } }));
     const onThePage = embeddedJson<PageMenuData>("workos-page-menu-data")?.id === data.id;
     items.push({ label: "Delete", icon: "🗑", run: () => void trashPage(data.id, onThePage), danger: true });
   }
