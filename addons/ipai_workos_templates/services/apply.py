@@ -16,6 +16,7 @@ from ipai_workos_blocks.models import Block
 from ipai_workos_blocks.registry import BLOCK_TYPES, attachment_url
 from ipai_workos_core import services as core
 from ipai_workos_core.models import Page
+from ipai_workos_core.registry import batched_content_notices
 from ipai_workos_db import services as databases
 from ipai_workos_db.models import Database, Property
 from ipai_workos_views import services as views
@@ -245,6 +246,12 @@ def apply_template(actor, template: Template, *, space=None, parent: Page | None
     """Make what ``template`` describes: under ``parent`` or at the top of ``space``, or inside the empty ``page``.
     All or nothing. Answers ``{"object", "id", "page_id", "url"}`` of what was made (the page, or the template's
     first database)."""
+    # the search index hears of the new pages once, at the end; the actor's levels are worked out once per object
+    with batched_content_notices(), permissions.memoised_levels(actor):
+        return _apply(actor, template, space=space, parent=parent, page=page)
+
+
+def _apply(actor, template: Template, *, space=None, parent: Page | None = None, page: Page | None = None) -> dict:
     if template.kind == Template.Kind.ROW:
         raise InvalidInput("a row template is applied to a database: use its database's New", field="template_id")
     if page is not None and (space is not None or parent is not None):

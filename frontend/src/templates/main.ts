@@ -4,6 +4,7 @@
 // and the gallery's instant filtering. Every change goes through /api/v1/templates.
 // No inline handlers and no innerHTML: elements are built here and bound with addEventListener (strict CSP).
 
+import "./templates.css";
 import { ApiError, api } from "../lib/api";
 
 interface Template {
