@@ -29,6 +29,7 @@ def test_gallery_preview_apply_and_land_on_the_new_database(workspace, page):
     base_url = workspace["base_url"]
     page.add_init_script(CSP_WATCH)
     log_in(page, base_url)
+    assert page.locator(".home-actions .home-from-template").inner_text().strip() == "✨ Start from a template"
     page.click(".sidebar-templates")
     page.wait_for_url(f"{base_url}/web/templates")
     assert page.locator(".tpl-card").count() >= 10
@@ -49,6 +50,13 @@ def test_gallery_preview_apply_and_land_on_the_new_database(workspace, page):
     assert [tab.strip() for tab in page.locator(".view-tab-name").all_inner_texts()] == ["Board", "All tasks", "Calendar", "My open tasks", "By area"]
     page.wait_for_function("() => document.querySelectorAll('#workos-db-view [data-row-id], #workos-db-view .dbv-card, #workos-db-view tr').length > 3")
     page.locator(".tpl-row-templates").wait_for()  # the row-template picker beside New
+    database_url = page.url
+    page.click(".db-new[data-action=new-row]")  # New uses the database's default row template ("Task")
+    page.wait_for_url(f"{base_url}/web/pages/*")
+    page.wait_for_selector(".workos-editor")
+    assert "Goal" in page.locator(".workos-editor").inner_text()
+    page.goto(database_url)
+    page.locator(".tpl-row-templates").wait_for()
     page.click(".tpl-row-templates")
     page.click(".tpl-menu button:has-text('Milestone')")
     page.wait_for_url(f"{base_url}/web/pages/*")

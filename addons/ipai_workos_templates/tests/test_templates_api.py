@@ -298,3 +298,28 @@ def test_list_filters_by_kind_and_text_and_the_api_documents_it(people, api_for,
     apply = document["paths"]["/api/v1/templates/{template_id}/apply"]["post"]
     assert "201" in apply["responses"] and "409" in apply["responses"] and "422" in apply["responses"]
     assert "/api/v1/databases/{database_id}/row-templates" in document["paths"]
+
+
+def test_a_page_saved_as_template_brings_its_files_along(tree, people, api_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ipai_workos_blocks.models import Attachment, Block
+    from ipai_workos_blocks.tests.conftest import PNG
+
+    api = api_for(people.editor)
+    source = api.post("/pages", {"space_id": tree.space.pk, "title": "Diagram"}).json()
+    uploaded = api.client.post(f"/api/v1/pages/{source['id']}/attachments",
+                               {"file": SimpleUploadedFile("diagram.png", PNG, content_type="image/png")}, **api.headers).json()
+    saved = api.put(f"/pages/{source['id']}/blocks", {"base_version": 0, "blocks": [
+        {"type": "image", "content": {"attachment_id": uploaded["id"], "url": uploaded["url"], "caption": [{"text": "the flow"}]}}]})
+    assert saved.status_code == 200, saved.json()
+    template = api.post("/templates", {"page_id": source["id"]}).json()
+    assert "attachment" in template["content"]["page"]["blocks"][0]
+
+    copy = api.post(f"/templates/{template['id']}/apply", {"space_id": tree.space.pk}).json()
+    image = Block.objects.get(page_id=copy["page_id"], type="image")
+    attachment = Attachment.objects.get(pk=image.content["attachment_id"])
+    original = Attachment.objects.get(pk=uploaded["id"])
+    assert attachment.page_id == copy["page_id"] and attachment.pk != original.pk
+    assert attachment.file.name == original.file.name and attachment.sha256 == original.sha256
+    assert api.get(f"/attachments/{attachment.pk}/content").status_code == 200
