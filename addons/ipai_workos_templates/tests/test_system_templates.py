@@ -123,3 +123,19 @@ def test_crm_relations_point_at_the_copies_both_ways(tree, people, api_for):
         acme = next(row for row in api.get(f"/databases/{companies.pk}/rows").json()["items"] if row["title"] == "Acme Corp")
         count_id = str(Property.objects.get(database=companies, name="Contact count").pk)
         assert acme["values"][count_id] == 2
+
+
+def test_module_upgrade_restores_the_system_templates_from_their_data_files(db):
+    from workos.kernel.installer import Installer
+
+    from ipai_workos_templates.models import Template
+
+    notes = system("Meeting notes")
+    Template.objects.filter(pk=notes.pk).update(name="Meeting notes", description="changed by hand", content={"page": {"blocks": []}})
+
+    Installer().upgrade(["ipai_workos_templates"])
+
+    notes.refresh_from_db()
+    assert notes.description == "Agenda, attendees, notes, decisions and action items, dated today."
+    assert notes.content["page"]["title"] == "Meeting notes {{today}}"
+    assert Template.objects.filter(workspace__isnull=True, name="Meeting notes").count() == 1
