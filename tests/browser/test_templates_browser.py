@@ -71,7 +71,7 @@ def test_an_empty_page_starts_from_a_template_and_a_page_saves_as_one(workspace,
     page.add_init_script(CSP_WATCH)
     log_in(page, base_url)
     page.goto(f"{base_url}/web/pages/{empty['id']}")
-    panel = page.locator("[data-template-panel]")
+    panel = page.locator("#workos-page [data-template-panel]")  # moved right under the editor by the island
     panel.wait_for()
     panel.locator("button", has_text="Meeting notes").click()
     page.wait_for_url(f"{base_url}/web/pages/{empty['id']}")

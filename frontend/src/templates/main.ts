@@ -200,6 +200,21 @@ function mountTree() {
   new MutationObserver(() => decorateTree(tree)).observe(tree, { childList: true, subtree: true });
 }
 
+// --- an empty page: the server's "Start from a template" panel goes right under the editor -----------------
+
+function mountEmptyPagePanel() {
+  const panel = document.querySelector<HTMLElement>("[data-template-panel]");
+  const host = document.querySelector<HTMLElement>("#workos-page .editor-host");
+  if (!panel || !host) return;
+  host.after(panel);
+  // Once the user writes, the page is no longer empty: the offer goes away (applying would be refused).
+  const update = () => {
+    panel.hidden = (host.textContent ?? "").trim().length > 0;
+  };
+  new MutationObserver(update).observe(host, { childList: true, subtree: true, characterData: true });
+  update();
+}
+
 // --- the gallery: filter as you type -----------------------------------------------------------------------
 
 function mountGallery() {
@@ -224,4 +239,5 @@ const database = document.getElementById("workos-database");
 if (database) void mountDatabase(database);
 mountHome();
 mountTree();
+mountEmptyPagePanel();
 mountGallery();
