@@ -209,7 +209,8 @@ function mountEmptyPagePanel() {
   host.after(panel);
   // Once the user writes, the page is no longer empty: the offer goes away (applying would be refused).
   const update = () => {
-    panel.hidden = (host.textContent ?? "").trim().length > 0;
+    const editor = host.querySelector<HTMLElement>(".workos-editor");  // the document only, not the editor's controls
+    panel.hidden = !!editor && (editor.textContent ?? "").trim().length > 0;
   };
   new MutationObserver(update).observe(host, { childList: true, subtree: true, characterData: true });
   update();
