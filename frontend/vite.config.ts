@@ -42,6 +42,7 @@ export default defineConfig({
         search: here("src/search/main.ts"),
         collab: here("src/collab/main.ts"),
         canvas: here("src/canvas/main.tsx"),
+        templates: here("src/templates/main.ts"),
       },
     },
   },

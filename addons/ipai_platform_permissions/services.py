@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -229,8 +231,29 @@ def required_level(action: str, obj) -> str:
         raise ValueError(f"unknown permission action {action!r}; known: {', '.join(ACTIONS)}") from None
 
 
+_memoised: ContextVar[Access | None] = ContextVar("workos_memoised_access", default=None)
+
+
+@contextmanager
+def memoised_levels(user):
+    """Within this block, ``user``'s levels are worked out once per object (one ``Access``), instead of afresh at
+    every check — for one write that makes many objects at once (a template applied) and changes no grant, role
+    or place of an existing object meanwhile. Checks for other users, or with a share link, are not affected."""
+    if _memoised.get() is not None:
+        yield
+        return
+    token = _memoised.set(Access(user))
+    try:
+        yield
+    finally:
+        _memoised.reset(token)
+
+
 def level_of(user, obj, *, share: ShareToken | None = None) -> str:
     """The user's effective level on ``obj``: none, view, comment, edit or manage."""
+    memo = _memoised.get()
+    if memo is not None and share is None and memo.user is not None and getattr(user, "pk", None) == memo.user.pk:
+        return memo.level(obj)
     return Access(user, share).level(obj)
 
 

@@ -18,6 +18,8 @@ changes here, in the transaction of the write (see ``notify_pages`` below).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -63,5 +65,31 @@ def notify_pages(event: str, ids, actor=None) -> None:
     ids = [item for item in ids if item is not None]
     if not ids:
         return
+    pending = _batched.get()
+    if pending is not None and event == CONTENT_CHANGED:
+        pending.setdefault(id(actor), (actor, {}))[1].update(dict.fromkeys(ids))
+        return
     for _name, listener in PAGE_LISTENERS.items():
         listener(event, ids, actor)
+
+
+_batched: ContextVar[dict | None] = ContextVar("workos_batched_page_notices", default=None)
+
+
+@contextmanager
+def batched_content_notices():
+    """Within this block (inside one transaction), ``content_changed`` notices are collected and told once, at
+    the end, with every page they named — for writes that make many pages at once (a template applied). A
+    listener reads the pages' state when it is told, so telling it once at the end is the same as telling it
+    after each write. Other events are told at once, as usual. Nothing is told when the block raises."""
+    if _batched.get() is not None:  # already batching: the outer block tells
+        yield
+        return
+    token = _batched.set({})
+    try:
+        yield
+        pending = _batched.get()
+    finally:
+        _batched.reset(token)
+    for actor, ids in pending.values():
+        notify_pages(CONTENT_CHANGED, list(ids), actor)

@@ -38,9 +38,9 @@ def test_the_seed_records_checked_include_the_system_template_and_theme():
 
 def test_loading_a_template_the_blocks_module_refuses_fails_naming_the_entry(tmp_path):
     entry = {"id": "template_bad", "model": "ipai.workos.template", "values": {
-        "name": "Bad", "content": {"blocks": [{"type": "paragraph", "content": {"text": "plain text is not rich text"}}]}}}
+        "name": "Bad", "content": {"page": {"blocks": [{"type": "paragraph", "content": {"text": "plain text is not rich text"}}]}}}}
 
-    with pytest.raises(DataError, match=r"template_bad.*content\.blocks\[0\]\.content\.text"):
+    with pytest.raises(DataError, match=r"template_bad.*content\.page\.blocks\[0\]\.content\.text"):
         load_record(DataContext("ipai_workos_templates", tmp_path / "records.toml"), entry)
 
 

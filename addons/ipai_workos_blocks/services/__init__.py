@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ._common import LONG_RANK, MAX_BLOCKS_PER_PAGE, MAX_DEPTH, MAX_OPERATIONS, UNSET
 from .attachments import (
-    DEFAULT_ATTACHMENT_MAX_BYTES, DEFAULT_ATTACHMENT_TYPES, INLINE_TYPES, attachment_json, attachment_limits, check_file, content_type_for,
+    DEFAULT_ATTACHMENT_MAX_BYTES, DEFAULT_ATTACHMENT_TYPES, INLINE_TYPES, attach_stored_file, attachment_json, attachment_limits, check_file, content_type_for,
     get_attachment, upload_attachment,
 )
 from .markdown_transfer import export_page, import_file

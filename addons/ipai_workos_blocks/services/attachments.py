@@ -151,6 +151,22 @@ def upload_attachment(actor, page: Page, name: str, data: bytes, declared_type: 
     return attachment
 
 
+@transaction.atomic
+def attach_stored_file(actor, page: Page, *, file: str, name: str, content_type: str, size: int, sha256: str) -> Attachment | None:
+    """An attachment of ``page`` for a file the storage already holds (a template's image, copied as core's
+    duplicate copies them: the stored file is shared). None when the storage no longer has the file."""
+    from django.core.files.storage import default_storage
+
+    _require_edit(actor, page)
+    if not isinstance(file, str) or not file or ".." in file or file.startswith("/") or not default_storage.exists(file):
+        return None
+    attachment = Attachment.objects.create(page=page, file=file, name=_clean_file_name(name), content_type=content_type[:128], size=size,
+                                           sha256=sha256[:64], uploaded_by=_user(actor))
+    record_event(actor=actor, action="attachment.copy", target=attachment, target_name=f"{_target_name(page)} / {attachment.name}",
+                 changes={"page_id": page.pk, "name": attachment.name, "sha256": attachment.sha256})
+    return attachment
+
+
 def get_attachment(user, attachment_id, share=None) -> Attachment:
     """The attachment, if ``user`` may view its page; NotFound otherwise (never revealing it exists)."""
     attachment = Attachment.objects.select_related("page").filter(pk=attachment_id).first() if str(attachment_id).isdigit() else None

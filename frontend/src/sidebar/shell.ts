@@ -153,6 +153,8 @@ export function pageMenu(anchor: HTMLElement, data: PageMenuData) {
     items.push({ label: "Page history", icon: "🕘", run: () => void historyDialog(data) });
     items.push({ label: "Export as Markdown", icon: "⤓", run: () => exportPage(data.id) });
     if (data.editable && data.space_id) items.push({ label: "Import into this page…", icon: "⤒", run: () => importInto(data) });
+    // Islands of other modules add their items (templates: "Save as template") by listening to this event.
+    document.dispatchEvent(new CustomEvent("workos:page-menu", { detail: { page: data, items } }));
     const onThePage = embeddedJson<PageMenuData>("workos-page-menu-data")?.id === data.id;
     if (onThePage && data.editable) {
       items.push({ label: data.full_width ? "Standard width" : "Full width", icon: "↔", run: () => void setLayout(data, "full_width") });
