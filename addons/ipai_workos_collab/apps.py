@@ -14,12 +14,12 @@ class IpaiWorkosCollabConfig(AppConfig):
         from ipai_workos_blocks.registry import MENTION_LISTENERS, PAGE_PANELS
         from ipai_workos_db.registry import ROW_LISTENERS
         from ipai_workos_search.registry import SOURCES
-        from workos.kernel.hooks import SIDEBAR_NAV_ITEMS
+        from workos.kernel.hooks import SETTINGS_SECTIONS, SIDEBAR_NAV_ITEMS
 
         from .search_source import SOURCE, CommentSource
 
         from .services import approval_notice, assigned_notice, notify_block_mentions, shared_notice, workflow_notice
-        from .views import comments_panel, inbox_nav_item
+        from .views import comments_panel, email_settings, inbox_nav_item
 
         MENTION_LISTENERS.register("collab_inbox", notify_block_mentions)
         PAGE_PANELS.register("collab_comments", comments_panel)
@@ -29,3 +29,4 @@ class IpaiWorkosCollabConfig(AppConfig):
         SOURCES.register(SOURCE, CommentSource())
         GRANT_LISTENERS.register("collab_shared", shared_notice)
         ROW_LISTENERS.register("collab_assigned", assigned_notice)
+        SETTINGS_SECTIONS.register("collab_email", email_settings)

@@ -79,6 +79,17 @@ def inbox_nav_item(request, context) -> str:
     })
 
 
+EMAIL_MODES = (("immediately", "Right away"), ("daily", "A daily digest"), ("never", "Never"))
+
+
+def email_settings(request) -> str:
+    """The settings page's "Notifications" section (registered in SETTINGS_SECTIONS): how notices reach you by
+    e-mail, changed through PUT /api/v1/notifications/email-preference by the collab island."""
+    return render_to_string("ipai_workos_collab/_email_settings.html", {
+        "mode": services.preference_of(request.user), "modes": EMAIL_MODES, "address": request.user.email,
+    }, request=request)
+
+
 def comments_panel(request, page) -> str:
     """The blocks module's page panel: the comments of ``page`` for whoever may read them."""
     if not permissions.can(request.user, "read", page):

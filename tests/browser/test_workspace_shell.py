@@ -481,6 +481,18 @@ def test_settings_rename_the_workspace_and_manage_api_tokens_and_only_admins_cha
         page.wait_for_selector(".settings-token-list li:has-text('ci script')", state="detached")
         assert httpx.get(base_url + "/api/v1/me", headers={"Authorization": "Bearer " + secret}).status_code == 401
 
+        # Add someone by their login, and open a space to guests too.
+        assert admin_api.delete(f"/api/v1/workspaces/{workspace['id']}/members/{bob_id}").status_code == 204
+        page.fill("[data-add-member] input", "bob")
+        page.select_option("[data-add-member] select", "member")
+        with page.expect_navigation():  # the settings reload with the new member
+            page.click("[data-add-member] button[type=submit]")
+        page.wait_for_selector(f".settings-members li[data-member-id='{bob_id}']")
+        assert {m["user_id"]: m["role"] for m in admin_api.get(f"/api/v1/workspaces/{workspace['id']}/members").json()}[bob_id] == "member"
+        team = next(s for s in admin_api.get("/api/v1/spaces", params={"workspace_id": workspace["id"]}).json()["items"] if s["name"] == "Team")
+        page.select_option(f".settings-spaces-list li[data-space-id='{team['id']}'] select", "public")
+        eventually(lambda: admin_api.get(f"/api/v1/spaces/{team['id']}").json()["visibility"] == "public")
+
         other = member.page
         other.goto(base_url + "/web/settings")
         other.wait_for_selector("[data-settings-workspace]:not([hidden]) [data-workspace-name]")
@@ -488,6 +500,10 @@ def test_settings_rename_the_workspace_and_manage_api_tokens_and_only_admins_cha
         assert other.locator(".settings-members select").first.is_disabled()
         other.wait_for_selector(".settings-group:has-text('Design')")
         assert other.locator("[data-group-form], [data-group-add]").count() == 0  # members see groups, admins manage them
+
+        # Notifications by e-mail: a daily digest instead of right away.
+        other.check("[data-email-preference] input[value=daily]")
+        eventually(lambda: member_api.get("/api/v1/notifications/email-preference").json()["mode"] == "daily")
 
         # My account: the member gives a name and changes the password; the settings keep it over a reload.
         other.fill("[data-account-form] input[name=first_name]", "Bob")

@@ -56,6 +56,16 @@ SidebarNavItem = Callable[[Any, Any], str]
 SIDEBAR_NAV_ITEMS: Registry[SidebarNavItem] = Registry("sidebar navigation item")
 
 
+# handler(request) -> safe HTML of a section of the settings page, under "My account" and the API tokens (how
+# notifications reach you ...), or "" for none.
+SettingsSection = Callable[[Any], str]
+SETTINGS_SECTIONS: Registry[SettingsSection] = Registry("settings section")
+
+
+def settings_sections(request) -> list[str]:
+    return [section(request) for _key, section in SETTINGS_SECTIONS.items()]
+
+
 def sidebar_nav_items(request, context) -> list[str]:
     return [item(request, context) for _key, item in SIDEBAR_NAV_ITEMS.items()]
 

@@ -51,7 +51,10 @@ class MemberOut(Schema):
 
 
 class MemberIn(Schema):
-    user_id: RecordId
+    """Who to add: ``user_id``, or their login as ``username`` (exactly one)."""
+
+    user_id: RecordId | None = None
+    username: str | None = None
     role: RoleName = "member"
 
 

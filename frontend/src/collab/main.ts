@@ -192,3 +192,18 @@ async function start(root: HTMLElement): Promise<void> {
 }
 
 if (panel) void start(panel);
+
+/** The settings page's e-mail choice: saved as soon as it changes. */
+const preference = document.querySelector<HTMLElement>("[data-email-preference]");
+preference?.addEventListener("change", async (event) => {
+  const input = event.target as HTMLInputElement;
+  if (input.name !== "email_mode") return;
+  const status = preference.querySelector<HTMLElement>("[data-email-status]") ?? preference.appendChild(Object.assign(document.createElement("p"), { className: "muted" }));
+  status.dataset.emailStatus = "";
+  try {
+    const answer = await api<{ mode: string }>("PUT", "/notifications/email-preference", { mode: input.value });
+    status.textContent = `Saved: ${input.parentElement?.textContent?.trim() ?? answer.mode}`;
+  } catch (error) {
+    status.textContent = error instanceof ApiError ? error.message : "Could not save: check your connection.";
+  }
+});

@@ -149,11 +149,91 @@ export async function mountWorkspaceSettings() {
     item.append(who, role);
     list.append(item);
   }
+  const nodes: HTMLElement[] = [form, heading, list];
+  if (isAdmin) nodes.push(addMemberForm(workspace.id));
+  const spaces = document.createElement("div");
+  spaces.className = "settings-spaces";
   const groups = document.createElement("div");
   groups.className = "settings-groups";
-  section.append(form, heading, list, groups);
+  section.append(...nodes, spaces, groups);
   section.hidden = false;
-  await drawGroups(groups, workspace.id, members, isAdmin);
+  await Promise.all([drawSpaces(spaces, workspace.id, isAdmin), drawGroups(groups, workspace.id, members, isAdmin)]);
+}
+
+/** Administrators add someone who has an account here by their login, with a role. */
+function addMemberForm(workspaceId: number): HTMLFormElement {
+  const form = document.createElement("form");
+  form.className = "settings-workspace-form";
+  form.dataset.addMember = "";
+  const login = document.createElement("input");
+  login.placeholder = "Login of the person to add";
+  login.setAttribute("aria-label", "Login of the person to add");
+  login.required = true;
+  const role = document.createElement("select");
+  role.setAttribute("aria-label", "Role of the person to add");
+  for (const [key, label] of [["member", "Member"], ["guest", "Guest"], ["admin", "Admin"]]) role.append(new Option(label, key));
+  const add = document.createElement("button");
+  add.type = "submit";
+  add.className = "button-quiet";
+  add.textContent = "Add member";
+  form.append(login, role, add);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", `/workspaces/${workspaceId}/members`, { username: login.value, role: role.value });
+      toast(`${login.value} joined the workspace`);
+      window.location.reload();
+    } catch (error) {
+      toast(message(error, "Could not add this person"));
+    }
+  });
+  return form;
+}
+
+const VISIBILITIES: [string, string][] = [
+  ["team", "Team: every member of the workspace"],
+  ["public", "Public: members and guests may view"],
+  ["private", "Private: administrators and people invited"],
+];
+
+/** The workspace's spaces and who they are open to; administrators change it. */
+async function drawSpaces(box: HTMLElement, workspaceId: number, isAdmin: boolean) {
+  let spaces: { id: number; name: string; icon: string; visibility: string }[] = [];
+  try {
+    spaces = (await api<{ items: typeof spaces }>("GET", `/spaces?workspace_id=${workspaceId}&limit=200`)).items;
+  } catch {
+    return;
+  }
+  const heading = document.createElement("h3");
+  heading.className = "settings-subheading";
+  heading.textContent = `Spaces (${spaces.length})`;
+  const list = document.createElement("ul");
+  list.className = "share-list settings-spaces-list";
+  for (const space of spaces) {
+    const item = document.createElement("li");
+    item.className = "share-entry";
+    item.dataset.spaceId = String(space.id);
+    const name = document.createElement("span");
+    name.className = "share-name";
+    name.textContent = `${space.icon ? space.icon + " " : ""}${space.name}`;
+    const access = document.createElement("select");
+    access.setAttribute("aria-label", `Who may open ${space.name}`);
+    for (const [key, label] of VISIBILITIES) access.append(new Option(label, key, false, key === space.visibility));
+    access.disabled = !isAdmin;
+    access.addEventListener("change", async () => {
+      try {
+        await api("PATCH", `/spaces/${space.id}`, { visibility: access.value });
+        space.visibility = access.value;
+        toast("Space access changed");
+      } catch (error) {
+        access.value = space.visibility;
+        toast(message(error, "Could not change the space"));
+      }
+    });
+    item.append(name, access);
+    list.append(item);
+  }
+  box.replaceChildren(heading, list);
 }
 
 interface WorkspaceGroup {
