@@ -321,37 +321,47 @@ def _pg_rows(query: Query, where: str, params: list, sort: str, title_only: bool
     Below that many title matches and that many matches in all, the ranking is exact. Beyond, an older match is
     not ranked: a query matching thousands of readable documents needs more words anyway, and ranking them all
     is what made a frequent word or a 3-letter prefix slow (benchmarks/README.md)."""
-    tsquery, tsquery_params = backends.pg_tsquery(query)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT numnode({tsquery})", tsquery_params)
-        if not cursor.fetchone()[0]:
-            raise BadSearch("the search has only words too common to look for (stop words)", field="q")
         cursor.execute(*pg_search_sql(query, where, params, sort, title_only, limit, offset))
         columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
+def _pg_query_text(query: Query) -> str:
+    """The query as tsquery text, computed first so that the search SQL holds it as a constant: the planner
+    then estimates how many documents match from the column's statistics (a CTE's value is unknown to it), and
+    picks the index on (space, vector) for a frequent word among few readable spaces."""
+    tsquery, tsquery_params = backends.pg_tsquery(query)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT numnode(t.query), t.query::text FROM (SELECT {tsquery} AS query) t", tsquery_params)
+        nodes, text = cursor.fetchone()
+    if not nodes:
+        raise BadSearch("the search has only words too common to look for (stop words)", field="q")
+    return text
+
+
 def pg_search_sql(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> tuple[str, list]:
     """The SQL of ``_pg_rows`` and its parameters (also what the benchmark EXPLAINs)."""
     config = backends.ensure_configuration()
-    tsquery, tsquery_params = backends.pg_tsquery(query)
-    title_match = f"{backends.PG_TITLE_VECTOR} @@ q.query" + (" AND d.search_vector @@ q.query" if query.excluded else "")
+    text = _pg_query_text(query)
+    title_match = f"{backends.PG_TITLE_VECTOR} @@ %s::tsquery" + (" AND d.search_vector @@ %s::tsquery" if query.excluded else "")
+    title_params = [text, text] if query.excluded else [text]
     wanted = max(backends.PG_CANDIDATES, offset + limit)
     recent = "ORDER BY d.edited_at DESC NULLS LAST, d.id DESC LIMIT %s"
-    title_candidates = f"SELECT d.id FROM ipai_workos_search_document d, q WHERE {title_match} AND {where} {recent}"
+    title_candidates = f"SELECT d.id FROM ipai_workos_search_document d WHERE {title_match} AND {where} {recent}"
     if title_only:
-        candidates, candidate_params = title_candidates, params + [wanted]
+        candidates, candidate_params = title_candidates, title_params + params + [wanted]
     elif sort == "relevance":
         candidates = (f"({title_candidates}) UNION "
-                      f"(SELECT d.id FROM ipai_workos_search_document d, q WHERE d.search_vector @@ q.query AND {where} {recent})")
-        candidate_params = params + [wanted] + params + [wanted]
+                      f"(SELECT d.id FROM ipai_workos_search_document d WHERE d.search_vector @@ %s::tsquery AND {where} {recent})")
+        candidate_params = title_params + params + [wanted] + [text] + params + [wanted]
     else:
-        candidates = (f"SELECT d.id FROM ipai_workos_search_document d, q WHERE d.search_vector @@ q.query AND {where} "
+        candidates = (f"SELECT d.id FROM ipai_workos_search_document d WHERE d.search_vector @@ %s::tsquery AND {where} "
                       "ORDER BY d.edited_at DESC NULLS LAST, d.id DESC LIMIT %s")
-        candidate_params = params + [offset + limit]
+        candidate_params = [text] + params + [offset + limit]
     order = "score DESC, d.id DESC" if sort == "relevance" else "d.edited_at DESC NULLS LAST, d.id DESC"
     sql = (
-        f"WITH q AS (SELECT {tsquery} AS query), c AS MATERIALIZED ({candidates}), "
+        f"WITH q AS (SELECT %s::tsquery AS query), c AS MATERIALIZED ({candidates}), "
         f"r AS MATERIALIZED (SELECT d.*, ts_rank_cd('{backends.PG_WEIGHTS}', d.search_vector, q.query) * (1 + {backends.RECENCY_WEIGHT} / "
         f"  (1 + greatest(extract(epoch FROM (now() - coalesce(d.edited_at, now()))), 0) / 86400.0 / {backends.RECENCY_DAYS})) AS score "
         f"  FROM ipai_workos_search_document d JOIN c ON c.id = d.id, q ORDER BY {order} LIMIT %s OFFSET %s) "
@@ -364,10 +374,13 @@ def pg_search_sql(query: Query, where: str, params: list, sort: str, title_only:
         f"FROM r d, q ORDER BY {order}")
     options = (f"StartSel={backends.MARK_START}, StopSel={backends.MARK_END}, MaxWords=30, MinWords=12, "
                "MaxFragments=2, FragmentDelimiter=\" … \"")
-    return sql, tsquery_params + candidate_params + [limit, offset, config, config, options]
+    return sql, [text] + candidate_params + [limit, offset, config, config, options]
 
 
 def _sqlite_rows(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> list[dict]:
+    """Two steps, so that what a match costs beyond being ranked is paid for the page shown only: (1) the ids and
+    scores of the readable matches, ranked (``bm25`` reads the FTS index only; the sort holds two numbers a
+    row); (2) the shown rows' columns and ``snippet()`` (which re-reads a row's whole text) for those ids."""
     match = backends.fts_match(query, title_only)
     phrase = backends.fts_phrase(query)
     boost, boost_params = "1", []
@@ -377,17 +390,24 @@ def _sqlite_rows(query: Query, where: str, params: list, sort: str, title_only: 
         boost_params = [phrase]
     weights = ", ".join(str(weight) for weight in backends.FTS_WEIGHTS)
     order = "score DESC, d.id DESC" if sort == "relevance" else "d.edited_at IS NULL, d.edited_at DESC, d.id DESC"
-    sql = (
-        "SELECT d.id, d.object, d.page_id, d.source_id, d.title, d.edited_at, d.anchors, d.body, "
-        f"-bm25({backends.FTS_TABLE}, {weights}) * {boost} * (1 + {backends.RECENCY_WEIGHT} / "
-        f"(1 + max(julianday('now') - julianday(coalesce(d.edited_at, 'now')), 0) / {backends.RECENCY_DAYS})) AS score, "
-        f"snippet({backends.FTS_TABLE}, -1, char(2), char(3), ' … ', 24) AS snippet "
+    ranked = (
+        f"SELECT d.id, -bm25({backends.FTS_TABLE}, {weights}) * {boost} * (1 + {backends.RECENCY_WEIGHT} / "
+        f"(1 + max(julianday('now') - julianday(coalesce(d.edited_at, 'now')), 0) / {backends.RECENCY_DAYS})) AS score "
         f"FROM {backends.FTS_TABLE} f JOIN ipai_workos_search_document d ON d.id = f.rowid "
         f"WHERE {backends.FTS_TABLE} MATCH %s AND {where} ORDER BY {order} LIMIT %s OFFSET %s")
     with connection.cursor() as cursor:
-        cursor.execute(sql, boost_params + [match] + params + [limit, offset])
+        cursor.execute(ranked, boost_params + [match] + params + [limit, offset])
+        scores = dict(cursor.fetchall())
+        if not scores:
+            return []
+        cursor.execute(
+            "SELECT d.id, d.object, d.page_id, d.source_id, d.title, d.edited_at, d.anchors, d.body, "
+            f"snippet({backends.FTS_TABLE}, -1, char(2), char(3), ' … ', 24) AS snippet "
+            f"FROM {backends.FTS_TABLE} f JOIN ipai_workos_search_document d ON d.id = f.rowid "
+            f"WHERE {backends.FTS_TABLE} MATCH %s AND f.rowid IN ({', '.join(['%s'] * len(scores))})", [match] + list(scores))
         columns = [column[0] for column in cursor.description]
-        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        rows = {row[0]: dict(zip(columns, row)) for row in cursor.fetchall()}
+    return [{**rows[pk], "score": score} for pk, score in scores.items() if pk in rows]
 
 
 def _fuzzy_rows(query: Query, where: str, params: list, limit: int) -> list[dict]:
