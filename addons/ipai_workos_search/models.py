@@ -63,3 +63,17 @@ class SearchScope(models.Model):
         db_table = "ipai_workos_search_scope"
         constraints = [models.UniqueConstraint(fields=["document", "scope_key"], name="ipai_workos_search_scope_unique")]
         indexes = [models.Index(fields=["scope_key"], name="ipai_workos_search_scope_key")]
+
+
+class SearchChunk(models.Model):
+    """PostgreSQL: the vector of one chunk of a document's headings (part "B") or body ("C"), keyed by the digest
+    of its text, so that a save re-tokenises only chunks it has not seen (``backends.write_text``). The
+    ``vector`` column is added by migration 0006 on PostgreSQL only; on SQLite the table stays empty."""
+
+    document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="chunks")
+    part = models.CharField(max_length=1)
+    digest = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "ipai_workos_search_chunk"
+        constraints = [models.UniqueConstraint(fields=["document", "part", "digest"], name="ipai_workos_search_chunk_unique")]
