@@ -222,6 +222,17 @@ def expected_text(title: str, headings: str, body: str) -> str:
     return f"{title}\x01{headings}\x01{body}"
 
 
+def settle() -> None:
+    """After a rebuild, PostgreSQL: move the GIN indexes' pending entries into the indexes proper (what autovacuum
+    would do later). Until then every search scans the pending list too, and the planner, counting its pages,
+    may give up the index for reading each readable document's vector (benchmarks/README.md, run 4)."""
+    if vendor() != "postgresql":
+        return
+    with default_connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                       "JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = %s::regclass AND a.amname = 'gin'", [TABLE])
+
+
 def orphans() -> list[int]:
     """SQLite: full-text rows whose document is gone."""
     if vendor() != "sqlite":

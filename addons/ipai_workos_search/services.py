@@ -87,6 +87,7 @@ def reindex(actor=None, space_id: int | None = None, progress=None, batch: int =
         orphans = backends.orphans() if space_id is None else []
         backends.forget_text(orphans)
         result = {"pages": total, "documents": written, "removed": removed + len(orphans)}
+        backends.settle()
         record_event(actor=actor, action="search.reindex", target_model="ipai.workos.search.document", target_id="",
                      target_name="search index", changes={**result, "space_id": space_id})
     return result
@@ -328,9 +329,7 @@ def _pg_rows(query: Query, where: str, params: list, sort: str, title_only: bool
 
 
 def _pg_query_text(query: Query) -> str:
-    """The query as tsquery text, computed first so that the search SQL holds it as a constant: the planner
-    then estimates how many documents match from the column's statistics (a CTE's value is unknown to it), and
-    picks the index on (space, vector) for a frequent word among few readable spaces."""
+    """The query as tsquery text (computed once: a prefix goes through the configuration in a subquery)."""
     tsquery, tsquery_params = backends.pg_tsquery(query)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT numnode(t.query), t.query::text FROM (SELECT {tsquery} AS query) t", tsquery_params)
@@ -341,27 +340,32 @@ def _pg_query_text(query: Query) -> str:
 
 
 def pg_search_sql(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> tuple[str, list]:
-    """The SQL of ``_pg_rows`` and its parameters (also what the benchmark EXPLAINs)."""
+    """The SQL of ``_pg_rows`` and its parameters (also what the benchmark EXPLAINs).
+
+    The query reaches the candidate scans through the CTE ``q`` on purpose: its value unknown, the planner
+    takes a word for selective and scans the GIN index on (space, vector) — both conditions in one scan. Given
+    the value, it knows a frequent word matches every readable document and filters the readable spaces' rows
+    with ``@@`` instead, not counting that each test reads a whole vector from TOAST (four times slower at
+    20,000 pages; benchmarks/README.md, run 4)."""
     config = backends.ensure_configuration()
     text = _pg_query_text(query)
-    title_match = f"{backends.PG_TITLE_VECTOR} @@ %s::tsquery" + (" AND d.search_vector @@ %s::tsquery" if query.excluded else "")
-    title_params = [text, text] if query.excluded else [text]
+    title_match = f"{backends.PG_TITLE_VECTOR} @@ q.query" + (" AND d.search_vector @@ q.query" if query.excluded else "")
     wanted = max(backends.PG_CANDIDATES, offset + limit)
     recent = "ORDER BY d.edited_at DESC NULLS LAST, d.id DESC LIMIT %s"
-    title_candidates = f"SELECT d.id FROM ipai_workos_search_document d WHERE {title_match} AND {where} {recent}"
+    title_candidates = f"SELECT d.id FROM ipai_workos_search_document d, q WHERE {title_match} AND {where} {recent}"
     if title_only:
-        candidates, candidate_params = title_candidates, title_params + params + [wanted]
+        candidates, candidate_params = title_candidates, params + [wanted]
     elif sort == "relevance":
         candidates = (f"({title_candidates}) UNION "
-                      f"(SELECT d.id FROM ipai_workos_search_document d WHERE d.search_vector @@ %s::tsquery AND {where} {recent})")
-        candidate_params = title_params + params + [wanted] + [text] + params + [wanted]
+                      f"(SELECT d.id FROM ipai_workos_search_document d, q WHERE d.search_vector @@ q.query AND {where} {recent})")
+        candidate_params = params + [wanted] + params + [wanted]
     else:
-        candidates = (f"SELECT d.id FROM ipai_workos_search_document d WHERE d.search_vector @@ %s::tsquery AND {where} "
+        candidates = (f"SELECT d.id FROM ipai_workos_search_document d, q WHERE d.search_vector @@ q.query AND {where} "
                       "ORDER BY d.edited_at DESC NULLS LAST, d.id DESC LIMIT %s")
-        candidate_params = [text] + params + [offset + limit]
+        candidate_params = params + [offset + limit]
     order = "score DESC, d.id DESC" if sort == "relevance" else "d.edited_at DESC NULLS LAST, d.id DESC"
     sql = (
-        f"WITH q AS (SELECT %s::tsquery AS query), c AS MATERIALIZED ({candidates}), "
+        f"WITH q AS MATERIALIZED (SELECT %s::tsquery AS query), c AS MATERIALIZED ({candidates}), "
         f"r AS MATERIALIZED (SELECT d.*, ts_rank_cd('{backends.PG_WEIGHTS}', d.search_vector, q.query) * (1 + {backends.RECENCY_WEIGHT} / "
         f"  (1 + greatest(extract(epoch FROM (now() - coalesce(d.edited_at, now()))), 0) / 86400.0 / {backends.RECENCY_DAYS})) AS score "
         f"  FROM ipai_workos_search_document d JOIN c ON c.id = d.id, q ORDER BY {order} LIMIT %s OFFSET %s) "
@@ -380,7 +384,7 @@ def pg_search_sql(query: Query, where: str, params: list, sort: str, title_only:
 def _sqlite_rows(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> list[dict]:
     """Two steps, so that what a match costs beyond being ranked is paid for the page shown only: (1) the ids and
     scores of the readable matches, ranked (``bm25`` reads the FTS index only; the sort holds two numbers a
-    row); (2) the shown rows' columns and ``snippet()`` (which re-reads a row's whole text) for those ids."""
+    row); (2) the shown rows' columns and their marked text for those ids."""
     match = backends.fts_match(query, title_only)
     phrase = backends.fts_phrase(query)
     boost, boost_params = "1", []
@@ -400,14 +404,29 @@ def _sqlite_rows(query: Query, where: str, params: list, sort: str, title_only: 
         scores = dict(cursor.fetchall())
         if not scores:
             return []
+        # highlight() marks each column's matches in one pass; snippet() scores every window of every match,
+        # which for a frequent prefix (a hundred matches a page) cost 25 ms a result. The window is cut here.
+        # "+f.rowid": the ids filter the matches FTS5 finds once, rather than re-running the match per id.
         cursor.execute(
             "SELECT d.id, d.object, d.page_id, d.source_id, d.title, d.edited_at, d.anchors, d.body, "
-            f"snippet({backends.FTS_TABLE}, -1, char(2), char(3), ' … ', 24) AS snippet "
+            f"highlight({backends.FTS_TABLE}, 0, char(2), char(3)), highlight({backends.FTS_TABLE}, 1, char(2), char(3)), "
+            f"highlight({backends.FTS_TABLE}, 2, char(2), char(3)) "
             f"FROM {backends.FTS_TABLE} f JOIN ipai_workos_search_document d ON d.id = f.rowid "
-            f"WHERE {backends.FTS_TABLE} MATCH %s AND f.rowid IN ({', '.join(['%s'] * len(scores))})", [match] + list(scores))
-        columns = [column[0] for column in cursor.description]
-        rows = {row[0]: dict(zip(columns, row)) for row in cursor.fetchall()}
+            f"WHERE {backends.FTS_TABLE} MATCH %s AND +f.rowid IN ({', '.join(['%s'] * len(scores))})", [match] + list(scores))
+        columns = [column[0] for column in cursor.description][:8]
+        rows = {row[0]: {**dict(zip(columns, row)), "snippet": _window(row[8:])} for row in cursor.fetchall()}
     return [{**rows[pk], "score": score} for pk, score in scores.items() if pk in rows]
+
+
+def _window(marked_columns, size: int = 24) -> str:
+    """A snippet from highlighted columns (title, headings, body): about ``size`` words around the first match of
+    the column with the most matches (the body, then the headings, on a tie), like FTS5's ``snippet()``."""
+    title, headings, body = (text or "" for text in marked_columns)
+    best = max((body, headings, title), key=lambda text: text.count(backends.MARK_START))
+    words = best.split()
+    first = next((n for n, word in enumerate(words) if backends.MARK_START in word), 0)
+    start = max(0, min(first - size // 4, len(words) - size))
+    return ("… " if start else "") + " ".join(words[start:start + size]) + (" …" if start + size < len(words) else "")
 
 
 def _fuzzy_rows(query: Query, where: str, params: list, limit: int) -> list[dict]:
