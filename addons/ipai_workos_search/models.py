@@ -8,7 +8,8 @@ permission change needs no index update; a move or a trip to the trash does, and
 tell the search module in the same transaction.
 
 The full-text part lives beside these tables and is not described by Django models: on PostgreSQL a
-``tsvector`` column with a GIN index on ``ipai_workos_search_document``; on SQLite an FTS5 table
+``tsvector`` column with a GIN index on ``ipai_workos_search_document``, joined from the vectors of the text's
+chunks in ``ipai_workos_search_chunk`` (``SearchChunk``: a save tokenises only new chunks); on SQLite an FTS5 table
 ``ipai_workos_search_fts`` whose rowid is the document's id (see the migrations and ``backends.py``).
 """
 
