@@ -478,6 +478,8 @@ def _similarity(first: set[str], second: set[str]) -> float:
 
 def _fold(text: str) -> str:
     """Lower case without accents: how both indexes compare words."""
+    if (text or "").isascii():
+        return (text or "").lower()  # the same, without a Python step per character (most text)
     decomposed = unicodedata.normalize("NFKD", text or "")
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
 
@@ -508,6 +510,11 @@ def _anchor(row: dict, query: Query) -> str | None:
         anchors = json.loads(anchors)
     headings_anchors, line_anchors = (list(anchors) + [[], []])[:2]
     for anchor, line in zip(line_anchors, (row.get("body") or "").split("\n")):
+        if not anchor:
+            continue
+        folded = _fold(line)
+        if not any(word in folded for word in wanted):  # no word can equal or start with one: skip the split
+            continue
         words = {_fold(word) for word in words_of(line)}
         if anchor and any(word in words or any(w.startswith(word) for w in words) for word in wanted):
             return anchor
