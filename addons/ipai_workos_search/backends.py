@@ -123,16 +123,17 @@ def chunks_of(text: str) -> list[str]:
     return chunks
 
 
-def _digest(text: str) -> str:
-    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+def _digest(config: str, text: str) -> str:
+    """A chunk's key: its text and the configuration that tokenised it (a new ``[search] language`` reuses nothing)."""
+    return hashlib.md5(f"{config}\x00{text}".encode(), usedforsecurity=False).hexdigest()
 
 
-def _pg_parts(headings: str, body: str) -> list[tuple[str, list[str], list[str]]]:
+def _pg_parts(headings: str, body: str, config: str) -> list[tuple[str, list[str], list[str]]]:
     """(weight, chunk digests in order, chunk texts in order) for the headings (B) and the body (C)."""
     parts = []
     for weight, text in (("B", headings), ("C", body)):
         chunks = chunks_of(text)
-        parts.append((weight, [_digest(chunk) for chunk in chunks], chunks))
+        parts.append((weight, [_digest(config, chunk) for chunk in chunks], chunks))
     return parts
 
 
@@ -149,11 +150,11 @@ def _pg_vector_sql(parts) -> tuple[str, list]:
 
 def write_text(document_id: int, title: str, headings: str, body: str, force: bool = False) -> None:
     """Put one document's text into the full-text index (after its row in the document table was saved). On
-    PostgreSQL only the chunks not stored yet are tokenised (``force``: all of them, after a language change)."""
+    PostgreSQL only the chunks not stored yet are tokenised (``force``: all of them again, for a rebuild)."""
     with default_connection.cursor() as cursor:
         if vendor() == "postgresql":
             config = ensure_configuration()
-            parts = _pg_parts(headings, body)
+            parts = _pg_parts(headings, body, config)
             wanted = {(weight, digest) for weight, digests, _texts in parts for digest in digests}
             if force:
                 cursor.execute(f"DELETE FROM {CHUNK_TABLE} WHERE document_id = %s", [document_id])
@@ -173,7 +174,8 @@ def write_text(document_id: int, title: str, headings: str, body: str, force: bo
             if missing:
                 cursor.execute(
                     f"INSERT INTO {CHUNK_TABLE} (document_id, part, digest, vector) SELECT %s, u.part, u.digest, to_tsvector(%s::regconfig, u.text) "
-                    "FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(part, digest, text)",
+                    "FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(part, digest, text) "
+                    "ON CONFLICT (document_id, part, digest) DO NOTHING",  # a concurrent save stored it: same text, same vector
                     [document_id, config, [key[0] for key in missing], [key[1] for key in missing], list(missing.values())])
             vector_sql, vector_params = _pg_vector_sql(parts)
             params = [config, title]
@@ -212,7 +214,7 @@ def expected_text(title: str, headings: str, body: str) -> str:
     if vendor() == "postgresql":
         config = ensure_configuration()
         sql, params = ["setweight(to_tsvector(%s::regconfig, %s), 'A')"], [config, title]
-        for weight, _digests, texts in _pg_parts(headings, body):
+        for weight, _digests, texts in _pg_parts(headings, body, config):
             sql.append("setweight(coalesce((SELECT workos_tsvector_agg(to_tsvector(%s::regconfig, u.text) ORDER BY u.n) "
                        "FROM unnest(%s::text[]) WITH ORDINALITY AS u(text, n)), ''), %s)")
             params += [config, texts, weight]
