@@ -171,9 +171,9 @@ def _in(column: str, values: list) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
-def readable_filter(user, share=None) -> tuple[str, list]:
+def readable_filter(user, share=None, access: permissions.Access | None = None) -> tuple[str, list]:
     """An SQL condition on documents ``d`` that holds exactly for those ``user`` may read (see the module
-    docstring). Trash is filtered apart."""
+    docstring). Trash is filtered apart. ``access``: the caller's ``Access`` of ``user`` (no share), reused."""
     if share is not None:
         scope = (share.scope_model, str(share.scope_id))
         if scope[0] == WORKSPACE:
@@ -182,7 +182,7 @@ def readable_filter(user, share=None) -> tuple[str, list]:
             return "d.space_id = %s", [int(scope[1])]
         return ("EXISTS (SELECT 1 FROM ipai_workos_search_scope s WHERE s.document_id = d.id AND s.scope_key = %s)",
                 [scope_key(*scope)])
-    access = permissions.Access(user)
+    access = access or permissions.Access(user)
     if access.user is None:
         return "1 = 0", []
     if access.superuser:
@@ -521,11 +521,11 @@ def _anchor(row: dict, query: Query) -> str | None:
     return headings_anchors[0] if headings_anchors else None
 
 
-def _paths(user, share, rows: list[dict]) -> dict[int, list[dict]]:
+def _paths(user, share, rows: list[dict], access: permissions.Access | None = None) -> dict[int, list[dict]]:
     """Breadcrumbs of the results: the pages (and database) above each that ``user`` may view, top first. One
     permission walk and one load per object for all the results together."""
     pages = Page.objects.select_related("space").in_bulk([row["page_id"] for row in rows if row["page_id"]])
-    access = permissions.Access(user, share)
+    access = access or permissions.Access(user, share)
     loaded: dict = {}
 
     def load(key):
@@ -581,10 +581,11 @@ def search(user, q, *, scope: str = "workspace", scope_id=None, object=None, edi
     if offset > MAX_OFFSET:
         raise BadSearch("cursor is not one this API returned", field="cursor")
     filters = _check_filters(object, edited_by, after, before)
-    if share is None and permissions.Access(user).user is None:
+    access = permissions.Access(user, share)  # one per search: grants and roles loaded once for filter and paths
+    if share is None and access.user is None:
         raise NotFound("log in to search")
     scope_sql, scope_params = _scope_filter(user, scope, scope_id, share)
-    readable_sql, readable_params = readable_filter(user, share)
+    readable_sql, readable_params = readable_filter(user, share, access if share is None else None)
     filter_sql, filter_params = filters.sql()
     where = f"{filter_sql} AND {scope_sql} AND {readable_sql}"
     params = filter_params + scope_params + readable_params
@@ -594,7 +595,7 @@ def search(user, q, *, scope: str = "workspace", scope_id=None, object=None, edi
         rows = _fuzzy_rows(query, where, params, limit)
     more = len(rows) > limit
     rows = rows[:limit]
-    paths = _paths(user, share, rows)
+    paths = _paths(user, share, rows, access)
     items = []
     for row in rows:
         edited_at = row["edited_at"]
