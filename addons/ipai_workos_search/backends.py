@@ -8,6 +8,9 @@ the index); ``services`` escapes the text and turns only those markers into ``<m
 
 from __future__ import annotations
 
+import hashlib
+import zlib
+
 from django.conf import settings
 from django.db import connection as default_connection
 
@@ -98,15 +101,87 @@ def clean_text(text: str) -> str:
 # --- writing --------------------------------------------------------------------------------------------
 
 
-def write_text(document_id: int, title: str, headings: str, body: str) -> None:
-    """Put one document's text into the full-text index (after its row in the document table was saved)."""
+# PostgreSQL: a vector per chunk of lines, so that a save re-tokenises only the chunks whose text changed; the
+# document's vector is made by joining its chunks' vectors (``tsvector ||`` shifts positions as one text would).
+# Chunks end after a line whose hash is a multiple of CHUNK_SPREAD (or at CHUNK_LINES lines): a block inserted
+# or removed changes its own chunk only, not the cut of every chunk after it.
+CHUNK_TABLE = "ipai_workos_search_chunk"
+CHUNK_SPREAD = 32
+CHUNK_LINES = 64
+
+
+def chunks_of(text: str) -> list[str]:
+    """``text``'s lines cut into chunks (never empty: a text without lines is one empty chunk)."""
+    chunks, current = [], []
+    for line in text.split("\n"):
+        current.append(line)
+        if len(current) >= CHUNK_LINES or zlib.crc32(line.encode()) % CHUNK_SPREAD == 0:
+            chunks.append("\n".join(current))
+            current = []
+    if current or not chunks:
+        chunks.append("\n".join(current))
+    return chunks
+
+
+def _digest(config: str, text: str) -> str:
+    """A chunk's key: its text and the configuration that tokenised it (a new ``[search] language`` reuses nothing)."""
+    return hashlib.md5(f"{config}\x00{text}".encode(), usedforsecurity=False).hexdigest()
+
+
+def _pg_parts(headings: str, body: str, config: str) -> list[tuple[str, list[str], list[str]]]:
+    """(weight, chunk digests in order, chunk texts in order) for the headings (B) and the body (C)."""
+    parts = []
+    for weight, text in (("B", headings), ("C", body)):
+        chunks = chunks_of(text)
+        parts.append((weight, [_digest(config, chunk) for chunk in chunks], chunks))
+    return parts
+
+
+def _pg_vector_sql(parts) -> tuple[str, list]:
+    """SQL of the document's vector from the title (parameter 1) and its stored chunks (document id first)."""
+    sql = ["setweight(to_tsvector(%s::regconfig, %s), 'A')"]
+    params: list = []
+    for weight, digests, _texts in parts:
+        sql.append(f"setweight(coalesce((SELECT workos_tsvector_agg(c.vector ORDER BY u.n) FROM unnest(%s::text[]) WITH ORDINALITY "
+                   f"AS u(digest, n) JOIN {CHUNK_TABLE} c ON c.document_id = %s AND c.part = %s AND c.digest = u.digest), ''), %s)")
+        params.append((digests, weight))
+    return " || ".join(sql), params
+
+
+def write_text(document_id: int, title: str, headings: str, body: str, force: bool = False) -> None:
+    """Put one document's text into the full-text index (after its row in the document table was saved). On
+    PostgreSQL only the chunks not stored yet are tokenised (``force``: all of them again, for a rebuild)."""
     with default_connection.cursor() as cursor:
         if vendor() == "postgresql":
             config = ensure_configuration()
-            cursor.execute(
-                f"UPDATE {TABLE} SET search_vector = setweight(to_tsvector(%s::regconfig, %s), 'A') "
-                "|| setweight(to_tsvector(%s::regconfig, %s), 'B') || setweight(to_tsvector(%s::regconfig, %s), 'C') WHERE id = %s",
-                [config, title, config, headings, config, body, document_id])
+            parts = _pg_parts(headings, body, config)
+            wanted = {(weight, digest) for weight, digests, _texts in parts for digest in digests}
+            if force:
+                cursor.execute(f"DELETE FROM {CHUNK_TABLE} WHERE document_id = %s", [document_id])
+                stored = set()
+            else:
+                cursor.execute(f"SELECT part, digest FROM {CHUNK_TABLE} WHERE document_id = %s", [document_id])
+                stored = {(part, digest) for part, digest in cursor.fetchall()}
+                stale = stored - wanted
+                if stale:
+                    cursor.execute(f"DELETE FROM {CHUNK_TABLE} WHERE document_id = %s AND (part::text || digest) = ANY(%s)",
+                                   [document_id, [part + digest for part, digest in stale]])
+            missing: dict[tuple[str, str], str] = {}
+            for weight, digests, texts in parts:
+                for digest, text in zip(digests, texts):
+                    if (weight, digest) not in stored:
+                        missing.setdefault((weight, digest), text)
+            if missing:
+                cursor.execute(
+                    f"INSERT INTO {CHUNK_TABLE} (document_id, part, digest, vector) SELECT %s, u.part, u.digest, to_tsvector(%s::regconfig, u.text) "
+                    "FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(part, digest, text) "
+                    "ON CONFLICT (document_id, part, digest) DO NOTHING",  # a concurrent save stored it: same text, same vector
+                    [document_id, config, [key[0] for key in missing], [key[1] for key in missing], list(missing.values())])
+            vector_sql, vector_params = _pg_vector_sql(parts)
+            params = [config, title]
+            for digests, weight in vector_params:
+                params += [digests, document_id, weight, weight]
+            cursor.execute(f"UPDATE {TABLE} SET search_vector = {vector_sql} WHERE id = %s", params + [document_id])
         else:
             cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [document_id])
             cursor.execute(f"INSERT INTO {FTS_TABLE} (rowid, title, headings, body) VALUES (%s, %s, %s, %s)",
@@ -114,7 +189,7 @@ def write_text(document_id: int, title: str, headings: str, body: str) -> None:
 
 
 def forget_text(document_ids: list[int]) -> None:
-    """Drop documents from the full-text index (PostgreSQL: the column goes with the row)."""
+    """Drop documents from the full-text index (PostgreSQL: the vector goes with the row, the chunks with it)."""
     if vendor() != "sqlite" or not document_ids:
         return
     with default_connection.cursor() as cursor:
@@ -135,14 +210,29 @@ def stored_text(document_id: int) -> tuple[str, str, str] | None:
 
 
 def expected_text(title: str, headings: str, body: str) -> str:
-    """What ``stored_text`` should read for this text."""
+    """What ``stored_text`` should read for this text (PostgreSQL: the chunks tokenised here, joined the same way)."""
     if vendor() == "postgresql":
         config = ensure_configuration()
+        sql, params = ["setweight(to_tsvector(%s::regconfig, %s), 'A')"], [config, title]
+        for weight, _digests, texts in _pg_parts(headings, body, config):
+            sql.append("setweight(coalesce((SELECT workos_tsvector_agg(to_tsvector(%s::regconfig, u.text) ORDER BY u.n) "
+                       "FROM unnest(%s::text[]) WITH ORDINALITY AS u(text, n)), ''), %s)")
+            params += [config, texts, weight]
         with default_connection.cursor() as cursor:
-            cursor.execute("SELECT (setweight(to_tsvector(%s::regconfig, %s), 'A') || setweight(to_tsvector(%s::regconfig, %s), 'B') "
-                           "|| setweight(to_tsvector(%s::regconfig, %s), 'C'))::text", [config, title, config, headings, config, body])
+            cursor.execute(f"SELECT ({' || '.join(sql)})::text", params)
             return cursor.fetchone()[0]
     return f"{title}\x01{headings}\x01{body}"
+
+
+def settle() -> None:
+    """After a rebuild, PostgreSQL: move the GIN indexes' pending entries into the indexes proper (what autovacuum
+    would do later). Until then every search scans the pending list too, and the planner, counting its pages,
+    may give up the index for reading each readable document's vector (benchmarks/README.md, run 4)."""
+    if vendor() != "postgresql":
+        return
+    with default_connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                       "JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = %s::regclass AND a.amname = 'gin'", [TABLE])
 
 
 def orphans() -> list[int]:

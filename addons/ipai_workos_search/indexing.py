@@ -121,7 +121,7 @@ def _save(entry: Entry, placement: Placement, actor=None, document: SearchDocume
             document.save(update_fields=changed + ["updated_at"])
     _save_scopes(document, placement, [] if created else list(document.scopes.all()))
     if text_changed or force:
-        backends.write_text(document.pk, texts.indexed_title, texts.headings, texts.body)
+        backends.write_text(document.pk, texts.indexed_title, texts.headings, texts.body, force=force)
     return document
 
 

@@ -8,7 +8,8 @@ permission change needs no index update; a move or a trip to the trash does, and
 tell the search module in the same transaction.
 
 The full-text part lives beside these tables and is not described by Django models: on PostgreSQL a
-``tsvector`` column with a GIN index on ``ipai_workos_search_document``; on SQLite an FTS5 table
+``tsvector`` column with a GIN index on ``ipai_workos_search_document``, joined from the vectors of the text's
+chunks in ``ipai_workos_search_chunk`` (``SearchChunk``: a save tokenises only new chunks); on SQLite an FTS5 table
 ``ipai_workos_search_fts`` whose rowid is the document's id (see the migrations and ``backends.py``).
 """
 
@@ -63,3 +64,17 @@ class SearchScope(models.Model):
         db_table = "ipai_workos_search_scope"
         constraints = [models.UniqueConstraint(fields=["document", "scope_key"], name="ipai_workos_search_scope_unique")]
         indexes = [models.Index(fields=["scope_key"], name="ipai_workos_search_scope_key")]
+
+
+class SearchChunk(models.Model):
+    """PostgreSQL: the vector of one chunk of a document's headings (part "B") or body ("C"), keyed by the digest
+    of its text, so that a save re-tokenises only chunks it has not seen (``backends.write_text``). The
+    ``vector`` column is added by migration 0006 on PostgreSQL only; on SQLite the table stays empty."""
+
+    document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="chunks")
+    part = models.CharField(max_length=1)
+    digest = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "ipai_workos_search_chunk"
+        constraints = [models.UniqueConstraint(fields=["document", "part", "digest"], name="ipai_workos_search_chunk_unique")]

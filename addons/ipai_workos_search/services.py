@@ -88,6 +88,7 @@ def reindex(actor=None, space_id: int | None = None, progress=None, batch: int =
         orphans = backends.orphans() if space_id is None else []
         backends.forget_text(orphans)
         result = {"pages": total, "documents": written, "removed": removed + len(orphans)}
+        backends.settle()
         record_event(actor=actor, action="search.reindex", target_model="ipai.workos.search.document", target_id="",
                      target_name="search index", changes={**result, "space_id": space_id})
     return result
@@ -171,9 +172,9 @@ def _in(column: str, values: list) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
-def readable_filter(user, share=None) -> tuple[str, list]:
+def readable_filter(user, share=None, access: permissions.Access | None = None) -> tuple[str, list]:
     """An SQL condition on documents ``d`` that holds exactly for those ``user`` may read (see the module
-    docstring). Trash is filtered apart."""
+    docstring). Trash is filtered apart. ``access``: the caller's ``Access`` of ``user`` (no share), reused."""
     if share is not None:
         scope = (share.scope_model, str(share.scope_id))
         if scope[0] == WORKSPACE:
@@ -182,7 +183,7 @@ def readable_filter(user, share=None) -> tuple[str, list]:
             return "d.space_id = %s", [int(scope[1])]
         return ("EXISTS (SELECT 1 FROM ipai_workos_search_scope s WHERE s.document_id = d.id AND s.scope_key = %s)",
                 [scope_key(*scope)])
-    access = permissions.Access(user)
+    access = access or permissions.Access(user)
     if access.user is None:
         return "1 = 0", []
     if access.superuser:
@@ -322,20 +323,33 @@ def _pg_rows(query: Query, where: str, params: list, sort: str, title_only: bool
     Below that many title matches and that many matches in all, the ranking is exact. Beyond, an older match is
     not ranked: a query matching thousands of readable documents needs more words anyway, and ranking them all
     is what made a frequent word or a 3-letter prefix slow (benchmarks/README.md)."""
-    tsquery, tsquery_params = backends.pg_tsquery(query)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT numnode({tsquery})", tsquery_params)
-        if not cursor.fetchone()[0]:
-            raise BadSearch("the search has only words too common to look for (stop words)", field="q")
         cursor.execute(*pg_search_sql(query, where, params, sort, title_only, limit, offset))
         columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
-def pg_search_sql(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> tuple[str, list]:
-    """The SQL of ``_pg_rows`` and its parameters (also what the benchmark EXPLAINs)."""
-    config = backends.ensure_configuration()
+def _pg_query_text(query: Query) -> str:
+    """The query as tsquery text (computed once: a prefix goes through the configuration in a subquery)."""
     tsquery, tsquery_params = backends.pg_tsquery(query)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT numnode(t.query), t.query::text FROM (SELECT {tsquery} AS query) t", tsquery_params)
+        nodes, text = cursor.fetchone()
+    if not nodes:
+        raise BadSearch("the search has only words too common to look for (stop words)", field="q")
+    return text
+
+
+def pg_search_sql(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> tuple[str, list]:
+    """The SQL of ``_pg_rows`` and its parameters (also what the benchmark EXPLAINs).
+
+    The query reaches the candidate scans through the CTE ``q`` on purpose: its value unknown, the planner
+    takes a word for selective and scans the GIN index on (space, vector) — both conditions in one scan. Given
+    the value, it knows a frequent word matches every readable document and filters the readable spaces' rows
+    with ``@@`` instead, not counting that each test reads a whole vector from TOAST (four times slower at
+    20,000 pages; benchmarks/README.md, run 4)."""
+    config = backends.ensure_configuration()
+    text = _pg_query_text(query)
     title_match = f"{backends.PG_TITLE_VECTOR} @@ q.query" + (" AND d.search_vector @@ q.query" if query.excluded else "")
     wanted = max(backends.PG_CANDIDATES, offset + limit)
     recent = "ORDER BY d.edited_at DESC NULLS LAST, d.id DESC LIMIT %s"
@@ -352,7 +366,7 @@ def pg_search_sql(query: Query, where: str, params: list, sort: str, title_only:
         candidate_params = params + [offset + limit]
     order = "score DESC, d.id DESC" if sort == "relevance" else "d.edited_at DESC NULLS LAST, d.id DESC"
     sql = (
-        f"WITH q AS (SELECT {tsquery} AS query), c AS MATERIALIZED ({candidates}), "
+        f"WITH q AS MATERIALIZED (SELECT %s::tsquery AS query), c AS MATERIALIZED ({candidates}), "
         f"r AS MATERIALIZED (SELECT d.*, ts_rank_cd('{backends.PG_WEIGHTS}', d.search_vector, q.query) * (1 + {backends.RECENCY_WEIGHT} / "
         f"  (1 + greatest(extract(epoch FROM (now() - coalesce(d.edited_at, now()))), 0) / 86400.0 / {backends.RECENCY_DAYS})) AS score "
         f"  FROM ipai_workos_search_document d JOIN c ON c.id = d.id, q ORDER BY {order} LIMIT %s OFFSET %s) "
@@ -365,10 +379,13 @@ def pg_search_sql(query: Query, where: str, params: list, sort: str, title_only:
         f"FROM r d, q ORDER BY {order}")
     options = (f"StartSel={backends.MARK_START}, StopSel={backends.MARK_END}, MaxWords=30, MinWords=12, "
                "MaxFragments=2, FragmentDelimiter=\" … \"")
-    return sql, tsquery_params + candidate_params + [limit, offset, config, config, options]
+    return sql, [text] + candidate_params + [limit, offset, config, config, options]
 
 
 def _sqlite_rows(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> list[dict]:
+    """Two steps, so that what a match costs beyond being ranked is paid for the page shown only: (1) the ids and
+    scores of the readable matches, ranked (``bm25`` reads the FTS index only; the sort holds two numbers a
+    row); (2) the shown rows' columns and their marked text for those ids."""
     match = backends.fts_match(query, title_only)
     phrase = backends.fts_phrase(query)
     boost, boost_params = "1", []
@@ -378,17 +395,39 @@ def _sqlite_rows(query: Query, where: str, params: list, sort: str, title_only: 
         boost_params = [phrase]
     weights = ", ".join(str(weight) for weight in backends.FTS_WEIGHTS)
     order = "score DESC, d.id DESC" if sort == "relevance" else "d.edited_at IS NULL, d.edited_at DESC, d.id DESC"
-    sql = (
-        "SELECT d.id, d.object, d.page_id, d.source_id, d.title, d.edited_at, d.anchors, d.body, "
-        f"-bm25({backends.FTS_TABLE}, {weights}) * {boost} * (1 + {backends.RECENCY_WEIGHT} / "
-        f"(1 + max(julianday('now') - julianday(coalesce(d.edited_at, 'now')), 0) / {backends.RECENCY_DAYS})) AS score, "
-        f"snippet({backends.FTS_TABLE}, -1, char(2), char(3), ' … ', 24) AS snippet "
+    ranked = (
+        f"SELECT d.id, -bm25({backends.FTS_TABLE}, {weights}) * {boost} * (1 + {backends.RECENCY_WEIGHT} / "
+        f"(1 + max(julianday('now') - julianday(coalesce(d.edited_at, 'now')), 0) / {backends.RECENCY_DAYS})) AS score "
         f"FROM {backends.FTS_TABLE} f JOIN ipai_workos_search_document d ON d.id = f.rowid "
         f"WHERE {backends.FTS_TABLE} MATCH %s AND {where} ORDER BY {order} LIMIT %s OFFSET %s")
     with connection.cursor() as cursor:
-        cursor.execute(sql, boost_params + [match] + params + [limit, offset])
-        columns = [column[0] for column in cursor.description]
-        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        cursor.execute(ranked, boost_params + [match] + params + [limit, offset])
+        scores = dict(cursor.fetchall())
+        if not scores:
+            return []
+        # highlight() marks each column's matches in one pass; snippet() scores every window of every match,
+        # which for a frequent prefix (a hundred matches a page) cost 25 ms a result. The window is cut here.
+        # "+f.rowid": the ids filter the matches FTS5 finds once, rather than re-running the match per id.
+        cursor.execute(
+            "SELECT d.id, d.object, d.page_id, d.source_id, d.title, d.edited_at, d.anchors, d.body, "
+            f"highlight({backends.FTS_TABLE}, 0, char(2), char(3)), highlight({backends.FTS_TABLE}, 1, char(2), char(3)), "
+            f"highlight({backends.FTS_TABLE}, 2, char(2), char(3)) "
+            f"FROM {backends.FTS_TABLE} f JOIN ipai_workos_search_document d ON d.id = f.rowid "
+            f"WHERE {backends.FTS_TABLE} MATCH %s AND +f.rowid IN ({', '.join(['%s'] * len(scores))})", [match] + list(scores))
+        columns = [column[0] for column in cursor.description][:8]
+        rows = {row[0]: {**dict(zip(columns, row)), "snippet": _window(row[8:])} for row in cursor.fetchall()}
+    return [{**rows[pk], "score": score} for pk, score in scores.items() if pk in rows]
+
+
+def _window(marked_columns, size: int = 24) -> str:
+    """A snippet from highlighted columns (title, headings, body): about ``size`` words around the first match of
+    the column with the most matches (the body, then the headings, on a tie), like FTS5's ``snippet()``."""
+    title, headings, body = (text or "" for text in marked_columns)
+    best = max((body, headings, title), key=lambda text: text.count(backends.MARK_START))
+    words = best.split()
+    first = next((n for n, word in enumerate(words) if backends.MARK_START in word), 0)
+    start = max(0, min(first - size // 4, len(words) - size))
+    return ("… " if start else "") + " ".join(words[start:start + size]) + (" …" if start + size < len(words) else "")
 
 
 def _fuzzy_rows(query: Query, where: str, params: list, limit: int) -> list[dict]:
@@ -440,6 +479,8 @@ def _similarity(first: set[str], second: set[str]) -> float:
 
 def _fold(text: str) -> str:
     """Lower case without accents: how both indexes compare words."""
+    if (text or "").isascii():
+        return (text or "").lower()  # the same, without a Python step per character (most text)
     decomposed = unicodedata.normalize("NFKD", text or "")
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
 
@@ -470,17 +511,22 @@ def _anchor(row: dict, query: Query) -> str | None:
         anchors = json.loads(anchors)
     headings_anchors, line_anchors = (list(anchors) + [[], []])[:2]
     for anchor, line in zip(line_anchors, (row.get("body") or "").split("\n")):
+        if not anchor:
+            continue
+        folded = _fold(line)
+        if not any(word in folded for word in wanted):  # no word can equal or start with one: skip the split
+            continue
         words = {_fold(word) for word in words_of(line)}
         if anchor and any(word in words or any(w.startswith(word) for w in words) for word in wanted):
             return anchor
     return headings_anchors[0] if headings_anchors else None
 
 
-def _paths(user, share, rows: list[dict]) -> dict[int, list[dict]]:
+def _paths(user, share, rows: list[dict], access: permissions.Access | None = None) -> dict[int, list[dict]]:
     """Breadcrumbs of the results: the pages (and database) above each that ``user`` may view, top first. One
     permission walk and one load per object for all the results together."""
     pages = Page.objects.select_related("space").in_bulk([row["page_id"] for row in rows if row["page_id"]])
-    access = permissions.Access(user, share)
+    access = access or permissions.Access(user, share)
     loaded: dict = {}
 
     def load(key):
@@ -536,10 +582,11 @@ def search(user, q, *, scope: str = "workspace", scope_id=None, object=None, edi
     if offset > MAX_OFFSET:
         raise BadSearch("cursor is not one this API returned", field="cursor")
     filters = _check_filters(object, edited_by, after, before)
-    if share is None and permissions.Access(user).user is None:
+    access = permissions.Access(user, share)  # one per search: grants and roles loaded once for filter and paths
+    if share is None and access.user is None:
         raise NotFound("log in to search")
     scope_sql, scope_params = _scope_filter(user, scope, scope_id, share)
-    readable_sql, readable_params = readable_filter(user, share)
+    readable_sql, readable_params = readable_filter(user, share, access if share is None else None)
     filter_sql, filter_params = filters.sql()
     where = f"{filter_sql} AND {scope_sql} AND {readable_sql}"
     params = filter_params + scope_params + readable_params
@@ -549,7 +596,7 @@ def search(user, q, *, scope: str = "workspace", scope_id=None, object=None, edi
         rows = _fuzzy_rows(query, where, params, limit)
     more = len(rows) > limit
     rows = rows[:limit]
-    paths = _paths(user, share, rows)
+    paths = _paths(user, share, rows, access)
     items = []
     for row in rows:
         edited_at = row["edited_at"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db.models import Max
+
 from ipai_workos_blocks.models import Block
 from ipai_workos_blocks.registry import BLOCK_TYPES
 from ipai_workos_db.models import Row
@@ -24,14 +26,15 @@ def _latest(*moments):
 
 def _blocks_in_order(page):
     """The page's blocks as (id, type, content) in document order (that of ``blocks.document``: depth first,
-    siblings by rank, then creation, then id) and the latest ``updated_at``. One lean query of plain values:
-    indexing runs inside every save, and building the document's JSON trees cost more than the index update."""
-    children, last = defaultdict(list), None
-    rows = Block.objects.filter(page=page).order_by().values_list("id", "parent_id", "type", "content", "rank", "created_at", "updated_at")
-    for block_id, parent_id, block_type, content, rank, created_at, updated_at in rows:
-        children[parent_id].append(((rank, created_at, str(block_id)), block_id, block_type, content))
-        if updated_at is not None and (last is None or updated_at > last):
-            last = updated_at
+    siblings by rank, then creation, then id) and the latest ``updated_at``. Lean queries of plain values:
+    indexing runs inside every save, and building the document's JSON trees (or reading two dates a block)
+    cost more than the index update. The database orders by creation then id (a uuid orders as its text), so
+    a block's place in that order stands for both in the sibling sort."""
+    children = defaultdict(list)
+    rows = Block.objects.filter(page=page).order_by("created_at", "id").values_list("id", "parent_id", "type", "content", "rank")
+    for created, (block_id, parent_id, block_type, content, rank) in enumerate(rows):
+        children[parent_id].append(((rank, created), block_id, block_type, content))
+    last = Block.objects.filter(page=page).aggregate(last=Max("updated_at"))["last"] if children else None
     ordered, seen = [], set()  # seen: a cycle cannot be written, but a reader must not loop on one
     stack = [iter(sorted(children.get(None, ()), key=lambda item: item[0]))]
     while stack:

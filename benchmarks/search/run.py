@@ -1,7 +1,11 @@
 """Benchmark: search over many blocks, as a user who can read a fifth of the spaces.
 
     .venv/bin/python benchmarks/search/run.py [--vendor postgresql|sqlite] [--pages 20000] [--blocks 1000000]
-                                              [--spaces 50] [--repeat 30]
+                                              [--spaces 50] [--repeat 30] [--keep DIR] [--reindex]
+
+``--keep DIR`` (PostgreSQL) keeps the cluster in ``DIR`` after the run; a later run with the same ``DIR`` starts
+it again, applies new migrations and measures without seeding (``--reindex`` rebuilds the index first, for a
+change to what is indexed). Remove the folder when done.
 
 PostgreSQL runs on a throwaway cluster (``workos.testing.pgcluster``), SQLite in a temporary file. Seeding
 bypasses the services (bulk inserts of pages and blocks: creating a million audited blocks one by one is not
@@ -53,14 +57,21 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=1_000_000)
     parser.add_argument("--spaces", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--keep", help="PostgreSQL: keep the seeded cluster in this folder and reuse it next time")
+    parser.add_argument("--reindex", action="store_true", help="with --keep: rebuild the index of a reused cluster")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="workos-bench-")
     cluster = None
+    args.seeded = False
     if args.vendor == "postgresql":
         from workos.testing.pgcluster import start_cluster
 
-        cluster = start_cluster()
-        url = cluster.create_database("bench")
+        if args.keep:
+            cluster, args.seeded = kept_cluster(Path(args.keep))
+            url = cluster.url("bench") if args.seeded else cluster.create_database("bench")
+        else:
+            cluster = start_cluster()
+            url = cluster.create_database("bench")
     else:
         url = f"sqlite:///{home}/bench.sqlite3"
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so that `finally` stops the cluster
@@ -75,11 +86,35 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         from workos.kernel.installer import Installer
 
-        Installer().install(["ipai_workos_affine"])
+        if not args.seeded:
+            Installer().install(["ipai_workos_affine"])
         run(args)
+        if args.keep:
+            (Path(args.keep) / "seeded").write_text(f"{args.pages} {args.blocks} {args.spaces}\n")
     finally:
-        if cluster is not None:
+        if cluster is not None and args.keep:
+            cluster.stop()
+        elif cluster is not None:
             cluster.destroy()
+
+
+def kept_cluster(root: Path):
+    """The cluster kept in ``root`` (started again; seeded True) or a new one made there (seeded False)."""
+    import shutil
+
+    from workos.testing.pgcluster import Cluster, free_port, postgres_bin
+
+    as_postgres = os.geteuid() == 0
+    cluster = Cluster(root=root, port=free_port(), bin_dir=postgres_bin(), as_postgres=as_postgres)
+    if (root / "seeded").exists():
+        return cluster.restart(), True
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "socket").mkdir(parents=True)
+    if as_postgres:
+        shutil.chown(root, "postgres", "postgres")
+        shutil.chown(root / "socket", "postgres", "postgres")
+        os.chmod(root, 0o755)
+    return cluster.start(), False
 
 
 def percentiles(times: list[float]) -> tuple[float, float]:
@@ -89,27 +124,39 @@ def percentiles(times: list[float]) -> tuple[float, float]:
 
 def run(args) -> None:
     from django.contrib.auth import get_user_model
-    from django.db import connection, transaction
+    from django.db import connection
 
-    from ipai_workos_blocks import services as blocks
     from ipai_workos_blocks.models import Block
     from ipai_workos_core import services as core
     from ipai_workos_core.models import Page
-    from ipai_workos_search import indexing
     from ipai_workos_search import services as search
     from workos.kernel import ranks
 
     rng = random.Random(7)
     words = vocabulary(20_000)
     weights = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(words))))  # Zipf: a few words everywhere, most rare
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (1 min), {os.getloadavg()[1]:.1f} (5 min)")
+    print(f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, {connection.vendor} "
+          f"{connection.pg_version if connection.vendor == 'postgresql' else ''}")
+    if args.seeded:
+        from ipai_workos_core.models import Space
+
+        owner = get_user_model().objects.get(username="owner")
+        reader = get_user_model().objects.get(username="reader")
+        spaces = list(Space.objects.filter(name__startswith="Space ").order_by("pk"))
+        print(f"reusing the cluster seeded before in {args.keep} ({Page.objects.count():,} pages, {Block.objects.count():,} blocks)")
+        if args.reindex:
+            reindex_timed(search, connection)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        measure(args, owner, reader, spaces, words, weights, rng)
+        return
     owner = get_user_model().objects.create_user("owner", "owner@example.com", "x")
     reader = get_user_model().objects.create_user("reader", "reader@example.com", "x")
     workspace = core.create_workspace(owner, "Bench")
     core.add_member(owner, workspace, reader.pk, "member")
     spaces = [core.create_space(owner, workspace, f"Space {n}", visibility="team" if n % 5 == 0 else "private") for n in range(args.spaces)]
-    print(f"load average at start: {os.getloadavg()[0]:.1f} (1 min), {os.getloadavg()[1]:.1f} (5 min)")
-    print(f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, {connection.vendor} "
-          f"{connection.pg_version if connection.vendor == 'postgresql' else ''}")
     print(f"seeding {args.pages:,} pages, {args.blocks:,} blocks, {args.spaces} spaces ({sum(1 for n in range(args.spaces) if n % 5 == 0)} readable)")
     started = time.perf_counter()
     per_page = max(1, args.blocks // args.pages)
@@ -126,6 +173,11 @@ def run(args) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    reindex_timed(search, connection)
+    measure(args, owner, reader, spaces, words, weights, rng)
+
+
+def reindex_timed(search, connection) -> None:
     started = time.perf_counter()
     done = search.reindex(None, batch=200)
     seconds = time.perf_counter() - started
@@ -136,6 +188,15 @@ def run(args) -> None:
             cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('ipai_workos_search_document')), "
                            "pg_size_pretty(pg_relation_size('ipai_workos_search_vector'))")
             print("index table size (with indexes, toast), GIN index size:", cursor.fetchone())
+
+
+def measure(args, owner, reader, spaces, words, weights, rng) -> None:
+    from django.db import transaction
+
+    from ipai_workos_blocks import services as blocks
+    from ipai_workos_core import services as core
+    from ipai_workos_search import indexing
+    from ipai_workos_search import services as search
 
     frequent, middling, rare = words[2], words[300], words[9000]
     queries = {

@@ -206,3 +206,30 @@ def test_random_writes_keep_the_index_equal_to_the_live_data(tree, writes):
                 core.duplicate_page(tree.admin, page)
             assert search.check() == [], (kind, number, word)
         transaction.set_rollback(True)
+
+
+def test_a_long_page_save_tokenises_only_the_chunks_that_changed(tree, skip_unless_postgresql):
+    """PostgreSQL keeps a vector per chunk of lines: a save that changes one block stores one new chunk (the
+    others are reused), and the page's vector is still the whole text's — every word found, a phrase across a
+    chunk's end too, and ``check()`` (which tokenises the text afresh) agrees."""
+    from ipai_workos_search import backends
+    from ipai_workos_search.models import SearchChunk
+
+    page = core.create_page(tree.admin, space=tree.space, title="Long page")
+    lines = [f"line{n} filler words here" for n in range(300)]
+    blocks.replace_document(tree.admin, page, [{"type": "paragraph", "content": text(line)} for line in lines],
+                            base_version=blocks.document_version(page))
+    document = search.document_of(page)
+    before = set(SearchChunk.objects.filter(document=document).values_list("part", "digest"))
+    assert len(backends.chunks_of(document.body)) == len([part for part, _digest in before if part == "C"]) > 4
+    current = blocks.document(page)
+    current[150]["content"] = text("mangosteen appears once")
+    blocks.replace_document(tree.admin, page, current, base_version=blocks.document_version(page))
+    after = set(SearchChunk.objects.filter(document=document).values_list("part", "digest"))
+    assert len(after - before) == 1 and len(before - after) == 1
+    assert _found(tree.admin, "mangosteen") == ["Long page"]
+    assert _found(tree.admin, "line299") == ["Long page"] and _found(tree.admin, "line0") == ["Long page"]
+    chunks = backends.chunks_of(search.document_of(page).body)
+    last_word, first_word = chunks[0].split()[-1], chunks[1].split()[0]
+    assert _found(tree.admin, f'"{last_word} {first_word}"') == ["Long page"]  # a phrase across two chunks
+    _fresh()

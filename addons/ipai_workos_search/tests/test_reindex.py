@@ -49,6 +49,7 @@ def test_check_finds_missing_documents_and_a_stale_full_text_index(tree, write_p
         else:
             cursor.execute(f"UPDATE {backends.FTS_TABLE} SET body = 'nothing' WHERE rowid = (SELECT id FROM {backends.TABLE} WHERE page_id = %s)", [page.pk])
         cursor.execute("DELETE FROM ipai_workos_search_scope WHERE document_id = %s", [document.pk])
+        cursor.execute("DELETE FROM ipai_workos_search_chunk WHERE document_id = %s", [document.pk])
         cursor.execute(f"DELETE FROM {backends.TABLE} WHERE id = %s", [document.pk])
     problems = {(item.source, item.problem) for item in search.check()}
     assert (f"ipai.workos.page:{page.pk}", "stale full-text index") in problems
@@ -84,6 +85,7 @@ def test_a_document_deleted_behind_the_services_back_takes_its_full_text_row_alo
     write_page(tree.admin, "Gamma", "three", space=tree.space)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM ipai_workos_search_scope")
+        cursor.execute("DELETE FROM ipai_workos_search_chunk")
         cursor.execute(f"DELETE FROM {backends.TABLE}")
         if connection.vendor == "sqlite":
             cursor.execute(f"SELECT count(*) FROM {backends.FTS_TABLE}")

@@ -22,7 +22,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("ipai_workos_search", "0004_title_vector_index"),
+        ("ipai_workos_search", "0006_search_chunks"),
     ]
 
     operations = [migrations.RunPython(forward, backward)]
