@@ -9,6 +9,12 @@ def _block(w):
     return services.create_block(w.tree.admin, w.tree.page, type="paragraph", content=PARAGRAPH)
 
 
+def _stored_copy(w):
+    original = services.upload_attachment(w.member, w.tree.page, "notes.txt", b"plain text", "text/plain")
+    return services.attach_stored_file(w.member, w.tree.subpage, file=original.file.name, name=original.name,
+                                       content_type=original.content_type, size=original.size, sha256=original.sha256)
+
+
 SCENARIOS = {
     "create_block": (_block, "block.create"),
     "update_block": (lambda w: services.update_block(w.member, _block(w), content={"text": [{"text": "Changed"}]}), "block.update"),
@@ -18,5 +24,6 @@ SCENARIOS = {
                                                                   base_version=services.document_version(w.tree.page)), "blocks.replace"),
     "bulk": (lambda w: services.bulk(w.member, w.tree.page, [{"op": "create", "type": "divider", "content": {}}]), "blocks.bulk"),
     "upload_attachment": (lambda w: services.upload_attachment(w.member, w.tree.page, "notes.txt", b"plain text", "text/plain"), "attachment.upload"),
+    "attach_stored_file": (_stored_copy, "attachment.copy"),
     "import_file": (lambda w: services.import_file(w.member, w.tree.space, "Imported.md", b"# Imported\\n\\nText\\n"), "blocks.import"),
 }
