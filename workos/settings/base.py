@@ -127,6 +127,14 @@ EMAIL_FILE_PATH = str(_EMAIL["file_path"])
 DEFAULT_FROM_EMAIL = _EMAIL["from"]
 WORKOS_EMAIL_BASE_URL = _EMAIL["base_url"].rstrip("/")
 
+# Live rooms (Django Channels): one process keeps its rooms in memory; several processes or hosts share them
+# through Redis ([realtime] channel_layer).
+_CHANNEL_LAYER = CONFIG.get("realtime", "channel_layer")
+if _CHANNEL_LAYER == "memory":
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [_CHANNEL_LAYER]}}}
+
 LOGIN_URL = "/web/login"
 LOGIN_REDIRECT_URL = "/web"
 SESSION_COOKIE_NAME = "workos_session"
