@@ -190,8 +190,9 @@ LOGGING = {
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"},
     },
+    "filters": {"redact_secrets": {"()": "workos.web.log_filters.RedactSecrets"}},
     "handlers": {
-        "file": {"class": "logging.FileHandler", "filename": str(CONFIG.log_file), "formatter": "line"},
+        "file": {"class": "logging.FileHandler", "filename": str(CONFIG.log_file), "formatter": "line", "filters": ["redact_secrets"]},
     },
     "root": {"handlers": ["file"], "level": CONFIG.get("server", "log_level")},
     "loggers": {

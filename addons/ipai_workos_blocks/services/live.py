@@ -16,12 +16,12 @@ import logging
 import threading
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Max
 from pycrdt import Doc
 
 from ipai_platform_permissions import services as permissions
-from ipai_workos_core.models import Page
+from ipai_workos_core.models import Page, Space
 from workos.kernel.errors import Conflict, NotFound
 
 from ..live.prosemirror import blocks_to_doc, doc_to_blocks
@@ -206,15 +206,25 @@ def derive_blocks(page_id: int, actor=None) -> bool:
         return False
     _state.deriving = True
     try:
-        with transaction.atomic():
-            replace_document(actor, page, trees, base_version=document_version(page))
-            LiveDocument.objects.filter(page_id=page_id).update(derived=appended, derived_version=document_version(page))
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    # The page tree's lock order (space row, then the audit chain): a page created in the same
+                    # space meanwhile waits for this write instead of deadlocking with it.
+                    list(Space.objects.select_for_update().filter(pk=page.space_id).values_list("pk", flat=True))
+                    replace_document(actor, page, trees, base_version=document_version(page))
+                    LiveDocument.objects.filter(page_id=page_id).update(derived=appended, derived_version=document_version(page))
+                return True
+            except OperationalError:
+                if attempt == 2:
+                    raise
+                logger.warning("live page %s: deriving blocks met a lock conflict; trying again", page_id)
     except Exception:
         logger.exception("live page %s: could not derive blocks from the live document", page_id)
         return False
     finally:
         _state.deriving = False
-    return True
+    return False
 
 
 # --- block writes made elsewhere -------------------------------------------------------------------------

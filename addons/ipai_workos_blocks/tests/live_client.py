@@ -56,7 +56,8 @@ class LiveClient:
         self.closed.clear()
         self.ws = await websockets.connect(self.url, max_size=None)
         self.online = True
-        await self.ws.send(_frame(bytes([SYNC, 0]), self.doc.get_state()))
+        self._outbox = asyncio.Queue()  # what was queued while offline reaches the server through sync step 2
+        self._outbox.put_nowait(_frame(bytes([SYNC, 0]), self.doc.get_state()))
         self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._write())]
         return self
 

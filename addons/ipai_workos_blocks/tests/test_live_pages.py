@@ -296,6 +296,7 @@ def test_unknown_and_unreadable_pages_are_refused_alike(live):
         return answers
 
     assert run(scenario()) == [(4404, "no such page")] * 3 + [(4401, "log in, or pass an API token as ?token=")]
+    assert live.tokens["victor"] not in live.site.log_file.read_text()  # the token in the URL is not logged
 
 
 def test_a_session_from_another_site_is_refused(live):
