@@ -167,6 +167,8 @@ class PageConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(live.RECHECK_GROUP, self.channel_name)
         await self.send(bytes_data=create_sync_message(self.room.doc))
+        if self.ack:  # all the server holds is stored: a client that has just this is saved
+            await self.send(bytes_data=_saved_message(self.room.doc.get_state()))
         others = [client for client in self.room.awareness.states if client != self.room.awareness.client_id]
         if others:
             await self.send(bytes_data=_awareness_message(self.room.awareness.encode_awareness_update(others)))

@@ -227,6 +227,14 @@ def derive_blocks(page_id: int, actor=None) -> bool:
     return False
 
 
+def blocks_up_to_date(page: Page) -> None:
+    """Before a read of the document (API, page view): derive live edits stored but not in the blocks yet, so
+    that what was acknowledged to a live editor is what every reader gets."""
+    live = LiveDocument.objects.filter(page_id=page.pk).values_list("appended", "derived").first()
+    if live and live[0] > live[1]:
+        derive_blocks(page.pk)
+
+
 # --- block writes made elsewhere -------------------------------------------------------------------------
 
 
