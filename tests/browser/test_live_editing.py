@@ -48,8 +48,8 @@ def test_two_people_type_into_one_page_at_once_and_both_keep_every_word(site, wo
         eventually(lambda: grace.evaluate(EDITOR_TEXT) == ada.evaluate(EDITOR_TEXT))
 
         # each sees the other: a labelled caret and an avatar
-        grace.wait_for_selector(".collaboration-caret-label:text('ada')")
-        ada.wait_for_selector(".collaboration-caret-label:text('grace')")
+        grace.wait_for_selector(".collaboration-caret[data-caret-name=ada]")
+        ada.wait_for_selector(".collaboration-caret[data-caret-name=grace]")
         assert grace.locator("[data-presence] .presence-avatar[data-user-name=ada]").count() == 1
         assert ada.locator("[data-presence] .presence-avatar[data-user-name=grace]").count() == 1
 

@@ -85,12 +85,29 @@ def _doc_from_rows(live: LiveDocument, updates: list[bytes]) -> Doc:
     return doc
 
 
+def _for_yjs(blocks: list[dict]) -> dict:
+    """The editor document of ``blocks`` as the Yjs document keeps it: page mentions without their titles. Every
+    reader of this page receives the whole document, and a page's title may only reach those who may read that
+    page: each editor shows the title (or "No access") it gets for its own user."""
+
+    def strip(nodes):
+        for node in nodes:
+            if node.get("type") == "mention" and (node.get("attrs") or {}).get("kind") == "page":
+                node["attrs"]["label"] = ""
+            strip(node.get("content") or [])
+        return nodes
+
+    doc = blocks_to_doc(blocks)
+    strip(doc["content"])
+    return doc
+
+
 def _seed(page: Page) -> None:
     """Give ``page`` its live document, made from its blocks (the first time it is opened live). Two processes
     seeding at once: the primary key lets one win, the other loads the winner's document — never both, which
     would double the text."""
     doc = Doc()
-    replace_fragment(doc, blocks_to_doc(document(page)))
+    replace_fragment(doc, _for_yjs(document(page)))
     try:
         with transaction.atomic():
             LiveDocument.objects.create(page=page, snapshot=doc.get_update(), derived_version=document_version(page))
@@ -268,7 +285,7 @@ def apply_block_write(page_id: int) -> None:
     updates = list(LiveUpdate.objects.filter(page_id=page_id).order_by("id").values_list("data", flat=True))
     doc = _doc_from_rows(live, updates)
     before = doc.get_state()
-    replace_fragment(doc, blocks_to_doc(document(page)))
+    replace_fragment(doc, _for_yjs(document(page)))
     update = doc.get_update(before)
     LiveDocument.objects.filter(page_id=page_id).update(derived_version=version)
     if update == b"\x00\x00":

@@ -124,7 +124,7 @@ function mountEditor(session: LiveSession | null) {
       CodeBlockWithLanguage,
       ImageBlock,
       FileBlock,
-      createMention(meta.workspace_id),
+      createMention(meta.workspace_id, Boolean(session)),
       Placeholder.configure({
         includeChildren: true,
         placeholder: ({ node }) => {
@@ -279,15 +279,13 @@ function liveExtensions(session: LiveSession) {
     name: "collaborationCaret",
     addProseMirrorPlugins: () => [
       yCursorPlugin(session.provider.awareness as any, {
+        // The name is drawn by CSS (::after), so that it is never part of the page's text (copy, innerText).
         cursorBuilder: (user: { name?: string; color?: string }) => {
           const caret = document.createElement("span");
           caret.className = "collaboration-caret";
+          caret.dataset.caretName = user.name ?? "Someone";
           caret.style.borderColor = user.color ?? "#868e96";
-          const label = document.createElement("span");
-          label.className = "collaboration-caret-label";
-          label.style.background = user.color ?? "#868e96";
-          label.textContent = user.name ?? "Someone";
-          caret.append(label);
+          caret.style.setProperty("--caret-color", user.color ?? "#868e96");
           return caret;
         },
       }),
