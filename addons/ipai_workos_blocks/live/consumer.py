@@ -16,6 +16,7 @@ live connections for this user · 1011 the server could not store an update (rec
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from urllib.parse import parse_qs, urlsplit
 
@@ -255,7 +256,7 @@ class PageConsumer(AsyncWebsocketConsumer):
                 raise Malformed(f"unknown sync message type {step}")
             await self._receive_update(payload)
         elif kind == YMessageType.AWARENESS:
-            payload = _read_payload(data, 1)
+            payload = self._as_this_user(_read_payload(data, 1))
             for client_id, clock in _awareness_clients(payload):
                 self.client_ids[client_id] = clock
             self.room.awareness.apply_awareness_update(payload, self)
@@ -267,6 +268,32 @@ class PageConsumer(AsyncWebsocketConsumer):
             return
         else:
             raise Malformed(f"unknown message type {kind}")
+
+    def _as_this_user(self, payload: bytes) -> bytes:
+        """The awareness update with its ``user`` field set to who is really connected: a client cannot show its
+        caret and avatar under someone else's name. The colour is the client's choice."""
+        decoder = Decoder(payload)
+        out = bytearray()
+        try:
+            count = decoder.read_var_uint()
+            out += write_var_uint(count)
+            for _ in range(count):
+                client_id, clock, state = decoder.read_var_uint(), decoder.read_var_uint(), decoder.read_var_string()
+                if state and state != "null":
+                    value = json.loads(state)
+                    if not isinstance(value, dict):
+                        raise Malformed("an awareness state is an object")
+                    chosen = value.get("user") if isinstance(value.get("user"), dict) else {}
+                    value["user"] = {"id": self.user.pk, "name": self.user.get_full_name() or self.user.get_username(),
+                                     **({"color": chosen["color"]} if isinstance(chosen.get("color"), str) else {})}
+                    state = json.dumps(value, separators=(",", ":"))
+                encoded = state.encode()
+                out += write_var_uint(client_id) + write_var_uint(clock) + write_var_uint(len(encoded)) + encoded
+        except (IndexError, RuntimeError, UnicodeDecodeError, ValueError):
+            raise Malformed("malformed awareness update") from None
+        if decoder.length != 0:
+            raise Malformed("trailing bytes in an awareness update")
+        return bytes(out)
 
     async def _receive_update(self, update: bytes) -> None:
         if update == b"\x00\x00":

@@ -323,6 +323,23 @@ def test_a_session_from_another_site_is_refused(live):
     assert run(attempt("http://evil.example")) == 4401
 
 
+def test_presence_shows_who_is_really_connected(live):
+    page_id = live.new_page(["hi"])
+
+    async def scenario():
+        impostor = await connected(live.client("ada", page_id))
+        watcher = await connected(live.client("grace", page_id))
+        await impostor.set_awareness({"user": {"id": live.ids["grace"], "name": "grace", "color": "#123456"}, "cursor": None})
+        await wait_for(lambda: watcher.awareness, 10, "no presence arrived")
+        (state,) = watcher.awareness.values()
+        assert state["user"] == {"id": live.ids["ada"], "name": "ada", "color": "#123456"}
+        await impostor.close()
+        await wait_for(lambda: not watcher.awareness, 10, "a client that left stays present")
+        await watcher.close()
+
+    run(scenario())
+
+
 # --- bad input -----------------------------------------------------------------------------------------
 
 
@@ -355,21 +372,51 @@ def test_malformed_or_oversized_messages_close_the_socket_and_store_nothing(live
 def test_a_rest_write_to_a_live_page_reaches_the_editors_or_is_refused_while_edits_are_pending(live):
     page_id = live.new_page(["one"])
 
+    def put(texts: list[str], version: int) -> httpx.Response:
+        blocks = [{"type": "paragraph", "content": {"text": [{"text": text}]}} for text in texts]
+        return live.api("grace").put(f"/api/v1/pages/{page_id}/blocks", json={"blocks": blocks, "base_version": version})
+
     async def scenario():
         client = await connected(live.client("ada", page_id))
-        put = await asyncio.to_thread(live.put, page_id, ["one", "from the API"])
-        assert put.status_code == 200, put.text
+        put_ok = await asyncio.to_thread(live.put, page_id, ["one", "from the API"])
+        assert put_ok.status_code == 200, put_ok.text
         await wait_for(lambda: plain(client) == ["one", "from the API"], 10, "the REST write did not reach the live editor")
+        loaded = put_ok.json()["version"]
         client.add_paragraph("live, not derived yet")
         await client.wait_saved()
-        refused = await asyncio.to_thread(live.put, page_id, ["overwrite"])
+        # a save based on what the writer loaded before the live edit: refused, nothing written
+        refused = await asyncio.to_thread(put, ["overwrite"], loaded)
         assert refused.status_code == 409, refused.text
         assert refused.json()["error"]["code"] == "live_edits_pending"
         assert "send your change again" in refused.json()["error"]["message"]
+        # reading the document brings the live edits into the blocks; a save based on that is applied live
+        fresh = await asyncio.to_thread(live.document, page_id)
+        assert [block["content"]["text"][0]["text"] for block in fresh["items"]] == ["one", "from the API", "live, not derived yet"]
+        applied = await asyncio.to_thread(put, ["one", "from the API", "live, not derived yet", "after reading"], fresh["version"])
+        assert applied.status_code == 200, applied.text
+        await wait_for(lambda: plain(client)[-1:] == ["after reading"], 10, "the second REST write did not reach the live editor")
         await client.close()
 
     run(scenario())
-    asyncio.run(wait_for(lambda: live.texts(page_id) == ["one", "from the API", "live, not derived yet"], 15, "blocks not derived"))
+    assert live.texts(page_id) == ["one", "from the API", "live, not derived yet", "after reading"]
+
+
+def test_restoring_a_version_updates_the_live_editors(live):
+    page_id = live.new_page(["first draft"])
+    first = live.api("grace").get(f"/api/v1/pages/{page_id}/history").json()["items"][0]["number"]
+
+    async def scenario():
+        client = await connected(live.client("ada", page_id))
+        client.type_into(0, 0, "rewritten ")
+        await client.wait_saved()
+        await wait_for(lambda: live.texts(page_id) == ["rewritten first draft"], 15, "blocks not derived")
+        restored = await asyncio.to_thread(lambda: live.api("grace").post(f"/api/v1/pages/{page_id}/history/{first}/restore"))
+        assert restored.status_code == 200, restored.text
+        await wait_for(lambda: plain(client) == ["first draft"], 10, "the restore did not reach the live editor")
+        await client.close()
+
+    run(scenario())
+    assert live.texts(page_id) == ["first draft"]
 
 
 # --- Node: yjs + y-websocket ---------------------------------------------------------------------------
