@@ -5,6 +5,8 @@ says where its parent scope is (page -> parent page or space -> workspace), so t
 tree; a root type (a workspace) also says which role a user has there. The permissions module never imports
 the modules that own those types: they register themselves in their ``AppConfig.ready()``.
 
+``ACCESS_LISTENERS``: told after a change of access commits (live sessions use it to re-check their users).
+
 ``ACTIONS``: what each action needs, as a minimum level. Modules add their own actions (``approve`` ...).
 
 ``GRANT_LISTENERS``: told of every grant given or changed (``listener(actor, obj, grant, before_level)``, in
@@ -64,6 +66,9 @@ class ScopeType:
 
 
 SCOPES: Registry[ScopeType] = Registry("permission scope type")
+# ``listener(keys)`` hears, after the transaction commits, that who may do what changed on these scopes (a grant,
+# a revoked share link, a member's role); keys are (technical model name, id). Live sessions re-check access.
+ACCESS_LISTENERS: Registry[Callable[[list], None]] = Registry("access listener")
 ACTIONS: Registry[str] = Registry("permission action")
 SHARED_VIEWS: Registry[Callable[[Any, Any, Any, Any], str]] = Registry("shared link view")
 GRANT_LISTENERS: Registry[Callable[[Any, Any, Any, Any], None]] = Registry("grant listener")

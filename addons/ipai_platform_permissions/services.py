@@ -35,7 +35,7 @@ from workos.kernel.errors import InvalidInput, NotAuthenticated, NotFound, Permi
 from workos.kernel.registry import RegistryError
 
 from .models import Permission, ShareToken
-from .registry import ACTIONS, ADMIN, GRANT_LISTENERS, LEVELS, MANAGE, NONE, RANK, ROLE_LEVELS, SCOPES, VIEW, Key, ScopeType
+from .registry import ACCESS_LISTENERS, ACTIONS, ADMIN, GRANT_LISTENERS, LEVELS, MANAGE, NONE, RANK, ROLE_LEVELS, SCOPES, VIEW, Key, ScopeType
 
 SHARE_TOKEN_PREFIX = "wss_"
 SHARE_LEVELS = ("view", "comment", "edit")
@@ -413,6 +413,18 @@ def readable_record(user, res_model: str, res_id, *, having: tuple[str, ...] = (
 # --- grants ---------------------------------------------------------------------------------------------
 
 
+def access_changed(keys) -> None:
+    """Tell the access listeners, once the current transaction commits, that access changed on ``keys``
+    (scopes as (technical model name, id), or objects). Modules call it when they change who may see what."""
+    keys = [key if isinstance(key, tuple) else key_of(key) for key in keys]
+
+    def tell():
+        for _name, listener in ACCESS_LISTENERS.items():
+            listener(keys)
+
+    transaction.on_commit(tell)
+
+
 def _grantee(user_id: int | None, group_id: int | None):
     if (user_id is None) == (group_id is None):
         raise InvalidInput("a grant names exactly one user or one group", field="user_id")
@@ -465,6 +477,7 @@ def grant(actor, obj, level: str, *, user_id: int | None = None, group_id: int |
     })
     for _key, listener in GRANT_LISTENERS.items():
         listener(actor, obj, existing, before)
+    access_changed([obj])
     return existing
 
 
@@ -488,6 +501,7 @@ def update_grant(actor, grant_id: int, level: str) -> Permission:
     record_event(actor=actor, action="permission.update", target=obj, target_name=label_of(obj), changes={
         "grant_id": existing.pk, "grantee": _grantee_label(existing), "level": {"before": before, "after": level},
     })
+    access_changed([obj])
     return existing
 
 
@@ -498,6 +512,7 @@ def revoke_grant(actor, grant_id: int) -> None:
     changes = {"grant_id": existing.pk, "grantee": _grantee_label(existing), "level": {"before": existing.level, "after": None}}
     existing.delete()
     record_event(actor=actor, action="permission.revoke", target=obj, target_name=label_of(obj), changes=changes)
+    access_changed([obj])
 
 
 @transaction.atomic
@@ -569,6 +584,7 @@ def revoke_share_token(actor, token_id: int) -> ShareToken:
         token.save(update_fields=["revoked_at"])
         record_event(actor=actor, action="share.revoke", target=obj, target_name=label_of(obj),
                      changes={"share_token_id": token.pk, "prefix": token.prefix})
+        access_changed([obj])
     return token
 
 

@@ -33,7 +33,7 @@ from workos.api.types import RecordId
 from workos.kernel.errors import InvalidInput, NotFound, TooLarge
 
 from . import registry, services, transfer
-from .services import UNSET
+from .services import UNSET, live
 
 MARKDOWN_DIALECT = "```\n" + registry.__doc__[registry.__doc__.index("Markdown dialect"):].strip() + "\n```"
 
@@ -133,6 +133,7 @@ def _given(payload: Schema, name: str):
 def list_blocks(request, page_id: int, share: str = ""):
     user, token = share_link_reader(request, share)
     page = services.get_page(user, page_id, share=token)
+    live.blocks_up_to_date(page)
     version = services.document_version(page)  # before the blocks: a write in between makes the next save stale, never lost
     return {"items": services.live_mentions(user, services.document(page), share=token), "version": version}
 

@@ -24,6 +24,14 @@ class IpaiWorkosBlocksConfig(AppConfig):
         from .views import home_view, sidebar
 
         HOME_VIEWS.register("pages", home_view)
+
+        from ipai_platform_permissions.registry import ACCESS_LISTENERS
+        from ipai_workos_core.registry import PAGE_LISTENERS
+
+        from .services.live import pages_listener, recheck_all
+
+        PAGE_LISTENERS.register("live_documents", pages_listener)
+        ACCESS_LISTENERS.register("live_sessions", recheck_all)
         SIDEBAR_CONTRIBUTIONS.register("page_tree", sidebar)
 
         from ipai_platform_permissions.registry import SHARED_VIEWS

@@ -93,3 +93,45 @@ class BlockReference(models.Model):
                 name="ipai_workos_blockref_target",
             ),
         ]
+
+
+class LiveDocument(models.Model):
+    """The Yjs document of a page that has been opened live (``/ws/pages/{id}``), as a compacted snapshot plus
+    the update log below. The blocks stay the queryable truth: the live services derive them from this document
+    (debounced, and when the last editor leaves), and block writes made elsewhere are applied to it.
+
+    ``appended`` counts updates ever appended; ``derived`` is the value of ``appended`` that the blocks were last
+    derived at, so ``appended > derived`` means live edits not in the blocks yet. ``derived_version`` is the
+    document version (``DocumentVersion``) the blocks had when they last agreed with this document: a higher
+    version means a block write happened outside the live session and must be applied to it."""
+
+    page = models.OneToOneField("ipai_workos_core.Page", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    snapshot = models.BinaryField(default=bytes)
+    appended = models.PositiveBigIntegerField(default=0)
+    derived = models.PositiveBigIntegerField(default=0)
+    derived_version = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    compacted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "ipai_workos_block_live_document"
+
+    def __str__(self):
+        return f"live document of page {self.page_id}"
+
+
+class LiveUpdate(models.Model):
+    """One Yjs update of a page's live document, stored (committed) before anyone is told it is saved.
+    Compaction folds rows into ``LiveDocument.snapshot`` and deletes exactly the rows it folded."""
+
+    page = models.ForeignKey("ipai_workos_core.Page", on_delete=models.CASCADE, related_name="+")
+    data = models.BinaryField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ipai_workos_block_live_update"
+        indexes = [models.Index(fields=["page", "id"], name="ipai_workos_liveupdate_page")]
+
+    def __str__(self):
+        return f"live update {self.pk} of page {self.page_id}"

@@ -25,6 +25,7 @@ from workos.web.views import greeting
 
 from . import services as blocks
 from .registry import PAGE_HEADERS, PAGE_PANELS, PAGE_ROUTES, SIDEBAR_TREE_ITEMS, TRASH_ITEMS
+from .services import live
 
 PAGE_TREE_TEMPLATE = "ipai_workos_blocks/_page_tree.html"
 
@@ -165,7 +166,10 @@ def page_view(request, page_id: int):
     meta = {
         "id": page.pk, "title": page.title, "icon": page.icon, "cover_url": getattr(page, "cover_url", "") or "",
         "editable": editable, "archived": archived, "workspace_id": page.space.workspace_id, "space_id": page.space_id,
+        # who this is for the other people on the page (live carets and avatars)
+        "user": {"id": request.user.pk, "name": request.user.get_full_name() or request.user.get_username()},
     }
+    live.blocks_up_to_date(page)
     context = {
         "menus": menu_tree(request.user),
         "page": page,

@@ -1,6 +1,9 @@
 """Two tabs on one page in real Chromium: the later save never silently replaces the earlier one (issue 10
 item 7). Tab A types and saves; tab B, opened before that save, types — its save is refused and it shows
-"This page changed elsewhere" with reload / keep mine / copy my text."""
+"This page changed elsewhere" with reload / keep mine / copy my text.
+
+Live pages (issue 14) merge two tabs through Yjs instead; these tests are of the REST save that the editor falls
+back to when the live socket cannot connect, so the browser's WebSockets to /ws/pages are refused here."""
 
 from __future__ import annotations
 
@@ -23,8 +26,13 @@ def type_at_end(tab, text: str) -> None:
     tab.keyboard.type(text)
 
 
+def without_live_pages(context) -> None:
+    context.route_web_socket("**/ws/pages/**", lambda socket: socket.close(code=1011, reason="test: the REST fallback"))
+
+
 def two_tabs_on_one_page(workspace, page):
     """Tab A and tab B of one browser session, both showing a page that holds "Start"."""
+    without_live_pages(page.context)
     doc = workspace.create_page("Meeting notes")
     workspace.put_blocks(doc["id"], [paragraph("Start")])
     log_in(page, workspace.base_url)

@@ -10,6 +10,10 @@ from .test_editor import PASSWORD, log_in, open_page, start
 pytestmark = [pytest.mark.browser, pytest.mark.once]
 
 
+# On a live page a page mention carries no title: each viewer's editor asks for the one it may see ("↗ …" until then).
+TITLE_SHOWN = "() => { const m = document.querySelector('.workos-editor .mention-page'); return !!m && !m.textContent.endsWith('…'); }"
+
+
 def test_a_mention_shows_the_live_title_or_no_access_in_the_editor(site, serve, page):
     base_url, grace = start(site, serve)
     site.workos("user", "create", "bob", "--password-stdin", input=PASSWORD + "\n", check=True)
@@ -27,10 +31,12 @@ def test_a_mention_shows_the_live_title_or_no_access_in_the_editor(site, serve, 
 
     log_in(page, base_url, "grace")
     open_page(page, base_url, notes)
+    page.wait_for_function(TITLE_SHOWN)
     as_grace = page.inner_text(".workos-editor .mention-page")
     page.context.clear_cookies()
     log_in(page, base_url, "bob")
     open_page(page, base_url, notes)
+    page.wait_for_function(TITLE_SHOWN)
     as_bob = page.inner_text(".workos-editor .mention-page")
     bob_html = page.content()
 

@@ -34,6 +34,12 @@ def serve(context, host, port, workers):
     import logging
 
     logging.getLogger("workos.server").info("WorkOS serving on http://%s:%s", host, port)
+    if workers > 1 and config.get("realtime", "channel_layer") == "memory":
+        # Each worker would keep its own live rooms: people on one page but on different workers would not see
+        # each other's edits until they reconnect (nothing is lost: every update is in the database).
+        message = "several workers with [realtime] channel_layer = \"memory\": set it to a Redis URL so live pages reach every worker"
+        logging.getLogger("workos.server").warning(message)
+        click.echo("warning: " + message, err=True)
     click.echo(f"WorkOS serving on http://{host}:{port} (log: {config.log_file})")
     uvicorn.run(
         "workos.asgi:application",

@@ -127,6 +127,14 @@ EMAIL_FILE_PATH = str(_EMAIL["file_path"])
 DEFAULT_FROM_EMAIL = _EMAIL["from"]
 WORKOS_EMAIL_BASE_URL = _EMAIL["base_url"].rstrip("/")
 
+# Live rooms (Django Channels): one process keeps its rooms in memory; several processes or hosts share them
+# through Redis ([realtime] channel_layer).
+_CHANNEL_LAYER = CONFIG.get("realtime", "channel_layer")
+if _CHANNEL_LAYER == "memory":
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [_CHANNEL_LAYER]}}}
+
 LOGIN_URL = "/web/login"
 LOGIN_REDIRECT_URL = "/web"
 SESSION_COOKIE_NAME = "workos_session"
@@ -182,8 +190,9 @@ LOGGING = {
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"},
     },
+    "filters": {"redact_secrets": {"()": "workos.web.log_filters.RedactSecrets"}},
     "handlers": {
-        "file": {"class": "logging.FileHandler", "filename": str(CONFIG.log_file), "formatter": "line"},
+        "file": {"class": "logging.FileHandler", "filename": str(CONFIG.log_file), "formatter": "line", "filters": ["redact_secrets"]},
     },
     "root": {"handlers": ["file"], "level": CONFIG.get("server", "log_level")},
     "loggers": {

@@ -103,6 +103,13 @@ def _database_url(value: Any) -> str:
     return value
 
 
+def _channel_layer(value: Any) -> str:
+    value = _string(value)
+    if value != "memory" and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"expected memory or a Redis URL (redis://HOST:6379/0), got {value!r}")
+    return value
+
+
 # section -> key -> (default, parser, is_path)
 SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
     "server": {
@@ -167,6 +174,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         # A PostgreSQL text search configuration (simple, english, french ...): stemming and stop words.
         # Changing it needs `workos search reindex`. SQLite's index ignores it (no stemming there).
         "language": ("simple", _identifier, False),
+    },
+    "realtime": {
+        # How live rooms fan out between processes: "memory" for one server process, or the Redis server of
+        # the Channels Redis layer ("redis://HOST:6379/0") when several workers or hosts serve the same pages.
+        "channel_layer": ("memory", _channel_layer, False),
     },
 }
 

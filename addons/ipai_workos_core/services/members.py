@@ -61,6 +61,7 @@ def change_member_role(actor, workspace: Workspace, user_id: int, role: str) -> 
     member.save(update_fields=["role"])
     record_event(actor=actor, action="workspace.member_role", target=workspace,
                  changes={"member": member.user.get_username(), "role": {"before": before, "after": role}})
+    permissions.access_changed([workspace])
     return member
 
 
@@ -78,3 +79,4 @@ def remove_member(actor, workspace: Workspace, user_id: int) -> None:
                  changes={"member": member.user.get_username(), "role": {"before": member.role, "after": None}})
     leave_groups(workspace, member.user)
     member.delete()
+    permissions.access_changed([workspace])

@@ -13,6 +13,8 @@ export interface PageMeta {
   archived: boolean;
   workspace_id: number;
   space_id: number;
+  /** The viewer, as others on the page see them (live carets and avatars). */
+  user?: { id: number; name: string };
 }
 
 export function announce(meta: PageMeta) {

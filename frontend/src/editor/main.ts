@@ -8,6 +8,8 @@ import { TaskItem, TaskList } from "@tiptap/extension-list";
 import { Placeholder } from "@tiptap/extensions";
 import { Markdown } from "@tiptap/markdown";
 import StarterKit from "@tiptap/starter-kit";
+import Collaboration from "@tiptap/extension-collaboration";
+import { yCursorPlugin } from "@tiptap/y-tiptap";
 import { embeddedJson } from "../lib/api";
 import { Autosave, type Conflict, type SaveState, dropPending, readPending } from "./autosave";
 import { showConflict } from "./conflict";
@@ -21,6 +23,7 @@ import { MarkdownPaste } from "./paste";
 import { SlashMenu } from "./slash";
 import { setupLinkShortcut } from "./link";
 import { setupToolbar } from "./toolbar";
+import { type LiveSession, openLive, renderPresence } from "./live";
 
 const SILENT = "workosSilent";
 
@@ -34,7 +37,16 @@ const STATUS_TEXT: Record<SaveState, string> = {
   conflict: "Not saved — this page changed elsewhere",
 };
 
-function mount() {
+/** Live co-editing when the page's live document can be reached (or this browser holds it, offline); the
+ * whole-document REST save only when it cannot. */
+async function mount() {
+  const meta = embeddedJson<PageMeta>("workos-page-meta");
+  if (!meta || !document.getElementById("workos-editor")) return;
+  const session = await openLive(meta.id, meta.user).catch(() => null);
+  mountEditor(session);
+}
+
+function mountEditor(session: LiveSession | null) {
   const root = document.getElementById("workos-page");
   const host = document.getElementById("workos-editor");
   const meta = embeddedJson<PageMeta>("workos-page-meta");
@@ -62,6 +74,11 @@ function mount() {
   const base = JSON.stringify(docToBlocks(blocksToDoc(serverBlocks)));
   const baseTitle = meta.title;
   let pending = meta.editable ? readPending(meta.id) : null;
+  if (pending && session) {
+    // Live: the page's document comes from Yjs (IndexedDB keeps unsent edits); only a title is restored.
+    pending = pending.title !== undefined ? { ...pending, blocks: undefined } : null;
+    if (!pending) dropPending(meta.id);
+  }
   let earlier: Block[] | null = null;
   if (pending) {
     const restoreBlocks = pending.blocks !== undefined && pending.base === base && JSON.stringify(pending.blocks) !== base;
@@ -82,9 +99,11 @@ function mount() {
   const editor = new Editor({
     element: host,
     editable: meta.editable,
-    content: blocksToDoc(blocks),
+    content: session ? undefined : blocksToDoc(blocks),
     extensions: [
       StarterKit.configure({
+        // Live: undo and redo are Yjs's (the collaboration extension's), so that undo never undoes others.
+        ...(session ? { undoRedo: false as const } : {}),
         blockquote: false,
         codeBlock: false,
         heading: { levels: [1, 2, 3] },
@@ -105,7 +124,7 @@ function mount() {
       CodeBlockWithLanguage,
       ImageBlock,
       FileBlock,
-      createMention(meta.workspace_id),
+      createMention(meta.workspace_id, Boolean(session)),
       Placeholder.configure({
         includeChildren: true,
         placeholder: ({ node }) => {
@@ -124,6 +143,7 @@ function mount() {
       BlockHandle,
       NotionKeys,
       PageStorage,
+      ...(session ? liveExtensions(session) : []),
     ],
     editorProps: {
       handleDOMEvents: {
@@ -154,13 +174,13 @@ function mount() {
       },
     },
     onUpdate: ({ transaction }) => {
-      if (transaction.getMeta(SILENT)) return;
+      if (transaction.getMeta(SILENT) || session) return;
       autosave?.documentChanged();
     },
   });
 
   // New blocks from the server all have ids; a fresh page's first empty line gets one without counting as an edit.
-  const ids = assignBlockIds(editor.state);
+  const ids = session ? null : assignBlockIds(editor.state);
   if (ids) editor.view.dispatch(ids.setMeta(SILENT, true));
 
   const header = setupHeader(root, meta, {
@@ -192,10 +212,33 @@ function mount() {
       },
     });
   };
-  autosave = new Autosave(meta.id, () => docToBlocks(editor.getJSON()), () => meta.title, base, baseTitle, serverVersion, showState, onConflict);
+  // Live: the autosave keeps the title only (the document is saved through Yjs); its "saved" defers to the
+  // live document's own state.
+  const refreshLive = () => {
+    if (!session || (autosave && autosave.state !== "saved")) return;
+    const state = session.state();
+    if (state === "closed") {
+      editor.setEditable(false);
+      showState("readonly", session.closedReason());
+    } else if (!meta.editable) {
+      showState("readonly", state === "offline" ? "offline" : meta.archived ? "This page is in the trash" : "You can view this page");
+    } else if (state === "saved") showState("saved");
+    else if (state === "saving") showState("saving");
+    else showState("offline", session.waiting() ? `${session.waiting()} changes waiting` : "changes are kept on this device");
+  };
+  const onSaveState = (state: SaveState, message?: string) => (state === "saved" && session ? refreshLive() : showState(state, message));
+  autosave = new Autosave(meta.id, () => (session ? serverBlocks : docToBlocks(editor.getJSON())), () => meta.title, base, baseTitle, serverVersion, onSaveState, onConflict);
   setupLinkShortcut(editor);
   setupToolbar(editor);
-  if (!meta.editable) {
+  if (session) {
+    session.onChange(refreshLive);
+    const presence = document.querySelector<HTMLElement>("[data-presence]");
+    if (presence) renderPresence(presence, session);
+    if (!meta.editable) autosave.stop(meta.archived ? "This page is in the trash" : "You can view this page");
+    refreshLive();
+    if (meta.editable && pending?.title !== undefined) autosave.titleChanged();
+    if (meta.editable && !meta.title && editor.isEmpty) header.title.focus();
+  } else if (!meta.editable) {
     // Opening a toggle stays local for someone who may only read the page.
     autosave.stop(meta.archived ? "This page is in the trash" : "You can view this page");
   } else {
@@ -216,7 +259,39 @@ function mount() {
       onConflict(conflict, mine);
     }
   }
-  (window as any).workosEditor = { editor, autosave, toBlocks: () => docToBlocks(editor.getJSON()) };
+  const titleSave = autosave;
+  // What tests and tools read: saved means the title and, live, every change this browser holds are stored.
+  const saveState = session
+    ? {
+        get dirty() {
+          return titleSave.dirty || !session.saved();
+        },
+        get state() {
+          return titleSave.state !== "saved" ? titleSave.state : status?.dataset.state ?? "saved";
+        },
+      }
+    : autosave;
+  (window as any).workosEditor = { editor, autosave: saveState, live: session, toBlocks: () => docToBlocks(editor.getJSON()) };
+}
+
+function liveExtensions(session: LiveSession) {
+  const Caret = Extension.create({
+    name: "collaborationCaret",
+    addProseMirrorPlugins: () => [
+      yCursorPlugin(session.provider.awareness as any, {
+        // The name is drawn by CSS (::after), so that it is never part of the page's text (copy, innerText).
+        cursorBuilder: (user: { name?: string; color?: string }) => {
+          const caret = document.createElement("span");
+          caret.className = "collaboration-caret";
+          caret.dataset.caretName = user.name ?? "Someone";
+          caret.style.borderColor = user.color ?? "#868e96";
+          caret.style.setProperty("--caret-color", user.color ?? "#868e96");
+          return caret;
+        },
+      }),
+    ],
+  });
+  return [Collaboration.configure({ document: session.doc, field: "default" }), Caret];
 }
 
 /** The plain text of blocks (for "Copy my text" of a local copy that is not in the editor). */

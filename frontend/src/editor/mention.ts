@@ -52,7 +52,18 @@ async function search(query: string, workspaceId: number, signal?: AbortSignal):
   return [...userChoices, ...pageChoices];
 }
 
-export function createMention(workspaceId: number) {
+// Live pages: a page mention is stored without its title (everyone on the page receives the Yjs document, and a
+// title must reach only those who may read the page it names); each viewer's editor asks for the title itself.
+const pageTitles = new Map<string, Promise<string>>();
+
+function pageTitle(id: string): Promise<string> {
+  if (!pageTitles.has(id)) {
+    pageTitles.set(id, api<{ title: string }>("GET", `/pages/${id}`).then((page) => page.title || "Untitled", () => "No access"));
+  }
+  return pageTitles.get(id)!;
+}
+
+export function createMention(workspaceId: number, live = false) {
   const menu = new FloatingMenu<MentionChoice>("Mention a person or a page", "No one and no page matches");
   return Mention.extend({
     priority: 1000,
@@ -75,6 +86,10 @@ export function createMention(workspaceId: number) {
         dom.dataset.id = node.attrs.id;
         if (node.attrs.kind === "page" && /^\d+$/.test(String(node.attrs.id))) (dom as HTMLAnchorElement).href = `/web/pages/${node.attrs.id}`;
         dom.textContent = (node.attrs.kind === "page" ? "↗ " : "@") + (node.attrs.label ?? "");
+        if (node.attrs.kind === "page" && !node.attrs.label && /^\d+$/.test(String(node.attrs.id))) {
+          dom.textContent = "↗ …";
+          void pageTitle(String(node.attrs.id)).then((title) => (dom.textContent = "↗ " + title));
+        }
         return { dom };
       };
     },
@@ -89,7 +104,7 @@ export function createMention(workspaceId: number) {
           .chain()
           .focus()
           .insertContentAt(range, [
-            { type: "mention", attrs: { id: String(props.id), label: props.label, kind: props.kind } },
+            { type: "mention", attrs: { id: String(props.id), label: live && props.kind === "page" ? "" : props.label, kind: props.kind } },
             { type: "text", text: " " },
           ])
           .run();
