@@ -80,6 +80,7 @@ def delete_group(actor, group: WorkspaceGroup) -> None:
     """Delete a group; what was shared with it is no longer shared with its members (its grants go too)."""
     permissions.require(actor, "manage", group.workspace)
     record_event(actor=actor, action="workspace.group_delete", target=group.workspace, changes={"group": group.name})
+    permissions.access_changed([group.workspace])
     group.group.delete()  # cascades to the WorkspaceGroup and to the group's grants
 
 
@@ -106,6 +107,7 @@ def remove_group_member(actor, group: WorkspaceGroup, user_id: int) -> None:
     if actor.pk != user_id:
         permissions.require(actor, "manage", group.workspace)
     group.group.user_set.remove(user)
+    permissions.access_changed([group.workspace])
     record_event(actor=actor, action="workspace.group_member_remove", target=group.workspace,
                  changes={"group": group.name, "member": user.get_username()})
 
@@ -114,3 +116,4 @@ def leave_groups(workspace: Workspace, user) -> None:
     """Someone leaving the workspace leaves its groups (called by ``remove_member`` in its transaction)."""
     for group in workspace.groups.select_related("group"):
         group.group.user_set.remove(user)
+    permissions.access_changed([workspace])

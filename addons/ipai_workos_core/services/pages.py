@@ -125,6 +125,7 @@ def set_restricted(actor, page: Page, restricted: bool) -> Page:
         permissions.grant(actor, page, "manage", user_id=actor.pk)
     page.restricted = restricted
     page.save(update_fields=["restricted"])
+    permissions.access_changed([page])  # live sessions of those who lost access close
     record_event(actor=actor, action="page.restrict" if restricted else "page.unrestrict", target=page,
                  changes={"restricted": {"before": not restricted, "after": restricted}})
     return page

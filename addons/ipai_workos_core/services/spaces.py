@@ -57,6 +57,8 @@ def update_space(actor, space: Space, *, name: str | None = None, visibility: st
     space.save()
     after = {"name": space.name, "visibility": space.visibility, "icon": space.icon, "color": space.color}
     record_event(actor=actor, action="space.update", target=space, changes=diff(before, after))
+    if before.get("visibility") != after.get("visibility"):
+        permissions.access_changed([space])  # live sessions of those who lost access close
     return space
 
 
