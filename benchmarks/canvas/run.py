@@ -23,7 +23,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,37 +32,15 @@ sys.path.insert(0, str(ROOT / "addons"))
 
 
 def main() -> None:
+    from workos.testing.bench import on_fresh_site
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--elements", type=int, default=5000)
     parser.add_argument("--cards", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()
-    home = tempfile.mkdtemp(prefix="workos-bench-canvas-")
-    cluster = None
-    if args.database == "postgresql":
-        from workos.testing.pgcluster import start_cluster
-
-        cluster = start_cluster()
-        url = cluster.create_database("bench")
-    else:
-        url = f"sqlite:///{home}/bench.sqlite3"
-    try:
-        os.environ.update({"WORKOS_DB_URL": url, "WORKOS_DATA_DIR": home, "WORKOS_LOG_FILE": f"{home}/workos.log",
-                           "DJANGO_SETTINGS_MODULE": "workos.settings.test"})
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        from workos.kernel.installer import Installer
-
-        Installer().install(["ipai_workos_affine"])
-        run(args)
-    finally:
-        if cluster is not None:
-            cluster.destroy()
+    on_fresh_site(args.database, lambda: run(args), prefix="workos-bench-canvas-")
 
 
 def timed(function, repeat: int) -> dict:

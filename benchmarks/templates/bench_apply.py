@@ -15,7 +15,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,35 +23,13 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
+    from workos.testing.bench import on_fresh_site
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
-    home = tempfile.mkdtemp(prefix="workos-bench-")
-    cluster = None
-    if args.database == "postgresql":
-        from workos.testing.pgcluster import start_cluster
-
-        cluster = start_cluster()
-        url = cluster.create_database("bench")
-    else:
-        url = f"sqlite:///{home}/bench.sqlite3"
-    try:
-        os.environ.update({"WORKOS_DB_URL": url, "WORKOS_DATA_DIR": home, "WORKOS_LOG_FILE": f"{home}/workos.log",
-                           "DJANGO_SETTINGS_MODULE": "workos.settings.test"})
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        from workos.kernel.installer import Installer
-
-        Installer().install(["ipai_workos_affine"])
-        run(args)
-    finally:
-        if cluster is not None:
-            cluster.destroy()
+    on_fresh_site(args.database, lambda: run(args), prefix="workos-bench-")
 
 
 def run(args) -> None:

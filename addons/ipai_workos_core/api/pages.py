@@ -6,6 +6,7 @@ from ipai_platform_permissions import services as permissions
 from ipai_platform_permissions.api import SHARE_LINK_AUTH, share_link_reader
 from workos.api.pagination import DEFAULT_LIMIT, paginate_ranked
 from workos.api.types import RecordId
+from workos.kernel.errors import InvalidInput
 
 from .. import services
 from ._common import router, _page_out
@@ -26,6 +27,19 @@ def list_pages(request, space_id: RecordId | None = None, parent_id: RecordId | 
 def recent_pages(request, limit: int = 20):
     access = permissions.Access(request.user)
     return [{"page": _page_out(access, page), "visited_at": visited_at} for page, visited_at in services.recent_pages(request.user, limit)]
+
+
+PAGE_TITLES_MAX = 200
+
+
+@router.get("/pages/titles", response=dict[str, str | None],
+            summary="Titles of pages by id (`ids=1,2,3`): the title where you may read the page, null where you may not "
+                    "or it is gone — one answer for both, so it tells nothing of pages you cannot see")
+def page_titles(request, ids: str):
+    wanted = [part.strip() for part in ids.split(",") if part.strip()]
+    if not wanted or len(wanted) > PAGE_TITLES_MAX or not all(part.isdigit() and len(part) <= 18 for part in wanted):
+        raise InvalidInput(f"ids is a comma-separated list of 1 to {PAGE_TITLES_MAX} page ids", field="ids")
+    return services.page_titles(request.user, [int(part) for part in wanted])
 
 
 @router.post("/pages", response={201: PageOut}, summary="Create a page in a space or under a page")

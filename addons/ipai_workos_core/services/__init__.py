@@ -19,7 +19,7 @@ from .history import COALESCE_SECONDS, MAX_VERSION_BYTES, MAX_VERSIONS, get_vers
 from .members import add_member, change_member_role, members_of, remove_member
 from .pages import (
     archive_page, create_page, delete_page, destination_space, duplicate_page, get_page, move_page, page_ancestors, pages_for,
-    restore_page, set_restricted, space_tree, update_page, visible_ancestors,
+    page_titles, restore_page, set_restricted, space_tree, update_page, visible_ancestors,
 )
 from .recent import RECENT_KEPT, recent_pages, record_visit
 from .spaces import create_space, delete_space, get_space, spaces_for, update_space
@@ -29,4 +29,4 @@ from .workspaces import create_workspace, delete_workspace, get_workspace, updat
 
 QUERIES = ("destination_space", "workspaces_for", "get_workspace", "members_of", "spaces_for", "get_space", "pages_for", "get_page", "page_ancestors",
            "visible_pages", "space_tree", "visible_ancestors", "trash_for", "trash_retention_days", "favorites_for", "recent_pages",
-           "versions_of", "get_version", "subtree_ids", "groups_of", "get_group", "group_members")
+           "versions_of", "get_version", "subtree_ids", "groups_of", "get_group", "group_members", "page_titles")

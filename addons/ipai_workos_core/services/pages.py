@@ -307,6 +307,13 @@ def pages_for(user, *, space_id: int | None = None, parent_id: int | None = None
     return permissions.visible_to(user, pages, share=share)
 
 
+def page_titles(user, page_ids: list[int]) -> dict[str, str | None]:
+    """``{id: title}`` of the live pages ``user`` may read among ``page_ids``; None for the others, missing or not."""
+    readable = permissions.visible_to(user, Page.objects.filter(pk__in=page_ids, archived_at__isnull=True))
+    titles = {str(pk): title or "Untitled" for pk, title in readable.values_list("pk", "title")}
+    return {str(pk): titles.get(str(pk)) for pk in page_ids}
+
+
 def get_page(user, page_id, action: str = "read", share=None) -> Page:
     page = Page.objects.select_related("space").filter(pk=page_id).first()
     if page is None:

@@ -333,3 +333,16 @@ def test_a_restricted_page_opens_only_to_admins_and_those_invited_on_it(tree, pe
 
     api_for(tree.admin).post(f"/pages/{page.pk}/restrict", {"restricted": False})
     assert permissions.can(people.editor, "edit", Page.objects.get(pk=below.pk))
+
+
+def test_page_titles_answer_null_alike_for_unreadable_missing_and_trashed_pages(tree, people, api_for, hidden):
+    secret, _below = hidden
+    gone = services.create_page(tree.admin, space=tree.space, title="Old plan")
+    services.archive_page(tree.admin, gone)
+
+    answer = api_for(people.editor).get(f"/pages/titles?ids={tree.page.pk},{secret.pk},{gone.pk},999999")
+
+    assert answer.status_code == 200
+    assert answer.json() == {str(tree.page.pk): tree.page.title, str(secret.pk): None, str(gone.pk): None, "999999": None}
+    assert api_for(people.editor).get("/pages/titles?ids=1,x").status_code == 422
+    assert api_for(people.editor).get("/pages/titles?ids=" + ",".join(["1"] * 201)).status_code == 422

@@ -54,11 +54,29 @@ async function search(query: string, workspaceId: number, signal?: AbortSignal):
 
 // Live pages: a page mention is stored without its title (everyone on the page receives the Yjs document, and a
 // title must reach only those who may read the page it names); each viewer's editor asks for the title itself.
+// The titles asked for in one tick go in one request (GET /pages/titles answers null where the viewer may not
+// read the page, the same as for a page that is gone: "No access").
 const pageTitles = new Map<string, Promise<string>>();
+let wanted: Map<string, (title: string) => void> | null = null;
 
 function pageTitle(id: string): Promise<string> {
   if (!pageTitles.has(id)) {
-    pageTitles.set(id, api<{ title: string }>("GET", `/pages/${id}`).then((page) => page.title || "Untitled", () => "No access"));
+    pageTitles.set(id, new Promise<string>((resolve) => {
+      if (wanted === null) {
+        wanted = new Map();
+        queueMicrotask(() => {
+          const batch = [...wanted!];
+          wanted = null;
+          for (let start = 0; start < batch.length; start += 200) {  // the API takes 200 ids at a time
+            const part = batch.slice(start, start + 200);
+            api<Record<string, string | null>>("GET", `/pages/titles?ids=${part.map(([key]) => key).join(",")}`)
+              .then((titles) => part.forEach(([key, done]) => done(titles[key] ?? "No access")))
+              .catch(() => part.forEach(([, done]) => done("No access")));
+          }
+        });
+      }
+      wanted.set(id, resolve);
+    }));
   }
   return pageTitles.get(id)!;
 }

@@ -2,7 +2,7 @@
 // members). Everything goes through /api/v1, so the services check permissions and write the audit trail.
 
 import { api, embeddedJson } from "../lib/api";
-import { confirmDialog, message, toast, when } from "./ui";
+import { confirmDialog, entry, listSection, message, savingSelect, toast, when } from "./ui";
 
 // --- settings ---------------------------------------------------------------------------------------------
 
@@ -121,32 +121,12 @@ export async function mountWorkspaceSettings() {
       toast(message(error, "Could not save the workspace"));
     }
   });
-  const heading = document.createElement("h3");
-  heading.className = "settings-subheading";
-  heading.textContent = `Members (${members.length})`;
-  const list = document.createElement("ul");
-  list.className = "share-list settings-members";
+  const { heading, list } = listSection(`Members (${members.length})`, "settings-members");
+  const roles: [string, string][] = [["admin", "Admin"], ["member", "Member"], ["guest", "Guest"]];
   for (const member of members) {
-    const item = document.createElement("li");
-    item.className = "share-entry";
-    item.dataset.memberId = String(member.user_id);
-    const who = document.createElement("span");
-    who.className = "share-name";
-    who.textContent = member.username;
-    const role = document.createElement("select");
-    role.setAttribute("aria-label", `Role of ${member.username}`);
-    for (const [key, label] of [["admin", "Admin"], ["member", "Member"], ["guest", "Guest"]]) role.append(new Option(label, key, false, key === member.role));
-    role.disabled = !isAdmin;
-    role.addEventListener("change", async () => {
-      try {
-        await api("PATCH", `/workspaces/${workspace.id}/members/${member.user_id}`, { role: role.value });
-        toast("Role changed");
-      } catch (error) {
-        role.value = member.role;
-        toast(message(error, "Could not change the role"));
-      }
-    });
-    item.append(who, role);
+    const item = entry(member.username, { memberId: member.user_id });
+    item.append(savingSelect(`Role of ${member.username}`, roles, member.role,
+      (role) => api("PATCH", `/workspaces/${workspace.id}/members/${member.user_id}`, { role }), "Role changed", "Could not change the role", !isAdmin));
     list.append(item);
   }
   const nodes: HTMLElement[] = [form, heading, list];
@@ -204,33 +184,11 @@ async function drawSpaces(box: HTMLElement, workspaceId: number, isAdmin: boolea
   } catch {
     return;
   }
-  const heading = document.createElement("h3");
-  heading.className = "settings-subheading";
-  heading.textContent = `Spaces (${spaces.length})`;
-  const list = document.createElement("ul");
-  list.className = "share-list settings-spaces-list";
+  const { heading, list } = listSection(`Spaces (${spaces.length})`, "settings-spaces-list");
   for (const space of spaces) {
-    const item = document.createElement("li");
-    item.className = "share-entry";
-    item.dataset.spaceId = String(space.id);
-    const name = document.createElement("span");
-    name.className = "share-name";
-    name.textContent = `${space.icon ? space.icon + " " : ""}${space.name}`;
-    const access = document.createElement("select");
-    access.setAttribute("aria-label", `Who may open ${space.name}`);
-    for (const [key, label] of VISIBILITIES) access.append(new Option(label, key, false, key === space.visibility));
-    access.disabled = !isAdmin;
-    access.addEventListener("change", async () => {
-      try {
-        await api("PATCH", `/spaces/${space.id}`, { visibility: access.value });
-        space.visibility = access.value;
-        toast("Space access changed");
-      } catch (error) {
-        access.value = space.visibility;
-        toast(message(error, "Could not change the space"));
-      }
-    });
-    item.append(name, access);
+    const item = entry(`${space.icon ? space.icon + " " : ""}${space.name}`, { spaceId: space.id });
+    item.append(savingSelect(`Who may open ${space.name}`, VISIBILITIES, space.visibility,
+      (visibility) => api("PATCH", `/spaces/${space.id}`, { visibility }), "Space access changed", "Could not change the space", !isAdmin));
     list.append(item);
   }
   box.replaceChildren(heading, list);
@@ -261,18 +219,9 @@ async function drawGroups(box: HTMLElement, workspaceId: number, members: { user
       toast(message(error, failed));
     }
   };
-  const heading = document.createElement("h3");
-  heading.className = "settings-subheading";
-  heading.textContent = `Groups (${groups.length})`;
-  const list = document.createElement("ul");
-  list.className = "share-list settings-group-list";
+  const { heading, list } = listSection(`Groups (${groups.length})`, "settings-group-list");
   for (const group of groups) {
-    const item = document.createElement("li");
-    item.className = "share-entry settings-group";
-    item.dataset.groupId = String(group.id);
-    const name = document.createElement("strong");
-    name.className = "share-name";
-    name.textContent = group.name;
+    const item = entry(group.name, { groupId: group.id }, "share-entry settings-group");
     const people = document.createElement("span");
     people.className = "settings-group-members";
     for (const member of group.members) {
@@ -291,7 +240,7 @@ async function drawGroups(box: HTMLElement, workspaceId: number, members: { user
       people.append(chip);
     }
     if (!group.members.length) people.textContent = "No one yet";
-    item.append(name, people);
+    item.append(people);
     if (isAdmin) {
       const add = document.createElement("select");
       add.setAttribute("aria-label", `Add a member to ${group.name}`);

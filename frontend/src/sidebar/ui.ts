@@ -142,3 +142,46 @@ export function confirmDialog(title: string, text: string, confirmLabel: string)
 export function when(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
+
+/** A titled list of the settings and the share dialog: the heading, and the list to fill with ``entry`` items. */
+export function listSection(title: string, listClass: string, level: "h3" = "h3"): { heading: HTMLElement; list: HTMLUListElement } {
+  const heading = document.createElement(level);
+  heading.className = "settings-subheading";
+  heading.textContent = title;
+  const list = document.createElement("ul");
+  list.className = `share-list ${listClass}`;
+  return { heading, list };
+}
+
+/** One line of such a list: ``name`` first, then the controls. */
+export function entry(name: string, data: Record<string, string | number>, className = "share-entry"): HTMLLIElement {
+  const item = document.createElement("li");
+  item.className = className;
+  for (const [key, value] of Object.entries(data)) item.dataset[key] = String(value);
+  const label = document.createElement("span");
+  label.className = "share-name";
+  label.textContent = name;
+  item.append(label);
+  return item;
+}
+
+/** A select whose choice is saved at once by ``save``; a refused choice goes back to what it was. */
+export function savingSelect(label: string, choices: [string, string][], value: string, save: (value: string) => Promise<unknown>,
+  saved: string, failed: string, disabled = false): HTMLSelectElement {
+  const select = document.createElement("select");
+  select.setAttribute("aria-label", label);
+  for (const [key, name] of choices) select.append(new Option(name, key, false, key === value));
+  select.disabled = disabled;
+  let current = value;
+  select.addEventListener("change", async () => {
+    try {
+      await save(select.value);
+      current = select.value;
+      toast(saved);
+    } catch (error) {
+      select.value = current;
+      toast(message(error, failed));
+    }
+  });
+  return select;
+}
