@@ -43,7 +43,7 @@ QUERIES = (
     "key_of", "scope_type_of", "object_for", "level_of", "can", "require", "visible_to", "role_of", "members_with_role",
     "allowed_actions", "required_level", "grants_on", "share_tokens_on", "resolve_share_token", "shared_object", "stronger",
     "hash_share_token", "label_of", "root_of", "member_roots", "owner_for", "visible_to_members", "readable_record",
-    "memoised_levels",
+    "memoised_levels", "access_changed",
 )
 
 
