@@ -8,6 +8,7 @@ import logging
 
 from django.apps import apps
 from django.conf import settings
+from django.db import DatabaseError
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
@@ -162,6 +163,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DjangoPermissionDenied)
     def permission_denied(request, exc):
         return error_response(api, request, 403, "you do not have access to this")
+
+    @api.exception_handler(DatabaseError)
+    def changed_meanwhile(request, exc: DatabaseError):
+        # A write that found its row gone: another request deleted it between this one's read and its write
+        # (Django's "did not affect any rows"), or PostgreSQL chose this transaction to break a deadlock. Nothing
+        # of this request was kept (the transaction rolled back); the client reloads and sends it again.
+        # Any other database error stays a 500 with its traceback in the log.
+        text = str(exc)
+        if "did not affect any rows" not in text and "deadlock detected" not in text:
+            raise exc
+        log.warning("%s %s: refused, changed by another request meanwhile (%s)", request.method, request.path, text.splitlines()[0])
+        return error_response(api, request, 409, "this was changed or deleted by someone else meanwhile: reload and try again", "conflict")
 
 
 def module_router(name: str):

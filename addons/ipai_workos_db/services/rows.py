@@ -11,7 +11,7 @@ from ipai_platform_permissions import services as permissions
 from ipai_workos_core import services as core
 from ipai_workos_core.registry import CONTENT_CHANGED, notify_pages
 from workos.kernel import ranks
-from workos.kernel.errors import Conflict, InvalidInput
+from workos.kernel.errors import Conflict, InvalidInput, NotFound
 
 from .. import query
 from ..cells import Cells, readable_for
@@ -163,10 +163,17 @@ def duplicate_row(actor, row: Row) -> Row:
     return copy
 
 
+def _lock(row: Row) -> None:
+    """Hold the row until the write commits; a row another request deleted since it was read is gone (404)."""
+    if not Row.objects.select_for_update().filter(pk=row.pk).exists():
+        raise NotFound("no such row")
+
+
 @transaction.atomic
 def archive_row(actor, row: Row) -> Row:
     """Move a row (and its page) to the trash."""
     permissions.require(actor, "delete", row.database)
+    _lock(row)
     if row.archived_at is None:
         core.archive_page(actor, row.page)
         row.archived_at = timezone.now()
@@ -179,6 +186,7 @@ def archive_row(actor, row: Row) -> Row:
 @transaction.atomic
 def restore_row(actor, row: Row) -> Row:
     permissions.require(actor, "delete", row.database)
+    _lock(row)
     if row.archived_at is not None:
         core.restore_page(actor, row.page)
         before, row.archived_at = row.archived_at, None
