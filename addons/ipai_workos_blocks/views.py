@@ -130,8 +130,10 @@ def trash_view(request):
     return render(request, "ipai_workos_blocks/trash.html", context)
 
 
-def _breadcrumbs(user, access: permissions.Access, page) -> list[dict]:
-    """Workspace / space / the pages above / this page, naming only what the user may view (as the API does)."""
+def page_breadcrumbs(user, page, access: permissions.Access | None = None) -> list[dict]:
+    """Workspace / space / the pages above / this page, naming only what the user may view (as the API does);
+    for every view of a page, the editor's and the canvas's."""
+    access = access or permissions.Access(user)
     space = page.space
     crumbs = []
     if _visible(access, space.workspace):
@@ -177,7 +179,7 @@ def page_view(request, page_id: int):
         # version first: see the API
         "document": {"version": blocks.document_version(page), "items": blocks.live_mentions(request.user, blocks.document(page))},
         "tree": page_tree(request.user, page.space.workspace, page.pk),
-        "breadcrumbs": _breadcrumbs(request.user, access, page),
+        "breadcrumbs": page_breadcrumbs(request.user, page, access),
         "page_headers": [mark_safe(header(request, page)) for _key, header in PAGE_HEADERS.items()],
         "page_panels": [mark_safe(panel(request, page)) for _key, panel in PAGE_PANELS.items()],
         "page_menu": {

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ipai_platform_permissions import services as permissions
-from ipai_workos_blocks.views import page_tree
+from ipai_workos_blocks.views import page_breadcrumbs, page_tree
 from ipai_workos_core import services as core
 from workos.kernel.errors import NotFound, PermissionDenied
 from workos.web.menus import menu_tree
@@ -39,16 +39,6 @@ def _json_script(element_id: str, text: str) -> str:
     return format_html('<script id="{}" type="application/json">{}</script>', element_id, mark_safe(text.translate(_SCRIPT_ESCAPES)))
 
 
-def _crumbs(user, page) -> list[dict]:
-    crumbs = []
-    if permissions.can(user, "read", page.space):
-        crumbs.append({"title": page.space.name, "icon": page.space.icon, "url": ""})
-    for ancestor in core.visible_ancestors(user, page):
-        crumbs.append({"title": ancestor.title or "Untitled", "icon": ancestor.icon, "url": f"/web/pages/{ancestor.pk}"})
-    crumbs.append({"title": page.title or "Untitled", "icon": page.icon, "url": "", "current": True})
-    return crumbs
-
-
 @never_cache
 @login_required
 @require_GET
@@ -59,7 +49,6 @@ def canvas_view(request, canvas_id: int):
     except (NotFound, PermissionDenied):
         raise Http404("no such canvas") from None
     page = canvas.page
-    core.record_visit(request.user, page)
     archived = page.archived_at is not None
     editable = not archived and permissions.can(request.user, "edit", page)
     meta = {"id": canvas.pk, "page_id": page.pk, "title": page.title, "icon": page.icon, "editable": editable, "archived": archived,
@@ -71,7 +60,7 @@ def canvas_view(request, canvas_id: int):
         "canvas_meta": meta,
         "scene": _json_script("workos-canvas-scene", services.scene_json(request.user, canvas)),
         "tree": page_tree(request.user, page.space.workspace, page.pk),
-        "breadcrumbs": _crumbs(request.user, page),
+        "breadcrumbs": page_breadcrumbs(request.user, page),
         "page_menu": {
             "id": page.pk, "title": page.title, "archived": archived, "editable": editable,
             "favorite": any(favorite.page_id == page.pk for favorite in core.favorites_for(request.user)),

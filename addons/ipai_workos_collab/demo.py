@@ -7,6 +7,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 
+from ipai_platform_permissions import services as permissions
 from ipai_workos_core import services as core
 from workos.kernel.demo import Demo
 from workos.kernel.users import create_user
@@ -29,5 +30,13 @@ def load(demo: Demo) -> None:
     question, _ = services.create_comment(ana, welcome, _mention(demo.user, "", " could you add our release calendar to this page?"))
     services.create_comment(demo.user, welcome, _mention(ana, "Good idea ", ", I will link it from the handbook."), parent_id=question.pk)
     services.create_comment(ana, welcome, {"text": [{"text": "Welcome, everyone! Comments and @mentions land in the Inbox."}]})
+    # A group and a page only its members open: sharing with a group, and the "shared with you" notice for ana.
+    leadership = core.create_group(demo.user, workspace, "Leadership")
+    for member in (demo.user, ana):
+        core.add_group_member(demo.user, leadership, member.pk)
+    notes = core.create_page(demo.user, space=demo.made["spaces"]["Team"], title="Leadership notes", icon="🔒")
+    core.set_restricted(demo.user, notes, True)
+    permissions.grant(demo.user, core.get_page(demo.user, notes.pk), "comment", group_id=leadership.group_id)
+    demo.report["groups"] = "group Leadership (admin, ana) and the restricted page Leadership notes shared with it"
     demo.report["comments"] = (f"comments on Welcome to WorkOS: a thread between {COLLEAGUE} and {demo.user.get_username()} "
                                f"with mentions; {services.unread_count(demo.user)} unread in {demo.user.get_username()}'s inbox")

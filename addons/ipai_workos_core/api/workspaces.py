@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-
 from workos.api.pagination import DEFAULT_LIMIT, paginate
-from workos.kernel.errors import InvalidInput
 
 from .. import services
 from ._common import router, _workspace_out
@@ -54,15 +51,8 @@ def _member_out(member) -> dict:
 
 @router.post("/workspaces/{workspace_id}/members", response={201: MemberOut}, summary="Add a member (admins)")
 def add_member(request, workspace_id: int, payload: MemberIn):
-    workspace = services.get_workspace(request.user, workspace_id, action="manage")  # before telling who exists
-    if (payload.user_id is None) == (payload.username is None):
-        raise InvalidInput("give the user_id or the username of the person to add (one of them)", field="user_id")
-    user_id = payload.user_id
-    if payload.username is not None:
-        user_id = get_user_model().objects.filter(username=payload.username.strip(), is_active=True).values_list("pk", flat=True).first()
-        if user_id is None:
-            raise InvalidInput("no such user", field="username")
-    return 201, _member_out(services.add_member(request.user, workspace, user_id, payload.role))
+    workspace = services.get_workspace(request.user, workspace_id)
+    return 201, _member_out(services.add_member(request.user, workspace, payload.user_id, payload.role, username=payload.username))
 
 
 @router.patch("/workspaces/{workspace_id}/members/{user_id}", response=MemberOut, summary="Change a member's role (admins)")

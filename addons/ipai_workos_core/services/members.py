@@ -28,12 +28,17 @@ def _keeps_an_admin(workspace: Workspace, leaving_user_id: int) -> bool:
 
 
 @transaction.atomic
-def add_member(actor, workspace: Workspace, user_id: int, role: str = Role.MEMBER) -> WorkspaceMember:
+def add_member(actor, workspace: Workspace, user_id: int | None = None, role: str = Role.MEMBER, *, username: str | None = None) -> WorkspaceMember:
+    """Add someone who has an account here, named by ``user_id`` or by their login ``username`` (one of them).
+    Only administrators of the workspace add people, and they are checked before anyone is looked up."""
     permissions.require(actor, "manage", workspace)
     _check_role(role)
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if (user_id is None) == (username is None):
+        raise InvalidInput("give the user_id or the username of the person to add (one of them)", field="user_id")
+    users = get_user_model().objects.filter(is_active=True)
+    user = users.filter(pk=user_id).first() if username is None else users.filter(username=username.strip()).first()
     if user is None:
-        raise InvalidInput("no such user", field="user_id")
+        raise InvalidInput("no such user", field="user_id" if username is None else "username")
     if workspace.members.filter(user=user).exists():
         raise Conflict("this user is already a member", field="user_id")
     member = WorkspaceMember.objects.create(workspace=workspace, user=user, role=role)
