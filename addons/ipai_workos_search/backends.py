@@ -29,6 +29,10 @@ RECENCY_WEIGHT = 0.2  # at most +20 %: enough to order equal hits, never to lift
 TRIGRAM_THRESHOLD = 0.3
 # PostgreSQL ranks the title matches and this many of the most recently edited other matches (services.ranking._pg_rows)
 PG_CANDIDATES = 400
+# ... and this many when the query is a short prefix (quick find after three letters): tens of thousands of words
+# share a 3-letter start, ranking them reads every lexeme of each candidate, and the next letter narrows anyway
+PG_CANDIDATES_SHORT_PREFIX = 100
+SHORT_PREFIX = 3
 # The title's part of the vector; a GIN index on this very expression (migration 0004) finds title matches.
 PG_TITLE_VECTOR = "ts_filter(d.search_vector, '{a}')"
 

@@ -44,6 +44,15 @@ def _pg_query_text(query: Query) -> str:
     return text
 
 
+def _candidates(query: Query) -> int:
+    """How many title matches and how many matches ``_pg_rows`` ranks: fewer for a query whose only word is a
+    short prefix."""
+    terms = [term for group in query.groups for term in group]
+    if len(terms) == 1 and terms[0].prefix and len(terms[0].text) <= backends.SHORT_PREFIX:
+        return backends.PG_CANDIDATES_SHORT_PREFIX
+    return backends.PG_CANDIDATES
+
+
 def pg_search_sql(query: Query, where: str, params: list, sort: str, title_only: bool, limit: int, offset: int) -> tuple[str, list]:
     """The SQL of ``_pg_rows`` and its parameters (also what the benchmark EXPLAINs).
 
@@ -55,7 +64,7 @@ def pg_search_sql(query: Query, where: str, params: list, sort: str, title_only:
     config = backends.ensure_configuration()
     text = _pg_query_text(query)
     title_match = f"{backends.PG_TITLE_VECTOR} @@ q.query" + (" AND d.search_vector @@ q.query" if query.excluded else "")
-    wanted = max(backends.PG_CANDIDATES, offset + limit)
+    wanted = max(_candidates(query), offset + limit)
     recent = "ORDER BY d.edited_at DESC NULLS LAST, d.id DESC LIMIT %s"
     title_candidates = f"SELECT d.id FROM ipai_workos_search_document d, q WHERE {title_match} AND {where} {recent}"
     if title_only:
