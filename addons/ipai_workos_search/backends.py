@@ -1,6 +1,6 @@
 """The full-text part of the index on each database: PostgreSQL (tsvector + GIN, ``ts_rank_cd``, ``ts_headline``,
 ``pg_trgm``) and SQLite (FTS5, ``bm25()``, ``snippet()``). Everything else — documents, scopes, the permission
-filter — is the same SQL on both and lives in ``services.py``.
+filter — is the same SQL on both and lives in ``services/access.py``.
 
 Snippets come back with the markers ``\\x02``/``\\x03`` around matches (control characters never stored in
 the index); ``services`` escapes the text and turns only those markers into ``<mark>``.
@@ -27,8 +27,12 @@ FTS_WEIGHTS = (5.0, 2.0, 1.0)
 RECENCY_DAYS = 30.0  # the recency bonus halves about every this many days
 RECENCY_WEIGHT = 0.2  # at most +20 %: enough to order equal hits, never to lift a body hit over a title hit
 TRIGRAM_THRESHOLD = 0.3
-# PostgreSQL ranks the title matches and this many of the most recently edited other matches (services._pg_rows)
+# PostgreSQL ranks the title matches and this many of the most recently edited other matches (services.ranking._pg_rows)
 PG_CANDIDATES = 400
+# ... and this many when the query is a short prefix (quick find after three letters): tens of thousands of words
+# share a 3-letter start, ranking them reads every lexeme of each candidate, and the next letter narrows anyway
+PG_CANDIDATES_SHORT_PREFIX = 100
+SHORT_PREFIX = 3
 # The title's part of the vector; a GIN index on this very expression (migration 0004) finds title matches.
 PG_TITLE_VECTOR = "ts_filter(d.search_vector, '{a}')"
 

@@ -227,3 +227,16 @@ def test_api_is_in_the_openapi_document(api_for, tree):
     schema = api_for(tree.admin).get("/openapi.json").json()
     operation = schema["paths"]["/api/v1/search"]["get"]
     assert {parameter["name"] for parameter in operation["parameters"]} >= {"q", "scope", "scope_id", "type", "limit", "cursor"}
+
+
+def test_a_short_prefix_ranks_fewer_candidates():
+    """Quick find after three letters ranks the 100 most recent title matches and matches; a longer word or a
+    second word, the usual 400 (benchmarks/README.md: ranking reads every lexeme of each candidate)."""
+    from ipai_workos_search import backends
+    from ipai_workos_search.query import parse
+    from ipai_workos_search.services.ranking import _candidates
+
+    assert _candidates(parse("bub")) == backends.PG_CANDIDATES_SHORT_PREFIX < backends.PG_CANDIDATES
+    assert _candidates(parse("bubu")) == backends.PG_CANDIDATES
+    assert _candidates(parse("bub ")) == backends.PG_CANDIDATES  # a finished word, not a prefix
+    assert _candidates(parse("plan bub")) == backends.PG_CANDIDATES
