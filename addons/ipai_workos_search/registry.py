@@ -59,10 +59,11 @@ def without_mentions(value):
     return value
 
 
-def searchable_text(block_type, content: dict) -> str:
+def searchable_text(block_type, content: dict, mentions: bool = True) -> str:
     """A block's (or a comment's) text for the index: its type's ``plain_text`` of the content without mention
-    spans (their stored label could name a page the searcher cannot read)."""
-    return block_type.plain_text(without_mentions(content) or {})
+    spans (their stored label could name a page the searcher cannot read). ``mentions=False``: the caller knows
+    that the content holds none (its JSON text does not say "mention"), so it is not walked."""
+    return block_type.plain_text((without_mentions(content) if mentions else content) or {})
 
 
 SOURCES: Registry[Source] = Registry("search source")
