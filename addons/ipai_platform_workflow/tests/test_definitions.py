@@ -92,3 +92,15 @@ def test_a_workspace_workflow_exists_only_for_its_members_and_its_records(tree, 
     acme_state = api_for(member).get(f"/workflow-records/ipai.workos.page/{tree.page.pk}").json()
     globex_state = api_for(outsider).get(f"/workflow-records/ipai.workos.page/{globex_page.pk}").json()
     assert (acme_state["workflow"], globex_state["workflow"]) == ("acme_review", "page_publishing")
+
+
+def test_workspace_admins_define_their_workspaces_own_workflows_only(tree, make_user, member_of, api_for):
+    member = member_of(make_user(), "member")
+    owned = {**PAGE_WORKFLOW, "owner_model": "ipai.workos.workspace", "owner_id": str(tree.workspace.pk)}
+
+    assert api_for(member).post("/workflows", owned).status_code == 403
+    assert api_for(tree.admin).post("/workflows", PAGE_WORKFLOW).status_code == 403  # a system one: operators only
+    created = api_for(tree.admin).post("/workflows", owned)
+    assert created.status_code == 201, created.content
+    assert api_for(member).patch(f"/workflows/{created.json()['id']}", {"active": False}).status_code == 403
+    assert api_for(tree.admin).patch(f"/workflows/{created.json()['id']}", {"active": False}).json()["active"] is False
