@@ -70,7 +70,7 @@ def _submit(actor, page: Page) -> None:
 
 
 def _mark_version(actor, page: Page, request: ApprovalRequest) -> PageReview:
-    version = core.record_version(actor, page, separate=True)
+    version = core.record_version(actor, page, label=f"Sent for review (round {request.round})")
     return PageReview.objects.create(approval=request, page=page, round=request.round, version_number=version.number if version else None)
 
 
