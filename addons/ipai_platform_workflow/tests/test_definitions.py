@@ -82,8 +82,9 @@ def test_a_workspace_workflow_exists_only_for_its_members_and_its_records(tree, 
     def codes(user):
         return {w["code"] for w in api_for(user).get("/workflows").json()}
 
-    assert codes(member) == {"page_publishing", "acme_review"}
-    assert codes(outsider) == {"page_publishing"}
+    # page_review: the inactive system workflow ipai_workos_affine ships for workspaces to copy
+    assert codes(member) == {"page_publishing", "acme_review", "page_review"}
+    assert codes(outsider) == {"page_publishing", "page_review"}
     assert api_for(member).get(f"/workflows/{owned_id}").status_code == 200
     assert api_for(outsider).get(f"/workflows/{owned_id}").status_code == 404
     assert api_for(outsider).get(f"/workflows/{owned_id}").json() == api_for(outsider).get(f"/workflows/{missing_id}").json()

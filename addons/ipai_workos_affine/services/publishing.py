@@ -251,7 +251,7 @@ def unpublish_page(actor, page: Page) -> PagePublication:
 @transaction.atomic
 def unpublish_as_operator(publication_id: int) -> PagePublication:
     """``workos publications unpublish``: the operator takes a publication down (no user; audited without actor)."""
-    publication = PagePublication.objects.select_for_update().select_related("page", "workspace").filter(
+    publication = PagePublication.objects.select_for_update(of=("self",)).select_related("page", "workspace").filter(
         pk=publication_id, state=PagePublication.State.PUBLISHED).first() if isinstance(publication_id, int) else None
     if publication is None:
         raise NotFound(f"no published publication {publication_id}")
