@@ -43,6 +43,7 @@ export default defineConfig({
         collab: here("src/collab/main.ts"),
         canvas: here("src/canvas/main.tsx"),
         templates: here("src/templates/main.ts"),
+        review: here("src/review/main.ts"),
       },
     },
   },

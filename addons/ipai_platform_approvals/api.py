@@ -29,7 +29,7 @@ class ApprovalIn(Schema):
 
 
 class DecisionIn(Schema):
-    decision: Literal["approve", "reject"]
+    decision: Literal["approve", "reject", "request_changes"]
     comment: str = ""
 
 
@@ -114,7 +114,7 @@ def get_approval(request, approval_id: int):
     return approval_out(services.get_request(request.user, approval_id))
 
 
-@router.post("/approvals/{approval_id}/decisions", response=ApprovalOut, summary="Approve or reject, with a comment")
+@router.post("/approvals/{approval_id}/decisions", response=ApprovalOut, summary="Approve, reject or request changes, with a comment")
 def decide(request, approval_id: int, payload: DecisionIn):
     return approval_out(services.decide(request.user, services.get_request(request.user, approval_id), payload.decision, payload.comment))
 

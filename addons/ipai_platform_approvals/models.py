@@ -14,6 +14,7 @@ class RequestState(models.TextChoices):
     PENDING = "pending", "Pending"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
@@ -32,7 +33,7 @@ class ApprovalRequest(models.Model):
     min_approvals = models.PositiveSmallIntegerField(default=1)
     approver_role = models.CharField(max_length=32, blank=True, default="")
     transition = models.ForeignKey("ipai_platform_workflow.WorkflowTransition", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    state = models.CharField(max_length=16, choices=RequestState.choices, default=RequestState.PENDING)
+    state = models.CharField(max_length=24, choices=RequestState.choices, default=RequestState.PENDING)
     round = models.PositiveSmallIntegerField(default=1)
     due_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -65,6 +66,8 @@ class ApprovalDecision(models.Model):
     class Decision(models.TextChoices):
         APPROVE = "approve", "Approve"
         REJECT = "reject", "Reject"
+        # Not a "no": the requester is asked to change the record and ask again (a new round).
+        REQUEST_CHANGES = "request_changes", "Request changes"
 
     request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="decisions")
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

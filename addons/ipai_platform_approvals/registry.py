@@ -1,7 +1,7 @@
 """Extension points of the approvals module.
 
 ``NOTIFIERS``: who hears about requests and decisions. Each is called with the request and what happened
-(``requested``, ``approved``, ``rejected``, ``withdrawn``); the collaboration module's notification inbox
+(``requested``, ``approved``, ``rejected``, ``changes_requested``, ``withdrawn``); the collaboration module's notification inbox
 registers one when it lands. Until then requesters follow their requests on the approvals page.
 """
 

@@ -2,7 +2,8 @@
 
 Policies: ``any`` — approved once ``min_approvals`` approvers approved; ``all`` — once every approver did;
 ``sequence`` — approvers decide one after the other, in order. Under every policy one rejection rejects the
-request: an approver's "no" is never outvoted. Approvers are fixed when the request is made (a role is
+request: an approver's "no" is never outvoted. An approver may instead ask for changes, which settles the round
+as ``changes_requested`` (unless someone rejected): the requester changes the record and asks again. Approvers are fixed when the request is made (a role is
 expanded to the workspace's users with that role), and the requester is never one of them.
 
 A request for a workflow transition performs it, as the requester, the moment it is approved; a rejection
@@ -136,6 +137,8 @@ def _outcome(request: ApprovalRequest) -> str:
     decisions = list(_round_decisions(request))
     if any(d.decision == ApprovalDecision.Decision.REJECT for d in decisions):
         return RequestState.REJECTED
+    if any(d.decision == ApprovalDecision.Decision.REQUEST_CHANGES for d in decisions):
+        return RequestState.CHANGES_REQUESTED
     approvals = sum(1 for d in decisions if d.decision == ApprovalDecision.Decision.APPROVE)
     needed = request.min_approvals if request.policy == Policy.ANY else request.approvers.count()
     return RequestState.APPROVED if approvals >= needed else RequestState.PENDING
@@ -161,7 +164,7 @@ def decide(approver, request: ApprovalRequest, decision: str, comment: str = "")
     """Record an approver's decision; settle the request when the policy says so."""
     request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
     if decision not in ApprovalDecision.Decision.values:
-        raise InvalidInput("decision must be approve or reject", field="decision")
+        raise InvalidInput("decision must be approve, reject or request_changes", field="decision")
     if len(comment or "") > 10000:
         raise InvalidInput("comment is longer than 10000 characters", field="comment")
     if not request.approvers.filter(user=approver).exists():
@@ -211,10 +214,11 @@ def withdraw(requester, request: ApprovalRequest) -> ApprovalRequest:
 
 @transaction.atomic
 def resubmit(requester, request: ApprovalRequest, comment: str = "") -> ApprovalRequest:
-    """Ask again after changes: a rejected or withdrawn request starts a new round; earlier decisions stay on record."""
+    """Ask again after changes: a rejected, withdrawn or sent-back request starts a new round; earlier decisions
+    stay on record."""
     _own_request(requester, request)
-    if request.state not in (RequestState.REJECTED, RequestState.WITHDRAWN):
-        raise Conflict(f"only a rejected or withdrawn request can be asked again; this one is {request.state}")
+    if request.state not in (RequestState.REJECTED, RequestState.WITHDRAWN, RequestState.CHANGES_REQUESTED):
+        raise Conflict(f"only a rejected, withdrawn or sent-back request can be asked again; this one is {request.state}")
     record = record_of(requester, request.res_model, request.res_id)
     permissions.require(requester, "edit", record)
     if request.transition_id and workflows.current_state(record) != request.transition.from_state:

@@ -29,9 +29,20 @@ MIXIN_FIELDS = ("workflow_state", "workflow_state_date", "workflow_state_user")
 QUERIES = ("workflows_for", "get_workflow", "workflow_for", "current_state", "available_transitions", "record_for", "check_transition")
 
 
-def _require_admin(actor) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_superuser:
+def _require_admin(actor, owner: tuple[str, str] = ("", "")) -> None:
+    """Platform administrators define every workflow; a workspace's administrators define that workspace's own
+    (those with ``manage`` on it), so that a workspace can switch on a workflow without asking the operator."""
+    if actor is None or not actor.is_authenticated:
         raise PermissionDenied("only administrators define workflows")
+    if actor.is_superuser:
+        return
+    if owner[0] and permissions.can(actor, "manage", permissions.object_for(owner[0], owner[1])):
+        return
+    raise PermissionDenied("only administrators define workflows")
+
+
+def _owner_of(workflow: Workflow) -> tuple[str, str]:
+    return (workflow.owner_model, workflow.owner_id)
 
 
 def _code(value, field: str) -> str:
@@ -104,10 +115,12 @@ def _active_rivals(res_model: str, owner_model: str, owner_id: str):
 def create_workflow(actor, *, code: str, name: str, res_model: str, states: list[dict], transitions: list[dict] | None = None,
                     active: bool = True, owner_model: str | None = None, owner_id: str | None = None) -> Workflow:
     """Define a workflow with its states (exactly one initial) and transitions, for every workspace or (with an
-    owner) for one. Administrators only."""
-    _require_admin(actor)
-    _check_model(res_model)
+    owner) for one. Platform administrators, or the owner workspace's administrators for its own."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied("only administrators define workflows")
     owner_model, owner_id = permissions.owner_for(owner_model, owner_id)
+    _require_admin(actor, (owner_model, owner_id))
+    _check_model(res_model)
     code, name = _code(code, "code"), _name(name)
     if Workflow.objects.filter(code=code).exists():
         raise Conflict("a workflow with this code exists", field="code")
@@ -136,7 +149,7 @@ def create_workflow(actor, *, code: str, name: str, res_model: str, states: list
 
 @transaction.atomic
 def update_workflow(actor, workflow: Workflow, *, name: str | None = None, active: bool | None = None) -> Workflow:
-    _require_admin(actor)
+    _require_admin(actor, _owner_of(workflow))
     before = {"name": workflow.name, "active": workflow.active}
     if name is not None:
         workflow.name = _name(name)
@@ -151,14 +164,14 @@ def update_workflow(actor, workflow: Workflow, *, name: str | None = None, activ
 
 @transaction.atomic
 def delete_workflow(actor, workflow: Workflow) -> None:
-    _require_admin(actor)
+    _require_admin(actor, _owner_of(workflow))
     record_event(actor=actor, action="workflow.delete", target=workflow, changes={"res_model": workflow.res_model})
     workflow.delete()
 
 
 @transaction.atomic
 def add_transition(actor, workflow: Workflow, spec: dict) -> WorkflowTransition:
-    _require_admin(actor)
+    _require_admin(actor, _owner_of(workflow))
     created = _add_transition(workflow, spec)
     record_event(actor=actor, action="workflow.transition_add", target=workflow, changes={
         "transition": created.name, "from_state": created.from_state.code, "to_state": created.to_state.code,
@@ -169,7 +182,7 @@ def add_transition(actor, workflow: Workflow, spec: dict) -> WorkflowTransition:
 
 @transaction.atomic
 def remove_transition(actor, workflow: Workflow, transition_id: int) -> None:
-    _require_admin(actor)
+    _require_admin(actor, _owner_of(workflow))
     existing = workflow.transitions.filter(pk=transition_id).first()
     if existing is None:
         raise NotFound("no such transition")

@@ -1,8 +1,7 @@
 {
     "name": "WorkOS Suite",
     "version": "1.0.0",
-    # Page publication (issue 20) is planned: its menu comes back with the feature.
-    "summary": "Installs the whole WorkOS suite; cross-module glue (page publication with approval: planned, data model only so far)",
+    "summary": "Installs the whole WorkOS suite; cross-module glue: page status, review requests, publish to web",
     "category": "WorkOS",
     "author": "WorkOS",
     "license": "LGPL-3",
@@ -21,7 +20,7 @@
         "ipai_platform_permissions",
         "ipai_platform_audit",
     ],
-    "data": [],
+    "data": ["data/page_workflow.toml"],
     "application": True,
     "installable": True,
 }

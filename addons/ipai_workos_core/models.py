@@ -131,6 +131,8 @@ class PageVersion(models.Model):
     cover_url = models.CharField(max_length=1024, blank=True, default="")
     content = models.JSONField(default=dict, blank=True)
     restored_from = models.PositiveIntegerField(null=True, blank=True)
+    # A version another module marked ("Sent for review"): kept exactly as it was — later saves never fold into it.
+    label = models.CharField(max_length=64, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(default=timezone.now)

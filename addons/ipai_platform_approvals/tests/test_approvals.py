@@ -173,3 +173,16 @@ def test_transition_request_is_validated(tree, people, publishing, api_for):
     assert ask(api, tree.page, approvers[:1], transition_id=999999).status_code == 422
     assert ask(api, tree.page, approvers[:1], transition_id=transition_id).status_code == 201
     assert ask(api, tree.page, approvers[:1], transition_id=transition_id).status_code == 409  # one pending already
+
+
+def test_request_changes_sends_the_request_back_for_a_new_round(tree, people, api_for):
+    requester, approvers = people
+    request_id = ask(api_for(requester), tree.page, approvers[:2], policy="all").json()["id"]
+
+    sent_back = decide(api_for(approvers[0]), request_id, "request_changes", "add the intro")
+    assert sent_back.status_code == 200 and sent_back.json()["state"] == "changes_requested"
+    assert decide(api_for(approvers[1]), request_id, "approve").status_code == 409  # settled for this round
+
+    again = api_for(requester).post(f"/approvals/{request_id}/resubmit", {"comment": "intro added"})
+    assert again.json()["state"] == "pending" and again.json()["round"] == 2
+    assert decide(api_for(approvers[0]), request_id, "request_changes").json()["state"] == "changes_requested"

@@ -82,8 +82,9 @@ def test_a_workspace_workflow_exists_only_for_its_members_and_its_records(tree, 
     def codes(user):
         return {w["code"] for w in api_for(user).get("/workflows").json()}
 
-    assert codes(member) == {"page_publishing", "acme_review"}
-    assert codes(outsider) == {"page_publishing"}
+    # page_review: the inactive system workflow ipai_workos_affine ships for workspaces to copy
+    assert codes(member) == {"page_publishing", "acme_review", "page_review"}
+    assert codes(outsider) == {"page_publishing", "page_review"}
     assert api_for(member).get(f"/workflows/{owned_id}").status_code == 200
     assert api_for(outsider).get(f"/workflows/{owned_id}").status_code == 404
     assert api_for(outsider).get(f"/workflows/{owned_id}").json() == api_for(outsider).get(f"/workflows/{missing_id}").json()
@@ -92,3 +93,15 @@ def test_a_workspace_workflow_exists_only_for_its_members_and_its_records(tree, 
     acme_state = api_for(member).get(f"/workflow-records/ipai.workos.page/{tree.page.pk}").json()
     globex_state = api_for(outsider).get(f"/workflow-records/ipai.workos.page/{globex_page.pk}").json()
     assert (acme_state["workflow"], globex_state["workflow"]) == ("acme_review", "page_publishing")
+
+
+def test_workspace_admins_define_their_workspaces_own_workflows_only(tree, make_user, member_of, api_for):
+    member = member_of(make_user(), "member")
+    owned = {**PAGE_WORKFLOW, "owner_model": "ipai.workos.workspace", "owner_id": str(tree.workspace.pk)}
+
+    assert api_for(member).post("/workflows", owned).status_code == 403
+    assert api_for(tree.admin).post("/workflows", PAGE_WORKFLOW).status_code == 403  # a system one: operators only
+    created = api_for(tree.admin).post("/workflows", owned)
+    assert created.status_code == 201, created.content
+    assert api_for(member).patch(f"/workflows/{created.json()['id']}", {"active": False}).status_code == 403
+    assert api_for(tree.admin).patch(f"/workflows/{created.json()['id']}", {"active": False}).json()["active"] is False

@@ -22,7 +22,8 @@ from ..models import Notification
 from ._common import _is_id, _require_user
 
 DEDUP_SECONDS = 60
-KINDS = ("mention", "reply", "comment", "approval_requested", "approval_decided", "workflow", "shared", "assigned")
+KINDS = ("mention", "reply", "comment", "approval_requested", "approval_decided", "review_requested", "review_decided", "workflow",
+         "shared", "assigned")
 BOXES = ("unread", "all", "archived")
 
 

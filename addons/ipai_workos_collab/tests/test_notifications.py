@@ -124,15 +124,24 @@ def test_notice_is_written_in_the_events_transaction(tree, person):
     assert not Comment.objects.exists() and not Notification.objects.exists()
 
 
-def test_approval_request_notifies_approvers_and_the_decision_the_requester(tree, person):
+def test_review_request_notifies_approvers_with_the_page_and_the_decision_the_requester(tree, person):
+    from ipai_platform_approvals import services as approvals
+
+    ana = person("member")
+    approvals.create_request(tree.admin, tree.page, title="Publish the handbook", approver_ids=[ana.pk])
+    notice = Notification.objects.get(recipient=ana)
+    assert notice.kind == "review_requested" and notice.target_id == str(tree.page.pk) and notice.url == f"/web/pages/{tree.page.pk}"
+    assert "Handbook" in notice.title
+
+
+def test_review_sent_back_for_changes_tells_the_requester(tree, person):
     from ipai_platform_approvals import services as approvals
 
     ana = person("member")
     request = approvals.create_request(tree.admin, tree.page, title="Publish the handbook", approver_ids=[ana.pk])
-    notice = Notification.objects.get(recipient=ana)
-    assert notice.kind == "approval_requested" and notice.target_id == str(request.pk)
-    approvals.decide(ana, request, "approve")
-    assert kinds_of(tree.admin) == ["approval_decided"]
+    approvals.decide(ana, request, "request_changes", "Fix the intro")
+    notice = Notification.objects.get(recipient=tree.admin)
+    assert notice.kind == "review_decided" and "sent back for changes" in notice.title
 
 
 def test_workflow_transition_notifies_followers_who_can_read_the_page(tree, person, make_user):

@@ -13,7 +13,7 @@ from .schemas import RestoreOut, VersionDetailOut, VersionPage
 def _version_out(version) -> dict:
     return {
         "number": version.number, "title": version.title, "icon": version.icon, "cover_url": version.cover_url,
-        "restored_from": version.restored_from, "created_by_id": version.created_by_id,
+        "restored_from": version.restored_from, "label": version.label, "created_by_id": version.created_by_id,
         "created_by": version.created_by.get_username() if version.created_by_id else None,
         "created_at": version.created_at, "updated_at": version.updated_at,
     }

@@ -229,6 +229,7 @@ class VersionOut(Schema):
     icon: str
     cover_url: str
     restored_from: int | None
+    label: str = ""
     created_by_id: int | None
     created_by: str | None
     created_at: datetime

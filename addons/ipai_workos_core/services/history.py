@@ -33,7 +33,7 @@ def _snapshot(page: Page) -> dict:
 
 
 def _save_version(actor, page: Page, content: dict | None = None, *, restored_from: int | None = None,
-                  separate: bool = False) -> tuple[PageVersion, bool]:
+                  separate: bool = False, label: str = "") -> tuple[PageVersion, bool]:
     """Record the page's present state; returns (version, whether a new one was made)."""
     content = _snapshot(page) if content is None else content
     size = len(json.dumps(content, cls=DjangoJSONEncoder))
@@ -43,7 +43,7 @@ def _save_version(actor, page: Page, content: dict | None = None, *, restored_fr
     list(Page.objects.select_for_update().filter(pk=page.pk).values_list("pk", flat=True))  # numbers are handed out one at a time
     latest = PageVersion.objects.filter(page=page).order_by("-number").first()
     state = {"title": page.title, "icon": page.icon, "cover_url": page.cover_url, "content": content}
-    if (restored_from is None and not separate and latest is not None and latest.restored_from is None and user is not None
+    if (restored_from is None and not separate and latest is not None and latest.restored_from is None and not latest.label and user is not None
             and latest.created_by_id == user.pk and now - latest.updated_at < timedelta(seconds=COALESCE_SECONDS)):
         for name, value in state.items():
             setattr(latest, name, value)
@@ -51,26 +51,30 @@ def _save_version(actor, page: Page, content: dict | None = None, *, restored_fr
         latest.save(update_fields=[*state, "updated_at"])
         return latest, False
     number = latest.number + 1 if latest else 1
-    version = PageVersion.objects.create(page=page, number=number, created_by=user, updated_at=now, restored_from=restored_from, **state)
+    version = PageVersion.objects.create(page=page, number=number, created_by=user, updated_at=now, restored_from=restored_from,
+                                         label=label, **state)
     PageVersion.objects.filter(page=page, number__lte=number - MAX_VERSIONS).delete()
     return version, True
 
 
 @transaction.atomic
-def record_version(actor, page: Page, content: dict | None = None, *, separate: bool = False) -> PageVersion | None:
+def record_version(actor, page: Page, content: dict | None = None, *, separate: bool = False, label: str = "") -> PageVersion | None:
     """Record a save of ``page`` in its history — for modules that keep a page's body, after each save of it
     (the blocks document). ``content``: what to keep (e.g. ``{"blocks": [...]}``); None takes it from every
     ``PAGE_CONTENT_HANDLERS`` snapshot. Saves by the same user within a minute update their latest version,
     unless ``separate`` (a save that knowingly replaced changes made elsewhere: those stay in the history).
-    While a version is being restored, the restore records the result itself: calls for that page return None."""
+    While a version is being restored, the restore records the result itself: calls for that page return None.
+    ``label`` marks the version for the history ("Sent for review"): it is a version of its own, kept as it is."""
     permissions.require(actor, "edit", page)
     if page.archived_at is not None:
         raise Conflict("this page is in the trash: restore it first")
     if content is not None and not isinstance(content, dict):
         raise InvalidInput("content is an object", field="content")
+    if not isinstance(label, str) or len(label) > 64:
+        raise InvalidInput("label is text of at most 64 characters", field="label")
     if _RESTORING.get() == page.pk:
         return None
-    version, created = _save_version(actor, page, content, separate=separate)
+    version, created = _save_version(actor, page, content, separate=separate or bool(label), label=label)
     if created:
         record_event(actor=actor, action="page.version", target=page, changes={"number": version.number})
     return version

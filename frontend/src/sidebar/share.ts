@@ -142,6 +142,8 @@ export async function shareDialog(button: HTMLElement) {
     general.append("General access ", choice);
   }
   body.append(invite, general, access, links);
+  // Islands of other modules add their part (publishing: "Publish to web", its state and URL) by listening to this.
+  document.dispatchEvent(new CustomEvent("workos:share-dialog", { detail: { model: target.model, id: target.id, body } }));
 
   const drawAccess = async () => {
     const heading = document.createElement("h3");

@@ -330,6 +330,7 @@ interface Version {
   created_at: string;
   updated_at: string;
   restored_from: number | null;
+  label?: string;
 }
 
 interface BlockTree {
@@ -417,7 +418,7 @@ async function historyDialog(data: PageMenuData) {
     label.textContent = when(version.updated_at);
     const who = document.createElement("span");
     who.className = "muted history-who";
-    who.textContent = `${version.created_by ?? "someone"}${version.restored_from ? ` · restored v${version.restored_from}` : ""}`;
+    who.textContent = `${version.created_by ?? "someone"}${version.restored_from ? ` · restored v${version.restored_from}` : ""}${version.label ? ` · ${version.label}` : ""}`;
     button.append(label, who);
     button.addEventListener("click", () => void show(version, button));
     item.append(button);

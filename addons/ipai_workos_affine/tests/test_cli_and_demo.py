@@ -1,0 +1,25 @@
+"""``workos publications list|unpublish`` and the demo's publishing part, on a real site through the CLI."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_demo_publishes_a_page_and_the_cli_lists_and_unpublishes_it(site):
+    assert site.workos("module", "install", "ipai_workos_affine").returncode == 0
+    assert site.workos("user", "create", "ops", "--admin").returncode == 0
+    loaded = site.workos("demo", "load", "--user", "ops")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "/p/acme/handbook" in loaded.stdout and "Travel policy in review" in loaded.stdout
+
+    listed = site.workos("publications", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    (row,) = json.loads(listed.stdout)
+    assert row["url"] == "/p/acme/handbook" and row["pages"] == 2
+
+    gone = site.workos("publications", "unpublish", str(row["id"]))
+    assert gone.returncode == 0 and "unpublished /p/acme/handbook" in gone.stdout
+    assert json.loads(site.workos("publications", "list", "--json").stdout) == []
+    assert site.sql("SELECT COUNT(*) FROM ipai_workos_published_page")[0][0] == 0
+    assert site.workos("publications", "unpublish", str(row["id"])).returncode == 1
+    assert site.workos("publications", "unpublish", "nope").returncode == 2
