@@ -484,16 +484,20 @@ class Deployer:
                 self.logs.append(str(set_aside))
                 details.append(f"previous server log kept as {set_aside}")
             self.touched.add("service")
+            # CLOCK_MONOTONIC is the machine's: a benchmark in another process can place its samples in this window.
+            window = [time.monotonic()]
             try:
                 if maintenance:
                     replacement = fleet.restart_in_maintenance(settings.startup_timeout)
                 else:
                     replacement = fleet.replace(settings.startup_timeout, details.append)
+                window.append(time.monotonic())
             except ServiceError as error:
                 self.report["health"] = {"healthy": False, "detail": str(error)}
                 details.append(f"switch failed: {error}")
                 return "unhealthy"
         replacement.probe = probe.summary()
+        replacement.window = window
         self.report["switch"] = replacement.as_dict()
         details.extend(replacement.steps)
         seen = replacement.probe

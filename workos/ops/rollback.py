@@ -235,8 +235,10 @@ def execute_rollback(settings: DeploySettings, repo: GitRepo, service: ServiceMa
 
         def replace(in_maintenance: bool):
             outcome.set_aside_log = serverlog.set_aside(settings.config.log_file, stamp)
+            began = time.monotonic()
             replacement = (service.restart_in_maintenance(settings.startup_timeout) if in_maintenance
                            else service.replace(settings.startup_timeout))
+            replacement.window = [began, time.monotonic()]
             outcome.switch = replacement
             if not replacement.ok:
                 raise ServiceError("; ".join(replacement.steps))

@@ -475,6 +475,7 @@ class Replacement:
     failed: str | None = None
     health: HealthResult | None = None
     probe: dict | None = None
+    window: list[float] | None = None  # time.monotonic() at start and end (the machine's clock: benchmarks use it)
 
     @property
     def ok(self) -> bool:
@@ -482,4 +483,5 @@ class Replacement:
 
     def as_dict(self) -> dict:
         return {"shape": self.shape, "ok": self.ok, "steps": self.steps, "switched": self.switched, "live": self.live,
-                "failed": self.failed, "health": self.health.as_dict() if self.health else None, "unavailability": self.probe}
+                "failed": self.failed, "health": self.health.as_dict() if self.health else None, "unavailability": self.probe,
+                "monotonic_window": self.window}
