@@ -81,6 +81,15 @@ def print_deploy_summary(report: dict, narrator) -> None:
     if modules.get("installed") or modules.get("upgraded"):
         narrator.note(f"modules    installed {len(modules.get('installed', []))}, upgraded {len(modules.get('upgraded', []))}"
                       + (f": {', '.join(modules['upgraded'])}" if modules.get("upgraded") else ""))
+    if report.get("downtime"):
+        narrator.note(f"downtime   {report['downtime']}")
+    switch = report.get("switch")
+    if switch:
+        seen = switch.get("unavailability") or {}
+        narrator.note(f"switch     {switch['shape']}: {'ok' if switch['ok'] else 'FAILED at ' + str(switch['failed'])}; live {', '.join(switch['live']) or 'none'}")
+        if seen:
+            narrator.note(f"           measured through nginx: {seen['requests']} request(s), {seen['failed']} failed, "
+                          f"{seen['maintenance_503']} maintenance 503, longest unavailable {seen['longest_unavailable_seconds']:.2f}s")
     verification = report.get("verification")
     if verification:
         values = {check["name"]: check["value"] for check in verification["checks"]}
@@ -110,7 +119,8 @@ DEPLOY_HELP = f"""Deploy the configured branch to this host in seven phases.
 \b
 1 snapshot for rollback (git SHA, verified database backup with md5/sha256, .deploy_snapshot)
 2 deploy main (fetch, checkout, pull --ff-only; required modules checked before HEAD moves)
-3 install/upgrade modules (stop, dependency lock, module install + upgrade --changed, start, wait for health)
+3 install/upgrade modules (stop, dependency lock, module install + upgrade --changed, start, wait for health;
+  with [deploy] switch = "nginx": the new server starts beside the old one and nginx switches to it)
 4 runtime verification (the checks of `workos verify`)
 5 snapshot artifacts (`workos snapshot`, skipped when the deployed code lacks it)
 6 commit artifacts ([skip ci])
@@ -129,9 +139,11 @@ anything changes. Configuration: the [deploy] section (deploy/workos.toml.exampl
 @click.option("--auto-rollback", is_flag=True, help="On any failure after phase 1, restore the previous SHA and database, restart, re-verify.")
 @click.option("--no-artifacts", is_flag=True, help="Skip phases 5-7 (snapshot artifacts, commit, push).")
 @click.option("--break-stale-lock", is_flag=True, help="Take over a lock whose deploy process is dead (never a live one).")
+@click.option("--no-downtime", is_flag=True, help='Refuse (nothing changed) unless the deploy can switch without downtime: '
+              '[deploy] switch = "nginx" and every pending migration compatible with the running code.')
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout (progress goes to stderr).")
 @click.pass_context
-def deploy(ctx, dry_run, auto_rollback, no_artifacts, break_stale_lock, as_json):
+def deploy(ctx, dry_run, auto_rollback, no_artifacts, break_stale_lock, no_downtime, as_json):
     if ctx.invoked_subcommand:
         return
     from workos.ops.deploy import Deployer, DeployOptions
@@ -139,7 +151,8 @@ def deploy(ctx, dry_run, auto_rollback, no_artifacts, break_stale_lock, as_json)
 
     settings = deploy_settings(ctx)
     narrator = Narrator(to_stderr=as_json)
-    options = DeployOptions(dry_run=dry_run, auto_rollback=auto_rollback, artifacts=not no_artifacts, break_stale_lock=break_stale_lock)
+    options = DeployOptions(dry_run=dry_run, auto_rollback=auto_rollback, artifacts=not no_artifacts, break_stale_lock=break_stale_lock,
+                            no_downtime=no_downtime)
     try:
         report = Deployer(settings, options, narrator).run()
     except KeyboardInterrupt:

@@ -39,6 +39,7 @@ from .narration import Narrator, PhaseResult
 from .rollback import RollbackPoint, RollbackRefused, check_rollback_point, execute_rollback
 from .children import die_with_parent
 from .services import ServiceError, service_manager, wait_for_health
+from .traffic import Fleet, SwitchProbe
 from .settings import DeploySettings
 from .verify import render, run_verification
 
@@ -74,6 +75,7 @@ class DeployOptions:
     auto_rollback: bool = False
     artifacts: bool = True
     break_stale_lock: bool = False
+    no_downtime: bool = False
 
 
 class Deployer:
@@ -260,6 +262,8 @@ class Deployer:
         if plan.problems:
             raise Stop(exit_codes.REFUSED, "; ".join(plan.problems))
         self.report["plan"] = plan.as_dict()
+        self.report["migrations"] = plan.risk.as_dict()
+        self._announce_downtime(plan.risk)
         try:
             free, needed = backups.check_room(settings.backup_dir, self.database)
         except backups.BackupError as error:
@@ -269,6 +273,28 @@ class Deployer:
             f"required modules present; backup room {backups.human_size(free)} free (>= {backups.human_size(needed)}) "
             f"({time.monotonic() - began:.2f}s)"
         )
+
+    def _announce_downtime(self, risk) -> None:
+        """Say before anything changes whether users will notice this deploy; refuse with --no-downtime."""
+        settings = self.settings
+        incompatible = risk.incompatible
+        for verdict in incompatible:
+            self.narrator.warn(f"migration {verdict.module}.{verdict.name} is not compatible with the running code: {'; '.join(verdict.reasons)}")
+        if settings.switch != "nginx":
+            self.report["downtime"] = "restart: the server is stopped during the module upgrade"
+            if self.options.no_downtime:
+                raise Stop(exit_codes.REFUSED, '--no-downtime needs [deploy] switch = "nginx" (switch = "restart" stops the server); nothing changed')
+            return
+        if incompatible:
+            names = ", ".join(f"{v.module}.{v.name}" for v in incompatible)
+            if self.options.no_downtime:
+                raise Stop(exit_codes.REFUSED, f"--no-downtime: {len(incompatible)} migration(s) not compatible with the running code ({names}) "
+                                               "would need a maintenance window; nothing changed")
+            self.report["downtime"] = f"maintenance window: nginx answers 503 with Retry-After while {names} run"
+            self.narrator.warn(f"this deploy takes a MAINTENANCE WINDOW: nginx answers 503 (maintenance page, Retry-After) "
+                               f"from the module upgrade until the new server is healthy, because of {names}")
+        else:
+            self.report["downtime"] = "none: blue/green switch behind nginx" if not settings.hosts else "none: host-by-host roll behind nginx"
 
     def _dry_run(self) -> int:
         """The plan, with nothing changed (``git fetch`` only updates the remote-tracking branch)."""
@@ -377,6 +403,8 @@ class Deployer:
     # --- phase 3 ----------------------------------------------------------------------------------------
 
     def _install_modules(self, details: list[str]) -> str:
+        if isinstance(self.service, Fleet):
+            return self._install_modules_behind_nginx(details)
         settings = self.settings
         settings.log_dir.mkdir(parents=True, exist_ok=True)
         self.logs.append(str(self.install_log))
@@ -419,6 +447,64 @@ class Deployer:
             return "unhealthy"
         details.append(f"service healthy after {health.seconds:.2f}s ({self.service.status().detail})")
         return "ok"
+
+    def _install_modules_behind_nginx(self, details: list[str]) -> str:
+        """Phase 3 with ``switch = "nginx"``: migrations compatible with the old code run while it serves, then
+        the new code replaces it behind nginx; otherwise a maintenance window (the 503 page) covers the upgrade."""
+        settings, fleet = self.settings, self.service
+        settings.log_dir.mkdir(parents=True, exist_ok=True)
+        self.logs.append(str(self.install_log))
+        details.append(f"log {self.install_log}")
+        maintenance = not self.report["migrations"]["compatible"]
+        probe = SwitchProbe(settings.base_url + "/web/login")
+        with probe:
+            try:
+                if lock_changed(self.repo, self.report["previous_sha"], self.report["new_sha"]):
+                    self.lock_file_changed = True
+                    install_locked(settings.repo_root, self.install_log)
+                    details.append("requirements.lock changed: locked dependencies installed")
+                if maintenance:
+                    self.touched.add("service")
+                    fleet.maintenance(True)
+                    details.append("maintenance page on (nginx answers 503 with Retry-After)")
+                    fleet.stop()
+                    details.append("servers stopped for the incompatible migrations")
+            except (DependencyError, ServiceError) as error:
+                raise Stop(exit_codes.INSTALL_ABORTED, str(error)) from None
+            self.touched.add("database")
+            installed = self._module_command(["module", "install", *settings.required_modules, "--json"])
+            self.report["modules"]["installed"] = installed.get("installed", [])
+            upgraded = self._module_command(["module", "upgrade", "--changed", "--json"])
+            self.report["modules"]["installed"] += upgraded.get("installed", [])
+            self.report["modules"]["upgraded"] = upgraded.get("upgraded", [])
+            details.append(f"installed: {', '.join(self.report['modules']['installed']) or 'none'}")
+            details.append(f"upgraded: {', '.join(self.report['modules']['upgraded']) or 'none'}")
+            set_aside = serverlog.set_aside(settings.config.log_file, self.stamp)
+            if set_aside:
+                self.logs.append(str(set_aside))
+                details.append(f"previous server log kept as {set_aside}")
+            self.touched.add("service")
+            # CLOCK_MONOTONIC is the machine's: a benchmark in another process can place its samples in this window.
+            window = [time.monotonic()]
+            try:
+                if maintenance:
+                    replacement = fleet.restart_in_maintenance(settings.startup_timeout)
+                else:
+                    replacement = fleet.replace(settings.startup_timeout, details.append)
+                window.append(time.monotonic())
+            except ServiceError as error:
+                self.report["health"] = {"healthy": False, "detail": str(error)}
+                details.append(f"switch failed: {error}")
+                return "unhealthy"
+        replacement.probe = probe.summary()
+        replacement.window = window
+        self.report["switch"] = replacement.as_dict()
+        details.extend(replacement.steps)
+        seen = replacement.probe
+        details.append(f"seen through nginx during the switch: {seen['requests']} request(s), {seen['failed']} failed, "
+                       f"{seen['maintenance_503']} maintenance 503, longest unavailable {seen['longest_unavailable_seconds']:.2f}s")
+        self.report["health"] = replacement.health.as_dict() if replacement.health else {"healthy": False, "detail": "no server started"}
+        return "ok" if replacement.ok else "unhealthy"
 
     def _module_command(self, args: list[str]) -> dict:
         """A ``workos module`` run of the new code; its JSON report, or Stop naming the failure and the log."""

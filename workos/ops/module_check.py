@@ -19,6 +19,7 @@ from workos.kernel.graph import DependencyError, dependency_closure
 
 from .database import Database, DatabaseError
 from .gitrepo import GitRepo
+from .migration_risk import MigrationRisk, assess
 from .settings import DeploySettings
 
 
@@ -28,9 +29,11 @@ class ModulePlan:
     to_install: list[str] = field(default_factory=list)
     to_upgrade: list[str] = field(default_factory=list)
     closure: list[str] = field(default_factory=list)
+    risk: MigrationRisk = field(default_factory=MigrationRisk)
 
     def as_dict(self) -> dict:
-        return {"problems": self.problems, "to_install": self.to_install, "to_upgrade": self.to_upgrade}
+        return {"problems": self.problems, "to_install": self.to_install, "to_upgrade": self.to_upgrade,
+                "migrations": self.risk.as_dict()}
 
 
 def addons_folders(settings: DeploySettings) -> list[Path]:
@@ -95,6 +98,9 @@ def plan_modules(settings: DeploySettings, repo: GitRepo, revision: str) -> Modu
             _, version, checksum = recorded[name]
             if manifest.version != version or content_checksum(manifest.path) != checksum:
                 plan.to_upgrade.append(name)
+        changing = plan.to_install + plan.to_upgrade
+        folders = {name: scan.manifest(name).path for name in changing if scan.manifest(name) is not None}
+        plan.risk = assess(Database(settings.config.database_url), folders, changing)
         return plan
 
 

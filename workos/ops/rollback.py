@@ -130,6 +130,7 @@ class RollbackOutcome:
     failed_step: str | None = None
     set_aside_log: Path | None = None
     seconds: float = 0.0
+    switch: object | None = None  # traffic.Replacement when the servers are behind nginx
 
     @property
     def ok(self) -> bool:
@@ -144,6 +145,7 @@ class RollbackOutcome:
             "verification": self.verification.as_dict() if self.verification else None,
             "set_aside_log": str(self.set_aside_log) if self.set_aside_log else None,
             "seconds": round(self.seconds, 3),
+            "switch": self.switch.as_dict() if self.switch is not None else None,
         }
 
 
@@ -219,14 +221,51 @@ def execute_rollback(settings: DeploySettings, repo: GitRepo, service: ServiceMa
             raise ServiceError(f"started, but not healthy: {health.detail}")
         return f"healthy after {health.seconds:.2f}s"
 
-    steps = [("stop service", stop_service), ("check out previous SHA", checkout)]
-    if restore_database:
-        steps.append(("restore database", restore))
-    steps.append(("start service", start_service))
-    for name, action in steps:
-        if not step(name, action):
-            outcome.seconds = time.monotonic() - started
-            return outcome
+    from .traffic import Fleet, SwitchProbe
+
+    probe = None
+    if isinstance(service, Fleet):
+        # Behind nginx: without a restore the old code starts beside the new and nginx switches back; a restore
+        # replaces the database under the servers, so it happens behind the maintenance page.
+        probe = SwitchProbe(settings.base_url + "/web/login")
+
+        def maintenance_on():
+            service.maintenance(True)
+            return "nginx answers 503 (maintenance page, Retry-After)"
+
+        def replace(in_maintenance: bool):
+            outcome.set_aside_log = serverlog.set_aside(settings.config.log_file, stamp)
+            began = time.monotonic()
+            replacement = (service.restart_in_maintenance(settings.startup_timeout) if in_maintenance
+                           else service.replace(settings.startup_timeout))
+            replacement.window = [began, time.monotonic()]
+            outcome.switch = replacement
+            if not replacement.ok:
+                raise ServiceError("; ".join(replacement.steps))
+            return "; ".join(replacement.steps)
+
+        if restore_database:
+            steps = [("maintenance page on", maintenance_on), ("stop service", stop_service), ("check out previous SHA", checkout),
+                     ("restore database", restore), ("start service, maintenance page off", lambda: replace(True))]
+        else:
+            steps = [("check out previous SHA", checkout), ("switch back behind nginx", lambda: replace(False))]
+    else:
+        steps = [("stop service", stop_service), ("check out previous SHA", checkout)]
+        if restore_database:
+            steps.append(("restore database", restore))
+        steps.append(("start service", start_service))
+    if probe is not None:
+        probe.__enter__()
+    try:
+        for name, action in steps:
+            if not step(name, action):
+                outcome.seconds = time.monotonic() - started
+                return outcome
+    finally:
+        if probe is not None:
+            probe.__exit__(None, None, None)
+            if outcome.switch is not None:
+                outcome.switch.probe = probe.summary()
     outcome.verification = run_verification(settings)
     render(outcome.verification, narrator.console)
     outcome.seconds = time.monotonic() - started

@@ -136,17 +136,25 @@ class ProcessService(ServiceManager):
 
     name = "process"
 
-    def __init__(self, settings: DeploySettings):
+    def __init__(self, settings: DeploySettings, address: tuple[str, int] | None = None):
         super().__init__(settings)
         base = settings.config.source.parent if settings.config.source else Path.cwd()
-        self.pidfile = self._path(self.options.get("pidfile"), base) or settings.config.data_dir / "workos.pid"
-        self.output = self._path(self.options.get("output"), base) or settings.log_dir / "workos_serve.out"
+        self.address = address
+        if address is None:
+            self.pidfile = self._path(self.options.get("pidfile"), base) or settings.config.data_dir / "workos.pid"
+            self.output = self._path(self.options.get("output"), base) or settings.log_dir / "workos_serve.out"
+        else:
+            # One of several servers behind nginx (traffic.py): each address has its own pidfile and output.
+            self.pidfile = settings.config.data_dir / f"workos-{address[1]}.pid"
+            self.output = settings.log_dir / f"workos_serve_{address[1]}.out"
         try:
             self.stop_timeout = float(self.options.get("stop_timeout", 20))
         except (TypeError, ValueError):
             self.stop_timeout = 20.0  # problems() reports the bad value before anything runs
         arguments = self.options.get("args", [])
         self.extra_args = [str(arg) for arg in arguments] if isinstance(arguments, list) else []
+        if address is not None:
+            self.extra_args += ["--host", address[0], "--port", str(address[1])]
         self._started_at_offset = 0
 
     @staticmethod
@@ -209,13 +217,15 @@ class ProcessService(ServiceManager):
         self.pidfile.write_text(f"{process.pid}\n")
         self._process = process
 
-    def stop(self) -> None:
+    def stop(self, timeout: float | None = None) -> None:
+        """SIGTERM (the server stops accepting, finishes the requests in flight), SIGKILL after ``timeout``
+        (default ``stop_timeout``): the drain of a blue/green switch is bounded by it."""
         pid = self._recorded_pid()
         if pid is None or not self._is_our_server(pid):
             self.pidfile.unlink(missing_ok=True)
             return
         self._signal_group(pid, signal.SIGTERM)
-        deadline = time.monotonic() + self.stop_timeout
+        deadline = time.monotonic() + (self.stop_timeout if timeout is None else timeout)
         while process_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         if process_alive(pid):
@@ -263,9 +273,13 @@ class SystemdService(ServiceManager):
 
     name = "systemd"
 
-    def __init__(self, settings: DeploySettings):
+    def __init__(self, settings: DeploySettings, address: tuple[str, int] | None = None):
         super().__init__(settings)
+        self.address = address
         self.unit = str(self.options.get("unit", "workos.service"))
+        if address is not None:
+            # Behind nginx every address is an instance of a template unit: unit = "workos@{port}.service".
+            self.unit = self.unit.format(host=address[0], port=address[1])
         systemctl = self.options.get("systemctl", ["systemctl"])
         self.systemctl = [systemctl] if isinstance(systemctl, str) else [str(part) for part in systemctl]
 
@@ -297,7 +311,8 @@ class SystemdService(ServiceManager):
         if result.returncode != 0:
             raise ServiceError(f"systemctl start {self.unit} failed: {result.stderr.strip()}")
 
-    def stop(self) -> None:
+    def stop(self, timeout: float | None = None) -> None:
+        # The unit's TimeoutStopSec bounds the drain (deploy/workos@.service).
         result = self._run("stop")
         if result.returncode != 0:
             raise ServiceError(f"systemctl stop {self.unit} failed: {result.stderr.strip()}")
@@ -457,6 +472,10 @@ MANAGERS = {"process": ProcessService, "systemd": SystemdService, "compose": Com
 
 
 def service_manager(settings: DeploySettings) -> ServiceManager:
+    if settings.switch == "nginx":
+        from .traffic import Fleet  # the servers behind nginx, each one of the managers above
+
+        return Fleet(settings)
     return MANAGERS[settings.service](settings)
 
 

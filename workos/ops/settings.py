@@ -32,6 +32,8 @@ class DeploySettings:
     max_log_errors: int
     log_tail: int
     startup_timeout: int
+    switch: str = "restart"
+    hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: Config) -> "DeploySettings":
@@ -52,6 +54,8 @@ class DeploySettings:
             max_log_errors=deploy["max_log_errors"],
             log_tail=deploy["log_tail"],
             startup_timeout=deploy["startup_timeout"],
+            switch=deploy["switch"],
+            hosts=tuple(deploy["hosts"]),
         )
 
     @property

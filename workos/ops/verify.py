@@ -164,6 +164,53 @@ def check_code_consistent(settings: DeploySettings, database: Database) -> Check
     return Check(name, description, not problems, (revision or "unknown")[:12], expected, detail or f"checkout {checkout[:12] if checkout else '?'}")
 
 
+def check_upstream_servers(settings: DeploySettings) -> Check:
+    """Behind nginx ([deploy] switch = "nginx"): every server in the upstream file is in rotation and answers
+    /web/health on its own address with the checked-out revision (base_url reaches only one of them)."""
+    from .gitrepo import GitError, GitRepo
+    from .traffic import Nginx
+
+    name, description = "upstream_servers", "every server behind nginx serves the checkout"
+    expected = "all in rotation, healthy, at the checkout's SHA"
+    upstream = Nginx(settings).read()
+    if not upstream.servers:
+        return Check(name, description, False, 0, expected, "the upstream file lists no server")
+    repo = GitRepo(settings.repo_root)
+    try:
+        checkout = repo.head_sha()
+    except GitError:
+        checkout = None
+
+    def same_code(revision: str) -> bool:
+        if revision == checkout or not repo.has_commit(revision):
+            return revision == checkout
+        changed = repo.run("diff", "--name-only", revision, checkout).stdout.split()
+        return all(path.startswith("docs/") for path in changed)  # the deploy's own artifact commits
+
+    problems = []
+    if upstream.maintenance:
+        problems.append("the maintenance page is on")
+    good = 0
+    for address, down in upstream.servers.items():
+        if down:
+            problems.append(f"{address} is out of the upstream (down)")
+            continue
+        try:
+            response = httpx.get(f"http://{address}/web/health", timeout=10, trust_env=False)
+            revision = response.json()["code"]["revision"] if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
+            problems.append(f"{address}: {type(error).__name__}")
+            continue
+        if response.status_code != 200:
+            problems.append(f"{address}: /web/health answered {response.status_code}")
+        elif checkout and revision and not same_code(revision):
+            problems.append(f"{address} runs {revision[:12]}, the checkout is at {checkout[:12]}")
+        else:
+            good += 1
+    value = f"{good} of {len(upstream.servers)}"
+    return Check(name, description, not problems, value, expected, "; ".join(problems) or ", ".join(upstream.servers))
+
+
 def run_verification(settings: DeploySettings) -> Verification:
     started = time.monotonic()
     verification = Verification()
@@ -172,6 +219,8 @@ def run_verification(settings: DeploySettings) -> Verification:
     database = Database(settings.config.database_url)
     verification.checks.extend(check_database(settings, database))
     verification.checks.append(check_code_consistent(settings, database))
+    if settings.switch == "nginx":
+        verification.checks.append(check_upstream_servers(settings))
     verification.seconds = time.monotonic() - started
     return verification
 

@@ -169,6 +169,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         "max_log_errors": (5, _integer(0, 1_000_000), False),
         "log_tail": (200, _integer(1, 1_000_000), False),
         "startup_timeout": (60, _integer(1, 3600), False),
+        # How phase 3 and rollbacks replace the server: "restart" stops it, upgrades and starts it (downtime);
+        # "nginx" starts the new code beside the old one and switches nginx's upstream ([deploy.nginx]).
+        "switch": ("restart", _choice("restart", "nginx"), False),
+        # App servers behind nginx ("HOST:PORT"), rolled one by one; empty: one host, blue/green on two ports.
+        "hosts": ([], _string_list_or_empty, False),
     },
     "search": {
         # A PostgreSQL text search configuration (simple, english, french ...): stemming and stop words.
@@ -183,7 +188,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
 }
 
 # Sub-tables whose keys belong to one service manager or tool; validated by their owners.
-FREE_FORM_SECTIONS = {"deploy.process", "deploy.systemd", "deploy.compose", "snapshot", "crawl"}
+FREE_FORM_SECTIONS = {"deploy.process", "deploy.systemd", "deploy.compose", "deploy.nginx", "snapshot", "crawl"}
 
 ENVIRONMENT_ALIASES = {
     "WORKOS_DB_URL": ("database", "url"),
