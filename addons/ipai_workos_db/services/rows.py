@@ -13,7 +13,7 @@ from ipai_workos_core.registry import CONTENT_CHANGED, notify_pages
 from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
 
-from .. import query
+from .. import counts, query
 from ..cells import Cells, readable_for
 from ..models import Database, Row
 from ..query import Schema
@@ -38,6 +38,16 @@ def _last_rank(database: Database) -> str | None:
     return Row.objects.filter(database=database).order_by("-rank").values_list("rank", flat=True).first()
 
 
+def _lock(row: Row) -> None:
+    """Hold the row until the write commits, and read its values and trash state again under the lock: the
+    maintained counts move from what the row holds now, not from what a concurrent write replaced. A row
+    another request deleted since it was read is gone (404)."""
+    current = Row.objects.select_for_update().filter(pk=row.pk).values("values", "archived_at").first()
+    if current is None:
+        raise NotFound("no such row")
+    row.values, row.archived_at = current["values"], current["archived_at"]
+
+
 def _insert_row(actor, database: Database, schema: Schema, stored: dict, relations: dict, title: str | None, rank: str, number: int) -> Row:
     # The row's page belongs to the database: it takes the database's access (also when the database is inline
     # in a restricted page) and stays out of the sidebar tree.
@@ -46,6 +56,7 @@ def _insert_row(actor, database: Database, schema: Schema, stored: dict, relatio
                              created_by=actor, updated_by=actor)
     for prop, ids in relations.items():
         _set_links(prop, row, ids)
+    counts.add_rows(database.pk, counts.lock(database.pk), [row.values])
     notify_pages(CONTENT_CHANGED, [page.pk], actor)  # now that the page is a row, with its values
     rows_written(actor, row, schema, {key: {"before": None, "after": value} for key, value in row.values.items()})
     return row
@@ -79,6 +90,8 @@ def _update_one(actor, row: Row, schema: Schema, stored: dict, relations: dict, 
         kept = [other for other in cells.hidden_links(row, prop) if other not in ids] if cells is not None else []
         _set_links(prop, row, list(ids) + kept)
     row.save(update_fields=["values", "updated_by", "updated_at"])
+    if row.archived_at is None:
+        counts.move_row(row.database_id, counts.counted_properties(schema), before, row.values)
     notify_pages(CONTENT_CHANGED, [row.page_id], actor)
     changes = {key: {"before": before.get(key), "after": row.values.get(key)} for key in stored if before.get(key) != row.values.get(key)}
     rows_written(actor, row, schema, changes)
@@ -91,6 +104,9 @@ def update_row(actor, row: Row, values: dict, *, after_id=UNSET) -> Row:
     database = row.database
     permissions.require(actor, "edit", database)
     if row.archived_at is not None or database.archived_at is not None:
+        raise Conflict("this row is in the trash: restore it first")
+    _lock(row)
+    if row.archived_at is not None:
         raise Conflict("this row is in the trash: restore it first")
     schema = Schema(database)
     stored, relations, title = _clean_values(schema, values, context_for(actor, database), partial=True)
@@ -130,7 +146,8 @@ def bulk_update_rows(actor, database: Database, *, row_ids=None, filter=None, va
             rows = rows.filter(pk__in=[row.pk for row in result["rows"]])
         else:
             rows = rows.filter(query.filter_q(schema, tree))
-    rows = list(rows.order_by("rank", "id")[: BULK_MAX + 1])
+    # locked: the maintained counts move from the values the rows hold now
+    rows = list(rows.select_for_update(of=("self",)).order_by("rank", "id")[: BULK_MAX + 1])
     if len(rows) > BULK_MAX:
         raise InvalidInput(f"a bulk edit changes at most {BULK_MAX} rows: narrow the filter", field="filter")
     cells = Cells(schema, rows, actor) if relations else None
@@ -163,10 +180,6 @@ def duplicate_row(actor, row: Row) -> Row:
     return copy
 
 
-def _lock(row: Row) -> None:
-    """Hold the row until the write commits; a row another request deleted since it was read is gone (404)."""
-    if not Row.objects.select_for_update().filter(pk=row.pk).exists():
-        raise NotFound("no such row")
 
 
 @transaction.atomic
@@ -178,6 +191,7 @@ def archive_row(actor, row: Row) -> Row:
         core.archive_page(actor, row.page)
         row.archived_at = timezone.now()
         row.save(update_fields=["archived_at"])
+        counts.remove_rows(row.database_id, counts.lock(row.database_id), [row.values])
         record_event(actor=actor, action="database.row_archive", target=row, target_name=row.page.title or "Untitled",
                      changes={"archived_at": {"before": None, "after": row.archived_at}})
     return row
@@ -191,6 +205,7 @@ def restore_row(actor, row: Row) -> Row:
         core.restore_page(actor, row.page)
         before, row.archived_at = row.archived_at, None
         row.save(update_fields=["archived_at"])
+        counts.add_rows(row.database_id, counts.lock(row.database_id), [row.values])
         record_event(actor=actor, action="database.row_restore", target=row, target_name=row.page.title or "Untitled",
                      changes={"archived_at": {"before": before, "after": None}})
     return row
