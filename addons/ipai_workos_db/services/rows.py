@@ -6,16 +6,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ipai_platform_audit.services import record_event
+from ipai_platform_audit.services import record_event, record_events
 from ipai_platform_permissions import services as permissions
 from ipai_workos_core import services as core
-from ipai_workos_core.registry import CONTENT_CHANGED, notify_pages
+from ipai_workos_core.registry import CONTENT_CHANGED, batched_content_notices, notify_pages
 from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
 
 from .. import counts, query
 from ..cells import Cells, readable_for
-from ..models import Database, Row
+from ..models import Database, Row, RowRelation
 from ..query import Schema
 from ..registry import rows_written
 from ..scopes import DATABASE
@@ -76,6 +76,62 @@ def create_row(actor, database: Database, values=None, *, after_id=UNSET) -> Row
     record_event(actor=actor, action="database.row_create", target=row, target_name=title or "Untitled",
                  changes={"database_id": database.pk, "values": _audit_values(schema, stored, relations, title)})
     return row
+
+
+@transaction.atomic
+def create_rows(actor, database: Database, rows: list, *, icons: list[str] | None = None) -> list[Row]:
+    """Add many rows (and their pages) at the end of the database, in order — what ``create_row`` does for each
+    of ``rows`` (a list of ``values`` objects keyed by property id or name), all or nothing, in a number of
+    statements that does not grow with the rows: every row is validated first (a bad value answers 422 naming
+    ``rows[i]`` and its property, and nothing is written), then the pages, their first versions, the rows and
+    their links are inserted in bulk; the maintained counts move once; every row gets its ``database.row_create``
+    audit event (recorded together) and the row listeners hear of each; the page listeners (the search index)
+    hear of all the pages at once. At most ``BULK_MAX`` rows per call. ``icons``: the row pages' icons, in order."""
+    permissions.require(actor, "edit", database)
+    if database.archived_at is not None:
+        raise Conflict("this database is in the trash: restore it first")
+    if not isinstance(rows, list) or len(rows) > BULK_MAX:
+        raise InvalidInput(f"rows is a list of at most {BULK_MAX} values objects", field="rows")
+    if not rows:
+        return []
+    schema = Schema(database)
+    context = context_for(actor, database)
+    cleaned = []
+    for index, values in enumerate(rows):
+        try:
+            cleaned.append(_clean_values(schema, values, context, partial=False))
+        except InvalidInput as error:
+            raise InvalidInput(error.message, field=f"rows[{index}].{error.field}" if error.field else f"rows[{index}]") from None
+    with batched_content_notices():  # the pages' listeners (the search index) hear of all of them once, at the end
+        return _create_rows(actor, database, schema, cleaned, icons)
+
+
+def _create_rows(actor, database: Database, schema: Schema, cleaned: list, icons) -> list[Row]:
+    first_number = _next_numbers(database, len(cleaned))  # locks the database: row numbers and counts move together
+    keys = ranks.ranks_between(_last_rank(database), None, len(cleaned))
+    pages = core.create_contained_pages(actor, space=database.space, titles=[title or "" for _stored, _relations, title in cleaned],
+                                        container=(DATABASE, database.pk), icons=icons)
+    made = Row.objects.bulk_create([
+        Row(database=database, page=page, number=first_number + index, values=_apply({}, stored), rank=keys[index],
+            created_by=actor, updated_by=actor)
+        for index, ((stored, _relations, _title), page) in enumerate(zip(cleaned, pages))])
+    links = []
+    for row, (_stored, relations, _title) in zip(made, cleaned):
+        for prop, ids in relations.items():
+            owner, forward = query.relation_owner(prop)
+            mine, other = ("source", "target") if forward else ("target", "source")
+            links.extend(RowRelation(property_id=owner, position=position, **{mine: row, f"{other}_id": other_id})
+                         for position, other_id in enumerate(dict.fromkeys(ids)))
+    RowRelation.objects.bulk_create(links, batch_size=1000)
+    counts.add_rows(database.pk, counts.lock(database.pk), [row.values for row in made])
+    notify_pages(CONTENT_CHANGED, [page.pk for page in pages], actor)  # now that the pages are rows, with their values
+    for row in made:
+        rows_written(actor, row, schema, {key: {"before": None, "after": value} for key, value in row.values.items()})
+    record_events(actor=actor, events=[
+        {"action": "database.row_create", "target": row, "target_name": title or "Untitled",
+         "changes": {"database_id": database.pk, "values": _audit_values(schema, stored, relations, title)}}
+        for row, (stored, relations, title) in zip(made, cleaned)])
+    return made
 
 
 def _update_one(actor, row: Row, schema: Schema, stored: dict, relations: dict, title, cells: Cells | None = None) -> dict:
