@@ -109,23 +109,60 @@ def clear_options(database_id: int, prop_id: int, option_ids) -> None:
     apply(database_id, deltas)
 
 
+def _tally(database_id: int, prop) -> Counter:
+    """{value: live rows} of a select/status property, counted by the database (one GROUP BY)."""
+    from django.db.models import Count
+    from django.db.models.fields.json import KeyTextTransform
+
+    from .models import Row
+
+    live = Row.objects.filter(database_id=database_id, archived_at__isnull=True)
+    tally: Counter = Counter()
+    for value, n in live.annotate(held=KeyTextTransform(prop.key, "values")).values("held").annotate(n=Count("id")).order_by().values_list("held", "n"):
+        tally[value or ""] += n
+    return tally
+
+
 def recount(database_id: int, prop_ids, recounted_props=()) -> None:
     """Drop the counters of ``prop_ids`` and count ``recounted_props`` (select/status properties) again from the
     rows — for property changes that rewrite many rows at once (a conversion, options deleted)."""
-    from .models import Row, RowCount
+    from .models import RowCount
 
     lock(database_id)
     RowCount.objects.filter(database_id=database_id, property_id__in=list(prop_ids)).delete()
     made = []
     for prop in recounted_props:
-        if prop.type not in COUNTED_TYPES:
-            continue
-        tally: Counter = Counter()
-        live = Row.objects.filter(database_id=database_id, archived_at__isnull=True)
-        for values in live.values_list("values", flat=True).iterator(chunk_size=2000):
-            tally[_value_key((values or {}).get(prop.key))] += 1
-        made.extend(RowCount(database_id=database_id, property_id=prop.pk, value=key, count=n) for key, n in tally.items() if n)
+        if prop.type in COUNTED_TYPES:
+            made.extend(RowCount(database_id=database_id, property_id=prop.pk, value=key, count=n) for key, n in _tally(database_id, prop).items() if n)
     RowCount.objects.bulk_create(made, batch_size=500)
+
+
+def expected(database_id: int) -> dict[tuple[int, str], int]:
+    """What the counters of the database must hold, counted from its rows (one COUNT, one GROUP BY per property)."""
+    from .models import Row
+
+    props = lock(database_id)
+    found = {(TOTAL, ""): Row.objects.filter(database_id=database_id, archived_at__isnull=True).count()}
+    for prop in props:
+        found.update({(prop.pk, value): n for value, n in _tally(database_id, prop).items()})
+    return {key: n for key, n in found.items() if n}
+
+
+def rebuild(database_id: int, check: bool = False) -> dict:
+    """Count the database's rows again and make its counters say so (``check``: change nothing). Answers the
+    drift found: ``{"database_id", "wrong": [[property_id, value, counter, actual], ...]}`` — empty when right.
+    For rows written around the services (a restore of part of a table, a bulk load, a bug)."""
+    from .models import RowCount
+
+    actual = expected(database_id)
+    held = {key: n for key, n in read(database_id).items() if n}
+    wrong = [[prop_id, value, held.get((prop_id, value), 0), actual.get((prop_id, value), 0)]
+             for prop_id, value in sorted(set(actual) | set(held)) if held.get((prop_id, value), 0) != actual.get((prop_id, value), 0)]
+    if wrong and not check:
+        RowCount.objects.filter(database_id=database_id).delete()
+        RowCount.objects.bulk_create([RowCount(database_id=database_id, property_id=prop_id, value=value, count=n)
+                                      for (prop_id, value), n in actual.items()], batch_size=500)
+    return {"database_id": database_id, "wrong": wrong}
 
 
 def read(database_id: int) -> dict[tuple[int, str], int]:

@@ -194,3 +194,17 @@ def test_view_rows_api_tells_whether_the_count_is_exact(tree, api_for, monkeypat
     assert (rows["count"], rows["count_exact"]) == ((5, True) if exact else (2, False))
     single = api.post(f"/databases/{database.pk}/rows/query", {"filter": {"property": "Tag", "operator": "is", "value": "a"}, "limit": 1}).json()
     assert (single["count"], single["count_exact"]) == (3, True)  # one option: from the maintained counts, exact
+
+
+def test_recount_finds_and_corrects_counts_of_rows_written_around_the_services(tree):
+    database = services.create_database(tree.admin, space=tree.space, title="Loaded", properties=[
+        {"name": "Tag", "type": "select", "config": {"options": ["a", "b"]}}])
+    for tag in ("a", "a", "b"):
+        services.create_row(tree.admin, database, {"Name": tag, "Tag": tag})
+    assert counts.rebuild(database.pk, check=True)["wrong"] == []
+    Row.objects.filter(database=database).update(archived_at=None, values={})  # a bulk load behind the services' back
+
+    report = counts.rebuild(database.pk, check=True)
+    assert report["wrong"] and _maintained(database) != _truth(database)  # --check changes nothing
+    counts.rebuild(database.pk)
+    assert _maintained(database) == _truth(database) and counts.rebuild(database.pk, check=True)["wrong"] == []
