@@ -31,13 +31,13 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from ipai_workos_core import services as core
 from workos.api.pagination import DEFAULT_LIMIT, paginate
 from workos.api.types import RecordId
-from workos.kernel.errors import InvalidInput, TooLarge
+from workos.kernel.errors import InvalidInput, NotFound, TooLarge
 
 from . import services
 from .services import UNSET
@@ -121,6 +121,9 @@ class RowOut(Schema):
     values: dict[str, Any]
     display: dict[str, str]
     errors: dict[str, str]
+    relation_totals: dict[str, int] = Field({}, description=(
+        "per relation property: how many linked rows you can read. In a list of rows `values` holds the first 25 of "
+        "them: GET /rows/{id}/relations/{property_id} pages through all (GET /rows/{id} holds all)"))
     rank: str
     created_at: datetime
     created_by: str | None
@@ -130,8 +133,13 @@ class RowOut(Schema):
     group: str | None = None
 
 
+COUNT_EXACT_DOC = ("true: `count` is the exact number of rows; false: there are more than `count` (10,000 or the rows paged "
+                   "past, shown as \"10,000+\"): ask again with `exact_count=true` to count them all")
+
+
 class RowPage(Paged):
     items: list[RowOut]
+    count_exact: bool | None = Field(None, description=COUNT_EXACT_DOC)
 
 
 class RowIn(Schema):
@@ -151,6 +159,7 @@ class RowQuery(Schema):
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
     archived: bool = False
+    exact_count: bool = False
 
 
 class BulkIn(Schema):
@@ -194,7 +203,7 @@ def _database_out(database, with_properties: bool = False) -> dict:
 
 def _rows_out(result: dict) -> dict:
     return {"items": services.rows_json(result["rows"], result["schema"], result["cells"]), "count": result["count"],
-            "next_cursor": result["next_cursor"]}
+            "count_exact": result["count_exact"], "next_cursor": result["next_cursor"]}
 
 
 def _row_out(row, user) -> dict:
@@ -297,10 +306,10 @@ def delete_property(request, property_id: int):
 @router.get("/databases/{database_id}/rows", response=RowPage,
             summary="Rows, filtered and sorted: `filter` and `sorts` are JSON (see POST .../rows/query), `q` searches titles")
 def list_rows(request, database_id: int, filter: str | None = None, sorts: str | None = None, q: str = "",
-              limit: int = DEFAULT_LIMIT, cursor: str | None = None, archived: bool = False):
+              limit: int = DEFAULT_LIMIT, cursor: str | None = None, archived: bool = False, exact_count: bool = False):
     database = services.get_database(request.user, database_id)
     result = services.list_rows(request.user, database, filter=_json_param(filter, "filter"), sorts=_json_param(sorts, "sorts"),
-                                search=q, limit=limit, cursor=cursor, archived=archived)
+                                search=q, limit=limit, cursor=cursor, archived=archived, exact_count=exact_count)
     return _rows_out(result)
 
 
@@ -310,7 +319,7 @@ def list_rows(request, database_id: int, filter: str | None = None, sorts: str |
 def query_rows(request, database_id: int, payload: RowQuery):
     database = services.get_database(request.user, database_id)
     result = services.list_rows(request.user, database, filter=payload.filter, sorts=payload.sorts, search=payload.q,
-                                limit=payload.limit, cursor=payload.cursor, archived=payload.archived)
+                                limit=payload.limit, cursor=payload.cursor, archived=payload.archived, exact_count=payload.exact_count)
     return _rows_out(result)
 
 
@@ -335,6 +344,30 @@ def bulk_update_rows(request, database_id: int, payload: BulkIn):
 @router.get("/rows/{row_id}", response=RowOut, summary="One row with all its values")
 def get_row(request, row_id: int):
     return _row_out(services.get_row(request.user, row_id), request.user)
+
+
+class RelatedRowOut(Schema):
+    id: int
+    page_id: int
+    title: str
+
+
+class RelatedRowsOut(Schema):
+    items: list[RelatedRowOut]
+    total: int = Field(description="the linked rows you can read")
+    hidden: bool = Field(description="whether it also links to rows you cannot read (shown as one \"No access\")")
+    next_cursor: str | None
+
+
+@router.get("/rows/{row_id}/relations/{property_id}", response=RelatedRowsOut,
+            summary="The rows a relation cell links to, a page at a time (the rest of \"+9,990 more\")")
+def related_rows(request, row_id: int, property_id: int, limit: int = DEFAULT_LIMIT, cursor: str | None = None):
+    row = services.get_row(request.user, row_id)
+    try:
+        prop = services.get_property(request.user, property_id)
+    except NotFound:
+        raise InvalidInput("no such relation property", field="property_id") from None
+    return services.related_rows(request.user, row, prop, limit=limit, cursor=cursor)
 
 
 @router.patch("/rows/{row_id}", response=RowOut, summary="Change some values of a row; after_id (null: first) moves it")

@@ -34,6 +34,7 @@ from .query import Schema, relation_owner
 
 MAX_ROLLUP_DEPTH = 3
 NO_ACCESS = "No access"
+RELATION_SHOWN = 25  # linked rows a relation cell of a page of rows shows; the rest load on demand
 
 
 class Readable:
@@ -115,8 +116,10 @@ def readable_for(viewer) -> Readable:
 
 
 class Cells:
-    def __init__(self, schema: Schema, rows: list, viewer, depth: int = 0, usernames: dict | None = None):
-        """``viewer``: the user the cells are computed for (or their ``Readable``, to share it)."""
+    def __init__(self, schema: Schema, rows: list, viewer, depth: int = 0, usernames: dict | None = None, relation_limit: int | None = None):
+        """``viewer``: the user the cells are computed for (or their ``Readable``, to share it). ``relation_limit``:
+        how many linked rows ``shown`` gives per relation cell (None: all) — a page of rows shows the first ones
+        and the total, whatever the number of links (``RELATION_SHOWN``)."""
         self.schema = schema
         self.readable = readable_for(viewer)
         self.readable.remember(schema.database)
@@ -132,6 +135,9 @@ class Cells:
         self.usernames = usernames if usernames is not None else {}
         self.titles: dict[int, str] = {}  # titles of linked rows, loaded with the links
         self._target_props: dict | None = None
+        self.relation_limit = relation_limit
+        self._shown: dict[int, dict[int, tuple[list[int], int]]] = {}  # by property and row: (first linked ids, total)
+        self._hidden_rows: dict[int, set[int]] = {}  # by property: rows linking to rows the viewer cannot read
 
     # --- cells ---
 
@@ -178,8 +184,52 @@ class Cells:
         """Whether the row links (through relation ``prop``) to rows the viewer cannot read: shown as "No access"."""
         if not property_type(prop.type).relation:
             return False
-        self.links(prop)
-        return bool(self._hidden[prop.pk].get(row.pk))
+        if prop.pk in self._links or self.relation_limit is None:
+            self.links(prop)
+            return bool(self._hidden[prop.pk].get(row.pk))
+        self.shown(row, prop)
+        return row.pk in self._hidden_rows[prop.pk]
+
+    def shown(self, row, prop) -> tuple[list[int], int]:
+        """(the first ``relation_limit`` linked rows the viewer can read, how many they can read in all) of a
+        relation cell. Paged: one query for the first rows of every row of the page (a window over the link
+        index), one for the totals, one for whether unreadable links exist — O(rows shown), not O(links). The
+        total and the ids count readable rows only: what the viewer cannot read is one "No access", never a number."""
+        if self.relation_limit is None or prop.pk in self._links:
+            ids = self.links(prop).get(row.pk, [])
+            limit = self.relation_limit if self.relation_limit is not None else len(ids)
+            return ids[:limit], len(ids)
+        if prop.pk not in self._shown:
+            self._load_shown(prop)
+        return self._shown[prop.pk].get(row.pk, ([], 0))
+
+    def _load_shown(self, prop) -> None:
+        from django.db.models import F, Window
+        from django.db.models.functions import RowNumber
+
+        from .models import RowRelation
+
+        owner, forward = relation_owner(prop)
+        row_field, other = ("source_id", "target") if forward else ("target_id", "source")
+        links = RowRelation.objects.filter(property_id=owner, **{f"{row_field}__in": list(self.rows), f"{other}__archived_at__isnull": True})
+        readable = self.readable.narrow(links, f"{other}_id", prop.config.get("database_id"))
+        order = [F("position").asc(), F("id").asc()] if forward else [F(f"{other}_id").asc()]
+        totals = dict(readable.values(row_field).annotate(n=Count("id")).order_by().values_list(row_field, "n"))
+        first: dict[int, list[int]] = defaultdict(list)
+        if totals:
+            numbered = readable.annotate(place=Window(RowNumber(), partition_by=[F(row_field)], order_by=order))
+            for row_id, other_id, title, _place in numbered.filter(place__lte=self.relation_limit).values_list(
+                    row_field, f"{other}_id", f"{other}__page__title", "place").order_by(row_field, "place"):
+                first[row_id].append(other_id)
+                self.titles[other_id] = title
+        self._shown[prop.pk] = {row_id: (first.get(row_id, []), n) for row_id, n in totals.items()}
+        database_id = prop.config.get("database_id")
+        if not self.readable.exceptions(database_id):
+            # the whole related database is readable (nothing hidden) or not (every link hidden): no comparison needed
+            hidden = set() if self.readable.database(database_id) else set(links.values_list(row_field, flat=True).distinct())
+        else:
+            hidden = set(links.exclude(pk__in=readable.values("pk")).values_list(row_field, flat=True).distinct())
+        self._hidden_rows[prop.pk] = hidden
 
     def filter_cell(self, row, prop):
         """The cell as a filter sees it: a relation that links only to rows the viewer cannot read is not empty

@@ -1,4 +1,5 @@
-"""``workos db reindex``: build the per-property indexes of databases (module ipai_workos_db) on PostgreSQL.
+"""``workos db reindex``: build the per-property indexes of databases (module ipai_workos_db) on PostgreSQL;
+``workos db recount``: check or correct the maintained row counts.
 
 Found by the ``workos`` command while this module is installed (see ``commands`` at the end). Importable
 before Django starts: the module's code is imported inside the commands, once Django is set up.
@@ -69,6 +70,40 @@ def reindex(context, database_id, check, as_json):
         if not pending:
             click.echo("property indexes up to date")
     if report["failed"] or (check and pending):
+        raise SystemExit(EXIT_FAILED)
+
+
+@db.command("recount")
+@click.option("--database", "database_id", type=click.IntRange(min=1), help="Only this database (id); default: all.")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 when a maintained count is wrong.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@pass_context
+def recount(context, database_id, check, as_json):
+    """Count every database's rows again and correct the maintained counts that views show (totals, kanban
+    columns, single-option filters) where they differ. The row services keep these counts in the same
+    transaction as the rows; run this after writing rows around them (a partial restore, a bulk load with SQL).
+
+    Exit codes: 0 right (or corrected), 1 a count was wrong (with --check), 2 usage.
+    """
+    context.django("installed")
+    from django.db import transaction
+
+    from . import counts
+    from .models import Database
+
+    ids = [database_id] if database_id else list(Database.objects.order_by("pk").values_list("pk", flat=True))
+    reports = []
+    for pk in ids:
+        with transaction.atomic():
+            reports.append(counts.rebuild(pk, check=check))
+    wrong = [report for report in reports if report["wrong"]]
+    if as_json:
+        click.echo(json.dumps({"databases": len(reports), "wrong": wrong}, indent=2))
+    else:
+        for report in wrong:
+            click.echo(f"database {report['database_id']}: {len(report['wrong'])} count(s) {'wrong' if check else 'corrected'}")
+        click.echo(f"{len(reports)} database(s) counted; " + ("all counts right" if not wrong else ("run `workos db recount` to fix" if check else "corrected")))
+    if check and wrong:
         raise SystemExit(EXIT_FAILED)
 
 

@@ -96,4 +96,24 @@ class RowRelation(models.Model):
         db_table = "ipai_workos_row_relation"
         ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["property", "source", "target"], name="ipai_workos_row_relation_unique")]
-        indexes = [models.Index(fields=["property", "target"], name="ipai_workos_relation_reverse")]
+        # forward: a cell's first linked rows in their order (an index range per row); reverse: the paired
+        # property's cells and "contains" filters; ``target`` alone is the foreign key's own index
+        indexes = [models.Index(fields=["property", "target"], name="ipai_workos_relation_reverse"),
+                   models.Index(fields=["property", "source", "position", "id"], name="ipai_workos_relation_forward")]
+
+
+class RowCount(models.Model):
+    """A maintained count of a database's live rows, kept by the row services in the write's transaction
+    (``counts.py``): ``property_id`` 0 counts every live row; a select or status property's id counts the live
+    rows per stored ``value`` (an option id, "" for no value). Views read their totals, kanban columns and
+    single-option filter counts here instead of counting rows."""
+
+    database = models.ForeignKey(Database, on_delete=models.CASCADE, related_name="+")
+    property_id = models.BigIntegerField(default=0)
+    value = models.CharField(max_length=255, blank=True, default="")
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "ipai_workos_row_count"
+        verbose_name = "row count"
+        constraints = [models.UniqueConstraint(fields=["database", "property_id", "value"], name="ipai_workos_row_count_unique")]

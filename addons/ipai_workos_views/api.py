@@ -2,7 +2,8 @@
 
 ``GET /views/{id}/rows`` is what a table, board, calendar, list or gallery draws from: the view's filter,
 sorts and grouping applied; rows with their values, rendered text and group key; the groups (kanban
-columns) with counts; the footer calculations over every row of the view; a cursor for the next page.
+columns) with counts; the total `count` (`count_exact` false: "10,000+", ask with `exact_count=true`); the footer
+calculations over every row of the view; a cursor for the next page.
 ``?group=<key>`` pages through one group (one kanban column); ``?date_from=&date_to=`` a calendar window;
 ``?q=`` is the view's search box: full-text over the rows' titles, text-like values and page bodies (the search
 language of ``/search``: words, the last one a prefix, ``"phrase"``, ``-excluded``, ``OR``; accents and case
@@ -14,10 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from ipai_workos_db import services as databases
-from ipai_workos_db.api import RowOut, csv_response
+from ipai_workos_db.api import COUNT_EXACT_DOC, RowOut, csv_response
 from workos.api.pagination import DEFAULT_LIMIT
 from workos.api.types import RecordId
 
@@ -65,6 +66,7 @@ class ViewRowsOut(Schema):
     view: ViewOut
     items: list[RowOut]
     count: int | None
+    count_exact: bool | None = Field(None, description=COUNT_EXACT_DOC)
     next_cursor: str | None
     groups: list[GroupOut] | None
     footer: dict[str, dict[str, Any]]
@@ -107,9 +109,10 @@ def delete_view(request, view_id: int):
 @router.get("/views/{view_id}/rows", response=ViewRowsOut, summary="The rows a view shows: filtered, sorted, grouped, with footer",
             description=__doc__)
 def view_rows(request, view_id: int, limit: int = DEFAULT_LIMIT, cursor: str | None = None, group: str | None = None,
-              date_from: str | None = None, date_to: str | None = None, q: str = ""):
+              date_from: str | None = None, date_to: str | None = None, q: str = "", exact_count: bool = False):
     view = services.get_view(request.user, view_id)
-    return services.view_rows(request.user, view, limit=limit, cursor=cursor, group=group, date_from=date_from, date_to=date_to, search=q)
+    return services.view_rows(request.user, view, limit=limit, cursor=cursor, group=group, date_from=date_from, date_to=date_to, search=q,
+                              exact_count=exact_count)
 
 
 @router.get("/views/{view_id}/export.csv", response={200: None}, summary="Every row the view shows as CSV (its visible columns)")

@@ -12,7 +12,8 @@ string. An entry knows
   when the client left them out (a board's grouping, a calendar's date property);
 - ``grouping(schema, config)``: the property its rows are grouped by (kanban columns, table groups), or None;
 - ``window(schema, config, date_from, date_to)``: the condition of a date window (a calendar's month or week);
-- ``count_groups(schema, prop, rows)``: every group with its exact count, in the order the view shows them;
+- ``count_groups(schema, prop, rows, counters)``: every group with its exact count, in the order the view shows them
+  (from the maintained counts when ``counters`` is given);
 - ``page(request)``: one page of rows, with the count and the offset of the next page.
 
 The base class does what every type does today, so a type states only how it differs. Adding a type
@@ -53,6 +54,7 @@ class RowRequest:
     windowed: bool = False
     groups: list[dict] | None = None  # every group with its exact count (``count_groups``), in order
     grouped_total: int | None = None  # the rows in all groups
+    exact_count: bool = False  # count every row even past ipai_workos_db.counts.COUNT_BOUND
 
 
 class ViewType:
@@ -84,8 +86,9 @@ class ViewType:
             raise InvalidInput("this view has no date property", field="date_from")
         return rows.date_window(date_prop, date_from, date_to)
 
-    def count_groups(self, schema: Schema, prop, rows_qs) -> tuple[list[dict], int]:
-        return rows.count_groups(schema, prop, rows_qs)
+    def count_groups(self, schema: Schema, prop, rows_qs, counters: dict | None = None) -> tuple[list[dict], int]:
+        """``counters``: the database's maintained counts, given when ``rows_qs`` is every live row."""
+        return rows.count_groups(schema, prop, rows_qs, counters=counters)
 
     def page(self, request: RowRequest) -> dict:
         """``{"rows", "count", "next_offset", "cells"}``. Every group in one page orders by group first, so a
@@ -105,10 +108,11 @@ class ViewType:
         # the exact count is free (or one GROUP BY away) in a grouped view: ask select_rows for none then
         known = prop is not None and not request.windowed
         result = databases.select_rows(schema, viewer=request.viewer, tree=request.tree, sorts=sorts, search=request.search, extra=request.extra,
-                                       limit=request.limit, offset=request.offset, count=not known)
+                                       limit=request.limit, offset=request.offset, count=not known, exact_count=request.exact_count)
         if known:
             counts = {item["key"]: item["count"] for item in request.groups}
             result["count"] = counts.get(request.group, 0) if request.group is not None else request.grouped_total
+            result["count_exact"] = True
         return result
 
 

@@ -11,8 +11,10 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import In
 
+from ipai_workos_db import counts as row_counts
 from ipai_workos_db import query
 from ipai_workos_db import services as databases
+from ipai_workos_db import cells as db_cells
 from ipai_workos_db.cells import Cells, readable_for
 from ipai_workos_db.properties import option_by_id, property_type
 from ipai_workos_db.query import Schema
@@ -63,9 +65,17 @@ def group_filter(prop, key: str) -> Q:
     return Q(query.Exact(query.value_expression(prop), key))
 
 
-def count_groups(schema: Schema, prop, rows_qs, hide_empty: bool = False) -> tuple[list[dict], int]:
+def count_groups(schema: Schema, prop, rows_qs, hide_empty: bool = False, counters: dict | None = None) -> tuple[list[dict], int]:
     """(every group with its count, options in their order then the others; the number of rows in all groups,
-    hidden empty ones included) from one GROUP BY query."""
+    hidden empty ones included) from one GROUP BY query — or, for a select or status property when ``counters``
+    (the database's maintained counts, ``ipai_workos_db.counts``) are given because ``rows_qs`` is every live
+    row, from those without reading a row."""
+    if counters is not None and prop.type in row_counts.COUNTED_TYPES:
+        per_option = row_counts.option_counts(prop, counters)
+        groups = [{"key": option["id"], "label": option["name"], "color": option["color"], "count": per_option.get(option["id"], 0),
+                   **({"status_group": option["group"]} if "group" in option else {})} for option in prop.config.get("options", [])]
+        groups.append({"key": EMPTY_GROUP, "label": f"No {prop.name}", "color": None, "count": per_option.get(EMPTY_GROUP, 0)})
+        return [group for group in groups if group["count"] or not hide_empty], sum(group["count"] for group in groups)
     if prop.type == "checkbox":
         raw = rows_qs.aggregate(total=Count("id"), checked=Count("id", filter=query.condition_q(prop, "checked", None)))
         counts = {"true": raw["checked"], "false": raw["total"] - raw["checked"]}
@@ -116,8 +126,8 @@ def page_by_groups(schema: Schema, group_prop, keys: list[str], counts: dict[str
                                      limit=limit - len(rows), offset=skip, count=False)
         rows.extend(part["rows"])
         start += size
-    return {"rows": rows, "count": total, "next_offset": offset + limit if offset + limit < total and rows else None,
-            "cells": Cells(schema, rows, readable)}
+    return {"rows": rows, "count": total, "count_exact": True, "next_offset": offset + limit if offset + limit < total and rows else None,
+            "cells": Cells(schema, rows, readable, relation_limit=db_cells.RELATION_SHOWN)}
 
 
 def date_window(prop, date_from, date_to) -> Q:

@@ -28,7 +28,7 @@ from django.db.models import Avg, Count, Max, Min, Q, Sum
 
 from ipai_platform_audit.services import diff, record_event
 from ipai_platform_permissions import services as permissions
-from ipai_workos_db import query
+from ipai_workos_db import counts, query
 from ipai_workos_db import services as databases
 from ipai_workos_db.cells import Cells, Readable
 from ipai_workos_db.properties import property_type
@@ -340,7 +340,7 @@ def _calculation_json(prop, function: str, value) -> dict:
 
 
 def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None, group: str | None = None,
-              date_from: str | None = None, date_to: str | None = None, search: str = "") -> dict:
+              date_from: str | None = None, date_to: str | None = None, search: str = "", exact_count: bool = False) -> dict:
     """One page of the rows a view shows, as a table/kanban/calendar client needs them.
 
     Rows come filtered and sorted by the view (grouped views order by group first, so a grouped table can
@@ -353,7 +353,12 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
     query per relation/rollup/user lookup of those rows — never one per row. The exact ``count`` comes for free
     when the page holds the last row, from the group counts (one GROUP BY) in a grouped view, and from one
     COUNT query otherwise. A board grouped by a select or status reads its page column by column (an index
-    range each) instead of sorting every row by column first."""
+    range each) instead of sorting every row by column first.
+
+    Counts do not scan (``ipai_workos_db.counts``): the unfiltered total, a single select/status condition and
+    the columns of an unfiltered board by a select or status come from the counts the row services maintain;
+    any other count is exact up to 10,000 rows and otherwise says ``count_exact: false`` ("10,000+") until the
+    client asks with ``exact_count``."""
     database = databases.get_database(user, view.database_id, "read")
     check_limit(limit)
     schema = Schema(database)
@@ -389,11 +394,13 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
         filtered = base.filter(query.filter_q(schema, tree))
     groups, all_groups, grouped_total = None, None, None
     if group_prop is not None:
-        all_groups, grouped_total = kind.count_groups(schema, group_prop, filtered)
+        every_row = not query.conditions(tree) and not search  # no filter: the maintained counts are the columns' counts
+        all_groups, grouped_total = kind.count_groups(schema, group_prop, filtered, counters=counts.read(database.pk) if every_row else None)
         hide_empty = (config.get("group_by") or {}).get("hide_empty", False)
         groups = [item for item in all_groups if item["count"] or not hide_empty]
     result = kind.page(RowRequest(schema=schema, tree=tree, sorts=sorts, search=search, extra=extra, limit=limit, offset=offset,
-                                  viewer=readable, group_by=group_prop, group=group, windowed=windowed, groups=all_groups, grouped_total=grouped_total))
+                                  viewer=readable, group_by=group_prop, group=group, windowed=windowed, groups=all_groups, grouped_total=grouped_total,
+                                  exact_count=exact_count))
 
     visible = [schema.by_id[item["property"]] for item in config["properties"] if item["visible"]]
     needed = {prop.pk for prop in visible} | {p for p in (group_prop.pk if group_prop else None, config.get("date_property")) if p}
@@ -411,7 +418,7 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
         if group_prop is not None:
             item["group"] = group_key(group_prop, cells.cell(row, group_prop))
         items.append(item)
-    answer = {"view": view_json(view, schema), "items": items, "count": result["count"], "next_cursor": encode_cursor(result["next_offset"]),
+    answer = {"view": view_json(view, schema), "items": items, "count": result["count"], "count_exact": result.get("count_exact"), "next_cursor": encode_cursor(result["next_offset"]),
               "footer": _footer(schema, config, filtered.filter(extra) if group is not None else filtered, readable,
                                 python_rows if group is None else None),
               "groups": groups}

@@ -467,3 +467,27 @@ def test_the_search_box_narrows_the_view_by_full_text(workspace, page):
     eventually(lambda: shown() == ["Billing"])
     page.fill("[data-action=search]", "")
     eventually(lambda: shown() == ["Billing", "Cafe menu", "Fix login"])
+
+
+def test_a_relation_cell_shows_its_first_links_and_loads_the_rest_and_the_table_says_how_many_rows(workspace, page):
+    targets = workspace.create_database("Tasks", [])
+    tasks = [workspace.add_row(targets["id"], {"Name": f"task {number:02d}"}) for number in range(27)]
+    projects = workspace.create_database("Projects", [{"name": "Tasks", "type": "relation", "config": {"database_id": targets["id"]}}])
+    relation = next(prop for prop in projects["properties"] if prop["name"] == "Tasks")
+    workspace.add_row(projects["id"], {"Name": "Big", "Tasks": [task["id"] for task in tasks]})
+    workspace.add_row(projects["id"], {"Name": "Small", "Tasks": [tasks[0]["id"]]})
+
+    log_in(page, workspace.base_url)
+    open_database(page, workspace.base_url, projects["id"])
+
+    big = cell(page, "Big", relation["id"])
+    assert big.locator(".dbv-relation").count() == 25  # the first 25 links, in their order
+    more = big.locator("[data-action=relation-more]")
+    assert more.inner_text() == "+2 more"
+    assert cell(page, "Small", relation["id"]).locator("[data-action=relation-more]").count() == 0
+    assert page.locator(".dbv-total").inner_text() == "2 rows"
+    more.click()
+    listed = page.locator(".dbv-related-list a")
+    eventually(lambda: listed.count() == 27)
+    assert listed.nth(26).inner_text() == "↗ task 26"
+    assert page.locator(".dbv-picker .dbv-muted").first.inner_text() == "27 linked rows"

@@ -94,6 +94,21 @@ def test_postgresql_refuses_update_and_delete(db, skip_unless_postgresql):
     assert AuditEvent.objects.filter(pk=event.pk, action="test.event").exists()
 
 
+def test_events_recorded_together_extend_the_chain_one_by_one(db, make_user):
+    actor = make_user()
+    before = record(1, actor)
+    together = services.record_events(actor=actor, events=[
+        {"action": "test.bulk", "target_model": "test.thing", "target_id": str(i), "changes": {"n": i}} for i in range(4)])
+    after = record(1, actor)
+
+    chain = before + together + after
+    assert [e.previous_hash for e in chain[1:]] == [e.hash for e in chain[:-1]]
+    stored = list(AuditEvent.objects.filter(action="test.bulk").order_by("id").values_list("target_id", "hash"))
+    assert stored == [(str(i), event.hash) for i, event in enumerate(together)]
+    report = services.verify_chain()
+    assert report.ok and report.head == after[-1].hash
+
+
 def test_archive_moves_old_events_to_a_file_and_keeps_the_chain_verifiable(db, make_user):
     events = record(5)
     later = timezone.now() + timedelta(days=40)

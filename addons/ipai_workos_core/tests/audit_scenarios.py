@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ipai_workos_core import services
+from ipai_workos_core.scopes import SPACE
 
 
 def _archived_page(w):
@@ -48,6 +49,8 @@ SCENARIOS = {
     "update_space": (lambda w: services.update_space(w.tree.admin, w.tree.space, visibility="public"), "space.update"),
     "delete_space": (lambda w: services.delete_space(w.tree.admin, w.tree.space), "space.delete"),
     "create_page": (lambda w: services.create_page(w.member, parent=w.tree.page, title="Notes"), "page.create"),
+    "create_contained_pages": (lambda w: services.create_contained_pages(w.tree.admin, space=w.tree.space, titles=["A", "B"],
+                                                                         container=(SPACE, w.tree.space.pk)), "page.create"),
     "update_page": (lambda w: services.update_page(w.member, w.tree.page, title="Renamed"), "page.update"),
     "archive_page": (lambda w: services.archive_page(w.member, w.tree.subpage), "page.archive"),
     "restore_page": (lambda w: services.restore_page(w.tree.admin, _archived_page(w)), "page.restore"),

@@ -10,7 +10,7 @@ from ipai_platform_permissions import services as permissions
 from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput, PermissionDenied
 
-from .. import indexes, query
+from .. import counts, indexes, query
 from ..cells import Cells
 from ..formula import rename_reference
 from ..models import Database, Property, Row, RowRelation
@@ -139,6 +139,7 @@ def create_property(actor, database: Database, *, name, type, config=None, after
     else:
         prop.config.pop("paired_name", None)
         prop.save(update_fields=["config"])
+    counts.property_added(prop)
     record_event(actor=actor, action="database.property_create", target=database,
                  changes={"property_id": prop.pk, "name": name, "type": type, "config": prop.config})
     indexes.schedule_sync(database.pk)
@@ -194,7 +195,7 @@ def update_property(actor, prop: Property, *, name=UNSET, type=UNSET, config=UNS
             config = {"options": [{k: v for k, v in option.items() if k != "group" or new_type == "status"}
                                   for option in prop.config.get("options", [])]}
     new_config = _clean_config(actor, database, new_type, config, prop)
-    report = None
+    report, removed = None, set()
     if new_type != prop.type:
         report = _convert(actor, prop, new_type, new_config, dry_run)
         if dry_run:
@@ -224,6 +225,10 @@ def update_property(actor, prop: Property, *, name=UNSET, type=UNSET, config=UNS
             prop.save()
     except IntegrityError:
         raise Conflict("this database already has a property with that name", field="name") from None
+    if before["type"] != prop.type and (before["type"] in counts.COUNTED_TYPES or prop.type in counts.COUNTED_TYPES):
+        counts.recount(database.pk, [prop.pk], [prop])  # the values were converted in bulk: count them again
+    elif removed and prop.type in counts.COUNTED_TYPES:
+        counts.clear_options(database.pk, prop.pk, removed)
     changes = diff(before, {"name": prop.name, "type": prop.type, "config": prop.config, "rank": prop.rank})
     if report:
         changes["conversion"] = {key: report[key] for key in ("converted", "failed_count")}
@@ -336,6 +341,7 @@ def delete_property(actor, prop: Property) -> None:
         record_event(actor=actor, action="database.property_delete", target=gone.database,
                      changes={"property_id": gone.pk, "name": gone.name, "type": gone.type})
         indexes.schedule_sync(gone.database_id)
+        counts.recount(gone.database_id, [gone.pk])
         gone.delete()
     rows_changed(actor, {gone.database_id for gone in removed})
 

@@ -8,9 +8,10 @@ from ipai_platform_permissions import services as permissions
 from workos.kernel.cursors import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
 
-from .. import query
+from .. import counts, query
+from .. import cells as cells_module
 from ..cells import Cells, readable_for
-from ..models import Database, Property, Row
+from ..models import Database, Property, Row, RowRelation
 from ..query import Schema
 
 
@@ -75,9 +76,11 @@ def _live_rows(database: Database, archived: bool = False):
 
 
 def select_rows(schema: Schema, *, viewer, tree=None, sorts=(), search: str = "", extra: Q | None = None, limit: int = DEFAULT_LIMIT,
-                offset: int = 0, archived: bool = False, count: bool = True) -> dict:
-    """One page of the database's rows under a cleaned filter tree and sorts: ``{"rows", "count", "next_offset",
-    "cells"}``; the cells (and so what a filter on a relation, rollup or formula sees) are ``viewer``'s. SQL does the work unless a formula, rollup or relation is filtered or sorted on; then the rows
+                offset: int = 0, archived: bool = False, count: bool = True, exact_count: bool = False) -> dict:
+    """One page of the database's rows under a cleaned filter tree and sorts: ``{"rows", "count", "count_exact",
+    "next_offset", "cells"}``. The count comes from the maintained counts when they can tell (no filter, one
+    select/status condition: ``counts.known_count``), else it is bounded (``counts.bounded_count``: exact up to
+    10,000 rows, then ``count_exact`` False) unless ``exact_count``. The cells (and so what a filter on a relation, rollup or formula sees) are ``viewer``'s. SQL does the work unless a formula, rollup or relation is filtered or sorted on; then the rows
     SQL can narrow to are filtered and sorted in Python (at most ``query.PYTHON_ROW_LIMIT`` of them)."""
     sorts = list(sorts)
     readable = readable_for(viewer)
@@ -96,22 +99,29 @@ def select_rows(schema: Schema, *, viewer, tree=None, sorts=(), search: str = ""
         kept = [row for row in candidates if query.matches(schema, tree, lambda prop, row=row: cells.filter_cell(row, prop))]
         kept = query.sort_rows(schema, kept, sorts, cells.cell)
         page = kept[offset: offset + limit]
-        return {"rows": page, "count": len(kept), "next_offset": offset + limit if offset + limit < len(kept) else None,
-                "cells": Cells(schema, page, readable)}
+        return {"rows": page, "count": len(kept), "count_exact": True, "next_offset": offset + limit if offset + limit < len(kept) else None,
+                "cells": Cells(schema, page, readable, relation_limit=cells_module.RELATION_SHOWN)}
     rows = rows.filter(query.filter_q(schema, tree))
     page = list(rows.order_by(*query.order_by(schema, sorts))[offset: offset + limit + 1])
     more = len(page) > limit
     page = page[:limit]
-    total = None
+    total, exact = None, True
     if count:
-        # the last page knows the total; only a page with more after it asks the database to count
-        total = offset + len(page) if not more and (page or offset == 0) else rows.count()
-    return {"rows": page, "count": total, "next_offset": offset + limit if more else None, "cells": Cells(schema, page, readable)}
+        # the last page knows the total; only a page with more after it asks the counters, or the database
+        if not more and (page or offset == 0):
+            total = offset + len(page)
+        else:
+            total = counts.known_count(schema, tree) if not (search or extra or archived) else None
+            if total is None:
+                total, exact = counts.bounded_count(rows, exact_count, at_least=offset + len(page) + 1)
+    return {"rows": page, "count": total, "count_exact": exact if count else None, "next_offset": offset + limit if more else None,
+            "cells": Cells(schema, page, readable, relation_limit=cells_module.RELATION_SHOWN)}
 
 
 def list_rows(user, database: Database, *, filter=None, sorts=None, search: str = "", limit: int = DEFAULT_LIMIT,
-              cursor: str | None = None, archived: bool = False) -> dict:
-    """Rows of a database the user may view, filtered and sorted (see ``query``); cursor-paginated."""
+              cursor: str | None = None, archived: bool = False, exact_count: bool = False) -> dict:
+    """Rows of a database the user may view, filtered and sorted (see ``query``); cursor-paginated. ``count`` is
+    exact when ``count_exact`` says so (see ``select_rows``); ``exact_count`` asks for it at any size."""
     permissions.require(user, "read", database)
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be from 1 to {MAX_LIMIT}", field="limit")
@@ -119,5 +129,29 @@ def list_rows(user, database: Database, *, filter=None, sorts=None, search: str 
     tree = query.clean_filter(schema, filter)
     cleaned_sorts = query.clean_sorts(schema, sorts)
     result = select_rows(schema, tree=tree, sorts=cleaned_sorts, search=search, limit=limit, offset=decode_cursor(cursor),
-                         archived=archived, viewer=user)
+                         archived=archived, viewer=user, exact_count=exact_count)
     return {**result, "schema": schema, "next_cursor": encode_cursor(result["next_offset"])}
+
+
+def related_rows(user, row: Row, prop: Property, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> dict:
+    """One page of the rows that ``row``'s relation ``prop`` links to and ``user`` can read — the rest of a relation
+    cell that shows its first rows (``Cells.shown``): ``{"items": [{id, page_id, title}], "total", "hidden",
+    "next_cursor"}``. ``total`` counts the readable rows only; ``hidden`` says whether it also links to rows the
+    user cannot read (shown as one "No access": never their titles, nor how many). One indexed query per page."""
+    permissions.require(user, "read", row.database)
+    if prop.database_id != row.database_id or prop.type != "relation":
+        raise InvalidInput("this is not a relation property of the row's database", field="property_id")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be from 1 to {MAX_LIMIT}", field="limit")
+    offset = decode_cursor(cursor)
+    owner, forward = query.relation_owner(prop)
+    row_field, other = ("source_id", "target") if forward else ("target_id", "source")
+    links = RowRelation.objects.filter(property_id=owner, **{row_field: row.pk, f"{other}__archived_at__isnull": True})
+    readable = readable_for(user).narrow(links, f"{other}_id", prop.config.get("database_id"))
+    order = ("position", "id") if forward else (f"{other}_id",)
+    page = list(readable.order_by(*order).values_list(f"{other}_id", f"{other}__page_id", f"{other}__page__title")[offset: offset + limit + 1])
+    more = len(page) > limit
+    total = readable.count() if more or offset else len(page)
+    return {"items": [{"id": other_id, "page_id": page_id, "title": title} for other_id, page_id, title in page[:limit]],
+            "total": total, "hidden": links.exclude(pk__in=readable.values("pk")).exists(),
+            "next_cursor": encode_cursor(offset + limit) if more else None}

@@ -33,7 +33,7 @@ def names_for(cells: Cells, rows: list, props: list) -> dict:
             if prop.type == "person":
                 user_ids.update(row.values.get(prop.key) or [])
             elif prop.type == "relation":
-                row_ids.update(cells.cell(row, prop))
+                row_ids.update(cells.shown(row, prop)[0])
     users = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username")) if user_ids else {}
     titles = {row_id: cells.titles[row_id] for row_id in row_ids if row_id in cells.titles}  # loaded with the links
     missing = row_ids - set(titles)
@@ -60,17 +60,21 @@ def cell_text(prop: Property, cell, names: dict, display: bool = True, hidden: b
 def row_json(row: Row, schema: Schema, cells: Cells, names: dict | None = None) -> dict:
     if names is None:
         names = names_for(cells, [row], schema.properties)
-    values, display, errors = {}, {}, {}
+    values, display, errors, totals = {}, {}, {}, {}
     for prop in schema.properties:
         entry = property_type(prop.type)
-        cell = cells.cell(row, prop)
+        if entry.relation:
+            # a page of rows shows the first linked rows and how many the viewer can read (``Cells.shown``)
+            cell, totals[str(prop.pk)] = cells.shown(row, prop)
+        else:
+            cell = cells.cell(row, prop)
         values[str(prop.pk)] = entry.to_api(cell, prop.config)
         display[str(prop.pk)] = cell_text(prop, cell, names, hidden=cells.hidden(row, prop))
         error = cells.error(row, prop)
         if error:
             errors[str(prop.pk)] = error
     return {"id": row.pk, "database_id": row.database_id, "page_id": row.page_id, "number": row.number, "title": row.page.title,
-            "values": values, "display": display, "errors": errors, "rank": row.rank, "created_at": row.created_at,
+            "values": values, "display": display, "errors": errors, "relation_totals": totals, "rank": row.rank, "created_at": row.created_at,
             "created_by": names["users"].get(row.created_by_id), "updated_at": row.updated_at,
             "updated_by": names["users"].get(row.updated_by_id), "archived_at": row.archived_at}
 

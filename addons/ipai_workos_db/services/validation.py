@@ -36,15 +36,25 @@ def context_for(actor, database: Database, create_options: bool = False) -> Cont
                     found[key] = user.pk
         return found
 
+    readable_targets: dict = {}
+
+    def readable_target(config):
+        """The related database if the actor can read it, decided once per context (many rows in one call)."""
+        database_id = config.get("database_id")
+        if database_id not in readable_targets:
+            target = Database.objects.filter(pk=database_id).first()
+            readable_targets[database_id] = target if target is not None and permissions.can(actor, "read", target) else None
+        return readable_targets[database_id]
+
     def resolve_rows(config, ids):
-        target = Database.objects.filter(pk=config.get("database_id")).first()
-        if target is None or not permissions.can(actor, "read", target):
+        target = readable_target(config)
+        if target is None:
             return set()
         return set(Row.objects.filter(database=target, pk__in=ids, archived_at__isnull=True).values_list("pk", flat=True))
 
     def rows_by_title(config, titles):
-        target = Database.objects.filter(pk=config.get("database_id")).first()
-        if target is None or not permissions.can(actor, "read", target):
+        target = readable_target(config)
+        if target is None:
             return {}
         found = {}
         for pk, title in Row.objects.filter(database=target, page__title__in=titles, archived_at__isnull=True).order_by("rank", "id").values_list("pk", "page__title"):

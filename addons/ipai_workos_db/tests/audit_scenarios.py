@@ -35,6 +35,7 @@ SCENARIOS = {
     "update_property": (lambda w: services.update_property(w.tree.admin, _property(w, "Points"), type="text"), "database.property_update"),
     "delete_property": (lambda w: services.delete_property(w.tree.admin, _property(w, "Points")), "database.property_delete"),
     "create_row": (lambda w: services.create_row(w.member, _database(w), {"Name": "x"}), "database.row_create"),
+    "create_rows": (lambda w: services.create_rows(w.member, _database(w), [{"Name": "x"}, {"Name": "y"}]), "database.row_create"),
     "update_row": (lambda w: services.update_row(w.tree.admin, _row(w), {"Points": 2}), "database.row_update"),
     "bulk_update_rows": (lambda w: services.bulk_update_rows(w.tree.admin, _row(w).database, filter=None, values={"Points": 3}),
                          "database.rows_bulk_update"),

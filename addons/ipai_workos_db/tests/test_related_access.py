@@ -115,6 +115,7 @@ def _check_row_json(item: dict, world: World, readable: set[int], where: str) ->
     ids, display = expected.pop("Secrets")
     assert item["values"][world.props["Secrets"]] == ids, where
     assert item["display"][world.props["Secrets"]] == display, where
+    assert item["relation_totals"][world.props["Secrets"]] == len(ids), where  # readable rows only: never a count of the others
     for name, value in expected.items():
         assert item["values"][world.props[name]] == value, (where, name, item["values"][world.props[name]], value)
 
@@ -311,3 +312,57 @@ def test_a_relation_that_links_only_to_unreadable_rows_is_not_empty_in_sql_and_i
         in_python = api.post(f"/databases/{world.projects.pk}/rows/query", {"filter": {"and": [condition, python]}}).json()["items"]
         assert {item["id"] for item in in_sql} == {item["id"] for item in in_python}, operator
         assert (row.pk in {item["id"] for item in in_sql}) == (operator == "is_not_empty")
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+@pytest.mark.parametrize("row_grant", [None, "view", "none"])
+@pytest.mark.parametrize("shared", [False, True])
+def test_relation_cells_that_page_show_and_count_only_readable_rows(tree, people, api_for, monkeypatch, shared, row_grant, seed):
+    """A list of rows shows the first linked rows (2 here) and the total; the rest pages through
+    /rows/{id}/relations/{property}: for every user, exactly the readable rows the oracle says, in link order."""
+    from ipai_workos_db import cells
+
+    monkeypatch.setattr(cells, "RELATION_SHOWN", 2)
+    world = _build(people, tree, shared=shared, row_grant=row_grant, seed=seed)
+    secret_titles = {row.pk: row.page.title for row in world.secrets}
+    for name in USERS:
+        user = getattr(people, name)
+        readable = _readable(user, world)
+        api = api_for(user)
+        bodies = {}
+        listed = api.get(f"/databases/{world.projects.pk}/rows").json()
+        viewed = api.get(f"/views/{world.view.pk}/rows").json()
+        for where, items in (("rows list", listed["items"]), ("view rows", viewed["items"])):
+            for item in items:
+                linked = world.links[item["id"]][0]
+                shown = [pk for pk in linked if pk in readable]
+                hidden = any(pk not in readable for pk in linked)
+                assert item["values"][world.props["Secrets"]] == shown[:2], (name, where)
+                assert item["relation_totals"][world.props["Secrets"]] == len(shown), (name, where)
+                assert item["display"][world.props["Secrets"]] == ", ".join([secret_titles[pk] for pk in shown[:2]] + ([NO_ACCESS] if hidden else [])), (name, where)
+        for row in world.project_rows:
+            linked = world.links[row.pk][0]
+            shown = [pk for pk in linked if pk in readable]
+            got, cursor = [], None
+            while True:
+                page = api.get(f"/rows/{row.pk}/relations/{world.props['Secrets']}", limit=1, **({"cursor": cursor} if cursor else {}))
+                assert page.status_code == 200, page.json()
+                body = page.json()
+                bodies[f"relations {row.pk} {cursor}"] = page.content.decode()
+                assert body["total"] == len(shown) and body["hidden"] == any(pk not in readable for pk in linked), name
+                got.extend(item["id"] for item in body["items"])
+                cursor = body["next_cursor"]
+                if cursor is None:
+                    break
+            assert got == shown, name
+        for where, body in bodies.items():
+            _assert_nothing_unreadable(body, world, readable, f"{name}: {where}")
+
+
+def test_related_rows_of_a_row_one_cannot_read_is_404_and_a_wrong_property_400(tree, people, api_for):
+    world = _build(people, tree, shared=False, row_grant=None, seed=7)
+    secret = world.secrets[0]
+    assert api_for(people.editor).get(f"/rows/{secret.pk}/relations/{world.props['Secrets']}").status_code == 404
+    row = world.project_rows[0]
+    wrong = api_for(people.editor).get(f"/rows/{row.pk}/relations/{world.props['Secret count']}")
+    assert wrong.status_code in (400, 422) and wrong.json()["error"]["field"] == "property_id"

@@ -135,16 +135,38 @@ def _row_values(schema_props: dict[str, Property], values: dict, variables: Vari
     return cleaned
 
 
-def _make_row(actor, database: Database, props: dict[str, Property], spec: dict, variables: Variables, title_property: str):
+def _row_spec_values(props: dict[str, Property], spec: dict, variables: Variables, title_property: str) -> dict:
     values = _row_values(props, spec.get("values") or {}, variables, links=False)
     title = variables.text(spec.get("title") or "")
     if title and title_property not in values:
         values[title_property] = title
-    row = databases.create_row(actor, database, values)
+    return values
+
+
+def _make_row(actor, database: Database, props: dict[str, Property], spec: dict, variables: Variables, title_property: str):
+    row = databases.create_row(actor, database, _row_spec_values(props, spec, variables, title_property))
     if spec.get("icon"):
         core.update_page(actor, row.page, icon=spec["icon"])
     _write_blocks(actor, row.page, resolve(spec.get("blocks") or [], variables))
     return row
+
+
+def _make_rows(actor, database: Database, props: dict[str, Property], specs: list[dict], variables: Variables, title_property: str, where: str):
+    """The database's rows in one bulk write (``create_rows``), then each row's page body."""
+    if not specs:
+        return []
+    try:
+        rows = databases.create_rows(actor, database, [_row_spec_values(props, spec, variables, title_property) for spec in specs],
+                                     icons=[spec.get("icon") or "" for spec in specs])
+    except InvalidInput as error:
+        # create_rows names "rows[i]...": the template's field is "<database>.rows[i]..."
+        raise InvalidInput(error.message, field=f"{where}.{error.field}" if error.field else where) from None
+    for index, (row, spec) in enumerate(zip(rows, specs)):
+        try:
+            _write_blocks(actor, row.page, resolve(spec.get("blocks") or [], variables))
+        except InvalidInput as error:
+            raise _field_error(error, f"{where}.rows[{index}]") from None
+    return rows
 
 
 def _fill_databases(actor, made: _Made, variables: Variables) -> None:
@@ -156,11 +178,8 @@ def _fill_databases(actor, made: _Made, variables: Variables) -> None:
                 views.create_view(actor, database, name=view["name"], type=view["type"], config=view["config"])
             except InvalidInput as error:
                 raise _field_error(error, f"{spec['title'] or key}.views[{index}]") from None
-        for index, row_spec in enumerate(spec["rows"]):
-            try:
-                row = _make_row(actor, database, props, row_spec, variables, spec["title_property"])
-            except InvalidInput as error:
-                raise _field_error(error, f"{spec['title'] or key}.rows[{index}]") from None
+        rows = _make_rows(actor, database, props, spec["rows"], variables, spec["title_property"], spec["title"] or key)
+        for row, row_spec in zip(rows, spec["rows"]):
             made.row_count += 1
             if row_spec.get("key"):
                 made.rows[(key, row_spec["key"])] = row.pk

@@ -2,6 +2,7 @@
 // cover: a files property's first image, or the page's preview, or none).
 
 import type { ViewContext } from "./context";
+import { rowTotal } from "./count";
 import { renderValue } from "./cells";
 import type { Row } from "./types";
 import { button, h } from "./ui";
@@ -9,6 +10,8 @@ import { button, h } from "./ui";
 function more(context: ViewContext, container: HTMLElement): void {
   if (context.answer?.next_cursor) container.append(button("Load more", () => void context.loadMore(), { class: "dbv-load-more" }));
   if (!context.rows.length) container.append(h("p", { class: "dbv-empty" }, context.view.config.filter ? "No rows match the filter." : "No rows yet."));
+  const total = rowTotal(context);
+  if (total && context.rows.length) container.append(total);
 }
 
 function newButton(context: ViewContext): HTMLElement | null {

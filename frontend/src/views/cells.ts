@@ -92,13 +92,51 @@ export function renderValue(prop: Prop, row: Row, _context: CellContext): HTMLEl
         wrap.append(href ? h("a", { href, target: "_blank", rel: "noopener noreferrer", class: "dbv-file" }, file.name) : h("span", { class: "dbv-file" }, file.name));
       }
       break;
-    case "relation":
+    case "relation": {
       for (const name of text ? text.split(", ") : []) wrap.append(h("span", { class: "dbv-relation" }, "↗ " + name));
+      const total = row.relation_totals?.[key] ?? 0;
+      const shown = Array.isArray(value) ? value.length : 0;
+      if (total > shown) {
+        const more = button(`+${(total - shown).toLocaleString("en-US")} more`, (event) => {
+          event.stopPropagation();
+          void showRelated(more, row, prop);
+        }, { class: "dbv-relation-more", "data-action": "relation-more" });
+        wrap.append(more);
+      }
       break;
+    }
     default:
       wrap.append(text);
   }
   return wrap;
+}
+
+interface RelatedPage {
+  items: { id: number; page_id: number; title: string }[];
+  total: number;
+  hidden: boolean;
+  next_cursor: string | null;
+}
+
+/** Every row a relation cell links to (the cell shows the first ones): a list that loads a page at a time. */
+async function showRelated(anchor: HTMLElement, row: Row, prop: Prop): Promise<void> {
+  const { body } = popover(anchor, { className: "dbv-picker", label: `${prop.name}: linked rows`, minWidth: 260 });
+  const list = h("div", { class: "dbv-picker-list dbv-related-list" });
+  const heading = h("p", { class: "dbv-muted" }, "Loading…");
+  body.append(heading, list);
+  const load = async (cursor: string | null) => {
+    try {
+      const query = new URLSearchParams({ limit: "100", ...(cursor ? { cursor } : {}) });
+      const page = await api<RelatedPage>("GET", `/rows/${row.id}/relations/${prop.id}?${query}`);
+      heading.textContent = `${page.total.toLocaleString("en-US")} linked row${page.total === 1 ? "" : "s"}` + (page.hidden ? " · No access to some" : "");
+      list.querySelector(".dbv-load-more")?.remove();
+      for (const item of page.items) list.append(h("a", { class: "dbv-picker-item", href: `/web/pages/${item.page_id}` }, "↗ " + (item.title || "Untitled")));
+      if (page.next_cursor) list.append(button("Load more", () => void load(page.next_cursor), { class: "dbv-load-more" }));
+    } catch (error) {
+      heading.textContent = failure(error);
+    }
+  };
+  await load(null);
 }
 
 /** Add an option to a select, status or multi-select property (from its cell editor); the new option or null. */
@@ -133,7 +171,15 @@ export function editCell(anchor: HTMLElement, prop: Prop, row: Row, commit: Comm
   if (prop.type === "date") return editDate(anchor, prop, current, commit);
   if (prop.type === "person") return editPeople(anchor, current ?? [], commit, context.members);
   if (prop.type === "files") return editFiles(anchor, current ?? [], commit);
-  if (prop.type === "relation") return editRelation(anchor, prop, current ?? [], commit);
+  if (prop.type === "relation") {
+    // a list of rows holds a relation's first links only: edit the whole list, read from the row itself
+    if ((row.relation_totals?.[String(prop.id)] ?? 0) > ((current as number[] | undefined)?.length ?? 0)) {
+      void api<Row>("GET", `/rows/${row.id}`).then((full) => editRelation(anchor, prop, full.values[String(prop.id)] ?? [], commit),
+        (error) => toast(failure(error)));
+      return;
+    }
+    return editRelation(anchor, prop, current ?? [], commit);
+  }
 }
 
 function editText(anchor: HTMLElement, prop: Prop, current: unknown, commit: Commit) {

@@ -26,6 +26,8 @@ export interface ViewContext {
   saveConfig(config: Partial<ViewConfig>): Promise<boolean>;
   fetchRows(params: Record<string, string>): Promise<RowsAnswer | null>;
   loadMore(): Promise<void>;
+  /** Ask the server for the exact count of a view whose count is bounded ("10,000+"). */
+  countExactly(): Promise<void>;
   pageUrl(row: Row): string;
   rerender(): void;
 }

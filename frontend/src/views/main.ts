@@ -28,6 +28,8 @@ class DatabasePage {
   private rows: Row[] = [];
   private answer: RowsAnswer | null = null;
   private search = "";
+  /** The view, filter and search the user asked to count exactly (past 10,000 rows): the key they were asked for. */
+  private exactCountKey: string | null = null;
   private filterDraft;
   private root: HTMLElement;
   private requestSerial = 0;
@@ -158,6 +160,7 @@ class DatabasePage {
     if (!this.view) return null;
     const query = new URLSearchParams({ limit: String(PAGE_LIMIT), ...params });
     if (this.search) query.set("q", this.search);
+    if (this.exactCountKey !== null && this.exactCountKey === this.countKey()) query.set("exact_count", "true");
     try {
       return await api<RowsAnswer>("GET", `/views/${this.view.id}/rows?${query}`);
     } catch (error) {
@@ -180,12 +183,25 @@ class DatabasePage {
     this.render();
   }
 
+  private countKey(): string {
+    return `${this.view?.id}:${JSON.stringify(this.view?.config.filter ?? null)}:${this.search}`;
+  }
+
+  /** "10,000+ rows" -> "Count exactly": the server counts every row of the view this time. */
+  private async countExactly(): Promise<void> {
+    this.exactCountKey = this.countKey();
+    const answer = await this.fetchRows({ limit: "1" });
+    if (!answer || !this.answer) return;
+    this.answer = { ...this.answer, count: answer.count, count_exact: answer.count_exact };
+    this.render();
+  }
+
   /** Counts, groups and footer after a change, without reloading the rows on screen. */
   private refreshTotals = debounce(async () => {
     if (!this.view || this.view.type === "calendar") return;
     const answer = await this.fetchRows({ limit: "1" });
     if (!answer || !this.answer) return;
-    this.answer = { ...this.answer, count: answer.count, groups: answer.groups, footer: answer.footer };
+    this.answer = { ...this.answer, count: answer.count, count_exact: answer.count_exact, groups: answer.groups, footer: answer.footer };
     // A quick-add input in use keeps its focus; the totals show with the next drawing.
     if (!(document.activeElement && this.root.contains(document.activeElement) && document.activeElement.matches("input, textarea"))) this.render();
   }, 250);
@@ -635,6 +651,7 @@ class DatabasePage {
       saveConfig: (config) => this.saveConfig(config),
       fetchRows: (params) => this.fetchRows(params),
       loadMore: () => this.loadMore(),
+      countExactly: () => this.countExactly(),
       pageUrl: (row) => this.pageUrl(row),
       rerender: () => this.render(),
     };

@@ -3,6 +3,7 @@
 // each column's calculation; a grouped table shows a header per group.
 
 import type { ViewContext } from "./context";
+import { rowTotal } from "./count";
 import { TYPE_ICONS, editCell, isEditable, renderValue } from "./cells";
 import type { Prop, Row } from "./types";
 import { button, h, popover } from "./ui";
@@ -74,6 +75,8 @@ export function renderTable(context: ViewContext): void {
   context.root.replaceChildren(wrap);
   if (!context.rows.length) wrap.append(h("p", { class: "dbv-empty" }, context.view.config.filter ? "No rows match the filter." : "No rows yet."));
   if (context.answer?.next_cursor) wrap.append(button("Load more", () => void context.loadMore(), { class: "dbv-load-more" }));
+  const total = rowTotal(context);
+  if (total && context.rows.length) wrap.append(total);
 }
 
 function renderRow(context: ViewContext, row: Row, columns: { prop: Prop }[]): HTMLTableRowElement {

@@ -67,6 +67,8 @@ export interface Row {
   values: Record<string, any>;
   display: Record<string, string>;
   errors: Record<string, string>;
+  /** per relation property: how many linked rows the viewer can read (a list of rows holds the first ones in values) */
+  relation_totals?: Record<string, number>;
   group?: string | null;
 }
 
@@ -82,6 +84,8 @@ export interface RowsAnswer {
   view: View;
   items: Row[];
   count: number | null;
+  /** false: there are more than `count` rows ("10,000+"); ask with exact_count=true */
+  count_exact?: boolean | null;
   next_cursor: string | null;
   groups: Group[] | null;
   footer: Record<string, { function: string; value: unknown; display: string }>;
