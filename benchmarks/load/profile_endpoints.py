@@ -47,7 +47,6 @@ def main() -> None:
 def run(args, fixture) -> None:
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {fixture['token']}")
     requests = Requests(fixture, seed=1)
@@ -64,7 +63,13 @@ def run(args, fixture) -> None:
     for name in names:
         for _ in range(3):
             send(name)
-        with CaptureQueriesContext(connection) as queries:
+        statements = []
+
+        def record(execute, sql, params, many, context):
+            statements.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
             send(name)
         started = time.perf_counter()
         profiler = cProfile.Profile()
@@ -73,10 +78,10 @@ def run(args, fixture) -> None:
             send(name)
         profiler.disable()
         mean = (time.perf_counter() - started) * 1000 / args.repeat
-        print(f"\n===== {name}: {len(queries)} SQL statements, {mean:.1f} ms/request under the profiler =====")
+        print(f"\n===== {name}: {len(statements)} SQL statements, {mean:.1f} ms/request under the profiler =====")
         if args.sql:
-            for query in queries.captured_queries:
-                print("   ", query["sql"][:300])
+            for sql in statements:
+                print("   ", sql[:300])
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
         stats.print_stats(args.top)

@@ -276,6 +276,7 @@ async def run_phase(base_url: str, token: str, fixture: dict, clients: int, dura
 
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: Counter = Counter()
+    samples: dict[str, str] = {}  # the first answer of each kind of error, to say what it was
     dropped = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     headers = {"Authorization": f"Bearer {token}"}
@@ -301,7 +302,9 @@ async def run_phase(base_url: str, token: str, fixture: dict, clients: int, dura
                     continue
                 elapsed = (time.perf_counter() - started) * 1000
                 if response.status_code >= 400:
-                    errors[f"HTTP {response.status_code} {name}"] += 1
+                    kind = f"HTTP {response.status_code} {name}"
+                    errors[kind] += 1
+                    samples.setdefault(kind, response.text[:200])
                     continue
                 latencies[name].append(elapsed)
 
@@ -313,7 +316,7 @@ async def run_phase(base_url: str, token: str, fixture: dict, clients: int, dura
             "all": percentiles(every), "by_endpoint": {name: percentiles(values) for name, values in sorted(latencies.items())},
             "writes": percentiles([v for name, values in latencies.items() if name in WRITES for v in values]),
             "reads": percentiles([v for name, values in latencies.items() if name not in WRITES for v in values]),
-            "errors": dict(errors), "dropped_connections": dropped}
+            "errors": dict(errors), "error_samples": samples, "dropped_connections": dropped}
 
 
 def percentiles(values: list[float]) -> dict:
@@ -436,6 +439,8 @@ def report(database: str, phase: dict) -> None:
     else:
         print(f"  server log: floor p50 {server['floor'].get('p50')} p90 {server['floor'].get('p90')} ms")
     print(f"  errors {phase['errors'] or 0}; dropped connections {phase['dropped_connections']}", flush=True)
+    for kind, sample in phase.get("error_samples", {}).items():
+        print(f"    {kind}: {sample}")
 
 
 if __name__ == "__main__":
