@@ -129,8 +129,9 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
     },
     "database": {
         "url": ("sqlite:///var/workos.sqlite3", _database_url, False),
-        # Seconds a worker keeps its database connection between requests (0: a new connection per request).
-        "conn_max_age": (60, _integer(0, 3600), False),
+        # Seconds a request's thread keeps its database connection (Django's CONN_MAX_AGE). 0: one per request —
+        # under ASGI each request has a thread of its own, so a kept connection is not reused (settings/base.py).
+        "conn_max_age": (0, _integer(0, 3600), False),
     },
     "login": {
         # Wrong passwords allowed per account and per client address before logins are refused (429) ...
