@@ -15,6 +15,7 @@ import io
 import ipaddress
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone as dt_timezone
 from pathlib import Path
@@ -39,7 +40,7 @@ EXPORT_COLUMNS = [
     "changes", "ip_address", "user_agent", "previous_hash", "hash",
 ]
 # Public functions that only read; every other public function writes and records its event (see the coverage test).
-QUERIES = ("verify_chain", "search_events", "export_events", "event_dict", "event_hash", "diff", "retention_days", "archive_folder",
+QUERIES = ("lock_chain_before_first_write", "verify_chain", "search_events", "export_events", "event_dict", "event_hash", "diff", "retention_days", "archive_folder",
            "require_auditor")
 
 
@@ -94,6 +95,32 @@ def _lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+
+
+WRITE_STATEMENT = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?UPDATE\b", re.IGNORECASE)
+
+
+def lock_chain_before_first_write(execute, sql, params, many, context):
+    """PostgreSQL: a transaction takes the chain's lock before its first write (or row lock), not at its first
+    audit event. The event comes after the service's writes, and a service may write more after it; taken there,
+    the lock made deadlocks: A holds the chain and waits for a row B wrote, B holds that row and waits for the
+    chain. PostgreSQL broke each after its deadlock_timeout (1 s) and the request answered 409 (issue 19: most
+    writes under 20 concurrent clients). Taken first, the lock orders every writing transaction the same way.
+    Writing transactions then run one after the other from their first write to their commit — which the
+    chain's lock imposed already from the first event on. Installed on every PostgreSQL connection (apps.py);
+    statements outside a transaction (autocommit) hold no lock across statements and are left alone."""
+    connection = context["connection"]
+    if connection.in_atomic_block and connection.connection is not None:
+        raw = connection.connection
+        from psycopg.pq import TransactionStatus
+
+        if raw.info.transaction_status == TransactionStatus.IDLE:
+            connection.workos_chain_locked = False  # this statement opens a new transaction
+        if not getattr(connection, "workos_chain_locked", False) and WRITE_STATEMENT.search(sql):
+            connection.workos_chain_locked = True
+            with raw.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+    return execute(sql, params, many, context)
 
 
 def _chain_head() -> str:

@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ipai_platform_audit.services import record_event
+from workos.kernel.context import current_request
 from workos.kernel.data import model_for, technical_name_of
 from workos.kernel.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from workos.kernel.registry import RegistryError
@@ -43,7 +44,7 @@ QUERIES = (
     "key_of", "scope_type_of", "object_for", "level_of", "can", "require", "visible_to", "role_of", "members_with_role",
     "allowed_actions", "required_level", "grants_on", "share_tokens_on", "resolve_share_token", "shared_object", "stronger",
     "hash_share_token", "label_of", "root_of", "member_roots", "owner_for", "visible_to_members", "readable_record",
-    "memoised_levels", "access_changed",
+    "memoised_levels", "access_changed", "forget_request_levels",
 )
 
 
@@ -85,6 +86,32 @@ def _active_user(user):
     return user
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _request_memo() -> dict | None:
+    """What the permission walks of the request being served share: the user's grants and roles, and the scope
+    objects looked up by id. Only while serving a read (GET/HEAD/OPTIONS): a read changes no grant, role or place,
+    so every ``Access`` of the request may answer from it — one page's JSON asks for its levels twice, a list once
+    per row — instead of reloading them. A write request keeps working everything out afresh (what it changes
+    must be seen by the checks after the change)."""
+    request = current_request()
+    if request is None or request.method not in READ_METHODS:
+        return None
+    memo = getattr(request, "_workos_permissions_memo", None)
+    if memo is None:
+        memo = {"grants": {}, "roles": {}, "objects": {}}
+        request._workos_permissions_memo = memo
+    return memo
+
+
+def forget_request_levels(**kwargs) -> None:
+    """Drop the request's memo (a signal receiver: a row was written while serving it)."""
+    request = current_request()
+    if request is not None and getattr(request, "_workos_permissions_memo", None) is not None:
+        request._workos_permissions_memo = None
+
+
 @dataclass
 class _Node:
     flowing: str  # the level this scope passes down to its children
@@ -117,6 +144,14 @@ class Access:
     def _load_grants(self) -> dict[Key, str]:
         if self.user is None:
             return {}
+        memo = _request_memo()
+        if memo is None:
+            return self._query_grants()
+        if self.user.pk not in memo["grants"]:
+            memo["grants"][self.user.pk] = self._query_grants()
+        return memo["grants"][self.user.pk]
+
+    def _query_grants(self) -> dict[Key, str]:
         group_ids = list(self.user.groups.values_list("id", flat=True))
         condition = Q(user=self.user)
         if group_ids:
@@ -136,18 +171,39 @@ class Access:
 
     def remember(self, obj) -> None:
         self._objects.setdefault(key_of(obj), obj)
+        # Scope objects already loaded with it (select_related, or read through a foreign key): a page's space
+        # then costs no query of its own in the walk.
+        for related in getattr(obj._state, "fields_cache", {}).values():
+            if related is not None and hasattr(related, "_meta") and scope_type_of(related) is not None:
+                self._objects.setdefault(key_of(related), related)
 
     def _object(self, key: Key):
         if key not in self._objects:
+            memo = _request_memo()
+            if memo is not None and key in memo["objects"]:
+                self._objects[key] = memo["objects"][key]
+                return self._objects[key]
             scope_type = SCOPES.get(key[0]) if key[0] in SCOPES else None
             obj = None
             if scope_type is not None:
                 try:
-                    obj = scope_type.model._default_manager.filter(pk=key[1]).first()
+                    # order_by(): one row by primary key needs no ORDER BY (``first()`` would compile one).
+                    obj = next(iter(scope_type.model._default_manager.filter(pk=key[1]).order_by()[:1]), None)
                 except (ValueError, TypeError, ValidationError):
                     obj = None
             self._objects[key] = obj
+            if memo is not None:
+                memo["objects"][key] = obj
         return self._objects[key]
+
+    def _role(self, scope_type: ScopeType, key: Key, obj) -> str | None:
+        memo = _request_memo()
+        if memo is None:
+            return scope_type.role(self.user, obj)
+        role_key = (self.user.pk, key)
+        if role_key not in memo["roles"]:
+            memo["roles"][role_key] = scope_type.role(self.user, obj)
+        return memo["roles"][role_key]
 
     def _node(self, key: Key) -> _Node:
         chain: list[tuple[Key, object]] = []
@@ -165,7 +221,7 @@ class Access:
             scope_type = SCOPES.get(current[0])
             parent_key = _normalise(scope_type.parent(obj))
             if parent_key is None:
-                role = scope_type.role(self.user, obj) if (self.user is not None and scope_type.role) else None
+                role = self._role(scope_type, current, obj) if (self.user is not None and scope_type.role) else None
                 inherited, shared, root = ROLE_LEVELS.get(role, NONE), False, current
             else:
                 parent = self._nodes[parent_key]

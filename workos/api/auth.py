@@ -32,6 +32,7 @@ class TokenAuth(HttpBearer):
         if api_token.read_only and request.method not in SAFE_METHODS:
             raise HttpError(403, "this token is read-only")
         request.user = user
+        request._cached_user = user  # where the request log (and Django's lazy request.user) looks for it
         request.api_token = api_token
         return user
 

@@ -8,7 +8,7 @@ from . import pass_context
 @click.command()
 @click.option("--host", help="Address to listen on (default: [server] host).")
 @click.option("--port", type=int, help="Port to listen on (default: [server] port).")
-@click.option("--workers", type=int, help="Worker processes (default: [server] workers).")
+@click.option("--workers", type=int, help="Worker processes (default: [server] workers; 0: one per core with a Redis channel layer, else 1).")
 @pass_context
 def serve(context, host, port, workers):
     """Serve WorkOS over HTTP (ASGI, uvicorn) with the installed modules active.
@@ -21,7 +21,9 @@ def serve(context, host, port, workers):
     config = context.config
     host = host or config.get("server", "host")
     port = port or config.get("server", "port")
-    workers = workers or config.get("server", "workers")
+    workers = workers if workers is not None else config.get("server", "workers")
+    if workers == 0:
+        workers = default_workers(config.get("realtime", "channel_layer"))
     # Worker processes re-read the configuration from the environment.
     os.environ.update(config.as_environment())
     context.django("installed")
@@ -46,8 +48,22 @@ def serve(context, host, port, workers):
         host=host,
         port=port,
         workers=workers if workers > 1 else None,
+        http="workos.web.protocol:NoDelayH11Protocol",
+        # Longer than the idle timeout of the proxy or client in front (nginx: 60 s), so that it is always the
+        # client that closes an idle connection: a server closing one as a request arrives on it drops that request.
+        timeout_keep_alive=config.get("server", "keep_alive_seconds"),
+        backlog=2048,
         log_config=None,
         access_log=False,
         lifespan="off",
         server_header=False,
     )
+
+
+def default_workers(channel_layer: str) -> int:
+    """One worker process per core — Django runs a request's code on one thread per process, so one process uses
+    one core — when live rooms are shared through Redis; one process with the in-memory layer, where every
+    worker would keep rooms of its own."""
+    if channel_layer == "memory":
+        return 1
+    return max(2, os.cpu_count() or 1)

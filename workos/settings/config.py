@@ -121,12 +121,17 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         "secret_key": ("", _optional_string, False),
         "debug": (False, _boolean, False),
         "allowed_hosts": (["*"], _string_list, False),
-        "workers": (1, _integer(1, 64), False),
+        # 0: one per core when [realtime] channel_layer is Redis, else 1 (workos serve --help).
+        "workers": (0, _integer(0, 64), False),
+        "keep_alive_seconds": (65, _integer(1, 3600), False),
         "behind_https_proxy": (False, _boolean, False),
         "csrf_trusted_origins": ([], _string_list_or_empty, False),
     },
     "database": {
         "url": ("sqlite:///var/workos.sqlite3", _database_url, False),
+        # Seconds a request's thread keeps its database connection (Django's CONN_MAX_AGE). 0: one per request —
+        # under ASGI each request has a thread of its own, so a kept connection is not reused (settings/base.py).
+        "conn_max_age": (0, _integer(0, 3600), False),
     },
     "login": {
         # Wrong passwords allowed per account and per client address before logins are refused (429) ...

@@ -378,7 +378,8 @@ def space_tree(user, space: Space, depth: int = TREE_DEPTH) -> list[dict]:
     if not isinstance(depth, int) or not 1 <= depth <= TREE_DEPTH_MAX:
         raise InvalidInput(f"depth must be from 1 to {TREE_DEPTH_MAX}", field="depth")
     pages = Page.objects.filter(space=space, archived_at__isnull=True, container_model="").order_by("rank", "pk").only(
-        "id", "space_id", "parent_id", "title", "icon", "rank", "workflow_state", "container_model", "container_id")
+        "id", "space_id", "parent_id", "title", "icon", "rank", "workflow_state", "container_model", "container_id",
+        "restricted")  # the permission walk reads it: deferred, it would cost one query per page
     children = defaultdict(list)
     for page in visible_pages(user, pages):
         children[page.parent_id].append(page)
