@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and a fresh machine lacks: PostgreSQL server binaries (the tests start
-# their own throwaway cluster) and Chromium (Playwright drives it; Playwright never downloads a browser here).
+# their own throwaway cluster), Chromium (Playwright drives it; Playwright never downloads a browser here) and
+# Redis (the scale-out tests start their own redis-server for the Channels Redis layer of two server processes).
 set -euo pipefail
 
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

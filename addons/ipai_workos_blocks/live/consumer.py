@@ -145,6 +145,7 @@ class PageConsumer(AsyncWebsocketConsumer):
         self.writable = False
         self.client_ids: dict[int, int] = {}
         self.told_read_only = False
+        self.token_group = ""
         await self.accept()
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         self.ack = query.get("ack", [""])[0] in ("1", "true")
@@ -178,10 +179,13 @@ class PageConsumer(AsyncWebsocketConsumer):
 
     async def _authenticate(self, token: str):
         if token:
-            from workos.api.services import user_for_token
+            from workos.api.services import token_sockets_group, user_for_token
 
-            _api_token, user = await database_sync_to_async(user_for_token)(token)
+            api_token, user = await database_sync_to_async(user_for_token)(token)
             self.token = token
+            if api_token is not None:  # revoking the token closes this socket, whichever process serves it
+                self.token_group = token_sockets_group(api_token.pk)
+                await self.channel_layer.group_add(self.token_group, self.channel_name)
             return user
         self.token = ""
         user = self.scope.get("user")
@@ -200,6 +204,8 @@ class PageConsumer(AsyncWebsocketConsumer):
             await self.send(bytes_data=_permission_denied("read-only: you may view this page live; your changes are not saved"))
 
     async def disconnect(self, code):
+        if self.token_group:
+            await self.channel_layer.group_discard(self.token_group, self.channel_name)
         room = self.room
         if room is None:
             return
@@ -332,6 +338,9 @@ class PageConsumer(AsyncWebsocketConsumer):
             if self.room.awareness is not None:
                 self.room.awareness.apply_awareness_update(event["payload"], None)
             await self.send(bytes_data=_awareness_message(event["payload"]))
+
+    async def token_revoked(self, event):
+        await self.close(code=CLOSE_REVOKED, reason="your API token was revoked")
 
     async def live_recheck(self, event):
         if self.room is None or self.user is None:
