@@ -204,7 +204,7 @@ def test_comments_and_the_inbox_are_live_for_readers_and_the_inbox_only_for_its_
 
 
 def test_revoking_the_token_closes_the_events_socket_and_strangers_are_refused(events):
-    token = httpx.post(events.url("/api/v1/auth/token"), json={"username": "ada", "password": PASSWORD, "name": "phone"}).json()
+    token = httpx.post(events.url("/api/v1/auth/token"), json={"username": "ada", "password": PASSWORD, "name": "phone"}, timeout=60).json()
 
     async def scenario():
         async with Listener(events, "ada", token=token["token"]) as phone:

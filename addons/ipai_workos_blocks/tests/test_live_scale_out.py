@@ -191,7 +191,7 @@ def test_revoking_access_on_one_process_closes_the_session_on_the_other(two):
 
 def test_revoking_an_api_token_on_one_process_closes_its_sockets_on_both(two):
     page_id = two.new_page(["x"])
-    token = httpx.post(two.base_url + "/api/v1/auth/token", json={"username": "ada", "password": PASSWORD, "name": "laptop"}).json()
+    token = httpx.post(two.base_url + "/api/v1/auth/token", json={"username": "ada", "password": PASSWORD, "name": "laptop"}, timeout=60).json()
 
     async def scenario():
         sockets = [await connected(LiveClient(server.base_url, page_id, token["token"])) for server in (two.server, two.other)]
