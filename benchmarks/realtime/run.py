@@ -103,7 +103,7 @@ def rss_kib(pid: int) -> int:
 
 
 class Bench:
-    def __init__(self, database: str, redis: bool):
+    def __init__(self, database: str, redis: bool, rooms: int):
         self.home = Path(tempfile.mkdtemp(prefix="workos-bench-realtime-"))
         self.cluster = self.redis = None
         root = self.home / "site"
@@ -131,6 +131,15 @@ class Bench:
         self.api = httpx.Client(base_url=base, headers={"Authorization": "Bearer " + self.token}, timeout=60)
         workspace = self.api.post("/api/v1/workspaces", json={"name": "Bench"}).json()["id"]
         self.space = self.api.post("/api/v1/spaces", json={"workspace_id": workspace, "name": "Live"}).json()["id"]
+        # A user may hold 50 live connections per process: the rooms are opened by members 40 connections each.
+        self.tokens = []
+        for number in range(-(-2 * rooms // 40)):
+            name = f"member{number}"
+            self.site.workos("user", "create", name, "--password-stdin", input=PASSWORD + "\n", check=True)
+            token = httpx.post(base + "/api/v1/auth/token", json={"username": name, "password": PASSWORD, "name": "bench"}, timeout=60).json()["token"]
+            member = httpx.get(base + "/api/v1/me", headers={"Authorization": "Bearer " + token}, timeout=60).json()["id"]
+            self.api.post(f"/api/v1/workspaces/{workspace}/members", json={"user_id": member, "role": "member"}).raise_for_status()
+            self.tokens.append(token)
 
     def page(self, paragraphs: int) -> int:
         page_id = self.api.post("/api/v1/pages", json={"space_id": self.space, "title": "Live"}).json()["id"]
@@ -139,9 +148,9 @@ class Bench:
         self.api.put(f"/api/v1/pages/{page_id}/blocks", json={"blocks": blocks, "base_version": version}).raise_for_status()
         return page_id
 
-    def client(self, index: int, page_id: int, sent_by: dict, latencies: list) -> TimedClient:
+    def client(self, index: int, page_id: int, sent_by: dict, latencies: list, token: str | None = None) -> TimedClient:
         server = self.servers[index % len(self.servers)]
-        return TimedClient(server.base_url, page_id, self.token, sent_by=sent_by, latencies=latencies, ack=False)
+        return TimedClient(server.base_url, page_id, token or self.token, sent_by=sent_by, latencies=latencies, ack=False)
 
     def close(self) -> None:
         for server in self.servers:
@@ -201,7 +210,8 @@ async def memory_per_room(bench: Bench, rooms: int) -> dict:
     clients = []
     for index, page_id in enumerate(pages):
         for other in range(2):
-            clients.append(await connect(bench.client(index + other, page_id, {}, [])))
+            token = bench.tokens[len(clients) // 40]
+            clients.append(await connect(bench.client(index + other, page_id, {}, [], token=token)))
     await asyncio.sleep(2)
     after = sum(rss_kib(pid) for pid in pids)
     for client in clients:
@@ -220,7 +230,7 @@ def main() -> None:
     options = parser.parse_args()
     random.seed(14)
     load_before = os.getloadavg()
-    bench = Bench(options.database, options.redis)
+    bench = Bench(options.database, options.redis, options.rooms)
     try:
         result = {
             "when": datetime.now().isoformat(timespec="seconds"), "machine": platform.platform(), "cpus": os.cpu_count(),
