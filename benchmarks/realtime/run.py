@@ -12,8 +12,8 @@ What it does, all on this machine and over loopback only:
    arrives. Latency = arrival at the other client - the moment the edit was made, per edit (the server stores
    the update in the database before relaying it, so this includes that commit);
 3. **20 clients on one page**, each typing 5 characters a second for ``--seconds``: the same latency, for every
-   edit at each of the 19 other clients (waits until every edit reached every client: a saturated server shows
-   as long latencies, never as a missing figure);
+   edit at each of the 19 other clients (waits up to 180 s for every edit to reach every client; the result says
+   how many deliveries arrived);
 4. **memory per open room**: the server process's resident memory (``VmRSS``) before and after ``--rooms`` pages
    of 20 paragraphs are opened live by two clients each, divided by the number of rooms.
 
@@ -196,10 +196,15 @@ async def twenty_typists(bench: Bench, seconds: float, clients: int = 20) -> dic
     await asyncio.gather(*(type_for(client) for client in typists))
     edits = sum(len(clocks) for clocks in sent_by.values())
     expected = edits * (clients - 1)
-    await wait_for(lambda: len(latencies) >= expected, 600, f"{len(latencies)} of {expected} deliveries arrived")
+    # A channel-layer message waits at most 60 s (Channels' expiry): on a server that falls further behind, relayed
+    # updates expire, and a client that never resyncs holds back its later edits. Counted, not hidden.
+    try:
+        await wait_for(lambda: len(latencies) >= expected, 180, "")
+    except AssertionError:
+        pass
     for client in typists:
         await client.close()
-    return {"clients": clients, "edits": edits, **summary(latencies)}
+    return {"clients": clients, "edits": edits, "deliveries_expected": expected, "deliveries_arrived": len(latencies), **summary(latencies)}
 
 
 async def memory_per_room(bench: Bench, rooms: int) -> dict:
