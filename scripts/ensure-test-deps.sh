@@ -2,13 +2,15 @@
 # Installs what the test suite needs and a fresh machine lacks: PostgreSQL server binaries (the tests start
 # their own throwaway cluster), Chromium (Playwright drives it; Playwright never downloads a browser here) and
 # nginx (the zero-downtime deploy tests start their own nginx as a child process, on loopback ports, with a
-# configuration in a temporary folder; the package's own service is not started).
+# configuration in a temporary folder; the package's own service is not started) and
+# Redis (the scale-out tests start their own redis-server for the Channels Redis layer of two server processes).
 set -euo pipefail
 
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

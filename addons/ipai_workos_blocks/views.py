@@ -9,7 +9,7 @@ the API (``PUT /api/v1/pages/{id}/blocks``, ``PATCH /api/v1/pages/{id}``, ``POST
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -79,6 +79,24 @@ def sidebar(request, context) -> str:
         workspace = _workspace_for(request, context)
         tree = page_tree(request.user, workspace, None) if workspace else None
     return render_to_string(PAGE_TREE_TEMPLATE, {"tree": tree, "trash_section": context.get("shell_section") == "trash"}, request=request)
+
+
+@never_cache
+@login_required
+@require_GET
+def page_tree_view(request):
+    """``/web/pages/tree?workspace=ID&current=ID``: the sidebar tree's data again (what the sidebar embeds), for the
+    sidebar to redraw itself when a live notice says a page changed. 404 for a workspace the user cannot see."""
+    def number(name):
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    workspace_id = number("workspace")
+    workspaces = core.workspaces_for(request.user).order_by("id")
+    workspace = workspaces.filter(pk=workspace_id).first() if workspace_id is not None else workspaces.first()
+    if workspace is None:
+        return JsonResponse({"error": {"code": "not_found", "message": "no such workspace"}}, status=404)
+    return JsonResponse(page_tree(request.user, workspace, number("current")))
 
 
 HOME_RECENT = 8

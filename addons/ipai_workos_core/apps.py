@@ -27,3 +27,11 @@ class IpaiWorkosCoreConfig(AppConfig):
         from .scopes import workspace_of_request
 
         SCOPE_RESOLVERS.register("workspace", workspace_of_request)
+
+        from ipai_platform_permissions.registry import ACCESS_LISTENERS
+
+        from .live.events import pages_listener, recheck_all
+        from .registry import PAGE_LISTENERS
+
+        PAGE_LISTENERS.register("live_events", pages_listener)  # the sidebar and database views of /ws/events
+        ACCESS_LISTENERS.register("live_events", recheck_all)

@@ -2,7 +2,8 @@
 // third-party client would use them) on one page make seeded random concurrent edits, wait until they and a
 // fresh client (what the server stored) agree, and print the result as one JSON line: the page read with
 // y-prosemirror's reader and the editor's converter (the blocks the server should derive).
-// Usage: node scripts/live-clients.mjs WS_URL PAGE_ID TOKEN CLIENTS SEED
+// Usage: node scripts/live-clients.mjs WS_URL[,WS_URL...] PAGE_ID TOKEN CLIENTS SEED
+// (several URLs: the clients are spread over them in turn, e.g. over two server processes sharing Redis)
 import { build } from "esbuild";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,16 +37,18 @@ async function until(condition, what) {
   }
 }
 
-function connect() {
+const serverUrls = serverUrl.split(",");
+
+function connect(index = 0) {
   const doc = new Y.Doc();
-  const provider = new WebsocketProvider(serverUrl, room, doc, { WebSocketPolyfill: WebSocket, params: { token }, disableBc: true });
+  const provider = new WebsocketProvider(serverUrls[index % serverUrls.length], room, doc, { WebSocketPolyfill: WebSocket, params: { token }, disableBc: true });
   provider.on("connection-close", (event) => { if (event && event.code >= 4000) console.error("closed", event.code, event.reason); });
   return { doc, provider };
 }
 
 const texts = (doc) => docToBlocks(yXmlFragmentToProsemirrorJSON(doc.getXmlFragment("default"))).map((block) => plainText(block.content.text));
 
-const clients = Array.from({ length: Number(count) }, connect);
+const clients = Array.from({ length: Number(count) }, (_, index) => connect(index));
 await until(() => clients.every((client) => client.provider.synced), "sync");
 clients.forEach((client, index) => client.provider.awareness.setLocalStateField("user", { name: `node ${index}` }));
 

@@ -57,8 +57,24 @@ def user_for_token(raw: str):
     return token, token.user
 
 
+def token_sockets_group(token_id: int) -> str:
+    """The channel-layer group that every live WebSocket opened with this token joins (in every process)."""
+    return f"workos.token.{int(token_id)}"
+
+
+def _close_token_sockets(token_id: int) -> None:
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(token_sockets_group(token_id), {"type": "token.revoked", "token_id": token_id})
+
+
 @transaction.atomic
 def revoke_token(user, token_id: int) -> ApiToken:
+    """Revoke one of ``user``'s tokens. Once it commits, the live sockets opened with it (pages, events) close with
+    4403, in every server process (through the channel layer)."""
     token = ApiToken.objects.filter(pk=token_id, user=user).first()
     if token is None:
         raise NotFound("no such token")
@@ -66,6 +82,8 @@ def revoke_token(user, token_id: int) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         auth_event("token_revoke", user=user, username=user.get_username(), details={"token_id": token.pk, "name": token.name})
+        revoked = token.pk
+        transaction.on_commit(lambda: _close_token_sockets(revoked))
     return token
 
 

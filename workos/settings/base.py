@@ -136,11 +136,17 @@ WORKOS_EMAIL_BASE_URL = _EMAIL["base_url"].rstrip("/")
 
 # Live rooms (Django Channels): one process keeps its rooms in memory; several processes or hosts share them
 # through Redis ([realtime] channel_layer).
+# A channel over its capacity drops what is sent to it, silently (both layers): a live editor behind a burst (20
+# people typing in one page) would miss updates and stall until it reconnects. Channels' default of 100 messages
+# per channel was reached by 20 typists on a loaded machine (benchmarks/realtime); 5,000 rides out seconds of
+# backlog, and the editors also ask for what they miss every 10 s (y-websocket's resync).
+_CHANNEL_CAPACITY = 5000
 _CHANNEL_LAYER = CONFIG.get("realtime", "channel_layer")
 if _CHANNEL_LAYER == "memory":
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": _CHANNEL_CAPACITY}}}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [_CHANNEL_LAYER]}}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                  "CONFIG": {"hosts": [_CHANNEL_LAYER], "capacity": _CHANNEL_CAPACITY}}}
 
 LOGIN_URL = "/web/login"
 LOGIN_REDIRECT_URL = "/web"

@@ -35,6 +35,16 @@ def pg_cluster(tmp_path_factory) -> Cluster:
 
 
 @pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway Redis server for the whole session (the Channels Redis layer of several server processes)."""
+    from .redisserver import start_redis
+
+    server = start_redis()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def django_db_modify_db_settings(request, database_kind):
     if database_kind != "postgresql":
         return

@@ -19,7 +19,7 @@ from django.conf import settings
 from ipai_platform_audit.models import AuditEvent
 from workos.api import services as api_services
 
-API_QUERIES = {"hash_token", "user_for_token"}  # workos.api.services: reads
+API_QUERIES = {"hash_token", "user_for_token", "token_sockets_group"}  # workos.api.services: reads (and a group name)
 
 
 def write_services() -> set[str]:

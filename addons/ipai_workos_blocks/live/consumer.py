@@ -18,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from pycrdt import Awareness, Decoder, Doc, YMessageType, YSyncMessageType, create_sync_message, create_update_message
 from pycrdt import write_var_uint
 
+from ipai_workos_core.live.sockets import authenticate, leave_token_group, still_allowed
 from workos.kernel.errors import NotFound
 
 from ..services import live
@@ -145,10 +146,11 @@ class PageConsumer(AsyncWebsocketConsumer):
         self.writable = False
         self.client_ids: dict[int, int] = {}
         self.told_read_only = False
+        self.token_group = ""
         await self.accept()
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         self.ack = query.get("ack", [""])[0] in ("1", "true")
-        self.user = await self._authenticate(query.get("token", [""])[0])
+        self.user = await authenticate(self, query.get("token", [""])[0])
         if self.user is None:
             return await self.close(code=CLOSE_UNAUTHENTICATED, reason="log in, or pass an API token as ?token=")
         try:
@@ -176,30 +178,13 @@ class PageConsumer(AsyncWebsocketConsumer):
         if not self.writable:
             await self._tell_read_only()
 
-    async def _authenticate(self, token: str):
-        if token:
-            from workos.api.services import user_for_token
-
-            _api_token, user = await database_sync_to_async(user_for_token)(token)
-            self.token = token
-            return user
-        self.token = ""
-        user = self.scope.get("user")
-        if user is None or not await database_sync_to_async(lambda: user.is_authenticated and user.is_active)():
-            return None
-        # A session cookie rides along on any site's WebSocket: only pages of this site may use it.
-        headers = dict(self.scope.get("headers") or [])
-        origin, host = headers.get(b"origin", b"").decode("latin-1"), headers.get(b"host", b"").decode("latin-1")
-        if origin and urlsplit(origin).netloc != host:
-            return None
-        return user
-
     async def _tell_read_only(self):
         if not self.told_read_only:
             self.told_read_only = True
             await self.send(bytes_data=_permission_denied("read-only: you may view this page live; your changes are not saved"))
 
     async def disconnect(self, code):
+        await leave_token_group(self)
         room = self.room
         if room is None:
             return
@@ -333,17 +318,14 @@ class PageConsumer(AsyncWebsocketConsumer):
                 self.room.awareness.apply_awareness_update(event["payload"], None)
             await self.send(bytes_data=_awareness_message(event["payload"]))
 
+    async def token_revoked(self, event):
+        await self.close(code=CLOSE_REVOKED, reason="your API token was revoked")
+
     async def live_recheck(self, event):
         if self.room is None or self.user is None:
             return
-        if self.token:
-            from workos.api.services import user_for_token
-
-            _api_token, user = await database_sync_to_async(user_for_token)(self.token)
-            if user is None:
-                return await self.close(code=CLOSE_REVOKED, reason="your API token was revoked")
-        else:
-            await database_sync_to_async(self.user.refresh_from_db)()
+        if not await still_allowed(self):
+            return await self.close(code=CLOSE_REVOKED, reason="your API token was revoked" if self.token else "your access to this page was revoked")
         readable, writable = await database_sync_to_async(live.access)(self.user, self.room.page_id)
         if not readable:
             logger.info("live page %s: %s lost access; closing their session", self.room.page_id, self.user)

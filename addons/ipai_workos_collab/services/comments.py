@@ -22,6 +22,7 @@ from ipai_platform_permissions.registry import MANAGE, RANK, VIEW
 from ipai_workos_blocks import richtext
 from ipai_workos_blocks.models import Block
 from ipai_workos_blocks.registry import BLOCK_TYPES
+from ipai_workos_core.live import events as live_events
 from ipai_workos_core.models import Page
 from ipai_workos_search import services as search
 from workos.kernel.cursors import DEFAULT_LIMIT, check_limit, decode_cursor, encode_cursor
@@ -247,6 +248,7 @@ def create_comment(actor, page: Page, body, *, parent_id=None, block_id=None, an
     follows.follow_automatically(actor, page)
     not_notified = _notify_comment(actor, comment, mentioned, new=True)
     search.refresh([page.pk], sources=[SEARCH_SOURCE])
+    live_events.comments_changed(page.pk)
     record_event(actor=actor, action="comment.create", target=comment, changes={
         "page": page.pk, "parent": parent.pk if parent else None, "block": str(block.pk) if block else None,
         "anchor": anchor, "mentions": [user.pk for user in mentioned], "not_notified": [user.pk for user in not_notified],
@@ -274,6 +276,7 @@ def update_comment(actor, comment_id: int, body) -> tuple[Comment, list]:
     _write_mentions(actor, comment, spans, mentioned)
     not_notified = _notify_comment(actor, comment, [user for user in mentioned if user.pk not in before_mentions], new=False)
     search.refresh([comment.page_id], sources=[SEARCH_SOURCE])
+    live_events.comments_changed(comment.page_id)
     record_event(actor=actor, action="comment.update", target=comment, changes={"body": {"before": before_text, "after": comment.body}})
     return comment, not_notified
 
@@ -307,12 +310,14 @@ def delete_comment(actor, comment_id: int) -> Comment | None:
         Mention.objects.filter(comment=comment).delete()
         Reaction.objects.filter(comment=comment).delete()
         search.refresh([page.pk], sources=[SEARCH_SOURCE])
+        live_events.comments_changed(page.pk)
         return comment
     parent_id = comment.parent_id
     comment.delete()
     if parent_id is not None:  # the last reply of a deleted thread start takes the tombstone with it
         Comment.objects.filter(pk=parent_id, deleted_at__isnull=False).exclude(replies__isnull=False).delete()
     search.refresh([page.pk], sources=[SEARCH_SOURCE])
+    live_events.comments_changed(page.pk)
     return None
 
 
@@ -326,6 +331,7 @@ def set_resolved(actor, comment_id: int, resolved: bool) -> Comment:
         comment.resolved_at, comment.resolved_by = (timezone.now(), actor) if resolved else (None, None)
         comment.save(update_fields=["resolved_at", "resolved_by", "updated_at"])
         search.refresh([comment.page_id], sources=[SEARCH_SOURCE])
+        live_events.comments_changed(comment.page_id)
         record_event(actor=actor, action="comment.resolve" if resolved else "comment.reopen", target=comment)
     return comment
 
@@ -347,6 +353,7 @@ def react(actor, comment_id: int, emoji, add: bool = True) -> Comment:
         changed = Reaction.objects.filter(comment=comment, user=actor, emoji=emoji).delete()[0] > 0
     if changed:
         record_event(actor=actor, action="comment.react" if add else "comment.unreact", target=comment, changes={"emoji": emoji})
+        live_events.comments_changed(comment.page_id)
     return comment
 
 

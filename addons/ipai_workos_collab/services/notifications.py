@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ipai_platform_audit.services import record_event
+from ipai_workos_core.live import events as live_events
 from workos.kernel.cursors import DEFAULT_LIMIT, check_limit, decode_cursor, encode_cursor
 from workos.kernel.errors import InvalidInput, NotFound
 
@@ -22,6 +23,7 @@ from ..models import Notification
 from ._common import _is_id, _require_user
 
 DEDUP_SECONDS = 60
+INBOX_CHANGED = {"kind": "notification"}  # the live notice (/ws/events): the inbox changed, refetch it
 KINDS = ("mention", "reply", "comment", "approval_requested", "approval_decided", "review_requested", "review_decided", "workflow",
          "shared", "assigned")
 BOXES = ("unread", "all", "archived")
@@ -50,6 +52,7 @@ def notify(user_ids: Iterable[int], *, kind: str, title: str, actor=None, target
         from .email import queue_immediate
 
         transaction.on_commit(lambda ids=[n.pk for n in created if n.pk]: queue_immediate(ids))
+        live_events.publish_to_users([n.recipient_id for n in created], INBOX_CHANGED)  # badge and inbox, live
     return created
 
 
@@ -94,6 +97,7 @@ def mark_read(actor, notification_id: int, read: bool = True) -> Notification:
         notification.read_at = timezone.now() if read else None
         notification.save(update_fields=["read_at"])
         record_event(actor=actor, action="notification.read" if read else "notification.unread", target=notification)
+        live_events.publish_to_users([actor.pk], INBOX_CHANGED)  # the badge of the actor's other tabs
     return notification
 
 
@@ -104,6 +108,7 @@ def mark_all_read(actor) -> int:
     count = Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
     if count:
         record_event(actor=actor, action="notification.read_all", target_model="ipai.workos.notification", changes={"count": count})
+        live_events.publish_to_users([actor.pk], INBOX_CHANGED)
     return count
 
 
@@ -120,4 +125,5 @@ def archive(actor, notification_id: int, archived: bool = True) -> Notification:
             fields.append("read_at")
         notification.save(update_fields=fields)
         record_event(actor=actor, action="notification.archive" if archived else "notification.unarchive", target=notification)
+        live_events.publish_to_users([actor.pk], INBOX_CHANGED)
     return notification

@@ -5,6 +5,7 @@
 
 import "./collab.css";
 import { ApiError, api } from "../lib/api";
+import { debounced, onLiveNotice } from "../lib/events";
 
 type Span = { text?: string; mention?: { kind: string; id: number }; href?: string };
 interface Person { id: number; name: string }
@@ -189,9 +190,36 @@ async function start(root: HTMLElement): Promise<void> {
   });
 
   await run(load);
+  // Someone else commented, replied, resolved or deleted on this page: the threads again.
+  const refresh = debounced(() => void run(load), 300);
+  onLiveNotice((notice) => {
+    if (notice.kind === "hello" || (notice.kind === "comments" && notice.page_id === pageId)) refresh();
+  });
 }
 
 if (panel) void start(panel);
+
+/** The inbox page follows new notices: its list is fetched again (the server renders it, as on a reload). */
+const inbox = document.querySelector<HTMLElement>("[data-collab-inbox]");
+if (inbox) {
+  const refresh: () => void = debounced(async () => {
+    if (inbox.contains(document.activeElement)) {
+      window.setTimeout(refresh, 2000); // not under the user's hands: once they are done
+      return;
+    }
+    try {
+      const response = await fetch(location.href, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").querySelector("[data-collab-inbox]");
+      if (fresh) inbox.replaceChildren(...Array.from(fresh.childNodes));
+    } catch {
+      /* offline: the next notice or reconnect tries again */
+    }
+  }, 300);
+  onLiveNotice((notice) => {
+    if (notice.kind === "notification" || notice.kind === "hello") refresh();
+  });
+}
 
 /** The settings page's e-mail choice: saved as soon as it changes. */
 const preference = document.querySelector<HTMLElement>("[data-email-preference]");

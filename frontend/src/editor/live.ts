@@ -52,6 +52,9 @@ export async function openLive(pageId: number, user: { id: number; name: string 
   const provider = new WebsocketProvider(`${scheme}//${window.location.host}/ws/pages`, String(pageId), doc, {
     params: { ack: "1" },
     disableBc: true,
+    // Ask the server for anything missed every 10 s (sync step 1): an update lost on the way (a channel over its
+    // capacity drops messages) is fetched again instead of holding back every later edit of its author.
+    resyncInterval: 10_000,
   });
   let serverState = new Map<number, number>();
   let localChanges = 0;

@@ -4,6 +4,7 @@
 
 import "./sidebar.css";
 import { ApiError, api, embeddedJson } from "../lib/api";
+import { debounced, onLiveNotice } from "../lib/events";
 import { mountShell, pageMenu } from "./shell";
 
 interface TreePage {
@@ -103,6 +104,34 @@ class PageTree {
       this.data.favorites = this.data.favorites.filter((f) => this.data.pages.some((p) => p.id === f.id));
       this.render();
     });
+    this.render();
+    this.followLiveNotices();
+  }
+
+  /** Someone else created, renamed, moved or trashed a page (or moved or trashed a database): fetch the tree
+   * again. The notice names the page only; the tree comes from the server, which shows each user what they may
+   * read. A change to a page's body alone is not told here (the server sends one notice per look of the page). */
+  private followLiveNotices() {
+    const refresh = debounced(async () => {
+      if (!this.data.workspace || this.dragged) return;
+      const query = new URLSearchParams({ workspace: String(this.data.workspace.id) });
+      if (this.data.current !== null) query.set("current", String(this.data.current));
+      try {
+        const response = await fetch(`/web/pages/tree?${query}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (!response.ok) return;
+        this.replace(await response.json());
+      } catch {
+        /* offline: the next notice or reconnect tries again */
+      }
+    }, 300);
+    onLiveNotice((notice) => {
+      if (notice.kind === "hello" || notice.kind === "scope" || (notice.kind === "page" && !notice.container)) refresh();
+    });
+  }
+
+  private replace(data: TreeData) {
+    this.data = data;
+    this.byId = new Map(data.pages.map((page) => [page.id, page]));
     this.render();
   }
 

@@ -3,6 +3,7 @@
 // link, duplicate, move to, delete with Undo), the trash (restore, delete forever) and toasts. Every change goes
 // through /api/v1, so the services check permissions and write the audit trail.
 
+import { debounced, onLiveNotice } from "../lib/events";
 import { api, embeddedJson } from "../lib/api";
 import { mountAccount, mountTokens, mountWorkspaceSettings } from "./settings";
 import { shareDialog } from "./share";
@@ -512,6 +513,35 @@ function filterTrash(query: string) {
 
 // --- wiring ------------------------------------------------------------------------------------------------
 
+/** The sidebar's Inbox entry keeps its unread count live: a notice says the inbox changed, the count is fetched. */
+function mountLiveInboxBadge() {
+  const link = document.getElementById("sidebar-inbox");
+  if (!link) return;
+  const refresh = debounced(async () => {
+    let unread: number;
+    try {
+      unread = (await api<{ unread: number }>("GET", "/notifications?unread=true&limit=1")).unread;
+    } catch {
+      return;
+    }
+    let badge = link.querySelector<HTMLElement>(".sidebar-badge");
+    if (!unread) {
+      badge?.remove();
+      return;
+    }
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "sidebar-badge";
+      link.append(" ", badge);
+    }
+    badge.textContent = String(unread);
+    badge.setAttribute("aria-label", `${unread} unread`);
+  });
+  onLiveNotice((notice) => {
+    if (notice.kind === "notification" || notice.kind === "hello") refresh();
+  });
+}
+
 export function mountShell() {
   applyTheme(currentTheme());
   if (stored(COLLAPSED_KEY) === "1") document.body.classList.add("sidebar-collapsed");
@@ -522,6 +552,7 @@ export function mountShell() {
   mountAccount();
   mountTokens();
   void mountWorkspaceSettings();
+  mountLiveInboxBadge();
 
   document.addEventListener("click", (event) => {
     const target = (event.target as HTMLElement).closest<HTMLElement>("[data-action]");

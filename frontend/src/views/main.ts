@@ -13,6 +13,7 @@ import { renderGallery, renderList } from "./cards";
 import { OPERATOR_LABELS, conditionCount, draftOf, openFilter, openGroup, openProperties, openSort, treeOf } from "./query";
 import { renderTable } from "./table";
 import type { Option, PageData, Prop, Row, RowsAnswer, View, ViewConfig } from "./types";
+import { debounced, onLiveNotice } from "../lib/events";
 import { button, debounce, failure, h, popover, select, status, toast } from "./ui";
 
 const PAGE_LIMIT = 100;
@@ -685,6 +686,13 @@ const data = embeddedJson<PageData>("workos-database-data");
 if (data) {
   const page = new DatabasePage(data);
   (window as unknown as { workosDatabase: DatabasePage }).workosDatabase = page;
+  // Rows created, changed or trashed by someone else: the visible rows again (the API filters what this user
+  // may read). A burst of notices (an import, a bulk edit) makes one reload.
+  const database = String(data.database.id);
+  const refresh = debounced(() => void page.reload(), 400);
+  onLiveNotice((notice) => {
+    if (notice.kind === "hello" || (notice.kind === "page" && notice.container?.model === "ipai.workos.database" && notice.container.id === database)) refresh();
+  });
   window.addEventListener("pageshow", (event) => {
     if (event.persisted) void page.reload();
   });

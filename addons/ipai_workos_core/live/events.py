@@ -1,0 +1,101 @@
+"""Publishing live notices to ``/ws/events`` (see the package docstring for what a notice says).
+
+``publish_about(items)`` sends notices about objects: every events connection, in every process, receives them
+through the channel layer and passes on only those its user may read. ``publish_to_users(user_ids, notice)``
+sends a notice to those users' connections only. Both send once the transaction commits (nothing is told about
+a write that rolls back) and never make the write fail: a channel layer that cannot be reached is logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.db import transaction
+
+from ..models import Page
+from ..registry import CONTENT_CHANGED, DELETED, MOVED, SCOPE_CHANGED, TRASHED
+
+logger = logging.getLogger("workos.live")
+
+PAGE_MODEL = "ipai.workos.page"
+EVENTS_GROUP = "workos.events"  # every events connection of every process
+PAGE_EVENTS = {CONTENT_CHANGED: "changed", MOVED: "moved", TRASHED: "trashed"}
+
+
+def user_group(user_id: int) -> str:
+    """The channel-layer group of one user's events connections."""
+    return f"workos.events.user.{int(user_id)}"
+
+
+def _send(group: str, message: dict) -> None:
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # the write has committed: a live notice lost is a reload away, a failed request is not
+        logger.exception("live events: could not publish to %s", group)
+
+
+def publish_about(items: list[dict]) -> None:
+    """Tell every events connection whose user may read the object of an item: ``{"notice": {...}, "about":
+    [technical model name, id], "fingerprint": ""}``. A connection passes on a notice with a fingerprint only when
+    the fingerprint differs from the last one it passed on for that object (a page whose body changed but whose
+    place in the tree did not)."""
+    if not items:
+        return
+    message = {"type": "events.notice", "items": items}
+    transaction.on_commit(lambda: _send(EVENTS_GROUP, message))
+
+
+def publish_to_users(user_ids, notice: dict) -> None:
+    """Tell these users' events connections ``notice`` (nothing about an object they may not read: the caller
+    chose them as readers)."""
+    wanted = sorted({int(user_id) for user_id in user_ids if user_id is not None})
+
+    def send():
+        for user_id in wanted:
+            _send(user_group(user_id), {"type": "events.user", "notice": notice})
+
+    if wanted:
+        transaction.on_commit(send)
+
+
+def comments_changed(page_id: int) -> None:
+    """A comment on this page was written, edited, resolved, reacted to or deleted."""
+    publish_about([{"notice": {"kind": "comments", "page_id": int(page_id)}, "about": [PAGE_MODEL, str(page_id)], "fingerprint": ""}])
+
+
+def _fingerprint(*parts) -> str:
+    return hashlib.blake2s(repr(parts).encode(), digest_size=8).hexdigest()
+
+
+def pages_listener(event: str, ids, actor) -> None:
+    """Page listener (``ipai_workos_core.registry``): the sidebar tree and database views hear of pages created,
+    renamed, moved, trashed or restored, and of rows changed. A page deleted for good was in the trash, which no
+    tree shows: nothing to tell (and nobody left to check access against)."""
+    if event == DELETED:
+        return
+    if event == SCOPE_CHANGED:
+        publish_about([{"notice": {"kind": "scope", "model": model, "id": str(object_id)}, "about": [model, str(object_id)], "fingerprint": ""}
+                       for model, object_id in ids])
+        return
+    items = []
+    pages = Page.objects.filter(pk__in=[i for i in ids if isinstance(i, int)]).values_list(
+        "id", "title", "icon", "parent_id", "rank", "space_id", "archived_at", "container_model", "container_id")
+    for page_id, title, icon, parent_id, rank, space_id, archived_at, container_model, container_id in pages:
+        container = {"model": container_model, "id": container_id} if container_model else None
+        # A tree page whose body changed looks the same in the tree: its connections pass on the first notice only.
+        fingerprint = _fingerprint(title, icon, parent_id, rank, space_id, archived_at) if event == CONTENT_CHANGED and not container else ""
+        items.append({"notice": {"kind": "page", "event": PAGE_EVENTS[event], "id": page_id, "container": container},
+                      "about": [PAGE_MODEL, str(page_id)], "fingerprint": fingerprint})
+    publish_about(items)
+
+
+def recheck_all(_keys=None) -> None:
+    """Access changed somewhere: every events connection checks that its user is still active (access listener)."""
+    transaction.on_commit(lambda: _send(EVENTS_GROUP, {"type": "events.recheck"}))
