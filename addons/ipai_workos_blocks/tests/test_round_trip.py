@@ -237,3 +237,16 @@ def test_tables_and_equations_round_trip_through_the_editor_document(document):
 
     back = [{**block, "content": block_type(block["type"]).validate(block["content"])} for block in doc_to_blocks(blocks_to_doc(document))]
     assert back == document
+
+
+def test_equation_and_table_html_keeps_markup_as_text():
+    document = normalised([
+        {"type": "equation", "content": {"expression": "</div><script>alert(1)</script>"}},
+        {"type": "table", "content": {"rows": [[rich('<img src=x onerror="alert(1)">', {"text": "<b>x</b>", "marks": ["equation"]})]]}},
+    ])
+
+    markup = to_html(document)
+
+    assert "<script" not in markup and "<img" not in markup and "<b>" not in markup
+    assert "&lt;/div&gt;&lt;script&gt;" in markup and '<span class="math-inline">&lt;b&gt;x&lt;/b&gt;</span>' in markup
+    assert from_html(markup) == document
