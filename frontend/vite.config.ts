@@ -36,6 +36,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         editor: here("src/editor/main.ts"),
+        rendered: here("src/editor/rendered.ts"),
         sidebar: here("src/sidebar/main.ts"),
         views: here("src/views/main.ts"),
         row: here("src/views/row.ts"),

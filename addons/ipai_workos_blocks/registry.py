@@ -31,6 +31,11 @@ callout            a blockquote starting with the icon and ending with a marker 
                    Notion's ``<aside>`` callouts are read too
 divider            ``---``
 code               a backtick fence with the language: ```` ```python ````
+table              a GFM table; a table without a header row has an empty header row (an empty header row
+                   that is one starts with ``<!-- header-row -->``), a header column is marked by
+                   ``<!-- header-column -->`` at the start of the first cell; cells are rich text
+                   on one line (line breaks as ``<br>``, ``|`` escaped)
+equation           ``$$`` on its own line, the LaTeX, ``$$`` on its own line; an inline equation is ``$E=mc^2$``
 image              ``![caption](url)``
 file               ``[name](url)`` alone in its paragraph; when the URL is not an attachment of this
                    instance, ``[name](url) <!-- file -->`` keeps it a file block
@@ -60,6 +65,11 @@ FILE_MARKER = re.compile(r"^<!--\s*file\s*-->$")
 LANGUAGE = re.compile(r"^[A-Za-z0-9_+#.\-]{0,32}$")
 MAX_CODE = 200_000
 MAX_NAME = 255
+MAX_EQUATION = 10_000
+MAX_TABLE_ROWS = 1_000
+MAX_TABLE_COLUMNS = 100
+MAX_TABLE_CELLS = 20_000
+TABLE_MARKER = re.compile(r"^<!--\s*(header-column|header-row)\s*-->$")
 
 
 def attachment_url(attachment_id: int) -> str:
@@ -499,7 +509,7 @@ class Divider(BlockType):
 
 class Code(BlockType):
     type, label = "code", "Code"
-    markdown_nodes = ("fence", "code_block", "table")
+    markdown_nodes = ("fence", "code_block")
 
     def fields(self):
         return {"code": "", "language": ""}
@@ -530,8 +540,6 @@ class Code(BlockType):
         return f"{fence}{block['content'].get('language', '')}\n{body}{fence}"
 
     def from_markdown(self, node, reader):
-        if node.type == "table":
-            return [reader.block(self.type, {"code": reader.source_of(node), "language": "markdown"})]
         code = node.content[:-1] if node.content.endswith("\n") else node.content
         language = (node.info or "").strip().split(" ")[0] if node.type == "fence" else ""
         if not LANGUAGE.match(language):
@@ -543,6 +551,153 @@ class Code(BlockType):
         css = (code.attributes.get("class") or "") if code else ""
         language = css[len("language-"):] if css.startswith("language-") else ""
         return reader.block(self.type, {"code": reader.plain(code) if code else "", "language": language})
+
+
+class Table(BlockType):
+    """A simple table: rows of rich-text cells, all rows as wide, with an optional header row and column."""
+
+    type, label = "table", "Table"
+    markdown_nodes = ("table",)
+
+    def fields(self):
+        return {"rows": [[[]]], "header_row": True, "header_column": False}
+
+    def clean(self, content, field):
+        rows = content["rows"]
+        if not isinstance(rows, list) or not rows:
+            raise InvalidInput("rows is a list of at least one row", field=f"{field}.rows")
+        if len(rows) > MAX_TABLE_ROWS:
+            raise InvalidInput(f"a table has at most {MAX_TABLE_ROWS} rows", field=f"{field}.rows")
+        width = None
+        cleaned = []
+        for row_index, row in enumerate(rows):
+            where = f"{field}.rows[{row_index}]"
+            if not isinstance(row, list) or not row:
+                raise InvalidInput("a row is a list of at least one cell", field=where)
+            if width is None:
+                width = len(row)
+                if width > MAX_TABLE_COLUMNS:
+                    raise InvalidInput(f"a table has at most {MAX_TABLE_COLUMNS} columns", field=where)
+                if width * len(rows) > MAX_TABLE_CELLS:
+                    raise InvalidInput(f"a table has at most {MAX_TABLE_CELLS} cells", field=f"{field}.rows")
+            elif len(row) != width:
+                raise InvalidInput(f"every row has the same number of cells ({width})", field=where)
+            cleaned.append([richtext.validate(cell, f"{where}[{index}]") for index, cell in enumerate(row)])
+        return {"rows": cleaned, "header_row": _boolean(content["header_row"], f"{field}.header_row"),
+                "header_column": _boolean(content["header_column"], f"{field}.header_column")}
+
+    def plain_text(self, content):
+        return "\n".join("\t".join(richtext.plain_text(cell) for cell in row) for row in content.get("rows") or [])
+
+    def mentions(self, content):
+        return [mention for row in content.get("rows") or [] for cell in row for mention in richtext.mentions(cell)]
+
+    def render_html(self, block, children_html):
+        content = block["content"]
+        css = "table" + (" has-header-row" if content.get("header_row") else "") + (" has-header-column" if content.get("header_column") else "")
+        rows = []
+        for row_index, row in enumerate(content.get("rows") or []):
+            cells = []
+            for index, cell in enumerate(row):
+                header = (row_index == 0 and content.get("header_row")) or (index == 0 and content.get("header_column"))
+                tag = "th" if header else "td"
+                cells.append(f"<{tag}>{richtext.to_html(cell)}</{tag}>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        return f'<table class="{css}"{self.attributes(block)}><tbody>{"".join(rows)}</tbody></table>{children_html}'
+
+    def to_markdown(self, block, children, depth, number=1):
+        content = block["content"]
+        rows = [[_table_cell_markdown(cell) for cell in row] for row in content.get("rows") or [[[]]]]
+        if not content.get("header_row"):
+            rows.insert(0, [""] * len(rows[0]))  # GFM tables have a header row: an empty one stands for none
+        elif not any(rows[0]):
+            rows[0][0] = "<!-- header-row -->"  # an empty header row that is one
+        if content.get("header_column"):
+            rows[0][0] = "<!-- header-column -->" + rows[0][0]
+        lines = ["| " + " | ".join(row) + " |" for row in rows]
+        lines.insert(1, "|" + "|".join(" --- " for _ in rows[0]) + "|")
+        return "\n".join(lines)
+
+    def from_markdown(self, node, reader):
+        rows, markers = [], set()
+        for section in node.children:
+            for row_node in section.children:
+                cells = []
+                for cell in row_node.children:
+                    if section.type == "thead" and not cells:
+                        markers = {TABLE_MARKER.match(token.content.strip()).group(1) for token in cell.tokens
+                                   if token.type == "html_inline" and TABLE_MARKER.match(token.content.strip())}
+                    cells.append(reader.inline(cell))
+                if cells:
+                    rows.append(cells)
+        header_row, header_column = True, "header-column" in markers
+        if len(rows) > 1 and not any(rows[0]) and "header-row" not in markers:
+            rows, header_row = rows[1:], False
+        return [reader.block(self.type, {"rows": _rectangular(rows) or [[[]]], "header_row": header_row, "header_column": header_column})]
+
+    def from_html(self, element, reader):
+        css = (element.attributes.get("class") or "").split()
+        rows = []
+        for row in element.css("tr"):
+            rows.append([reader.inline(cell) for cell in row.iter(include_text=False) if cell.tag in ("td", "th")])
+        return reader.block(self.type, {"rows": _rectangular([row for row in rows if row]) or [[[]]],
+                                        "header_row": "has-header-row" in css, "header_column": "has-header-column" in css})
+
+
+def _rectangular(rows: list[list]) -> list[list]:
+    """Rows padded with empty cells to the widest one (GFM and HTML tables may be ragged)."""
+    width = max((len(row) for row in rows), default=0)
+    return [row + [[] for _ in range(width - len(row))] for row in rows]
+
+
+def _table_cell_markdown(cell: list[dict]) -> str:
+    """A cell on one line; every | that is not already escaped is, as the table syntax splits on it first."""
+    text = richtext.to_markdown(cell, line_break="<br>")
+    return re.sub(r"(?<!\\)((?:\\\\)*)\|", r"\1\\|", text)
+
+
+class Equation(BlockType):
+    """A display equation: its LaTeX source, rendered with KaTeX by the client."""
+
+    type, label = "equation", "Equation"
+    markdown_nodes = ("math_block",)
+
+    def fields(self):
+        return {"expression": ""}
+
+    def clean(self, content, field):
+        expression = _string(content["expression"], f"{field}.expression", MAX_EQUATION).replace("\r\n", "\n").replace("\r", "\n")
+        if "$$" in expression:
+            raise InvalidInput("an equation cannot contain $$ (it ends the equation in Markdown)", field=f"{field}.expression")
+        # Space at the ends of lines and around the expression means nothing in LaTeX: one written form.
+        return {"expression": "\n".join(line.rstrip() for line in expression.split("\n")).strip()}
+
+    def plain_text(self, content):
+        return content.get("expression", "")
+
+    def mentions(self, content):
+        return []
+
+    def render_html(self, block, children_html):
+        # The LaTeX stays text: the client renders elements of class "math-display" with KaTeX.
+        expression = html.escape(block["content"].get("expression", ""))
+        return f'<div class="math-display"{self.attributes(block)}>{expression}</div>{children_html}'
+
+    def to_markdown(self, block, children, depth, number=1):
+        expression = block["content"].get("expression", "")
+        return f"$$\n{expression}\n$$" if expression else "$$\n$$"
+
+    def from_markdown(self, node, reader):
+        content = node.content
+        # Inside a list item the plugin keeps the item's indentation (the closing line shows how much).
+        indent = content[content.rfind("\n") + 1:]
+        if indent and not indent.strip():
+            content = "\n".join(line[len(indent):] if line.startswith(indent) else line for line in content.split("\n"))
+        expression = "\n".join(line.rstrip() for line in content.split("\n")).strip()
+        return [reader.block(self.type, {"expression": expression.replace("$$", "$ $")[:MAX_EQUATION]})]
+
+    def from_html(self, element, reader):
+        return reader.block(self.type, {"expression": reader.plain(element)})
 
 
 class Image(BlockType):
@@ -734,7 +889,7 @@ PAGE_ROUTES: Registry = Registry("page route")
 
 CORE_BLOCK_TYPES = (
     Paragraph, Heading1, Heading2, Heading3, BulletedList, NumberedList, Todo, Toggle, Quote, Callout, Divider,
-    Code, Image, File,
+    Code, Image, File, Table, Equation,
 )
 
 

@@ -12,7 +12,7 @@ from .registry import BLOCK_TYPES
 
 ALLOWED_TAGS = {
     "p", "h1", "h2", "h3", "ul", "ol", "li", "blockquote", "pre", "code", "hr", "br", "strong", "em", "u", "s", "a",
-    "span", "div", "aside", "details", "summary", "figure", "figcaption", "img", "input",
+    "span", "div", "aside", "details", "summary", "figure", "figcaption", "img", "input", "table", "tbody", "tr", "th", "td",
 }
 _COMMON = {"class", "data-block-type", "data-block-id"}
 ALLOWED_ATTRIBUTES = {
@@ -141,6 +141,8 @@ class HtmlReader:
                 spans.append({"text": "\n", **({"marks": [m for m in richtext.MARKS if m in marks]} if marks else {}), **({"href": href} if href else {})})
             elif self._is_block(node) or tag in ("ul", "ol", "input", "summary", "figcaption", "img", "div"):
                 continue
+            elif richtext.EQUATION_CLASS in (attributes.get("class") or "").split():
+                spans.append({"text": self.plain(node), "marks": ["equation"]})
             elif "mention" in (attributes.get("class") or "").split() and attributes.get("data-mention-id", "").isdigit():
                 text = self.plain(node)
                 kind = attributes.get("data-mention-kind")

@@ -1,7 +1,8 @@
 """Rich text: the inline content of blocks, as a list of spans.
 
 A span is ``{"text": str, "marks": [...], "href": url}`` (``marks`` and ``href`` optional) or a mention
-``{"mention": {"kind": "user" | "page", "id": int}, "text": display text}``. This module validates spans,
+``{"mention": {"kind": "user" | "page", "id": int}, "text": display text}``. An inline equation is a span whose
+only mark is ``equation`` and whose text is the LaTeX source (``{"text": "E=mc^2", "marks": ["equation"]}``). This module validates spans,
 renders them to HTML and Markdown, parses Markdown inline tokens back into spans, and yields plain text.
 
 Validation normalises: marks are sorted in the canonical order, empty spans are dropped and neighbouring
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 from workos.kernel.errors import InvalidInput
 
-MARKS = ("bold", "italic", "underline", "strike", "code")
+MARKS = ("bold", "italic", "underline", "strike", "code", "equation")
 MENTION_KINDS = ("user", "page")
 MAX_TEXT = 100_000  # characters in one block's text, summed over its spans
 MAX_URL = 2048
@@ -24,6 +25,16 @@ LINK_SCHEMES = ("http", "https", "mailto")
 
 # HTML of each mark, innermost first when nesting (code innermost: other marks cannot live inside code in MD)
 _HTML_TAGS = {"bold": "strong", "italic": "em", "underline": "u", "strike": "s", "code": "code"}
+EQUATION_CLASS = "math-inline"  # the element the client renders with KaTeX (the server keeps the LaTeX as text)
+
+
+def clean_equation(text: str) -> str:
+    """The LaTeX of an inline equation in its one written form: on one line, without surrounding spaces, every
+    ``$`` escaped (a bare one would end the equation in Markdown) and no lone backslash at the end."""
+    text = re.sub(r"(?<!\\)((?:\\\\)*)\$", r"\1\\$", text.replace("\n", " ").strip())
+    while (len(text) - len(text.rstrip("\\"))) % 2 == 1:
+        text = text[:-1].rstrip()
+    return text
 
 
 def check_url(value, field: str, schemes=LINK_SCHEMES, allow_relative: tuple[str, ...] = ()) -> str:
@@ -109,6 +120,10 @@ def validate(value, field: str = "text") -> list[dict]:
         href = span.get("href")
         if href is not None:
             href = check_url(href, f"{where}.href")
+        if "equation" in marks:
+            # An equation is a unit of its own: other marks and links do not apply to it, and two equations
+            # side by side stay two.
+            text, marks, href = clean_equation(text), ["equation"], None
         total += len(text)
         if not text:
             continue
@@ -119,7 +134,8 @@ def validate(value, field: str = "text") -> list[dict]:
         if href:
             normal["href"] = href
         previous = spans[-1] if spans else None
-        if previous is not None and "mention" not in previous and previous.get("marks") == normal.get("marks") and previous.get("href") == normal.get("href"):
+        if (previous is not None and "mention" not in previous and "equation" not in marks
+                and previous.get("marks") == normal.get("marks") and previous.get("href") == normal.get("href")):
             previous["text"] += text
         else:
             spans.append(normal)
@@ -155,6 +171,9 @@ def to_html(spans: list[dict]) -> str:
             else:
                 parts.append(f'<span class="mention mention-user" data-mention-kind="user" data-mention-id="{target}">@{label}</span>')
             continue
+        if "equation" in span.get("marks", ()):
+            parts.append(f'<span class="{EQUATION_CLASS}">{html.escape(span.get("text", ""), quote=True)}</span>')
+            continue
         inner = _text_html(span.get("text", ""))
         for mark in reversed(MARKS):
             if mark in span.get("marks", ()):
@@ -169,7 +188,7 @@ def to_html(spans: list[dict]) -> str:
 
 # --- Markdown out --------------------------------------------------------------------------------------
 
-_MD_ESCAPE = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~&@=])")
+_MD_ESCAPE = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~&@=$])")
 
 
 def escape_markdown(text: str) -> str:
@@ -221,6 +240,8 @@ def _span_markdown(span: dict, plain_delimiters: bool) -> str:
         return f"@[{_inline_text(span.get('text', ''))}]({kind}:{target})"
     marks = span.get("marks", [])
     text = span.get("text", "")
+    if "equation" in marks:
+        return f"${text}$"  # validation escaped every $ inside
     inner = None
     if "code" in marks:
         inner = _code_span(text) if plain_delimiters else None
@@ -287,7 +308,12 @@ def markdown_parser():
     """
     from markdown_it import MarkdownIt
 
-    parser = MarkdownIt("commonmark", {"html": True}).enable(["strikethrough", "table"])
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    # $…$ and $$…$$ are equations (as Notion, Obsidian and pandoc write them); "$5 and $6" stays text, as a
+    # dollar followed or preceded by a space does not open or close an equation.
+    parser = MarkdownIt("commonmark", {"html": True}).enable(["strikethrough", "table"]).use(
+        dollarmath_plugin, allow_space=False, allow_digits=True, double_inline=True, allow_labels=False)
     parser.normalizeLink = lambda url: url
     parser.normalizeLinkText = lambda url: url
     return parser
@@ -339,6 +365,8 @@ def from_tokens(tokens, resolve_link=None) -> list[dict]:
             _add_text(spans, marks, "\n")
         elif kind == "code_inline":
             _add_text(spans, marks + ["code"], token.content)
+        elif kind in ("math_inline", "math_inline_double"):
+            spans.append({"text": token.content, "marks": ["equation"]})
         elif kind.endswith("_open") and kind[:-5] in _DELIMITER_MARKS:
             marks.append(_DELIMITER_MARKS[kind[:-5]])
         elif kind.endswith("_close") and kind[:-6] in _DELIMITER_MARKS:

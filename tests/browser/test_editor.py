@@ -189,7 +189,7 @@ def test_blocks_typed_with_markdown_shortcuts_and_the_slash_menu_are_kept_after_
     assert [block["id"] for block in workspace.blocks(doc["id"])] == ids_before
 
 
-def test_slash_menu_offers_all_fourteen_block_types_and_is_driven_by_the_keyboard(workspace, page):
+def test_slash_menu_offers_every_block_type_and_is_driven_by_the_keyboard(workspace, page):
     doc = workspace.create_page("Menu")
     log_in(page, workspace.base_url)
     open_page(page, workspace.base_url, doc["id"])
@@ -208,7 +208,7 @@ def test_slash_menu_offers_all_fourteen_block_types_and_is_driven_by_the_keyboar
     wait_saved(page)
 
     assert titles == ["Text", "Heading 1", "Heading 2", "Heading 3", "Bulleted list", "Numbered list", "To-do list", "Toggle",
-                      "Quote", "Callout", "Divider", "Code", "Image", "File"]
+                      "Quote", "Callout", "Divider", "Code", "Table", "Equation", "Image", "File"]
     assert active == "Heading 2"
     assert filtered == ["Numbered list"]
     saved = workspace.blocks(doc["id"])
@@ -242,6 +242,41 @@ def test_image_and_file_blocks_take_a_link_from_the_keyboard(workspace, page):
     page.wait_for_selector(".workos-editor")
     assert page.get_attribute(".block-image img", "src") == "https://example.com/diagram.png"
     assert page.inner_text(".block-file .file-link") .endswith("report.pdf")
+
+
+def test_tables_and_equations_are_made_from_the_slash_menu_and_rendered_with_katex(workspace, page):
+    doc = workspace.create_page("Physics")
+    log_in(page, workspace.base_url)
+    open_page(page, workspace.base_url, doc["id"])
+    page.click(".workos-editor")
+
+    choose_from_slash_menu(page, "table")
+    for index, cell in enumerate(["Name", "Formula", "Unit", "Energy", "", "J"]):
+        if index:
+            page.keyboard.press("Tab")
+        page.keyboard.type(cell)
+    page.keyboard.press(f"{MOD}+End")
+    page.keyboard.type("Energy is $E=mc^2$ in joules")
+    page.keyboard.press("Enter")
+    choose_from_slash_menu(page, "equation")
+    page.wait_for_function("document.activeElement && document.activeElement.matches('.block-equation textarea')")
+    page.keyboard.type("\\int_0^1 x\\,dx = \\frac{1}{2}")
+    page.keyboard.press("Escape")
+    page.keyboard.type("done")
+    wait_saved(page)
+
+    saved = workspace.blocks(doc["id"])
+    assert types_of(saved) == ["table", "paragraph", "equation", "paragraph"], [(b["type"], b["content"]) for b in saved]
+    assert saved[0]["content"] == {"rows": [[[{"text": "Name"}], [{"text": "Formula"}], [{"text": "Unit"}]],
+                                            [[{"text": "Energy"}], [], [{"text": "J"}]], [[], [], []]],
+                                   "header_row": True, "header_column": False}
+    assert saved[1]["content"]["text"] == [{"text": "Energy is "}, {"text": "E=mc^2", "marks": ["equation"]}, {"text": " in joules"}]
+    assert saved[2]["content"] == {"expression": "\\int_0^1 x\\,dx = \\frac{1}{2}"}
+    page.reload()
+    page.wait_for_selector(".workos-editor .katex")
+    assert page.locator(".workos-editor table.block-table th").all_inner_texts() == ["Name", "Formula", "Unit"]
+    assert page.locator(".workos-editor .block-equation .katex-display").count() == 1
+    assert page.locator(".workos-editor .inline-equation .katex").count() == 1
 
 
 # --- keyboard ------------------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ a node script that runs the TypeScript converter). Change both or neither.
 Lists are the one place the two shapes differ: the API has one block per list item (consecutive
 ``bulleted_list`` blocks form one list), the editor wraps items in a list node. A list item's first paragraph
 is the block's text, the rest of the item its children. A toggle's summary is its text, the blocks after the
-summary its children.
+summary its children. A table's cells hold one paragraph each (its rich text); which cells are headers follows
+the table's ``headerRow`` / ``headerColumn`` attributes. An inline equation (a span with the ``equation`` mark)
+is an ``inlineEquation`` node holding the LaTeX.
 """
 
 from __future__ import annotations
@@ -94,6 +96,9 @@ def rich_to_inline(rich: Any) -> list[dict]:
         text = span.get("text") if isinstance(span.get("text"), str) else ""
         if not text:
             continue
+        if isinstance(span.get("marks"), list) and "equation" in span["marks"]:
+            out.append({"type": "inlineEquation", "attrs": {"latex": text}})
+            continue
         marks: list[dict] = [{"type": mark} for mark in (span.get("marks") if isinstance(span.get("marks"), list) else []) if mark in MARKS]
         if isinstance(span.get("href"), str) and span["href"]:
             marks.append({"type": "link", "attrs": {"href": span["href"]}})
@@ -105,8 +110,12 @@ def rich_to_inline(rich: Any) -> list[dict]:
     return out
 
 
+def _is_equation(span: dict) -> bool:
+    return "equation" in (span.get("marks") or [])
+
+
 def _same_style(a: dict, b: dict) -> bool:
-    if "mention" in a or "mention" in b:
+    if "mention" in a or "mention" in b or _is_equation(a) or _is_equation(b):
         return False
     return a.get("href", "") == b.get("href", "") and a.get("marks", []) == b.get("marks", [])
 
@@ -137,7 +146,7 @@ def inline_to_rich(nodes: list[dict] | None) -> list[dict]:
                 span["href"] = href
             push(span)
         elif kind == "hardBreak":
-            if out and "mention" not in out[-1]:
+            if out and "mention" not in out[-1] and not _is_equation(out[-1]):
                 out[-1]["text"] += "\n"
             else:
                 out.append({"text": "\n"})
@@ -148,6 +157,10 @@ def inline_to_rich(nodes: list[dict] | None) -> list[dict]:
                 continue
             out.append({"mention": {"kind": "page" if attrs.get("kind") == "page" else "user", "id": int(number)},
                         "text": _js_string(attrs.get("label") if attrs.get("label") is not None else "")})
+        elif kind == "inlineEquation":
+            latex = (node.get("attrs") or {}).get("latex")
+            if isinstance(latex, str) and latex:
+                out.append({"text": latex, "marks": ["equation"]})
     return out
 
 
@@ -231,10 +244,54 @@ def _block_to_nodes(block: dict) -> list[dict]:
             "attachmentId": c["attachment_id"] if _is_integer(c.get("attachment_id")) else None,
             "name": c["name"] if isinstance(c.get("name"), str) else "",
         }}
+    elif kind == "table":
+        node = _table(block)
+    elif kind == "equation":
+        node = {"type": "equationBlock", "attrs": {**_id_attr(block), "latex": c["expression"] if isinstance(c.get("expression"), str) else ""}}
     else:
         # paragraph, and any type this editor does not know: its text is kept as a paragraph.
         node = _textblock("paragraph", block)
     return [node, *blocks_to_nodes(children)]
+
+
+def _table(block: dict) -> dict:
+    c = _content_of(block)
+    header_row, header_column = _truthy(c.get("header_row")), _truthy(c.get("header_column"))
+    rows = [row for row in c.get("rows") if isinstance(row, list)] if isinstance(c.get("rows"), list) else []
+    width = max([len(row) for row in rows] + [1])
+    content = []
+    for row_index, row in enumerate(rows or [[]]):
+        cells = []
+        for index in range(width):
+            paragraph: dict = {"type": "paragraph"}
+            inline = rich_to_inline(row[index] if index < len(row) else [])
+            if inline:
+                paragraph["content"] = inline
+            header = (row_index == 0 and header_row) or (index == 0 and header_column)
+            cells.append({"type": "tableHeader" if header else "tableCell", "content": [paragraph]})
+        content.append({"type": "tableRow", "content": cells})
+    return {"type": "table", "attrs": {**_id_attr(block), "headerRow": header_row, "headerColumn": header_column}, "content": content}
+
+
+def _cell_to_rich(cell: dict) -> list[dict]:
+    """A cell's paragraphs as one rich text, a line break between them."""
+    inline: list[dict] = []
+    for index, paragraph in enumerate(child for child in cell.get("content") or [] if child.get("type") in ("paragraph", "heading")):
+        if index > 0:
+            inline.append({"type": "hardBreak"})
+        inline.extend(paragraph.get("content") or [])
+    return inline_to_rich(inline)
+
+
+def _table_to_block(node: dict) -> dict:
+    attrs = node.get("attrs") or {}
+    rows = [[_cell_to_rich(cell) for cell in row.get("content") or [] if cell.get("type") in ("tableCell", "tableHeader")]
+            for row in node.get("content") or [] if row.get("type") == "tableRow"]
+    rows = [row for row in rows if row]
+    width = max([len(row) for row in rows] + [1])
+    rows = [row + [[] for _ in range(width - len(row))] for row in rows] or [[[]]]
+    return _with_id(node, {"type": "table", "content": {"rows": rows, "header_row": _truthy(attrs.get("headerRow")),
+                                                        "header_column": _truthy(attrs.get("headerColumn"))}, "children": []})
 
 
 def blocks_to_nodes(blocks: list) -> list[dict]:
@@ -329,6 +386,12 @@ def nodes_to_blocks(nodes: list | None) -> list[dict]:
                 "attachment_id": attrs["attachmentId"] if _is_integer(attrs.get("attachmentId")) else None,
                 "url": _js_string(attrs.get("url")) if _truthy(attrs.get("url")) else "",
                 "name": _js_string(attrs.get("name")) if _truthy(attrs.get("name")) else "",
+            }, "children": []}))
+        elif kind == "table":
+            out.append(_table_to_block(node))
+        elif kind == "equationBlock":
+            out.append(_with_id(node, {"type": "equation", "content": {
+                "expression": _js_string(attrs.get("latex")) if _truthy(attrs.get("latex")) else "",
             }, "children": []}))
         elif kind == "blockquote":
             # Pasted HTML quotes that were not turned into a quote node: keep their blocks.

@@ -163,7 +163,7 @@ def test_a_notion_style_zip_recreates_the_page_tree_and_block_types(tree, people
     assert pages["Child"]["parent_id"] == pages["Loose folder"]["id"] and pages["Loose folder"]["parent_id"] is None
     blocks = blocks_of(api, pages["Projekt Wöche"]["id"])
     assert [block["type"] for block in blocks] == [
-        "paragraph", "todo", "todo", "bulleted_list", "heading_2", "callout", "image", "file", "paragraph", "code", "code"]
+        "paragraph", "todo", "todo", "bulleted_list", "heading_2", "callout", "image", "file", "paragraph", "table", "code"]
     assert blocks[0]["content"]["text"][1] == {"text": "bold", "marks": ["bold"]}
     assert blocks[1]["content"] == {"text": [{"text": "open task"}], "checked": False}
     assert blocks[2]["content"]["checked"] is True
@@ -173,7 +173,8 @@ def test_a_notion_style_zip_recreates_the_page_tree_and_block_types(tree, people
     assert image.sha256 == hashlib.sha256(PNG).hexdigest() and image.page_id == pages["Projekt Wöche"]["id"]
     assert blocks[7]["content"]["name"] == "notes.txt"
     assert blocks[8]["content"]["text"] == [{"mention": {"kind": "page", "id": pages["Sub page"]["id"]}, "text": "Sub page"}]
-    assert blocks[9]["content"] == {"code": "| a | b |\n|---|---|\n| 1 | 2 |", "language": "markdown"}
+    assert blocks[9]["content"] == {"rows": [[[{"text": "a"}], [{"text": "b"}]], [[{"text": "1"}], [{"text": "2"}]]],
+                                    "header_row": True, "header_column": False}
     assert blocks[10]["content"] == {"code": "let x = 1;", "language": "js"}
     assert blocks_of(api, pages["Child"]["id"])[0]["type"] == "quote"
 

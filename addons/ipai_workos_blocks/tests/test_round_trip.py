@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ipai_workos_blocks import richtext
+from workos.kernel.errors import InvalidInput
 from ipai_workos_blocks.markdown import from_markdown, to_markdown
 from ipai_workos_blocks.registry import BLOCK_TYPES, CALLOUT_COLORS, block_type
 from ipai_workos_blocks.rendering import from_html, to_html
@@ -42,12 +43,16 @@ EXAMPLES = {
     "image": {"attachment_id": 12, "url": "", "caption": rich({"text": "Figure 1", "marks": ["italic"]})},
     "file": {"attachment_id": None, "url": "https://example.com/report (final).pdf".replace(" ", "%20"), "name": "report (final).pdf"},
     "code": {"code": "def f():\n    return '```'\n\n\tindented\n", "language": "python"},
+    "table": {"rows": [[rich("Name"), rich({"text": "Price | $", "marks": ["bold"]})],
+                       [rich("Tea", {"text": "x|y", "marks": ["code"]}), rich({"text": "\\frac{1}{2}", "marks": ["equation"]}, "\nper cup")]],
+              "header_row": True, "header_column": True},
+    "equation": {"expression": "E = mc^2\n\\int_0^1 x\\,dx \\$"},
 }
 PARENTS = [name for name, entry in BLOCK_TYPES.items() if entry.accepts_children]
 
 
 def test_every_registered_type_has_an_example():
-    assert set(EXAMPLES) == set(BLOCK_TYPES) and len(EXAMPLES) == 14
+    assert set(EXAMPLES) == set(BLOCK_TYPES) and len(EXAMPLES) == 16
 
 
 def _check_round_trip(document: list[dict]) -> None:
@@ -98,11 +103,48 @@ def test_plain_text_for_search():
     assert BLOCK_TYPES.get("paragraph").plain_text(normalised([{"type": "paragraph", "content": EXAMPLES["paragraph"]}])[0]["content"]).startswith("Plain, bold")
     assert BLOCK_TYPES.get("code").plain_text(EXAMPLES["code"]).startswith("def f()")
     assert BLOCK_TYPES.get("image").plain_text(EXAMPLES["image"]) == "Figure 1"
+    assert BLOCK_TYPES.get("table").plain_text(EXAMPLES["table"]) == "Name\tPrice | $\nTeax|y\t\\frac{1}{2}\nper cup"
+    assert BLOCK_TYPES.get("equation").plain_text(EXAMPLES["equation"]).startswith("E = mc^2")
+
+
+def test_tables_are_gfm_tables():
+    table = normalised([{"type": "table", "content": {"rows": [[rich("a"), rich("b")], [rich("1"), rich({"text": "2", "marks": ["bold"]})]]}}])
+
+    assert to_markdown(table) == "| a | b |\n| --- | --- |\n| 1 | **2** |"
+    headless = normalised([{"type": "table", "content": {"rows": [[rich("1"), rich("2")]], "header_row": False, "header_column": True}}])
+    assert to_markdown(headless) == "| <!-- header-column --> |  |\n| --- | --- |\n| 1 | 2 |"
+    assert from_markdown("| x |\n|---|\n| y | z |\n") == normalised([{"type": "table", "content": {"rows": [[rich("x")], [rich("y")]]}}])
+
+
+def test_equations_are_dollar_math():
+    document = normalised([{"type": "equation", "content": {"expression": "a^2 + b^2 = c^2"}},
+                           {"type": "paragraph", "content": {"text": rich("costs $5, so ", {"text": "x$", "marks": ["equation"]})}}])
+
+    assert to_markdown(document) == "$$\na^2 + b^2 = c^2\n$$\n\ncosts \\$5, so $x\\$$"
+    assert from_markdown("$5 and $6 and $$x$$ and $y$") == normalised([{"type": "paragraph", "content": {"text": rich(
+        "$5 and $6 and ", {"text": "x", "marks": ["equation"]}, " and ", {"text": "y", "marks": ["equation"]})}}])
+    assert to_html(document).startswith('<div class="math-display" data-block-type="equation">a^2 + b^2 = c^2</div>')
+
+
+def test_table_and_equation_content_is_checked():
+    with pytest.raises(InvalidInput) as ragged:
+        block_type("table").validate({"rows": [[[], []], [[]]]})
+    assert ragged.value.field == "content.rows[1]"
+    with pytest.raises(InvalidInput) as cell:
+        block_type("table").validate({"rows": [[[{"text": "x", "marks": ["blink"]}]]]})
+    assert cell.value.field == "content.rows[0][0][0].marks"
+    with pytest.raises(InvalidInput):
+        block_type("table").validate({"rows": [[[]] * 101]})
+    with pytest.raises(InvalidInput) as dollars:
+        block_type("equation").validate({"expression": "a $$ b"})
+    assert dollars.value.field == "content.expression"
+    assert richtext.validate([{"text": " a$b\nc\\", "marks": ["equation", "bold"], "href": "https://e.com"}]) == [
+        {"text": "a\\$b c", "marks": ["equation"]}]
 
 
 # --- random documents ------------------------------------------------------------------------------------
 
-ALPHABET = st.sampled_from(list("abcXYZ019 *_`~[]()#>-+!.\\<>&@=|{}:;'\"/\n\t") + ["é", "ß", "💡", "\u00a0", "漢"])
+ALPHABET = st.sampled_from(list("abcXYZ019 *_`~[]()#>-+!.\\<>&@=|{}:;'\"/\n\t$") + ["é", "ß", "💡", "\u00a0", "漢"])
 URLS = st.sampled_from(["https://example.com", "http://a.b/c?d=e&f=g", "https://x.org/a_(b)", "mailto:someone@example.com",
                         "https://example.com/%20x#frag", "https://ä.example/ü"])
 TEXT = st.text(alphabet=ALPHABET, min_size=1, max_size=12)
@@ -136,6 +178,12 @@ def contents(draw, type_name: str):
         attachment = draw(st.one_of(st.none(), st.integers(1, 1000)))
         return {"attachment_id": attachment, "url": "" if attachment else draw(st.sampled_from(["", "https://e.com/i.png", "https://e.com/(1).png"])),
                 "caption": draw(spans())}
+    if type_name == "table":
+        width = draw(st.integers(1, 3))
+        return {"rows": [[draw(spans()) for _ in range(width)] for _ in range(draw(st.integers(1, 3)))],
+                "header_row": draw(st.booleans()), "header_column": draw(st.booleans())}
+    if type_name == "equation":
+        return {"expression": draw(st.text(alphabet=ALPHABET, max_size=30)).replace("$$", "$")}
     if type_name == "file":
         attachment = draw(st.one_of(st.none(), st.integers(1, 1000)))
         return {"attachment_id": attachment, "url": "" if attachment else draw(st.sampled_from(["", "https://e.com/f.pdf"])),
@@ -172,3 +220,33 @@ def test_random_documents_round_trip(document):
         print(json.dumps(document, ensure_ascii=False, indent=1))
         raise
 
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["table", "equation", "paragraph"]).flatmap(
+    lambda name: contents(name).map(lambda content: {"type": name, "content": content, "children": []})), min_size=1, max_size=4))
+def test_tables_and_equations_round_trip_through_the_editor_document(document):
+    from ipai_workos_blocks.live.prosemirror import blocks_to_doc, doc_to_blocks
+
+    document = normalised(document)
+    # The editor's line break is a node without marks, and it shows a user mention's "@" itself: line breaks
+    # next to styled text and labels starting with "@" are the converter's (older) limits, not the subject here.
+    document = normalised(json.loads(json.dumps(document).replace("\\n", " ").replace('"text": "@', '"text": "')))
+    while document and document[-1]["type"] == "paragraph" and not document[-1]["content"]["text"]:
+        document.pop()  # the editor drops empty paragraphs at the end
+
+    back = [{**block, "content": block_type(block["type"]).validate(block["content"])} for block in doc_to_blocks(blocks_to_doc(document))]
+    assert back == document
+
+
+def test_equation_and_table_html_keeps_markup_as_text():
+    document = normalised([
+        {"type": "equation", "content": {"expression": "</div><script>alert(1)</script>"}},
+        {"type": "table", "content": {"rows": [[rich('<img src=x onerror="alert(1)">', {"text": "<b>x</b>", "marks": ["equation"]})]]}},
+    ])
+
+    markup = to_html(document)
+
+    assert "<script" not in markup and "<img" not in markup and "<b>" not in markup
+    assert "&lt;/div&gt;&lt;script&gt;" in markup and '<span class="math-inline">&lt;b&gt;x&lt;/b&gt;</span>' in markup
+    assert from_html(markup) == document

@@ -4,10 +4,14 @@
 import type { Editor, Range } from "@tiptap/core";
 import { Fragment, type Node as PMNode, type ResolvedPos } from "@tiptap/pm/model";
 import { type EditorState, NodeSelection, TextSelection } from "@tiptap/pm/state";
+import { newTable } from "./table";
 
 export type BlockType =
   | "paragraph" | "heading_1" | "heading_2" | "heading_3" | "bulleted_list" | "numbered_list" | "todo"
-  | "toggle" | "divider" | "quote" | "callout" | "image" | "file" | "code";
+  | "toggle" | "divider" | "quote" | "callout" | "image" | "file" | "code" | "table" | "equation";
+
+/** Block types inserted as a new block beside the text (not made from it). */
+export const INSERTED_TYPES: BlockType[] = ["divider", "image", "file", "table", "equation"];
 
 const ITEM_TYPES = new Set(["listItem", "taskItem"]);
 const LIST_TYPES = new Set(["bulletList", "orderedList", "taskList"]);
@@ -108,10 +112,10 @@ function wrapInToggle(editor: Editor): boolean {
 }
 
 /** Insert a leaf block (divider, image, file) in place of an empty paragraph, or after the current block. */
-function insertLeaf(editor: Editor, type: string, attrs: Record<string, unknown> = {}): number | null {
+function insertLeaf(editor: Editor, type: string | PMNode, attrs: Record<string, unknown> = {}): number | null {
   const { state } = editor;
   const { $from } = state.selection;
-  const node = state.schema.nodes[type].create(attrs);
+  const node = typeof type === "string" ? state.schema.nodes[type].create(attrs) : type;
   const empty = $from.parent.isTextblock && $from.parent.content.size === 0 && $from.parent.type.name === "paragraph";
   let tr = state.tr;
   let at: number;
@@ -127,6 +131,7 @@ function insertLeaf(editor: Editor, type: string, attrs: Record<string, unknown>
   const next = tr.doc.resolve(after).nodeAfter;
   if (!next || !next.isTextblock) tr = tr.insert(after, state.schema.nodes.paragraph.create());
   if (type === "horizontalRule") tr.setSelection(TextSelection.create(tr.doc, after + 1));
+  else if (node.type.name === "table") tr.setSelection(TextSelection.near(tr.doc.resolve(at + 1)));
   else tr.setSelection(NodeSelection.create(tr.doc, at));
   editor.view.dispatch(tr.scrollIntoView());
   return at;
@@ -141,7 +146,7 @@ export function turnInto(editor: Editor, type: BlockType): boolean {
     if (type === "toggle") return true;
     unwrapToggle(editor);
   }
-  if (!["divider", "image", "file"].includes(type)) liftOutOfLists(editor);
+  if (!INSERTED_TYPES.includes(type)) liftOutOfLists(editor);
   const chain = () => editor.chain().focus();
   switch (type) {
     case "paragraph":
@@ -167,6 +172,10 @@ export function turnInto(editor: Editor, type: BlockType): boolean {
       return wrapInToggle(editor);
     case "divider":
       return insertLeaf(editor, "horizontalRule") !== null;
+    case "table":
+      return insertLeaf(editor, newTable(editor)) !== null;
+    case "equation":
+      return insertLeaf(editor, "equationBlock") !== null;
     case "image":
     case "file": {
       const pos = insertLeaf(editor, type === "image" ? "image" : "fileBlock");

@@ -3,12 +3,14 @@
 // Lists are the one place the two shapes differ: the API has one block per list item (consecutive
 // bulleted_list blocks form one list), the editor wraps items in a list node. A list item's first paragraph is
 // the block's text, the rest of the item its children. A toggle's summary is its text, the blocks after the
-// summary its children.
+// summary its children. A table's cells hold one paragraph each (its rich text); which cells are headers follows
+// the table's headerRow / headerColumn attributes. An inline equation (a span with the "equation" mark) is an
+// inlineEquation node holding the LaTeX.
 
 import type { JSONContent } from "@tiptap/core";
 import { isUuid } from "../lib/uuid";
 
-export type Mark = "bold" | "italic" | "underline" | "strike" | "code";
+export type Mark = "bold" | "italic" | "underline" | "strike" | "code" | "equation";
 export type Span = { text: string; marks?: Mark[]; href?: string } | { mention: { kind: "user" | "page"; id: number }; text: string };
 export type RichText = Span[];
 
@@ -48,6 +50,10 @@ export function richToInline(rich: unknown): JSONContent[] {
     }
     const text = typeof span.text === "string" ? span.text : "";
     if (!text) continue;
+    if (Array.isArray(span.marks) && span.marks.includes("equation")) {
+      out.push({ type: "inlineEquation", attrs: { latex: text } });
+      continue;
+    }
     const marks: JSONContent["marks"] = [];
     for (const mark of Array.isArray(span.marks) ? span.marks : []) {
       if (MARKS.includes(mark)) marks.push({ type: mark });
@@ -61,8 +67,12 @@ export function richToInline(rich: unknown): JSONContent[] {
   return out;
 }
 
+function isEquation(span: Span): boolean {
+  return !("mention" in span) && (span.marks ?? []).includes("equation");
+}
+
 function sameStyle(a: Span, b: Span): boolean {
-  if ("mention" in a || "mention" in b) return false;
+  if ("mention" in a || "mention" in b || isEquation(a) || isEquation(b)) return false;
   return (a.href ?? "") === (b.href ?? "") && (a.marks ?? []).join() === (b.marks ?? []).join();
 }
 
@@ -88,13 +98,16 @@ export function inlineToRich(nodes: JSONContent[] | undefined): RichText {
       push(span);
     } else if (node.type === "hardBreak") {
       const last = out[out.length - 1];
-      if (last && !("mention" in last)) last.text += "\n";
+      if (last && !("mention" in last) && !isEquation(last)) last.text += "\n";
       else out.push({ text: "\n" });
     } else if (node.type === "mention") {
       const id = Number(node.attrs?.id);
       if (!Number.isInteger(id)) continue;
       const kind = node.attrs?.kind === "page" ? "page" : "user";
       out.push({ mention: { kind, id }, text: String(node.attrs?.label ?? "") });
+    } else if (node.type === "inlineEquation") {
+      const latex = node.attrs?.latex;
+      if (typeof latex === "string" && latex) out.push({ text: latex, marks: ["equation"] });
     }
   }
   return out;
@@ -184,11 +197,64 @@ function blockToNodes(block: Block): JSONContent[] {
         },
       };
       break;
+    case "table":
+      node = table(block);
+      break;
+    case "equation":
+      node = { type: "equationBlock", attrs: { ...idAttr(block), latex: typeof c.expression === "string" ? c.expression : "" } };
+      break;
     default:
       // paragraph, and any type this editor does not know: its text is kept as a paragraph.
       node = textblock("paragraph", block);
   }
   return [node, ...blocksToNodes(children)];
+}
+
+function table(block: Block): JSONContent {
+  const c = block.content ?? {};
+  const headerRow = Boolean(c.header_row);
+  const headerColumn = Boolean(c.header_column);
+  const rows: unknown[][] = Array.isArray(c.rows) ? c.rows.filter((row: unknown) => Array.isArray(row)) : [];
+  const width = Math.max(1, ...rows.map((row) => row.length));
+  const content: JSONContent[] = (rows.length ? rows : [[]]).map((row, rowIndex) => {
+    const cells: JSONContent[] = [];
+    for (let index = 0; index < width; index++) {
+      const paragraph: JSONContent = { type: "paragraph" };
+      const inline = richToInline(index < row.length ? row[index] : []);
+      if (inline.length) paragraph.content = inline;
+      const header = (rowIndex === 0 && headerRow) || (index === 0 && headerColumn);
+      cells.push({ type: header ? "tableHeader" : "tableCell", content: [paragraph] });
+    }
+    return { type: "tableRow", content: cells };
+  });
+  return { type: "table", attrs: { ...idAttr(block), headerRow, headerColumn }, content };
+}
+
+/** A cell's paragraphs as one rich text, a line break between them. */
+function cellToRich(cell: JSONContent): RichText {
+  const inline: JSONContent[] = [];
+  (cell.content ?? [])
+    .filter((child) => child.type === "paragraph" || child.type === "heading")
+    .forEach((paragraph, index) => {
+      if (index > 0) inline.push({ type: "hardBreak" });
+      inline.push(...(paragraph.content ?? []));
+    });
+  return inlineToRich(inline);
+}
+
+function tableToBlock(node: JSONContent): Block {
+  let rows: RichText[][] = (node.content ?? [])
+    .filter((row) => row.type === "tableRow")
+    .map((row) => (row.content ?? []).filter((cell) => cell.type === "tableCell" || cell.type === "tableHeader").map(cellToRich))
+    .filter((row) => row.length);
+  const width = Math.max(1, ...rows.map((row) => row.length));
+  rows = rows.map((row) => [...row, ...Array.from({ length: width - row.length }, () => [] as RichText)]);
+  if (!rows.length) rows = [[[]]];
+  return withId(node, {
+    type: "table",
+    content: { rows, header_row: Boolean(node.attrs?.headerRow), header_column: Boolean(node.attrs?.headerColumn) },
+    children: [],
+  });
 }
 
 export function blocksToNodes(blocks: Block[]): JSONContent[] {
@@ -318,6 +384,12 @@ export function nodesToBlocks(nodes: JSONContent[]): Block[] {
             children: [],
           }),
         );
+        break;
+      case "table":
+        out.push(tableToBlock(node));
+        break;
+      case "equationBlock":
+        out.push(withId(node, { type: "equation", content: { expression: String(node.attrs?.latex || "") }, children: [] }));
         break;
       case "blockquote":
         // Pasted HTML quotes that were not turned into a quote node: keep their blocks.

@@ -5,10 +5,11 @@ import { Editor, Extension } from "@tiptap/core";
 import type { Node as PMNode } from "@tiptap/pm/model";
 import { NodeSelection, Plugin, PluginKey } from "@tiptap/pm/state";
 import type { EditorView } from "@tiptap/pm/view";
-import { deleteBlock, duplicateBlock, moveBlock, selectBlock, turnInto } from "./commands";
+import { INSERTED_TYPES, deleteBlock, duplicateBlock, moveBlock, selectBlock, turnInto } from "./commands";
 import { CALLOUT_COLOR_NAMES } from "./convert";
 import { openPopover } from "./pickers";
 import { BLOCK_CHOICES } from "./slash";
+import { addTableColumn, addTableRow, removeTableColumn, removeTableRow, setTableHeader } from "./table";
 
 const ITEM_TAGS = new Set(["LI"]);
 const ITEM_TYPES = new Set(["listItem", "taskItem"]);
@@ -135,7 +136,7 @@ export function openBlockMenu(editor: Editor, anchor: HTMLElement, pos: number) 
     heading.className = "slash-group";
     heading.textContent = "Turn into";
     box.append(heading);
-    for (const choice of BLOCK_CHOICES.filter((c) => !["divider", "image", "file"].includes(c.key))) {
+    for (const choice of BLOCK_CHOICES.filter((c) => !INSERTED_TYPES.includes(c.key))) {
       action(`${choice.icon}  ${choice.title}`, () => {
         selectBlock(editor, pos);
         turnInto(editor, choice.key);
@@ -150,6 +151,19 @@ export function openBlockMenu(editor: Editor, anchor: HTMLElement, pos: number) 
     for (const color of CALLOUT_COLOR_NAMES) {
       action(color[0].toUpperCase() + color.slice(1), () => editor.view.dispatch(editor.state.tr.setNodeAttribute(pos, "color", color)));
     }
+  }
+  if (node.type.name === "table") {
+    const heading = document.createElement("div");
+    heading.className = "slash-group";
+    heading.textContent = "Table";
+    box.append(heading);
+    const mark = (on: boolean) => (on ? "✓ " : "    ");
+    action(mark(node.attrs.headerRow) + "Header row", () => setTableHeader(editor, pos, "headerRow", !node.attrs.headerRow));
+    action(mark(node.attrs.headerColumn) + "Header column", () => setTableHeader(editor, pos, "headerColumn", !node.attrs.headerColumn));
+    action("Add row", () => addTableRow(editor, pos), "Tab in the last cell");
+    action("Add column", () => addTableColumn(editor, pos));
+    action("Delete last row", () => removeTableRow(editor, pos));
+    action("Delete last column", () => removeTableColumn(editor, pos));
   }
   close = openPopover(anchor, box, { label: "Block actions", returnFocus: null, onClose: () => editor.view.focus() });
 }

@@ -72,13 +72,14 @@ export const NotionKeys = Extension.create({
     return {
       Tab: () => {
         if (editor.isActive("codeBlock")) return false; // the code block indents
+        if (editor.isActive("table")) return false; // the table moves between cells
         if (editor.isActive("listItem") && editor.can().sinkListItem("listItem")) return editor.commands.sinkListItem("listItem");
         if (editor.isActive("taskItem") && editor.can().sinkListItem("taskItem")) return editor.commands.sinkListItem("taskItem");
         nest();
         return true; // keep the focus in the editor, as Notion does (Escape leaves it)
       },
       "Shift-Tab": () => {
-        if (editor.isActive("codeBlock")) return false;
+        if (editor.isActive("codeBlock") || editor.isActive("table")) return false;
         const { $from } = editor.state.selection;
         const inItemText = ITEM_TYPES.has($from.node($from.depth - 1)?.type.name) && $from.index($from.depth - 1) === 0;
         if (inItemText) {

@@ -20,6 +20,8 @@ import { NotionKeys } from "./keys";
 import { createMention } from "./mention";
 import { BlockId, Callout, CodeBlockWithLanguage, FileBlock, ImageBlock, Quote, Toggle, ToggleSummary, assignBlockIds } from "./nodes";
 import { MarkdownPaste } from "./paste";
+import { EquationBlock, InlineEquation } from "./math";
+import { TableKit } from "./table";
 import { SlashMenu } from "./slash";
 import { setupLinkShortcut } from "./link";
 import { setupToolbar } from "./toolbar";
@@ -124,6 +126,9 @@ function mountEditor(session: LiveSession | null) {
       CodeBlockWithLanguage,
       ImageBlock,
       FileBlock,
+      TableKit,
+      EquationBlock,
+      InlineEquation,
       createMention(meta.workspace_id, Boolean(session)),
       Placeholder.configure({
         includeChildren: true,

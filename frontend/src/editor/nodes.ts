@@ -24,6 +24,8 @@ export const BLOCK_NODE_TYPES = [
   "horizontalRule",
   "image",
   "fileBlock",
+  "table",
+  "equationBlock",
 ];
 
 export const CALLOUT_COLORS = ["default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red"] as const;
@@ -93,6 +95,8 @@ export function assignBlockIds(state: EditorState): Transaction | null {
   const tr = state.tr;
   let changed = false;
   state.doc.descendants((node, pos) => {
+    // A table is one block: the paragraphs in its cells are its content, not blocks of their own.
+    if (node.type.name === "tableRow") return false;
     if (!types.has(node.type.name)) return true;
     const id = node.attrs.blockId as string | null;
     if (!id || seen.has(id)) {

@@ -24,6 +24,8 @@ export const BLOCK_CHOICES: BlockChoice[] = [
   { key: "callout", title: "Callout", hint: "Make writing stand out", icon: "💡", aliases: ["callout", "note", "info", "warning"], group: "Basic blocks" },
   { key: "divider", title: "Divider", hint: "Separate blocks  ---", icon: "—", aliases: ["divider", "hr", "rule", "line", "separator"], group: "Basic blocks" },
   { key: "code", title: "Code", hint: "A code snippet  ```", icon: "</>", aliases: ["code", "snippet", "pre"], group: "Basic blocks" },
+  { key: "table", title: "Table", hint: "A simple table  |", icon: "▦", aliases: ["table", "grid", "rows", "columns"], group: "Basic blocks" },
+  { key: "equation", title: "Equation", hint: "A LaTeX formula  $$", icon: "∑", aliases: ["equation", "math", "latex", "formula", "tex"], group: "Basic blocks" },
   { key: "image", title: "Image", hint: "Upload or embed an image", icon: "🖼", aliases: ["image", "picture", "photo", "img"], group: "Media" },
   { key: "file", title: "File", hint: "Upload or link a file", icon: "📎", aliases: ["file", "attachment", "upload", "pdf"], group: "Media" },
 ];

@@ -4,6 +4,7 @@
 import type { Editor } from "@tiptap/core";
 import { NodeSelection } from "@tiptap/pm/state";
 import { openLinkEditor } from "./link";
+import { selectionToEquation } from "./math";
 
 const BUTTONS: { mark: string; label: string; title: string; run: (editor: Editor) => void }[] = [
   { mark: "bold", label: "B", title: "Bold (Ctrl+B)", run: (e) => e.chain().focus().toggleBold().run() },
@@ -12,6 +13,7 @@ const BUTTONS: { mark: string; label: string; title: string; run: (editor: Edito
   { mark: "strike", label: "S", title: "Strikethrough (Ctrl+Shift+S)", run: (e) => e.chain().focus().toggleStrike().run() },
   { mark: "code", label: "</>", title: "Code (Ctrl+E)", run: (e) => e.chain().focus().toggleCode().run() },
   { mark: "link", label: "Link", title: "Link (Ctrl+K)", run: (e) => openLinkEditor(e) },
+  { mark: "inlineEquation", label: "√x", title: "Inline equation (or type $E=mc^2$)", run: (e) => selectionToEquation(e) },
 ];
 
 export function setupToolbar(editor: Editor) {
