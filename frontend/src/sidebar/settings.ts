@@ -239,7 +239,10 @@ async function drawGroups(box: HTMLElement, workspaceId: number, members: { user
       }
       people.append(chip);
     }
-    if (!group.members.length) people.textContent = "No one yet";
+    if (!group.members.length) {
+      people.textContent = "No one yet";
+      people.classList.add("settings-empty");
+    }
     item.append(people);
     if (isAdmin) {
       const add = document.createElement("select");
