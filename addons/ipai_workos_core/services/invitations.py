@@ -108,11 +108,12 @@ def _grant_target(actor, workspace: Workspace, scope_model: str, scope_id, level
 
 @transaction.atomic
 def create_invitation(actor, workspace: Workspace, email: str, role: str = Role.MEMBER, *, scope_model: str = "", scope_id=None,
-                      level: str = "view") -> tuple[Invitation, str]:
+                      level: str = "view", send_email: bool = True) -> tuple[Invitation, str]:
     """Invite ``email`` to ``workspace`` with ``role`` and, with ``scope_model``/``scope_id``, to that page or
     database with ``level``. Administrators invite with any role; someone who may share the object (full access)
     but does not administer the workspace invites guests only. Returns the invitation and its link's token; the
-    e-mail goes out once the transaction commits."""
+    e-mail goes out once the transaction commits (not with ``send_email=False``: the demo's invitation to an
+    example address is never mailed, and "Resend" sends it)."""
     _require_user(actor)
     permissions.require(actor, "read", workspace)
     admin = _is_admin(actor, workspace)
@@ -150,14 +151,15 @@ def create_invitation(actor, workspace: Workspace, email: str, role: str = Role.
         "invitation_id": invitation.pk, "email": email, "role": role,
         **({"grant": f"{invitation.scope_model}:{invitation.scope_id}", "level": level} if target is not None else {}),
     })
-    _send_after_commit(invitation, token)
+    if send_email:
+        _send_after_commit(invitation, token)
     return invitation, token
 
 
 def _managed(actor, invitation_id) -> Invitation:
     """An invitation the actor may revoke or resend: a workspace administrator's, or one the actor sent."""
     _require_user(actor)
-    invitation = Invitation.objects.select_for_update().select_related("workspace").filter(pk=invitation_id).first() if str(invitation_id).isdigit() else None
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("workspace").filter(pk=invitation_id).first() if str(invitation_id).isdigit() else None
     if invitation is None or not permissions.can(actor, "read", invitation.workspace):
         raise NotFound("no such invitation")
     if invitation.invited_by_id != actor.pk and not _is_admin(actor, invitation.workspace):
@@ -200,7 +202,8 @@ def invitation_for_token(token: str, *, lock: bool = False) -> Invitation:
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise InvitationUnusable("invalid") from None
     found = Invitation.objects.select_related("workspace", "invited_by")
-    invitation = (found.select_for_update() if lock else found).filter(pk=invitation_id).first()
+    # of=self: PostgreSQL locks no row of the outer join to the inviter (and refuses to try)
+    invitation = (found.select_for_update(of=("self",)) if lock else found).filter(pk=invitation_id).first()
     if invitation is None or not hmac.compare_digest(invitation.nonce_hash, _hash(nonce)):
         raise InvitationUnusable("invalid")
     if invitation.accepted_at:

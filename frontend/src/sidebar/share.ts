@@ -3,7 +3,10 @@
 // services refuse whoever may not share.
 
 import { api } from "../lib/api";
+import { type Invitation, invitationEntry } from "./settings";
 import { dialog, message, toast, when } from "./ui";
+
+const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 
 // --- sharing ----------------------------------------------------------------------------------------------
 
@@ -110,6 +113,31 @@ export async function shareDialog(button: HTMLElement) {
   submit.className = "shell-primary";
   submit.textContent = "Invite";
   invite.append(who, level, submit);
+  // Someone without an account: typing an e-mail address offers an invitation by e-mail to this page, as a guest
+  // of the workspace (administrators may make them a member) with the level chosen above.
+  const byEmail = document.createElement("form");
+  byEmail.className = "share-invite-email";
+  const email = document.createElement("input");
+  email.type = "email";
+  email.placeholder = "Or type an e-mail address";
+  email.setAttribute("aria-label", "E-mail address to invite");
+  email.dataset.shareEmail = "";
+  const emailRole = document.createElement("select");
+  emailRole.setAttribute("aria-label", "Role in the workspace of the person invited");
+  emailRole.append(new Option("as guest", "guest"), new Option("as member", "member"));
+  const emailSubmit = document.createElement("button");
+  emailSubmit.type = "submit";
+  emailSubmit.className = "button-quiet";
+  emailSubmit.textContent = "Invite by e-mail";
+  emailSubmit.dataset.shareEmailInvite = "";
+  const showEmailInvite = () => {
+    const typed = EMAIL.test(email.value.trim());
+    for (const control of [emailRole, emailSubmit]) control.style.display = typed ? "" : "none"; // buttons' CSS display beats [hidden]
+  };
+  email.addEventListener("input", showEmailInvite);
+  showEmailInvite();
+  byEmail.append(email, emailRole, emailSubmit);
+  if (!workspaceId) byEmail.hidden = true;
   const access = document.createElement("div");
   access.className = "share-access";
   const links = document.createElement("div");
@@ -141,7 +169,7 @@ export async function shareDialog(button: HTMLElement) {
     });
     general.append("General access ", choice);
   }
-  body.append(invite, general, access, links);
+  body.append(invite, byEmail, general, access, links);
 
   const drawAccess = async () => {
     const heading = document.createElement("h3");
@@ -204,6 +232,19 @@ export async function shareDialog(button: HTMLElement) {
         from.textContent = `${levelName(grant.level)} · from ${parent.label}`;
         item.append(name, from);
         list.append(item);
+      }
+    }
+    if (workspaceId) {
+      try {
+        const pending = await api<Invitation[]>("GET", `/workspaces/${workspaceId}/invitations`);
+        for (const invitation of pending.filter((i) => i.scope_model === target.model && i.scope_id === target.id)) {
+          const item = invitationEntry(invitation, () => void drawAccess());
+          item.classList.add("is-explicit");
+          item.querySelector(".share-from")!.textContent = `Invited by e-mail · ${levelName(invitation.level)} · until ${when(invitation.expires_at)}`;
+          list.append(item);
+        }
+      } catch {
+        /* no invitations to show */
       }
     }
     if (target.model !== "ipai.workos.workspace" && workspaceId) {
@@ -307,6 +348,25 @@ export async function shareDialog(button: HTMLElement) {
     links.replaceChildren(heading, form, created, list);
   };
 
+  byEmail.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const address = email.value.trim();
+    if (!EMAIL.test(address)) {
+      toast("Type an e-mail address");
+      return;
+    }
+    try {
+      await api("POST", `/workspaces/${workspaceId}/invitations`, {
+        email: address, role: emailRole.value, scope_model: target.model, scope_id: target.id, level: level.value,
+      });
+      email.value = "";
+      showEmailInvite();
+      await drawAccess();
+      toast(`Invitation sent to ${address}`);
+    } catch (error) {
+      toast(message(error, "Could not invite this address"));
+    }
+  });
   invite.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!who.value) {
