@@ -118,6 +118,16 @@ def test_invite_by_email_from_settings_and_share_dialog_then_sign_up_through_the
         admin.wait_for_selector(".share-entry.is-explicit:has-text('lin') select")
         assert admin.locator(".share-entry.is-explicit:has-text('lin') select").input_value() == "comment"
         assert not admin.locator(".share-entry.settings-invitation:has-text('lin@example.org')").count()
+
+        # A database takes "General access: only people invited" too.
+        with httpx.Client(base_url=base_url, headers={"Authorization": "Bearer " + token}, timeout=30) as api:
+            tracker = next(d for d in api.get("/api/v1/databases").json()["items"] if d["title"] == "Project tracker")
+            admin.goto(f"{base_url}/web/databases/{tracker['id']}")
+            admin.wait_for_selector("#workos-db-view[data-ready=true]")
+            admin.click("[data-action=share]")
+            admin.select_option(".share [data-share-restricted]", "restricted")
+            admin.wait_for_selector(".shell-toast:has-text('Only people invited can open this database now')")
+            assert api.get(f"/api/v1/databases/{tracker['id']}").json()["restricted"] is True
     finally:
         admin_context.close()
         guest_context.close()

@@ -146,9 +146,12 @@ export async function shareDialog(button: HTMLElement) {
   let restricted = false;
   const general = document.createElement("label");
   general.className = "share-general";
-  if (target.model === "ipai.workos.page") {
+  // Pages and databases both take "only people invited" (the database's rows follow it).
+  const base = target.model === "ipai.workos.page" ? `/pages/${target.id}` : target.model === "ipai.workos.database" ? `/databases/${target.id}` : null;
+  const what = target.model === "ipai.workos.database" ? "database" : "page";
+  if (base) {
     try {
-      restricted = (await api<{ restricted: boolean }>("GET", `/pages/${target.id}`)).restricted;
+      restricted = (await api<{ restricted: boolean }>("GET", base)).restricted;
     } catch {
       restricted = false;
     }
@@ -158,13 +161,13 @@ export async function shareDialog(button: HTMLElement) {
       new Option("Only people invited (and administrators)", "restricted", false, restricted));
     choice.addEventListener("change", async () => {
       try {
-        const page = await api<{ restricted: boolean }>("POST", `/pages/${target.id}/restrict`, { restricted: choice.value === "restricted" });
-        restricted = page.restricted;
+        const changed = await api<{ restricted: boolean }>("POST", `${base}/restrict`, { restricted: choice.value === "restricted" });
+        restricted = changed.restricted;
         await drawAccess();
-        toast(restricted ? "Only people invited can open this page now" : "Everyone with access above can open this page again");
+        toast(restricted ? `Only people invited can open this ${what} now` : `Everyone with access above can open this ${what} again`);
       } catch (error) {
         choice.value = restricted ? "restricted" : "open";
-        toast(message(error, "Could not change who can open this page"));
+        toast(message(error, `Could not change who can open this ${what}`));
       }
     });
     general.append("General access ", choice);
