@@ -29,6 +29,11 @@ def test_demo_content_is_loaded_once_through_the_services(site):
                       "WHERE u.username = 'admin' AND n.read_at IS NULL ORDER BY n.id")
     assert ("mention",) in unread
     assert "unread in admin's inbox" in first.stdout
+    # the home page, trash and settings have something to show
+    assert site.sql("SELECT title FROM ipai_workos_page WHERE archived_at IS NOT NULL") == [("Old offsite plan",)]
+    assert site.sql("SELECT count(*) FROM ipai_workos_favorite f JOIN auth_user u ON u.id = f.user_id WHERE u.username = 'admin'")[0][0] == 3
+    assert site.sql("SELECT email, role, sent_at FROM ipai_workos_invitation WHERE accepted_at IS NULL AND revoked_at IS NULL") == [
+        ("new.colleague@example.com", "member", None)]
 
 
 def test_demo_load_names_an_unknown_user(site):

@@ -21,6 +21,13 @@ def load(demo: Demo) -> None:
     team = services.create_space(demo.user, workspace, "Team", icon="👥")
     engineering = services.create_space(demo.user, workspace, "Engineering", icon="🛠")
     welcome = services.create_page(demo.user, space=team, title="Welcome to WorkOS", icon="👋")
+    # Something in the trash, to restore or delete for good.
+    old_plan = services.create_page(demo.user, space=team, title="Old offsite plan", icon="🏕")
+    services.archive_page(demo.user, old_plan)
+    # A pending invitation in Settings → Workspace (not mailed: the address is an example one).
+    services.create_invitation(demo.user, workspace, "new.colleague@example.com", "member", send_email=False)
     demo.made.update(workspace=workspace, spaces={"Team": team, "Engineering": engineering}, welcome_page=welcome)
     demo.report["workspace"] = f"workspace Acme ({workspace.pk}) with spaces Team and Engineering"
     demo.report["pages"] = "page Welcome to WorkOS"
+    demo.report["trash"] = "page Old offsite plan in the trash"
+    demo.report["invitations"] = "a pending invitation of new.colleague@example.com (Settings → Workspace; not mailed)"

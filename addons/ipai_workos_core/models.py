@@ -64,6 +64,49 @@ class WorkspaceGroup(models.Model):
         return self.name
 
 
+class Invitation(models.Model):
+    """An e-mail invitation to a workspace (with a role), and optionally to one page or database (with a level),
+    for someone who may have no account yet. The link carries a signed token naming the invitation and a nonce;
+    only the nonce's SHA-256 is stored, a resend replaces it (the older link stops working), and accepting uses it
+    up. At most one pending invitation per workspace and address."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    # the grant applied on acceptance, as the permissions module names objects (technical model name, id)
+    scope_model = models.CharField(max_length=128, blank=True, default="")
+    scope_id = models.CharField(max_length=64, blank=True, default="")
+    level = models.CharField(max_length=16, blank=True, default="")
+    nonce_hash = models.CharField(max_length=64)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_count = models.PositiveIntegerField(default=0)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        db_table = "ipai_workos_invitation"
+        constraints = [models.UniqueConstraint(fields=["workspace", "email"], condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                                               name="ipai_workos_invitation_pending_unique")]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
 class Space(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="spaces")
     name = models.CharField(max_length=128)

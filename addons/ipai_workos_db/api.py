@@ -69,6 +69,7 @@ class DatabaseOut(Schema):
     title: str
     icon: str
     description: str
+    restricted: bool = False
     archived_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -243,6 +244,17 @@ def update_database(request, database_id: int, payload: DatabasePatch):
     database = services.get_database(request.user, database_id)
     changes = {name: getattr(payload, name) for name in payload.model_fields_set if getattr(payload, name) is not None}
     return _database_out(services.update_database(request.user, database, **changes), True)
+
+
+class RestrictIn(Schema):
+    restricted: bool
+
+
+@router.post("/databases/{database_id}/restrict", response=DatabaseOut,
+             summary="General access: only people invited (restricted: true) or everyone with access above it (false); needs full access")
+def restrict_database(request, database_id: int, payload: RestrictIn):
+    database = services.get_database(request.user, database_id)
+    return _database_out(services.set_database_restricted(request.user, database, payload.restricted), True)
 
 
 @router.delete("/databases/{database_id}", response=DatabaseOut, summary="Move a database to the trash")

@@ -23,6 +23,9 @@ class Database(models.Model):
     icon = models.CharField(max_length=64, blank=True, default="")
     description = models.TextField(blank=True, default="")
     next_unique_id = models.PositiveIntegerField(default=1)
+    # "General access: only people invited": like a restricted page, only administrators and those granted access on
+    # the database itself (and so on its rows) open it
+    restricted = models.BooleanField(default=False)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -3,7 +3,7 @@ page it is inline in, else under its space, so it and its rows inherit that page
 
 from __future__ import annotations
 
-from ipai_platform_permissions.registry import ScopeType
+from ipai_platform_permissions.registry import NONE, ScopeType
 from ipai_workos_core.scopes import PAGE, SPACE, WORKSPACE
 
 from .models import Database
@@ -15,7 +15,11 @@ def database_parent(database):
     return (PAGE, database.parent_page_id) if database.parent_page_id else (SPACE, database.space_id)
 
 
+def database_inherit(database, level: str, role: str | None) -> str:
+    return NONE if database.restricted else level  # admins keep manage; the database's own grants still apply
+
+
 SCOPE_TYPES = {
     DATABASE: ScopeType(model=Database, parent=database_parent, root_model=WORKSPACE, root_path="space__workspace_id",
-                        label=lambda database: database.title or "Untitled database"),
+                        inherit=database_inherit, label=lambda database: database.title or "Untitled database"),
 }

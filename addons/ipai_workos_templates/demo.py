@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ipai_workos_blocks import services as blocks
+from ipai_workos_core import services as core
 from ipai_workos_db import services as databases
 from workos.kernel.demo import Demo
 
@@ -71,6 +72,12 @@ def load(demo: Demo) -> None:
         {"type": "todo", "content": {"text": [{"text": "Save any page as a template from its ⋯ menu"}], "checked": False}, "children": []},
     ]
     blocks.replace_document(user, welcome, trees, base_version=blocks.document_version(welcome))
+    # The demo user's home is not a first run: favourites, and the pages "recently visited" (oldest first).
+    wiki_page, notes_page = core.get_page(user, wiki["page_id"]), core.get_page(user, notes["page_id"])
+    for favorite in (welcome, wiki_page, notes_page):
+        core.add_favorite(user, favorite)
+    for visited in (core.get_page(user, crm["page_id"]), core.get_page(user, okrs["page_id"]), notes_page, wiki_page, welcome):
+        core.record_visit(user, visited)
     demo.made.update(project_tracker=database, bug_tracker_id=bugs["id"], wiki_page_id=wiki["page_id"], meeting_notes_page_id=notes["page_id"])
     demo.report["templates"] = (f"from the system templates: Project tracker ({rows} tasks, 5 views), Bug tracker, Team wiki, Meeting notes, "
-                                f"OKRs and CRM; a What to try list on the welcome page")
+                                f"OKRs and CRM; a What to try list on the welcome page; 3 favourites and 5 recent pages on the home page")

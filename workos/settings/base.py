@@ -125,7 +125,8 @@ AXES_LOCKOUT_CALLABLE = "workos.web.throttle.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 
 _EMAIL = {key: CONFIG.get("email", key) for key in ("backend", "host", "port", "user", "password_env", "use_tls", "use_ssl", "timeout", "from", "file_path", "base_url")}
-EMAIL_BACKEND = f"django.core.mail.backends.{_EMAIL['backend']}.EmailBackend"
+# Django names the file backend's module "filebased"; the setting says "file" as DESIGN.md documents it.
+EMAIL_BACKEND = f"django.core.mail.backends.{ {'file': 'filebased'}.get(_EMAIL['backend'], _EMAIL['backend'])}.EmailBackend"
 EMAIL_HOST, EMAIL_PORT, EMAIL_TIMEOUT = _EMAIL["host"], _EMAIL["port"], _EMAIL["timeout"]
 EMAIL_HOST_USER = _EMAIL["user"]
 EMAIL_HOST_PASSWORD = os.environ.get(_EMAIL["password_env"], "") if _EMAIL["password_env"] else ""

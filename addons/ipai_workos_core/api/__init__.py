@@ -6,6 +6,6 @@ its routes, so the order below is the order of the routes (``/pages/recent`` mus
 """
 
 from ._common import router
-from . import workspaces, groups, spaces, pages, tree, trash, favorites_and_recent, history
+from . import workspaces, invitations, groups, spaces, pages, tree, trash, favorites_and_recent, history
 
 __all__ = ["router"]

@@ -247,3 +247,29 @@ class VersionDetailOut(VersionOut):
 class RestoreOut(Schema):
     page: PageOut
     version: VersionOut
+
+
+class InvitationIn(Schema):
+    """Who to invite (an e-mail address), with which role in the workspace; with ``scope_model`` and ``scope_id``
+    (``ipai.workos.page`` or ``ipai.workos.database`` and its id) also to that object with ``level``."""
+
+    email: str = Field(..., max_length=254)
+    role: RoleName = "member"
+    scope_model: str = ""
+    scope_id: int | str | None = None
+    level: Literal["view", "comment", "edit", "manage"] = "view"
+
+
+class InvitationOut(Schema):
+    id: int
+    workspace_id: int
+    email: str
+    role: str
+    scope_model: str
+    scope_id: str
+    level: str
+    invited_by: str | None
+    created_at: datetime
+    expires_at: datetime
+    sent_at: datetime | None
+    status: str = Field(..., description="pending or expired (accepted and revoked invitations are not listed)")

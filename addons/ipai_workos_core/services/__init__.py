@@ -15,6 +15,10 @@ from __future__ import annotations
 from ._common import NAME_MAX, TITLE_MAX, UNSET
 from .favorites import add_favorite, favorites_for, move_favorite, remove_favorite
 from .groups import add_group_member, create_group, delete_group, get_group, group_members, groups_of, remove_group_member, rename_group
+from .invitations import (
+    INVITATION_DAYS, InvitationUnusable, accept_invitation, create_invitation, invitation_for_token, invitation_link, invitations_of,
+    resend_invitation, revoke_invitation, sign_up_with_invitation,
+)
 from .history import COALESCE_SECONDS, MAX_VERSION_BYTES, MAX_VERSIONS, get_version, record_version, restore_version, versions_of
 from .members import add_member, change_member_role, members_of, remove_member
 from .pages import (
@@ -29,4 +33,4 @@ from .workspaces import create_workspace, delete_workspace, get_workspace, updat
 
 QUERIES = ("destination_space", "workspaces_for", "get_workspace", "members_of", "spaces_for", "get_space", "pages_for", "get_page", "page_ancestors",
            "visible_pages", "space_tree", "visible_ancestors", "trash_for", "trash_retention_days", "favorites_for", "recent_pages",
-           "versions_of", "get_version", "subtree_ids", "groups_of", "get_group", "group_members", "page_titles")
+           "versions_of", "get_version", "subtree_ids", "groups_of", "get_group", "group_members", "page_titles", "invitations_of", "invitation_for_token", "invitation_link")

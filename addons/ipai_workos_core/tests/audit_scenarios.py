@@ -38,6 +38,15 @@ def _group_with_member(w):
     return group
 
 
+def _invitation(w):
+    return services.create_invitation(w.tree.admin, w.tree.workspace, "invited@example.com", "member")
+
+
+def _signed_up(w):
+    token = _invitation(w)[1]
+    return services.sign_up_with_invitation(token, "invited", "a-long-enough-passphrase-7")
+
+
 SCENARIOS = {
     "create_workspace": (lambda w: services.create_workspace(w.member, "Side project"), "workspace.create"),
     "update_workspace": (lambda w: services.update_workspace(w.tree.admin, w.tree.workspace, name="Acme 2"), "workspace.update"),
@@ -71,4 +80,9 @@ SCENARIOS = {
     "delete_group": (lambda w: services.delete_group(w.tree.admin, _group(w)), "workspace.group_delete"),
     "add_group_member": (_group_with_member, "workspace.group_member_add"),
     "remove_group_member": (lambda w: services.remove_group_member(w.member, _group_with_member(w), w.member.pk), "workspace.group_member_remove"),
+    "create_invitation": (_invitation, "invitation.create"),
+    "revoke_invitation": (lambda w: services.revoke_invitation(w.tree.admin, _invitation(w)[0].pk), "invitation.revoke"),
+    "resend_invitation": (lambda w: services.resend_invitation(w.tree.admin, _invitation(w)[0].pk), "invitation.resend"),
+    "accept_invitation": (lambda w: services.accept_invitation(w.make_user(), _invitation(w)[1]), "invitation.accept"),
+    "sign_up_with_invitation": (_signed_up, "invitation.accept"),
 }

@@ -71,6 +71,27 @@ def update_database(actor, database: Database, *, title=UNSET, icon=UNSET, descr
 
 
 @transaction.atomic
+def set_database_restricted(actor, database: Database, restricted: bool) -> Database:
+    """Make a database "only people invited" (or open it again to everyone with access above it), as
+    ``ipai_workos_core.services.set_restricted`` does for a page: needs share rights, and whoever restricts it keeps
+    full access (their own ``manage`` grant, unless they administer the workspace). Its rows follow it."""
+    permissions.require(actor, "share", database)
+    if not isinstance(restricted, bool):
+        raise InvalidInput("restricted is true or false", field="restricted")
+    database = Database.objects.select_for_update().get(pk=database.pk)
+    if database.restricted == restricted:
+        return database
+    if restricted and permissions.role_of(actor, database) != "admin" and not getattr(actor, "is_superuser", False):
+        permissions.grant(actor, database, "manage", user_id=actor.pk)
+    database.restricted = restricted
+    database.save(update_fields=["restricted"])
+    permissions.access_changed([database])
+    record_event(actor=actor, action="database.restrict" if restricted else "database.unrestrict", target=database,
+                 changes={"restricted": {"before": not restricted, "after": restricted}})
+    return database
+
+
+@transaction.atomic
 def archive_database(actor, database: Database) -> Database:
     """Move a database to the trash: it and its rows disappear from lists until restored."""
     permissions.require(actor, "delete", database)

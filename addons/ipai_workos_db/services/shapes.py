@@ -13,7 +13,7 @@ from ..query import Schema
 
 def database_json(database: Database) -> dict:
     return {"id": database.pk, "space_id": database.space_id, "parent_page_id": database.parent_page_id, "title": database.title,
-            "icon": database.icon, "description": database.description, "archived_at": database.archived_at,
+            "icon": database.icon, "description": database.description, "restricted": database.restricted, "archived_at": database.archived_at,
             "created_at": database.created_at, "updated_at": database.updated_at}
 
 

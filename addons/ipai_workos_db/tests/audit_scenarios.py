@@ -30,6 +30,7 @@ SCENARIOS = {
     "create_database": (lambda w: services.create_database(w.member, space=w.tree.space, title="Mine"), "database.create"),
     "update_database": (lambda w: services.update_database(w.tree.admin, _database(w), title="Renamed"), "database.update"),
     "archive_database": (lambda w: services.archive_database(w.tree.admin, _database(w)), "database.archive"),
+    "set_database_restricted": (lambda w: services.set_database_restricted(w.tree.admin, _database(w), True), "database.restrict"),
     "restore_database": (lambda w: services.restore_database(w.tree.admin, _archived_database(w)), "database.restore"),
     "create_property": (lambda w: services.create_property(w.tree.admin, _database(w), name="Due", type="date"), "database.property_create"),
     "update_property": (lambda w: services.update_property(w.tree.admin, _property(w, "Points"), type="text"), "database.property_update"),

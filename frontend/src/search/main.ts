@@ -151,6 +151,7 @@ class QuickFind {
 
   private show(entries: { url: string; icon: string; title: string; path: string; snippet: string }[], status: string) {
     this.status.textContent = status;
+    this.status.classList.toggle("quick-find-none", !entries.length); // an empty state (tests/browser/test_demo_has_no_empty_state.py)
     this.list.replaceChildren();
     this.items = entries.map((entry, index) => {
       const element = document.createElement("li");

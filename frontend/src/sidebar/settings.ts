@@ -131,13 +131,120 @@ export async function mountWorkspaceSettings() {
   }
   const nodes: HTMLElement[] = [form, heading, list];
   if (isAdmin) nodes.push(addMemberForm(workspace.id));
+  const invitations = document.createElement("div");
+  invitations.className = "settings-invitations";
+  nodes.push(invitations);
   const spaces = document.createElement("div");
   spaces.className = "settings-spaces";
   const groups = document.createElement("div");
   groups.className = "settings-groups";
   section.append(...nodes, spaces, groups);
   section.hidden = false;
-  await Promise.all([drawSpaces(spaces, workspace.id, isAdmin), drawGroups(groups, workspace.id, members, isAdmin)]);
+  await Promise.all([drawInvitations(invitations, workspace.id, isAdmin), drawSpaces(spaces, workspace.id, isAdmin),
+    drawGroups(groups, workspace.id, members, isAdmin)]);
+}
+
+export interface Invitation {
+  id: number;
+  email: string;
+  role: string;
+  scope_model: string;
+  scope_id: string;
+  level: string;
+  invited_by: string | null;
+  expires_at: string;
+  sent_at: string | null;
+  status: string;
+}
+
+/** One pending invitation with its Resend and Revoke buttons (settings and the share dialog). */
+export function invitationEntry(invitation: Invitation, redraw: () => void): HTMLLIElement {
+  const item = entry(invitation.email, { invitationId: invitation.id }, "share-entry settings-invitation");
+  const state = document.createElement("span");
+  state.className = "muted share-from";
+  const sent = invitation.sent_at ? `sent ${when(invitation.sent_at)}` : "not sent yet";
+  state.textContent = invitation.status === "expired"
+    ? `${invitation.role} · expired`
+    : `${invitation.role}${invitation.invited_by ? ` · by ${invitation.invited_by}` : ""} · ${sent} · until ${when(invitation.expires_at)}`;
+  const resend = document.createElement("button");
+  resend.type = "button";
+  resend.className = "button-quiet";
+  resend.textContent = "Resend";
+  resend.dataset.invitationResend = "";
+  resend.addEventListener("click", async () => {
+    try {
+      await api("POST", `/invitations/${invitation.id}/resend`);
+      toast(`Invitation sent again to ${invitation.email}`);
+      redraw();
+    } catch (error) {
+      toast(message(error, "Could not send the invitation again"));
+    }
+  });
+  const revoke = document.createElement("button");
+  revoke.type = "button";
+  revoke.className = "button-quiet button-danger";
+  revoke.textContent = "Revoke";
+  revoke.dataset.invitationRevoke = "";
+  revoke.addEventListener("click", async () => {
+    try {
+      await api("DELETE", `/invitations/${invitation.id}`);
+      toast("Invitation revoked");
+      redraw();
+    } catch (error) {
+      toast(message(error, "Could not revoke the invitation"));
+    }
+  });
+  item.append(state, resend, revoke);
+  return item;
+}
+
+/** Pending invitations (all for administrators, the ones they sent for others) and, for administrators, the
+ * form that invites an e-mail address with a role. */
+async function drawInvitations(box: HTMLElement, workspaceId: number, isAdmin: boolean) {
+  let pending: Invitation[] = [];
+  try {
+    pending = await api<Invitation[]>("GET", `/workspaces/${workspaceId}/invitations`);
+  } catch {
+    box.replaceChildren();
+    return;
+  }
+  const redraw = () => void drawInvitations(box, workspaceId, isAdmin);
+  const nodes: HTMLElement[] = [];
+  if (pending.length || isAdmin) {
+    const { heading, list } = listSection(`Pending invitations (${pending.length})`, "settings-invitation-list");
+    for (const invitation of pending) list.append(invitationEntry(invitation, redraw));
+    nodes.push(heading, list);
+  }
+  if (isAdmin) {
+    const form = document.createElement("form");
+    form.className = "settings-workspace-form";
+    form.dataset.inviteForm = "";
+    const email = document.createElement("input");
+    email.type = "email";
+    email.placeholder = "E-mail address to invite";
+    email.setAttribute("aria-label", "E-mail address to invite");
+    email.required = true;
+    const role = document.createElement("select");
+    role.setAttribute("aria-label", "Role of the person invited");
+    for (const [key, label] of [["member", "Member"], ["guest", "Guest"], ["admin", "Admin"]]) role.append(new Option(label, key));
+    const send = document.createElement("button");
+    send.type = "submit";
+    send.className = "button-quiet";
+    send.textContent = "Invite by e-mail";
+    form.append(email, role, send);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        await api("POST", `/workspaces/${workspaceId}/invitations`, { email: email.value, role: role.value });
+        toast(`Invitation sent to ${email.value}`);
+        redraw();
+      } catch (error) {
+        toast(message(error, "Could not invite this address"));
+      }
+    });
+    nodes.push(form);
+  }
+  box.replaceChildren(...nodes);
 }
 
 /** Administrators add someone who has an account here by their login, with a role. */
@@ -239,7 +346,10 @@ async function drawGroups(box: HTMLElement, workspaceId: number, members: { user
       }
       people.append(chip);
     }
-    if (!group.members.length) people.textContent = "No one yet";
+    if (!group.members.length) {
+      people.textContent = "No one yet";
+      people.classList.add("settings-empty");
+    }
     item.append(people);
     if (isAdmin) {
       const add = document.createElement("select");

@@ -3,7 +3,10 @@
 // services refuse whoever may not share.
 
 import { api } from "../lib/api";
+import { type Invitation, invitationEntry } from "./settings";
 import { dialog, message, toast, when } from "./ui";
+
+const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 
 // --- sharing ----------------------------------------------------------------------------------------------
 
@@ -110,6 +113,31 @@ export async function shareDialog(button: HTMLElement) {
   submit.className = "shell-primary";
   submit.textContent = "Invite";
   invite.append(who, level, submit);
+  // Someone without an account: typing an e-mail address offers an invitation by e-mail to this page, as a guest
+  // of the workspace (administrators may make them a member) with the level chosen above.
+  const byEmail = document.createElement("form");
+  byEmail.className = "share-invite-email";
+  const email = document.createElement("input");
+  email.type = "email";
+  email.placeholder = "Or type an e-mail address";
+  email.setAttribute("aria-label", "E-mail address to invite");
+  email.dataset.shareEmail = "";
+  const emailRole = document.createElement("select");
+  emailRole.setAttribute("aria-label", "Role in the workspace of the person invited");
+  emailRole.append(new Option("as guest", "guest"), new Option("as member", "member"));
+  const emailSubmit = document.createElement("button");
+  emailSubmit.type = "submit";
+  emailSubmit.className = "button-quiet";
+  emailSubmit.textContent = "Invite by e-mail";
+  emailSubmit.dataset.shareEmailInvite = "";
+  const showEmailInvite = () => {
+    const typed = EMAIL.test(email.value.trim());
+    for (const control of [emailRole, emailSubmit]) control.style.display = typed ? "" : "none"; // buttons' CSS display beats [hidden]
+  };
+  email.addEventListener("input", showEmailInvite);
+  showEmailInvite();
+  byEmail.append(email, emailRole, emailSubmit);
+  if (!workspaceId) byEmail.hidden = true;
   const access = document.createElement("div");
   access.className = "share-access";
   const links = document.createElement("div");
@@ -118,9 +146,12 @@ export async function shareDialog(button: HTMLElement) {
   let restricted = false;
   const general = document.createElement("label");
   general.className = "share-general";
-  if (target.model === "ipai.workos.page") {
+  // Pages and databases both take "only people invited" (the database's rows follow it).
+  const base = target.model === "ipai.workos.page" ? `/pages/${target.id}` : target.model === "ipai.workos.database" ? `/databases/${target.id}` : null;
+  const what = target.model === "ipai.workos.database" ? "database" : "page";
+  if (base) {
     try {
-      restricted = (await api<{ restricted: boolean }>("GET", `/pages/${target.id}`)).restricted;
+      restricted = (await api<{ restricted: boolean }>("GET", base)).restricted;
     } catch {
       restricted = false;
     }
@@ -130,18 +161,18 @@ export async function shareDialog(button: HTMLElement) {
       new Option("Only people invited (and administrators)", "restricted", false, restricted));
     choice.addEventListener("change", async () => {
       try {
-        const page = await api<{ restricted: boolean }>("POST", `/pages/${target.id}/restrict`, { restricted: choice.value === "restricted" });
-        restricted = page.restricted;
+        const changed = await api<{ restricted: boolean }>("POST", `${base}/restrict`, { restricted: choice.value === "restricted" });
+        restricted = changed.restricted;
         await drawAccess();
-        toast(restricted ? "Only people invited can open this page now" : "Everyone with access above can open this page again");
+        toast(restricted ? `Only people invited can open this ${what} now` : `Everyone with access above can open this ${what} again`);
       } catch (error) {
         choice.value = restricted ? "restricted" : "open";
-        toast(message(error, "Could not change who can open this page"));
+        toast(message(error, `Could not change who can open this ${what}`));
       }
     });
     general.append("General access ", choice);
   }
-  body.append(invite, general, access, links);
+  body.append(invite, byEmail, general, access, links);
   // Islands of other modules add their part (publishing: "Publish to web", its state and URL) by listening to this.
   document.dispatchEvent(new CustomEvent("workos:share-dialog", { detail: { model: target.model, id: target.id, body } }));
 
@@ -206,6 +237,19 @@ export async function shareDialog(button: HTMLElement) {
         from.textContent = `${levelName(grant.level)} · from ${parent.label}`;
         item.append(name, from);
         list.append(item);
+      }
+    }
+    if (workspaceId) {
+      try {
+        const pending = await api<Invitation[]>("GET", `/workspaces/${workspaceId}/invitations`);
+        for (const invitation of pending.filter((i) => i.scope_model === target.model && i.scope_id === target.id)) {
+          const item = invitationEntry(invitation, () => void drawAccess());
+          item.classList.add("is-explicit");
+          item.querySelector(".share-from")!.textContent = `Invited by e-mail · ${levelName(invitation.level)} · until ${when(invitation.expires_at)}`;
+          list.append(item);
+        }
+      } catch {
+        /* no invitations to show */
       }
     }
     if (target.model !== "ipai.workos.workspace" && workspaceId) {
@@ -309,6 +353,25 @@ export async function shareDialog(button: HTMLElement) {
     links.replaceChildren(heading, form, created, list);
   };
 
+  byEmail.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const address = email.value.trim();
+    if (!EMAIL.test(address)) {
+      toast("Type an e-mail address");
+      return;
+    }
+    try {
+      await api("POST", `/workspaces/${workspaceId}/invitations`, {
+        email: address, role: emailRole.value, scope_model: target.model, scope_id: target.id, level: level.value,
+      });
+      email.value = "";
+      showEmailInvite();
+      await drawAccess();
+      toast(`Invitation sent to ${address}`);
+    } catch (error) {
+      toast(message(error, "Could not invite this address"));
+    }
+  });
   invite.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!who.value) {
