@@ -169,7 +169,8 @@ def deploy(ctx, dry_run, auto_rollback, no_artifacts, break_stale_lock, no_downt
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def deploy_history(ctx, limit, as_json):
-    """Show recorded deploys, rollbacks and restores (<backup_dir>/deploy_history.jsonl), newest last."""
+    """Show recorded deploys, dry runs, rollbacks and restores (<backup_dir>/deploy_history.jsonl), newest
+    last, each with its Markdown report (DEPLOY_REPORT_<environment>_<stamp>.md in [deploy] report_dir)."""
     from workos.ops import history
 
     settings = deploy_settings(ctx)
@@ -184,10 +185,10 @@ def deploy_history(ctx, limit, as_json):
         click.echo(f"no deploys recorded in {settings.history_file}")
         return
     table = Table(title=f"Deploy history ({settings.history_file})", title_justify="left")
-    for column in ("started", "kind", "user", "from", "to", "result", "exit", "seconds", "backup"):
+    for column in ("started", "kind", "user", "from", "to", "result", "exit", "seconds", "backup", "report"):
         table.add_column(column, overflow="fold")
     for run in runs:
         table.add_row(str(run.get("started_at", "")), run.get("kind", ""), run.get("user", ""), _short(run.get("from_sha")),
                       _short(run.get("to_sha")), run.get("result", ""), str(run.get("exit_code", "")),
-                      str(run.get("seconds", "")), str(run.get("backup") or ""))
+                      str(run.get("seconds", "")), str(run.get("backup") or ""), str(run.get("report") or ""))
     Console(width=200).print(table)

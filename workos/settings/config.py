@@ -174,6 +174,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         "switch": ("restart", _choice("restart", "nginx"), False),
         # App servers behind nginx ("HOST:PORT"), rolled one by one; empty: one host, blue/green on two ports.
         "hosts": ([], _string_list_or_empty, False),
+        # Every deploy, dry run and rollback writes DEPLOY_REPORT_<environment>_<stamp>.md here (Markdown).
+        "report_dir": ("var/reports", _string, True),
     },
     "search": {
         # A PostgreSQL text search configuration (simple, english, french ...): stemming and stop words.
