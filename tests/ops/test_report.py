@@ -81,7 +81,8 @@ def test_a_deploy_report_whose_every_line_matches_git_the_files_and_the_database
     # then a report is written, named in the JSON and listed in the history (also in its table)
     path = history_report(deployment, "deploy")
     assert report["report_file"] == str(path)
-    assert path.name in deployment.workos("deploy", "history").stdout.replace("\n", "")
+    assert path.parent == deployment.root / "var" / "reports"  # default: <[server] data_dir>/reports
+    assert path.name in deployment.workos("deploy", "history").stdout
     sections = parse(path.read_text())
     assert_every_check_is_honest(sections)
     summary = sections["summary"]

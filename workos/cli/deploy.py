@@ -190,5 +190,7 @@ def deploy_history(ctx, limit, as_json):
     for run in runs:
         table.add_row(str(run.get("started_at", "")), run.get("kind", ""), run.get("user", ""), _short(run.get("from_sha")),
                       _short(run.get("to_sha")), run.get("result", ""), str(run.get("exit_code", "")),
-                      str(run.get("seconds", "")), str(run.get("backup") or ""), str(run.get("report") or ""))
+                      str(run.get("seconds", "")), (run.get("backup") or "").rsplit("/", 1)[-1],
+                      (run.get("report") or "").rsplit("/", 1)[-1])
     Console(width=200).print(table)
+    click.echo(f"backups in {settings.backup_dir}; reports in {settings.report_dir}")

@@ -34,7 +34,7 @@ class DeploySettings:
     startup_timeout: int
     switch: str = "restart"
     hosts: tuple[str, ...] = ()
-    report_dir: Path = Path("var/reports")
+    report_dir: Path = Path("var/reports")  # from_config: [deploy] report_dir, default <data_dir>/reports
 
     @classmethod
     def from_config(cls, config: Config) -> "DeploySettings":

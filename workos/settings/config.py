@@ -174,8 +174,9 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         "switch": ("restart", _choice("restart", "nginx"), False),
         # App servers behind nginx ("HOST:PORT"), rolled one by one; empty: one host, blue/green on two ports.
         "hosts": ([], _string_list_or_empty, False),
-        # Every deploy, dry run and rollback writes DEPLOY_REPORT_<environment>_<stamp>.md here (Markdown).
-        "report_dir": ("var/reports", _string, True),
+        # Every deploy, dry run and rollback writes DEPLOY_REPORT_<environment>_<stamp>.md here (Markdown);
+        # empty: <[server] data_dir>/reports.
+        "report_dir": ("", _optional_string, True),
     },
     "search": {
         # A PostgreSQL text search configuration (simple, english, french ...): stemming and stop words.
@@ -336,9 +337,12 @@ def load_config(explicit: str | os.PathLike | None = None, environ: dict[str, st
                 parsed = parse(raw)
             except ValueError as error:
                 raise ConfigError(f"{origin}: [{section}] {key}: {error}") from None
-            if is_path:
+            if is_path and parsed != "":
                 parsed = _resolve_path(parsed, base)
             if (section, key) == ("database", "url"):
                 parsed = _resolve_sqlite_url(parsed, base)
             values[section][key] = parsed
+    # Computed values: settings whose default follows another setting.
+    if not values["deploy"]["report_dir"]:
+        values["deploy"]["report_dir"] = str(Path(values["server"]["data_dir"]) / "reports")
     return Config(source=source, values=values, extra=extra)
