@@ -255,5 +255,9 @@ def test_a_dry_run_writes_a_risk_assessment_and_changes_nothing(deployment):
     assert field(sections["summary"], "result") == "WOULD BE REFUSED"
     blockers = "\n".join(sections["Blockers"]["lines"])
     assert "dirty" in blockers and "README.md" in blockers
+    # and what the pre-checks did not reach says "not run", while the pending commit is still listed (from git)
+    assert "\n".join(sections["Tables touched"]["lines"]).strip().startswith("not run: ")
+    commits = [backticked(line[2:]) for line in sections["Code"]["lines"] if line.startswith("- `")]
+    assert commits == git(deployment.clone, "log", "--oneline", "--no-decorate", f"{head}..origin/main").splitlines() and commits
     assert_every_check_is_honest(sections)
     assert sections["Room for the backup"]["rows"][0]["status"].startswith("not run: ")

@@ -135,7 +135,8 @@ anything changes. Configuration: the [deploy] section (deploy/workos.toml.exampl
 
 
 @click.group(cls=OperationsGroup, invoke_without_command=True, help=DEPLOY_HELP)
-@click.option("--dry-run", is_flag=True, help="Show the commits, module changes and backup path; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Write a risk assessment (commits, modules, migration classification, tables touched, "
+              "expected downtime, room for the backup, blockers) to [deploy] report_dir; change nothing.")
 @click.option("--auto-rollback", is_flag=True, help="On any failure after phase 1, restore the previous SHA and database, restart, re-verify.")
 @click.option("--no-artifacts", is_flag=True, help="Skip phases 5-7 (snapshot artifacts, commit, push).")
 @click.option("--break-stale-lock", is_flag=True, help="Take over a lock whose deploy process is dead (never a live one).")

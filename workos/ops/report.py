@@ -120,7 +120,7 @@ def _summary(title: str, report: dict, verdict: str) -> list[str]:
 def _code_section(previous: str | None, new: str | None, commits: list[str]) -> list[str]:
     lines = ["", "## Code", ""]
     lines += _table(["field", "value"], [["previous SHA", previous or "-"], ["new SHA", new or previous or "-"]])
-    lines += ["", f"Commits ({len(commits)}, `git log --oneline previous..new`):", ""]
+    lines += ["", f"Commits ({len(commits)}, `git log --oneline previous..new`, the deploy's own artifact commit aside):", ""]
     lines += [f"- `{commit}`" for commit in commits] or ["- none (already up to date)"]
     return lines
 
@@ -436,8 +436,17 @@ def render_dry_run(settings: DeploySettings, report: dict) -> str:
     lines = _summary(f"Deployment risk assessment (dry run) — {report['environment']} — {report.get('finished_at')}", report,
                      "WOULD DEPLOY" if code == 0 else "WOULD BE REFUSED")
     lines += ["", "Nothing was changed: no lock, no backup, no checkout, no module run (`git fetch` updates only the remote-tracking branch)."]
-    lines += _code_section(report.get("previous_sha"), report.get("target_sha"), report.get("commits") or [])
     plan = report.get("plan")
+    commits = report.get("commits") or []
+    if plan is None and report.get("previous_sha") and report.get("target_sha"):
+        # the pre-checks stopped before listing them: git lists them read-only
+        from .gitrepo import GitError, GitRepo
+
+        try:
+            commits = GitRepo(settings.repo_root).commits_between(report["previous_sha"], report["target_sha"])
+        except GitError:
+            commits = []
+    lines += _code_section(report.get("previous_sha"), report.get("target_sha"), commits)
     lines += ["", "## What would change", ""]
     if plan:
         lines += [f"- modules to install: {', '.join(plan['to_install']) or 'none'}",
@@ -457,7 +466,9 @@ def render_dry_run(settings: DeploySettings, report: dict) -> str:
                         [[f"{m['module']}.{m['name']}", "yes" if m["compatible"] else "no", "; ".join(m["reasons"])] for m in risk["migrations"]])
     lines += ["", "## Tables touched", ""]
     modules = sorted({m["module"] for m in (risk or {}).get("migrations", [])})
-    if not modules:
+    if risk is None:
+        lines += [_not_run(_why_not(report, "the migrations were not read"))]
+    elif not modules:
         lines += ["No table: no pending migration."]
     else:
         sizes = _table_sizes(settings, modules)
