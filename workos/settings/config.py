@@ -178,6 +178,19 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         # empty: <[server] data_dir>/reports.
         "report_dir": ("", _optional_string, True),
     },
+    "watch": {
+        # `workos watch`: how long and how often (30s, 5m, 24h), and the thresholds a check is measured against.
+        "duration": ("24h", _string, False),
+        "interval": ("5m", _string, False),
+        "max_response_ms": (2000, _integer(1, 600_000), False),
+        "max_new_errors": (0, _integer(0, 1_000_000), False),  # new ERROR/CRITICAL/Traceback lines per check
+        "max_cpu_percent": (90, _integer(1, 100_000), False),
+        "max_rss_mb": (2048, _integer(1, 10_000_000), False),
+        "max_db_connections": (90, _integer(1, 100_000), False),
+        "min_disk_free_mb": (1024, _integer(0, 100_000_000), False),
+        "journal": ("", _optional_string, True),  # JSONL of every check; empty: <data_dir>/watch.jsonl
+        "webhook_url": ("", _optional_string, False),  # POSTed the check's JSON on a breach
+    },
     "search": {
         # A PostgreSQL text search configuration (simple, english, french ...): stemming and stop words.
         # Changing it needs `workos search reindex`. SQLite's index ignores it (no stemming there).
