@@ -160,11 +160,11 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 def _register() -> None:
     from . import config_command, demo, module, serve, user
     from . import crawl, snapshot
-    from . import backup, deploy, rollback, verify
+    from . import backup, deploy, rollback, verify, watch
 
     for command in (serve.serve, module.module, user.user, config_command.config, demo.demo,
                     snapshot.snapshot, crawl.crawl,
-                    deploy.deploy, verify.verify, rollback.rollback, backup.backup, backup.restore):
+                    deploy.deploy, verify.verify, rollback.rollback, backup.backup, backup.restore, watch.watch):
         main.add_command(command)
 
 

@@ -135,7 +135,8 @@ anything changes. Configuration: the [deploy] section (deploy/workos.toml.exampl
 
 
 @click.group(cls=OperationsGroup, invoke_without_command=True, help=DEPLOY_HELP)
-@click.option("--dry-run", is_flag=True, help="Show the commits, module changes and backup path; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Write a risk assessment (commits, modules, migration classification, tables touched, "
+              "expected downtime, room for the backup, blockers) to [deploy] report_dir; change nothing.")
 @click.option("--auto-rollback", is_flag=True, help="On any failure after phase 1, restore the previous SHA and database, restart, re-verify.")
 @click.option("--no-artifacts", is_flag=True, help="Skip phases 5-7 (snapshot artifacts, commit, push).")
 @click.option("--break-stale-lock", is_flag=True, help="Take over a lock whose deploy process is dead (never a live one).")
@@ -169,7 +170,8 @@ def deploy(ctx, dry_run, auto_rollback, no_artifacts, break_stale_lock, no_downt
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def deploy_history(ctx, limit, as_json):
-    """Show recorded deploys, rollbacks and restores (<backup_dir>/deploy_history.jsonl), newest last."""
+    """Show recorded deploys, dry runs, rollbacks and restores (<backup_dir>/deploy_history.jsonl), newest
+    last, each with its Markdown report (DEPLOY_REPORT_<environment>_<stamp>.md in [deploy] report_dir)."""
     from workos.ops import history
 
     settings = deploy_settings(ctx)
@@ -184,10 +186,12 @@ def deploy_history(ctx, limit, as_json):
         click.echo(f"no deploys recorded in {settings.history_file}")
         return
     table = Table(title=f"Deploy history ({settings.history_file})", title_justify="left")
-    for column in ("started", "kind", "user", "from", "to", "result", "exit", "seconds", "backup"):
+    for column in ("started", "kind", "user", "from", "to", "result", "exit", "seconds", "backup", "report"):
         table.add_column(column, overflow="fold")
     for run in runs:
         table.add_row(str(run.get("started_at", "")), run.get("kind", ""), run.get("user", ""), _short(run.get("from_sha")),
                       _short(run.get("to_sha")), run.get("result", ""), str(run.get("exit_code", "")),
-                      str(run.get("seconds", "")), str(run.get("backup") or ""))
+                      str(run.get("seconds", "")), (run.get("backup") or "").rsplit("/", 1)[-1],
+                      (run.get("report") or "").rsplit("/", 1)[-1])
     Console(width=200).print(table)
+    click.echo(f"backups in {settings.backup_dir}; reports in {settings.report_dir}")

@@ -45,6 +45,7 @@ class Backup:
     md5: str
     sha256: str
     seconds: float
+    check: str = ""  # how it was proven readable, with the measured result
 
     def as_dict(self) -> dict:
         values = asdict(self)
@@ -244,19 +245,23 @@ def create_backup(database: Database, path: Path, tools: PostgresTools | None = 
         if database.kind == "sqlite":
             _sqlite_backup(database, partial)
             verify_backup(database, partial)
+            check = "PRAGMA integrity_check: ok"
         else:
             tools = tools or PostgresTools(database)
             result = tools.run("pg_dump", "-Fc", "--no-password", stdout_file=partial)
             if result.returncode != 0:
                 raise BackupError(f"pg_dump of {database.display()} failed: {_stderr(result)}")
-            tools.table_of_contents(partial)
+            contents = tools.table_of_contents(partial)
+            entries = sum(1 for line in contents.splitlines() if line.strip() and not line.startswith(";"))
+            check = f"pg_restore --list: exit 0, {entries} TOC entries"
         partial.rename(path)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     md5, sha256 = file_checksums(path)
     write_checksum_files(path, md5, sha256)
-    return Backup(path=path, kind=database.kind, size=path.stat().st_size, md5=md5, sha256=sha256, seconds=time.monotonic() - started)
+    return Backup(path=path, kind=database.kind, size=path.stat().st_size, md5=md5, sha256=sha256, seconds=time.monotonic() - started,
+                  check=check)
 
 
 def remove_partial_dumps(backup_dir: Path, prefix: str) -> list[Path]:

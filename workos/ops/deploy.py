@@ -59,6 +59,22 @@ PHASE_FAILURE_CODES = {1: exit_codes.BACKUP_FAILED, 2: exit_codes.REFUSED, 3: ex
                        5: exit_codes.ARTIFACTS_FAILED, 6: exit_codes.PUBLISH_FAILED, 7: exit_codes.PUBLISH_FAILED}
 
 
+def database_state(database: Database) -> dict | None:
+    """Module versions and states, and the applied Django migrations: read before and after phase 3 so the
+    report can say what changed (``None`` when the database cannot be read or was never installed)."""
+    try:
+        modules = {}
+        if database.has_table("ir_module_module"):
+            modules = {name: [version, state] for name, version, state in
+                       database.query("SELECT name, latest_version, state FROM ir_module_module ORDER BY name")}
+        migrations = []
+        if database.has_table("django_migrations"):
+            migrations = [list(row) for row in database.query("SELECT app, name FROM django_migrations ORDER BY id")]
+    except DatabaseError as error:
+        return {"error": str(error)}
+    return {"modules": modules, "migrations": migrations}
+
+
 class Stop(Exception):
     """Ends the run with ``code``; ``message`` says why and ``phase`` where (0 = pre-checks)."""
 
@@ -179,6 +195,8 @@ class Deployer:
         # The history says how far a run got even when it is killed: a rollback reads it to know what to undo.
         history.append(self.settings.history_file, {"id": self.record["id"], "phase": number})
         self.narrator.phase_started(number, len(PHASES), name)
+        if number == 3:
+            self.report["database_before"] = database_state(self.database)
         began = time.monotonic()
         details: list[str] = []
         try:
@@ -191,10 +209,14 @@ class Deployer:
             details.append(stop.message)
             result = PhaseResult(number, name, "refused" if stop.code == exit_codes.REFUSED else "failed", time.monotonic() - began, details)
             self.phases.append(result)
+            if number == 3:
+                self.report["database_after"] = database_state(self.database)
             self.narrator.phase_finished(result, len(PHASES))
             raise
         result = PhaseResult(number, name, status, time.monotonic() - began, details)
         self.phases.append(result)
+        if number == 3:
+            self.report["database_after"] = database_state(self.database)
         self.narrator.phase_finished(result, len(PHASES))
 
     def _skip(self, number: int, reason: str) -> None:
@@ -268,6 +290,7 @@ class Deployer:
             free, needed = backups.check_room(settings.backup_dir, self.database)
         except backups.BackupError as error:
             raise Stop(exit_codes.BACKUP_FAILED, str(error)) from None
+        self.report["backup_room"] = {"backup_dir": str(settings.backup_dir), "free": free, "needed": needed}
         self.narrator.note(
             f"{len(self.report['commits'])} new commit(s) on {settings.remote}/{settings.branch}; tree clean; fast-forward possible; "
             f"required modules present; backup room {backups.human_size(free)} free (>= {backups.human_size(needed)}) "
@@ -670,6 +693,19 @@ class Deployer:
         return {"code": f"at {self.report['new_sha']}", "database": "upgraded" if "database" in self.touched else "unchanged",
                 "service": service}
 
+    def _write_report(self, report: dict) -> str | None:
+        """The Markdown deployment report (or the dry run's risk assessment); never fails the deploy."""
+        from .report import write_deploy_report
+
+        report["run_id"] = self.record["id"]
+        try:
+            path = write_deploy_report(self.settings, report, self.stamp)
+        except Exception as error:  # noqa: BLE001 - the deploy's outcome stands; say why there is no report
+            self.narrator.error(f"could not write the deployment report in {self.settings.report_dir}: {type(error).__name__}: {error}")
+            return None
+        self.narrator.note(f"report     {path}")
+        return str(path)
+
     def _finish(self, code: int, started: float, failure: Stop | None, record: dict | None) -> dict:
         report = self.report
         report["exit_code"] = code
@@ -682,8 +718,18 @@ class Deployer:
         report["logs"] = self.logs
         if report.get("backup"):
             report["rollback_command"] = self.settings.cli("rollback", "--restore-db")
+        report["report_file"] = self._write_report(report)
+        if record is None and self.options.dry_run:
+            # A dry run takes no lock and changes nothing; its risk assessment is still listed in the history.
+            history.append(self.settings.history_file, {
+                **history.new_record("dry-run"), "started_at": report["started_at"], "finished_at": report["finished_at"],
+                "from_sha": report["previous_sha"], "to_sha": report["target_sha"],
+                "result": "would deploy" if code == 0 else "would be refused", "exit_code": code,
+                "failure": report["failure"], "seconds": report["seconds"], "report": report["report_file"],
+            })
         if record is not None:
             history.append(self.settings.history_file, {
+                "report": report["report_file"],
                 **record,
                 "started_at": report["started_at"],
                 "finished_at": report["finished_at"],

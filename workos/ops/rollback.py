@@ -272,6 +272,19 @@ def execute_rollback(settings: DeploySettings, repo: GitRepo, service: ServiceMa
     return outcome
 
 
+def _write_report(settings: DeploySettings, report: dict, stamp: str, narrator: Narrator) -> str | None:
+    """The rollback's Markdown report (workos/ops/report.py); a failure to write it never changes the outcome."""
+    from .report import write_deploy_report
+
+    try:
+        path = write_deploy_report(settings, report, stamp)
+    except Exception as error:  # noqa: BLE001 - the rollback's outcome stands; say why there is no report
+        narrator.error(f"could not write the rollback report in {settings.report_dir}: {type(error).__name__}: {error}")
+        return None
+    narrator.note(f"report {path}")
+    return str(path)
+
+
 def run_rollback(settings: DeploySettings, snapshot_file: Path | None, restore_database: bool, break_stale_lock: bool,
                  narrator: Narrator) -> dict:
     """``workos rollback``: lock, check the rollback point, execute, verify, record. Returns the report."""
@@ -290,9 +303,11 @@ def run_rollback(settings: DeploySettings, snapshot_file: Path | None, restore_d
 
     def finish(code: int, message: str, recorded: bool) -> dict:
         report.update(exit_code=code, outcome=message, seconds=round(time.monotonic() - started, 3),
-                      finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+                      finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), run_id=record["id"])
+        report["report_file"] = _write_report(settings, report, stamp, narrator)
         if recorded:
             history.append(settings.history_file, {
+                "report": report["report_file"],
                 **record, "started_at": report["started_at"], "finished_at": report["finished_at"],
                 "from_sha": report.get("from_sha"), "to_sha": report.get("to_sha"), "backup": report.get("backup"),
                 "result": "success" if code == 0 else "refused" if code == exit_codes.REFUSED else "failed",

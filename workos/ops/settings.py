@@ -34,6 +34,7 @@ class DeploySettings:
     startup_timeout: int
     switch: str = "restart"
     hosts: tuple[str, ...] = ()
+    report_dir: Path = Path("var/reports")  # from_config: [deploy] report_dir, default <data_dir>/reports
 
     @classmethod
     def from_config(cls, config: Config) -> "DeploySettings":
@@ -56,6 +57,7 @@ class DeploySettings:
             startup_timeout=deploy["startup_timeout"],
             switch=deploy["switch"],
             hosts=tuple(deploy["hosts"]),
+            report_dir=Path(deploy["report_dir"]),
         )
 
     @property

@@ -179,6 +179,22 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         "switch": ("restart", _choice("restart", "nginx"), False),
         # App servers behind nginx ("HOST:PORT"), rolled one by one; empty: one host, blue/green on two ports.
         "hosts": ([], _string_list_or_empty, False),
+        # Every deploy, dry run and rollback writes DEPLOY_REPORT_<environment>_<stamp>.md here (Markdown);
+        # empty: <[server] data_dir>/reports.
+        "report_dir": ("", _optional_string, True),
+    },
+    "watch": {
+        # `workos watch`: how long and how often (30s, 5m, 24h), and the thresholds a check is measured against.
+        "duration": ("24h", _string, False),
+        "interval": ("5m", _string, False),
+        "max_response_ms": (2000, _integer(1, 600_000), False),
+        "max_new_errors": (0, _integer(0, 1_000_000), False),  # new ERROR/CRITICAL/Traceback lines per check
+        "max_cpu_percent": (90, _integer(1, 100_000), False),
+        "max_rss_mb": (2048, _integer(1, 10_000_000), False),
+        "max_db_connections": (90, _integer(1, 100_000), False),
+        "min_disk_free_mb": (1024, _integer(0, 100_000_000), False),
+        "journal": ("", _optional_string, True),  # JSONL of every check; empty: <data_dir>/watch.jsonl
+        "webhook_url": ("", _optional_string, False),  # POSTed the check's JSON on a breach
     },
     "search": {
         # A PostgreSQL text search configuration (simple, english, french ...): stemming and stop words.
@@ -339,9 +355,12 @@ def load_config(explicit: str | os.PathLike | None = None, environ: dict[str, st
                 parsed = parse(raw)
             except ValueError as error:
                 raise ConfigError(f"{origin}: [{section}] {key}: {error}") from None
-            if is_path:
+            if is_path and parsed != "":
                 parsed = _resolve_path(parsed, base)
             if (section, key) == ("database", "url"):
                 parsed = _resolve_sqlite_url(parsed, base)
             values[section][key] = parsed
+    # Computed values: settings whose default follows another setting.
+    if not values["deploy"]["report_dir"]:
+        values["deploy"]["report_dir"] = str(Path(values["server"]["data_dir"]) / "reports")
     return Config(source=source, values=values, extra=extra)
