@@ -3,7 +3,10 @@
 A comment's ``body`` is rich text in the blocks' format: ``{"text": [{"text": "hi "}, {"mention": {"kind":
 "user", "id": 7}, "text": "@ana"}]}`` (1 to 20,000 characters). ``anchor`` pins a comment to a range of its
 block's plain text: ``{"start": 0, "end": 5}`` (the answer adds the quoted ``text``). Threads are one level
-deep: a reply names its thread's first comment (or any comment of the thread) as ``parent_id``. Writing
+deep: a reply names its thread's first comment (or any comment of the thread) as ``parent_id``. An inline
+thread (``block_id`` + ``anchor``) marks its text with the ``comment`` mark (span key ``comment``: the thread
+id) so that the anchor follows edits; ``mark_text: false`` leaves that to an editor that can change the text.
+Threads answer with their ``anchor`` as it is now, and ``orphaned: true`` once the marked text is gone. Writing
 answers carry ``not_notified``: people the comment mentions who cannot read the page and so were not told.
 """
 
@@ -39,6 +42,7 @@ class CommentOut(Schema):
     id: int
     page_id: int
     block_id: str | None
+    orphaned: bool
     parent_id: int | None
     anchor: dict[str, Any] | None
     author: PersonOut | None
@@ -72,6 +76,7 @@ class CommentIn(Schema):
     parent_id: int | None = None
     block_id: str | None = None
     anchor: Any = None
+    mark_text: Any = True
 
 
 class CommentPatchIn(Schema):
@@ -134,7 +139,13 @@ def _page(request, page_id, action: str = "read"):
     return core.get_page(request.user, page_id, action)
 
 
+def _one(request, comment) -> dict:
+    return services.comment_json(comment, {comment.pk: services.reactions_json(comment, request.user)},
+                                 anchors=services.anchors_of(comment.page, [comment]))
+
+
 def _written(request, comment, not_notified) -> dict:
+    # the anchor as written (an editor marks its text after this answer: it is not orphaned meanwhile)
     answer = services.comment_json(comment, {comment.pk: services.reactions_json(comment, request.user)})
     answer["not_notified"] = [{"id": user.pk, "name": user_label(user)} for user in not_notified]
     return answer
@@ -152,14 +163,13 @@ def list_comments(request, page_id: int, limit: int = DEFAULT_LIMIT, cursor: str
 def create_comment(request, payload: CommentIn):
     page = _page(request, payload.page_id)
     comment, not_notified = services.create_comment(request.user, page, payload.body, parent_id=payload.parent_id,
-                                                    block_id=payload.block_id, anchor=payload.anchor)
+                                                    block_id=payload.block_id, anchor=payload.anchor, mark_text=payload.mark_text)
     return 201, _written(request, comment, not_notified)
 
 
 @router.get("/comments/{comment_id}", response=CommentOut, summary="One comment")
 def get_comment(request, comment_id: int):
-    comment = services.get_comment(request.user, comment_id)
-    return services.comment_json(comment, {comment.pk: services.reactions_json(comment, request.user)})
+    return _one(request, services.get_comment(request.user, comment_id))
 
 
 @router.patch("/comments/{comment_id}", response=CommentWriteOut, summary="Rewrite your comment")
@@ -176,12 +186,12 @@ def delete_comment(request, comment_id: int):
 
 @router.post("/comments/{comment_id}/resolve", response=CommentOut, summary="Resolve a thread")
 def resolve_comment(request, comment_id: int):
-    return services.comment_json(services.set_resolved(request.user, comment_id, True))
+    return _one(request, services.set_resolved(request.user, comment_id, True))
 
 
 @router.post("/comments/{comment_id}/reopen", response=CommentOut, summary="Reopen a resolved thread")
 def reopen_comment(request, comment_id: int):
-    return services.comment_json(services.set_resolved(request.user, comment_id, False))
+    return _one(request, services.set_resolved(request.user, comment_id, False))
 
 
 @router.post("/comments/{comment_id}/reactions", response=list[ReactionOut], summary="React to a comment with an emoji")
