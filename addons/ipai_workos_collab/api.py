@@ -19,7 +19,7 @@ from ninja import Router, Schema
 
 from ipai_workos_core import services as core
 from workos.kernel.cursors import DEFAULT_LIMIT
-from workos.kernel.errors import NotFound
+from workos.kernel.errors import InvalidInput, NotFound
 
 from . import services
 from .services._common import _is_id, user_label
@@ -125,6 +125,18 @@ class FollowsOut(Schema):
     items: list[FollowOut]
 
 
+class MentionPersonOut(Schema):
+    id: int
+    username: str
+    name: str
+    can_read: bool
+
+
+class MentionPeopleOut(Schema):
+    items: list[MentionPersonOut]
+    can_share: bool
+
+
 class EmailPreferenceIn(Schema):
     mode: Any
 
@@ -204,6 +216,18 @@ def add_reaction(request, comment_id: int, payload: ReactionIn):
 def remove_reaction(request, comment_id: int, emoji: str):
     comment = services.react(request.user, comment_id, emoji, add=False)
     return services.reactions_json(comment, request.user)
+
+
+@router.get("/mentions/people", response=MentionPeopleOut,
+            summary="Workspace members to @mention on a page, with whether each may read it (and whether you may share it)")
+def mention_people(request, page_id: int, q: str = "", limit: int = 8, ids: str | None = None):
+    wanted = None
+    if ids is not None:
+        parts = [part for part in ids.split(",") if part]
+        if not all(part.isdigit() and len(part) < 19 for part in parts):
+            raise InvalidInput("ids is a comma-separated list of user ids", field="ids")
+        wanted = [int(part) for part in parts]
+    return services.mention_candidates(request.user, _page(request, page_id), q, limit=limit if wanted is None else max(1, min(len(wanted), 20)), ids=wanted)
 
 
 # --- notifications -----------------------------------------------------------------------------------------

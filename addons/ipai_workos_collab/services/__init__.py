@@ -15,6 +15,7 @@ from .comments import (
 )
 from .email import MODES, preference_of, send_pending, set_preference
 from .follows import followers_of, follows_of, is_following, set_following
+from .people import mention_candidates
 from .notifications import BOXES, DEDUP_SECONDS, KINDS, archive, get_notification, inbox, mark_all_read, mark_read, notify, unread_count
 
 # Besides reads: notify and the notifiers write notices as part of an event that its own service audits, and
@@ -22,4 +23,4 @@ from .notifications import BOXES, DEDUP_SECONDS, KINDS, archive, get_notificatio
 QUERIES = ("get_comment", "threads_of", "anchors_of", "comment_json", "reactions_json", "followers_of", "follows_of", "is_following",
            "inbox", "unread_count", "get_notification", "preference_of",
            "notify", "approval_notice", "workflow_notice", "notify_block_mentions", "send_pending",
-           "shared_notice", "assigned_notice")
+           "shared_notice", "assigned_notice", "mention_candidates")
