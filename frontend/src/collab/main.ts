@@ -137,6 +137,12 @@ async function start(root: HTMLElement): Promise<void> {
     document.dispatchEvent(new CustomEvent("workos:comment-threads", { detail }));
   }
 
+  // A thread someone else started since this page loaded is fetched with the list (no live updates yet).
+  async function openThread(id: number): Promise<void> {
+    if (!threads.some((t) => t.id === id) && !gone.has(id)) await run(load);
+    showThread(id);
+  }
+
   function showThread(id: number): void {
     const thread = threads.find((t) => t.id === id);
     shown = id;
@@ -270,7 +276,7 @@ async function start(root: HTMLElement): Promise<void> {
   wire(side);
 
   document.addEventListener("workos:comment-open", (event) => {
-    showThread(Number((event as CustomEvent).detail.threadId));
+    void openThread(Number((event as CustomEvent).detail.threadId));
   });
   document.addEventListener("workos:comment-start", (event) => {
     const detail = (event as CustomEvent).detail as CommentStartDetail & { error?: string };
