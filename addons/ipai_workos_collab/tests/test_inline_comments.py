@@ -154,3 +154,24 @@ def test_a_comment_mark_with_a_bad_thread_id_is_refused(tree, api_for, block):
         answer = api.put(f"/pages/{tree.page.pk}/blocks", {"blocks": [{"type": "paragraph", "content": {"text": [{"text": "x", "comment": bad}]}}],
                                                           "base_version": blocks.document_version(tree.page)})
         assert answer.status_code == 422 and answer.json()["error"]["field"].endswith(".comment"), (bad, answer.json())
+
+
+def test_thread_list_answers_the_documented_schema(tree, person, api_for, block):
+    from ipai_workos_collab.api import ThreadsOut
+
+    api = api_for(tree.admin)
+    thread = inline(api, tree.page, block, 0, 4).json()
+    api.post("/comments", {"page_id": tree.page.pk, "parent_id": thread["id"], "body": text("reply")})
+    api.post(f"/comments/{thread['id']}/reactions", {"emoji": "👍"})
+    api.post("/comments", {"page_id": tree.page.pk, "body": text("page comment")})
+    answer = api.get("/comments", page_id=tree.page.pk)
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/json"
+    # what the schema would have answered through ninja (its encoder, over the validated model)
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+
+    from ipai_workos_collab import services
+
+    checked = ThreadsOut.model_validate(services.threads_of(tree.admin, tree.page))
+    assert json.loads(json.dumps(checked.model_dump(), cls=NinjaJSONEncoder)) == answer.json()
