@@ -137,9 +137,12 @@ async function start(root: HTMLElement): Promise<void> {
     document.dispatchEvent(new CustomEvent("workos:comment-threads", { detail }));
   }
 
-  // A thread someone else started since this page loaded is fetched with the list (no live updates yet).
+  // Opening a thread reads the threads afresh: replies and threads others wrote since this page loaded
+  // (there are no live updates of comments yet). The thread shows at once from what is known, then updates.
   async function openThread(id: number): Promise<void> {
-    if (!threads.some((t) => t.id === id) && !gone.has(id)) await run(load);
+    if (threads.some((t) => t.id === id)) showThread(id);
+    shown = id;
+    await run(load);
     showThread(id);
   }
 

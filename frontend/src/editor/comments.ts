@@ -89,7 +89,8 @@ export const CommentMark = Mark.create({
             const marks = [...(view.state.doc.nodeAt(pos)?.marks ?? []), ...$pos.marks()];
             const mark = marks.find((m) => m.type.name === "comment");
             const id = Number(mark?.attrs.threadId);
-            if (!mark || !Number.isInteger(id) || !view.state.selection.empty) return false;
+            // (called for a click, not for the end of a drag that selects text; before the caret moves there)
+            if (!mark || !Number.isInteger(id)) return false;
             document.dispatchEvent(new CustomEvent("workos:comment-open", { detail: { threadId: id } }));
             return false;
           },
