@@ -1,5 +1,7 @@
 """`make demo`'s content step: the demo workspace is made through the services, once."""
 
+import json
+
 
 def test_demo_content_is_loaded_once_through_the_services(site):
     site.workos("module", "install", "ipai_workos_affine", check=True)
@@ -34,6 +36,14 @@ def test_demo_content_is_loaded_once_through_the_services(site):
     assert site.sql("SELECT count(*) FROM ipai_workos_favorite f JOIN auth_user u ON u.id = f.user_id WHERE u.username = 'admin'")[0][0] == 3
     assert site.sql("SELECT email, role, sent_at FROM ipai_workos_invitation WHERE accepted_at IS NULL AND revoked_at IS NULL") == [
         ("new.colleague@example.com", "member", None)]
+    # an inline thread on words of the meeting notes: the thread's id marks those words in the block's text
+    inline = site.sql("SELECT c.id, b.content FROM ipai_workos_comment c JOIN ipai_workos_block b ON b.id = c.block_id "
+                      "JOIN ipai_workos_page p ON p.id = c.page_id WHERE c.anchor IS NOT NULL AND p.title LIKE '%Meeting%'")
+    assert len(inline) == 1
+    thread_id, content = inline[0]
+    content = json.loads(content) if isinstance(content, str) else content
+    assert any(span.get("comment") == thread_id for span in content["text"])
+    assert "an inline thread on" in first.stdout
 
 
 def test_demo_load_names_an_unknown_user(site):

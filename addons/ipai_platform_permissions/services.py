@@ -41,6 +41,7 @@ from .registry import ACCESS_LISTENERS, ACTIONS, ADMIN, GRANT_LISTENERS, LEVELS,
 SHARE_TOKEN_PREFIX = "wss_"
 SHARE_LEVELS = ("view", "comment", "edit")
 QUERIES = (
+    "readers_among",
     "key_of", "scope_type_of", "object_for", "level_of", "can", "require", "visible_to", "role_of", "members_with_role",
     "allowed_actions", "required_level", "grants_on", "share_tokens_on", "resolve_share_token", "shared_object", "stronger",
     "hash_share_token", "label_of", "root_of", "member_roots", "owner_for", "visible_to_members", "readable_record",
@@ -132,6 +133,7 @@ class Access:
         self._grants: dict[Key, str] | None = None
         self._objects: dict[Key, object] = {}
         self._nodes: dict[Key, _Node] = {}
+        self._roles: dict[Key, str | None] = {}  # roles at roots known in advance (``readers_among``)
 
     # --- grants of this user ------------------------------------------------------------------------
 
@@ -221,7 +223,10 @@ class Access:
             scope_type = SCOPES.get(current[0])
             parent_key = _normalise(scope_type.parent(obj))
             if parent_key is None:
-                role = self._role(scope_type, current, obj) if (self.user is not None and scope_type.role) else None
+                if current in self._roles:
+                    role = self._roles[current]
+                else:
+                    role = self._role(scope_type, current, obj) if (self.user is not None and scope_type.role) else None
                 inherited, shared, root = ROLE_LEVELS.get(role, NONE), False, current
             else:
                 parent = self._nodes[parent_key]
@@ -312,6 +317,61 @@ def level_of(user, obj, *, share: ShareToken | None = None) -> str:
     if memo is not None and share is None and memo.user is not None and getattr(user, "pk", None) == memo.user.pk:
         return memo.level(obj)
     return Access(user, share).level(obj)
+
+
+def readers_among(users, action: str, obj) -> set[int]:
+    """The ids of those among ``users`` who may do ``action`` on ``obj`` — the same answer as ``can`` for each,
+    in a fixed number of queries however many users (the scope chain once, their grants and group grants at
+    once, the roles at the root by role): for notices to many people, who must each be able to read what they
+    are told about."""
+    users = [user for user in (_active_user(user) for user in users) if user is not None]
+    if not users:
+        return set()
+    needed = required_level(action, obj)
+    probe = Access(None)
+    probe.remember(obj)
+    chain: list[Key] = []
+    current: Key | None = key_of(obj)
+    while current is not None and current not in chain:
+        chain.append(current)
+        found = probe._object(current)
+        current = _normalise(SCOPES.get(current[0]).parent(found)) if found is not None else None
+    root = chain[-1]
+    root_type = SCOPES.get(root[0])
+    roles: dict[int, str] = {}
+    root_object = probe._object(root)
+    if root_object is not None and root_type.members is not None:
+        for role in ROLE_LEVELS:
+            members = root_type.members(root_object, role)
+            for user_id in (members.values_list("pk", flat=True) if hasattr(members, "values_list") else [member.pk for member in members]):
+                roles[user_id] = role
+    group_links = get_user_model().groups.through.objects.filter(user_id__in=[user.pk for user in users]).values_list("user_id", "group_id")
+    groups_of: dict[int, list[int]] = defaultdict(list)
+    for user_id, group_id in group_links:
+        groups_of[user_id].append(group_id)
+    all_groups = {group_id for ids in groups_of.values() for group_id in ids}
+    rows = Permission.objects.filter(Q(user__in=users) | Q(group_id__in=all_groups), scope_model__in={key[0] for key in chain},
+                                     scope_id__in={key[1] for key in chain}).values_list("scope_model", "scope_id", "user_id", "group_id", "level")
+    rows = list(rows)
+    readers: set[int] = set()
+    for user in users:
+        access = Access(user)
+        access._objects = probe._objects
+        access._roles = {root: roles.get(user.pk)} if root_type.members is not None else {}
+        direct: dict[Key, str] = {}
+        by_group: dict[Key, list[str]] = defaultdict(list)
+        mine = set(groups_of.get(user.pk, ()))
+        for scope_model, scope_id, user_id, group_id, level in rows:
+            if user_id == user.pk:
+                direct[(scope_model, scope_id)] = level
+            elif group_id in mine:
+                by_group[(scope_model, scope_id)].append(level)
+        combined = {key: (NONE if NONE in levels else max(levels, key=RANK.__getitem__)) for key, levels in by_group.items()}
+        combined.update(direct)
+        access._grants = combined
+        if RANK[access.level(obj)] >= RANK[needed]:
+            readers.add(user.pk)
+    return readers
 
 
 def can(user, action: str, obj, *, share: ShareToken | None = None) -> bool:

@@ -18,7 +18,7 @@ _COMMON = {"class", "data-block-type", "data-block-id"}
 ALLOWED_ATTRIBUTES = {
     "*": _COMMON,
     "a": _COMMON | {"href", "data-mention-kind", "data-mention-id", "download"},
-    "span": _COMMON | {"data-mention-kind", "data-mention-id"},
+    "span": _COMMON | {"data-mention-kind", "data-mention-id", "data-comment-thread"},
     "li": _COMMON | {"data-checked"},
     "aside": _COMMON | {"data-color"},
     "details": _COMMON | {"open"},

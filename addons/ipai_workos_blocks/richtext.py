@@ -1,8 +1,10 @@
 """Rich text: the inline content of blocks, as a list of spans.
 
-A span is ``{"text": str, "marks": [...], "href": url}`` (``marks`` and ``href`` optional) or a mention
-``{"mention": {"kind": "user" | "page", "id": int}, "text": display text}``. An inline equation is a span whose
-only mark is ``equation`` and whose text is the LaTeX source (``{"text": "E=mc^2", "marks": ["equation"]}``). This module validates spans,
+A span is ``{"text": str, "marks": [...], "href": url, "comment": thread id}`` (``marks``, ``href`` and
+``comment`` optional) or a mention ``{"mention": {"kind": "user" | "page", "id": int}, "text": display text}``.
+``comment`` anchors an inline comment thread to the span's text (the editor's ``comment`` mark, one thread per
+character: a newer thread over the same text takes it over). An inline equation is a span whose only mark is
+``equation`` and whose text is the LaTeX source (``{"text": "E=mc^2", "marks": ["equation"]}``). This module validates spans,
 renders them to HTML and Markdown, parses Markdown inline tokens back into spans, and yields plain text.
 
 Validation normalises: marks are sorted in the canonical order, empty spans are dropped and neighbouring
@@ -104,7 +106,7 @@ def validate(value, field: str = "text") -> list[dict]:
             total += len(text)
             spans.append({"mention": {"kind": mention["kind"], "id": target}, "text": text})
             continue
-        unknown = set(span) - {"text", "marks", "href"}
+        unknown = set(span) - {"text", "marks", "href", "comment"}
         if unknown:
             name = sorted(unknown)[0]
             raise InvalidInput(f"unknown key {name!r} in a text span", field=f"{where}.{name}")
@@ -124,6 +126,9 @@ def validate(value, field: str = "text") -> list[dict]:
             # An equation is a unit of its own: other marks and links do not apply to it, and two equations
             # side by side stay two.
             text, marks, href = clean_equation(text), ["equation"], None
+        comment = span.get("comment")
+        if comment is not None and (isinstance(comment, bool) or not isinstance(comment, int) or not 0 < comment < 2**63):
+            raise InvalidInput("comment is the id of a comment thread (a positive integer)", field=f"{where}.comment")
         total += len(text)
         if not text:
             continue
@@ -133,9 +138,12 @@ def validate(value, field: str = "text") -> list[dict]:
             normal["marks"] = ordered
         if href:
             normal["href"] = href
+        if comment:
+            normal["comment"] = comment
         previous = spans[-1] if spans else None
         if (previous is not None and "mention" not in previous and "equation" not in marks
-                and previous.get("marks") == normal.get("marks") and previous.get("href") == normal.get("href")):
+                and previous.get("marks") == normal.get("marks") and previous.get("href") == normal.get("href")
+                and previous.get("comment") == normal.get("comment")):
             previous["text"] += text
         else:
             spans.append(normal)
@@ -150,6 +158,49 @@ def plain_text(spans: list[dict]) -> str:
 
 def mentions(spans: list[dict]) -> list[tuple[str, int]]:
     return [(span["mention"]["kind"], span["mention"]["id"]) for span in spans or [] if "mention" in span]
+
+
+def comment_ranges(spans: list[dict]) -> dict[int, tuple[int, int]]:
+    """{thread id: (start, end)}: where each inline comment thread's anchor lies in the plain text (from its first
+    marked character to its last; text in between that lost the mark, such as a mention, stays inside)."""
+    found: dict[int, tuple[int, int]] = {}
+    offset = 0
+    for span in spans or []:
+        length = len(span.get("text", ""))
+        thread = span.get("comment")
+        if thread:
+            start, _end = found.get(thread, (offset, offset))
+            found[thread] = (start, offset + length)
+        offset += length
+    return found
+
+
+def with_comment(spans: list[dict], start: int, end: int, thread_id: int) -> list[dict]:
+    """``spans`` with the characters ``start``..``end`` of their plain text anchored to ``thread_id`` (mentions
+    are whole: they keep no mark)."""
+    out: list[dict] = []
+    offset = 0
+    for span in spans or []:
+        text = span.get("text", "")
+        low, high = max(start, offset), min(end, offset + len(text))
+        if "mention" in span or low >= high:
+            out.append(dict(span))
+        else:
+            for piece, marked in ((text[: low - offset], False), (text[low - offset: high - offset], True), (text[high - offset:], False)):
+                if piece:
+                    part = {**span, "text": piece}
+                    if marked:
+                        part["comment"] = thread_id
+                    out.append(part)
+        offset += len(text)
+    return validate(out)
+
+
+def without_comments(spans: list[dict]) -> list[dict]:
+    """``spans`` without their comment anchors (Markdown, plain exports: a comment thread is no part of the text)."""
+    if not any("comment" in span for span in spans or []):
+        return spans or []
+    return validate([{key: value for key, value in span.items() if key != "comment"} for span in spans])
 
 
 # --- HTML ----------------------------------------------------------------------------------------------
@@ -182,6 +233,9 @@ def to_html(spans: list[dict]) -> str:
         href = span.get("href")
         if href and is_safe_url(href):
             inner = f'<a href="{html.escape(href, quote=True)}" rel="noopener noreferrer nofollow">{inner}</a>'
+        comment = span.get("comment")
+        if isinstance(comment, int) and not isinstance(comment, bool):
+            inner = f'<span class="comment-anchor" data-comment-thread="{comment}">{inner}</span>'
         parts.append(inner)
     return "".join(parts)
 
@@ -272,7 +326,7 @@ def to_markdown(spans: list[dict], line_break: str = "\\\n") -> str:
     delimiters would be read differently (``*`` next to punctuation, adjacent runs), the span is written
     with HTML tags (``<strong>``, ``<em>``, ``<s>``, ``<code>``), which always read back exactly.
     """
-    spans = spans or []
+    spans = without_comments(spans or [])
     pretty = _finish("".join(_span_markdown(span, True) for span in spans), line_break)
     if _reads_back(pretty, spans):
         return pretty

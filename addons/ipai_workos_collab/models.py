@@ -6,13 +6,17 @@ from django.db import models
 
 class Comment(models.Model):
     """A comment on a page (a database row is a page too). A thread is a top-level comment and its replies
-    (``parent``, one level deep). ``block`` + ``anchor`` pin a comment to a range of a block's text.
+    (``parent``, one level deep). ``block`` + ``anchor`` pin a thread to a range of a block's text: the
+range carries the ``comment`` mark with the thread's id (in the blocks' rich text and the live Yjs document),
+so it follows the text through edits; ``anchor`` keeps the range as first commented, for when the marked text
+is gone (the thread is then "orphaned").
 
     ``body`` is rich text in the blocks' format (``{"text": [span, ...]}``). A deleted comment that has
     replies stays as a tombstone (``deleted_at`` set, body emptied) so that its thread keeps its shape."""
 
     page = models.ForeignKey("ipai_workos_core.Page", on_delete=models.CASCADE, related_name="comments")
-    block = models.ForeignKey("ipai_workos_blocks.Block", null=True, blank=True, on_delete=models.CASCADE, related_name="comments")
+    # SET_NULL: deleting the commented block keeps its inline threads on the page, as orphaned ones
+    block = models.ForeignKey("ipai_workos_blocks.Block", null=True, blank=True, on_delete=models.SET_NULL, related_name="comments")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     body = models.JSONField(default=dict, blank=True)

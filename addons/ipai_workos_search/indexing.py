@@ -167,12 +167,17 @@ def index_pages(page_ids, actor=None, chains: Chains | None = None, sources: lis
             _save(entry, placement, actor, existing.get((entry.source_model, str(entry.source_id))), force)
             keep.add((entry.source_model, str(entry.source_id)))
             written += 1
-        stale = SearchDocument.objects.filter(page_id=page_id)
-        if sources is not None:
-            stale = stale.filter(source_model__in=[model for _name, source in chosen for model in source.models])
-        for source_model, source_id in keep:
-            stale = stale.exclude(source_model=source_model, source_id=source_id)
-        forget(stale)
+        models = None if sources is None else {model for _name, source in chosen for model in source.models}
+        if entries:
+            # the documents loaded above that no entry wants now (one query, however many a page has: a page's
+            # five hundred comments made a query of five hundred exclusions)
+            gone = [document.pk for key, document in existing.items() if key not in keep and (models is None or key[0] in models)]
+            forget(SearchDocument.objects.filter(pk__in=gone))
+        else:
+            stale = SearchDocument.objects.filter(page_id=page_id)
+            if models is not None:
+                stale = stale.filter(source_model__in=models)
+            forget(stale)
     return written
 
 

@@ -25,7 +25,8 @@ Block nodes (each may carry ``blockId``, the block's UUID, so that edits keep th
     fileBlock      url, attachmentId, name      -> file
 
 Inline content of text blocks: text runs with the marks ``bold``, ``italic``, ``underline``, ``strike``, ``code``
-(attributes ``{}``) and ``link`` (``{"href": url}``); ``hardBreak`` elements (a line break in the block's text);
+(attributes ``{}``), ``link`` (``{"href": url}``) and ``comment`` (``{"threadId": int}``: an inline comment
+thread anchored to the text; the span key ``comment`` in blocks); ``hardBreak`` elements (a line break in the block's text);
 ``mention`` elements with ``id`` (a number as text), ``kind`` (``user`` | ``page``) and ``label``.
 
 Unknown nodes are kept in the Yjs document but are not blocks. The mapping to blocks is ``prosemirror.py``, the

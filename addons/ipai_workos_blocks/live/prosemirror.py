@@ -102,6 +102,8 @@ def rich_to_inline(rich: Any) -> list[dict]:
         marks: list[dict] = [{"type": mark} for mark in (span.get("marks") if isinstance(span.get("marks"), list) else []) if mark in MARKS]
         if isinstance(span.get("href"), str) and span["href"]:
             marks.append({"type": "link", "attrs": {"href": span["href"]}})
+        if _is_integer(span.get("comment")) and span["comment"] > 0:
+            marks.append({"type": "comment", "attrs": {"threadId": int(span["comment"])}})
         for index, part in enumerate(text.split("\n")):
             if index > 0:
                 out.append({"type": "hardBreak"})
@@ -117,7 +119,7 @@ def _is_equation(span: dict) -> bool:
 def _same_style(a: dict, b: dict) -> bool:
     if "mention" in a or "mention" in b or _is_equation(a) or _is_equation(b):
         return False
-    return a.get("href", "") == b.get("href", "") and a.get("marks", []) == b.get("marks", [])
+    return a.get("href", "") == b.get("href", "") and a.get("marks", []) == b.get("marks", []) and a.get("comment") == b.get("comment")
 
 
 def inline_to_rich(nodes: list[dict] | None) -> list[dict]:
@@ -134,16 +136,23 @@ def inline_to_rich(nodes: list[dict] | None) -> list[dict]:
         if kind == "text":
             marks: list[str] = []
             href = None
+            thread = None
             for mark in node.get("marks") or []:
                 if mark.get("type") in MARKS:
                     marks.append(mark["type"])
                 attrs = mark.get("attrs") or {}
                 if mark.get("type") == "link" and _truthy(attrs.get("href")):
                     href = _js_string(attrs["href"])
+                if mark.get("type") == "comment":
+                    number = _number(attrs.get("threadId"))
+                    if number is not None and number.is_integer() and number > 0:
+                        thread = int(number)
             marks.sort(key=MARKS.index)
             span: dict = {"text": node.get("text") or "", "marks": marks} if marks else {"text": node.get("text") or ""}
             if href:
                 span["href"] = href
+            if thread:
+                span["comment"] = thread
             push(span)
         elif kind == "hardBreak":
             if out and "mention" not in out[-1] and not _is_equation(out[-1]):

@@ -25,7 +25,7 @@ from .reads import (
 )
 from .validation import validate_content
 from .versions import StaleVersion, document_version
-from .writes import BULK_OPERATIONS, bulk, create_block, delete_block, move_block, replace_document, update_block
+from .writes import BULK_OPERATIONS, anchor_comment, bulk, create_block, delete_block, move_block, replace_document, update_block
 
 QUERIES = ("get_page", "get_block", "document", "block_tree", "page_html", "references_to", "mentions_of_user",
            "backlinks", "plain_text_of", "get_attachment", "export_page", "block_json", "attachment_json",

@@ -15,6 +15,7 @@ from ipai_workos_core.registry import CONTENT_CHANGED, notify_pages
 from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
 
+from .. import richtext
 from ..models import Block
 from ..registry import BLOCK_TYPES
 from ._common import ID_TAKEN, MAX_BLOCKS_PER_PAGE, MAX_DEPTH, MAX_OPERATIONS, UNSET
@@ -46,6 +47,43 @@ def update_block(actor, block: Block, *, type=UNSET, content=UNSET) -> Block:
         _bump_version(block.page)
         record_event(actor=actor, action="block.update", target=block, target_name=_target_name(block.page, block.type), changes=changes)
         notify_pages(CONTENT_CHANGED, [block.page_id], actor)
+    return block
+
+
+@transaction.atomic
+def anchor_comment(actor, block: Block, start: int, end: int, thread_id: int, *, text: str | None = None) -> Block:
+    """Anchor an inline comment thread to characters ``start``..``end`` of a block's text: the ``comment`` mark
+    (the span key ``comment``), which follows the text through every later edit. Needs ``comment`` on the page,
+    not ``edit``: someone who may comment but not change the text anchors their thread this way (the text stays
+    as it is). ``text``, when given, must be what the block holds there. Live editors get the mark through
+    the page's Yjs document, like any block write."""
+    from ipai_platform_permissions import services as permissions
+
+    from .live import blocks_up_to_date
+
+    page = block.page
+    permissions.require(actor, "comment", page)
+    if page.archived_at is not None:
+        raise Conflict("this page is in the trash: restore it first")
+    blocks_up_to_date(page)  # live edits stored but not derived yet: offsets are about the text as it is now
+    block = Block.objects.select_for_update().select_related("page").get(pk=block.pk)
+    spans = block.content.get("text") if isinstance(block.content, dict) else None
+    if not isinstance(spans, list) or block.type == "code":
+        raise InvalidInput("comments anchor to the text of a text block", field="block_id")
+    plain = richtext.plain_text(spans)
+    if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(plain):
+        raise InvalidInput(f"the anchor must be a non-empty range inside the block's text (0..{len(plain)})", field="anchor")
+    if text is not None and plain[start:end] != text:
+        raise InvalidInput("the anchor's text is not what the block holds there (it changed?)", field="anchor.text")
+    before = block.content
+    block.content = {**block.content, "text": richtext.with_comment(spans, start, end, thread_id)}
+    if block.content == before:
+        return block
+    block.save(update_fields=["content", "updated_at"])
+    _bump_version(page)
+    record_event(actor=actor, action="block.anchor_comment", target=block, target_name=_target_name(page, block.type),
+                 changes={"page_id": page.pk, "thread": thread_id, "start": start, "end": end, "text": plain[start:end]})
+    notify_pages(CONTENT_CHANGED, [page.pk], actor)
     return block
 
 

@@ -18,6 +18,7 @@ def _stored_copy(w):
 SCENARIOS = {
     "create_block": (_block, "block.create"),
     "update_block": (lambda w: services.update_block(w.member, _block(w), content={"text": [{"text": "Changed"}]}), "block.update"),
+    "anchor_comment": (lambda w: services.anchor_comment(w.member, _block(w), 0, 5, 1, text="Hello"), "block.anchor_comment"),
     "delete_block": (lambda w: services.delete_block(w.member, _block(w)), "block.delete"),
     "move_block": (lambda w: services.move_block(w.member, _block(w), page=w.tree.subpage), "block.move"),
     "replace_document": (lambda w: services.replace_document(w.member, w.tree.page, [{"type": "heading_1", "content": PARAGRAPH}],

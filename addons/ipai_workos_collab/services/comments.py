@@ -20,7 +20,9 @@ from ipai_platform_audit.services import record_event
 from ipai_platform_permissions import services as permissions
 from ipai_platform_permissions.registry import MANAGE, RANK, VIEW
 from ipai_workos_blocks import richtext
+from ipai_workos_blocks import services as blocks
 from ipai_workos_blocks.models import Block
+from ipai_workos_blocks.services.live import blocks_up_to_date
 from ipai_workos_blocks.registry import BLOCK_TYPES
 from ipai_workos_core.live import events as live_events
 from ipai_workos_core.models import Page
@@ -71,8 +73,29 @@ def threads_of(user, page: Page, *, limit: int = DEFAULT_LIMIT, cursor: str | No
         replies[reply.parent_id].append(reply)
     everything = roots + [reply for thread in replies.values() for reply in thread]
     reactions = _reactions_of(everything, user)
-    threads = [comment_json(root, reactions, replies=[comment_json(reply, reactions) for reply in replies[root.pk]]) for root in roots]
+    anchors = anchors_of(page, roots)
+    threads = [comment_json(root, reactions, replies=[comment_json(reply, reactions) for reply in replies[root.pk]], anchors=anchors)
+               for root in roots]
     return {"items": threads, "next_cursor": next_cursor}
+
+
+def anchors_of(page: Page, threads: list[Comment]) -> dict[int, dict]:
+    """Where the inline threads among ``threads`` are anchored now: {thread id: {"block_id", "start", "end",
+    "text"}}, read from the ``comment`` marks in the page's blocks (one query, none when no thread is inline).
+    An inline thread missing from the answer lost its text: it is orphaned."""
+    wanted = {thread.pk for thread in threads if thread.anchor is not None and thread.parent_id is None}
+    if not wanted:
+        return {}
+    found: dict[int, dict] = {}
+    for block_id, block_type, content in Block.objects.filter(page=page).values_list("pk", "type", "content"):
+        spans = content.get("text") if isinstance(content, dict) else None
+        if not isinstance(spans, list) or not any(isinstance(span, dict) and span.get("comment") in wanted for span in spans):
+            continue
+        text = richtext.plain_text(spans)
+        for thread_id, (start, end) in richtext.comment_ranges(spans).items():
+            if thread_id in wanted and thread_id not in found:
+                found[thread_id] = {"block_id": str(block_id), "start": start, "end": end, "text": text[start:end]}
+    return found
 
 
 def _reactions_of(comments: list[Comment], viewer) -> dict:
@@ -89,14 +112,22 @@ def _person(user) -> dict | None:
     return {"id": user.pk, "name": user_label(user)} if user is not None else None
 
 
-def comment_json(comment: Comment, reactions: dict | None = None, replies: list | None = None) -> dict:
+def comment_json(comment: Comment, reactions: dict | None = None, replies: list | None = None, anchors: dict | None = None) -> dict:
     """A comment as the API and the page's comment panel show it. A deleted comment kept for its replies has no
-    body and says so."""
+    body and says so. An inline thread's ``anchor`` is where its marked text is now (``anchors``, from
+    ``anchors_of``); when that text is gone it keeps the range first commented and is ``orphaned``."""
     deleted = comment.deleted_at is not None
     spans = [] if deleted else comment.body.get("text", [])
+    anchor, block_id, orphaned = comment.anchor, str(comment.block_id) if comment.block_id else None, False
+    if anchor is not None and anchors is not None:
+        now = anchors.get(comment.pk)
+        if now is None:
+            orphaned = True
+        else:
+            block_id, anchor = now["block_id"], {"start": now["start"], "end": now["end"], "text": now["text"]}
     return {
-        "id": comment.pk, "page_id": comment.page_id, "block_id": str(comment.block_id) if comment.block_id else None,
-        "parent_id": comment.parent_id, "anchor": comment.anchor, "author": None if deleted else _person(comment.author),
+        "id": comment.pk, "page_id": comment.page_id, "block_id": block_id, "orphaned": orphaned,
+        "parent_id": comment.parent_id, "anchor": anchor, "author": None if deleted else _person(comment.author),
         "body": None if deleted else {"text": spans}, "html": "<em>comment deleted</em>" if deleted else richtext.to_html(spans),
         "deleted": deleted, "resolved": comment.resolved_at is not None, "resolved_at": comment.resolved_at,
         "resolved_by": _person(comment.resolved_by) if comment.resolved_at and comment.parent_id is None else None,
@@ -111,7 +142,7 @@ def comment_json(comment: Comment, reactions: dict | None = None, replies: list 
 def _clean_body(body) -> list[dict]:
     if not isinstance(body, dict) or set(body) != {"text"}:
         raise InvalidInput('body is rich text: {"text": [span, ...]}', field="body")
-    spans = richtext.validate(body["text"], field="body.text")
+    spans = richtext.without_comments(richtext.validate(body["text"], field="body.text"))
     text = richtext.plain_text(spans)
     if not text.strip():
         raise InvalidInput("a comment must not be empty", field="body")
@@ -145,11 +176,13 @@ def _clean_anchor(page: Page, block_id, anchor) -> tuple[Block | None, dict | No
         block_uuid = uuid.UUID(str(block_id))
     except ValueError:
         raise InvalidInput("not a block id (a UUID)", field="block_id") from None
-    block = Block.objects.filter(pk=block_uuid, page=page).first()
+    block = Block.objects.select_related("page").filter(pk=block_uuid, page=page).first()
     if block is None:
         raise InvalidInput("no such block on this page", field="block_id")
     if anchor is None:
         return block, None
+    if not isinstance((block.content or {}).get("text"), list) or block.type == "code":
+        raise InvalidInput("inline comments anchor to the text of a text block (not a code, image, file or divider)", field="block_id")
     if not isinstance(anchor, dict) or set(anchor) - {"start", "end", "text"} or not {"start", "end"} <= set(anchor):
         raise InvalidInput('an anchor is {"start": int, "end": int} (character offsets in the block\'s text)', field="anchor")
     start, end = anchor["start"], anchor["end"]
@@ -189,8 +222,9 @@ def _write_mentions(actor, comment: Comment, spans: list[dict], users: list) -> 
 
 
 def _readers(page: Page, user_ids) -> dict[int, bool]:
-    users = get_user_model().objects.filter(pk__in=set(user_ids), is_active=True)
-    return {user.pk: permissions.can(user, "read", page) for user in users}
+    users = list(get_user_model().objects.filter(pk__in=set(user_ids), is_active=True))
+    readers = permissions.readers_among(users, "read", page)  # a fixed number of queries for any number of people
+    return {user.pk: user.pk in readers for user in users}
 
 
 def _notify_comment(actor, comment: Comment, mentioned: list, *, new: bool) -> list:
@@ -223,13 +257,23 @@ def _notify_comment(actor, comment: Comment, mentioned: list, *, new: bool) -> l
 
 
 @transaction.atomic
-def create_comment(actor, page: Page, body, *, parent_id=None, block_id=None, anchor=None) -> tuple[Comment, list]:
-    """Comment on a page (a reply with ``parent_id``; pinned to a block's text with ``block_id`` + ``anchor``).
-    Returns (comment, mentioned people who cannot read the page and so were not notified)."""
+def create_comment(actor, page: Page, body, *, parent_id=None, block_id=None, anchor=None, mark_text: bool = True) -> tuple[Comment, list]:
+    """Comment on a page (a reply with ``parent_id``; an inline thread on a range of a block's text with
+    ``block_id`` + ``anchor``). An inline thread's text gets the ``comment`` mark with the thread's id, written
+    into the block here (``anchor_comment``, which needs only ``comment`` access) — unless ``mark_text`` is
+    False: an editor that can change the text marks it in its own document (live, through Yjs), so that its
+    edits and the mark never race. Returns (comment, mentioned people who cannot read the page and so were not
+    notified)."""
     _require_user(actor)
     permissions.require(actor, "comment", page)
     if page.archived_at is not None:
         raise Conflict("this page is in the trash: restore it first")
+    if not isinstance(mark_text, bool):
+        raise InvalidInput("mark_text is true or false", field="mark_text")
+    if not mark_text and not permissions.can(actor, "edit", page):
+        raise InvalidInput("only someone who may edit the page marks the text themselves: leave mark_text out", field="mark_text")
+    if anchor is not None:
+        blocks_up_to_date(page)  # offsets are about the text as live editors have it now
     spans = _clean_body(body)
     mentioned = _mentioned_users(spans)
     parent = None
@@ -244,6 +288,8 @@ def create_comment(actor, page: Page, body, *, parent_id=None, block_id=None, an
     block, anchor = _clean_anchor(page, block_id, anchor)
     comment = Comment.objects.create(page=page, block=block, parent=parent, author=actor, body={"text": spans}, anchor=anchor)
     comment.page = page
+    if anchor is not None and mark_text:
+        blocks.anchor_comment(actor, block, anchor["start"], anchor["end"], comment.pk, text=anchor["text"])
     _write_mentions(actor, comment, spans, mentioned)
     follows.follow_automatically(actor, page)
     not_notified = _notify_comment(actor, comment, mentioned, new=True)

@@ -11,7 +11,8 @@ import type { JSONContent } from "@tiptap/core";
 import { isUuid } from "../lib/uuid";
 
 export type Mark = "bold" | "italic" | "underline" | "strike" | "code" | "equation";
-export type Span = { text: string; marks?: Mark[]; href?: string } | { mention: { kind: "user" | "page"; id: number }; text: string };
+// `comment`: the inline comment thread anchored to this text (the `comment` mark; one thread per character).
+export type Span = { text: string; marks?: Mark[]; href?: string; comment?: number } | { mention: { kind: "user" | "page"; id: number }; text: string };
 export type RichText = Span[];
 
 export interface Block {
@@ -59,6 +60,7 @@ export function richToInline(rich: unknown): JSONContent[] {
       if (MARKS.includes(mark)) marks.push({ type: mark });
     }
     if (typeof span.href === "string" && span.href) marks.push({ type: "link", attrs: { href: span.href } });
+    if (Number.isInteger(span.comment) && span.comment > 0) marks.push({ type: "comment", attrs: { threadId: Number(span.comment) } });
     text.split("\n").forEach((part: string, index: number) => {
       if (index > 0) out.push({ type: "hardBreak" });
       if (part) out.push(marks.length ? { type: "text", text: part, marks } : { type: "text", text: part });
@@ -73,7 +75,7 @@ function isEquation(span: Span): boolean {
 
 function sameStyle(a: Span, b: Span): boolean {
   if ("mention" in a || "mention" in b || isEquation(a) || isEquation(b)) return false;
-  return (a.href ?? "") === (b.href ?? "") && (a.marks ?? []).join() === (b.marks ?? []).join();
+  return (a.href ?? "") === (b.href ?? "") && (a.marks ?? []).join() === (b.marks ?? []).join() && a.comment === b.comment;
 }
 
 export function inlineToRich(nodes: JSONContent[] | undefined): RichText {
@@ -87,14 +89,20 @@ export function inlineToRich(nodes: JSONContent[] | undefined): RichText {
     if (node.type === "text") {
       const marks: Mark[] = [];
       let href: string | undefined;
+      let thread: number | undefined;
       for (const mark of node.marks ?? []) {
         if (MARKS.includes(mark.type as Mark)) marks.push(mark.type as Mark);
         if (mark.type === "link" && mark.attrs?.href) href = String(mark.attrs.href);
+        if (mark.type === "comment") {
+          const id = Number(mark.attrs?.threadId);
+          if (Number.isInteger(id) && id > 0) thread = id;
+        }
       }
       marks.sort((x, y) => MARKS.indexOf(x) - MARKS.indexOf(y));
       // The server's normal form: no "marks" key on plain text.
       const span: Span = marks.length ? { text: node.text ?? "", marks } : { text: node.text ?? "" };
       if (href) span.href = href;
+      if (thread) span.comment = thread;
       push(span);
     } else if (node.type === "hardBreak") {
       const last = out[out.length - 1];

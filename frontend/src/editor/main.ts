@@ -17,6 +17,7 @@ import { type Block, blocksToDoc, docToBlocks, plainText } from "./convert";
 import { type PageMeta, setupHeader } from "./header";
 import { BlockHandle } from "./handle";
 import { NotionKeys } from "./keys";
+import { CommentMark, canComment, setupComments, startComment } from "./comments";
 import { createMention } from "./mention";
 import { BlockId, Callout, CodeBlockWithLanguage, FileBlock, ImageBlock, Quote, Toggle, ToggleSummary, assignBlockIds } from "./nodes";
 import { MarkdownPaste } from "./paste";
@@ -129,7 +130,8 @@ function mountEditor(session: LiveSession | null) {
       TableKit,
       EquationBlock,
       InlineEquation,
-      createMention(meta.workspace_id, Boolean(session)),
+      createMention(meta.workspace_id, Boolean(session), meta.id),
+      CommentMark,
       Placeholder.configure({
         includeChildren: true,
         placeholder: ({ node }) => {
@@ -234,7 +236,13 @@ function mountEditor(session: LiveSession | null) {
   const onSaveState = (state: SaveState, message?: string) => (state === "saved" && session ? refreshLive() : showState(state, message));
   autosave = new Autosave(meta.id, () => (session ? serverBlocks : docToBlocks(editor.getJSON())), () => meta.title, base, baseTitle, serverVersion, onSaveState, onConflict);
   setupLinkShortcut(editor);
-  setupToolbar(editor);
+  // An inline comment's offsets are about the text the server has: this editor's edits are saved first.
+  const savedNow = async () => {
+    if (!session) return autosave?.flush();
+    for (let waited = 0; !session.saved() && waited < 10_000; waited += 100) await new Promise((done) => setTimeout(done, 100));
+  };
+  setupToolbar(editor, { allowed: canComment, start: () => startComment(editor, savedNow) });
+  setupComments(editor, savedNow);
   if (session) {
     session.onChange(refreshLive);
     const presence = document.querySelector<HTMLElement>("[data-presence]");

@@ -4,12 +4,15 @@
 import Mention from "@tiptap/extension-mention";
 import { PluginKey } from "@tiptap/pm/state";
 import { api } from "../lib/api";
+import { type Person, canRead, confirmMention, findPeople } from "../lib/people";
 import { FloatingMenu, type MenuItem } from "./menu";
 
 interface MentionChoice extends MenuItem {
   kind: "user" | "page";
   id: number;
   label: string;
+  person?: Person;
+  canShare?: boolean;
 }
 
 interface PageItem {
@@ -30,16 +33,26 @@ function members(workspaceId: number): Promise<Member[]> {
   return membersCache;
 }
 
-async function search(query: string, workspaceId: number, signal?: AbortSignal): Promise<MentionChoice[]> {
+async function peopleChoices(query: string, workspaceId: number, pageId: number | undefined, signal?: AbortSignal): Promise<MentionChoice[]> {
+  if (pageId) {
+    const people = await findPeople(pageId, query, signal).catch(() => ({ items: [], can_share: false }));
+    return people.items.slice(0, 5).map((p) => ({
+      key: "user:" + p.id, kind: "user", id: p.id, label: p.username, title: p.name, icon: "👤", group: "People",
+      hint: p.can_read ? undefined : "No access", person: p, canShare: people.can_share,
+    }));
+  }
   const q = query.trim().toLowerCase();
-  const [people, pages] = await Promise.all([
-    members(workspaceId),
-    api<{ items: PageItem[] }>("GET", `/pages?limit=8&q=${encodeURIComponent(query.trim())}`, undefined, { signal }).catch(() => ({ items: [] })),
-  ]);
-  const userChoices: MentionChoice[] = people
+  return (await members(workspaceId))
     .filter((m) => !q || m.username.toLowerCase().includes(q))
     .slice(0, 5)
     .map((m) => ({ key: "user:" + m.user_id, kind: "user", id: m.user_id, label: m.username, title: m.username, icon: "👤", group: "People" }));
+}
+
+async function search(query: string, workspaceId: number, pageId: number | undefined, signal?: AbortSignal): Promise<MentionChoice[]> {
+  const [userChoices, pages] = await Promise.all([
+    peopleChoices(query, workspaceId, pageId, signal),
+    api<{ items: PageItem[] }>("GET", `/pages?limit=8&q=${encodeURIComponent(query.trim())}`, undefined, { signal }).catch(() => ({ items: [] })),
+  ]);
   const pageChoices: MentionChoice[] = pages.items.slice(0, 8).map((p) => ({
     key: "page:" + p.id,
     kind: "page",
@@ -81,7 +94,7 @@ function pageTitle(id: string): Promise<string> {
   return pageTitles.get(id)!;
 }
 
-export function createMention(workspaceId: number, live = false) {
+export function createMention(workspaceId: number, live = false, pageId?: number) {
   const menu = new FloatingMenu<MentionChoice>("Mention a person or a page", "No one and no page matches");
   return Mention.extend({
     priority: 1000,
@@ -104,6 +117,16 @@ export function createMention(workspaceId: number, live = false) {
         dom.dataset.id = node.attrs.id;
         if (node.attrs.kind === "page" && /^\d+$/.test(String(node.attrs.id))) (dom as HTMLAnchorElement).href = `/web/pages/${node.attrs.id}`;
         dom.textContent = (node.attrs.kind === "page" ? "↗ " : "@") + (node.attrs.label ?? "");
+        // someone mentioned here who may not read the page: said on the mention (drawn by CSS, not text)
+        if (node.attrs.kind === "user" && pageId && /^\d+$/.test(String(node.attrs.id))) {
+          void canRead(pageId, Number(node.attrs.id)).then((readable) => {
+            if (!readable) {
+              dom.classList.add("mention-no-access");
+              dom.dataset.access = "No access";
+              dom.title = "No access to this page: not notified";
+            }
+          });
+        }
         if (node.attrs.kind === "page" && !node.attrs.label && /^\d+$/.test(String(node.attrs.id))) {
           dom.textContent = "↗ …";
           void pageTitle(String(node.attrs.id)).then((title) => (dom.textContent = "↗ " + title));
@@ -115,9 +138,17 @@ export function createMention(workspaceId: number, live = false) {
     suggestion: {
       char: "@",
       pluginKey: new PluginKey("mention"),
-      items: ({ query, signal }: any) => search(query, workspaceId, signal),
-      command: ({ editor, range, props }: any) => {
+      items: ({ query, signal }: any) => search(query, workspaceId, pageId, signal),
+      command: async ({ editor, range, props }: any) => {
         menu.hide();
+        if (props.person && !props.person.can_read && pageId) {
+          const near = editor.view.coordsAtPos(range.from);
+          const mention = await confirmMention(props.person, pageId, Boolean(props.canShare), new DOMRect(near.left, near.top, 0, near.bottom - near.top));
+          if (!mention) {
+            editor.chain().focus().run();
+            return;
+          }
+        }
         editor
           .chain()
           .focus()

@@ -1,5 +1,6 @@
-// The formatting toolbar over a text selection: bold, italic, underline, strike, code, link. The same marks have
-// keyboard shortcuts (Mod-B, Mod-I, Mod-U, Mod-Shift-S, Mod-E, Mod-K).
+// The formatting toolbar over a text selection: bold, italic, underline, strike, code, link, and "Comment" (an
+// inline comment thread on the selection). The same have keyboard shortcuts (Mod-B, Mod-I, Mod-U, Mod-Shift-S,
+// Mod-E, Mod-K, Mod-Alt-M). Someone who may comment but not edit gets the bar with "Comment" alone.
 
 import type { Editor } from "@tiptap/core";
 import { NodeSelection } from "@tiptap/pm/state";
@@ -16,7 +17,7 @@ const BUTTONS: { mark: string; label: string; title: string; run: (editor: Edito
   { mark: "inlineEquation", label: "√x", title: "Inline equation (or type $E=mc^2$)", run: (e) => selectionToEquation(e) },
 ];
 
-export function setupToolbar(editor: Editor) {
+export function setupToolbar(editor: Editor, comment?: { allowed: () => boolean; start: () => void }) {
   const bar = document.createElement("div");
   bar.className = "format-toolbar";
   bar.setAttribute("role", "toolbar");
@@ -37,14 +38,36 @@ export function setupToolbar(editor: Editor) {
     bar.append(button);
     return { spec, button };
   });
+  const commentButton = document.createElement("button");
+  commentButton.type = "button";
+  commentButton.className = "format-comment";
+  commentButton.textContent = "Comment";
+  commentButton.title = "Comment (Ctrl+Alt+M)";
+  commentButton.setAttribute("aria-label", commentButton.title);
+  commentButton.tabIndex = -1;
+  commentButton.addEventListener("click", () => {
+    hide();
+    comment?.start();
+  });
+  if (comment) bar.append(commentButton);
 
   const hide = () => bar.remove();
+  const selectionInEditor = () => {
+    const selection = window.getSelection();
+    return Boolean(selection?.anchorNode && editor.view.dom.contains(selection.anchorNode) && !selection.isCollapsed);
+  };
   const update = () => {
     const { state, view } = editor;
     const { from, to, empty } = state.selection;
     const inCode = state.selection.$from.parent.type.spec.code;
-    if (empty || !editor.isEditable || !view.hasFocus() || state.selection instanceof NodeSelection || inCode) return hide();
-    for (const { spec, button } of buttons) button.classList.toggle("is-active", editor.isActive(spec.mark));
+    const mayComment = Boolean(comment?.allowed());
+    if (empty || state.selection instanceof NodeSelection || inCode) return hide();
+    if (editor.isEditable ? !view.hasFocus() : !mayComment || !selectionInEditor()) return hide();
+    for (const { spec, button } of buttons) {
+      button.hidden = !editor.isEditable;
+      button.classList.toggle("is-active", editor.isActive(spec.mark));
+    }
+    commentButton.hidden = !mayComment;
     if (!bar.isConnected) document.body.append(bar);
     const start = view.coordsAtPos(from);
     const end = view.coordsAtPos(to);
@@ -59,5 +82,9 @@ export function setupToolbar(editor: Editor) {
   });
   editor.on("blur", ({ event }) => {
     if (!(event.relatedTarget instanceof Node && bar.contains(event.relatedTarget))) hide();
+  });
+  // A read-only editor never has focus: its bar follows the page's selection.
+  document.addEventListener("selectionchange", () => {
+    if (!editor.isEditable && !selectionInEditor()) hide();
   });
 }
