@@ -29,8 +29,8 @@ EXPECTED = {
     "read_blocks": (9, 9),
     "read_tree": (8, 8),
     "read_rows": (11, 11),
-    "create_page": (33, 35),
-    "append_block": (31, 34),
+    "create_page": (32, 34),
+    "append_block": (30, 33),
     "edit_block": (17, 17),
 }
 
