@@ -172,7 +172,11 @@ async function start(root: HTMLElement): Promise<void> {
   }
   side.querySelector("[data-collab-side-close]")!.addEventListener("click", closeSide);
 
+  // Reads overlap (a live refresh, the read after one's own reply): only the latest one started draws, so an
+  // older answer arriving last never takes a reply off the screen.
+  let reads = 0;
   async function load(): Promise<void> {
+    const read = ++reads;
     const found: Comment[] = [];
     let cursor: string | null = null;
     do {
@@ -181,11 +185,15 @@ async function start(root: HTMLElement): Promise<void> {
       found.push(...page.items);
       cursor = page.next_cursor;
     } while (cursor);
+    if (read !== reads) return;
     threads = found;
+    // A live refresh draws the threads again: replies being typed (and where the caret was) are carried over.
+    const drafts = takeDrafts([sideBody, open, resolved]);
     if (shown !== null && !side.hidden && sideBody.querySelector(".collab-thread, .collab-new")?.matches(".collab-thread")) showThread(shown);
     else publish();
     open.replaceChildren(...threads.filter((t) => !t.resolved).map((t) => threadNode(t, me, canComment)));
     resolved.replaceChildren(...threads.filter((t) => t.resolved).map((t) => threadNode(t, me, canComment)));
+    putDrafts([sideBody, open, resolved], drafts);
     resolvedBox.hidden = resolved.childElementCount === 0;
     say(threads.length ? "" : "No comments yet.");
     if (location.hash.startsWith("#comment-")) {
@@ -330,6 +338,44 @@ async function start(root: HTMLElement): Promise<void> {
   onLiveNotice((notice) => {
     if (notice.kind === "hello" || (notice.kind === "comments" && notice.page_id === pageId)) refresh();
   });
+}
+
+type Draft = { value: string; focused: boolean; start: number; end: number };
+
+// The reply boxes of threads, by container and thread: what is typed in them survives a redraw.
+function draftKey(container: HTMLElement, area: HTMLTextAreaElement): string | null {
+  const form = area.closest<HTMLFormElement>("form.collab-reply");
+  const index = ["side", "open", "resolved"][Number(container.dataset.draftIndex ?? -1)] ?? "";
+  return form?.dataset.parentId ? `${index}:${form.dataset.parentId}` : null;
+}
+
+function takeDrafts(containers: HTMLElement[]): Map<string, Draft> {
+  const drafts = new Map<string, Draft>();
+  containers.forEach((container, index) => {
+    container.dataset.draftIndex = String(index);
+    container.querySelectorAll<HTMLTextAreaElement>("textarea").forEach((area) => {
+      const key = draftKey(container, area);
+      const focused = document.activeElement === area;
+      if (key && (area.value || focused)) drafts.set(key, { value: area.value, focused, start: area.selectionStart, end: area.selectionEnd });
+    });
+  });
+  return drafts;
+}
+
+function putDrafts(containers: HTMLElement[], drafts: Map<string, Draft>): void {
+  if (!drafts.size) return;
+  for (const container of containers) {
+    container.querySelectorAll<HTMLTextAreaElement>("textarea").forEach((area) => {
+      const key = draftKey(container, area);
+      const draft = key ? drafts.get(key) : undefined;
+      if (!draft) return;
+      area.value = draft.value;
+      if (draft.focused) {
+        area.focus();
+        area.setSelectionRange(draft.start, draft.end);
+      }
+    });
+  }
 }
 
 interface CommentStartDetail {
