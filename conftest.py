@@ -31,10 +31,15 @@ def pytest_addoption(parser):
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``once`` do not depend on the database (a browser driving the UI, a crawler over HTTP): they
-    run in the PostgreSQL pass only, so that the suite does not pay for them twice."""
+    run in the PostgreSQL pass only, so that the suite does not pay for them twice. Tests marked
+    ``postgresql_only`` exercise PostgreSQL itself (a blue/green deploy's migration lock, the audit chain's
+    advisory lock) and skip in the SQLite pass, saying so."""
     if config.getoption("--database") != "sqlite":
         return
     skip = pytest.mark.skip(reason="database-independent end-to-end test: runs once, in the PostgreSQL pass")
+    postgresql = pytest.mark.skip(reason="PostgreSQL behaviour: runs in the --database=postgresql pass")
     for item in items:
         if item.get_closest_marker("once"):
             item.add_marker(skip)
+        elif item.get_closest_marker("postgresql_only"):
+            item.add_marker(postgresql)

@@ -174,7 +174,11 @@ class Access:
     def remember(self, obj) -> None:
         self._objects.setdefault(key_of(obj), obj)
         # Scope objects already loaded with it (select_related, or read through a foreign key): a page's space
-        # then costs no query of its own in the walk.
+        # then costs no query of its own in the walk. Only while serving a read: anywhere else an object's cached
+        # parent may be an older copy than the database's (a page restricted since it was read), and a walk
+        # through it would answer from before the change.
+        if _request_memo() is None:
+            return
         for related in getattr(obj._state, "fields_cache", {}).values():
             if related is not None and hasattr(related, "_meta") and scope_type_of(related) is not None:
                 self._objects.setdefault(key_of(related), related)

@@ -5,7 +5,7 @@ need no database."""
 import json
 import re
 
-CORE_COMMANDS = {"backup", "config", "crawl", "demo", "deploy", "module", "restore", "rollback", "serve", "snapshot", "user", "verify"}
+CORE_COMMANDS = {"backup", "config", "crawl", "demo", "deploy", "module", "restore", "rollback", "serve", "snapshot", "user", "verify", "watch"}
 
 
 def help_sections(site) -> dict[str, set[str]]:

@@ -190,6 +190,14 @@ class Watcher:
         self.state_file.write_text(json.dumps(state))
 
 
+def _zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2:][:1] in ("Z", "X")
+
+
 def server_pids(settings: DeploySettings) -> list[int]:
     """The live pids of the server processes: the process manager's pidfiles and their children (workers)."""
     section = settings.config.section("deploy.process")
@@ -202,6 +210,8 @@ def server_pids(settings: DeploySettings) -> list[int]:
             pid = int(file.read_text().split()[0])
             os.kill(pid, 0)
         except (OSError, ValueError, IndexError):
+            continue
+        if _zombie(pid):  # exited, not yet reaped by its parent: not a running server
             continue
         pids.append(pid)
     children = []

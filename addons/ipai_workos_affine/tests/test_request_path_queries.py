@@ -30,7 +30,7 @@ EXPECTED = {
     "read_tree": (8, 8),
     "read_rows": (11, 11),
     "create_page": (32, 34),
-    "append_block": (30, 33),
+    "append_block": (32, 35),
     "edit_block": (17, 17),
 }
 
