@@ -14,6 +14,7 @@ import httpx
 import pytest
 import websockets
 
+from workos.kernel.aio import run_to_end
 from workos.testing.fixtures import Site, start_server
 
 PASSWORD = "correct-horse-battery"
@@ -100,7 +101,7 @@ class Listener:
 
 
 def run(coroutine):
-    return asyncio.run(asyncio.wait_for(coroutine, 120))
+    return run_to_end(coroutine, 120)
 
 
 def about_page(page_id: int, event: str | None = None):

@@ -26,6 +26,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from workos.kernel.aio import run_to_end
+
 DEFAULT_SEEDS = ("/web", "/web/login", "/web/health", "/api/v1/openapi.json")
 OPENAPI_PATH = "/api/v1/openapi.json"
 LOGIN_PATH = "/web/login"
@@ -480,4 +482,4 @@ def crawl(
 ) -> CrawlResult:
     """Crawl ``base_url``; raise CrawlError when it cannot be reached or the login is refused."""
     crawler = Crawler(base_url, credentials, limits, extra_seeds, exclude)
-    return asyncio.run(crawler.run())
+    return run_to_end(crawler.run())

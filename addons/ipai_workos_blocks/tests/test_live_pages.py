@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from workos.kernel.aio import run_to_end
 from workos.settings.config import PROJECT_ROOT
 from workos.testing.fixtures import Site, start_server
 
@@ -108,7 +109,7 @@ def live(tmp_path_factory, database_kind, request):
 
 
 def run(coroutine):
-    return asyncio.run(asyncio.wait_for(coroutine, 120))
+    return run_to_end(coroutine, 120)
 
 
 def plain(client: LiveClient) -> list[str]:
@@ -149,7 +150,7 @@ def test_a_page_opened_live_starts_from_its_blocks_and_its_edits_become_blocks(l
 
     run(scenario())
     # the last one out: the blocks are derived at once, through the blocks services
-    asyncio.run(wait_for(lambda: live.texts(page_id) == ["Hello, live", "world", "typed by ada"], 15, "blocks not derived"))
+    run_to_end(wait_for(lambda: live.texts(page_id) == ["Hello, live", "world", "typed by ada"], 15, "blocks not derived"))
     history = live.api("grace").get(f"/api/v1/pages/{page_id}/history").json()["items"]
     latest = live.api("grace").get(f"/api/v1/pages/{page_id}/history/{history[0]['number']}").json()
     assert [block["content"]["text"][0]["text"] for block in latest["content"]["blocks"]] == ["Hello, live", "world", "typed by ada"]
@@ -189,7 +190,7 @@ def test_clients_converge_under_random_concurrent_edits(live, clients):
         return final
 
     final = run(scenario())
-    asyncio.run(wait_for(lambda: live.texts(page_id) == final, 20, "blocks differ from the live document"))
+    run_to_end(wait_for(lambda: live.texts(page_id) == final, 20, "blocks differ from the live document"))
 
 
 def test_offline_edits_merge_after_reconnect(live):
@@ -235,7 +236,7 @@ def test_no_acknowledged_edit_is_lost_when_the_server_is_killed(live):
         return seen
 
     assert run(reopen()) == acknowledged
-    asyncio.run(wait_for(lambda: live.texts(page_id) == acknowledged, 20, "the blocks never got the edits made before the crash"))
+    run_to_end(wait_for(lambda: live.texts(page_id) == acknowledged, 20, "the blocks never got the edits made before the crash"))
 
 
 # --- permissions ---------------------------------------------------------------------------------------
@@ -455,4 +456,4 @@ def test_node_yjs_clients_converge_with_a_python_client(live, clients):
     assert outcome["converged"] is True and any(_contains_in_order(text, "python was here") for text in outcome["texts"])
     assert outcome["sees_others"] is True  # awareness: every node client saw the others
     # the editor's converter, on what y-prosemirror reads from the same document, gives the server's blocks
-    asyncio.run(wait_for(lambda: live.texts(page_id) == outcome["texts"], 15, "blocks differ"))
+    run_to_end(wait_for(lambda: live.texts(page_id) == outcome["texts"], 15, "blocks differ"))

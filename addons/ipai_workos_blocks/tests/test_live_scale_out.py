@@ -14,6 +14,7 @@ import subprocess
 import httpx
 import pytest
 
+from workos.kernel.aio import run_to_end
 from workos.settings.config import PROJECT_ROOT
 from workos.testing.fixtures import Site, start_server
 
@@ -112,7 +113,7 @@ def test_edits_made_on_one_process_reach_clients_of_the_other_and_none_is_lost(t
 
     final, every = run(scenario())
     assert all(mark in "".join(final) for mark in every)
-    asyncio.run(wait_for(lambda: two.texts(page_id) == final, 20, "the blocks differ from the live document"))
+    run_to_end(wait_for(lambda: two.texts(page_id) == final, 20, "the blocks differ from the live document"))
 
 
 def test_node_yjs_clients_spread_over_two_processes_converge_with_python_clients(two):
@@ -144,7 +145,7 @@ def test_node_yjs_clients_spread_over_two_processes_converge_with_python_clients
     # node clients typed into them: their letters are all there, in order, with the others' in between
     assert any(_contains_in_order(text, "python on A") for text in outcome["texts"])
     assert any(_contains_in_order(text, "python on B") for text in outcome["texts"])
-    asyncio.run(wait_for(lambda: two.texts(page_id) == outcome["texts"], 15, "blocks differ"))
+    run_to_end(wait_for(lambda: two.texts(page_id) == outcome["texts"], 15, "blocks differ"))
 
 
 def test_presence_crosses_the_processes(two):

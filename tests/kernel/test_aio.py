@@ -1,0 +1,44 @@
+"""run_to_end: a coroutine run to its end from synchronous code, with or without a loop already running."""
+
+import asyncio
+import threading
+
+import pytest
+
+from workos.kernel.aio import run_to_end
+
+
+async def answer(value):
+    await asyncio.sleep(0)
+    return value, threading.current_thread().name
+
+
+async def fail():
+    await asyncio.sleep(0)
+    raise ValueError("refused")
+
+
+def test_without_a_running_loop_it_runs_in_the_calling_thread():
+    assert run_to_end(answer(7)) == (7, threading.current_thread().name)
+
+
+def test_inside_a_running_loop_it_runs_in_a_thread_of_its_own():
+    # What Playwright's synchronous API does to a test process: this thread runs a loop.
+    async def caller():
+        return run_to_end(answer(8))
+
+    value, thread = asyncio.run(caller())
+    assert value == 8
+    assert thread == "run-to-end"
+
+
+def test_errors_and_timeouts_reach_the_caller():
+    async def caller(coroutine, timeout=None):
+        return run_to_end(coroutine, timeout)
+
+    with pytest.raises(ValueError, match="refused"):
+        asyncio.run(caller(fail()))
+    with pytest.raises(ValueError, match="refused"):
+        run_to_end(fail())
+    with pytest.raises(asyncio.TimeoutError):
+        asyncio.run(caller(asyncio.sleep(5), timeout=0.05))
