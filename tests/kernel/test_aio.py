@@ -42,3 +42,30 @@ def test_errors_and_timeouts_reach_the_caller():
         run_to_end(fail())
     with pytest.raises(asyncio.TimeoutError):
         asyncio.run(caller(asyncio.sleep(5), timeout=0.05))
+
+
+def test_group_send_reaches_the_group_with_or_without_a_loop_in_the_calling_thread(monkeypatch):
+    from channels import layers
+
+    from workos.kernel.aio import group_send
+
+    layer = layers.InMemoryChannelLayer()
+    monkeypatch.setattr(layers, "get_channel_layer", lambda *args: layer)
+
+    async def join():
+        channel = await layer.new_channel()
+        await layer.group_add("workos.test", channel)
+        return channel
+
+    async def receive(channel):
+        return await asyncio.wait_for(layer.receive(channel), 5)
+
+    channel = asyncio.run(join())
+    group_send("workos.test", {"type": "plain.thread"})
+    assert asyncio.run(receive(channel))["type"] == "plain.thread"
+
+    async def from_a_running_loop():
+        group_send("workos.test", {"type": "running.loop"})  # synchronous call, as a service makes it
+        return await receive(channel)
+
+    assert asyncio.run(from_a_running_loop())["type"] == "running.loop"

@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from workos.kernel.aio import group_send
 from workos.kernel.errors import InvalidInput, NotFound
 from workos.kernel.hooks import auth_event
 
@@ -63,12 +64,7 @@ def token_sockets_group(token_id: int) -> str:
 
 
 def _close_token_sockets(token_id: int) -> None:
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(token_sockets_group(token_id), {"type": "token.revoked", "token_id": token_id})
+    group_send(token_sockets_group(token_id), {"type": "token.revoked", "token_id": token_id})
 
 
 @transaction.atomic

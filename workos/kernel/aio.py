@@ -38,3 +38,23 @@ def run_to_end(coroutine: Coroutine[Any, Any, T], timeout: float | None = None) 
     if "error" in outcome:
         raise outcome["error"]
     return outcome["result"]
+
+
+def group_send(group: str, message: dict) -> None:
+    """Send ``message`` to a channel-layer group from synchronous code (a service after its commit).
+
+    Under the ASGI server a synchronous view runs in a worker thread and ``async_to_sync`` hands the send to the
+    server's event loop, where the layer's connections live; a thread that runs a loop itself (a test process
+    with Playwright's sync API open) sends from a thread of its own instead of failing."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(layer.group_send)(group, message)
+        return
+    run_to_end(layer.group_send(group, message))

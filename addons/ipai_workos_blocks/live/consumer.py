@@ -5,7 +5,9 @@ One ``Room`` per page and process holds the page's Yjs document (loaded from the
 states of its clients. Every connection, in every process, joins the page's channel-layer group: updates and
 awareness fan out through the layer (in memory for one process, Redis for several), never through a broker of
 our own. Order for an update from a client: check it, store it (committed), apply it to the room's document,
-relay it, then acknowledge it — so nothing is acknowledged that a crash could lose.
+relay it, then acknowledge it — so nothing is acknowledged that a crash could lose. Updates that arrive while
+the room's previous commit runs are stored together in the next one (group commit): one commit per batch, not per
+keystroke, keeps a busy room's latency flat.
 
 Close codes (the reason says the same in words):
 4400 malformed message · 1009 message too big · 4401 not logged in (or a cross-site session) · 4404 no such page
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -40,6 +43,10 @@ DERIVE_AFTER = 2.0  # seconds of quiet before the blocks are derived from the li
 
 CLOSE_MALFORMED, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED = 4400, 1009, 4401
 CLOSE_NOT_FOUND, CLOSE_REVOKED, CLOSE_TOO_MANY, CLOSE_STORE_FAILED = 4404, 4403, 4429, 1011
+
+
+# This process, on relayed messages: a room already holds the updates its own connections sent.
+PROCESS = uuid.uuid4().hex
 
 
 class Malformed(Exception):
@@ -103,6 +110,33 @@ class Room:
         self.lock = asyncio.Lock()
         self.derive_task: asyncio.Task | None = None
         self.last_editor = None
+        self.pending: list[tuple[object, bytes, asyncio.Future]] = []
+        self.commit_task: asyncio.Task | None = None
+
+    async def store(self, user, update: bytes) -> None:
+        """Return once ``update`` is committed; raise what the commit raised. The room's commit task stores
+        what arrived while it was busy in one transaction, in arrival order."""
+        waiting = asyncio.get_running_loop().create_future()
+        self.pending.append((user, update, waiting))
+        if self.commit_task is None or self.commit_task.done():
+            self.commit_task = asyncio.get_running_loop().create_task(self._commit_pending())
+        await waiting
+
+    async def _commit_pending(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                await database_sync_to_async(live.append_updates)(self.page_id, [(user, update) for user, update, _ in batch])
+            except BaseException as error:  # every waiting sender hears of it (and closes its socket)
+                for _user, _update, waiting in batch:
+                    if not waiting.done():
+                        waiting.set_exception(error if isinstance(error, Exception) else RuntimeError("update not stored"))
+                if not isinstance(error, Exception):
+                    raise
+            else:
+                for _user, _update, waiting in batch:
+                    if not waiting.done():
+                        waiting.set_result(None)
 
     async def ensure_loaded(self, page) -> None:
         async with self.lock:
@@ -291,12 +325,14 @@ class PageConsumer(AsyncWebsocketConsumer):
         except Exception:
             raise Malformed("the update does not decode") from None
         try:
-            await database_sync_to_async(live.append_update)(self.user, self.room.page_id, update)
+            await self.room.store(self.user, update)
         except Exception:
             logger.exception("live page %s: could not store an update", self.room.page_id)
             return await self.close(code=CLOSE_STORE_FAILED, reason="the update could not be stored; reconnect to resend it")
         self.room.doc.apply_update(update)
-        await self.channel_layer.group_send(self.group, {"type": "live.update", "update": update, "sender": self.channel_name})
+        await self.channel_layer.group_send(
+            self.group, {"type": "live.update", "update": update, "sender": self.channel_name, "process": PROCESS}
+        )
         self.room.schedule_derive(self.user)
         if self.ack:
             await self.send(bytes_data=_saved_message(self.room.doc.get_state()))
@@ -306,7 +342,8 @@ class PageConsumer(AsyncWebsocketConsumer):
     async def live_update(self, event):
         if self.room is None or self.room.doc is None:
             return
-        self.room.doc.apply_update(event["update"])  # from another process or a REST write; a no-op when known
+        if event.get("process") != PROCESS:  # from another process or a REST write (this room has its own already)
+            self.room.doc.apply_update(event["update"])
         if event["sender"] != self.channel_name:
             await self.send(bytes_data=create_update_message(event["update"]))
             if self.ack:

@@ -13,6 +13,8 @@ import logging
 
 from django.db import transaction
 
+from workos.kernel.aio import group_send
+
 from ..models import Page
 from ..registry import CONTENT_CHANGED, DELETED, MOVED, SCOPE_CHANGED, TRASHED
 
@@ -29,14 +31,8 @@ def user_group(user_id: int) -> str:
 
 
 def _send(group: str, message: dict) -> None:
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    layer = get_channel_layer()
-    if layer is None:
-        return
     try:
-        async_to_sync(layer.group_send)(group, message)
+        group_send(group, message)
     except Exception:  # the write has committed: a live notice lost is a reload away, a failed request is not
         logger.exception("live events: could not publish to %s", group)
 
