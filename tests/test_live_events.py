@@ -179,6 +179,28 @@ def test_open_database_views_hear_of_rows_created_changed_and_trashed_only_when_
     run(scenario())
 
 
+def test_sidebars_hear_of_databases_created_and_renamed_only_when_they_may_read_them(events):
+    def about_database(database_id: int, event: str):
+        return lambda notice: notice == {"kind": "database", "event": event, "id": database_id}
+
+    async def scenario():
+        grace = events.api("grace")
+        async with Listener(events, "ada") as ada:
+            shared = await call(grace.post, "/api/v1/databases", json={"space_id": events.team, "title": "Roadmap"})
+            await ada.until(about_database(shared["id"], "created"))
+            await call(grace.patch, f"/api/v1/databases/{shared['id']}", json={"title": "Roadmap 2027"})
+            await ada.until(about_database(shared["id"], "renamed"))
+            # a description is not in the tree: no notice
+            await call(grace.patch, f"/api/v1/databases/{shared['id']}", json={"description": "what we build next"})
+            private = await call(grace.post, "/api/v1/databases", json={"space_id": events.mine, "title": "Salaries 2027"})
+            await call(grace.patch, f"/api/v1/databases/{private['id']}", json={"title": "Salaries, renamed"})
+            marker = await asyncio.to_thread(events.page, events.team, "Marker after databases")
+            seen = await ada.until(about_page(marker))
+            assert not any(n.get("kind") == "database" for n in seen), seen  # neither the description nor the private ones
+
+    run(scenario())
+
+
 def test_comments_and_the_inbox_are_live_for_readers_and_the_inbox_only_for_its_owner(events):
     async def scenario():
         grace = events.api("grace")

@@ -8,6 +8,7 @@ from django.utils import timezone
 from ipai_platform_audit.services import diff, record_event
 from ipai_platform_permissions import services as permissions
 from ipai_workos_core import services as core
+from ipai_workos_core.live import events as live_events
 from ipai_workos_core.registry import SCOPE_CHANGED, notify_pages
 from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput
@@ -16,6 +17,13 @@ from ..models import Database, Property
 from ..scopes import DATABASE
 from ._common import UNSET
 from .properties import create_property
+
+
+def _tell_trees(database: Database, event: str) -> None:
+    """The sidebars that may show this database hear that it was created or renamed (its id only; each tree
+    is fetched again with what its user may read). Trash and restore tell through ``SCOPE_CHANGED``."""
+    live_events.publish_about([{"notice": {"kind": "database", "event": event, "id": database.pk},
+                                "about": [DATABASE, str(database.pk)], "fingerprint": ""}])
 
 
 def _clean_title(value, field: str = "title") -> str:
@@ -47,6 +55,7 @@ def create_database(actor, *, space=None, parent_page=None, title: str = "", ico
             create_property(actor, database, name=spec.get("name"), type=spec.get("type"), config=spec.get("config"))
         except InvalidInput as error:
             raise InvalidInput(error.message, field=f"properties[{index}].{error.field or ''}".rstrip(".")) from None
+    _tell_trees(database, "created")
     return database
 
 
@@ -67,6 +76,8 @@ def update_database(actor, database: Database, *, title=UNSET, icon=UNSET, descr
     database.save()
     record_event(actor=actor, action="database.update", target=database,
                  changes=diff(before, {"title": database.title, "icon": database.icon, "description": database.description}))
+    if (database.title, database.icon) != (before["title"], before["icon"]):
+        _tell_trees(database, "renamed")
     return database
 
 

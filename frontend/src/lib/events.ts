@@ -8,6 +8,7 @@ export type LiveNotice =
   | { kind: "hello" }
   | { kind: "page"; event: "changed" | "moved" | "trashed"; id: number; container: { model: string; id: string } | null }
   | { kind: "scope"; model: string; id: string }
+  | { kind: "database"; event: "created" | "renamed"; id: number }
   | { kind: "comments"; page_id: number }
   | { kind: "notification" };
 

@@ -108,7 +108,7 @@ class PageTree {
     this.followLiveNotices();
   }
 
-  /** Someone else created, renamed, moved or trashed a page (or moved or trashed a database): fetch the tree
+  /** Someone else created, renamed, moved or trashed a page or a database: fetch the tree
    * again. The notice names the page only; the tree comes from the server, which shows each user what they may
    * read. A change to a page's body alone is not told here (the server sends one notice per look of the page). */
   private followLiveNotices() {
@@ -125,7 +125,7 @@ class PageTree {
       }
     }, 300);
     onLiveNotice((notice) => {
-      if (notice.kind === "hello" || notice.kind === "scope" || (notice.kind === "page" && !notice.container)) refresh();
+      if (notice.kind === "hello" || notice.kind === "scope" || notice.kind === "database" || (notice.kind === "page" && !notice.container)) refresh();
     });
   }
 
