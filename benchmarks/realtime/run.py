@@ -15,7 +15,11 @@ What it does, all on this machine and over loopback only:
    edit at each of the 19 other clients (waits up to 180 s for every edit to reach every client; the result says
    how many deliveries arrived);
 4. **memory per open room**: the server process's resident memory (``VmRSS``) before and after ``--rooms`` pages
-   of 20 paragraphs are opened live by two clients each, divided by the number of rooms.
+   of 20 paragraphs are opened live by two clients each, divided by the number of rooms; then, with all those
+   rooms open and idle, the server's **CPU** over 10 s (user + system time from ``/proc/<pid>/stat``);
+5. **opening a page of ``--blocks`` blocks** (default 2,000): live (connect + Yjs sync to a complete document) the
+   first time (the server builds the Yjs document from the blocks) and again later (from the stored snapshot),
+   against today's REST load of the same page (``GET /api/v1/pages/{id}/blocks``), 7 times each.
 
 Edits are identified by the Yjs client id and clock of the sender: a receiver compares its state vector after each
 message it applies. All clients run in this one Python process (asyncio) on the same machine as the server, so
@@ -207,7 +211,40 @@ async def twenty_typists(bench: Bench, seconds: float, clients: int = 20) -> dic
     return {"clients": clients, "edits": edits, "deliveries_expected": expected, "deliveries_arrived": len(latencies), **summary(latencies)}
 
 
-async def memory_per_room(bench: Bench, rooms: int) -> dict:
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+async def idle_cpu(bench: Bench, seconds: float = 10) -> dict:
+    pids = [server.process.pid for server in bench.servers]
+    before = sum(cpu_seconds(pid) for pid in pids)
+    await asyncio.sleep(seconds)
+    used = sum(cpu_seconds(pid) for pid in pids) - before
+    return {"seconds": seconds, "cpu_seconds": round(used, 3), "cpu_percent_of_one_core": round(100 * used / seconds, 1)}
+
+
+async def open_large_page(bench: Bench, blocks: int, repeat: int = 7) -> dict:
+    page_id = bench.page(blocks)
+    live_times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client = await connect(bench.client(0, page_id, {}, []))
+        live_times.append((time.perf_counter() - started) * 1000)
+        assert len(client.fragment.children) >= blocks, "the live document is not complete"
+        await client.close()
+        await asyncio.sleep(0.5)  # the room is dropped once its last client leaves: the next open loads it again
+    rest_times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = await asyncio.to_thread(bench.api.get, f"/api/v1/pages/{page_id}/blocks")
+        response.raise_for_status()
+        rest_times.append((time.perf_counter() - started) * 1000)
+    return {"blocks": blocks, "live_first_open_ms": round(live_times[0], 1), "live_later_opens_ms": summary(live_times[1:]),
+            "rest_get_blocks_ms": summary(rest_times)}
+
+
+async def memory_and_cpu(bench: Bench, rooms: int) -> dict:
     pages = [bench.page(20) for _ in range(rooms)]
     pids = [server.process.pid for server in bench.servers]
     await asyncio.sleep(1)
@@ -219,10 +256,11 @@ async def memory_per_room(bench: Bench, rooms: int) -> dict:
             clients.append(await connect(bench.client(index + other, page_id, {}, [], token=token)))
     await asyncio.sleep(2)
     after = sum(rss_kib(pid) for pid in pids)
+    cpu = await idle_cpu(bench)
     for client in clients:
         await client.close()
     return {"rooms": rooms, "clients": len(clients), "paragraphs_per_page": 20, "rss_before_kib": before, "rss_after_kib": after,
-            "kib_per_room": round((after - before) / rooms, 1)}
+            "kib_per_room": round((after - before) / rooms, 1), "idle_cpu_with_rooms_open": cpu}
 
 
 def main() -> None:
@@ -231,6 +269,7 @@ def main() -> None:
     parser.add_argument("--redis", action="store_true", help="two server processes sharing a throwaway Redis")
     parser.add_argument("--rooms", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--blocks", type=int, default=2000, help="blocks of the page opened live and over REST")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
     options = parser.parse_args()
     random.seed(14)
@@ -243,7 +282,8 @@ def main() -> None:
             "load_before": load_before,
             "relay_two_clients": asyncio.run(relay_two(bench)),
             "twenty_clients_one_page": asyncio.run(twenty_typists(bench, options.seconds)),
-            "memory": asyncio.run(memory_per_room(bench, options.rooms)),
+            "memory": asyncio.run(memory_and_cpu(bench, options.rooms)),
+            "open_large_page": asyncio.run(open_large_page(bench, options.blocks)),
             "load_after": os.getloadavg(),
         }
     finally:
