@@ -282,8 +282,9 @@ def main() -> None:
             "load_before": load_before,
             "relay_two_clients": asyncio.run(relay_two(bench)),
             "twenty_clients_one_page": asyncio.run(twenty_typists(bench, options.seconds)),
-            "memory": asyncio.run(memory_and_cpu(bench, options.rooms)),
+            # before the rooms: closing 2 x --rooms clients keeps the server busy deriving and dropping rooms
             "open_large_page": asyncio.run(open_large_page(bench, options.blocks)),
+            "memory": asyncio.run(memory_and_cpu(bench, options.rooms)),
             "load_after": os.getloadavg(),
         }
     finally:
