@@ -102,7 +102,7 @@ def print_deploy_summary(report: dict, narrator) -> None:
         narrator.note(f"artifacts  {len(artifacts)} file(s), {human_size(sum(a['size'] for a in artifacts))}")
         for artifact in artifacts:
             narrator.note(f"           {artifact['path']} {human_size(artifact['size'])}")
-    if report.get("auto_rollback"):
+    if isinstance(report.get("auto_rollback"), dict):  # the option (a bool) until an automatic rollback ran
         rollback = report["auto_rollback"]
         narrator.note(f"rollback   automatic: {'ok' if rollback.get('ok') else 'FAILED: ' + str(rollback.get('error'))}")
     watch = report.get("watch")

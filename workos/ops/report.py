@@ -324,7 +324,9 @@ def render_deploy(settings: DeploySettings, report: dict) -> str:
     code = report.get("exit_code")
     from .exit_codes import WATCH_BREACH
 
-    rolled_back = (report.get("auto_rollback") or {}).get("ok") or (report.get("watch_rollback") or {}).get("ok")
+    # "auto_rollback" is the option (True/False) until an automatic rollback ran, then its outcome.
+    automatic = report.get("auto_rollback") if isinstance(report.get("auto_rollback"), dict) else None
+    rolled_back = (automatic or {}).get("ok") or (report.get("watch_rollback") or {}).get("ok")
     verdict = ("SUCCESS" if code == 0 else "ROLLED BACK" if rolled_back
                else "DEPLOYED, WATCH BREACHED" if code == WATCH_BREACH else "FAILED")
     lines = _summary(f"Deployment report — {report['environment']} — {report.get('finished_at')}", report, verdict)
@@ -338,8 +340,8 @@ def render_deploy(settings: DeploySettings, report: dict) -> str:
     lines += _artifacts_section(settings, report)
     lines += _timings_section(report)
     lines += _switch_section(settings, report, report.get("switch"))
-    if report.get("auto_rollback"):
-        rollback = report["auto_rollback"]
+    if automatic:
+        rollback = automatic
         lines += ["", "## Automatic rollback", "", f"{'ok' if rollback.get('ok') else 'FAILED: ' + str(rollback.get('error'))}", ""]
         lines += _table(["step", "seconds"], [[s.get("step"), s.get("seconds")] for s in rollback.get("steps") or []])
     if report.get("watch"):
