@@ -246,7 +246,7 @@ class Watcher:
             use_ssl=configured["EMAIL_USE_SSL"], timeout=configured["EMAIL_TIMEOUT"], file_path=configured["EMAIL_FILE_PATH"])
         names = ", ".join(m.name for m in result.breaches)
         lines = [f"workos watch found {len(result.breaches)} breach(es) on {self.settings.environment} ({self.settings.base_url}) at {result.at}:", ""]
-        lines += [f"- {m.name}: {m.value} (threshold {m.threshold}) {m.detail}" for m in result.breaches]
+        lines += [f"- {m.name}: {'-' if m.value is None else m.value} (threshold {m.threshold}) {m.detail}" for m in result.breaches]
         if result.errors:
             lines += ["", "New log errors by fingerprint:"] + [f"  {g['count']} x {g['fingerprint']} {g['first']}" for g in result.errors[:10]]
         lines += ["", f"Journal: {self.journal}"]
