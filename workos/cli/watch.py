@@ -77,7 +77,7 @@ class PlainLines:
 
     def show(self, result, number: int) -> None:
         for measure in result.measures:
-            value = "" if measure.value is None else str(measure.value)
+            value = "-" if measure.value is None else str(measure.value)
             click.echo(f"{result.at} {'BREACH' if measure.breached else 'ok':<6} {measure.name}: {value} "
                        f"(threshold {measure.threshold}) {measure.detail}".rstrip())
         for group in result.errors[:10]:
