@@ -349,7 +349,9 @@ def render_deploy(settings: DeploySettings, report: dict) -> str:
     if report.get("watch_rollback"):
         lines += _watch_rollback_section(report)
     lines += ["", "## Rollback command", ""]
-    if report.get("rollback_command"):
+    if (report.get("watch_rollback") or {}).get("ok"):
+        lines += ["Already run after the watch breach (above); the rollback point is used up."]
+    elif report.get("rollback_command"):
         lines += ["```", report["rollback_command"], "```", "",
                   "It returns the code to the previous SHA and restores the backup above (its md5 and sha256 are checked first)."]
     else:

@@ -300,7 +300,7 @@ def run_rollback(settings: DeploySettings, snapshot_file: Path | None, restore_d
     stamp = backups.timestamp()
     snapshot_file = snapshot_file or settings.snapshot_file
     repo = GitRepo(settings.repo_root)
-    report: dict = {"command": "rollback", "snapshot_file": str(snapshot_file), "restore_db": restore_database,
+    report: dict = {"command": "rollback", "environment": settings.environment, "snapshot_file": str(snapshot_file), "restore_db": restore_database,
                     "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "expected_deploy": expected_deploy}
     record = history.new_record("rollback")
 
