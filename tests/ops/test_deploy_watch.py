@@ -158,3 +158,14 @@ def test_without_auto_rollback_a_breach_while_watching_is_reported_and_exits_19_
     log_row = next(row for row in sections["Post-deploy watch"]["rows"] if row.get("check") == "new log errors")
     assert log_row["status"] == "✗" and log_row["measured"] == "50" and str(deployment.server_log) in log_row["evidence"]
     assert "Rollback after the watch" not in sections
+
+
+def test_a_watch_duration_that_is_not_one_is_a_usage_error_and_a_dry_run_watches_nothing(deployment):
+    refused = deployment.deploy("--watch", "soon")
+    assert refused.returncode == 18 and "expected a duration such as 30s, 5m, 24h, got 'soon'" in refused.stderr
+    assert not deployment.backup_dir.exists() or not list(deployment.backup_dir.glob("*.dump"))
+
+    dry = deployment.deploy("--dry-run", "--watch", "5m")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "--watch 5m: a dry run deploys nothing, so nothing is watched" in dry.stdout
+    assert not (deployment.root / "var" / "watch.jsonl").exists()

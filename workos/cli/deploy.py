@@ -186,6 +186,8 @@ def deploy(ctx, dry_run, auto_rollback, no_artifacts, break_stale_lock, no_downt
     except KeyboardInterrupt:
         narrator.error("interrupted: check the state with `workos verify`; undo with `workos rollback --restore-db`")
         sys.exit(130)
+    if watch_seconds and dry_run:
+        narrator.note(f"--watch {watch_duration}: a dry run deploys nothing, so nothing is watched")
     if as_json:
         emit_json(report)
     print_deploy_summary(report, narrator)
