@@ -169,3 +169,30 @@ def test_a_watch_duration_that_is_not_one_is_a_usage_error_and_a_dry_run_watches
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "--watch 5m: a dry run deploys nothing, so nothing is watched" in dry.stdout
     assert not (deployment.root / "var" / "watch.jsonl").exists()
+
+
+def test_the_rollback_of_a_watched_deploy_refuses_when_another_deploy_came_after_it(deployment):
+    from workos.ops.narration import Narrator
+    from workos.ops.rollback import run_rollback
+    from workos.ops.settings import DeploySettings
+    from workos.settings.config import load_config
+
+    # given a watched deploy, then another deploy (of an upgrade) that ran while it was being watched
+    watched = deployment.deploy("--no-artifacts", "--json")
+    assert watched.returncode == 0, watched.stdout + watched.stderr
+    watched_id = json.loads(watched.stdout)["run_id"]
+    add_migration_commit(deployment, "ipai_workos_canvas", "0900_deploy_probe", PROBE_TABLE_MIGRATION)
+    later = deployment.deploy("--no-artifacts", "--json")
+    assert later.returncode == 0, later.stdout + later.stderr
+    later_id = json.loads(later.stdout)["run_id"]
+    head, versions = deployment.head(), module_versions(deployment)
+
+    # when the watched deploy's automatic rollback runs (the `workos rollback` path, told which deploy to undo)
+    settings = DeploySettings.from_config(load_config(deployment.config_file, environ={}))
+    report = run_rollback(settings, None, True, False, Narrator(to_stderr=True), expected_deploy=watched_id)
+
+    # then it refuses with nothing changed, instead of undoing the later deploy (whose rollback point is current)
+    assert report["exit_code"] == 10, report["outcome"]
+    assert f".deploy_snapshot is the rollback point of deploy {later_id}, not of deploy {watched_id}" in report["outcome"]
+    assert deployment.head() == head and module_versions(deployment) == versions
+    assert httpx.get(deployment.base_url + "/web/login").status_code == 200
