@@ -168,3 +168,25 @@ def test_watch_reads_cpu_and_rss_of_the_systemd_unit_main_pid_and_says_compose_i
     for name in ("server CPU", "server RSS"):
         assert measures[name]["value"] == "not measured" and measures[name]["breached"] is False
         assert measures[name]["detail"].startswith('not measured: [deploy] service = "compose"')
+
+
+def test_watch_for_a_duration_journals_every_check_and_ends_with_a_markdown_summary(deployment):
+    # given a site with no server, and a log holding one error repeated 3 times
+    deployment.server_log.parent.mkdir(parents=True, exist_ok=True)
+    deployment.server_log.write_text("".join(f"2026-12-05 02:00:0{n},000 ERROR workos.request: lost after {n} ms\n" for n in range(3)))
+
+    # when watch runs for a few seconds, a check every second
+    result = deployment.workos("watch", "--duration", "3s", "--interval", "1s")
+
+    # then every check is a journal line, and the summary lists each one with its breaches and the errors grouped
+    assert result.returncode == 1, result.stdout + result.stderr
+    journal = [json.loads(line) for line in (deployment.root / "var" / "watch.jsonl").read_text().splitlines()]
+    assert len(journal) >= 2 and all(not check["ok"] for check in journal)
+    [summary] = (deployment.root / "var" / "reports").glob("WATCH_REPORT_prod_*.md")
+    assert f"summary {summary}" in result.stderr
+    text = summary.read_text()
+    assert f"{len(journal)} check(s) over " in text and f"; {len(journal)} with a breach." in text
+    rows = [line for line in text.splitlines() if line.startswith("| 20")]
+    assert [row.split(" | ")[0].lstrip("| ") for row in rows] == [check["at"] for check in journal]
+    assert all("GET /web/login" in row for row in rows)
+    assert text.count("× 3: `2026-12-05 02:00:00,000 ERROR workos.request: lost after 0 ms`") == 1
