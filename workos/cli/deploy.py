@@ -67,7 +67,7 @@ def print_deploy_summary(report: dict, narrator) -> None:
         if report.get("failure"):
             narrator.note(report["failure"]["message"])
         return
-    verdict = "SUCCESS" if code == 0 else "FAILED"
+    verdict = "SUCCESS" if code == 0 else "WATCH BREACHED" if code == exit_codes.WATCH_BREACH else "FAILED"
     narrator.heading(f"Deploy {report['environment']}: {verdict} — exit {code}: {report['outcome']} ({report['seconds']:.1f}s)")
     if report.get("failure"):
         where = f"phase {report['failure']['phase']}" if report["failure"]["phase"] else "pre-checks"
@@ -102,9 +102,18 @@ def print_deploy_summary(report: dict, narrator) -> None:
         narrator.note(f"artifacts  {len(artifacts)} file(s), {human_size(sum(a['size'] for a in artifacts))}")
         for artifact in artifacts:
             narrator.note(f"           {artifact['path']} {human_size(artifact['size'])}")
-    if report.get("auto_rollback"):
+    if isinstance(report.get("auto_rollback"), dict):  # the option (a bool) until an automatic rollback ran
         rollback = report["auto_rollback"]
         narrator.note(f"rollback   automatic: {'ok' if rollback.get('ok') else 'FAILED: ' + str(rollback.get('error'))}")
+    watch = report.get("watch")
+    if watch:
+        breach = watch["breach"]
+        narrator.note(f"watch      {len(watch['checks'])} check(s) in {watch['seconds']:.0f}s: "
+                      + (f"BREACH {', '.join(breach['breaches'])}" if breach else "no breach"))
+    if report.get("watch_rollback"):
+        rollback = report["watch_rollback"]
+        narrator.note(f"rollback   after the watch: {'ok' if rollback['ok'] else 'FAILED'} (exit {rollback['exit_code']}: "
+                      f"{rollback['outcome']}; head {_short(rollback['evidence']['head'])})")
     state = report.get("state") or {}
     if state:
         narrator.note(f"state      code {state.get('code')}; database {state.get('database')}; service {state.get('service')}")
@@ -125,6 +134,8 @@ DEPLOY_HELP = f"""Deploy the configured branch to this host in seven phases.
 5 snapshot artifacts (`workos snapshot`, skipped when the deployed code lacks it)
 6 commit artifacts ([skip ci])
 7 push
+then, with --watch DURATION: the checks of `workos watch` every [watch] interval; the first breach rolls the
+  deploy back through `workos rollback` with --auto-rollback (exit 14), or ends the run with exit 19
 
 Refusals (dirty tree, diverged history, missing module, no room for the backup, lock held) happen before
 anything changes. Configuration: the [deploy] section (deploy/workos.toml.example).
@@ -137,28 +148,46 @@ anything changes. Configuration: the [deploy] section (deploy/workos.toml.exampl
 @click.group(cls=OperationsGroup, invoke_without_command=True, help=DEPLOY_HELP)
 @click.option("--dry-run", is_flag=True, help="Write a risk assessment (commits, modules, migration classification, tables touched, "
               "expected downtime, room for the backup, blockers) to [deploy] report_dir; change nothing.")
-@click.option("--auto-rollback", is_flag=True, help="On any failure after phase 1, restore the previous SHA and database, restart, re-verify.")
+@click.option("--auto-rollback", is_flag=True, help="On any failure after phase 1 (and with --watch, on a breach while watching), "
+              "restore the previous SHA and database, restart, re-verify.")
+@click.option("--watch", "watch_duration", metavar="DURATION", help="After a successful deploy, keep checking the site as `workos watch` "
+              "does ([watch] thresholds, interval, journal, alerts) for DURATION (15m, 1h). A breach rolls this deploy back with "
+              "--auto-rollback (exit 14), else exits 19 with the new code in place.")
 @click.option("--no-artifacts", is_flag=True, help="Skip phases 5-7 (snapshot artifacts, commit, push).")
 @click.option("--break-stale-lock", is_flag=True, help="Take over a lock whose deploy process is dead (never a live one).")
 @click.option("--no-downtime", is_flag=True, help='Refuse (nothing changed) unless the deploy can switch without downtime: '
               '[deploy] switch = "nginx" and every pending migration compatible with the running code.')
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout (progress goes to stderr).")
 @click.pass_context
-def deploy(ctx, dry_run, auto_rollback, no_artifacts, break_stale_lock, no_downtime, as_json):
+def deploy(ctx, dry_run, auto_rollback, no_artifacts, break_stale_lock, no_downtime, watch_duration, as_json):
     if ctx.invoked_subcommand:
         return
     from workos.ops.deploy import Deployer, DeployOptions
     from workos.ops.narration import Narrator
+    from workos.ops.watch import parse_duration
 
     settings = deploy_settings(ctx)
+    watch_seconds = None
+    if watch_duration:
+        try:
+            watch_seconds = parse_duration(watch_duration)
+            parse_duration(settings.config.values["watch"]["interval"])
+        except ValueError as error:
+            fail(f"--watch / [watch] interval: {error}", exit_codes.USAGE)
     narrator = Narrator(to_stderr=as_json)
     options = DeployOptions(dry_run=dry_run, auto_rollback=auto_rollback, artifacts=not no_artifacts, break_stale_lock=break_stale_lock,
                             no_downtime=no_downtime)
     try:
         report = Deployer(settings, options, narrator).run()
+        if watch_seconds and not dry_run and report["exit_code"] == exit_codes.OK:
+            from workos.ops.deploy_watch import watch_after_deploy
+
+            watch_after_deploy(settings, report, watch_seconds, auto_rollback, narrator)
     except KeyboardInterrupt:
         narrator.error("interrupted: check the state with `workos verify`; undo with `workos rollback --restore-db`")
         sys.exit(130)
+    if watch_seconds and dry_run:
+        narrator.note(f"--watch {watch_duration}: a dry run deploys nothing, so nothing is watched")
     if as_json:
         emit_json(report)
     print_deploy_summary(report, narrator)

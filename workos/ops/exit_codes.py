@@ -17,6 +17,7 @@ ROLLBACK_FAILED = 15
 ARTIFACTS_FAILED = 16
 PUBLISH_FAILED = 17
 USAGE = 18
+WATCH_BREACH = 19
 
 DESCRIPTIONS = {
     OK: "deployed and every verification passed",
@@ -27,12 +28,15 @@ DESCRIPTIONS = {
     "back, service stopped; run `workos rollback --restore-db`",
     LOCKED: "another deploy or rollback holds the lock, or a stale lock needs --break-stale-lock; nothing changed",
     BACKUP_FAILED: "phase 1 could not write a verified backup (no room, dump or check failed); nothing changed",
-    ROLLED_BACK: "failed, and --auto-rollback restored the previous SHA and database, restarted and re-verified",
+    ROLLED_BACK: "failed (or breached a [watch] threshold during --watch), and --auto-rollback restored the previous SHA "
+    "and database, restarted and re-verified",
     ROLLBACK_FAILED: "failed, and the automatic rollback failed too: act by hand (the summary says where it stopped)",
     ARTIFACTS_FAILED: "phase 5 (snapshot artifacts) failed; the deployment itself verified",
     PUBLISH_FAILED: "phase 6 or 7 (commit or push of the artifacts) failed; the deployment itself verified; fix the "
     "cause and run `workos deploy` again: it pushes (or rebases) the artifact commit left behind",
     USAGE: "wrong command line or configuration",
+    WATCH_BREACH: "deployed and verified, but --watch saw a [watch] threshold breached (named in the report); the new "
+    "code stays deployed: run `workos rollback --restore-db`, or add --auto-rollback next time",
 }
 
 

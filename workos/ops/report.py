@@ -43,15 +43,16 @@ def report_path(settings: DeploySettings, stamp: str, kind: str = "DEPLOY_REPORT
     return path
 
 
-def write_deploy_report(settings: DeploySettings, report: dict, stamp: str) -> Path:
-    """Render and write the report of a deploy (or dry run, or rollback); returns its path."""
+def write_deploy_report(settings: DeploySettings, report: dict, stamp: str, path: Path | None = None) -> Path:
+    """Render and write the report of a deploy (or dry run, or rollback); returns its path. ``path`` rewrites an
+    existing report (``workos deploy --watch`` adds the watch to the deploy's own report)."""
     if report.get("command") == "rollback":
         text = render_rollback(settings, report)
     elif report.get("dry_run"):
         text = render_dry_run(settings, report)
     else:
         text = render_deploy(settings, report)
-    path = report_path(settings, stamp)
+    path = path or report_path(settings, stamp)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".md.partial")
     partial.write_text(text, encoding="utf-8")
@@ -321,7 +322,13 @@ def _switch_section(settings: DeploySettings, report: dict, switch: dict | None)
 
 def render_deploy(settings: DeploySettings, report: dict) -> str:
     code = report.get("exit_code")
-    verdict = "SUCCESS" if code == 0 else "ROLLED BACK" if (report.get("auto_rollback") or {}).get("ok") else "FAILED"
+    from .exit_codes import WATCH_BREACH
+
+    # "auto_rollback" is the option (True/False) until an automatic rollback ran, then its outcome.
+    automatic = report.get("auto_rollback") if isinstance(report.get("auto_rollback"), dict) else None
+    rolled_back = (automatic or {}).get("ok") or (report.get("watch_rollback") or {}).get("ok")
+    verdict = ("SUCCESS" if code == 0 else "ROLLED BACK" if rolled_back
+               else "DEPLOYED, WATCH BREACHED" if code == WATCH_BREACH else "FAILED")
     lines = _summary(f"Deployment report — {report['environment']} — {report.get('finished_at')}", report, verdict)
     lines += _code_section(report.get("previous_sha"), report.get("new_sha"), report.get("commits") or [])
     lines += _backup_section(report)
@@ -333,18 +340,94 @@ def render_deploy(settings: DeploySettings, report: dict) -> str:
     lines += _artifacts_section(settings, report)
     lines += _timings_section(report)
     lines += _switch_section(settings, report, report.get("switch"))
-    if report.get("auto_rollback"):
-        rollback = report["auto_rollback"]
+    if automatic:
+        rollback = automatic
         lines += ["", "## Automatic rollback", "", f"{'ok' if rollback.get('ok') else 'FAILED: ' + str(rollback.get('error'))}", ""]
         lines += _table(["step", "seconds"], [[s.get("step"), s.get("seconds")] for s in rollback.get("steps") or []])
+    if report.get("watch"):
+        lines += _watch_section(settings, report["watch"])
+    if report.get("watch_rollback"):
+        lines += _watch_rollback_section(report)
     lines += ["", "## Rollback command", ""]
-    if report.get("rollback_command"):
+    if (report.get("watch_rollback") or {}).get("ok"):
+        lines += ["Already run after the watch breach (above); the rollback point is used up."]
+    elif report.get("rollback_command"):
         lines += ["```", report["rollback_command"], "```", "",
                   "It returns the code to the previous SHA and restores the backup above (its md5 and sha256 are checked first)."]
     else:
         lines += [_not_run(_why_not(report, "no backup was taken, so there is no rollback point"))]
     lines += ["", "## Logs kept", ""] + ([f"- `{log}`" for log in report.get("logs") or []] or ["- none"])
     return "\n".join(lines) + "\n"
+
+
+def _watch_section(settings: DeploySettings, watch: dict) -> list[str]:
+    """``--watch``: every check, and the measures of the breaching check (or the last one) with their evidence."""
+    lines = ["", "## Post-deploy watch", ""]
+    checks = watch["checks"]
+    lines += [f"{len(checks)} check(s) in {watch['seconds']:.1f} s of the {watch['duration_seconds']:.0f} s asked, one every "
+              f"{watch['interval_seconds']:.0f} s against [watch] (the `workos watch` checks); journal `{watch['journal']}`.", ""]
+    lines += _table(["at", "result", "breaches", "alerts"],
+                    [[c["at"], "ok" if c["ok"] else FAIL, ", ".join(c["breaches"]) or "none",
+                      "; ".join(f"{a['channel']} {'sent' if a['ok'] else 'FAILED'}: {a['detail']}" for a in c.get("alerts") or []) or "-"]
+                     for c in checks])
+    shown = watch["breach"] or checks[-1]
+    lines += ["", f"Measures of the {'breaching' if watch['breach'] else 'last'} check ({shown['at']}):", ""]
+    rows = []
+    for measure in shown["measures"]:
+        value = measure["value"]
+        if measure["breached"]:
+            status = FAIL if value is not None else f"{FAIL} not measured"
+        elif value is None or value == "not measured":
+            status = _not_run(measure["detail"] or "not measured")
+        else:
+            status = PASS
+        rows.append([status, measure["name"], "" if value is None else value, measure["threshold"], measure["detail"]])
+    lines += _check_table(rows)
+    if shown.get("errors"):
+        lines += ["", "New log errors by fingerprint:", ""]
+        lines += [f"- `{g['fingerprint']}` × {g['count']}: `{g['first']}`" for g in shown["errors"][:FIRST_LOG_LINES]]
+    return lines
+
+
+def _watch_rollback_section(report: dict) -> list[str]:
+    """The automatic rollback after a watch breach, with what was read after it."""
+    rollback = report["watch_rollback"]
+    evidence = rollback["evidence"]
+    lines = ["", "## Rollback after the watch", ""]
+    lines += [f"{'Done' if rollback['ok'] else 'FAILED'}: `workos rollback` run {rollback.get('run_id') or '-'} (exit "
+              f"{rollback['exit_code']}: {rollback['outcome']}); its report `{rollback.get('report_file') or '-'}`.",
+              f"Database {'restored from the phase 1 backup' if rollback['restore_db'] else 'kept'}: {rollback['restore_reason']}.", ""]
+    head_ok = evidence["head"] == evidence["expected_head"]
+    modules, expected = evidence.get("modules"), evidence.get("expected_modules")
+    differing = sorted(name for name in set(modules or {}) | set(expected or {}) if (modules or {}).get(name) != (expected or {}).get(name))
+    verification = rollback.get("verification")
+    rows = [
+        [PASS if head_ok else FAIL, "code back at the previous SHA", evidence["head"], evidence["expected_head"],
+         "`git rev-parse HEAD` in [deploy] repo_root after the rollback"],
+    ]
+    if modules is None or expected is None:
+        rows.append([_not_run("the module table could not be read before phase 3 or after the rollback"),
+                     "module versions as before the deploy", "", "", ""])
+    elif not rollback["restore_db"]:
+        rows.append([_not_run("the database was kept: the deploy changed no module version"), "module versions as before the deploy",
+                     f"{len(differing)} module(s) differ", "0", "SELECT name, latest_version, state FROM ir_module_module"])
+    else:
+        rows.append([PASS if not differing else FAIL, "module versions as before the deploy",
+                     f"{len(differing)} module(s) differ" + (f": {', '.join(differing[:10])}" if differing else ""), "0",
+                     "SELECT name, latest_version, state FROM ir_module_module after the rollback, compared with the same "
+                     f"read before phase 3 ({len(expected)} module(s))"])
+    if verification:
+        rows.append([PASS if verification["failed_count"] == 0 else FAIL, "runtime verification after the rollback",
+                     f"{verification['failed_count']} failed of {len(verification['checks'])}", "0 failed", "the checks of `workos verify`"])
+    else:
+        rows.append([_not_run(rollback["outcome"]), "runtime verification after the rollback", "", "0 failed", ""])
+    lines += _check_table(rows)
+    steps = rollback.get("steps") or []
+    if steps:
+        lines += ["", "Steps:", ""]
+        lines += _table(["step", "status", "seconds", "detail"],
+                        [[s.get("step"), PASS if s.get("ok") else FAIL, s.get("seconds"), s.get("detail", "")] for s in steps])
+    return lines
 
 
 def render_rollback(settings: DeploySettings, report: dict) -> str:

@@ -286,8 +286,11 @@ def _write_report(settings: DeploySettings, report: dict, stamp: str, narrator: 
 
 
 def run_rollback(settings: DeploySettings, snapshot_file: Path | None, restore_database: bool, break_stale_lock: bool,
-                 narrator: Narrator) -> dict:
-    """``workos rollback``: lock, check the rollback point, execute, verify, record. Returns the report."""
+                 narrator: Narrator, expected_deploy: str | None = None) -> dict:
+    """``workos rollback``: lock, check the rollback point, execute, verify, record. Returns the report.
+
+    ``expected_deploy`` (``workos deploy --watch --auto-rollback``): refuse unless both the rollback point and the
+    last deploy of the history are that run, so an automatic rollback never undoes someone else's deploy."""
     from . import exit_codes, history
     from .deploy_snapshot import SnapshotFileError
     from .lock import DeployLock, LockHeld
@@ -297,8 +300,8 @@ def run_rollback(settings: DeploySettings, snapshot_file: Path | None, restore_d
     stamp = backups.timestamp()
     snapshot_file = snapshot_file or settings.snapshot_file
     repo = GitRepo(settings.repo_root)
-    report: dict = {"command": "rollback", "snapshot_file": str(snapshot_file), "restore_db": restore_database,
-                    "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    report: dict = {"command": "rollback", "environment": settings.environment, "snapshot_file": str(snapshot_file), "restore_db": restore_database,
+                    "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "expected_deploy": expected_deploy}
     record = history.new_record("rollback")
 
     def finish(code: int, message: str, recorded: bool) -> dict:
@@ -332,14 +335,16 @@ def run_rollback(settings: DeploySettings, snapshot_file: Path | None, restore_d
     except OSError as error:
         return finish(exit_codes.USAGE, f"cannot create the deploy lock in [deploy] backup_dir: {error}", False)
     try:
-        return _locked_rollback(settings, repo, service, snapshot_file, restore_database, stamp, narrator, report, record, lock, finish)
+        return _locked_rollback(settings, repo, service, snapshot_file, restore_database, stamp, narrator, report, record, lock, finish,
+                                expected_deploy)
     except (OSError, GitError, DatabaseError) as error:
         return finish(exit_codes.ROLLBACK_FAILED, f"{type(error).__name__}: {error}", True)
     finally:
         lock.release()
 
 
-def _locked_rollback(settings, repo, service, snapshot_file, restore_database, stamp, narrator, report, record, lock, finish) -> dict:
+def _locked_rollback(settings, repo, service, snapshot_file, restore_database, stamp, narrator, report, record, lock, finish,
+                     expected_deploy=None) -> dict:
     """The part of ``run_rollback`` that runs under the lock."""
     from . import exit_codes, history
     from .deploy_snapshot import SnapshotFileError
@@ -357,8 +362,14 @@ def _locked_rollback(settings, repo, service, snapshot_file, restore_database, s
         report["cleaned_leftovers"] = cleaned
     try:
         point = RollbackPoint.from_snapshot_file(snapshot_file)
+        if expected_deploy and point.deploy_id != expected_deploy:
+            raise RollbackRefused(f"{point.source} is the rollback point of deploy {point.deploy_id or '(unnamed)'}, "
+                                  f"not of deploy {expected_deploy}")
         plan = plan_undo(settings, repo, point, restore_database, record["id"])
         report["undoes"] = plan.run and plan.run["id"]
+        if expected_deploy and report["undoes"] != expected_deploy:
+            raise RollbackRefused(f"the last deploy in {settings.history_file} is {report['undoes'] or 'none'}, "
+                                  f"not deploy {expected_deploy}: another run came after it")
         if plan.nothing_to_undo:
             report.update(to_sha=report["from_sha"], nothing_to_undo=plan.nothing_to_undo)
             narrator.note(f"nothing to roll back: {plan.nothing_to_undo}")

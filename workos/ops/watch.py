@@ -3,16 +3,22 @@
 One check measures: ``/web/login`` and ``/web/health`` (status and response time), the new ERROR/CRITICAL/
 Traceback lines of ``[server] log_file`` since the previous check (grouped by fingerprint: one error repeated
 1,000 times is one line with a count; the read offset is kept in ``<data_dir>/watch_state.json``), CPU and RSS
-of the server processes (their pidfiles, read from /proc — psutil is not a dependency), the database's size and
-connections, and the free disk of ``data_dir`` and ``backup_dir``. Every check is appended to a JSONL journal;
-a breach is named, optionally POSTed to ``[watch] webhook_url``, and makes ``--once`` exit 1.
+of the server processes (read from /proc — psutil is not a dependency — for the pids the service kind names:
+``process`` its pidfiles, ``systemd`` ``systemctl show -p MainPID``; ``compose`` is reported as not measured),
+the database's size and connections, and the free disk of ``data_dir`` and ``backup_dir``. Every check is
+appended to a JSONL journal; a breach is named, makes ``--once`` exit 1, and is sent to the alert channels of
+``[watch]`` (``webhook_url``: the check's JSON POSTed; ``email``: a message through Django's email framework
+with the ``[email]`` settings). An alert that fails is logged (and kept in the journal), never fatal: the
+journal and the exit code still say what was found.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import subprocess
 import re
 import shutil
 import time
@@ -24,6 +30,8 @@ import httpx
 from .database import Database, DatabaseError
 from .settings import DeploySettings
 from .verify import CRITICAL_LINE
+
+logger = logging.getLogger(__name__)
 
 FIRST_READ_BYTES = 1024 * 1024  # without a state file, only the end of a long log is read
 _VOLATILE = [
@@ -66,6 +74,7 @@ class WatchResult:
     at: str
     measures: list[Measure] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
+    alerts: list[dict] = field(default_factory=list)  # {"channel", "ok", "detail"} per alert sent on a breach
 
     @property
     def breaches(self) -> list[Measure]:
@@ -73,7 +82,7 @@ class WatchResult:
 
     def as_dict(self) -> dict:
         return {"at": self.at, "ok": not self.breaches, "breaches": [m.name for m in self.breaches],
-                "measures": [m.as_dict() for m in self.measures], "errors": self.errors}
+                "measures": [m.as_dict() for m in self.measures], "errors": self.errors, "alerts": self.alerts}
 
 
 class Watcher:
@@ -125,16 +134,26 @@ class Watcher:
                        f"{len(groups)} distinct since {since} in {log_file}"), errors
 
     def processes(self) -> list[Measure]:
-        pids = server_pids(self.settings)
+        cpu_threshold, rss_threshold = f"< {self.watch['max_cpu_percent']} %", f"< {self.watch['max_rss_mb']} MiB"
+        if self.settings.service == "compose":
+            # `docker compose top` is not available everywhere the tools run, and a container's processes are
+            # not this host's /proc children of a pidfile: say so rather than show a made-up number.
+            why = 'not measured: [deploy] service = "compose" (the container\'s processes are not read; use `docker stats`)'
+            return [Measure("server CPU", "not measured", cpu_threshold, False, why),
+                    Measure("server RSS", "not measured", rss_threshold, False, why)]
+        try:
+            pids, source = service_pids(self.settings)
+        except ServicePidsError as error:
+            return [Measure("server processes", None, ">= 1 running", True, str(error))]
         if not pids:
-            return [Measure("server processes", 0, ">= 1 running", True, "no live pid in the service's pidfiles")]
+            return [Measure("server processes", 0, ">= 1 running", True, f"no live server process ({source})")]
         cpu = cpu_percent(pids)
         rss = sum(rss_bytes(pid) for pid in pids)
         return [
-            Measure("server CPU", f"{cpu:.1f} %", f"< {self.watch['max_cpu_percent']} %", cpu >= self.watch["max_cpu_percent"],
-                    f"pids {', '.join(map(str, pids))} (/proc/PID/stat over 1 s)"),
-            Measure("server RSS", f"{rss // (1024 * 1024)} MiB", f"< {self.watch['max_rss_mb']} MiB", rss >= self.watch["max_rss_mb"] * 1024 * 1024,
-                    "/proc/PID/status VmRSS"),
+            Measure("server CPU", f"{cpu:.1f} %", cpu_threshold, cpu >= self.watch["max_cpu_percent"],
+                    f"pids {', '.join(map(str, pids))} from {source} (/proc/PID/stat over 1 s)"),
+            Measure("server RSS", f"{rss // (1024 * 1024)} MiB", rss_threshold, rss >= self.watch["max_rss_mb"] * 1024 * 1024,
+                    f"/proc/PID/status VmRSS of pids {', '.join(map(str, pids))}"),
         ]
 
     def database(self) -> list[Measure]:
@@ -170,14 +189,71 @@ class Watcher:
         result.measures.append(log)
         result.measures += self.processes() + self.database() + self.disks()
         self.journal.parent.mkdir(parents=True, exist_ok=True)
+        if result.breaches:
+            result.alerts = self.alert(result)
         with open(self.journal, "a", encoding="utf-8") as stream:
             stream.write(json.dumps(result.as_dict(), default=str) + "\n")
-        if result.breaches and self.watch["webhook_url"]:
-            try:
-                httpx.post(self.watch["webhook_url"], json={"environment": self.settings.environment, **result.as_dict()}, timeout=10, trust_env=False)
-            except httpx.HTTPError:
-                pass  # the journal and the exit code still say it
         return result
+
+    def skip_log_to_end(self) -> None:
+        """Count only the log lines written from now on (``workos deploy --watch``: the deploy's own verification
+        already judged the lines before)."""
+        try:
+            stat = self.settings.config.log_file.stat()
+        except OSError:
+            return
+        self._save_state({"inode": stat.st_ino, "offset": stat.st_size})
+
+    # --- alerts -----------------------------------------------------------------------------------------------
+
+    def alert(self, result: WatchResult) -> list[dict]:
+        """Send the breach to every configured channel; a channel that fails is logged and reported, never raised."""
+        sent = []
+        for channel, configured, send in (("webhook", self.watch["webhook_url"], self._webhook),
+                                          ("email", self.watch["email"], self._email)):
+            if not configured:
+                continue
+            try:
+                detail = send(result)
+            except Exception as error:  # noqa: BLE001 - an alert must never stop the watch
+                detail = f"{type(error).__name__}: {error}"
+                logger.warning("watch alert by %s failed: %s", channel, detail)
+                sent.append({"channel": channel, "ok": False, "detail": detail})
+                continue
+            sent.append({"channel": channel, "ok": True, "detail": detail})
+        return sent
+
+    def _webhook(self, result: WatchResult) -> str:
+        url = self.watch["webhook_url"]
+        response = httpx.post(url, json={"environment": self.settings.environment, "base_url": self.settings.base_url, **result.as_dict()},
+                              timeout=10, trust_env=False)
+        response.raise_for_status()
+        return f"POST {url}: {response.status_code}"
+
+    def _email(self, result: WatchResult) -> str:
+        from django.conf import settings as django_settings
+        from django.core import mail
+
+        from workos.settings.email import email_settings
+
+        configured = email_settings(self.settings.config)
+        if not django_settings.configured:
+            django_settings.configure(**configured)
+        # The [email] settings of this configuration, whatever settings the process was started with.
+        connection = mail.get_connection(
+            backend=configured["EMAIL_BACKEND"], fail_silently=False, host=configured["EMAIL_HOST"], port=configured["EMAIL_PORT"],
+            username=configured["EMAIL_HOST_USER"], password=configured["EMAIL_HOST_PASSWORD"], use_tls=configured["EMAIL_USE_TLS"],
+            use_ssl=configured["EMAIL_USE_SSL"], timeout=configured["EMAIL_TIMEOUT"], file_path=configured["EMAIL_FILE_PATH"])
+        names = ", ".join(m.name for m in result.breaches)
+        lines = [f"workos watch found {len(result.breaches)} breach(es) on {self.settings.environment} ({self.settings.base_url}) at {result.at}:", ""]
+        lines += [f"- {m.name}: {'-' if m.value is None else m.value} (threshold {m.threshold}) {m.detail}" for m in result.breaches]
+        if result.errors:
+            lines += ["", "New log errors by fingerprint:"] + [f"  {g['count']} x {g['fingerprint']} {g['first']}" for g in result.errors[:10]]
+        lines += ["", f"Journal: {self.journal}"]
+        message = mail.EmailMessage(subject=f"[WorkOS {self.settings.environment}] watch: {names}", body="\n".join(lines),
+                                    from_email=configured["DEFAULT_FROM_EMAIL"], to=list(self.watch["email"]), connection=connection)
+        message.send()
+        return f"mailed {', '.join(self.watch['email'])} ({configured['EMAIL_BACKEND'].rsplit('.', 2)[-2]} backend)"
 
     def _state(self) -> dict:
         try:
@@ -198,6 +274,70 @@ def _zombie(pid: int) -> bool:
     return stat[stat.rfind(")") + 2:][:1] in ("Z", "X")
 
 
+class ServicePidsError(Exception):
+    """The service manager could not say which processes are the server's; the message says why."""
+
+
+def service_pids(settings: DeploySettings) -> tuple[list[int], str]:
+    """The live server pids for the service kind, with children (workers), and where they were read from."""
+    if settings.service == "systemd":
+        return systemd_pids(settings), "systemctl show -p MainPID"
+    return server_pids(settings), "the pidfiles"
+
+
+def systemd_pids(settings: DeploySettings) -> list[int]:
+    """``systemctl show -p MainPID --value UNIT`` of the unit (behind nginx: of each live server's instance)."""
+    from .services import ServiceError, SystemdService
+
+    if settings.switch == "nginx":
+        from .traffic import Fleet
+
+        try:
+            fleet = Fleet(settings)
+            units = [fleet.server(address) for address in fleet.live()]
+        except ServiceError as error:
+            raise ServicePidsError(f"cannot read the live servers of the nginx upstream: {error}") from None
+    else:
+        units = [SystemdService(settings)]
+    pids = []
+    for unit in units:
+        command = [*unit.systemctl, "show", "-p", "MainPID", "--value", unit.unit]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise ServicePidsError(f"{' '.join(command)}: {error}") from None
+        if result.returncode != 0:
+            raise ServicePidsError(f"{' '.join(command)} exited {result.returncode}: {result.stderr.strip()[:200]}")
+        try:
+            pid = int(result.stdout.strip() or 0)
+        except ValueError:
+            raise ServicePidsError(f"{' '.join(command)} answered {result.stdout.strip()[:80]!r}, not a pid") from None
+        if pid > 0 and process_running(pid):  # 0: the unit is not running
+            pids.append(pid)
+    return pids + children_of(pids)
+
+
+def process_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return not _zombie(pid)  # exited, not yet reaped by its parent: not a running server
+
+
+def children_of(pids: list[int]) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent in pids:
+                children.append(int(entry.name))
+    return children
+
+
 def server_pids(settings: DeploySettings) -> list[int]:
     """The live pids of the server processes: the process manager's pidfiles and their children (workers)."""
     section = settings.config.section("deploy.process")
@@ -208,22 +348,11 @@ def server_pids(settings: DeploySettings) -> list[int]:
     for file in files:
         try:
             pid = int(file.read_text().split()[0])
-            os.kill(pid, 0)
         except (OSError, ValueError, IndexError):
             continue
-        if _zombie(pid):  # exited, not yet reaped by its parent: not a running server
-            continue
-        pids.append(pid)
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            if parent in pids:
-                children.append(int(entry.name))
-    return pids + children
+        if process_running(pid):
+            pids.append(pid)
+    return pids + children_of(pids)
 
 
 def _cpu_ticks(pid: int) -> int:

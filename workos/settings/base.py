@@ -13,6 +13,7 @@ from workos.kernel.addons import make_importable, scan_addons
 from workos.kernel.bootstrap import active_module_names, database_settings
 from workos.running import code_revision
 from workos.settings import runtime
+from workos.settings.email import email_settings
 
 CONFIG = runtime.config()
 LOAD_MODE = runtime.load_mode()
@@ -124,16 +125,10 @@ AXES_DISABLE_ACCESS_LOG = True  # successful logins are already in the audit tra
 AXES_LOCKOUT_CALLABLE = "workos.web.throttle.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 
-_EMAIL = {key: CONFIG.get("email", key) for key in ("backend", "host", "port", "user", "password_env", "use_tls", "use_ssl", "timeout", "from", "file_path", "base_url")}
-# Django names the file backend's module "filebased"; the setting says "file" as DESIGN.md documents it.
-EMAIL_BACKEND = f"django.core.mail.backends.{ {'file': 'filebased'}.get(_EMAIL['backend'], _EMAIL['backend'])}.EmailBackend"
-EMAIL_HOST, EMAIL_PORT, EMAIL_TIMEOUT = _EMAIL["host"], _EMAIL["port"], _EMAIL["timeout"]
-EMAIL_HOST_USER = _EMAIL["user"]
-EMAIL_HOST_PASSWORD = os.environ.get(_EMAIL["password_env"], "") if _EMAIL["password_env"] else ""
-EMAIL_USE_TLS, EMAIL_USE_SSL = _EMAIL["use_tls"], _EMAIL["use_ssl"]
-EMAIL_FILE_PATH = str(_EMAIL["file_path"])
-DEFAULT_FROM_EMAIL = _EMAIL["from"]
-WORKOS_EMAIL_BASE_URL = _EMAIL["base_url"].rstrip("/")
+# EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_TIMEOUT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS,
+# EMAIL_USE_SSL, EMAIL_FILE_PATH, DEFAULT_FROM_EMAIL and WORKOS_EMAIL_BASE_URL from [email] (workos/settings/email.py,
+# shared with `workos watch`'s alerts, which send mail without starting the site).
+globals().update(email_settings(CONFIG))
 
 # Live rooms (Django Channels): one process keeps its rooms in memory; several processes or hosts share them
 # through Redis ([realtime] channel_layer).

@@ -195,6 +195,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         "min_disk_free_mb": (1024, _integer(0, 100_000_000), False),
         "journal": ("", _optional_string, True),  # JSONL of every check; empty: <data_dir>/watch.jsonl
         "webhook_url": ("", _optional_string, False),  # POSTed the check's JSON on a breach
+        # Addresses mailed on a breach, through Django's email framework with the [email] settings.
+        "email": ([], _string_list_or_empty, False),
     },
     "search": {
         # A PostgreSQL text search configuration (simple, english, french ...): stemming and stop words.
