@@ -110,13 +110,33 @@ class ImportedPage(Schema):
     title: str
     parent_id: int | None
     blocks: int
+    row: bool = Field(False, description="the page of a database row")
+
+
+class ImportedDatabase(Schema):
+    id: int
+    title: str
+    rows: int
+    properties: dict[str, str] = Field(description="column name -> property type")
+    parent_page_id: int | None
+
+
+class SkippedFile(Schema):
+    path: str
+    reason: str
 
 
 class ImportOut(Schema):
+    format: str = Field(description="markdown (a .md file, a zip of them, Notion's \"Markdown & CSV\" export) or html (Notion's HTML export)")
     items: list[ImportedPage]
-    pages: int
+    database_items: list[ImportedDatabase]
+    pages: int = Field(description="pages made (database rows not included)")
     blocks: int
+    databases: int
+    rows: int
     attachments: int
+    skipped: list[SkippedFile] = Field(description="what was left out and why (the first 200)")
+    skipped_count: int
 
 
 def _given(payload: Schema, name: str):

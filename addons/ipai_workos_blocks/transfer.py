@@ -28,10 +28,14 @@ from workos.kernel.errors import InvalidInput, TooLarge
 from . import markdown
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown")
+HTML_EXTENSIONS = (".html", ".htm")
 NOTION_ID = re.compile(r"\s+[0-9a-f]{32}$")
 DEFAULT_IMPORT_MAX_BYTES = 100 * 1024 * 1024  # compressed upload
 DEFAULT_IMPORT_MAX_TOTAL = 500 * 1024 * 1024  # uncompressed content
 DEFAULT_IMPORT_MAX_FILES = 10_000
+# Real exports compress ~3-10x (images hardly at all); a zip entry that claims to inflate more than this
+# against its compressed size is a zip bomb, refused before it is inflated.
+MAX_COMPRESSION_RATIO = 200
 SKIPPED_NAMES = {"index.html", ".ds_store", "thumbs.db"}
 
 
@@ -103,6 +107,9 @@ def _read_zip(data: bytes, prefix: str, depth: int, budget: _Budget) -> dict[str
             if path is None or path.startswith("__MACOSX/") or posixpath.basename(path).lower() in (".ds_store", "thumbs.db"):
                 continue
             budget.take(info.file_size)
+            if info.file_size > 1024 * 1024 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+                raise TooLarge(f"{path}: inflates {info.file_size // max(info.compress_size, 1)} times its compressed size "
+                               f"(more than {MAX_COMPRESSION_RATIO}): refused as a zip bomb", field="file")
             try:
                 content = archive.read(info)
             except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError):
@@ -142,7 +149,7 @@ class PlannedPage:
 
 def title_from_name(name: str) -> str:
     stem = posixpath.basename(name)
-    for extension in MARKDOWN_EXTENSIONS:
+    for extension in MARKDOWN_EXTENSIONS + HTML_EXTENSIONS + (".csv",):
         if stem.lower().endswith(extension):
             stem = stem[: -len(extension)]
     stem = NOTION_ID.sub("", stem).strip()
@@ -155,8 +162,8 @@ def clean_title(text: str) -> str:
     return "".join(char for char in text if ord(char) >= 32)[:512]
 
 
-def plan_pages(files: dict[str, bytes]) -> list[PlannedPage]:
-    """The page tree of an upload, parents before children, siblings by name."""
+def plan_pages(files: dict[str, bytes], extensions: tuple[str, ...] = MARKDOWN_EXTENSIONS) -> list[PlannedPage]:
+    """The page tree of an upload (its files with one of ``extensions``), parents before children, siblings by name."""
     pages: dict[str, PlannedPage] = {}
 
     def ensure(folder: str) -> PlannedPage | None:
@@ -168,7 +175,7 @@ def plan_pages(files: dict[str, bytes]) -> list[PlannedPage]:
         return pages[folder]
 
     for path in sorted(files, key=lambda p: (p.count("/"), p.casefold())):
-        if not path.lower().endswith(MARKDOWN_EXTENSIONS):
+        if not path.lower().endswith(extensions) or posixpath.basename(path).lower() in SKIPPED_NAMES:
             continue
         folder = path.rsplit(".", 1)[0]
         parent = ensure(posixpath.dirname(folder))
@@ -202,6 +209,75 @@ def local_target(base_folder: str, href: str) -> str | None:
     if joined.startswith("../") or joined == "..":
         return None
     return nfc(joined)
+
+
+def source_format(files: dict[str, bytes]) -> str:
+    """"markdown" when the upload holds Markdown pages (Notion's "Markdown & CSV" export), else "html" when it
+    holds HTML pages (Notion's HTML export); InvalidInput otherwise."""
+    names = [path.lower() for path in files]
+    if any(name.endswith(MARKDOWN_EXTENSIONS) for name in names):
+        return "markdown"
+    if any(name.endswith(HTML_EXTENSIONS) and posixpath.basename(name) not in SKIPPED_NAMES for name in names):
+        return "html"
+    raise InvalidInput("the upload holds no Markdown (.md) file and no HTML page (Notion's HTML export)", field="file")
+
+
+def utf8_text(path: str, data: bytes) -> str:
+    """A page or table file of an import as text: UTF-8 (with or without a byte order mark, as Notion writes
+    it), NFC; anything else is refused naming the file rather than read as mojibake."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{path}: is not UTF-8 text (byte {error.start}); export it again as UTF-8", field="file") from None
+    if "\x00" in text:
+        raise InvalidInput(f"{path}: is not text (it holds NUL characters)", field="file")
+    return nfc(text)
+
+
+@dataclass
+class PlannedTable:
+    """A Notion database found in an upload: its CSV (or HTML page), the folder of its row pages, its cells
+    (``row_paths``: each record's row page when the export names it, as HTML exports do)."""
+
+    path: str
+    folder: str
+    title: str
+    header: list[str]
+    records: list[list[str]]
+    row_paths: list[str | None] = field(default_factory=list)
+
+
+def plan_csv_tables(files: dict[str, bytes]) -> tuple[list[PlannedTable], list[dict]]:
+    """The databases of a "Markdown & CSV" export: every ``Name <id>.csv`` (Notion adds ``Name <id>_all.csv``
+    with every row when the exported view was filtered: that one is read and the other recognised as its
+    duplicate), with the folder of row pages beside it. Returns (tables, skipped files with the reason)."""
+    import csv
+
+    groups: dict[str, dict[str, str]] = {}
+    for path in sorted(files):
+        if not path.lower().endswith(".csv"):
+            continue
+        stem = path[:-4]
+        if stem.endswith("_all"):
+            groups.setdefault(stem[:-4], {})["all"] = path
+        else:
+            groups.setdefault(stem, {})["view"] = path
+    tables, skipped = [], []
+    for base, variants in sorted(groups.items()):
+        path = variants.get("all") or variants["view"]
+        if "all" in variants and "view" in variants:
+            skipped.append({"path": variants["view"], "reason": f"duplicate of {posixpath.basename(variants['all'])} (Notion's filtered view)"})
+        text = utf8_text(path, files[path])
+        try:
+            lines = [line for line in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in line)]
+        except csv.Error as error:
+            raise InvalidInput(f"{path}: is not valid CSV ({error})", field="file") from None
+        if not lines:
+            skipped.append({"path": path, "reason": "an empty table"})
+            continue
+        tables.append(PlannedTable(path=path, folder=base, title=title_from_name(base), header=[cell.strip() for cell in lines[0]],
+                                   records=lines[1:], row_paths=[None] * (len(lines) - 1)))
+    return tables, skipped
 
 
 def decode_text(data: bytes) -> str:
