@@ -86,8 +86,10 @@ def read_upload(name: str, data: bytes) -> dict[str, bytes]:
         files = _read_zip(data, "", 0, _Budget())
         return _drop_common_top(files)
     clean = _clean_path(posixpath.basename(name.replace("\\", "/"))) or "Imported.md"
+    if clean.lower().endswith(HTML_EXTENSIONS) and clean.lower() not in SKIPPED_NAMES:
+        return {clean: data}  # one page of Notion's HTML export
     if not clean.lower().endswith(MARKDOWN_EXTENSIONS + (".txt",)):
-        raise InvalidInput("upload a Markdown file (.md) or a zip", field="file")
+        raise InvalidInput("upload a Markdown file (.md), an HTML page of Notion's export (.html) or a zip", field="file")
     if not clean.lower().endswith(MARKDOWN_EXTENSIONS):
         clean = clean.rsplit(".", 1)[0] + ".md"
     return {clean: data}
@@ -103,6 +105,11 @@ def _read_zip(data: bytes, prefix: str, depth: int, budget: _Budget) -> dict[str
         for info in archive.infolist():
             if info.is_dir():
                 continue
+            raw = info.filename.replace("\\", "/")
+            if raw.startswith("/") or re.match(r"^[A-Za-z]:", raw) or ".." in raw.split("/"):
+                # a name like ../../etc/passwd is written by hand, never by an exporter: refuse the upload
+                raise InvalidInput(f"{raw[:200]!r}: a zip entry whose path leaves the archive (absolute, or with ..) is refused",
+                                   field="file")
             path = _clean_path(info.filename)
             if path is None or path.startswith("__MACOSX/") or posixpath.basename(path).lower() in (".ds_store", "thumbs.db"):
                 continue
