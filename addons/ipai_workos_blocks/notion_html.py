@@ -71,9 +71,15 @@ class NotionHtmlReader(HtmlReader):
             page.cover = (cover.attributes or {}).get("src") or ""
         body = document.css_first(".page-body")
         if body is None:
-            body = document.body
-        if body is None:
-            return page
+            # a full-page database: Notion writes its table straight into the article, with no page body
+            article = document.css_first("article") or document.body
+            if article is None:
+                return page
+            collection = next((node for node in _children(article) if node.tag == "table" and "collection-content" in _classes(node)), None)
+            if collection is not None:
+                page.table = self.collection(collection)
+                return page
+            body = article
         collection = body.css_first("table.collection-content")
         if collection is not None and not [node for node in _children(body) if "collection-content" not in _classes(node) and node.tag != "table"]:
             page.table = self.collection(collection)

@@ -57,7 +57,7 @@ ROOT_BODY = (
     '<ul id="j" class="to-do-list"><li><div class="checkbox checkbox-off"></div> <span class="to-do-children-unchecked">open task</span>'
     '<div class="indented"><p id="j2" class="">task note</p></div></li></ul>'
     '<ul id="k" class="toggle"><li><details open=""><summary>More</summary><p id="k2" class="">hidden text</p></details></li></ul>'
-    '<blockquote id="l" class="">Quoted words</blockquote>'
+    '<div style="display:contents" dir="auto"><blockquote id="l" class="">Quoted words</blockquote></div>'  # newer exports wrap blocks
     '<figure class="block-color-gray_background callout" style="white-space:pre-wrap;display:flex" id="m">'
     '<div style="font-size:1.5em"><span class="icon">⚠️</span></div><div style="width:100%">Careful here</div></figure>'
     '<pre id="n" class="code"><code class="language-Python">print("hi")</code></pre>'
@@ -99,9 +99,10 @@ def notion_html_export() -> bytes:
             '<table class="properties"><tbody><tr class="property-row"><th>Status</th><td>Done</td></tr></tbody></table>'),
         f"{ROOT}/{TASKS}/Ship it 44444444444444444444444444444444.html": page_html("Ship it", ""),
         # a full-page database at the top: its page is the table, its rows' pages sit in its folder
-        f"{BOOKS}.html": page_html("Books", '<table class="collection-content"><thead><tr><th>Title</th><th>Pages</th></tr></thead><tbody>'
-                                   f'<tr><td class="cell-title"><a href="{BOOKS.replace(" ", "%20")}/Dune%2066666666666666666666666666666666.html">Dune</a></td>'
-                                   '<td>412</td></tr><tr><td class="cell-title">Emma</td><td>474</td></tr></tbody></table>'),
+        f"{BOOKS}.html": ('<html><head><title>Books</title></head><body><article id="b" class="page sans"><header><h1 class="page-title">Books</h1>'
+                          '<p class="page-description"></p></header><table class="collection-content"><thead><tr><th>Title</th><th>Pages</th></tr></thead><tbody>'
+                          f'<tr id="b1"><td class="cell-title"><a href="{BOOKS.replace(" ", "%20")}/Dune%2066666666666666666666666666666666.html">Dune</a></td>'
+                          '<td>412</td></tr><tr id="b2"><td class="cell-title">Emma</td><td>474</td></tr></tbody></table></article></body></html>').encode(),
         f"{BOOKS}/Dune 66666666666666666666666666666666.html": page_html("Dune", '<p class="">Spice</p>'),
     })
 
