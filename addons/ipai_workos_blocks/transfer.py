@@ -11,6 +11,10 @@ Folder layout (the one Notion uses, read and written alike)::
 Notion appends a 32-hex id to every name (``Page 36ab…26ed.md``); it is dropped from titles. Names are
 compared in Unicode NFC (Notion's zips use decomposed forms). A folder holding pages but no ``Folder.md``
 becomes an empty page. ``index.html`` files and files at the very top that no page uses are not imported.
+Notion's HTML export has the same layout with ``.html`` pages (read by ``notion_html``); the databases of a
+"Markdown & CSV" export are its CSV files (``plan_csv_tables``). Zip entries whose names leave the archive,
+entries that inflate more than ``MAX_COMPRESSION_RATIO`` times, too many files or bytes, and page or table
+files that are not UTF-8 refuse the whole upload.
 """
 
 from __future__ import annotations
