@@ -87,6 +87,14 @@ def _match_rows(table, plan) -> tuple[list, list]:
             matched.append(found)
             if found is not None:
                 by_folder.pop(found.folder, None)
+        # Notion shortens long titles in file names: a record still unmatched takes a page whose name begins its title
+        for index, record in enumerate(table.records):
+            title = _title_key(record[0] if record else "")
+            if matched[index] is None and title:
+                found = next((planned for planned in by_folder.values() if len(_title_key(planned.title)) >= 10
+                              and title.startswith(_title_key(planned.title))), None)
+                if found is not None:
+                    matched[index] = by_folder.pop(found.folder)
     return matched, list(by_folder.values())
 
 
