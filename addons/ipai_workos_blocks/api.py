@@ -110,13 +110,33 @@ class ImportedPage(Schema):
     title: str
     parent_id: int | None
     blocks: int
+    row: bool = Field(False, description="the page of a database row")
+
+
+class ImportedDatabase(Schema):
+    id: int
+    title: str
+    rows: int
+    properties: dict[str, str] = Field(description="column name -> property type")
+    parent_page_id: int | None
+
+
+class SkippedFile(Schema):
+    path: str
+    reason: str
 
 
 class ImportOut(Schema):
+    format: str = Field(description="markdown (a .md file, a zip of them, Notion's \"Markdown & CSV\" export) or html (Notion's HTML export)")
     items: list[ImportedPage]
-    pages: int
+    database_items: list[ImportedDatabase]
+    pages: int = Field(description="pages made (database rows not included)")
     blocks: int
+    databases: int
+    rows: int
     attachments: int
+    skipped: list[SkippedFile] = Field(description="what was left out and why (the first 200)")
+    skipped_count: int
 
 
 def _given(payload: Schema, name: str):
@@ -279,10 +299,16 @@ def export_page(request, page_id: int, format: str = "markdown", subpages: bool 
 
 
 @router.post("/spaces/{space_id}/import", response={201: ImportOut},
-             summary="Import Markdown into a space (multipart field `file`: a .md file, or a zip such as Notion's "
-                     "\"Markdown & CSV\" export); recreates the page tree and block types",
+             summary="Import into a space (multipart field `file`): a .md file, a zip of Markdown folders, or a Notion export "
+                     "(\"Markdown & CSV\" or \"HTML\", the zip as Notion gives it); recreates pages, blocks and databases",
              description="Folders become sub-pages (`Page.md` + `Page/`), a first `# heading` becomes the page title, images and "
                          "files beside a page become its attachments, links between imported pages become page mentions. "
+                         "Notion databases (a CSV beside a folder of row pages, `_all.csv` preferred; in HTML, a "
+                         "`table.collection-content`) become databases with columns typed from their cells, each row's page "
+                         "holding its blocks; inline ones sit in their page, full-page ones at their level. HTML pages keep "
+                         "their icon and cover. The report counts pages, blocks, databases, rows and attachments and lists "
+                         "what was skipped and why. Refused with nothing imported: path traversal names (422), files that are "
+                         "not UTF-8 (422), zip bombs by ratio or entry count and tables over 200 columns (413). "
                          "`?parent_id=` puts the imported pages under a page of the space. All or nothing.\n\n" + MARKDOWN_DIALECT)
 def import_into_space(request, space_id: int, file: File[UploadedFile], parent_id: RecordId | None = None):
     space = core.get_space(request.user, space_id)

@@ -19,11 +19,12 @@ class IpaiWorkosBlocksConfig(AppConfig):
         PAGE_COPY_HANDLERS.register("blocks", copy_blocks)
         PAGE_CONTENT_HANDLERS.register("blocks", PageContentHandler(snapshot=snapshot_document, restore=restore_document))
 
-        from workos.kernel.hooks import HOME_VIEWS, SIDEBAR_CONTRIBUTIONS
+        from workos.kernel.hooks import HOME_VIEWS, SETTINGS_SECTIONS, SIDEBAR_CONTRIBUTIONS
 
-        from .views import home_view, sidebar
+        from .views import home_view, import_settings, sidebar
 
         HOME_VIEWS.register("pages", home_view)
+        SETTINGS_SECTIONS.register("blocks_import", import_settings)
 
         from ipai_platform_permissions.registry import ACCESS_LISTENERS
         from ipai_workos_core.registry import PAGE_LISTENERS

@@ -887,6 +887,13 @@ PAGE_HEADERS: Registry = Registry("page header")
 # sends there, so links, favourites, search results and the tree open such a page the same way as any other.
 PAGE_ROUTES: Registry = Registry("page route")
 
+# How an import turns a table it finds (a Notion database: a CSV beside a folder of row pages, or an HTML table)
+# into a database: the databases module registers ``"database"``, called as ``importer(actor, *, space,
+# parent_page, title, header, records)`` inside the import's transaction; it answers an object with
+# ``database_id``, ``url``, ``row_pages`` (in record order), ``properties`` and ``skipped``. Blocks never imports
+# that module: without an importer, such tables stay file attachments.
+TABLE_IMPORTERS: Registry = Registry("table importer")
+
 CORE_BLOCK_TYPES = (
     Paragraph, Heading1, Heading2, Heading3, BulletedList, NumberedList, Todo, Toggle, Quote, Callout, Divider,
     Code, Image, File, Table, Equation,

@@ -11,6 +11,10 @@ Folder layout (the one Notion uses, read and written alike)::
 Notion appends a 32-hex id to every name (``Page 36ab…26ed.md``); it is dropped from titles. Names are
 compared in Unicode NFC (Notion's zips use decomposed forms). A folder holding pages but no ``Folder.md``
 becomes an empty page. ``index.html`` files and files at the very top that no page uses are not imported.
+Notion's HTML export has the same layout with ``.html`` pages (read by ``notion_html``); the databases of a
+"Markdown & CSV" export are its CSV files (``plan_csv_tables``). Zip entries whose names leave the archive,
+entries that inflate more than ``MAX_COMPRESSION_RATIO`` times, too many files or bytes, and page or table
+files that are not UTF-8 refuse the whole upload.
 """
 
 from __future__ import annotations
@@ -28,10 +32,14 @@ from workos.kernel.errors import InvalidInput, TooLarge
 from . import markdown
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown")
+HTML_EXTENSIONS = (".html", ".htm")
 NOTION_ID = re.compile(r"\s+[0-9a-f]{32}$")
 DEFAULT_IMPORT_MAX_BYTES = 100 * 1024 * 1024  # compressed upload
 DEFAULT_IMPORT_MAX_TOTAL = 500 * 1024 * 1024  # uncompressed content
 DEFAULT_IMPORT_MAX_FILES = 10_000
+# Real exports compress ~3-10x (images hardly at all); a zip entry that claims to inflate more than this
+# against its compressed size is a zip bomb, refused before it is inflated.
+MAX_COMPRESSION_RATIO = 200
 SKIPPED_NAMES = {"index.html", ".ds_store", "thumbs.db"}
 
 
@@ -82,8 +90,10 @@ def read_upload(name: str, data: bytes) -> dict[str, bytes]:
         files = _read_zip(data, "", 0, _Budget())
         return _drop_common_top(files)
     clean = _clean_path(posixpath.basename(name.replace("\\", "/"))) or "Imported.md"
+    if clean.lower().endswith(HTML_EXTENSIONS) and clean.lower() not in SKIPPED_NAMES:
+        return {clean: data}  # one page of Notion's HTML export
     if not clean.lower().endswith(MARKDOWN_EXTENSIONS + (".txt",)):
-        raise InvalidInput("upload a Markdown file (.md) or a zip", field="file")
+        raise InvalidInput("upload a Markdown file (.md), an HTML page of Notion's export (.html) or a zip", field="file")
     if not clean.lower().endswith(MARKDOWN_EXTENSIONS):
         clean = clean.rsplit(".", 1)[0] + ".md"
     return {clean: data}
@@ -99,10 +109,18 @@ def _read_zip(data: bytes, prefix: str, depth: int, budget: _Budget) -> dict[str
         for info in archive.infolist():
             if info.is_dir():
                 continue
+            raw = info.filename.replace("\\", "/")
+            if raw.startswith("/") or re.match(r"^[A-Za-z]:", raw) or ".." in raw.split("/"):
+                # a name like ../../etc/passwd is written by hand, never by an exporter: refuse the upload
+                raise InvalidInput(f"{raw[:200]!r}: a zip entry whose path leaves the archive (absolute, or with ..) is refused",
+                                   field="file")
             path = _clean_path(info.filename)
             if path is None or path.startswith("__MACOSX/") or posixpath.basename(path).lower() in (".ds_store", "thumbs.db"):
                 continue
             budget.take(info.file_size)
+            if info.file_size > 1024 * 1024 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+                raise TooLarge(f"{path}: inflates {info.file_size // max(info.compress_size, 1)} times its compressed size "
+                               f"(more than {MAX_COMPRESSION_RATIO}): refused as a zip bomb", field="file")
             try:
                 content = archive.read(info)
             except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError):
@@ -142,7 +160,7 @@ class PlannedPage:
 
 def title_from_name(name: str) -> str:
     stem = posixpath.basename(name)
-    for extension in MARKDOWN_EXTENSIONS:
+    for extension in MARKDOWN_EXTENSIONS + HTML_EXTENSIONS + (".csv",):
         if stem.lower().endswith(extension):
             stem = stem[: -len(extension)]
     stem = NOTION_ID.sub("", stem).strip()
@@ -155,8 +173,8 @@ def clean_title(text: str) -> str:
     return "".join(char for char in text if ord(char) >= 32)[:512]
 
 
-def plan_pages(files: dict[str, bytes]) -> list[PlannedPage]:
-    """The page tree of an upload, parents before children, siblings by name."""
+def plan_pages(files: dict[str, bytes], extensions: tuple[str, ...] = MARKDOWN_EXTENSIONS) -> list[PlannedPage]:
+    """The page tree of an upload (its files with one of ``extensions``), parents before children, siblings by name."""
     pages: dict[str, PlannedPage] = {}
 
     def ensure(folder: str) -> PlannedPage | None:
@@ -168,7 +186,7 @@ def plan_pages(files: dict[str, bytes]) -> list[PlannedPage]:
         return pages[folder]
 
     for path in sorted(files, key=lambda p: (p.count("/"), p.casefold())):
-        if not path.lower().endswith(MARKDOWN_EXTENSIONS):
+        if not path.lower().endswith(extensions) or posixpath.basename(path).lower() in SKIPPED_NAMES:
             continue
         folder = path.rsplit(".", 1)[0]
         parent = ensure(posixpath.dirname(folder))
@@ -202,6 +220,75 @@ def local_target(base_folder: str, href: str) -> str | None:
     if joined.startswith("../") or joined == "..":
         return None
     return nfc(joined)
+
+
+def source_format(files: dict[str, bytes]) -> str:
+    """"markdown" when the upload holds Markdown pages (Notion's "Markdown & CSV" export), else "html" when it
+    holds HTML pages (Notion's HTML export); InvalidInput otherwise."""
+    names = [path.lower() for path in files]
+    if any(name.endswith(MARKDOWN_EXTENSIONS) for name in names):
+        return "markdown"
+    if any(name.endswith(HTML_EXTENSIONS) and posixpath.basename(name) not in SKIPPED_NAMES for name in names):
+        return "html"
+    raise InvalidInput("the upload holds no Markdown (.md) file and no HTML page (Notion's HTML export)", field="file")
+
+
+def utf8_text(path: str, data: bytes) -> str:
+    """A page or table file of an import as text: UTF-8 (with or without a byte order mark, as Notion writes
+    it), NFC; anything else is refused naming the file rather than read as mojibake."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{path}: is not UTF-8 text (byte {error.start}); export it again as UTF-8", field="file") from None
+    if "\x00" in text:
+        raise InvalidInput(f"{path}: is not text (it holds NUL characters)", field="file")
+    return nfc(text)
+
+
+@dataclass
+class PlannedTable:
+    """A Notion database found in an upload: its CSV (or HTML page), the folder of its row pages, its cells
+    (``row_paths``: each record's row page when the export names it, as HTML exports do)."""
+
+    path: str
+    folder: str
+    title: str
+    header: list[str]
+    records: list[list[str]]
+    row_paths: list[str | None] = field(default_factory=list)
+
+
+def plan_csv_tables(files: dict[str, bytes]) -> tuple[list[PlannedTable], list[dict]]:
+    """The databases of a "Markdown & CSV" export: every ``Name <id>.csv`` (Notion adds ``Name <id>_all.csv``
+    with every row when the exported view was filtered: that one is read and the other recognised as its
+    duplicate), with the folder of row pages beside it. Returns (tables, skipped files with the reason)."""
+    import csv
+
+    groups: dict[str, dict[str, str]] = {}
+    for path in sorted(files):
+        if not path.lower().endswith(".csv"):
+            continue
+        stem = path[:-4]
+        if stem.endswith("_all"):
+            groups.setdefault(stem[:-4], {})["all"] = path
+        else:
+            groups.setdefault(stem, {})["view"] = path
+    tables, skipped = [], []
+    for base, variants in sorted(groups.items()):
+        path = variants.get("all") or variants["view"]
+        if "all" in variants and "view" in variants:
+            skipped.append({"path": variants["view"], "reason": f"duplicate of {posixpath.basename(variants['all'])} (Notion's filtered view)"})
+        text = utf8_text(path, files[path])
+        try:
+            lines = [line for line in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in line)]
+        except csv.Error as error:
+            raise InvalidInput(f"{path}: is not valid CSV ({error})", field="file") from None
+        if not lines:
+            skipped.append({"path": path, "reason": "an empty table"})
+            continue
+        tables.append(PlannedTable(path=path, folder=base, title=title_from_name(base), header=[cell.strip() for cell in lines[0]],
+                                   records=lines[1:], row_paths=[None] * (len(lines) - 1)))
+    return tables, skipped
 
 
 def decode_text(data: bytes) -> str:

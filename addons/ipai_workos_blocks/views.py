@@ -263,3 +263,13 @@ def shared_page(request, page, share, user) -> str:
     return render_to_string("ipai_workos_blocks/_shared_page.html", {
         "page": page, "body": mark_safe(blocks.page_html(page, user, share=share)),
     }, request=request)
+
+
+def import_settings(request) -> str:
+    """The settings page's "Import" section (registered in SETTINGS_SECTIONS): a Notion export or Markdown into
+    one of the spaces the user may add pages to; the sidebar island posts it and shows the report."""
+    if not request.user.is_authenticated:
+        return ""
+    spaces = [space for space in core.spaces_for(request.user).select_related("workspace").order_by("workspace__name", "name")
+              if permissions.can(request.user, "create", space)]
+    return render_to_string("ipai_workos_blocks/_import_settings.html", {"spaces": spaces}, request=request)

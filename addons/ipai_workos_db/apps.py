@@ -16,3 +16,9 @@ class IpaiWorkosDbConfig(AppConfig):
         register_core_types()
         for name, scope_type in SCOPE_TYPES.items():
             SCOPES.register(name, scope_type)
+
+        from ipai_workos_blocks.registry import TABLE_IMPORTERS
+
+        from .services.table_import import import_table
+
+        TABLE_IMPORTERS.register("database", import_table)

@@ -354,7 +354,8 @@ def test_a_member_restores_an_older_version_from_page_history(shell):
         with page.expect_file_chooser() as chooser:
             choose(page, "Import into this page")
         chooser.value.set_files(str(notes))
-        page.wait_for_selector(".shell-toast:has-text('Imported 1 page')")
+        page.wait_for_selector(".shell-dialog .import-report:has-text('Imported (Markdown): 1 page,')")
+        page.click(".shell-dialog-backdrop", position={"x": 5, "y": 5})
         children = [p for p in member_api.get("/api/v1/pages", params={"parent_id": doc["id"]}).json()["items"] if p["title"] == "Retro notes"]
         assert len(children) == 1
         imported = member_api.get(f"/api/v1/pages/{children[0]['id']}/blocks").json()["items"]

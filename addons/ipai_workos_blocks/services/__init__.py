@@ -17,7 +17,8 @@ from .attachments import (
     DEFAULT_ATTACHMENT_MAX_BYTES, DEFAULT_ATTACHMENT_TYPES, INLINE_TYPES, attach_stored_file, attachment_json, attachment_limits, check_file, content_type_for,
     get_attachment, upload_attachment,
 )
-from .markdown_transfer import export_page, import_file
+from .imports import import_file
+from .markdown_transfer import export_page
 from .mentions import NO_ACCESS, live_mentions
 from .page_copies import _copy_page_content
 from .reads import (

@@ -43,5 +43,7 @@ SCENARIOS = {
     "duplicate_row": (lambda w: services.duplicate_row(w.tree.admin, _row(w)), "database.row_duplicate"),
     "archive_row": (lambda w: services.archive_row(w.tree.admin, _row(w)), "database.row_archive"),
     "restore_row": (lambda w: services.restore_row(w.tree.admin, _archived_row(w)), "database.row_restore"),
+    "import_table": (lambda w: services.import_table(w.member, space=w.tree.space, title="Imported", header=["Name", "Done"],
+                                                     records=[["A", "Yes"]]), "database.create"),
     "import_csv": (lambda w: services.import_csv(w.tree.admin, _database(w), b"Name,Points\nA,1\n"), "database.import"),
 }

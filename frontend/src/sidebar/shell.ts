@@ -5,6 +5,7 @@
 
 import { debounced, onLiveNotice } from "../lib/events";
 import { api, embeddedJson } from "../lib/api";
+import { importIntoPage, mountImportSettings } from "./imports";
 import { mountAccount, mountTokens, mountWorkspaceSettings } from "./settings";
 import { shareDialog } from "./share";
 import { closePopups, confirmDialog, dialog, message, openMenu, store, stored, toast, when } from "./ui";
@@ -153,7 +154,7 @@ export function pageMenu(anchor: HTMLElement, data: PageMenuData) {
     if (data.editable) items.push({ label: "Move to…", icon: "↪", run: () => movePicker(data) });
     items.push({ label: "Page history", icon: "🕘", run: () => void historyDialog(data) });
     items.push({ label: "Export as Markdown", icon: "⤓", run: () => exportPage(data.id) });
-    if (data.editable && data.space_id) items.push({ label: "Import into this page…", icon: "⤒", run: () => importInto(data) });
+    if (data.editable && data.space_id) items.push({ label: "Import into this page…", icon: "⤒", run: () => importIntoPage(data.space_id!, data.id) });
     // Islands of other modules add their items (templates: "Save as template") by listening to this event.
     document.dispatchEvent(new CustomEvent("workos:page-menu", { detail: { page: data, items } }));
     const onThePage = embeddedJson<PageMenuData>("workos-page-menu-data")?.id === data.id;
@@ -437,32 +438,6 @@ function exportPage(pageId: number) {
   link.remove();
 }
 
-/** Import a Markdown file or a zip (Notion's "Markdown & CSV" export) as sub-pages of this page. */
-function importInto(data: PageMenuData) {
-  const input = document.createElement("input");
-  input.type = "file";
-  input.accept = ".md,.markdown,.zip,text/markdown,application/zip";
-  input.hidden = true;
-  input.dataset.importInto = String(data.id);
-  input.addEventListener("change", async () => {
-    const file = input.files?.[0];
-    input.remove();
-    if (!file) return;
-    const form = new FormData();
-    form.append("file", file);
-    toast(`Importing ${file.name}…`);
-    try {
-      const result = await api<{ pages: number; items: { id: number }[] }>("POST", `/spaces/${data.space_id}/import?parent_id=${data.id}`, form);
-      const first = result.items[0];
-      toast(`Imported ${result.pages} page${result.pages === 1 ? "" : "s"}`, first ? { label: "Open", run: () => window.location.assign(`/web/pages/${first.id}`) } : undefined);
-    } catch (error) {
-      toast(message(error, "Could not import the file"));
-    }
-  });
-  document.body.append(input);
-  input.click();
-}
-
 // --- the trash ---------------------------------------------------------------------------------------------
 
 async function restorePage(pageId: number) {
@@ -551,6 +526,7 @@ export function mountShell() {
   offerUndoAfterReload();
   mountAccount();
   mountTokens();
+  mountImportSettings();
   void mountWorkspaceSettings();
   mountLiveInboxBadge();
 
