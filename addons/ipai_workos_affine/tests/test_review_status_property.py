@@ -142,3 +142,19 @@ def test_a_row_the_viewer_cannot_read_never_shows_its_status(with_workflow, api_
     assert item["display"][str(relation["id"])] == "No access"
     assert item["display"][str(rollup["id"])] == "0"
     assert shown(admin, open_id, rollup["id"]) == [("Link", "1")]
+
+
+def test_the_database_page_offers_the_review_status_among_the_registered_property_types(with_workflow, api_for):
+    from django.test import Client
+
+    team = with_workflow
+    database_id, _ = make_database(api_for(team.writer), team.tree.space, "Docs")
+    browser = Client()
+    browser.force_login(team.writer)
+
+    page = browser.get(f"/web/databases/{database_id}")
+
+    assert page.status_code == 200
+    embedded = page.content.decode().split('id="workos-database-data" type="application/json">')[1].split("</script>")[0]
+    types = {item["type"]: item["label"] for item in json.loads(embedded)["property_types"]}
+    assert types["review_status"] == "Review status" and "select" in types
