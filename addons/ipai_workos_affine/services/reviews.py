@@ -62,6 +62,8 @@ def _path_to_review(actor, page: Page, workflow) -> list:
     """The shortest run of moves (at most ``SUBMIT_STEPS``, none needing approval, each one ``actor`` may take) from
     the page's status to a state where an approval starts; [] when there is none."""
     start = workflows.current_state(page, workflow)
+    if start is None:
+        return []
     edges = list(workflow.transitions.select_related("from_state", "to_state"))
     starts_approval = {edge.from_state_id for edge in edges if edge.requires_approval}
     frontier, seen = [(start, [])], {start.pk}
