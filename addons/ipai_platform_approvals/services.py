@@ -68,6 +68,29 @@ def _approvers(requester, record, user_ids: list[int], role: str) -> list:
 
 
 @transaction.atomic
+def _approval_edge(requester, record, transition_id: int | None, exclude: int | None = None) -> WorkflowTransition | None:
+    """The transition a request asks approval for, checked: of the record's workflow, needing approval, starting where
+    the record is, allowed to the requester, not already asked for by another pending request."""
+    if transition_id is None:
+        return None
+    edge = WorkflowTransition.objects.select_related("workflow", "from_state", "to_state").filter(pk=transition_id).first()
+    workflow = workflows.workflow_for(record)
+    if edge is None or workflow is None or edge.workflow_id != workflow.pk:
+        raise InvalidInput("no such transition in this record's workflow", field="transition_id")
+    if not edge.requires_approval:
+        raise InvalidInput("this transition does not require approval: take it directly", field="transition_id")
+    if workflows.current_state(record, workflow) != edge.from_state:
+        raise Conflict(f"the record is not in {edge.from_state.code}, where this transition starts", field="transition_id")
+    refusal = workflows.check_transition(requester, record, edge)
+    if refusal is not None:
+        raise refusal
+    res_model, res_id = technical_name_of(record._meta.model), str(record.pk)
+    pending = ApprovalRequest.objects.filter(res_model=res_model, res_id=res_id, transition=edge, state=RequestState.PENDING)
+    if pending.exclude(pk=exclude).exists():
+        raise Conflict("an approval request for this transition is already pending", field="transition_id")
+    return edge
+
+
 def create_request(requester, record, *, title: str, description: str = "", approver_ids: list[int] | None = None,
                    approver_role: str = "", policy: str = Policy.ANY, min_approvals: int = 1, due_date: date | None = None,
                    transition_id: int | None = None) -> ApprovalRequest:
@@ -84,22 +107,7 @@ def create_request(requester, record, *, title: str, description: str = "", appr
         raise InvalidInput("name approvers by approver_ids or by approver_role (one of the two)", field="approver_ids")
     if due_date is not None and due_date < timezone.localdate():
         raise InvalidInput("due date is in the past", field="due_date")
-    edge = None
-    if transition_id is not None:
-        edge = WorkflowTransition.objects.select_related("workflow", "from_state", "to_state").filter(pk=transition_id).first()
-        workflow = workflows.workflow_for(record)
-        if edge is None or workflow is None or edge.workflow_id != workflow.pk:
-            raise InvalidInput("no such transition in this record's workflow", field="transition_id")
-        if not edge.requires_approval:
-            raise InvalidInput("this transition does not require approval: take it directly", field="transition_id")
-        if workflows.current_state(record, workflow) != edge.from_state:
-            raise Conflict(f"the record is not in {edge.from_state.code}, where this transition starts", field="transition_id")
-        refusal = workflows.check_transition(requester, record, edge)
-        if refusal is not None:
-            raise refusal
-        res_model, res_id = technical_name_of(record._meta.model), str(record.pk)
-        if ApprovalRequest.objects.filter(res_model=res_model, res_id=res_id, transition=edge, state=RequestState.PENDING).exists():
-            raise Conflict("an approval request for this transition is already pending", field="transition_id")
+    edge = _approval_edge(requester, record, transition_id)
     users = _approvers(requester, record, approver_ids or [], approver_role)
     if policy == Policy.ANY:
         if not isinstance(min_approvals, int) or not 1 <= min_approvals <= len(users):
@@ -212,25 +220,45 @@ def withdraw(requester, request: ApprovalRequest) -> ApprovalRequest:
     return request
 
 
+KEEP = object()
+
+
 @transaction.atomic
-def resubmit(requester, request: ApprovalRequest, comment: str = "") -> ApprovalRequest:
+def resubmit(requester, request: ApprovalRequest, comment: str = "", transition_id=KEEP) -> ApprovalRequest:
     """Ask again after changes: a rejected, withdrawn or sent-back request starts a new round; earlier decisions
-    stay on record."""
+    stay on record. ``transition_id`` (checked as when asking) changes the transition the new round is for — the
+    record may stand elsewhere in its workflow than when it was first asked."""
     _own_request(requester, request)
     if request.state not in (RequestState.REJECTED, RequestState.WITHDRAWN, RequestState.CHANGES_REQUESTED):
         raise Conflict(f"only a rejected, withdrawn or sent-back request can be asked again; this one is {request.state}")
     record = record_of(requester, request.res_model, request.res_id)
     permissions.require(requester, "edit", record)
-    if request.transition_id and workflows.current_state(record) != request.transition.from_state:
+    if transition_id is not KEEP:
+        request.transition = _approval_edge(requester, record, transition_id, exclude=request.pk)
+    elif request.transition_id and workflows.current_state(record) != request.transition.from_state:
         raise Conflict("the record has moved on from where this transition starts")
     before = request.state
     request.state, request.round, request.decided_at, request.apply_error = RequestState.PENDING, request.round + 1, None, ""
     request.submitted_at = timezone.now()
-    request.save(update_fields=["state", "round", "decided_at", "apply_error", "submitted_at"])
+    request.save(update_fields=["state", "round", "decided_at", "apply_error", "submitted_at", "transition"])
     record_event(actor=requester, action="approval.resubmit", target=request, changes={
         "state": {"before": before, "after": "pending"}, "round": request.round, "comment": comment or "",
     })
     _notify(request, "requested")
+    return request
+
+
+@transaction.atomic
+def retire(actor, request: ApprovalRequest, reason: str) -> ApprovalRequest:
+    """An approved request whose transition was not taken (the record had moved on when it was approved) stops
+    waiting for it: it can no longer let anyone take that transition later, when the record comes back to where
+    it starts — a later pass needs an approval of its own. ``reason`` stays on the request (``apply_error``)."""
+    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state != RequestState.APPROVED or not request.transition_id or request.applied_at is not None:
+        return request
+    request.applied_at, request.apply_error = timezone.now(), (reason or "not applied")[:512]
+    request.save(update_fields=["applied_at", "apply_error"])
+    record_event(actor=actor, action="approval.retire", target=request, changes={"transition": request.transition.name, "reason": request.apply_error})
     return request
 
 

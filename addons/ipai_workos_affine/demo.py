@@ -2,7 +2,8 @@
 the page status workflow switched on for Acme, a page in review (ana asks the admin to review it: the banner shows
 Approve / Request changes / Reject), a published page with a sub-page at ``/p/acme/handbook`` (open it logged
 out), and an inline comment: ana comments on words of the Meeting notes page (the templates demo's) and the demo
-user answers — an anchored, highlighted thread in the editor, through the collaboration services."""
+user answers — an anchored, highlighted thread in the editor, through the collaboration services; and a Policies
+database whose "Review status" column shows each policy page's status (Draft, In review, Approved)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ipai_workos_blocks import richtext
 from ipai_workos_blocks import services as blocks
 from ipai_workos_collab import services as collab
 from ipai_workos_core import services as core
+from ipai_workos_db import services as databases
 from workos.kernel.demo import Demo
 
 from . import services
@@ -56,7 +58,21 @@ def load(demo: Demo) -> None:
         services.request_review(ana, policy, approver_ids=[demo.user.pk], note="Could you check the four-hour rule?")
         report.append(f"page Travel policy in review (ana asks {demo.user.get_username()})")
     demo.report["publishing"] = "; ".join(report) + "; page status workflow on for Acme"
+    _policies(demo, team, ana)
     _inline_thread(demo)
+
+
+def _policies(demo: Demo, team, ana) -> None:
+    """A database of policy pages with a "Review status" column: one approved, one in review, one a draft."""
+    policies = databases.create_database(demo.user, space=team, title="Policies", icon="📜",
+                                         properties=[{"name": "Review status", "type": "review_status"}])
+    approved, in_review, _draft = databases.create_rows(demo.user, policies, [{"Name": "Expense policy"}, {"Name": "Security policy"},
+                                                                              {"Name": "Remote work"}])
+    if ana is not None:
+        request = services.request_review(demo.user, approved.page, approver_ids=[ana.pk], note="Ready to adopt?")
+        services.decide_review(ana, request, "approve", "Looks right")
+    services.change_page_status(demo.user, in_review.page, "review")
+    demo.report["review status"] = "database Policies in Team with a Review status column (Approved, In review, Draft)"
 
 
 def _inline_thread(demo: Demo) -> None:

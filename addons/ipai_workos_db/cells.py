@@ -30,7 +30,7 @@ from ipai_workos_core.scopes import PAGE
 
 from .formula import FormulaError, evaluate, parse
 from .properties import parse_date, property_type
-from .query import Schema, relation_owner
+from .query import Schema, prepared, relation_owner
 
 MAX_ROLLUP_DEPTH = 3
 NO_ACCESS = "No access"
@@ -84,6 +84,17 @@ class Readable:
                         found.add(row.pk)
             self._exceptions[database_id] = found
         return self._exceptions[database_id]
+
+    def rows_q(self, database_id) -> Q:
+        """The rows of a database the viewer can read, as a filter: a row whose page carries a grant of its own (an
+        explicit "none", say) is left out of the database's lists, its values (title, status ...) never shown. No query
+        unless the viewer holds grants on pages."""
+        if not any(model == PAGE for model, _pk in self.access.grants):
+            return Q()
+        exceptions = self.exceptions(database_id)
+        if self.database(database_id):
+            return ~Q(pk__in=exceptions) if exceptions else Q()
+        return Q(pk__in=exceptions)
 
     def row(self, database_id, row_id) -> bool:
         return self.database(database_id) != (row_id in self.exceptions(database_id))
@@ -146,7 +157,10 @@ class Cells:
         if entry.column == "page__title":
             return row.page.title
         if entry.column:
-            return getattr(row, entry.column)
+            value = row
+            for part in entry.column.split("__"):  # "page__workflow_state": a column of the row's page
+                value = getattr(value, part)
+            return entry.column_value(value, prop.config)
         if entry.relation:
             return self.links(prop).get(row.pk, [])
         if prop.type == "rollup":
@@ -255,7 +269,8 @@ class Cells:
             from .models import Property
 
             wanted = {prop.config.get("target_property_id") for prop in self.schema.properties if prop.type == "rollup"} - {None}
-            self._target_props = {prop.pk: prop for prop in Property.objects.filter(pk__in=wanted).select_related("database")} if wanted else {}
+            found = prepared(Property.objects.filter(pk__in=wanted).select_related("database")) if wanted else []
+            self._target_props = {prop.pk: prop for prop in found}
         return self._target_props
 
     def _rollup_parts(self, prop):

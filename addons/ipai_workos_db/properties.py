@@ -275,6 +275,22 @@ class PropertyType:
     def is_empty(self, cell) -> bool:
         return cell is None or cell == "" or cell == []
 
+    # --- types whose options or values another module owns (e.g. the page review status of ipai_workos_affine) ---
+
+    def read_config(self, prop, database) -> dict:
+        """The configuration reads use (``query.Schema`` fills it in once per request; never saved): the stored one
+        for every core type; a type whose options live elsewhere (a workflow's states) adds them here."""
+        return prop.config
+
+    def column_value(self, value, config: dict):
+        """The cell of a column type, from the column's value (e.g. an empty workflow state read as the initial one)."""
+        return value
+
+    def column_expression(self, prop):
+        """The SQL expression of a column type's comparable value when it is more than the column itself (None:
+        the column)."""
+        return None
+
 
 class TextType(PropertyType):
     type, label, kind = "text", "Text", "text"

@@ -69,7 +69,7 @@ class Schema:
 
     def __init__(self, database, properties=None):
         self.database = database
-        self.properties = list(properties if properties is not None else database.properties.all())
+        self.properties = prepared(properties if properties is not None else database.properties.all(), database)
         self.by_id = {prop.pk: prop for prop in self.properties}
         self.by_name = {prop.name.casefold(): prop for prop in self.properties}
 
@@ -86,6 +86,16 @@ class Schema:
 
     def title(self):
         return next((prop for prop in self.properties if prop.type == "title"), None)
+
+
+def prepared(props, database=None) -> list:
+    """The properties with the configuration reads use (``PropertyType.read_config``), filled in once per object."""
+    props = list(props)
+    for prop in props:
+        if not getattr(prop, "read_config_ready", False):
+            prop.config = property_type(prop.type).read_config(prop, database if database is not None else prop.database)
+            prop.read_config_ready = True
+    return props
 
 
 def kind_of(prop) -> str:
@@ -336,6 +346,9 @@ def value_expression(prop):
     entry = property_type(prop.type)
     if entry.column == "page__title":
         return NullIf(F("page__title"), Value(""))
+    custom = entry.column_expression(prop) if entry.column else None
+    if custom is not None:
+        return custom
     if entry.column:
         return F(entry.column)
     key = prop.key

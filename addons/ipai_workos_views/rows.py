@@ -24,6 +24,16 @@ GROUPABLE = {"select", "status", "checkbox", "person", "text", "title", "url", "
 EMPTY_GROUP = ""
 
 
+def groupable(prop) -> bool:
+    """Core types by name; a type another module registers groups when it has options (its kind is "select")."""
+    return prop.type in GROUPABLE or _by_option(prop)
+
+
+def _by_option(prop) -> bool:
+    """Grouped by option: select, status, and any registered type of the select kind (the review status)."""
+    return property_type(prop.type).kind == "select"
+
+
 def group_expression(prop):
     if prop.type == "checkbox":
         return query.sort_expression(prop)
@@ -38,7 +48,7 @@ def group_key(prop, cell) -> str:
         return "true" if cell else "false"
     if prop.type == "person":
         return str(cell[0]) if cell else EMPTY_GROUP
-    if prop.type in ("select", "status"):
+    if _by_option(prop):
         return cell if cell and option_by_id(prop.config, cell) else EMPTY_GROUP
     if cell is None or cell == "":
         return EMPTY_GROUP
@@ -48,7 +58,7 @@ def group_key(prop, cell) -> str:
 def group_filter(prop, key: str) -> Q:
     if prop.type == "checkbox":
         return query.condition_q(prop, "checked" if key == "true" else "unchecked", None)
-    if key == EMPTY_GROUP and prop.type in ("select", "status"):
+    if key == EMPTY_GROUP and _by_option(prop):
         # what count_groups counts as empty: no value, or an option that no longer exists
         expression = query.value_expression(prop)
         option_ids = [option["id"] for option in prop.config.get("options", [])]
@@ -86,11 +96,11 @@ def count_groups(schema: Schema, prop, rows_qs, hide_empty: bool = False, counte
     counts: dict[str, int] = {}
     for item in raw:
         key = EMPTY_GROUP if item["group_value"] in (None, "") else str(item["group_value"])
-        if prop.type in ("select", "status") and key and not option_by_id(prop.config, key):
+        if _by_option(prop) and key and not option_by_id(prop.config, key):
             key = EMPTY_GROUP
         counts[key] = counts.get(key, 0) + item["n"]
     groups = []
-    if prop.type in ("select", "status"):
+    if _by_option(prop):
         for option in prop.config.get("options", []):
             groups.append({"key": option["id"], "label": option["name"], "color": option["color"], "count": counts.pop(option["id"], 0),
                            **({"status_group": option["group"]} if "group" in option else {})})

@@ -40,7 +40,7 @@ from workos.kernel.errors import InvalidInput, NotFound
 
 from .models import View
 from .registry import RowRequest, ViewType, type_of, view_type
-from .rows import GROUPABLE, group_filter, group_key
+from .rows import GROUPABLE, group_filter, group_key, groupable
 
 QUERIES = ("views_for", "get_view", "effective_config", "view_rows", "view_json", "export_view_csv", "group_key")
 
@@ -126,7 +126,7 @@ def _clean_config(schema: Schema, kind: ViewType, raw) -> dict:
         if not isinstance(group, dict) or set(group) - {"property", "hide_empty"}:
             raise InvalidInput("group_by is {property, hide_empty}", field="config.group_by")
         prop = schema.find(group.get("property"), "config.group_by.property")
-        if prop.type not in GROUPABLE:
+        if not groupable(prop):
             raise InvalidInput(f"rows are grouped by {', '.join(sorted(GROUPABLE))} properties, not {prop.type}", field="config.group_by.property")
         config["group_by"] = {"property": prop.pk, "hide_empty": bool(group.get("hide_empty", False))}
     elif "group_by" in raw:
@@ -377,7 +377,9 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
         extra &= kind.window(schema, config, date_from, date_to)
     offset = decode_cursor(cursor)
 
-    base = databases._live_rows(database)
+    readable.remember(database)
+    only_readable = readable.rows_q(database.pk)  # rows closed to the viewer by a grant of their own are not shown
+    base = databases._live_rows(database).filter(only_readable)
     matching = Q()
     if search:
         # the view's search box: full-text over the rows' titles, text-like values and bodies, through the search
@@ -394,7 +396,8 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
         filtered = base.filter(query.filter_q(schema, tree))
     groups, all_groups, grouped_total = None, None, None
     if group_prop is not None:
-        every_row = not query.conditions(tree) and not search  # no filter: the maintained counts are the columns' counts
+        # no filter: the maintained counts are the columns' counts
+        every_row = not query.conditions(tree) and not search and not only_readable
         all_groups, grouped_total = kind.count_groups(schema, group_prop, filtered, counters=counts.read(database.pk) if every_row else None)
         hide_empty = (config.get("group_by") or {}).get("hide_empty", False)
         groups = [item for item in all_groups if item["count"] or not hide_empty]

@@ -21,6 +21,7 @@ from ipai_workos_core import services as core
 from ipai_workos_db import services as databases
 from ipai_workos_db.cells import Cells
 from ipai_workos_db.models import Row
+from ipai_workos_db.properties import PROPERTY_TYPES
 from workos.kernel.errors import NotFound, PermissionDenied, ServiceError
 from workos.web.menus import menu_tree
 
@@ -122,6 +123,8 @@ def database_view(request, database_id: int, view_id: int | None = None):
         "members": _members(request.user, database),
         "user_id": request.user.pk,
         "view_types": [{"type": entry.type, "label": entry.label, "icon": entry.icon} for entry in view_types()],
+        # the property types this server knows (a module may register more, e.g. the suite's review status)
+        "property_types": [{"type": name, "label": entry.label} for name, entry in PROPERTY_TYPES.items()],
     }
     parent = None
     if database.parent_page_id:

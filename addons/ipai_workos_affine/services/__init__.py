@@ -11,10 +11,10 @@ from .reviews import (
     approved_review, decide_review, get_review, page_of_request, request_review, rerequest_review, reviewed_versions, reviews_of,
     versions_under_review, withdraw_review,
 )
-from .status import change_page_status, page_status, page_workflow_of, set_page_workflow
+from .status import change_page_status, page_status, page_workflow_for, page_workflow_of, set_page_workflow
 
 QUERIES = (
     "asset_url", "publication_of", "publications", "public_url", "published_asset", "published_navigation", "published_page",
     "publishing_settings", "review_required", "approved_review", "get_review", "page_of_request", "reviewed_versions", "reviews_of",
-    "versions_under_review", "page_status", "page_workflow_of",
+    "versions_under_review", "page_status", "page_workflow_for", "page_workflow_of",
 )

@@ -55,18 +55,64 @@ def _approve_edge(page: Page):
     return workflow.transitions.filter(from_state=state, requires_approval=True).select_related("to_state").first()
 
 
+SUBMIT_STEPS = 2  # e.g. Approved → Draft → In review
+
+
+def _path_to_review(actor, page: Page, workflow) -> list:
+    """The shortest run of moves (at most ``SUBMIT_STEPS``, none needing approval, each one ``actor`` may take) from
+    the page's status to a state where an approval starts; [] when there is none."""
+    start = workflows.current_state(page, workflow)
+    if start is None:
+        return []
+    edges = list(workflow.transitions.select_related("from_state", "to_state"))
+    starts_approval = {edge.from_state_id for edge in edges if edge.requires_approval}
+    frontier, seen = [(start, [])], {start.pk}
+    for _step in range(SUBMIT_STEPS):
+        onward = []
+        for state, path in frontier:
+            for edge in edges:
+                if edge.from_state_id != state.pk or edge.requires_approval or edge.to_state_id in seen:
+                    continue
+                if workflows.check_transition(actor, page, edge) is not None:
+                    continue
+                if edge.to_state_id in starts_approval:
+                    return path + [edge]
+                seen.add(edge.to_state_id)
+                onward.append((edge.to_state, path + [edge]))
+        frontier = onward
+    return []
+
+
 def _submit(actor, page: Page) -> None:
-    """With the page workflow on, move the page to where its approval starts (Draft → In review). A workflow with
-    no approval step leaves the status alone: the review is then about the page only."""
+    """With the page workflow on, move the page to where its approval starts (Draft → In review; an Approved page
+    goes back through Draft), so that an approved review then moves it on (In review → Approved). Where the
+    workflow cannot take it there (a Published page: its public copy stays as approved) the status is left alone
+    and the review is about the page only."""
     workflow = workflows.workflow_for(page)
     if workflow is None or _approve_edge(page) is not None:
         return
-    state = workflows.current_state(page, workflow)
-    onward = workflow.transitions.filter(from_state=state).select_related("to_state")
-    for edge in onward:
-        if edge.to_state.outgoing.filter(requires_approval=True).exists():
-            workflows.transition(actor, page, edge.to_state.code, "review requested")
-            return
+    path = _path_to_review(actor, page, workflow)
+    if not path:
+        return
+    try:
+        with transaction.atomic():
+            for edge in path:
+                workflows.transition(actor, page, edge.to_state.code, "review requested")
+    except ServiceError:
+        page.refresh_from_db(fields=["workflow_state", "workflow_state_date", "workflow_state_user"])
+
+
+def _settle(actor, page: Page, request: ApprovalRequest) -> None:
+    """An approved review whose Approve move could not happen (the page had left In review meanwhile, or was
+    Approved already) leaves the status where it is and is used up: it never approves a later round."""
+    if request.state != RequestState.APPROVED or not request.transition_id or request.applied_at is not None:
+        return
+    state = workflows.current_state(page)
+    if state is not None and state.pk == request.transition.to_state_id:
+        reason = f"the page was {state.name} already"
+    else:
+        reason = f"the page was in {state.name if state else 'no status'} when the review was approved: its status was left there"
+    approvals.retire(actor, request, reason)
 
 
 def _mark_version(actor, page: Page, request: ApprovalRequest) -> PageReview:
@@ -144,6 +190,9 @@ def decide_review(actor, request: ApprovalRequest, decision: str, comment: str =
         raise NotFound("no such review request")
     not_in_trash(page)
     decided = approvals.decide(actor, request, decision, comment)
+    page.refresh_from_db(fields=["workflow_state", "workflow_state_date", "workflow_state_user"])
+    _settle(actor, page, decided)
+    decided.refresh_from_db()
     record_event(actor=actor, action="page.review_decide", target=page, changes={"request": request.pk, "decision": decision,
                                                                                "state": decided.state})
     return decided
@@ -191,9 +240,9 @@ def rerequest_review(actor, request: ApprovalRequest, note: str = "") -> Approva
         raise Conflict("this page already has another open review request", code="review_pending")
     if request.requester_id != actor.pk:
         raise PermissionDenied("only the requester can ask again")
-    if request.transition_id is not None:
-        _submit(actor, page)
-    again = approvals.resubmit(actor, request, note)
+    _submit(actor, page)
+    edge = _approve_edge(page)  # the page may stand elsewhere than at the first round: the new round asks for where it is
+    again = approvals.resubmit(actor, request, note, transition_id=edge.pk if edge else None)
     review = _mark_version(actor, page, again)
     record_event(actor=actor, action="page.review_rerequest", target=page, changes={"request": request.pk, "round": again.round,
                                                                                   "version": review.version_number})

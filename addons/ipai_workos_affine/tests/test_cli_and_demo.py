@@ -11,6 +11,12 @@ def test_demo_publishes_a_page_and_the_cli_lists_and_unpublishes_it(site):
     loaded = site.workos("demo", "load", "--user", "ops")
     assert loaded.returncode == 0, loaded.stderr
     assert "/p/acme/handbook" in loaded.stdout and "Travel policy in review" in loaded.stdout
+    # a database shows its rows' review status: one approved through a review, one in review, one a draft
+    assert site.sql("SELECT p.name FROM ipai_workos_property p JOIN ipai_workos_database d ON d.id = p.database_id "
+                    "WHERE d.title = 'Policies' AND p.type = 'review_status'") == [("Review status",)]
+    states = dict(site.sql("SELECT pg.title, pg.workflow_state FROM ipai_workos_row r JOIN ipai_workos_database d ON d.id = r.database_id "
+                           "JOIN ipai_workos_page pg ON pg.id = r.page_id WHERE d.title = 'Policies'"))
+    assert states == {"Expense policy": "approved", "Security policy": "review", "Remote work": ""}
 
     listed = site.workos("publications", "list", "--json")
     assert listed.returncode == 0, listed.stderr

@@ -155,3 +155,75 @@ def test_images_come_from_the_snapshot(team, api_for):
     assert image.status_code == 200 and image.content == png and image["Content-Type"] == "image/png"
     api.delete(f"/pages/{tree.page.pk}/publication")
     assert public(src).status_code == 404
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def _upload(api, page, name="dot.png", data=PNG):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    uploaded = api.client.post(f"/api/v1/pages/{page.pk}/attachments", {"file": SimpleUploadedFile(name, data, "image/png")}, **api.headers)
+    assert uploaded.status_code == 201, uploaded.content
+    return uploaded.json()["id"]
+
+
+def _show_images(user, page, *attachment_ids):
+    from ipai_workos_blocks import services as blocks
+
+    blocks.replace_document(user, page, [{"type": "paragraph", "content": {"text": [{"text": "Pictures"}]}}] + [
+        {"type": "image", "content": {"attachment_id": attachment_id, "url": "", "caption": []}} for attachment_id in attachment_ids],
+        base_version=blocks.document_version(page))
+
+
+def _sources(html: str) -> list[str]:
+    return [part.split('"')[0] for part in html.split('src="')[1:]]
+
+
+def test_a_published_image_stays_after_its_block_and_attachment_are_gone(team, api_for):
+    from ipai_workos_blocks.models import Attachment
+
+    tree, api = team.tree, api_for(team.admin)
+    attachment_id = _upload(api, tree.page)
+    _show_images(team.admin, tree.page, attachment_id)
+    url = publish(api, tree.page, slug="handbook").json()["url"]
+    (src,) = _sources(public(url).content.decode())
+
+    write_blocks(team.admin, tree.page, "No pictures any more")
+    attachment = Attachment.objects.get(pk=attachment_id)
+    attachment.file.delete(save=False)  # the file gone from storage, and the attachment with it
+    attachment.delete()
+
+    assert _sources(public(url).content.decode()) == [src]
+    image = public(src)
+    assert image.status_code == 200 and image.content == PNG and image["Content-Type"] == "image/png"
+
+
+def test_an_attachment_outside_the_snapshot_is_never_served(team, api_for):
+    from ipai_workos_affine.models import PublishedAsset
+
+    tree, api = team.tree, api_for(team.admin)
+    first = _upload(api, tree.page)
+    _show_images(team.admin, tree.page, first)
+    url = publish(api, tree.page, slug="handbook").json()["url"]
+    (src,) = _sources(public(url).content.decode())
+    # added to the live page after publishing: not public until published again
+    later = _upload(api, tree.page, "later.png", PNG + b"later")
+    _show_images(team.admin, tree.page, first, later)
+    private = _upload(api, tree.subpage, "private.png", PNG + b"private")  # a page that is not published
+
+    assert _sources(public(url).content.decode()) == [src]
+    assert PublishedAsset.objects.count() == 1
+    for guess in (later, private, first):
+        assert public(f"/p/{tree.workspace.slug}/-/files/{guess}").status_code == 404
+    assert public(f"/api/v1/attachments/{later}/content").status_code in (401, 403, 404)
+    assert public(src.replace(tree.workspace.slug, "elsewhere", 1)).status_code == 404
+    # published again: the new snapshot's copies, the old one's are gone
+    publish(api, tree.page, slug="handbook")
+    sources = _sources(public(url).content.decode())
+    assert len(sources) == 2 and src not in sources and public(src).status_code == 404
+    assert public(sources[1]).content == PNG + b"later"
+    # unpublished: every copy goes with it
+    api.delete(f"/pages/{tree.page.pk}/publication")
+    assert PublishedAsset.objects.count() == 0 and all(public(source).status_code == 404 for source in sources)

@@ -147,3 +147,77 @@ def test_page_shows_the_status_chip_and_the_banner_with_decision_buttons(with_wo
     client.force_login(team.writer)
     html = client.get(f"/web/pages/{page.pk}").content.decode()
     assert "data-review-withdraw" in html and 'data-review-decide="approve"' not in html
+
+
+def state_of(api, page):
+    return status(api, page).json()["state"]["code"]
+
+
+def approve_review(team, api_for, page, approver=None):
+    approver = approver or team.ana
+    created = ask(api_for(team.writer), page, [approver])
+    assert created.status_code == 201, created.content
+    decided = decide(api_for(approver), created.json()["id"], "approve")
+    assert decided.json()["state"] == "approved", decided.content
+    return created.json()["id"]
+
+
+def test_a_review_asked_on_an_approved_page_takes_it_back_to_review_and_approval_to_approved(with_workflow, api_for):
+    team, page = with_workflow, with_workflow.tree.page
+    approve_review(team, api_for, page)
+    assert state_of(api_for(team.writer), page) == "approved"
+    write_blocks(team.writer, page, "Second edition")
+
+    again = ask(api_for(team.writer), page, [team.bob])
+
+    assert again.status_code == 201, again.content
+    assert state_of(api_for(team.writer), page) == "review"  # not "Approved" while a newer version waits for its review
+    assert decide(api_for(team.bob), again.json()["id"], "approve").json()["state"] == "approved"
+    assert state_of(api_for(team.writer), page) == "approved"
+
+
+def test_a_review_approved_after_the_page_left_review_leaves_its_status_and_is_used_up(with_workflow, api_for):
+    team, page = with_workflow, with_workflow.tree.page
+    request_id = ask(api_for(team.writer), page, [team.ana]).json()["id"]
+    assert api_for(team.writer).post(f"/pages/{page.pk}/status", {"to_state": "draft"}).status_code == 200
+
+    approved = decide(api_for(team.ana), request_id, "approve")
+
+    assert approved.json()["state"] == "approved"
+    assert state_of(api_for(team.writer), page) == "draft"
+    request = ApprovalRequest.objects.get(pk=request_id)
+    assert "Draft" in request.apply_error and AuditEvent.objects.filter(action="approval.retire").exists()
+    # the old approval does not approve the page later, once it is back in review with other content
+    write_blocks(team.writer, page, "Something else")
+    assert api_for(team.writer).post(f"/pages/{page.pk}/status", {"to_state": "review"}).status_code == 200
+    later = api_for(team.writer).post(f"/pages/{page.pk}/status", {"to_state": "approved"})
+    assert later.status_code == 409 and later.json()["error"]["code"] == "approval_required"
+
+
+def test_a_review_of_a_published_page_leaves_it_published(with_workflow, api_for):
+    team, page = with_workflow, with_workflow.tree.page
+    approve_review(team, api_for, page)
+    assert api_for(team.admin).put(f"/pages/{page.pk}/publication", {"slug": "handbook"}).status_code == 200
+    assert state_of(api_for(team.writer), page) == "published"
+
+    request_id = approve_review(team, api_for, page, approver=team.bob)
+
+    assert state_of(api_for(team.writer), page) == "published"
+    assert ApprovalRequest.objects.get(pk=request_id).transition_id is None  # about the page only: no status move to wait for
+
+
+def test_asking_again_asks_for_the_move_from_where_the_page_now_stands(with_workflow, api_for):
+    team, page = with_workflow, with_workflow.tree.page
+    approve_review(team, api_for, page)
+    api_for(team.admin).put(f"/pages/{page.pk}/publication", {"slug": "handbook"})
+    request_id = ask(api_for(team.writer), page, [team.bob]).json()["id"]  # while published: about the page only
+    decide(api_for(team.bob), request_id, "request_changes", "typo")
+    api_for(team.admin).delete(f"/pages/{page.pk}/publication")
+    assert state_of(api_for(team.writer), page) == "approved"
+
+    again = api_for(team.writer).post(f"/review-requests/{request_id}/resubmit", {"note": "fixed"})
+
+    assert again.status_code == 200, again.content
+    assert state_of(api_for(team.writer), page) == "review"
+    decide(api_for(team.bob), request_id, "approve")
+    assert state_of(api_for(team.writer), page) == "approved"

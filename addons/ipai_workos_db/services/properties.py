@@ -266,6 +266,7 @@ def _convert(actor, prop: Property, new_type: str, new_config: dict, dry_run: bo
     old_entry, new_entry = property_type(prop.type), property_type(new_type)
     database = prop.database
     schema = Schema(database)
+    prop = schema.by_id.get(prop.pk, prop)  # read with the configuration reads use (``PropertyType.read_config``)
     rows = list(Row.objects.filter(database=database).select_related("page"))
     cells = Cells(schema, rows, actor)
     names = names_for(cells, rows, [prop])

@@ -59,6 +59,8 @@ def get_row(user, row_id, action: str = "read") -> Row:
         get_database(user, row.database_id, action)
     except NotFound:
         raise NotFound("no such row") from None
+    if not permissions.can(user, "read", row.page):  # a row closed to the user by a grant on its page
+        raise NotFound("no such row")
     if action != "read" and row.archived_at is not None:
         raise Conflict("this row is in the trash: restore it first")
     return row
@@ -84,8 +86,10 @@ def select_rows(schema: Schema, *, viewer, tree=None, sorts=(), search: str = ""
     SQL can narrow to are filtered and sorted in Python (at most ``query.PYTHON_ROW_LIMIT`` of them)."""
     sorts = list(sorts)
     readable = readable_for(viewer)
+    readable.remember(schema.database)
     tree = readable.filter_tree(schema, tree)
-    rows = _live_rows(schema.database, archived).select_related("page")
+    only_readable = readable.rows_q(schema.database.pk)
+    rows = _live_rows(schema.database, archived).filter(only_readable).select_related("page")
     if search:
         rows = rows.filter(page__title__icontains=search.strip()[:200])
     if extra is not None:
@@ -111,7 +115,7 @@ def select_rows(schema: Schema, *, viewer, tree=None, sorts=(), search: str = ""
         if not more and (page or offset == 0):
             total = offset + len(page)
         else:
-            total = counts.known_count(schema, tree) if not (search or extra or archived) else None
+            total = counts.known_count(schema, tree) if not (search or extra or archived or only_readable) else None
             if total is None:
                 total, exact = counts.bounded_count(rows, exact_count, at_least=offset + len(page) + 1)
     return {"rows": page, "count": total, "count_exact": exact if count else None, "next_offset": offset + limit if more else None,

@@ -19,6 +19,7 @@ def database_json(database: Database) -> dict:
 
 def property_json(prop: Property) -> dict:
     entry = property_type(prop.type)
+    query.prepared([prop])
     return {"id": prop.pk, "database_id": prop.database_id, "name": prop.name, "type": prop.type, "config": prop.config,
             "rank": prop.rank, "editable": entry.editable, "computed": entry.computed,
             "operators": list(query.OPERATORS[entry.kind])}

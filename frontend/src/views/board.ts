@@ -31,7 +31,7 @@ export function renderBoard(context: ViewContext): void {
     const cards = h("div", { class: "dbv-cards" });
     for (const row of rows) cards.append(card(context, row, cardProps.map((column) => column.prop), movable));
     const column = h("section", { class: "dbv-column", role: "listitem", "data-group": group.key, "aria-label": group.label },
-      h("header", { class: "dbv-column-head" }, h("span", { class: `dbv-chip color-${group.color || "default"}${prop.type === "status" ? " is-status" : ""}` }, group.label),
+      h("header", { class: "dbv-column-head" }, h("span", { class: `dbv-chip color-${group.color || "default"}${prop.type === "status" || prop.type === "review_status" ? " is-status" : ""}` }, group.label),
         h("span", { class: "dbv-count" }, String(group.count))),
       cards);
     if (rows.length < group.count) {

@@ -13,13 +13,13 @@ export const TYPE_LABELS: Record<string, string> = {
   title: "Title", text: "Text", number: "Number", select: "Select", multi_select: "Multi-select", status: "Status", date: "Date",
   person: "Person", checkbox: "Checkbox", url: "URL", email: "Email", phone: "Phone", files: "Files & media", relation: "Relation",
   rollup: "Rollup", formula: "Formula", created_time: "Created time", created_by: "Created by", last_edited_time: "Last edited time",
-  last_edited_by: "Last edited by", unique_id: "ID",
+  last_edited_by: "Last edited by", unique_id: "ID", review_status: "Review status",
 };
 
 export const TYPE_ICONS: Record<string, string> = {
   title: "Aa", text: "≡", number: "#", select: "⌄", multi_select: "☷", status: "◔", date: "▦", person: "☺", checkbox: "☑", url: "🔗",
   email: "@", phone: "☎", files: "📎", relation: "↗", rollup: "⌕", formula: "Σ", created_time: "◷", created_by: "☺",
-  last_edited_time: "◷", last_edited_by: "☺", unique_id: "№",
+  last_edited_time: "◷", last_edited_by: "☺", unique_id: "№", review_status: "◑",
 };
 
 export function optionsOf(prop: Prop): Option[] {
@@ -54,9 +54,10 @@ export function renderValue(prop: Prop, row: Row, _context: CellContext): HTMLEl
       wrap.append(row.title ? h("span", { class: "dbv-title-text" }, row.title) : h("span", { class: "dbv-title-text is-empty" }, "Untitled"));
       break;
     case "select":
-    case "status": {
+    case "status":
+    case "review_status": {
       const option = optionsOf(prop).find((item) => item.id === value);
-      if (option) wrap.append(chip(option.name, option.color, prop.type === "status" ? "is-status" : ""));
+      if (option) wrap.append(chip(option.name, option.color, prop.type === "select" ? "" : "is-status"));
       break;
     }
     case "multi_select":

@@ -19,7 +19,14 @@ import { button, debounce, failure, h, popover, select, status, toast } from "./
 const PAGE_LIMIT = 100;
 const BOARD_LIMIT = 200;
 const CREATABLE_TYPES = ["text", "number", "select", "multi_select", "status", "date", "person", "checkbox", "url", "email", "phone", "files",
-  "relation", "formula", "created_time", "created_by", "last_edited_time", "last_edited_by", "unique_id"];
+  "relation", "formula", "created_time", "created_by", "last_edited_time", "last_edited_by", "unique_id", "review_status"];
+
+/** The types offered in the property-type menus: those of the list above the server registered (an optional module's type,
+ * such as the review status, only where that module is installed). */
+function creatableTypes(data: PageData): string[] {
+  const known = data.property_types ? new Set(data.property_types.map((item) => item.type)) : null;
+  return known ? CREATABLE_TYPES.filter((type) => known.has(type)) : CREATABLE_TYPES.filter((type) => type !== "review_status");
+}
 
 
 class DatabasePage {
@@ -379,7 +386,7 @@ class DatabasePage {
     name.addEventListener("change", () => void rename());
     body.append(name);
     if (canEdit && prop.type !== "title") {
-      body.append(h("label", { class: "dbv-field" }, "Type", select(CREATABLE_TYPES.concat(CREATABLE_TYPES.includes(prop.type) ? [] : [prop.type]).map((type) => ({ value: type, label: `${TYPE_ICONS[type] ?? ""} ${TYPE_LABELS[type] ?? type}` })), prop.type, async (type) => {
+      body.append(h("label", { class: "dbv-field" }, "Type", select(creatableTypes(this.data).concat(creatableTypes(this.data).includes(prop.type) ? [] : [prop.type]).map((type) => ({ value: type, label: `${TYPE_ICONS[type] ?? ""} ${TYPE_LABELS[type] ?? type}` })), prop.type, async (type) => {
         try {
           const answer = await api<{ conversion: { converted?: number; failed?: number } | null }>("PATCH", `/properties/${prop.id}`, { type });
           close();
@@ -434,7 +441,7 @@ class DatabasePage {
   private addProperty(anchor: HTMLElement) {
     const { body, close } = popover(anchor, { className: "dbv-menu dbv-add-property-menu", label: "New property", minWidth: 260 });
     const name = h("input", { type: "text", class: "dbv-menu-input", placeholder: "Property name", "aria-label": "Property name", maxlength: 128 });
-    const type = select(CREATABLE_TYPES.map((value) => ({ value, label: `${TYPE_ICONS[value] ?? ""} ${TYPE_LABELS[value] ?? value}` })), "text", () => drawExtra(), "Property type");
+    const type = select(creatableTypes(this.data).map((value) => ({ value, label: `${TYPE_ICONS[value] ?? ""} ${TYPE_LABELS[value] ?? value}` })), "text", () => drawExtra(), "Property type");
     const extra = h("div", { class: "dbv-extra" });
     const message = h("p", { class: "dbv-form-error", role: "alert" });
     let databases: { id: number; title: string }[] | null = null;

@@ -13,7 +13,8 @@ export const OPERATOR_LABELS: Record<string, string> = {
   within_past_days: "is within the past N days", within_next_days: "is within the next N days", checked: "is checked", unchecked: "is unchecked",
 };
 const NO_VALUE = new Set(["is_empty", "is_not_empty", "checked", "unchecked"]);
-const GROUPABLE = new Set(["select", "status", "checkbox", "person", "text", "title", "url", "email", "phone", "created_by", "last_edited_by"]);
+const GROUPABLE = new Set(["select", "status", "review_status", "checkbox", "person", "text", "title", "url", "email", "phone", "created_by",
+  "last_edited_by"]);
 
 type Conj = "and" | "or";
 interface DraftCondition { kind: "condition"; property: number; operator: string; value: unknown }
@@ -83,7 +84,7 @@ function defaultOperator(prop: Prop): string {
 function valueInput(prop: Prop, item: DraftCondition, changed: () => void, members: Member[]): HTMLElement | null {
   if (NO_VALUE.has(item.operator)) return null;
   const set = (value: unknown) => { item.value = value; changed(); };
-  if (["select", "status", "multi_select"].includes(prop.type)) {
+  if (["select", "status", "review_status", "multi_select"].includes(prop.type)) {
     const options = [{ value: "", label: "Choose…" }, ...optionsOf(prop).map((option) => ({ value: option.id, label: option.name }))];
     return select(options, String(item.value ?? ""), (value) => set(value || null), "Filter value");
   }
@@ -221,7 +222,7 @@ export function openSort(anchor: HTMLElement, context: QueryContext, redraw: () 
 
 export function openGroup(anchor: HTMLElement, context: QueryContext, kanban: boolean, redraw: () => void): void {
   const { body, close } = popover(anchor, { className: "dbv-group", label: "Group", minWidth: 280 });
-  const props = context.properties.filter((prop) => GROUPABLE.has(prop.type) && (!kanban || ["select", "status", "person"].includes(prop.type) || prop.type === "checkbox"));
+  const props = context.properties.filter((prop) => GROUPABLE.has(prop.type) && (!kanban || ["select", "status", "review_status", "person"].includes(prop.type) || prop.type === "checkbox"));
   const current = context.config.group_by;
   const options = [...(kanban ? [] : [{ value: "", label: "None" }]), ...props.map((prop) => ({ value: String(prop.id), label: `${TYPE_ICONS[prop.type] ?? ""} ${prop.name}` }))];
   const hide = h("input", { type: "checkbox", "aria-label": "Hide empty groups" });

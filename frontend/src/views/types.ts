@@ -104,4 +104,6 @@ export interface PageData {
   members: Member[];
   user_id: number;
   view_types: { type: string; label: string; icon: string }[];
+  /** the property types the server registered (a module may add some, e.g. the suite's review status) */
+  property_types?: { type: string; label: string }[];
 }
