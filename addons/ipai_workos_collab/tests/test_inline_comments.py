@@ -138,6 +138,32 @@ def test_the_mark_reaches_the_live_document_of_an_open_page(tree, person, api_fo
     assert {"type": "text", "text": "riday", "marks": [{"type": "comment", "attrs": {"threadId": thread["id"]}}]} in paragraph["content"]
 
 
+def test_on_a_live_page_the_mark_is_a_formatting_edit_that_keeps_what_an_editor_types_meanwhile(tree, api_for):
+    from pycrdt import Doc, XmlFragment, XmlText
+
+    blocks.create_block(tree.admin, tree.page, type="paragraph", content={"text": [{"text": "Intro"}]})
+    toggle = blocks.create_block(tree.admin, tree.page, type="toggle", content={"text": [{"text": "Details"}]})
+    blocks.create_block(tree.admin, tree.page, type="paragraph", content={"text": [{"text": "inside"}]}, parent_id=toggle.pk)
+    item = blocks.create_block(tree.admin, tree.page, type="bulleted_list", content={"text": [
+        {"text": "ask "}, {"mention": {"kind": "user", "id": tree.admin.pk}, "text": "owner"}, {"text": " now\nplease"}]})
+    state, _pending = live.load(tree.page)
+    editor = Doc()  # someone's editor, typing in the list item before the server hears of it
+    editor.apply_update(state)
+    item_text = editor.get("default", type=XmlFragment).children[2].children[0].children[0]
+    last_run = [child for child in item_text.children if isinstance(child, XmlText)][-1]
+    last_run.insert(len(last_run), "!!!")
+
+    thread = inline(api_for(tree.admin), tree.page, item, 0, 13, body="who?").json()  # "ask owner now"
+    merged = Doc()
+    merged.apply_update(live.load(tree.page)[0])
+    merged.apply_update(editor.get_update())
+    paragraph = doc_to_json(merged)["content"][2]["content"][0]["content"][0]
+    marked = [node["text"] for node in paragraph["content"] if node.get("marks") == [{"type": "comment", "attrs": {"threadId": thread["id"]}}]]
+    assert marked == ["ask ", " now"]  # the mention keeps no mark, as in the blocks
+    assert [node.get("text") for node in paragraph["content"]] == ["ask ", None, " now", None, "please!!!"]
+    assert spans_of(item)[0] == {"text": "ask ", "comment": thread["id"]}
+
+
 def test_the_mark_is_rendered_for_readers_and_left_out_of_markdown(tree, api_for, block):
     api = api_for(tree.admin)
     thread = inline(api, tree.page, block, 0, 4).json()
