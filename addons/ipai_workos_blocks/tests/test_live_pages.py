@@ -4,6 +4,7 @@ the test) on ``/ws/pages/{id}``, on the database of the run."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import random
 import signal
@@ -108,7 +109,10 @@ def live(tmp_path_factory, database_kind, request):
 
 
 def run(coroutine):
-    return asyncio.run(asyncio.wait_for(coroutine, 120))
+    # In a thread of its own: a browser test run before in this process leaves Playwright's event loop running in
+    # the main thread, where asyncio.run refuses to start.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coroutine, 120)).result()
 
 
 def plain(client: LiveClient) -> list[str]:
@@ -149,7 +153,7 @@ def test_a_page_opened_live_starts_from_its_blocks_and_its_edits_become_blocks(l
 
     run(scenario())
     # the last one out: the blocks are derived at once, through the blocks services
-    asyncio.run(wait_for(lambda: live.texts(page_id) == ["Hello, live", "world", "typed by ada"], 15, "blocks not derived"))
+    run(wait_for(lambda: live.texts(page_id) == ["Hello, live", "world", "typed by ada"], 15, "blocks not derived"))
     history = live.api("grace").get(f"/api/v1/pages/{page_id}/history").json()["items"]
     latest = live.api("grace").get(f"/api/v1/pages/{page_id}/history/{history[0]['number']}").json()
     assert [block["content"]["text"][0]["text"] for block in latest["content"]["blocks"]] == ["Hello, live", "world", "typed by ada"]
@@ -189,7 +193,7 @@ def test_clients_converge_under_random_concurrent_edits(live, clients):
         return final
 
     final = run(scenario())
-    asyncio.run(wait_for(lambda: live.texts(page_id) == final, 20, "blocks differ from the live document"))
+    run(wait_for(lambda: live.texts(page_id) == final, 20, "blocks differ from the live document"))
 
 
 def test_offline_edits_merge_after_reconnect(live):
@@ -235,7 +239,7 @@ def test_no_acknowledged_edit_is_lost_when_the_server_is_killed(live):
         return seen
 
     assert run(reopen()) == acknowledged
-    asyncio.run(wait_for(lambda: live.texts(page_id) == acknowledged, 20, "the blocks never got the edits made before the crash"))
+    run(wait_for(lambda: live.texts(page_id) == acknowledged, 20, "the blocks never got the edits made before the crash"))
 
 
 # --- permissions ---------------------------------------------------------------------------------------
@@ -455,4 +459,4 @@ def test_node_yjs_clients_converge_with_a_python_client(live, clients):
     assert outcome["converged"] is True and any(_contains_in_order(text, "python was here") for text in outcome["texts"])
     assert outcome["sees_others"] is True  # awareness: every node client saw the others
     # the editor's converter, on what y-prosemirror reads from the same document, gives the server's blocks
-    asyncio.run(wait_for(lambda: live.texts(page_id) == outcome["texts"], 15, "blocks differ"))
+    run(wait_for(lambda: live.texts(page_id) == outcome["texts"], 15, "blocks differ"))
