@@ -83,6 +83,16 @@ def test_deleting_the_block_keeps_its_inline_threads_on_the_page(tree, api_for, 
     assert [reply["body"]["text"][0]["text"] for reply in listed[0]["replies"]] == ["a reply"]
 
 
+def test_moving_the_block_keeps_its_thread_anchored(tree, api_for, block):
+    api = api_for(tree.admin)
+    toggle = blocks.create_block(tree.admin, tree.page, type="toggle", content={"text": [{"text": "Plans"}]})
+    thread = inline(api, tree.page, block, 9, 16).json()  # "release"
+    blocks.move_block(tree.admin, Block.objects.get(pk=block.pk), parent_id=toggle.pk)
+    moved = api.get(f"/comments/{thread['id']}").json()
+    assert (moved["block_id"], moved["anchor"], moved["orphaned"]) == (str(block.pk), {"start": 9, "end": 16, "text": "release"}, False)
+    assert [(item["id"], item["orphaned"]) for item in api.get("/comments", page_id=tree.page.pk).json()["items"]] == [(thread["id"], False)]
+
+
 def test_an_editor_may_mark_the_text_in_its_own_document_and_a_commenter_may_not_skip_the_mark(tree, person, api_for, block):
     made = inline(api_for(tree.admin), tree.page, block, 0, 4, mark_text=False)
     assert made.status_code == 201, made.json()
