@@ -182,5 +182,9 @@ def test_mentioning_someone_without_access_asks_to_share_or_mention_anyway(site,
         tab.click("[data-collab-new] button[type=submit]")
         tab.wait_for_selector("[data-collab-comments] .collab-comment .mention[data-mention-kind=user]:has-text('@eve')")
         tab.wait_for_selector("[data-collab-status]:has-text('eve has no access to this page and was not notified.')")
+        # the live refresh that follows a comment (here: one written elsewhere meanwhile) keeps the message
+        assert workspace.api.post("/api/v1/comments", json={"page_id": doc["id"], "body": {"text": [{"text": "Noted"}]}}).status_code == 201
+        tab.wait_for_selector("[data-collab-comments] .collab-comment:has-text('Noted')")
+        assert tab.locator("[data-collab-status]").inner_text() == "eve has no access to this page and was not notified."
     finally:
         context.close()

@@ -120,3 +120,72 @@ def replace_fragment(doc: Doc, pm_doc: dict) -> None:
         for _ in range(len(present) - start - end):
             del fragment.children[start]
         _insert_nodes(fragment, start, [item[0] for item in wanted[start: len(wanted) - end]])
+
+
+# --- the text of one block, for edits made in place ----------------------------------------------------------
+
+_TEXT_NODES = ("paragraph", "heading", "quote", "callout")
+_LIST_NODES = ("bulletList", "orderedList", "taskList")
+_BLOCKS_WITHOUT_TEXT = ("horizontalRule", "codeBlock", "image", "fileBlock", "table", "equationBlock")
+
+
+def block_text_elements(doc: Doc) -> list[XmlElement | None]:
+    """The element holding each block's text (None for a block without text), one per block in the order
+    ``prosemirror.doc_to_blocks`` makes them, depth first: a text node is its own block's text, a list item's text
+    is its first paragraph, a toggle's its summary. (Empty paragraphs at the end of the document come last here,
+    where the blocks have none.)"""
+    found: list[XmlElement | None] = []
+
+    def walk(children) -> None:
+        for node in children:
+            if not isinstance(node, XmlElement):
+                continue
+            if node.tag in _TEXT_NODES:
+                found.append(node)
+            elif node.tag in _LIST_NODES:
+                for item in node.children:
+                    if not isinstance(item, XmlElement):
+                        continue
+                    content = list(item.children)
+                    first = content[0] if content else None
+                    has_text = isinstance(first, XmlElement) and first.tag in ("paragraph", "heading")
+                    found.append(first if has_text else None)
+                    walk(content[1:] if has_text else content)
+            elif node.tag == "toggle":
+                content = list(node.children)
+                found.append(content[0] if content and isinstance(content[0], XmlElement) else None)
+                walk(content[1:])
+            elif node.tag in _BLOCKS_WITHOUT_TEXT:
+                found.append(None)
+            elif node.tag == "blockquote":  # not a block: its blocks are (prosemirror.nodes_to_blocks)
+                walk(node.children)
+
+    walk(doc.get(FRAGMENT, type=XmlFragment).children)
+    return found
+
+
+def _run_text(run: XmlText) -> str:
+    return "".join(chunk for chunk, _attributes in run.diff() if isinstance(chunk, str))
+
+
+def element_text(element: XmlElement) -> str:
+    """The characters of the text runs directly inside ``element``: its text without line breaks, mentions and
+    equations, which are elements between the runs."""
+    return "".join(_run_text(child) for child in element.children if isinstance(child, XmlText))
+
+
+def format_text(element: XmlElement, start: int, end: int, marks: dict) -> None:
+    """Give characters ``start``..``end`` of ``element_text(element)`` the formatting ``marks`` as y-prosemirror
+    stores marks (``{mark name: mark attrs}``; None as attrs removes that mark), through Yjs formatting operations
+    on the runs: they merge with edits made concurrently anywhere in the text, as any Yjs edit does, where
+    rewriting the text would drop what someone typed meanwhile. Offsets count characters; pycrdt's count UTF-8
+    bytes."""
+    offset = 0
+    for child in list(element.children):
+        if not isinstance(child, XmlText):
+            continue
+        text = _run_text(child)
+        low, high = max(start, offset), min(end, offset + len(text))
+        if low < high:
+            child.format(len(text[: low - offset].encode()), len(text[: high - offset].encode()), marks)
+        offset += len(text)

@@ -26,7 +26,7 @@ from workos.kernel.aio import group_send
 from workos.kernel.errors import Conflict, NotFound
 
 from ..live.prosemirror import blocks_to_doc, doc_to_blocks
-from ..live.ydoc import doc_to_json, replace_fragment
+from ..live.ydoc import block_text_elements, doc_to_json, element_text, format_text, replace_fragment
 from ..models import Block, DocumentVersion, LiveDocument, LiveUpdate
 from .reads import document
 from .versions import document_version
@@ -299,6 +299,73 @@ def apply_block_write(page_id: int) -> None:
     LiveUpdate.objects.create(page_id=page_id, data=update, user=None)
     LiveDocument.objects.filter(page_id=page_id).update(appended=F("appended") + 1, derived=F("derived") + 1)
     transaction.on_commit(lambda: _broadcast(page_id, update))
+
+
+def hold(page: Page) -> bool:
+    """Keep live updates of ``page`` from being stored until this transaction ends, so that what a write reads of
+    the live document is still the document when it writes into it: an UPDATE that changes nothing takes the live
+    document's row lock on PostgreSQL and the write lock on SQLite. Returns whether the page has a live document."""
+    return LiveDocument.objects.filter(page_id=page.pk).update(appended=F("appended")) > 0
+
+
+def _runs_only(spans: list[dict], start: int, end: int) -> tuple[str, int, int]:
+    """The characters of ``spans`` that the Yjs document keeps in text runs (not a mention, an equation or a line
+    break, which are elements there), and ``start``..``end`` of the spans' plain text as offsets into them."""
+    kept: list[str] = []
+    low = high = 0
+    offset = 0
+    for span in spans:
+        text = span.get("text", "")
+        if "mention" in span or "equation" in (span.get("marks") or []):
+            offset += len(text)
+            continue
+        for character in text:
+            if character != "\n":
+                kept.append(character)
+                low += offset < start
+                high += offset < end
+            offset += 1
+    return "".join(kept), low, high
+
+
+def mark_live_text(page: Page, block: Block, spans: list[dict], start: int, end: int, marks: dict) -> None:
+    """Called in the transaction of a block write that only formats text (an inline comment's mark) on a page with a
+    live document, after ``hold`` and with the block's ``spans`` as they were before the write: format characters
+    ``start``..``end`` of its plain text with ``marks`` (y-prosemirror's ``{mark name: attrs}``) in the Yjs
+    document, as a Yjs formatting operation stored in the log and relayed to live editors after commit. Unlike
+    ``apply_block_write``, which makes the document's changed nodes what the blocks say, this merges with what
+    someone is typing in that very text. The blocks already hold the change: the live document counts it as
+    derived. Conflict (409) when the block's text in the live document is not what the blocks say (live edits that
+    could not be derived)."""
+    live = LiveDocument.objects.select_for_update().get(page_id=page.pk)
+    updates = list(LiveUpdate.objects.filter(page_id=page.pk).order_by("id").values_list("data", flat=True))
+    doc = _doc_from_rows(live, updates)
+    order: list[str] = []
+
+    def walk(trees):
+        for tree in trees:
+            order.append(str(tree["id"]))
+            walk(tree.get("children") or [])
+
+    walk(document(page))
+    elements = block_text_elements(doc)
+    index = order.index(str(block.pk)) if str(block.pk) in order else len(elements)
+    element = elements[index] if index < len(elements) and len(order) <= len(elements) else None
+    kept, low, high = _runs_only(spans, start, end)
+    if element is None or element_text(element) != kept:
+        raise LiveEditsPending("this page is being edited live and this text is not in its blocks yet: try again in a few seconds",
+                               details={"page_id": page.pk})
+    before = doc.get_state()
+    with doc.transaction():
+        format_text(element, low, high, marks)
+    update = doc.get_update(before)
+    version = DocumentVersion.objects.filter(page_id=page.pk).values_list("number", flat=True).first() or 0
+    if update == b"\x00\x00":
+        LiveDocument.objects.filter(page_id=page.pk).update(derived_version=version)
+        return
+    LiveUpdate.objects.create(page_id=page.pk, data=update, user=None)
+    LiveDocument.objects.filter(page_id=page.pk).update(appended=F("appended") + 1, derived=F("derived") + 1, derived_version=version)
+    transaction.on_commit(lambda: _broadcast(page.pk, update))
 
 
 def pages_listener(event: str, ids, actor) -> None:

@@ -55,16 +55,18 @@ def anchor_comment(actor, block: Block, start: int, end: int, thread_id: int, *,
     """Anchor an inline comment thread to characters ``start``..``end`` of a block's text: the ``comment`` mark
     (the span key ``comment``), which follows the text through every later edit. Needs ``comment`` on the page,
     not ``edit``: someone who may comment but not change the text anchors their thread this way (the text stays
-    as it is). ``text``, when given, must be what the block holds there. Live editors get the mark through
-    the page's Yjs document, like any block write."""
+    as it is). ``text``, when given, must be what the block holds there. On a page open live the mark is a Yjs
+    formatting operation on the live document's text, which merges with what someone types there meanwhile
+    (``live.mark_live_text``); the blocks get it here as well."""
     from ipai_platform_permissions import services as permissions
 
-    from .live import blocks_up_to_date
+    from .live import blocks_up_to_date, hold, mark_live_text
 
     page = block.page
     permissions.require(actor, "comment", page)
     if page.archived_at is not None:
         raise Conflict("this page is in the trash: restore it first")
+    live = hold(page)  # no live edit is stored between reading the text below and marking it
     blocks_up_to_date(page)  # live edits stored but not derived yet: offsets are about the text as it is now
     block = Block.objects.select_for_update().select_related("page").get(pk=block.pk)
     spans = block.content.get("text") if isinstance(block.content, dict) else None
@@ -81,6 +83,8 @@ def anchor_comment(actor, block: Block, start: int, end: int, thread_id: int, *,
         return block
     block.save(update_fields=["content", "updated_at"])
     _bump_version(page)
+    if live:  # the live document gets the mark now, so the block write below leaves it as it is
+        mark_live_text(page, block, spans, start, end, {"comment": {"threadId": thread_id}})
     record_event(actor=actor, action="block.anchor_comment", target=block, target_name=_target_name(page, block.type),
                  changes={"page_id": page.pk, "thread": thread_id, "start": start, "end": end, "text": plain[start:end]})
     notify_pages(CONTENT_CHANGED, [page.pk], actor)

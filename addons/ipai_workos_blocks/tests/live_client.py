@@ -40,6 +40,8 @@ class LiveClient:
         self._applying = False
         self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
         self._tasks: list[asyncio.Task] = []
+        self._sending = asyncio.Event()
+        self._sending.set()
         self._subscription = self.doc.observe(self._on_transaction)
         self.online = False
 
@@ -64,6 +66,7 @@ class LiveClient:
     async def _write(self) -> None:
         while True:
             message = await self._outbox.get()
+            await self._sending.wait()
             try:
                 await self.ws.send(message)
             except websockets.ConnectionClosed:
@@ -109,6 +112,14 @@ class LiveClient:
             self.denied.append(Decoder(message[2:]).read_var_string())
         elif kind == SAVED:
             self.server_state = _state_vector(Decoder(message[1:]).read_message())
+
+    def hold_sending(self) -> None:
+        """Keep local edits from the server (a slow network) until ``release_sending``; what the server sends still
+        arrives."""
+        self._sending.clear()
+
+    def release_sending(self) -> None:
+        self._sending.set()
 
     def ws_send(self, message: bytes) -> None:
         self._outbox.put_nowait(message)

@@ -5,9 +5,10 @@ which follows the text through edits, reaches live editors through the Yjs docum
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ipai_platform_audit.models import AuditEvent
-from ipai_workos_blocks import services as blocks
+from ipai_workos_blocks import richtext, services as blocks
 from ipai_workos_blocks.live.ydoc import doc_to_json
 from ipai_workos_blocks.models import Block
 from ipai_workos_blocks.services import live
@@ -82,6 +83,16 @@ def test_deleting_the_block_keeps_its_inline_threads_on_the_page(tree, api_for, 
     assert [reply["body"]["text"][0]["text"] for reply in listed[0]["replies"]] == ["a reply"]
 
 
+def test_moving_the_block_keeps_its_thread_anchored(tree, api_for, block):
+    api = api_for(tree.admin)
+    toggle = blocks.create_block(tree.admin, tree.page, type="toggle", content={"text": [{"text": "Plans"}]})
+    thread = inline(api, tree.page, block, 9, 16).json()  # "release"
+    blocks.move_block(tree.admin, Block.objects.get(pk=block.pk), parent_id=toggle.pk)
+    moved = api.get(f"/comments/{thread['id']}").json()
+    assert (moved["block_id"], moved["anchor"], moved["orphaned"]) == (str(block.pk), {"start": 9, "end": 16, "text": "release"}, False)
+    assert [(item["id"], item["orphaned"]) for item in api.get("/comments", page_id=tree.page.pk).json()["items"]] == [(thread["id"], False)]
+
+
 def test_an_editor_may_mark_the_text_in_its_own_document_and_a_commenter_may_not_skip_the_mark(tree, person, api_for, block):
     made = inline(api_for(tree.admin), tree.page, block, 0, 4, mark_text=False)
     assert made.status_code == 201, made.json()
@@ -138,6 +149,32 @@ def test_the_mark_reaches_the_live_document_of_an_open_page(tree, person, api_fo
     assert {"type": "text", "text": "riday", "marks": [{"type": "comment", "attrs": {"threadId": thread["id"]}}]} in paragraph["content"]
 
 
+def test_on_a_live_page_the_mark_is_a_formatting_edit_that_keeps_what_an_editor_types_meanwhile(tree, api_for):
+    from pycrdt import Doc, XmlFragment, XmlText
+
+    blocks.create_block(tree.admin, tree.page, type="paragraph", content={"text": [{"text": "Intro"}]})
+    toggle = blocks.create_block(tree.admin, tree.page, type="toggle", content={"text": [{"text": "Details"}]})
+    blocks.create_block(tree.admin, tree.page, type="paragraph", content={"text": [{"text": "inside"}]}, parent_id=toggle.pk)
+    item = blocks.create_block(tree.admin, tree.page, type="bulleted_list", content={"text": [
+        {"text": "ask "}, {"mention": {"kind": "user", "id": tree.admin.pk}, "text": "owner"}, {"text": " now\nplease"}]})
+    state, _pending = live.load(tree.page)
+    editor = Doc()  # someone's editor, typing in the list item before the server hears of it
+    editor.apply_update(state)
+    item_text = editor.get("default", type=XmlFragment).children[2].children[0].children[0]
+    last_run = [child for child in item_text.children if isinstance(child, XmlText)][-1]
+    last_run.insert(len(last_run), "!!!")
+
+    thread = inline(api_for(tree.admin), tree.page, item, 0, 13, body="who?").json()  # "ask owner now"
+    merged = Doc()
+    merged.apply_update(live.load(tree.page)[0])
+    merged.apply_update(editor.get_update())
+    paragraph = doc_to_json(merged)["content"][2]["content"][0]["content"][0]
+    marked = [node["text"] for node in paragraph["content"] if node.get("marks") == [{"type": "comment", "attrs": {"threadId": thread["id"]}}]]
+    assert marked == ["ask ", " now"]  # the mention keeps no mark, as in the blocks
+    assert [node.get("text") for node in paragraph["content"]] == ["ask ", None, " now", None, "please!!!"]
+    assert spans_of(item)[0] == {"text": "ask ", "comment": thread["id"]}
+
+
 def test_the_mark_is_rendered_for_readers_and_left_out_of_markdown(tree, api_for, block):
     api = api_for(tree.admin)
     thread = inline(api, tree.page, block, 0, 4).json()
@@ -175,3 +212,59 @@ def test_thread_list_answers_the_documented_schema(tree, person, api_for, block)
 
     checked = ThreadsOut.model_validate(services.threads_of(tree.admin, tree.page))
     assert json.loads(json.dumps(checked.model_dump(), cls=NinjaJSONEncoder)) == answer.json()
+
+
+EDITS = st.lists(st.tuples(st.sampled_from(["type", "delete"]), st.integers(0, 60), st.integers(1, 6)), max_size=10)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(start=st.integers(0, 25), length=st.integers(1, 15), edits=EDITS)
+def test_an_anchor_follows_random_live_edits_and_is_orphaned_only_when_all_its_text_is_gone(tree, api_for, start, length, edits):
+    """A live editor types and deletes at random places, as y-prosemirror does (``comment`` is not inclusive: typed
+    text joins the anchor only strictly inside it); the thread's anchor is then the marked text, from its first
+    marked character to its last, or the thread is orphaned when none is left."""
+    from pycrdt import Doc, XmlFragment, XmlText
+
+    end = min(start + length, len(SENTENCE))
+    block = blocks.create_block(tree.admin, tree.page, type="paragraph", content={"text": [{"text": SENTENCE}]})
+    live.load(tree.page)
+    thread = inline(api_for(tree.admin), tree.page, block, start, end).json()["id"]
+    doc = Doc()
+    doc.apply_update(live.load(tree.page)[0])
+    before = doc.get_state()
+    element = next(child for child in doc.get("default", type=XmlFragment).children if dict(child.attributes).get("blockId") == str(block.pk))
+    run = next(child for child in element.children if isinstance(child, XmlText))
+    model = [(character, start <= index < end) for index, character in enumerate(SENTENCE)]  # (character, marked)
+    for number, (kind, at, size) in enumerate(edits):
+        at = min(at, len(model))
+        if kind == "type":
+            inside = 0 < at < len(model) and model[at - 1][1] and model[at][1]
+            letters = "xyzw"[number % 4] * size
+            run.insert(at, letters, {"comment": {"threadId": thread}} if inside else None)
+            model[at:at] = [(letter, inside) for letter in letters]
+        elif at < len(model):
+            del run[at: min(at + size, len(model))]
+            del model[at: at + size]
+    assert _runs([(character, bool(attrs)) for text, attrs in run.diff() for character in text]) == _runs(model)
+    live.append_update(tree.admin, tree.page.pk, doc.get_update(before))
+    assert live.derive_blocks(tree.page.pk, tree.admin)
+
+    now = api_for(tree.admin).get(f"/comments/{thread}").json()
+    marked = [index for index, (_character, is_marked) in enumerate(model) if is_marked]
+    text = "".join(character for character, _marked in model)
+    if marked:
+        assert now["orphaned"] is False and now["block_id"] == str(block.pk)
+        assert now["anchor"] == {"start": marked[0], "end": marked[-1] + 1, "text": text[marked[0]: marked[-1] + 1]}
+    else:
+        assert now["orphaned"] is True and now["anchor"]["text"] == SENTENCE[start:end]
+    assert richtext.plain_text(spans_of(block)) == text
+
+
+def _runs(model: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    runs: list[tuple[str, bool]] = []
+    for character, marked in model:
+        if runs and runs[-1][1] == marked:
+            runs[-1] = (runs[-1][0] + character, marked)
+        else:
+            runs.append((character, marked))
+    return runs

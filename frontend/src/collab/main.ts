@@ -122,7 +122,11 @@ async function start(root: HTMLElement): Promise<void> {
   const resolvedBox = root.querySelector<HTMLDetailsElement>("[data-collab-resolved-box]")!;
   const follow = root.querySelector<HTMLButtonElement>("[data-collab-follow]");
 
-  const say = (text: string) => { status.textContent = text; };
+  // The status line under the page tells the writer what became of their comment ("eve has no access…"); a read
+  // of the threads (the live refresh that follows every comment) replaces only what a read said there.
+  let readSaid = true;  // "Loading comments…"
+  const say = (text: string) => { status.textContent = text; readSaid = false; };
+  const sayAfterRead = (text: string) => { status.textContent = text; readSaid = true; };
   const side = sidePanel();
   const sideStatus = side.querySelector<HTMLElement>("[data-collab-side-status]")!;
   const sideBody = side.querySelector<HTMLElement>("[data-collab-side-body]")!;
@@ -195,7 +199,7 @@ async function start(root: HTMLElement): Promise<void> {
     resolved.replaceChildren(...threads.filter((t) => t.resolved).map((t) => threadNode(t, me, canComment)));
     putDrafts([sideBody, open, resolved], drafts);
     resolvedBox.hidden = resolved.childElementCount === 0;
-    say(threads.length ? "" : "No comments yet.");
+    if (readSaid || !threads.length) sayAfterRead(threads.length ? "" : "No comments yet.");
     if (location.hash.startsWith("#comment-")) {
       const target = document.getElementById(location.hash.slice(1));
       if (target) {
@@ -210,7 +214,7 @@ async function start(root: HTMLElement): Promise<void> {
     try {
       await work();
     } catch (error) {
-      say(error instanceof ApiError ? error.message : "Something went wrong; try again.");
+      (work === load ? sayAfterRead : say)(error instanceof ApiError ? error.message : "Something went wrong; try again.");
     }
   }
 
