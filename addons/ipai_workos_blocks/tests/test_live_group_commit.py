@@ -11,6 +11,7 @@ from pycrdt import Doc, Text
 from ipai_workos_blocks.live.consumer import Room
 from ipai_workos_blocks.models import LiveDocument, LiveUpdate
 from ipai_workos_blocks.services import live
+from workos.kernel.aio import run_to_end
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,7 +56,7 @@ def test_updates_sent_at_once_are_all_stored_in_fewer_commits(tree, monkeypatch)
         room = Room(tree.page.pk)
         await asyncio.gather(*(room.store(tree.admin, update) for update in sent))
 
-    asyncio.run(scenario())
+    run_to_end(scenario())
 
     stored = [bytes(data) for data in LiveUpdate.objects.filter(page=tree.page).order_by("id").values_list("data", flat=True)]
     assert stored == sent
@@ -82,7 +83,7 @@ def test_a_failed_commit_reaches_every_waiting_sender_and_the_room_goes_on(tree,
         await room.store(tree.admin, sent[4])
         return outcomes
 
-    outcomes = asyncio.run(scenario())
+    outcomes = run_to_end(scenario())
 
     assert all(isinstance(outcome, RuntimeError) for outcome in outcomes)
     assert [bytes(data) for data in LiveUpdate.objects.filter(page=tree.page).values_list("data", flat=True)] == [sent[4]]
