@@ -874,6 +874,11 @@ BLOCK_TYPES: Registry[BlockType] = Registry("block type")
 # again). The collaboration module's inbox registers one; blocks never imports it.
 MENTION_LISTENERS: Registry = Registry("block mention listener")
 
+# Who hears that blocks moved to another page (a block with its children): called as ``listener(actor,
+# block_ids, source_page, target_page)`` inside the move's transaction, so that what other modules keep about those
+# blocks (the collaboration module's threads and mentions) moves with them. Blocks never imports them.
+BLOCK_MOVE_LISTENERS: Registry = Registry("block move listener")
+
 # Panels other modules show under a page in the page view (the collaboration module's comments):
 # ``panel(request, page) -> str`` returns HTML its module rendered from its own template (escaped there).
 PAGE_PANELS: Registry = Registry("page panel")

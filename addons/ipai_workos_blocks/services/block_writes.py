@@ -10,7 +10,7 @@ from ipai_workos_core.models import Page
 from workos.kernel.errors import Conflict, InvalidInput
 
 from ..models import Attachment, Block, BlockReference
-from ..registry import BLOCK_TYPES, attachment_url, block_type
+from ..registry import BLOCK_MOVE_LISTENERS, BLOCK_TYPES, attachment_url, block_type
 from ._common import ID_TAKEN, MAX_DEPTH, UNSET
 from .placement import _check_parent_type, _rank_for, _resolve_after, _resolve_parent
 from .reads import _block_uuid
@@ -92,6 +92,8 @@ def _move(actor, block: Block, target: Page, parent_id=UNSET, after_id=UNSET, pr
         Block.objects.filter(pk__in=subtree).update(page=target)
         BlockReference.objects.filter(block_id__in=subtree).update(page=target)
         _rehome_attachments(actor, subtree, target)
+        for _name, listener in BLOCK_MOVE_LISTENERS.items():
+            listener(actor, list(subtree), block.page, target)
         block.refresh_from_db(fields=["content"])
         block.page = target
     block.save(update_fields=["parent", "rank", "page", "updated_at"])

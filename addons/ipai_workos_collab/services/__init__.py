@@ -10,7 +10,7 @@ from __future__ import annotations
 from .approvals import approval_notice, workflow_notice
 from .sharing import assigned_notice, shared_notice
 from .comments import (
-    MAX_BODY, anchors_of, comment_json, create_comment, delete_comment, get_comment, notify_block_mentions, react, reactions_json,
+    MAX_BODY, anchors_of, blocks_moved, comment_json, create_comment, delete_comment, get_comment, notify_block_mentions, react, reactions_json,
     set_resolved, threads_of, update_comment,
 )
 from .email import MODES, preference_of, send_pending, set_preference
@@ -22,5 +22,5 @@ from .notifications import BOXES, DEDUP_SECONDS, KINDS, archive, get_notificatio
 # send_pending only records e-mail delivery; neither is a change a user makes.
 QUERIES = ("get_comment", "threads_of", "anchors_of", "comment_json", "reactions_json", "followers_of", "follows_of", "is_following",
            "inbox", "unread_count", "get_notification", "preference_of",
-           "notify", "approval_notice", "workflow_notice", "notify_block_mentions", "send_pending",
+           "notify", "approval_notice", "workflow_notice", "notify_block_mentions", "blocks_moved", "send_pending",
            "shared_notice", "assigned_notice", "mention_candidates")

@@ -407,6 +407,24 @@ def reactions_json(comment: Comment, viewer) -> list:
     return _reactions_of([comment], viewer).get(comment.pk, [])
 
 
+# --- blocks that move to another page ---------------------------------------------------------------------------
+
+
+def blocks_moved(actor, block_ids: list, source_page: Page, target_page: Page) -> None:
+    """The blocks module's move listener: threads anchored in the moved blocks (with their replies) and the
+    mentions those blocks hold go to the page the blocks went to, in the move's transaction; the comment search
+    documents of both pages follow (they carry the page, which decides who finds them), and open comment
+    panels of both pages hear of it. The block move itself is the audited change."""
+    threads = list(Comment.objects.filter(block_id__in=block_ids, page_id=source_page.pk, parent__isnull=True).values_list("pk", flat=True))
+    if threads:
+        Comment.objects.filter(Q(pk__in=threads) | Q(parent_id__in=threads)).update(page_id=target_page.pk)
+    Mention.objects.filter(block_id__in=block_ids).update(page_id=target_page.pk)
+    if threads:
+        search.refresh([source_page.pk, target_page.pk], sources=[SEARCH_SOURCE])
+        live_events.comments_changed(source_page.pk)
+        live_events.comments_changed(target_page.pk)
+
+
 # --- mentions in blocks ----------------------------------------------------------------------------------------
 
 

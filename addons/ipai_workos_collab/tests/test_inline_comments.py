@@ -93,6 +93,29 @@ def test_moving_the_block_keeps_its_thread_anchored(tree, api_for, block):
     assert [(item["id"], item["orphaned"]) for item in api.get("/comments", page_id=tree.page.pk).json()["items"]] == [(thread["id"], False)]
 
 
+def test_moving_the_block_to_another_page_takes_its_thread_replies_and_search_documents_along(tree, person, api_for, block):
+    from ipai_workos_core import services as core
+    from ipai_workos_search import services as search
+
+    api = api_for(tree.admin)
+    private = core.create_space(tree.admin, tree.workspace, "Admin only", visibility="private")
+    target = core.create_page(tree.admin, space=private, title="Private plans")
+    thread = inline(api, tree.page, block, 9, 16, body="walrus question").json()
+    reply = api.post("/comments", {"page_id": tree.page.pk, "parent_id": thread["id"], "body": text("walrus answer")}).json()
+    reader = person("member")  # reads the tree's page, not the private space
+    assert len([item for item in search.search(reader, "walrus")["items"] if item["object"] == "comment"]) == 2
+
+    blocks.move_block(tree.admin, Block.objects.get(pk=block.pk), page=target)
+
+    assert api.get("/comments", page_id=tree.page.pk).json()["items"] == []
+    listed = api.get("/comments", page_id=target.pk).json()["items"]
+    assert [(item["id"], item["block_id"], item["orphaned"]) for item in listed] == [(thread["id"], str(block.pk), False)]
+    assert set(Comment.objects.filter(pk__in=[thread["id"], reply["id"]]).values_list("page_id", flat=True)) == {target.pk}
+    # who finds the comments follows the page they are on now
+    assert [item for item in search.search(reader, "walrus")["items"] if item["object"] == "comment"] == []
+    assert len([item for item in search.search(tree.admin, "walrus")["items"] if item["object"] == "comment"]) == 2
+
+
 def test_an_editor_may_mark_the_text_in_its_own_document_and_a_commenter_may_not_skip_the_mark(tree, person, api_for, block):
     made = inline(api_for(tree.admin), tree.page, block, 0, 4, mark_text=False)
     assert made.status_code == 201, made.json()
