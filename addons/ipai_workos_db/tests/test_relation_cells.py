@@ -92,4 +92,5 @@ def test_the_first_links_are_an_index_range_per_row_on_postgresql(tree, linked, 
     assert index in plan, plan
     assert "Seq Scan on ipai_workos_row_relation" not in plan and "Sort" not in plan.split("->", 1)[-1], plan
     expected = [spoke.pk for spoke in [hub, *spokes]][:25] if backwards else [p.pk for p in persons[:25]]
-    assert [other_id for _row, other_id, _title in found] == expected
+    assert [other_id for _row, _total, other_id, _title in found] == expected
+    assert {total for _row, total, _other, _title in found} == {1001 if backwards else 1000}
