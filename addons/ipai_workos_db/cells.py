@@ -138,13 +138,14 @@ def first_links_sql(links, row_field: str, other: str, forward: bool, row_ids: l
 def first_links_lateral(links, row_field: str, other: str, forward: bool, row_ids: list[int], limit: int, explain: bool = False) -> list[tuple]:
     """Run ``first_links_sql`` (``explain``: its plan instead, as lines).
 
-    Bitmap scans are off for this one statement: the planner estimates a row's links from the average (a few
-    per row), and for a few rows a bitmap scan of the index and a sort cost it about as much as the ordered
-    index scan — but a bitmap scan loses the index order, so for a row with 10,000 links it would fetch and sort
-    all of them to show 25. The ordered index scan is never worse here: the LIMIT stops it."""
+    Bitmap scans, hash and merge joins are off for this one statement. The planner estimates a row's links from
+    statistics over all rows (the average: a few per row; or, for a row holding most links, all of them), and
+    then either bitmap-scans the index and sorts — which loses the index order: a row with 10,000 links would
+    fetch and sort all of them to show 25 — or hashes the whole row table to skip trashed rows (O(rows in the
+    database)). A cell wants per-row index ranges joined by primary key: O(links of the rows shown)."""
     sql, params = first_links_sql(links, row_field, other, forward, row_ids, limit)
     with connections[links.db].cursor() as cursor:
-        cursor.execute("SET enable_bitmapscan = off")
+        cursor.execute("SET enable_bitmapscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off")
         failed = True
         try:
             cursor.execute(("EXPLAIN " if explain else "") + sql, params)
@@ -152,7 +153,7 @@ def first_links_lateral(links, row_field: str, other: str, forward: bool, row_id
             failed = False
         finally:
             try:
-                cursor.execute("RESET enable_bitmapscan")
+                cursor.execute("RESET enable_bitmapscan; RESET enable_hashjoin; RESET enable_mergejoin")
             except DatabaseError:
                 if not failed:
                     raise  # else: the statement failed in a transaction, whose rollback undoes the SET
