@@ -173,6 +173,20 @@ class BulkOut(Schema):
     updated: int
 
 
+class BulkSelectionIn(Schema):
+    row_ids: list[RecordId] | None = Field(None, description="The rows, by id (at most 1000); or give `filter`")
+    filter: dict[str, Any] | None = Field(None, description="Every row matching this filter tree (as in POST .../rows/query; {} for every row)")
+
+
+class BulkRestoreIn(Schema):
+    row_ids: list[RecordId] = Field(..., description="The rows to bring back, as the bulk delete answered them (at most 1000)")
+
+
+class BulkRowsOut(Schema):
+    row_ids: list[int] = Field(..., description="The rows moved to the trash (or brought back), in row order")
+    count: int
+
+
 class ImportOut(Schema):
     rows: int
     row_ids: list[int]
@@ -351,6 +365,27 @@ def bulk_update_rows(request, database_id: int, payload: BulkIn):
         raise InvalidInput("name the rows by row_ids or by filter (one of them)", field="row_ids")
     updated = services.bulk_update_rows(request.user, database, row_ids=payload.row_ids, filter=payload.filter, values=payload.values)
     return {"updated": updated}
+
+
+@router.post("/databases/{database_id}/rows/archive", response=BulkRowsOut,
+             summary="Bulk delete: move the rows named by row_ids, or every row matching filter (at most 1000), to the trash, all or nothing",
+             description="Rows you may not delete (their page has a grant of its own) are left out of a filter's selection and refused "
+                         "(403) when named; rows you cannot read are not rows of the database (422). Undo with .../rows/restore and the "
+                         "answered row_ids.")
+def archive_rows(request, database_id: int, payload: BulkSelectionIn):
+    database = services.get_database(request.user, database_id)
+    if (payload.row_ids is None) == (payload.filter is None):
+        raise InvalidInput("name the rows by row_ids or by filter (one of them)", field="row_ids")
+    archived = services.archive_rows(request.user, database, row_ids=payload.row_ids, filter=payload.filter or None)
+    return {"row_ids": archived, "count": len(archived)}
+
+
+@router.post("/databases/{database_id}/rows/restore", response=BulkRowsOut,
+             summary="Bring rows back from the trash (the undo of a bulk delete), all or nothing")
+def restore_rows(request, database_id: int, payload: BulkRestoreIn):
+    database = services.get_database(request.user, database_id)
+    restored = services.restore_rows(request.user, database, row_ids=payload.row_ids)
+    return {"row_ids": restored, "count": len(restored)}
 
 
 @router.get("/rows/{row_id}", response=RowOut, summary="One row with all its values")

@@ -24,12 +24,21 @@ one (STYLE.md: such work is a separate, idempotent step after the run commits). 
   (exit 1) what is missing — run it after an upgrade or a restore, or when a build after commit failed
   (which is logged, never silently skipped: the request that changed the property has committed anyway).
 
+Text properties (text, URL, email, phone) get a trigram GIN index instead (``pg_trgm``, order "trgm") on the
+expression their "contains", "starts with" and "ends with" filters compile to (``UPPER((values ->> 'p34')::text)``,
+Django's case-insensitive lookups), partial like the others, when the ``pg_trgm`` extension is installed
+(migration 0008 creates it when the database role may; otherwise a superuser runs ``CREATE EXTENSION pg_trgm``
+and then ``workos db reindex``). Without the extension nothing is wanted and the filters scan, as before.
+The rows' titles live on their pages: migration 0008 (or ``sync`` of every database) adds one trigram index on
+``UPPER(title)`` of the page table (``TITLE_INDEX``), which the title filters and the search box of a list of
+rows (``select_rows(search=)``) use.
+
 Costs: a select or status property has one index, a number or date property two (empty values sort last in
 both directions, so one B-tree order cannot serve ascending and descending sorts); each is about 5-7 MB per
 100,000 rows, and every row write maintains the indexes of its own database only (they are partial). The
 build after commit runs in the request that changed the property (the benchmark's 8 indexes on 100,000
-rows build in 0.7-1.5 s); it waits at most ``LOCK_TIMEOUT`` for older transactions, then gives up and logs. Text properties
-are not indexed: "contains" cannot use a B-tree, and text sorts are rarer than filters.
+rows build in 0.7-1.5 s); it waits at most ``LOCK_TIMEOUT`` for older transactions, then gives up and logs. Text sorts
+are not indexed: they are rarer than filters.
 
 On SQLite nothing is indexed (the SQLite path works, it need not be as fast).
 """
@@ -49,7 +58,7 @@ from .properties import property_type
 logger = logging.getLogger(__name__)
 
 PREFIX = "ipai_workos_rowprop_d"
-NAME = re.compile(r"^ipai_workos_rowprop_d(\d+)_p(\d+)_(asc|desc)_[0-9a-f]{8}$")  # only these are ever dropped
+NAME = re.compile(r"^ipai_workos_rowprop_d(\d+)_p(\d+)_(asc|desc|trgm)_[0-9a-f]{8}$")  # only these are ever dropped
 LOCK_TIMEOUT = "10s"  # a concurrent build waits for older transactions; give up (and log) rather than hang
 
 
@@ -85,6 +94,38 @@ def _definition(prop, order: str, using: str) -> tuple[str, str]:
     return name, statement
 
 
+TITLE_INDEX = "ipai_workos_page_title_trgm"
+TITLE_INDEX_SQL = f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{TITLE_INDEX}" ON "ipai_workos_page" USING gin ((UPPER(("title")::text)) gin_trgm_ops)'
+
+
+def trigram_available(using: str = "default") -> bool:
+    """Whether the ``pg_trgm`` extension is installed in the database (PostgreSQL only)."""
+    if not supported(using):
+        return False
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        return cursor.fetchone() is not None
+
+
+def _trigram_definition(prop, using: str) -> tuple[str, str]:
+    """(name, CREATE statement) of a text property's trigram index, on the expression Django's ``icontains``,
+    ``istartswith`` and ``iendswith`` compile the property's value to (``query.value_expression`` under
+    ``UPPER(... ::text)``), so that the planner matches the filters to it."""
+    from . import query
+    from .models import Row
+
+    connection = connections[using]
+    compiler = Row.objects.using(using).filter(database_id=prop.database_id).query.get_compiler(using)
+    expression = query.value_expression(prop).resolve_expression(compiler.query)
+    sql, params = compiler.compile(expression)
+    sql = connection.ops.lookup_cast("icontains") % sql
+    body = connection.ops.compose_sql(sql, params).replace('"ipai_workos_row".', "")
+    on = f'ON "ipai_workos_row" USING gin (({body}) gin_trgm_ops) WHERE ("archived_at" IS NULL AND "database_id" = {int(prop.database_id)})'
+    digest = hashlib.sha1(on.encode()).hexdigest()[:8]
+    name = f"{PREFIX}{prop.database_id}_p{prop.pk}_trgm_{digest}"
+    return name, f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" {on}'
+
+
 def wanted(database_id: int | None = None, using: str = "default") -> dict[str, PropertyIndex]:
     """The indexes the properties of one database (or of all) call for, by name."""
     from .models import Property
@@ -93,10 +134,14 @@ def wanted(database_id: int | None = None, using: str = "default") -> dict[str, 
     if database_id is not None:
         properties = properties.filter(database_id=database_id)
     found = {}
+    trigram = trigram_available(using)
     for prop in properties.order_by("database_id", "id"):
         entry = property_type(prop.type) if prop.type else None
         if entry is None or not entry.stored:
             continue
+        if entry.trigram_index and trigram:
+            name, sql = _trigram_definition(prop, using)
+            found[name] = PropertyIndex(name, prop.database_id, prop.pk, "trgm", sql)
         for order in entry.index_orders:
             name, sql = _definition(prop, order, using)
             found[name] = PropertyIndex(name, prop.database_id, prop.pk, order, sql)
@@ -120,9 +165,24 @@ def plan(database_id: int | None = None, using: str = "default") -> dict:
     if not supported(using):
         return {"create": [], "rebuild": [], "drop": []}
     want, have = wanted(database_id, using), existing(database_id, using)
-    return {"create": sorted(name for name in want if name not in have),
+    todo = {"create": sorted(name for name in want if name not in have),
             "rebuild": sorted(name for name in want if name in have and not have[name]),
             "drop": sorted(name for name in have if name not in want)}
+    if database_id is None and trigram_available(using):  # the titles' index serves every database
+        valid = _title_index_valid(using)
+        if valid is None:
+            todo["create"].append(TITLE_INDEX)
+        elif not valid:
+            todo["rebuild"].append(TITLE_INDEX)
+    return todo
+
+
+def _title_index_valid(using: str) -> bool | None:
+    """Whether the page titles' trigram index is valid (None: it does not exist)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s", [TITLE_INDEX])
+        found = cursor.fetchone()
+    return None if found is None else bool(found[0])
 
 
 def sync(database_id: int | None = None, using: str = "default", concurrently: bool = True) -> dict:
@@ -140,7 +200,8 @@ def sync(database_id: int | None = None, using: str = "default", concurrently: b
         raise RuntimeError("property indexes are built concurrently, outside a transaction: call sync() after commit")
     mode = "CONCURRENTLY " if concurrently else ""
     todo = plan(database_id, using)
-    want = wanted(database_id, using) if todo["create"] or todo["rebuild"] else {}
+    want = {name: index.sql for name, index in wanted(database_id, using).items()} if todo["create"] or todo["rebuild"] else {}
+    want[TITLE_INDEX] = TITLE_INDEX_SQL
     with connection.cursor() as cursor:
         if concurrently:
             cursor.execute("SET lock_timeout = %s", [LOCK_TIMEOUT])
@@ -158,7 +219,7 @@ def sync(database_id: int | None = None, using: str = "default", concurrently: b
                     report["failed"].append({"name": name, "error": str(error).strip()})
             for name in todo["create"] + todo["rebuild"]:
                 try:
-                    cursor.execute(want[name].sql if concurrently else want[name].sql.replace(" CONCURRENTLY", "", 1))
+                    cursor.execute(want[name] if concurrently else want[name].replace(" CONCURRENTLY", "", 1))
                     report["created"].append(name)
                 except DatabaseError as error:
                     if not concurrently:

@@ -248,6 +248,9 @@ class PropertyType:
     # serves equality and range filters, ascending sorts and row order within a kanban column; "desc" serves
     # descending sorts (empty values last in both directions, so one index cannot serve both).
     index_orders: tuple[str, ...] = ()
+    # Whether a stored value of this type gets a trigram GIN index (pg_trgm) on PostgreSQL: "contains" (and
+    # "starts with", "ends with") filters on it read the index instead of every row of the database.
+    trigram_index = False
 
     def clean_config(self, config: dict, context: Context) -> dict:
         _only_keys(config or {}, self.config_keys)
@@ -295,6 +298,7 @@ class PropertyType:
 class TextType(PropertyType):
     type, label, kind = "text", "Text", "text"
     limit = TEXT_MAX
+    trigram_index = True
 
     def clean(self, value, config, context):
         return _text(value, self.limit)

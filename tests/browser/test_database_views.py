@@ -491,3 +491,35 @@ def test_a_relation_cell_shows_its_first_links_and_loads_the_rest_and_the_table_
     eventually(lambda: listed.count() == 27)
     assert listed.nth(26).inner_text() == "↗ task 26"
     assert page.locator(".dbv-picker .dbv-muted").first.inner_text() == "27 linked rows"
+
+
+def test_rows_are_selected_set_and_deleted_in_bulk_with_undo(workspace, page):
+    database = workspace.create_database("Tasks", [{"name": "Tag", "type": "select", "config": {"options": ["bug", "feature"]}}])
+    for number in range(103):  # more than a page of the table (100): "select all matching" reaches the rows not shown
+        workspace.add_row(database["id"], {"Name": f"task {number:03d}", "Tag": "bug"})
+    tag = next(prop for prop in database["properties"] if prop["name"] == "Tag")
+    names = lambda: {option["id"]: option["name"] for option in tag["config"]["options"]}  # noqa: E731
+    tags = lambda: sorted(names()[row["values"][str(tag["id"])]] for row in workspace.rows(database["id"]))  # noqa: E731
+
+    log_in(page, workspace.base_url)
+    open_database(page, workspace.base_url, database["id"])
+    page.click(".dbv-select-all")
+    assert page.locator(".dbv-bulk-count").inner_text() == "100 selected"
+    page.click("[data-action=select-all-matching]")
+    assert page.locator(".dbv-bulk-count").inner_text() == "103 selected"
+    page.click("[data-action=bulk-set]")
+    page.click(".dbv-menu .dbv-menu-item:text-is('Tag')")
+    page.click(".dbv-picker .dbv-picker-item:has-text('feature')")
+    eventually(lambda: tags() == ["feature"] * 103)
+
+    page.click("[data-action=bulk-clear]")
+    page.locator("tr.dbv-row", has_text="task 001").locator(".dbv-select").check()
+    page.locator("tr.dbv-row", has_text="task 002").locator(".dbv-select").check()
+    assert page.locator(".dbv-bulk-count").inner_text() == "2 selected"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-action=bulk-delete]")
+    eventually(lambda: len(workspace.rows(database["id"])) == 101)
+    eventually(lambda: page.locator("tr.dbv-row", has_text="task 001").count() == 0)
+    page.click(".dbv-toast-action")  # Undo
+    eventually(lambda: len(workspace.rows(database["id"])) == 103)
+    eventually(lambda: page.locator("tr.dbv-row", has_text="task 001").count() == 1)

@@ -14,14 +14,14 @@ from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
 
 from .. import counts, query
-from ..cells import Cells, readable_for
+from ..cells import Cells
 from ..models import Database, Row, RowRelation
 from ..query import Schema
 from ..registry import rows_written
 from ..scopes import DATABASE
 from ._common import BULK_MAX, UNSET
 from .properties import _rank_after
-from .reads import select_rows, _live_rows
+from .reads import _live_rows
 from .validation import context_for, _apply, _audit_values, _clean_values, _set_links
 
 
@@ -175,43 +175,6 @@ def update_row(actor, row: Row, values: dict, *, after_id=UNSET) -> Row:
                  changes={"values": _audit_values(schema, {k: v["after"] for k, v in changes.items() if k != "rank"}, relations, title),
                           **({"rank": changes["rank"]} if "rank" in changes else {})})
     return row
-
-
-@transaction.atomic
-def bulk_update_rows(actor, database: Database, *, row_ids=None, filter=None, values: dict) -> int:
-    """Set the same ``values`` on many rows at once — the rows named by ``row_ids``, or every row matching
-    ``filter`` — all or nothing. Answers how many rows changed."""
-    permissions.require(actor, "edit", database)
-    if database.archived_at is not None:
-        raise Conflict("this database is in the trash: restore it first")
-    schema = Schema(database)
-    stored, relations, title = _clean_values(schema, values, context_for(actor, database), partial=True)
-    rows = _live_rows(database).select_related("page")
-    if row_ids is not None:
-        if not isinstance(row_ids, list) or len(row_ids) > BULK_MAX or any(isinstance(i, bool) or not isinstance(i, int) for i in row_ids):
-            raise InvalidInput(f"row_ids is a list of at most {BULK_MAX} row ids", field="row_ids")
-        rows = rows.filter(pk__in=row_ids)
-        found = set(rows.values_list("pk", flat=True))
-        missing = [row_id for row_id in row_ids if row_id not in found]
-        if missing:
-            raise InvalidInput(f"row {missing[0]} is not a live row of this database", field="row_ids")
-    else:
-        tree = readable_for(actor).filter_tree(schema, query.clean_filter(schema, filter))
-        if query.tree_needs_python(schema, tree, []):
-            result = select_rows(schema, tree=tree, limit=BULK_MAX + 1, viewer=actor)
-            rows = rows.filter(pk__in=[row.pk for row in result["rows"]])
-        else:
-            rows = rows.filter(query.filter_q(schema, tree))
-    # locked: the maintained counts move from the values the rows hold now
-    rows = list(rows.select_for_update(of=("self",)).order_by("rank", "id")[: BULK_MAX + 1])
-    if len(rows) > BULK_MAX:
-        raise InvalidInput(f"a bulk edit changes at most {BULK_MAX} rows: narrow the filter", field="filter")
-    cells = Cells(schema, rows, actor) if relations else None
-    for row in rows:
-        _update_one(actor, row, schema, stored, relations, title, cells)
-    record_event(actor=actor, action="database.rows_bulk_update", target=database,
-                 changes={"rows": [row.pk for row in rows], "values": _audit_values(schema, stored, relations, title)})
-    return len(rows)
 
 
 @transaction.atomic

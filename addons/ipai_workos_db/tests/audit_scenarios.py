@@ -21,6 +21,11 @@ def _archived_row(w):
     return services.archive_row(w.tree.admin, _row(w))
 
 
+def _restore_rows(w):
+    row = _archived_row(w)
+    return services.restore_rows(w.tree.admin, row.database, row_ids=[row.pk])
+
+
 def _property(w, name):
     database = _database(w)
     return database.properties.get(name=name)
@@ -39,7 +44,9 @@ SCENARIOS = {
     "create_rows": (lambda w: services.create_rows(w.member, _database(w), [{"Name": "x"}, {"Name": "y"}]), "database.row_create"),
     "update_row": (lambda w: services.update_row(w.tree.admin, _row(w), {"Points": 2}), "database.row_update"),
     "bulk_update_rows": (lambda w: services.bulk_update_rows(w.tree.admin, _row(w).database, filter=None, values={"Points": 3}),
-                         "database.rows_bulk_update"),
+                         "database.row_update"),
+    "archive_rows": (lambda w: services.archive_rows(w.tree.admin, _row(w).database, filter=None), "database.row_archive"),
+    "restore_rows": (lambda w: _restore_rows(w), "database.row_restore"),
     "duplicate_row": (lambda w: services.duplicate_row(w.tree.admin, _row(w)), "database.row_duplicate"),
     "archive_row": (lambda w: services.archive_row(w.tree.admin, _row(w)), "database.row_archive"),
     "restore_row": (lambda w: services.restore_row(w.tree.admin, _archived_row(w)), "database.row_restore"),

@@ -27,14 +27,16 @@ def _props(database) -> dict:
     return {prop.name: prop for prop in database.properties.all()}
 
 
-def test_select_number_and_date_properties_want_indexes_text_does_not(tasks, skip_unless_postgresql):
+def test_select_number_and_date_properties_want_btree_indexes_and_text_a_trigram_one(tasks, skip_unless_postgresql):
     props = _props(tasks)
 
     wanted = indexes.wanted(tasks.pk)
 
     orders = sorted((index.property_id, index.order) for index in wanted.values())
     assert orders == sorted([(props["Tag"].pk, "asc"), (props["Points"].pk, "asc"), (props["Points"].pk, "desc"),
-                             (props["Due"].pk, "asc"), (props["Due"].pk, "desc")])
+                             (props["Due"].pk, "asc"), (props["Due"].pk, "desc"), (props["Notes"].pk, "trgm")])
+    trigram = next(index.sql for index in wanted.values() if index.order == "trgm")
+    assert f"""USING gin ((UPPER(("values" ->> 'p{props["Notes"].pk}')::text)) gin_trgm_ops)""" in trigram
     statement = next(index.sql for index in wanted.values() if index.property_id == props["Due"].pk and index.order == "desc")
     assert statement.startswith("CREATE INDEX CONCURRENTLY IF NOT EXISTS")
     assert 'COLLATE "C") DESC NULLS LAST, "rank", "id")' in statement
@@ -47,16 +49,16 @@ def test_sync_builds_once_and_follows_type_changes_and_deletes(tasks, people, sk
     first = indexes.sync(tasks.pk, concurrently=False)
     second = indexes.sync(tasks.pk, concurrently=False)
 
-    assert len(first["created"]) == 5 and not first["failed"]
+    assert len(first["created"]) == 6 and not first["failed"]
     assert second == {"created": [], "dropped": [], "failed": []}
     assert indexes.plan(tasks.pk) == {"create": [], "rebuild": [], "drop": []}
 
     databases.update_property(people.editor, props["Points"], type="text")
     databases.delete_property(people.editor, props["Tag"])
     todo = indexes.plan(tasks.pk)
-    assert len(todo["drop"]) == 3 and not todo["create"]
+    assert len(todo["drop"]) == 3 and len(todo["create"]) == 1  # Points, now text, wants a trigram index
     assert len(indexes.sync(tasks.pk, concurrently=False)["dropped"]) == 3
-    assert {index.property_id for index in indexes.wanted(tasks.pk).values()} == {props["Due"].pk}
+    assert {index.property_id for index in indexes.wanted(tasks.pk).values()} == {props["Due"].pk, props["Points"].pk, props["Notes"].pk}
     assert set(indexes.existing(tasks.pk)) == set(indexes.wanted(tasks.pk))
 
 

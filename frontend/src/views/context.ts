@@ -1,5 +1,6 @@
 // What every view body (table, board, calendar, list, gallery) gets from the page controller (main.ts).
 
+import type { Selection } from "./bulk";
 import type { EditorContext } from "./cells";
 import type { Group, Member, Prop, Row, RowsAnswer, View, ViewConfig } from "./types";
 
@@ -29,5 +30,13 @@ export interface ViewContext {
   /** Ask the server for the exact count of a view whose count is bounded ("10,000+"). */
   countExactly(): Promise<void>;
   pageUrl(row: Row): string;
+  /** The rows selected for a bulk change (table view). */
+  selection: Selection;
+  /** Whether the search box narrows the rows (then "all matching" is not offered: a search is not a filter). */
+  searching: boolean;
+  /** Set values on the selected rows; true when saved. */
+  bulkSet(values: Record<string, unknown>): Promise<boolean>;
+  /** Move the selected rows to the trash, after a confirmation, with an Undo. */
+  bulkDelete(): Promise<void>;
   rerender(): void;
 }

@@ -12,6 +12,7 @@ import { renderCalendar } from "./calendar";
 import { renderGallery, renderList } from "./cards";
 import { OPERATOR_LABELS, conditionCount, draftOf, openFilter, openGroup, openProperties, openSort, treeOf } from "./query";
 import { renderTable } from "./table";
+import { type Selection, selectionBody, selectionCount } from "./bulk";
 import type { Option, PageData, Prop, Row, RowsAnswer, View, ViewConfig } from "./types";
 import { debounced, onLiveNotice } from "../lib/events";
 import { button, debounce, failure, h, popover, select, status, toast } from "./ui";
@@ -42,6 +43,7 @@ class DatabasePage {
   private root: HTMLElement;
   private requestSerial = 0;
   private writes: Promise<unknown> = Promise.resolve();
+  private selection: Selection = { ids: new Set(), allMatching: false };
 
   constructor(private data: PageData) {
     this.properties = data.properties;
@@ -103,6 +105,7 @@ class DatabasePage {
     const search = document.querySelector<HTMLInputElement>("[data-action=search]");
     search?.addEventListener("input", debounce(() => {
       this.search = search.value.trim();
+      this.selection = { ids: new Set(), allMatching: false };
       void this.reload();
     }, 300));
     this.drawQueryBar();
@@ -329,6 +332,50 @@ class DatabasePage {
         }
       }, { class: "dbv-menu-item is-danger" }),
     );
+  }
+
+  /** Set values on the selected rows (PATCH /databases/{id}/rows: by ids, or the view's filter for "all matching"). */
+  private async bulkSet(values: Record<string, unknown>): Promise<boolean> {
+    if (!this.view) return false;
+    status("Saving…");
+    try {
+      const answer = await api<{ updated: number }>("PATCH", `/databases/${this.view.database_id}/rows`, { ...selectionBody(this.context()), values });
+      status("Saved");
+      toast(`${answer.updated.toLocaleString("en-US")} row${answer.updated === 1 ? "" : "s"} changed.`, "info");
+      await this.reload();
+      return true;
+    } catch (error) {
+      status("Not saved", "error");
+      toast(failure(error));
+      return false;
+    }
+  }
+
+  /** Move the selected rows to the trash after a confirmation; the toast's Undo restores exactly those rows. */
+  private async bulkDelete(): Promise<void> {
+    if (!this.view) return;
+    const count = selectionCount(this.context());
+    if (!window.confirm(`Move ${count.toLocaleString("en-US")} row${count === 1 ? "" : "s"} to the trash?`)) return;
+    const database = this.view.database_id;
+    try {
+      const answer = await api<{ row_ids: number[]; count: number }>("POST", `/databases/${database}/rows/archive`, selectionBody(this.context()));
+      this.selection = { ids: new Set(), allMatching: false };
+      await this.reload();
+      toast(`${answer.count.toLocaleString("en-US")} row${answer.count === 1 ? "" : "s"} moved to the trash.`, "info", {
+        label: "Undo",
+        run: () => void (async () => {
+          try {
+            await api("POST", `/databases/${database}/rows/restore`, { row_ids: answer.row_ids });
+            await this.reload();
+            toast("Rows restored.", "info");
+          } catch (error) {
+            toast(failure(error));
+          }
+        })(),
+      });
+    } catch (error) {
+      toast(failure(error));
+    }
   }
 
   private async restoreRow(row: Row) {
@@ -662,6 +709,10 @@ class DatabasePage {
       countExactly: () => this.countExactly(),
       pageUrl: (row) => this.pageUrl(row),
       rerender: () => this.render(),
+      selection: this.selection,
+      searching: !!this.search,
+      bulkSet: (values) => this.bulkSet(values),
+      bulkDelete: () => this.bulkDelete(),
     };
   }
 

@@ -4,6 +4,7 @@
 
 import type { ViewContext } from "./context";
 import { rowTotal } from "./count";
+import { selectBox, selectionBar } from "./bulk";
 import { TYPE_ICONS, editCell, isEditable, renderValue } from "./cells";
 import type { Prop, Row } from "./types";
 import { button, h, popover } from "./ui";
@@ -73,6 +74,8 @@ export function renderTable(context: ViewContext): void {
 
   const wrap = h("div", { class: "dbv-table-wrap" }, table);
   context.root.replaceChildren(wrap);
+  const bar = selectionBar(context);
+  if (bar) context.root.prepend(bar);
   if (!context.rows.length) wrap.append(h("p", { class: "dbv-empty" }, context.view.config.filter ? "No rows match the filter." : "No rows yet."));
   if (context.answer?.next_cursor) wrap.append(button("Load more", () => void context.loadMore(), { class: "dbv-load-more" }));
   const total = rowTotal(context);
@@ -85,6 +88,7 @@ function renderRow(context: ViewContext, row: Row, columns: { prop: Prop }[]): H
     const td = h("td", { "data-prop-id": prop.id, class: `dbv-cell type-${prop.type}` });
     td.append(renderValue(prop, row, context));
     if (prop.type === "title") {
+      if (context.canEditRows) td.prepend(selectBox(context, row));
       td.append(h("span", { class: "dbv-row-tools" },
         h("a", { class: "dbv-open", href: context.pageUrl(row), title: "Open as page" }, "↗ Open"),
         context.canEditRows ? button("⋯", (event) => context.rowMenu(event.currentTarget as HTMLElement, row), { class: "dbv-icon-button", "aria-label": "Row actions" }) : null));
@@ -92,7 +96,7 @@ function renderRow(context: ViewContext, row: Row, columns: { prop: Prop }[]): H
     if (context.canEditRows && isEditable(prop)) {
       td.tabIndex = 0;
       const activate = (event: Event) => {
-        if ((event.target as HTMLElement).closest("a, .dbv-row-tools")) return;
+        if ((event.target as HTMLElement).closest("a, .dbv-row-tools, .dbv-select")) return;
         if (prop.type === "checkbox") {
           void context.updateRow(row, { [prop.id]: !row.values[String(prop.id)] });
           return;
