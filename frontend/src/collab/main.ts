@@ -207,7 +207,26 @@ async function start(root: HTMLElement): Promise<void> {
         target.classList.add("collab-highlight");
         target.scrollIntoView({ block: "center" });
       }
+      landOnAnchor(Number(location.hash.slice("#comment-".length)));
     }
+  }
+
+  // A link to a comment of an inline thread (the inbox's) lands on the commented words: the thread opens in the
+  // side panel (which highlights its words in the editor) and the editor scrolls to them — once per page load,
+  // not at every live refresh. The editor draws after the document syncs, so the words are looked for a few times.
+  let landed = false;
+  function landOnAnchor(commentId: number): void {
+    const thread = threads.find((t) => t.id === commentId || t.replies.some((reply) => reply.id === commentId));
+    if (landed || !thread || !thread.block_id || thread.orphaned || thread.resolved) return;
+    landed = true;
+    showThread(thread.id);
+    let tries = 0;
+    const look = () => {
+      const words = document.querySelector<HTMLElement>(`.ProseMirror [data-comment-thread="${thread.id}"]`);
+      if (words) words.scrollIntoView({ block: "center" });
+      else if (++tries < 40) window.setTimeout(look, 250);
+    };
+    look();
   }
 
   async function run(work: () => Promise<void>): Promise<void> {
