@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from .test_content_security_policy import LISTEN
-from .test_editor import log_in, workspace  # noqa: F401
+from .test_editor import eventually, log_in, workspace  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.once]
 
@@ -27,10 +27,11 @@ def drag(page, start: tuple[int, int], end: tuple[int, int]) -> None:
 
 def wait_saved(page) -> None:
     try:
-        page.wait_for_function(SAVED)
+        page.wait_for_function(SAVED, polling=100)
     except Exception as error:
         state = page.evaluate("() => [document.getElementById('workos-canvas').dataset.saveState, "
-                              "document.querySelector('[data-save-status]').textContent, window.workosCanvas.saver.changed().map(e => e.id)]")
+                              "document.querySelector('[data-save-status]').textContent, "
+                              "window.workosCanvas.saver.changed().map(e => [e.id, e.type, e.version, e.versionNonce])]")
         raise AssertionError(f"not saved: {state}") from error
 
 
@@ -173,3 +174,75 @@ def test_an_image_goes_through_the_attachments_service_and_the_canvas_exports(wo
     svg.value.save_as(svg_path)
     assert png.value.suggested_filename == "Moodboard.png" and png_path.read_bytes().startswith(b"\x89PNG")
     assert svg.value.suggested_filename == "Moodboard.svg" and b"<svg" in svg_path.read_bytes()[:500]
+
+
+LIVE = "() => !!window.workosCanvas && window.workosCanvas.live.isOpen()"
+SHAPES = "() => window.workosCanvas.excalidraw.getSceneElements().filter(e => e.type === 'rectangle' || e.type === 'ellipse')" \
+         ".map(e => [e.id, e.type, e.version, e.versionNonce, Math.round(e.x), Math.round(e.y)]).sort()"
+POINTERS = "() => [...window.workosCanvas.excalidraw.getAppState().collaborators.values()].filter(c => c.pointer).map(c => c.username)"
+# Two pages at once: requestAnimationFrame does not run in the one that is not in front, so waits poll by time.
+
+
+def test_two_people_draw_on_one_canvas_at_once_and_converge(site, workspace, browser):  # noqa: F811
+    from .test_live_editing import add_member
+
+    add_member(site, workspace, "ada")
+    canvas = workspace.api.post("/api/v1/canvases", json={"space_id": workspace.space_id, "title": "Whiteboard"}).json()
+    grace_context, ada_context = browser.new_context(viewport={"width": 1400, "height": 900}), browser.new_context(viewport={"width": 1400, "height": 900})
+    grace, ada = grace_context.new_page(), ada_context.new_page()
+    try:
+        corners = {}
+        for tab, name in ((grace, "grace"), (ada, "ada")):
+            tab.set_default_timeout(15_000)
+            log_in(tab, workspace.base_url, name)
+            tab.goto(f"{workspace.base_url}/web/canvases/{canvas['id']}")
+            tab.wait_for_function(READY, polling=100)
+            tab.wait_for_function(LIVE, polling=100)
+            box = tab.locator(".excalidraw canvas.interactive").bounding_box()
+            corners[name] = (box["x"], box["y"])
+            tab.mouse.click(box["x"] + 50, box["y"] + 600)
+        # both pick a tool, then both draw, each drag started before the other's has been saved
+        grace.keyboard.press("r")
+        ada.keyboard.press("o")
+        (gx, gy), (ax, ay) = corners["grace"], corners["ada"]
+        for step in range(6):
+            for tab, (x, y), origin in ((grace, (gx + 300, gy + 250), (120, 80)), (ada, (ax + 650, ay + 250), (120, 80))):
+                tab.bring_to_front()
+                if step == 0:
+                    tab.mouse.move(x, y)
+                    tab.mouse.down()
+                tab.mouse.move(x + origin[0] * (step + 1) / 6, y + origin[1] * (step + 1) / 6)
+        for tab in (grace, ada):
+            tab.mouse.up()
+            tab.keyboard.press("Escape")
+
+        for tab in (grace, ada):
+            tab.wait_for_function(f"() => ({SHAPES})().length === 2", polling=100)
+            wait_saved(tab)
+        eventually(lambda: grace.evaluate(SHAPES) == ada.evaluate(SHAPES))
+        assert sorted(shape[1] for shape in grace.evaluate(SHAPES)) == ["ellipse", "rectangle"]
+
+        # each moves the other's shape: both moves reach both, and the stored scene is what both show
+        grace.bring_to_front()
+        grace.keyboard.press("v")
+        drag(grace, (gx + 650, gy + 290), (gx + 650, gy + 490))  # ada's ellipse by its left edge, 200 px down
+        ada.bring_to_front()
+        ada.keyboard.press("v")
+        drag(ada, (ax + 300, ay + 290), (ax + 300, ay + 90))  # grace's rectangle by its left edge, 200 px up
+        for tab in (grace, ada):
+            tab.keyboard.press("Escape")
+            wait_saved(tab)
+        eventually(lambda: grace.evaluate(SHAPES) == ada.evaluate(SHAPES))
+        shapes = {shape[1]: shape for shape in grace.evaluate(SHAPES)}
+        assert shapes["ellipse"][5] > 400 and shapes["rectangle"][5] < 150, shapes
+        stored = workspace.api.get(f"/api/v1/canvases/{canvas['id']}/elements").json()["elements"]
+        assert sorted([e["id"], e["type"], e["version"], e["versionNonce"], round(e["x"]), round(e["y"])] for e in stored) == grace.evaluate(SHAPES)
+
+        # the pointer of the other one is shown, named
+        ada.bring_to_front()
+        ada.mouse.move(ax + 900, ay + 500)
+        ada.mouse.move(ax + 910, ay + 510)
+        grace.wait_for_function(f"() => ({POINTERS})().includes('ada')", polling=100)
+    finally:
+        grace_context.close()
+        ada_context.close()

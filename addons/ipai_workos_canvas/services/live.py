@@ -21,7 +21,7 @@ from ..models import Canvas
 logger = logging.getLogger("workos.live")
 
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024  # one message of a live client: a write of 2,000 elements fits
-MAX_POINTER_BYTES = 2048
+MAX_POINTER_BYTES = 8192  # a pointer with the ids of up to 100 selected elements
 
 
 def room_group(canvas_id: int) -> str:
