@@ -166,6 +166,17 @@ def restore_canvas(request, canvas_id: RecordId):
     return _out(services.restore_canvas(request.user, services.get_canvas(request.user, canvas_id)))
 
 
+@router.get("/canvases/{canvas_id}/preview.svg", summary="The canvas as a small SVG (the preview of a canvas embedded in a page)",
+            response={200: str}, openapi_extra={"responses": {200: {"content": {"image/svg+xml": {}}}}})
+def canvas_preview(request, canvas_id: RecordId):
+    canvas = services.get_canvas(request.user, canvas_id)
+    response = HttpResponse(services.preview_svg(canvas), content_type="image/svg+xml; charset=utf-8")
+    # an SVG opened on its own is a document: it may run nothing and load nothing
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
 @router.get("/canvases/{canvas_id}/elements", response=ElementsOut,
             summary="The scene: every live element, or (`since=N`) the elements changed after write N, deleted ones included")
 def list_elements(request, canvas_id: RecordId, since: int | None = None):

@@ -246,3 +246,45 @@ def test_two_people_draw_on_one_canvas_at_once_and_converge(site, workspace, bro
     finally:
         grace_context.close()
         ada_context.close()
+
+
+def test_a_canvas_embedded_in_a_page_shows_a_preview_or_no_access(site, workspace, browser):  # noqa: F811
+    from .test_live_editing import add_member
+
+    add_member(site, workspace, "ada")
+    private = workspace.api.post("/api/v1/spaces", json={"workspace_id": workspace.workspace_id, "name": "Mine", "visibility": "private"}).json()
+    shared = workspace.api.post("/api/v1/canvases", json={"space_id": workspace.space_id, "title": "Team board"}).json()
+    secret = workspace.api.post("/api/v1/canvases", json={"space_id": private["id"], "title": "Secret board"}).json()
+    for canvas in (shared, secret):
+        saved = workspace.api.post(f"/api/v1/canvases/{canvas['id']}/elements", json={"elements": [
+            {"id": f"box{canvas['id']}", "type": "rectangle", "x": 0, "y": 0, "width": 200, "height": 100, "angle": 0, "strokeColor": "#1e1e1e",
+             "backgroundColor": "transparent", "fillStyle": "solid", "strokeWidth": 2, "strokeStyle": "solid", "roughness": 1, "opacity": 100,
+             "groupIds": [], "frameId": None, "index": "a0", "roundness": None, "seed": 1, "version": 1, "versionNonce": 1, "isDeleted": False,
+             "boundElements": None, "updated": 1, "link": None, "locked": False}]})
+        assert saved.status_code == 200, saved.text
+    doc = workspace.create_page("Plans")
+    workspace.put_blocks(doc["id"], [{"type": "paragraph", "content": {"text": [{"text": "Our boards:"}]}},
+                                     {"type": "canvas", "content": {"canvas_id": shared["id"]}},
+                                     {"type": "canvas", "content": {"canvas_id": secret["id"]}}])
+    grace_context, ada_context = browser.new_context(), browser.new_context()
+    grace, ada = grace_context.new_page(), ada_context.new_page()
+    try:
+        for tab, name in ((grace, "grace"), (ada, "ada")):
+            tab.set_default_timeout(15_000)
+            log_in(tab, workspace.base_url, name)
+            tab.goto(f"{workspace.base_url}/web/pages/{doc['id']}")
+            tab.wait_for_selector(".workos-editor")
+            tab.wait_for_function("() => document.querySelectorAll('.workos-editor .canvas-embed:not([data-embed-state=loading])').length === 2")
+
+        embeds = grace.locator(".workos-editor .canvas-embed")
+        assert [embeds.nth(i).get_attribute("data-embed-state") for i in range(2)] == ["open", "open"]
+        assert "Secret board" in embeds.nth(1).inner_text()
+        grace.wait_for_function("() => [...document.querySelectorAll('.canvas-embed img')].every(img => img.complete && img.naturalWidth > 0)")
+
+        embeds = ada.locator(".workos-editor .canvas-embed")
+        assert embeds.nth(0).get_attribute("data-embed-state") == "open" and "Team board" in embeds.nth(0).inner_text()
+        assert embeds.nth(1).get_attribute("data-embed-state") == "no-access" and embeds.nth(1).inner_text().strip() == "No access"
+        assert "Secret board" not in ada.content()
+    finally:
+        grace_context.close()
+        ada_context.close()

@@ -5,6 +5,7 @@ not be read does not exist; pointers are relayed under the sender's real name.""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 
 import httpx
@@ -175,7 +176,9 @@ def live(tmp_path_factory, database_kind, request):
 
 
 def run(coroutine):
-    return asyncio.run(asyncio.wait_for(coroutine, 120))
+    # in a thread of its own: a browser test earlier in this process (Playwright's sync API) keeps a loop running here
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coroutine, 120)).result()
 
 
 async def connected(client: CanvasClient) -> CanvasClient:
