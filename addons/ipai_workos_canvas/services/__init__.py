@@ -10,7 +10,7 @@ search index follow in the same transaction).
 from __future__ import annotations
 
 from .canvases import (
-    DEFAULT_ICON, archive_canvas, canvas_of_page, canvases_for, create_canvas, delete_canvas, get_canvas, restore_canvas, update_canvas,
+    DEFAULT_ICON, archive_canvas, canvas_of_page, canvas_side, canvases_for, create_canvas, delete_canvas, get_canvas, restore_canvas, update_canvas,
 )
 from .cards import NO_ACCESS, cards_for
 from .preview import preview_svg

@@ -428,3 +428,30 @@ def test_a_canvas_block_holds_only_the_canvas_id(tree, people, api_for, board):
     assert to_html([block]) == f'<div class="canvas-embed" data-block-type="canvas"><a href="/web/canvases/{board["id"]}" rel="noopener noreferrer nofollow">Canvas</a></div>'
     assert to_markdown([block]).strip() == f"[Canvas](/web/canvases/{board['id']}) <!-- canvas -->"
     assert "Roadmap" not in to_html([block])
+
+
+# --- open any page as a canvas --------------------------------------------------------------------------
+
+
+def test_any_page_opens_as_its_canvas_side_and_stays_a_document(tree, people, api_for, client):
+    editor, viewer = api_for(people.editor), api_for(people.viewer)
+    page = editor.post("/pages", {"space_id": tree.space.pk, "title": "Spec"}).json()
+
+    assert viewer.post(f"/pages/{page['id']}/canvas").status_code == 403  # a viewer may not make the canvas side
+    side = editor.post(f"/pages/{page['id']}/canvas")
+    assert side.status_code == 200, side.json()
+    side = side.json()
+    assert (side["page_id"], side["side"], side["title"]) == (page["id"], True, "Spec")
+    assert editor.post(f"/pages/{page['id']}/canvas").json()["id"] == side["id"]  # one canvas side per page
+    assert viewer.post(f"/pages/{page['id']}/canvas").json()["id"] == side["id"]  # and readers open it
+    assert api_for(people.outsider).post(f"/pages/{page['id']}/canvas").status_code == 404
+    assert save(editor, {"id": side["id"]}, [shape("sketch")]).status_code == 200
+
+    client.force_login(people.editor)
+    assert client.get(f"/web/pages/{page['id']}").status_code == 200  # the page still opens as its document
+    opened = client.get(f"/web/canvases/{side['id']}")
+    assert opened.status_code == 200 and b'data-action="open-as-page"' in opened.content
+
+
+def test_a_canvas_page_is_its_own_canvas_side(people, api_for, board):
+    assert api_for(people.editor).post(f"/pages/{board['page_id']}/canvas").json()["id"] == board["id"]
