@@ -288,3 +288,23 @@ def test_a_canvas_embedded_in_a_page_shows_a_preview_or_no_access(site, workspac
     finally:
         grace_context.close()
         ada_context.close()
+
+
+def test_a_document_page_opens_as_its_canvas_from_the_page_menu(workspace, page):  # noqa: F811
+    doc = workspace.create_page("Spec")
+    workspace.put_blocks(doc["id"], [{"type": "paragraph", "content": {"text": [{"text": "The words stay"}]}}])
+    log_in(page, workspace.base_url)
+    page.goto(f"{workspace.base_url}/web/pages/{doc['id']}")
+    page.wait_for_selector(".workos-editor")
+
+    page.click(".page-menu-button")
+    page.click(".shell-menu-item:has-text('Open as canvas')")
+    page.wait_for_url(f"{workspace.base_url}/web/canvases/*")
+    page.wait_for_function(READY)
+    canvas = workspace.api.get(f"/api/v1/canvases/{page.url.rsplit('/', 1)[1]}").json()
+    assert (canvas["page_id"], canvas["side"]) == (doc["id"], True)
+
+    page.click("[data-action=open-as-page]")  # and back to the document, which is unchanged
+    page.wait_for_url(f"{workspace.base_url}/web/pages/{doc['id']}")
+    page.wait_for_selector(".workos-editor")
+    assert "The words stay" in page.locator(".workos-editor").inner_text()
