@@ -7,8 +7,8 @@ the answer carries the stored element, for the client to take. An element identi
 version and nonce) is left alone. Only elements that change are written; each write request takes the next
 ``Canvas.sequence`` and stamps the elements it changed with it.
 
-The realtime layer (Yjs) can write through ``upsert_elements`` too: what it needs is the element id and
-version pair, which is what this service merges on.
+Live canvases (``/ws/canvases/{id}``) write through ``upsert_elements`` too, and every write — live or REST —
+reaches the canvas's live room once it commits (``live.publish_elements``).
 """
 
 from __future__ import annotations
