@@ -308,3 +308,21 @@ def test_a_document_page_opens_as_its_canvas_from_the_page_menu(workspace, page)
     page.wait_for_url(f"{workspace.base_url}/web/pages/{doc['id']}")
     page.wait_for_selector(".workos-editor")
     assert "The words stay" in page.locator(".workos-editor").inner_text()
+
+
+def test_the_slash_command_makes_a_canvas_under_the_page_and_embeds_it(workspace, page):  # noqa: F811
+    doc = workspace.create_page("Notes")
+    log_in(page, workspace.base_url)
+    page.goto(f"{workspace.base_url}/web/pages/{doc['id']}")
+    page.wait_for_selector(".workos-editor[contenteditable=true]")
+    page.click(".workos-editor")
+    page.keyboard.type("/whiteboard")
+    page.wait_for_selector(".slash-menu .slash-item.is-active:has-text('Canvas')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".workos-editor .canvas-embed[data-embed-state=open]")
+    page.wait_for_function("() => { const e = window.workosEditor; return !!e && !e.autosave.dirty && e.autosave.state === 'saved'; }")
+
+    embeds = [block for block in workspace.blocks(doc["id"]) if block["type"] == "canvas"]
+    assert len(embeds) == 1
+    canvas = workspace.api.get(f"/api/v1/canvases/{embeds[0]['content']['canvas_id']}").json()
+    assert canvas["parent_id"] == doc["id"] and canvas["side"] is False

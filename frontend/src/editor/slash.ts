@@ -26,9 +26,12 @@ export const BLOCK_CHOICES: BlockChoice[] = [
   { key: "code", title: "Code", hint: "A code snippet  ```", icon: "</>", aliases: ["code", "snippet", "pre"], group: "Basic blocks" },
   { key: "table", title: "Table", hint: "A simple table  |", icon: "▦", aliases: ["table", "grid", "rows", "columns"], group: "Basic blocks" },
   { key: "equation", title: "Equation", hint: "A LaTeX formula  $$", icon: "∑", aliases: ["equation", "math", "latex", "formula", "tex"], group: "Basic blocks" },
-  { key: "canvas", title: "Canvas", hint: "A new whiteboard, shown here", icon: "🎨", aliases: ["canvas", "whiteboard", "draw", "diagram", "board"], group: "Media" },
   { key: "image", title: "Image", hint: "Upload or embed an image", icon: "🖼", aliases: ["image", "picture", "photo", "img"], group: "Media" },
   { key: "file", title: "File", hint: "Upload or link a file", icon: "📎", aliases: ["file", "attachment", "upload", "pdf"], group: "Media" },
+  // Offered only where the canvas module is installed: it says so in the page head.
+  ...(document.querySelector('meta[name="workos-canvas"]')
+    ? [{ key: "canvas", title: "Canvas", hint: "A new whiteboard, shown here", icon: "🎨", aliases: ["canvas", "whiteboard", "draw", "diagram", "board"], group: "Media" } as BlockChoice]
+    : []),
 ];
 
 export function filterChoices(query: string): BlockChoice[] {
