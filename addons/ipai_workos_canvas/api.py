@@ -1,6 +1,7 @@
 """``/api/v1/canvases`` and ``/canvases/{id}/elements``: parse, call the service, shape the answer.
 
-A canvas is a page of the tree: ``page_id`` is that page, and its title, icon, place, trash, favourites,
+A canvas is a page of the tree: ``page_id`` is that page (``side``: the canvas side of a document page, made with
+``POST /api/v1/pages/{page_id}/canvas`` — "Open as canvas"), and its title, icon, place, trash, favourites,
 permissions and history are the page's (``/api/v1/pages/{page_id}/...`` works on it too).
 
 Elements are Excalidraw elements (JSON as Excalidraw keeps them). Saves are incremental: send only the elements
@@ -57,6 +58,7 @@ class CanvasPatch(Schema):
 class CanvasOut(Schema):
     id: int
     page_id: int
+    side: bool
     space_id: int
     parent_id: int | None
     title: str
@@ -118,7 +120,7 @@ class UpsertOut(Schema):
 
 def _out(canvas) -> dict:
     page = canvas.page
-    return {"id": canvas.pk, "page_id": page.pk, "space_id": page.space_id, "parent_id": page.parent_id, "title": page.title,
+    return {"id": canvas.pk, "page_id": page.pk, "side": canvas.side, "space_id": page.space_id, "parent_id": page.parent_id, "title": page.title,
             "icon": page.icon, "viewport": canvas.viewport, "sequence": canvas.sequence, "url": f"/web/canvases/{canvas.pk}",
             "archived_at": page.archived_at, "created_at": canvas.created_at, "updated_at": page.updated_at}
 
@@ -135,6 +137,12 @@ def create_canvas(request, payload: CanvasIn):
     space = core.get_space(request.user, payload.space_id) if payload.space_id is not None and parent is None else None
     canvas = services.create_canvas(request.user, space=space, parent=parent, title=payload.title, icon=payload.icon)
     return 201, _out(canvas)
+
+
+@router.post("/pages/{page_id}/canvas", response=CanvasOut,
+             summary="Open a page as a canvas: its canvas side (made, empty, the first time, by someone who may edit the page)")
+def open_as_canvas(request, page_id: RecordId):
+    return _out(services.canvas_side(request.user, core.get_page(request.user, page_id)))
 
 
 @router.get("/canvases/{canvas_id}", response=CanvasOut, summary="One canvas")
@@ -164,6 +172,17 @@ def delete_canvas(request, canvas_id: RecordId, permanent: bool = False):
 @router.post("/canvases/{canvas_id}/restore", response=CanvasOut, summary="Bring a canvas back from the trash")
 def restore_canvas(request, canvas_id: RecordId):
     return _out(services.restore_canvas(request.user, services.get_canvas(request.user, canvas_id)))
+
+
+@router.get("/canvases/{canvas_id}/preview.svg", summary="The canvas as a small SVG (the preview of a canvas embedded in a page)",
+            response={200: str}, openapi_extra={"responses": {200: {"content": {"image/svg+xml": {}}}}})
+def canvas_preview(request, canvas_id: RecordId):
+    canvas = services.get_canvas(request.user, canvas_id)
+    response = HttpResponse(services.preview_svg(canvas), content_type="image/svg+xml; charset=utf-8")
+    # an SVG opened on its own is a document: it may run nothing and load nothing
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @router.get("/canvases/{canvas_id}/elements", response=ElementsOut,

@@ -18,6 +18,10 @@ class IpaiWorkosCanvasConfig(AppConfig):
         from .views import canvas_route
 
         register_core_types()
+
+        from .blocks import register_block_types
+
+        register_block_types()
         PAGE_CONTENT_HANDLERS.register("canvas", PageContentHandler(snapshot=snapshot_scene, restore=restore_scene))
         PAGE_TEXT.register("canvas", canvas_text)
         PAGE_ROUTES.register("canvas", canvas_route)

@@ -1,12 +1,15 @@
 """The canvas's part of ``workos demo load``: a "Launch plan" canvas in the Team space with shapes joined by
 connector arrows, sticky notes, a frame and a card of the welcome page — made through the canvas services,
-like anything a user draws."""
+like anything a user draws — and embedded in the welcome page as a canvas block (its preview; open it to draw
+together, live)."""
 
 from __future__ import annotations
 
 import random
 
 from workos.kernel.demo import Demo
+
+from ipai_workos_blocks import services as blocks
 
 from . import services
 
@@ -96,5 +99,9 @@ def load(demo: Demo) -> None:
     if welcome is not None:
         scene.card("welcome-card", "page", welcome.pk, 960, 220)
     services.upsert_elements(demo.user, canvas, scene.elements)
+    if welcome is not None:
+        blocks.create_block(demo.user, welcome, type="paragraph",
+                            content={"text": [{"text": "Our launch plan, on a canvas you can draw on together (open it: everyone's pointer shows):"}]})
+        blocks.create_block(demo.user, welcome, type="canvas", content={"canvas_id": canvas.pk})
     demo.made["canvas"] = canvas
     demo.report["canvas"] = f"canvas Launch plan ({len(scene.elements)} elements: shapes, connectors, sticky notes, a frame, a page card)"

@@ -8,6 +8,9 @@ Excalidraw's own rule (see ``services.elements``).
 
 ``Canvas.sequence`` counts element writes on the canvas; each element remembers the sequence of its last change,
 so a client (or the realtime layer) asks for "what changed since N" and gets tombstones of deleted elements too.
+A canvas is either a page of its own kind (the page opens as the canvas) or the canvas *side* of a document
+page ("Open as canvas" on any page; ``side``): the page opens as its document, the canvas beside it.
+
 A Yjs document can later become the live copy of the scene and write through the same upsert service: the
 element id + version pair is what both sides agree on.
 """
@@ -20,6 +23,7 @@ class Canvas(models.Model):
     page = models.OneToOneField("ipai_workos_core.Page", on_delete=models.CASCADE, related_name="canvas")
     sequence = models.PositiveBigIntegerField(default=0, help_text="bumped by every element write on this canvas")
     viewport = models.JSONField(default=dict, blank=True)
+    side = models.BooleanField(default=False, help_text="the canvas side of a document page (the page opens as its document)")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -26,7 +26,7 @@ from .models import Canvas
 
 def canvas_route(page) -> str | None:
     """Where a page opens when it is a canvas (registered in blocks' ``PAGE_ROUTES``)."""
-    canvas_id = Canvas.objects.filter(page=page).values_list("pk", flat=True).first()
+    canvas_id = Canvas.objects.filter(page=page, side=False).values_list("pk", flat=True).first()  # a side canvas: the page is a document
     return f"/web/canvases/{canvas_id}" if canvas_id else None
 
 

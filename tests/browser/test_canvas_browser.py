@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from .test_content_security_policy import LISTEN
-from .test_editor import log_in, workspace  # noqa: F401
+from .test_editor import eventually, log_in, workspace  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.once]
 
@@ -27,10 +27,11 @@ def drag(page, start: tuple[int, int], end: tuple[int, int]) -> None:
 
 def wait_saved(page) -> None:
     try:
-        page.wait_for_function(SAVED)
+        page.wait_for_function(SAVED, polling=100)
     except Exception as error:
         state = page.evaluate("() => [document.getElementById('workos-canvas').dataset.saveState, "
-                              "document.querySelector('[data-save-status]').textContent, window.workosCanvas.saver.changed().map(e => e.id)]")
+                              "document.querySelector('[data-save-status]').textContent, "
+                              "window.workosCanvas.saver.changed().map(e => [e.id, e.type, e.version, e.versionNonce])]")
         raise AssertionError(f"not saved: {state}") from error
 
 
@@ -173,3 +174,155 @@ def test_an_image_goes_through_the_attachments_service_and_the_canvas_exports(wo
     svg.value.save_as(svg_path)
     assert png.value.suggested_filename == "Moodboard.png" and png_path.read_bytes().startswith(b"\x89PNG")
     assert svg.value.suggested_filename == "Moodboard.svg" and b"<svg" in svg_path.read_bytes()[:500]
+
+
+LIVE = "() => !!window.workosCanvas && window.workosCanvas.live.isOpen()"
+SHAPES = "() => window.workosCanvas.excalidraw.getSceneElements().filter(e => e.type === 'rectangle' || e.type === 'ellipse')" \
+         ".map(e => [e.id, e.type, e.version, e.versionNonce, Math.round(e.x), Math.round(e.y)]).sort()"
+POINTERS = "() => [...window.workosCanvas.excalidraw.getAppState().collaborators.values()].filter(c => c.pointer).map(c => c.username)"
+# Two pages at once: requestAnimationFrame does not run in the one that is not in front, so waits poll by time.
+
+
+def test_two_people_draw_on_one_canvas_at_once_and_converge(site, workspace, browser):  # noqa: F811
+    from .test_live_editing import add_member
+
+    add_member(site, workspace, "ada")
+    canvas = workspace.api.post("/api/v1/canvases", json={"space_id": workspace.space_id, "title": "Whiteboard"}).json()
+    grace_context, ada_context = browser.new_context(viewport={"width": 1400, "height": 900}), browser.new_context(viewport={"width": 1400, "height": 900})
+    grace, ada = grace_context.new_page(), ada_context.new_page()
+    try:
+        corners = {}
+        for tab, name in ((grace, "grace"), (ada, "ada")):
+            tab.set_default_timeout(15_000)
+            log_in(tab, workspace.base_url, name)
+            tab.goto(f"{workspace.base_url}/web/canvases/{canvas['id']}")
+            tab.wait_for_function(READY, polling=100)
+            tab.wait_for_function(LIVE, polling=100)
+            box = tab.locator(".excalidraw canvas.interactive").bounding_box()
+            corners[name] = (box["x"], box["y"])
+            tab.mouse.click(box["x"] + 50, box["y"] + 600)
+        # both pick a tool, then both draw, each drag started before the other's has been saved
+        grace.keyboard.press("r")
+        ada.keyboard.press("o")
+        (gx, gy), (ax, ay) = corners["grace"], corners["ada"]
+        for step in range(6):
+            for tab, (x, y), origin in ((grace, (gx + 300, gy + 250), (120, 80)), (ada, (ax + 650, ay + 250), (120, 80))):
+                tab.bring_to_front()
+                if step == 0:
+                    tab.mouse.move(x, y)
+                    tab.mouse.down()
+                tab.mouse.move(x + origin[0] * (step + 1) / 6, y + origin[1] * (step + 1) / 6)
+        for tab in (grace, ada):
+            tab.mouse.up()
+            tab.keyboard.press("Escape")
+
+        for tab in (grace, ada):
+            tab.wait_for_function(f"() => ({SHAPES})().length === 2", polling=100)
+            wait_saved(tab)
+        eventually(lambda: grace.evaluate(SHAPES) == ada.evaluate(SHAPES))
+        assert sorted(shape[1] for shape in grace.evaluate(SHAPES)) == ["ellipse", "rectangle"]
+
+        # each moves the other's shape: both moves reach both, and the stored scene is what both show
+        grace.bring_to_front()
+        grace.keyboard.press("v")
+        drag(grace, (gx + 650, gy + 290), (gx + 650, gy + 490))  # ada's ellipse by its left edge, 200 px down
+        ada.bring_to_front()
+        ada.keyboard.press("v")
+        drag(ada, (ax + 300, ay + 290), (ax + 300, ay + 90))  # grace's rectangle by its left edge, 200 px up
+        for tab in (grace, ada):
+            tab.keyboard.press("Escape")
+            wait_saved(tab)
+        eventually(lambda: grace.evaluate(SHAPES) == ada.evaluate(SHAPES))
+        shapes = {shape[1]: shape for shape in grace.evaluate(SHAPES)}
+        assert shapes["ellipse"][5] > 400 and shapes["rectangle"][5] < 150, shapes
+        stored = workspace.api.get(f"/api/v1/canvases/{canvas['id']}/elements").json()["elements"]
+        assert sorted([e["id"], e["type"], e["version"], e["versionNonce"], round(e["x"]), round(e["y"])] for e in stored) == grace.evaluate(SHAPES)
+
+        # the pointer of the other one is shown, named
+        ada.bring_to_front()
+        ada.mouse.move(ax + 900, ay + 500)
+        ada.mouse.move(ax + 910, ay + 510)
+        grace.wait_for_function(f"() => ({POINTERS})().includes('ada')", polling=100)
+    finally:
+        grace_context.close()
+        ada_context.close()
+
+
+def test_a_canvas_embedded_in_a_page_shows_a_preview_or_no_access(site, workspace, browser):  # noqa: F811
+    from .test_live_editing import add_member
+
+    add_member(site, workspace, "ada")
+    private = workspace.api.post("/api/v1/spaces", json={"workspace_id": workspace.workspace_id, "name": "Mine", "visibility": "private"}).json()
+    shared = workspace.api.post("/api/v1/canvases", json={"space_id": workspace.space_id, "title": "Team board"}).json()
+    secret = workspace.api.post("/api/v1/canvases", json={"space_id": private["id"], "title": "Secret board"}).json()
+    for canvas in (shared, secret):
+        saved = workspace.api.post(f"/api/v1/canvases/{canvas['id']}/elements", json={"elements": [
+            {"id": f"box{canvas['id']}", "type": "rectangle", "x": 0, "y": 0, "width": 200, "height": 100, "angle": 0, "strokeColor": "#1e1e1e",
+             "backgroundColor": "transparent", "fillStyle": "solid", "strokeWidth": 2, "strokeStyle": "solid", "roughness": 1, "opacity": 100,
+             "groupIds": [], "frameId": None, "index": "a0", "roundness": None, "seed": 1, "version": 1, "versionNonce": 1, "isDeleted": False,
+             "boundElements": None, "updated": 1, "link": None, "locked": False}]})
+        assert saved.status_code == 200, saved.text
+    doc = workspace.create_page("Plans")
+    workspace.put_blocks(doc["id"], [{"type": "paragraph", "content": {"text": [{"text": "Our boards:"}]}},
+                                     {"type": "canvas", "content": {"canvas_id": shared["id"]}},
+                                     {"type": "canvas", "content": {"canvas_id": secret["id"]}}])
+    grace_context, ada_context = browser.new_context(), browser.new_context()
+    grace, ada = grace_context.new_page(), ada_context.new_page()
+    try:
+        for tab, name in ((grace, "grace"), (ada, "ada")):
+            tab.set_default_timeout(15_000)
+            log_in(tab, workspace.base_url, name)
+            tab.goto(f"{workspace.base_url}/web/pages/{doc['id']}")
+            tab.wait_for_selector(".workos-editor")
+            tab.wait_for_function("() => document.querySelectorAll('.workos-editor .canvas-embed:not([data-embed-state=loading])').length === 2")
+
+        embeds = grace.locator(".workos-editor .canvas-embed")
+        assert [embeds.nth(i).get_attribute("data-embed-state") for i in range(2)] == ["open", "open"]
+        assert "Secret board" in embeds.nth(1).inner_text()
+        grace.wait_for_function("() => [...document.querySelectorAll('.canvas-embed img')].every(img => img.complete && img.naturalWidth > 0)")
+
+        embeds = ada.locator(".workos-editor .canvas-embed")
+        assert embeds.nth(0).get_attribute("data-embed-state") == "open" and "Team board" in embeds.nth(0).inner_text()
+        assert embeds.nth(1).get_attribute("data-embed-state") == "no-access" and embeds.nth(1).inner_text().strip() == "No access"
+        assert "Secret board" not in ada.content()
+    finally:
+        grace_context.close()
+        ada_context.close()
+
+
+def test_a_document_page_opens_as_its_canvas_from_the_page_menu(workspace, page):  # noqa: F811
+    doc = workspace.create_page("Spec")
+    workspace.put_blocks(doc["id"], [{"type": "paragraph", "content": {"text": [{"text": "The words stay"}]}}])
+    log_in(page, workspace.base_url)
+    page.goto(f"{workspace.base_url}/web/pages/{doc['id']}")
+    page.wait_for_selector(".workos-editor")
+
+    page.click(".page-menu-button")
+    page.click(".shell-menu-item:has-text('Open as canvas')")
+    page.wait_for_url(f"{workspace.base_url}/web/canvases/*")
+    page.wait_for_function(READY)
+    canvas = workspace.api.get(f"/api/v1/canvases/{page.url.rsplit('/', 1)[1]}").json()
+    assert (canvas["page_id"], canvas["side"]) == (doc["id"], True)
+
+    page.click("[data-action=open-as-page]")  # and back to the document, which is unchanged
+    page.wait_for_url(f"{workspace.base_url}/web/pages/{doc['id']}")
+    page.wait_for_selector(".workos-editor")
+    assert "The words stay" in page.locator(".workos-editor").inner_text()
+
+
+def test_the_slash_command_makes_a_canvas_under_the_page_and_embeds_it(workspace, page):  # noqa: F811
+    doc = workspace.create_page("Notes")
+    log_in(page, workspace.base_url)
+    page.goto(f"{workspace.base_url}/web/pages/{doc['id']}")
+    page.wait_for_selector(".workos-editor[contenteditable=true]")
+    page.click(".workos-editor")
+    page.keyboard.type("/whiteboard")
+    page.wait_for_selector(".slash-menu .slash-item.is-active:has-text('Canvas')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".workos-editor .canvas-embed[data-embed-state=open]")
+    page.wait_for_function("() => { const e = window.workosEditor; return !!e && !e.autosave.dirty && e.autosave.state === 'saved'; }")
+
+    embeds = [block for block in workspace.blocks(doc["id"]) if block["type"] == "canvas"]
+    assert len(embeds) == 1
+    canvas = workspace.api.get(f"/api/v1/canvases/{embeds[0]['content']['canvas_id']}").json()
+    assert canvas["parent_id"] == doc["id"] and canvas["side"] is False

@@ -208,7 +208,7 @@ def test_slash_menu_offers_every_block_type_and_is_driven_by_the_keyboard(worksp
     wait_saved(page)
 
     assert titles == ["Text", "Heading 1", "Heading 2", "Heading 3", "Bulleted list", "Numbered list", "To-do list", "Toggle",
-                      "Quote", "Callout", "Divider", "Code", "Table", "Equation", "Image", "File"]
+                      "Quote", "Callout", "Divider", "Code", "Table", "Equation", "Image", "File", "Canvas"]
     assert active == "Heading 2"
     assert filtered == ["Numbered list"]
     saved = workspace.blocks(doc["id"])

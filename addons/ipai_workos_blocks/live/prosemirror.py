@@ -257,6 +257,8 @@ def _block_to_nodes(block: dict) -> list[dict]:
         node = _table(block)
     elif kind == "equation":
         node = {"type": "equationBlock", "attrs": {**_id_attr(block), "latex": c["expression"] if isinstance(c.get("expression"), str) else ""}}
+    elif kind == "canvas":  # a canvas embedded as a preview (the block type of ipai_workos_canvas)
+        node = {"type": "canvasBlock", "attrs": {**_id_attr(block), "canvasId": c["canvas_id"] if _is_integer(c.get("canvas_id")) else None}}
     else:
         # paragraph, and any type this editor does not know: its text is kept as a paragraph.
         node = _textblock("paragraph", block)
@@ -401,6 +403,10 @@ def nodes_to_blocks(nodes: list | None) -> list[dict]:
         elif kind == "equationBlock":
             out.append(_with_id(node, {"type": "equation", "content": {
                 "expression": _js_string(attrs.get("latex")) if _truthy(attrs.get("latex")) else "",
+            }, "children": []}))
+        elif kind == "canvasBlock":
+            out.append(_with_id(node, {"type": "canvas", "content": {
+                "canvas_id": attrs["canvasId"] if _is_integer(attrs.get("canvasId")) and attrs["canvasId"] > 0 else None,
             }, "children": []}))
         elif kind == "blockquote":
             # Pasted HTML quotes that were not turned into a quote node: keep their blocks.

@@ -47,12 +47,13 @@ EXAMPLES = {
                        [rich("Tea", {"text": "x|y", "marks": ["code"]}), rich({"text": "\\frac{1}{2}", "marks": ["equation"]}, "\nper cup")]],
               "header_row": True, "header_column": True},
     "equation": {"expression": "E = mc^2\n\\int_0^1 x\\,dx \\$"},
+    "canvas": {"canvas_id": 12},  # registered by ipai_workos_canvas
 }
 PARENTS = [name for name, entry in BLOCK_TYPES.items() if entry.accepts_children]
 
 
 def test_every_registered_type_has_an_example():
-    assert set(EXAMPLES) == set(BLOCK_TYPES) and len(EXAMPLES) == 16
+    assert set(EXAMPLES) == set(BLOCK_TYPES) and len(EXAMPLES) == 17
 
 
 def _check_round_trip(document: list[dict]) -> None:
@@ -182,6 +183,8 @@ def contents(draw, type_name: str):
         width = draw(st.integers(1, 3))
         return {"rows": [[draw(spans()) for _ in range(width)] for _ in range(draw(st.integers(1, 3)))],
                 "header_row": draw(st.booleans()), "header_column": draw(st.booleans())}
+    if type_name == "canvas":
+        return {"canvas_id": draw(st.one_of(st.none(), st.integers(1, 10**6)))}
     if type_name == "equation":
         return {"expression": draw(st.text(alphabet=ALPHABET, max_size=30)).replace("$$", "$")}
     if type_name == "file":
@@ -223,7 +226,7 @@ def test_random_documents_round_trip(document):
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(["table", "equation", "paragraph"]).flatmap(
+@given(st.lists(st.sampled_from(["table", "equation", "canvas", "paragraph"]).flatmap(
     lambda name: contents(name).map(lambda content: {"type": name, "content": content, "children": []})), min_size=1, max_size=4))
 def test_tables_and_equations_round_trip_through_the_editor_document(document):
     from ipai_workos_blocks.live.prosemirror import blocks_to_doc, doc_to_blocks

@@ -10,11 +10,12 @@ search index follow in the same transaction).
 from __future__ import annotations
 
 from .canvases import (
-    DEFAULT_ICON, archive_canvas, canvas_of_page, canvases_for, create_canvas, delete_canvas, get_canvas, restore_canvas, update_canvas,
+    DEFAULT_ICON, archive_canvas, canvas_of_page, canvas_side, canvases_for, create_canvas, delete_canvas, get_canvas, restore_canvas, update_canvas,
 )
 from .cards import NO_ACCESS, cards_for
+from .preview import preview_svg
 from .elements import (
     MAX_ELEMENTS_PER_CANVAS, MAX_ELEMENTS_PER_WRITE, delete_elements, elements_of, restore_scene, scene_json, snapshot_scene, upsert_elements,
 )
 
-QUERIES = ("canvas_of_page", "canvases_for", "get_canvas", "elements_of", "scene_json", "cards_for", "snapshot_scene")
+QUERIES = ("canvas_of_page", "canvases_for", "get_canvas", "elements_of", "scene_json", "cards_for", "snapshot_scene", "preview_svg")

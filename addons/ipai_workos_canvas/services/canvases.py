@@ -30,6 +30,23 @@ def create_canvas(actor, *, space=None, parent: Page | None = None, title: str =
     return canvas
 
 
+@transaction.atomic
+def canvas_side(actor, page: Page) -> Canvas:
+    """The canvas side of ``page`` ("Open as canvas"): its canvas when it has one (a canvas page is its own canvas),
+    otherwise a new, empty one beside its document — made by someone who may edit the page."""
+    permissions.require(actor, "read", page)
+    canvas = Canvas.objects.select_related("page", "page__space").filter(page=page).first()
+    if canvas is not None:
+        return canvas
+    permissions.require(actor, "edit", page)
+    if page.archived_at is not None:
+        raise Conflict("this page is in the trash: restore it first")
+    canvas = Canvas.objects.create(page=page, side=True, created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    record_event(actor=actor, action="canvas.create", target=canvas, target_name=page.title or "Untitled",
+                 changes={"page_id": page.pk, "side": {"before": None, "after": True}})
+    return canvas
+
+
 def canvas_of_page(page: Page) -> Canvas | None:
     """The canvas whose page ``page`` is (no permission check: the caller has checked the page)."""
     return Canvas.objects.filter(page=page).first()

@@ -58,7 +58,7 @@ def _page_cards(access: permissions.Access, page_ids: set[int]) -> dict[int, dic
     from ..models import Canvas
 
     pages = Page.objects.select_related("space").in_bulk(page_ids)
-    canvases = set(Canvas.objects.filter(page_id__in=page_ids).values_list("page_id", flat=True))
+    canvases = set(Canvas.objects.filter(page_id__in=page_ids, side=False).values_list("page_id", flat=True))
     cards = {}
     for page_id in page_ids:
         page = pages.get(page_id)

@@ -7,8 +7,8 @@ the answer carries the stored element, for the client to take. An element identi
 version and nonce) is left alone. Only elements that change are written; each write request takes the next
 ``Canvas.sequence`` and stamps the elements it changed with it.
 
-The realtime layer (Yjs) can write through ``upsert_elements`` too: what it needs is the element id and
-version pair, which is what this service merges on.
+Live canvases (``/ws/canvases/{id}``) write through ``upsert_elements`` too, and every write — live or REST —
+reaches the canvas's live room once it commits (``live.publish_elements``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from workos.kernel.errors import Conflict, InvalidInput, NotFound, TooLarge
 
 from ..models import Canvas, CanvasElement
 from ..registry import ELEMENT_TYPES, BadElement, Where, validate_element
+from .live import publish_elements
 
 MAX_ELEMENTS_PER_WRITE = 2000
 MAX_ELEMENTS_PER_CANVAS = 20_000
@@ -88,8 +89,11 @@ def _writable(actor, canvas: Canvas) -> None:
 
 
 @transaction.atomic
-def upsert_elements(actor, canvas: Canvas, elements) -> dict:
+def upsert_elements(actor, canvas: Canvas, elements, *, origin: str = "") -> dict:
     """Create or change the given elements (Excalidraw JSON), each by id and version (see the module docstring).
+
+    Once the write commits, the elements it changed go to the canvas's live room (``live.publish_elements``);
+    ``origin`` is the live connection that sent them, which is not sent its own elements back.
 
     Every element is validated first; a bad one is refused with a 400 naming it, and nothing is written.
     Returns ``{"sequence", "applied": [ids], "unchanged": [ids], "rejected": [{"id", "element"}]}`` where
@@ -132,6 +136,7 @@ def upsert_elements(actor, canvas: Canvas, elements) -> dict:
         raise TooLarge(f"a canvas holds at most {MAX_ELEMENTS_PER_CANVAS} elements", field="elements")
     if applied:
         _write(actor, canvas, to_create, to_update, deleted_ids=[e for e in applied if _deleted(cleaned, e)], rejected=len(rejected))
+        publish_elements(canvas.pk, canvas.sequence, [row.data for row in (*to_create, *to_update)], origin)
     return {"sequence": canvas.sequence, "applied": applied, "unchanged": unchanged, "rejected": rejected}
 
 

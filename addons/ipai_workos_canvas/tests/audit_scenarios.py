@@ -33,4 +33,5 @@ SCENARIOS = {
     "upsert_elements": (_with_element, "canvas.elements"),
     "delete_elements": (lambda w: services.delete_elements(w.member, _with_element(w), ["a"]), "canvas.elements"),
     "restore_scene": (_restored_scene, "canvas.elements"),
+    "canvas_side": (lambda w: services.canvas_side(w.member, w.tree.page), "canvas.create"),
 }

@@ -391,3 +391,67 @@ def test_text_cannot_close_the_script_that_embeds_the_scene(client, people, api_
 
     assert "<script>alert(1)" not in html
     assert "\\u003C/script\\u003E\\u003Cscript\\u003Ealert(1)" in html and "\\u0026 more" in html
+
+
+# --- a canvas embedded in a page ------------------------------------------------------------------------
+
+
+def test_the_preview_draws_the_scene_for_readers_and_does_not_exist_for_others(tree, people, api_for, board):
+    save(api_for(people.editor), board, [shape("box", x=10, y=20), text("label", value="<script>alert(1)</script> & plans", x=0, y=200),
+                                         arrow("link", "box", "box", x=50, y=50)])
+
+    answer = api_for(people.viewer).get(f"/canvases/{board['id']}/preview.svg")
+    assert answer.status_code == 200 and answer["Content-Type"].startswith("image/svg+xml")
+    svg = answer.content.decode()
+    assert svg.startswith("<svg") and "<rect" in svg and "<polyline" in svg
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; plans" in svg and "<script" not in svg
+    assert "sandbox" in answer["Content-Security-Policy"]
+
+    refused = api_for(people.outsider).get(f"/canvases/{board['id']}/preview.svg")
+    assert refused.status_code == 404 and "plans" not in refused.content.decode()
+    assert api_for(people.viewer).get("/canvases/999999/preview.svg").status_code == 404
+
+
+def test_a_canvas_block_holds_only_the_canvas_id(tree, people, api_for, board):
+    api = api_for(people.editor)
+    page = api.post("/pages", {"space_id": tree.space.pk, "title": "Notes"}).json()
+    bad = api.post(f"/pages/{page['id']}/blocks", {"type": "canvas", "content": {"canvas_id": "twelve"}})
+    assert bad.status_code in (400, 422) and bad.json()["error"]["field"].endswith("canvas_id")
+    made = api.post(f"/pages/{page['id']}/blocks", {"type": "canvas", "content": {"canvas_id": board["id"]}})
+    assert made.status_code == 201, made.json()
+
+    from ipai_workos_blocks.markdown import to_markdown
+    from ipai_workos_blocks.rendering import to_html
+
+    block = {"type": "canvas", "content": {"canvas_id": board["id"]}, "children": []}
+    # what every reader of the page gets names the canvas by id only: its title is shown to those who may read it
+    assert to_html([block]) == f'<div class="canvas-embed" data-block-type="canvas"><a href="/web/canvases/{board["id"]}" rel="noopener noreferrer nofollow">Canvas</a></div>'
+    assert to_markdown([block]).strip() == f"[Canvas](/web/canvases/{board['id']}) <!-- canvas -->"
+    assert "Roadmap" not in to_html([block])
+
+
+# --- open any page as a canvas --------------------------------------------------------------------------
+
+
+def test_any_page_opens_as_its_canvas_side_and_stays_a_document(tree, people, api_for, client):
+    editor, viewer = api_for(people.editor), api_for(people.viewer)
+    page = editor.post("/pages", {"space_id": tree.space.pk, "title": "Spec"}).json()
+
+    assert viewer.post(f"/pages/{page['id']}/canvas").status_code == 403  # a viewer may not make the canvas side
+    side = editor.post(f"/pages/{page['id']}/canvas")
+    assert side.status_code == 200, side.json()
+    side = side.json()
+    assert (side["page_id"], side["side"], side["title"]) == (page["id"], True, "Spec")
+    assert editor.post(f"/pages/{page['id']}/canvas").json()["id"] == side["id"]  # one canvas side per page
+    assert viewer.post(f"/pages/{page['id']}/canvas").json()["id"] == side["id"]  # and readers open it
+    assert api_for(people.outsider).post(f"/pages/{page['id']}/canvas").status_code == 404
+    assert save(editor, {"id": side["id"]}, [shape("sketch")]).status_code == 200
+
+    client.force_login(people.editor)
+    assert client.get(f"/web/pages/{page['id']}").status_code == 200  # the page still opens as its document
+    opened = client.get(f"/web/canvases/{side['id']}")
+    assert opened.status_code == 200 and b'data-action="open-as-page"' in opened.content
+
+
+def test_a_canvas_page_is_its_own_canvas_side(people, api_for, board):
+    assert api_for(people.editor).post(f"/pages/{board['page_id']}/canvas").json()["id"] == board["id"]

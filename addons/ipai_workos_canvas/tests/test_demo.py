@@ -25,3 +25,7 @@ def test_demo_canvas_has_shapes_connectors_sticky_notes_and_a_page_card(make_use
     assert len(stickies) == 3
     assert [card["title"] for card in scene["cards"].values()] == ["Welcome to WorkOS"]
     assert "canvas Launch plan" in demo.report["canvas"]
+    from ipai_workos_blocks import services as blocks
+
+    embeds = [block for block in blocks.document(demo.made["welcome_page"]) if block["type"] == "canvas"]
+    assert [block["content"] for block in embeds] == [{"canvas_id": demo.made["canvas"].pk}]

@@ -1,6 +1,7 @@
 // The canvas island: Excalidraw (MIT) on /web/canvases/{id}. The server embeds the scene (elements + what each
 // card shows to this viewer); every change is saved through /api/v1/canvases/{id}/elements, debounced, sending
-// only the elements whose version moved since the last save (saver.ts). Pages dragged from the sidebar or picked
+// only the elements whose version moved since the last save (saver.ts) — over the canvas's live socket while it is
+// open, where the others' elements and pointers arrive too (live.ts). Pages dragged from the sidebar or picked
 // with "Insert page" become cards (Excalidraw embeddables rendered by CardView); a double-click opens them.
 import "./assets";
 import "@excalidraw/excalidraw/index.css";
@@ -26,6 +27,7 @@ import { api, embeddedJson } from "../lib/api";
 import { Card, CardView } from "./card";
 import { Scene, Saver } from "./saver";
 import { insertDialog } from "./insert";
+import { LiveCanvas } from "./live";
 
 interface Meta {
   id: number;
@@ -156,19 +158,33 @@ function CanvasApp({ meta, scene }: { meta: Meta; scene: Scene }) {
   const saverRef = useRef<Saver | null>(null);
   const uploading = useRef(new Set<string>());
   const host = useRef<HTMLDivElement>(null);
+  const liveRef = useRef<LiveCanvas | null>(null);
+  const [live, setLive] = useState(false);
+  const [editable, setEditable] = useState(meta.editable);
+  const editableRef = useRef(editable);
+  editableRef.current = editable;
 
   const onApi = (excalidraw: ExcalidrawImperativeAPI) => {
     if (excalidrawRef.current) return;
     excalidrawRef.current = excalidraw;
-    const saver = new Saver(meta.id, excalidraw, scene, (more) => setCards((known) => ({ ...known, ...more })));
+    const addCards = (more: Record<string, Card>) => setCards((known) => ({ ...known, ...more }));
+    const saver = new Saver(meta.id, excalidraw, scene, addCards);
     saverRef.current = saver;
-    (window as unknown as { workosCanvas: unknown }).workosCanvas = { excalidraw, saver };
+    const connection = new LiveCanvas(meta.id, excalidraw, saver, scene.sequence, addCards, (state) => {
+      setLive(state.live);
+      if (state.writable !== undefined) setEditable(state.writable && !meta.archived);
+      if (host.current) host.current.dataset.live = state.live ? "open" : "closed";
+    });
+    liveRef.current = connection;
+    saver.attach(connection);
+    connection.start();
+    (window as unknown as { workosCanvas: unknown }).workosCanvas = { excalidraw, saver, live: connection };
     void loadImages(excalidraw, scene.elements as ExcalidrawElement[]);
   };
 
   const insertCard = (kind: "page" | "database", id: number, clientX?: number, clientY?: number) => {
     const excalidraw = excalidrawRef.current;
-    if (!excalidraw || !meta.editable) return;
+    if (!excalidraw || !editableRef.current) return;
     const state = excalidraw.getAppState();
     const rect = host.current!.getBoundingClientRect();
     const point = viewportCoordsToSceneCoords(
@@ -181,14 +197,14 @@ function CanvasApp({ meta, scene }: { meta: Meta; scene: Scene }) {
   useEffect(() => {
     const element = host.current!;
     const over = (event: DragEvent) => {
-      if (!meta.editable || !event.dataTransfer?.types.includes(PAGE_MIME)) return;
+      if (!editableRef.current || !event.dataTransfer?.types.includes(PAGE_MIME)) return;
       event.preventDefault();
       event.stopPropagation();
       event.dataTransfer.dropEffect = "move"; // what the sidebar allows (a card leaves the page where it is)
     };
     const drop = (event: DragEvent) => {
       const id = Number(event.dataTransfer?.getData(PAGE_MIME));
-      if (!meta.editable || !id) return;
+      if (!editableRef.current || !id) return;
       event.preventDefault();
       event.stopPropagation();
       insertCard("page", id, event.clientX, event.clientY);
@@ -250,13 +266,15 @@ function CanvasApp({ meta, scene }: { meta: Meta; scene: Scene }) {
           scrollToContent: meta.viewport.scrollX === undefined,
         }}
         theme={theme}
-        viewModeEnabled={!meta.editable}
+        viewModeEnabled={!editable}
+        isCollaborating={live}
+        onPointerUpdate={({ pointer, button }) => liveRef.current?.pointer(pointer, button)}
         name={meta.title}
         validateEmbeddable={(link: string) => /^\/web\/(pages|databases)\/\d+$/.test(link)}
         renderEmbeddable={(element) => <CardView card={cards[element.id]} />}
         onChange={() => {
           const excalidraw = excalidrawRef.current;
-          if (!excalidraw || !meta.editable) return;
+          if (!excalidraw || !editableRef.current) return;
           void uploadImages(excalidraw, meta.page_id, uploading.current);
           saverRef.current?.schedule();
         }}

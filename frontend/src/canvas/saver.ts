@@ -1,5 +1,6 @@
-// Saves a canvas incrementally: after a pause in editing, only the elements whose (version, versionNonce) moved
-// since the last save are sent. The server merges them with Excalidraw's rule (higher version wins, equal versions:
+// Saves a canvas incrementally: only the elements whose (version, versionNonce) moved since the last save are
+// sent — over the live socket while it is open (throttled: a drag reaches the others as it goes on), otherwise
+// through the REST API after a pause in editing. The server merges them with Excalidraw's rule (higher version wins, equal versions:
 // lower nonce); a stale element comes back in `rejected` and the server's copy replaces ours in the scene. Cards
 // that were saved are asked for again (`?since=`), so that they show what this viewer may see of them.
 import { CaptureUpdateAction } from "@excalidraw/excalidraw";
@@ -8,6 +9,7 @@ import type { ExcalidrawElement } from "@excalidraw/excalidraw/element/types";
 
 import { api, ApiError } from "../lib/api";
 import type { Card } from "./card";
+import type { LiveCanvas } from "./live";
 
 export interface Scene {
   sequence: number;
@@ -15,7 +17,7 @@ export interface Scene {
   cards: Record<string, Card>;
 }
 
-interface UpsertAnswer {
+export interface UpsertAnswer {
   sequence: number;
   applied: string[];
   unchanged: string[];
@@ -23,6 +25,7 @@ interface UpsertAnswer {
 }
 
 const DELAY = 600;
+const LIVE_INTERVAL = 80;
 const BATCH = 2000; // the server's limit per write
 
 const stamp = (element: { version: number; versionNonce: number }) => `${element.version}:${element.versionNonce}`;
@@ -35,6 +38,7 @@ export class Saver {
   private sequence: number;
   private status = document.querySelector<HTMLElement>("[data-save-status]");
   private root = document.getElementById("workos-canvas");
+  private live: LiveCanvas | null = null;
 
   constructor(
     private canvasId: number,
@@ -52,6 +56,16 @@ export class Saver {
     if (this.status) this.status.textContent = text;
   }
 
+  /** Write through this live connection while it is open. */
+  attach(live: LiveCanvas) {
+    this.live = live;
+  }
+
+  /** Elements the server holds as they are (they came from it): not to be sent back. */
+  markSaved(elements: readonly { id: string; version: number; versionNonce: number }[]) {
+    for (const element of elements) this.saved.set(element.id, stamp(element));
+  }
+
   /** The elements that changed since they were last saved (images waiting for their upload excepted). */
   changed(): ExcalidrawElement[] {
     return this.excalidraw.getSceneElementsIncludingDeleted().filter((element) =>
@@ -60,21 +74,32 @@ export class Saver {
       && !(element.isDeleted && !this.saved.has(element.id)));
   }
 
-  schedule(delay = DELAY) {
+  schedule(delay?: number) {
     if (!this.changed().length) return;
     this.show("pending", "Unsaved changes");
+    if (this.live?.isOpen()) {
+      if (delay === 0) window.clearTimeout(this.timer);
+      else if (this.timer !== undefined) return; // throttled, not debounced: the pending write will carry this change
+      this.timer = window.setTimeout(() => void this.flush(), delay ?? LIVE_INTERVAL);
+      return;
+    }
     window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => void this.flush(), delay);
+    this.timer = window.setTimeout(() => void this.flush(), delay ?? DELAY);
   }
 
   async flush(leaving = false): Promise<void> {
     window.clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.running) {
       this.again = true;
       return this.running;
     }
     const changed = this.changed();
-    if (!changed.length) return;
+    if (!changed.length) {
+      // what was pending may have become the server's copy meanwhile (an element taken from the live room)
+      if (this.root?.dataset.saveState === "pending") this.show("saved", "Saved");
+      return;
+    }
     this.show("saving", "Saving…");
     this.running = this.send(changed, leaving).finally(() => {
       this.running = null;
@@ -92,9 +117,12 @@ export class Saver {
       const before = this.sequence;
       for (let start = 0; start < changed.length; start += BATCH) {
         const batch = changed.slice(start, start + BATCH);
-        const answer = await api<UpsertAnswer>("POST", `/canvases/${this.canvasId}/elements`, { elements: batch }, { keepalive: leaving });
-        const sent = new Map(batch.map((element) => [element.id, element]));
-        for (const id of [...answer.applied, ...answer.unchanged]) this.saved.set(id, stamp(sent.get(id)!));
+        // Excalidraw changes elements in place: what was sent is known by the stamps taken now, not after the answer
+        const sent = new Map(batch.map((element) => [element.id, stamp(element)]));
+        const answer = this.live?.isOpen() && !leaving
+          ? await this.live.write(batch)
+          : await api<UpsertAnswer>("POST", `/canvases/${this.canvasId}/elements`, { elements: batch }, { keepalive: leaving });
+        for (const id of [...answer.applied, ...answer.unchanged]) this.saved.set(id, sent.get(id)!);
         cardSaved ||= batch.some((element) => element.type === "embeddable" && answer.applied.includes(element.id));
         if (answer.rejected.length) this.take(answer.rejected.map((rejected) => rejected.element));
         this.sequence = answer.sequence;
@@ -108,7 +136,7 @@ export class Saver {
       this.show("error", error instanceof ApiError ? `Not saved: ${error.message}` : "Not saved: the server cannot be reached");
       if (!(error instanceof ApiError) || error.status >= 500) {
         window.clearTimeout(this.timer);
-        this.timer = window.setTimeout(() => void this.flush(), 5000);
+        this.timer = window.setTimeout(() => void this.flush(), this.live?.isOpen() ? 1000 : 5000);
       }
     }
   }

@@ -5,13 +5,14 @@ import type { Editor, Range } from "@tiptap/core";
 import { Fragment, type Node as PMNode, type ResolvedPos } from "@tiptap/pm/model";
 import { type EditorState, NodeSelection, TextSelection } from "@tiptap/pm/state";
 import { newTable } from "./table";
+import { insertNewCanvas } from "./canvasEmbed";
 
 export type BlockType =
   | "paragraph" | "heading_1" | "heading_2" | "heading_3" | "bulleted_list" | "numbered_list" | "todo"
-  | "toggle" | "divider" | "quote" | "callout" | "image" | "file" | "code" | "table" | "equation";
+  | "toggle" | "divider" | "quote" | "callout" | "image" | "file" | "code" | "table" | "equation" | "canvas";
 
 /** Block types inserted as a new block beside the text (not made from it). */
-export const INSERTED_TYPES: BlockType[] = ["divider", "image", "file", "table", "equation"];
+export const INSERTED_TYPES: BlockType[] = ["divider", "image", "file", "table", "equation", "canvas"];
 
 const ITEM_TYPES = new Set(["listItem", "taskItem"]);
 const LIST_TYPES = new Set(["bulletList", "orderedList", "taskList"]);
@@ -176,6 +177,9 @@ export function turnInto(editor: Editor, type: BlockType): boolean {
       return insertLeaf(editor, newTable(editor)) !== null;
     case "equation":
       return insertLeaf(editor, "equationBlock") !== null;
+    case "canvas":
+      void insertNewCanvas(editor, (attrs) => insertLeaf(editor, "canvasBlock", attrs));
+      return true;
     case "image":
     case "file": {
       const pos = insertLeaf(editor, type === "image" ? "image" : "fileBlock");

@@ -211,6 +211,9 @@ function blockToNodes(block: Block): JSONContent[] {
     case "equation":
       node = { type: "equationBlock", attrs: { ...idAttr(block), latex: typeof c.expression === "string" ? c.expression : "" } };
       break;
+    case "canvas": // a canvas embedded as a preview (the block type of ipai_workos_canvas)
+      node = { type: "canvasBlock", attrs: { ...idAttr(block), canvasId: Number.isInteger(c.canvas_id) ? c.canvas_id : null } };
+      break;
     default:
       // paragraph, and any type this editor does not know: its text is kept as a paragraph.
       node = textblock("paragraph", block);
@@ -399,6 +402,11 @@ export function nodesToBlocks(nodes: JSONContent[]): Block[] {
       case "equationBlock":
         out.push(withId(node, { type: "equation", content: { expression: String(node.attrs?.latex || "") }, children: [] }));
         break;
+      case "canvasBlock": {
+        const id = node.attrs?.canvasId;
+        out.push(withId(node, { type: "canvas", content: { canvas_id: Number.isInteger(id) && id > 0 ? id : null }, children: [] }));
+        break;
+      }
       case "blockquote":
         // Pasted HTML quotes that were not turned into a quote node: keep their blocks.
         out.push(...nodesToBlocks(node.content ?? []));

@@ -8,6 +8,7 @@
 import * as Y from "yjs";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { WebsocketProvider } from "y-websocket";
+import { colorFor } from "../lib/colors";
 
 export const MESSAGE_SAVED = 100;
 const CONNECT_TIMEOUT_MS = 4000;
@@ -133,11 +134,7 @@ export async function openLive(pageId: number, user: { id: number; name: string 
   return session;
 }
 
-const COLORS = ["#d9480f", "#2b8a3e", "#1971c2", "#9c36b5", "#c2255c", "#e67700", "#0c8599", "#5f3dc4"];
-
-export function colorFor(id: number): string {
-  return COLORS[Math.abs(id) % COLORS.length];
-}
+export { colorFor };
 
 /** Avatars of the other people on the page, from the awareness states. */
 export function renderPresence(host: HTMLElement, session: LiveSession) {

@@ -22,6 +22,7 @@ import { createMention } from "./mention";
 import { BlockId, Callout, CodeBlockWithLanguage, FileBlock, ImageBlock, Quote, Toggle, ToggleSummary, assignBlockIds } from "./nodes";
 import { MarkdownPaste } from "./paste";
 import { EquationBlock, InlineEquation } from "./math";
+import { CanvasBlock } from "./canvasEmbed";
 import { TableKit } from "./table";
 import { SlashMenu } from "./slash";
 import { setupLinkShortcut } from "./link";
@@ -129,6 +130,7 @@ function mountEditor(session: LiveSession | null) {
       FileBlock,
       TableKit,
       EquationBlock,
+      CanvasBlock,
       InlineEquation,
       createMention(meta.workspace_id, Boolean(session), meta.id),
       CommentMark,

@@ -26,6 +26,7 @@ export const BLOCK_NODE_TYPES = [
   "fileBlock",
   "table",
   "equationBlock",
+  "canvasBlock",
 ];
 
 export const CALLOUT_COLORS = ["default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red"] as const;

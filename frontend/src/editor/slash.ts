@@ -28,6 +28,10 @@ export const BLOCK_CHOICES: BlockChoice[] = [
   { key: "equation", title: "Equation", hint: "A LaTeX formula  $$", icon: "∑", aliases: ["equation", "math", "latex", "formula", "tex"], group: "Basic blocks" },
   { key: "image", title: "Image", hint: "Upload or embed an image", icon: "🖼", aliases: ["image", "picture", "photo", "img"], group: "Media" },
   { key: "file", title: "File", hint: "Upload or link a file", icon: "📎", aliases: ["file", "attachment", "upload", "pdf"], group: "Media" },
+  // Offered only where the canvas module is installed: it says so in the page head.
+  ...(document.querySelector('meta[name="workos-canvas"]')
+    ? [{ key: "canvas", title: "Canvas", hint: "A new whiteboard, shown here", icon: "🎨", aliases: ["canvas", "whiteboard", "draw", "diagram", "board"], group: "Media" } as BlockChoice]
+    : []),
 ];
 
 export function filterChoices(query: string): BlockChoice[] {

@@ -153,6 +153,11 @@ export function pageMenu(anchor: HTMLElement, data: PageMenuData) {
     items.push({ label: "Duplicate", icon: "⧉", run: () => void duplicate(data.id) });
     if (data.editable) items.push({ label: "Move to…", icon: "↪", run: () => movePicker(data) });
     items.push({ label: "Page history", icon: "🕘", run: () => void historyDialog(data) });
+    // Offered where the canvas module is installed (it says so in the page head), except on the canvas itself.
+    const onItsCanvas = document.getElementById("workos-canvas")?.dataset.pageId === String(data.id);
+    if (document.querySelector('meta[name="workos-canvas"]') && !onItsCanvas) {
+      items.push({ label: "Open as canvas", icon: "🎨", run: () => void openAsCanvas(data.id) });
+    }
     items.push({ label: "Export as Markdown", icon: "⤓", run: () => exportPage(data.id) });
     if (data.editable && data.space_id) items.push({ label: "Import into this page…", icon: "⤒", run: () => importIntoPage(data.space_id!, data.id) });
     // Islands of other modules add their items (templates: "Save as template") by listening to this event.
@@ -165,6 +170,16 @@ export function pageMenu(anchor: HTMLElement, data: PageMenuData) {
     items.push({ label: "Delete", icon: "🗑", run: () => void trashPage(data.id, onThePage), danger: true });
   }
   openMenu(anchor, items);
+}
+
+/** The page's canvas side (made the first time, by someone who may edit the page). */
+async function openAsCanvas(pageId: number) {
+  try {
+    const canvas = await api<{ url: string }>("POST", `/pages/${pageId}/canvas`);
+    window.location.assign(canvas.url);
+  } catch (error) {
+    toast(message(error, "Could not open the page as a canvas"));
+  }
 }
 
 /** Full width and small text are the page's own (for everyone who opens it), saved at once like Notion does. */
