@@ -30,23 +30,30 @@ def watch_csp(page, violations: list) -> None:
     page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
 
 
-def test_comment_reply_through_the_inbox_and_resolve(site, serve, browser):
+def grace_and_bob(site, serve):
+    """A server where grace owns the "Launch plan" page of a team space and bob is a member: (base URL, API
+    clients by name, the page's id, bob's id)."""
     site.workos("module", "install", "ipai_workos_affine", check=True)
     for username in ("grace", "bob"):
         site.workos("user", "create", username, "--password-stdin", input=PASSWORD + "\n", check=True)
-    server = serve(site)
-    base_url = server.base_url
+    base_url = serve(site).base_url
     clients = {}
     for username in ("grace", "bob"):
         token = httpx.post(base_url + "/api/v1/auth/token", json={"username": username, "password": PASSWORD, "name": "tests"})
         assert token.status_code == 201, token.text
         clients[username] = httpx.Client(base_url=base_url, headers={"Authorization": "Bearer " + token.json()["token"]}, timeout=30)
-    grace, bob = clients["grace"], clients["bob"]
+    grace = clients["grace"]
     workspace = grace.post("/api/v1/workspaces", json={"name": "Acme"}).json()
     space = grace.post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Team"}).json()
     page_id = grace.post("/api/v1/pages", json={"space_id": space["id"], "title": "Launch plan"}).json()["id"]
     bob_id = site.sql("SELECT id FROM auth_user WHERE username = 'bob'")[0][0]
     assert grace.post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": bob_id, "role": "member"}).status_code == 201
+    return base_url, clients, page_id, bob_id
+
+
+def test_comment_reply_through_the_inbox_and_resolve(site, serve, browser):
+    base_url, clients, page_id, _bob_id = grace_and_bob(site, serve)
+    grace, bob = clients["grace"], clients["bob"]
     assert bob.post("/api/v1/follows", json={"page_id": page_id}).status_code == 200
 
     violations: list[str] = []
@@ -105,22 +112,8 @@ def test_comment_reply_through_the_inbox_and_resolve(site, serve, browser):
 
 
 def test_an_inline_comment_through_the_inbox_lands_on_the_commented_words(site, serve, browser):
-    site.workos("module", "install", "ipai_workos_affine", check=True)
-    for username in ("grace", "bob"):
-        site.workos("user", "create", username, "--password-stdin", input=PASSWORD + "\n", check=True)
-    server = serve(site)
-    base_url = server.base_url
-    clients = {}
-    for username in ("grace", "bob"):
-        token = httpx.post(base_url + "/api/v1/auth/token", json={"username": username, "password": PASSWORD, "name": "tests"})
-        assert token.status_code == 201, token.text
-        clients[username] = httpx.Client(base_url=base_url, headers={"Authorization": "Bearer " + token.json()["token"]}, timeout=30)
+    base_url, clients, page_id, bob_id = grace_and_bob(site, serve)
     grace = clients["grace"]
-    workspace = grace.post("/api/v1/workspaces", json={"name": "Acme"}).json()
-    space = grace.post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Team"}).json()
-    page_id = grace.post("/api/v1/pages", json={"space_id": space["id"], "title": "Launch plan"}).json()["id"]
-    bob_id = site.sql("SELECT id FROM auth_user WHERE username = 'bob'")[0][0]
-    assert grace.post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": bob_id, "role": "member"}).status_code == 201
     # a long page: the commented words are far below the top
     filler = [{"type": "paragraph", "content": {"text": [{"text": f"Background paragraph {n}."}]}} for n in range(60)]
     version = grace.get(f"/api/v1/pages/{page_id}/blocks").json()["version"]
