@@ -15,7 +15,7 @@ import pytest
 import websockets
 
 from workos.kernel.aio import run_to_end
-from workos.testing.fixtures import Site, start_server
+from workos.testing.fixtures import Site, site_with_people, start_server
 
 PASSWORD = "correct-horse-battery"
 
@@ -54,19 +54,7 @@ class Events:
 
 @pytest.fixture(scope="module")
 def events(tmp_path_factory, database_kind, request):
-    root = tmp_path_factory.mktemp("events") / "site"
-    root.mkdir()
-    if database_kind == "postgresql":
-        cluster = request.getfixturevalue("pg_cluster")
-        name = "events_" + root.parent.name.replace("-", "_")[-20:]
-        site = Site(root=root, database_url=cluster.create_database(name), database_kind="postgresql", cluster=cluster, database_name=name)
-    else:
-        site = Site(root=root, database_url=f"sqlite:///{root / 'var' / 'workos.sqlite3'}", database_kind="sqlite")
-    site.write_config()
-    site.workos("module", "install", "ipai_workos_affine", check=True)
-    site.workos("user", "create", "grace", "--admin", "--password-stdin", input=PASSWORD + "\n", check=True)
-    for name in ("ada", "victor"):
-        site.workos("user", "create", name, "--password-stdin", input=PASSWORD + "\n", check=True)
+    site = site_with_people(tmp_path_factory.mktemp("events") / "site", database_kind, request, "ipai_workos_affine", PASSWORD)
     instance = Events(site)
     yield instance
     instance.server.stop()

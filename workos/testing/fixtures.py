@@ -201,10 +201,8 @@ path = [{addons}]
         )
 
 
-@pytest.fixture
-def site(tmp_path, database_kind, request) -> Site:
-    """A fresh, empty WorkOS site on the database of this run."""
-    root = tmp_path / "site"
+def new_site(root: Path, database_kind: str, request) -> Site:
+    """An empty WorkOS site in the folder ``root`` (made here) on the database of this run, its config written."""
     root.mkdir()
     if database_kind == "postgresql":
         cluster = request.getfixturevalue("pg_cluster")
@@ -214,6 +212,24 @@ def site(tmp_path, database_kind, request) -> Site:
     else:
         site = Site(root=root, database_url=f"sqlite:///{root / 'var' / 'workos.sqlite3'}", database_kind="sqlite")
     site.write_config()
+    return site
+
+
+def site_with_people(root: Path, database_kind: str, request, module: str, password: str, members=("ada", "victor")) -> Site:
+    """A new site (``new_site``) with ``module`` installed, the administrator grace and ``members`` as users, all
+    with ``password`` — what the live-server tests (pages, canvases, events) start from."""
+    site = new_site(root, database_kind, request)
+    site.workos("module", "install", module, check=True)
+    site.workos("user", "create", "grace", "--admin", "--password-stdin", input=password + "\n", check=True)
+    for name in members:
+        site.workos("user", "create", name, "--password-stdin", input=password + "\n", check=True)
+    return site
+
+
+@pytest.fixture
+def site(tmp_path, database_kind, request) -> Site:
+    """A fresh, empty WorkOS site on the database of this run."""
+    site = new_site(tmp_path / "site", database_kind, request)
     yield site
     if site.cluster and site.database_name:
         site.cluster.drop_database(site.database_name)

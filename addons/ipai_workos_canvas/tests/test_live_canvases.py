@@ -5,14 +5,14 @@ not be read does not exist; pointers are relayed under the sender's real name.""
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
 
 import httpx
 import pytest
 import websockets
 
-from workos.testing.fixtures import Site, start_server
+from workos.kernel.aio import run_to_end
+from workos.testing.fixtures import Site, site_with_people, start_server
 
 from .elements import shape
 
@@ -157,28 +157,14 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, database_kind, request):
-    root = tmp_path_factory.mktemp("livecanvas") / "site"
-    root.mkdir()
-    if database_kind == "postgresql":
-        cluster = request.getfixturevalue("pg_cluster")
-        name = "livecanvas_" + root.parent.name.replace("-", "_")[-20:]
-        site = Site(root=root, database_url=cluster.create_database(name), database_kind="postgresql", cluster=cluster, database_name=name)
-    else:
-        site = Site(root=root, database_url=f"sqlite:///{root / 'var' / 'workos.sqlite3'}", database_kind="sqlite")
-    site.write_config()
-    site.workos("module", "install", "ipai_workos_canvas", check=True)
-    site.workos("user", "create", "grace", "--admin", "--password-stdin", input=PASSWORD + "\n", check=True)
-    for name in ("ada", "victor"):
-        site.workos("user", "create", name, "--password-stdin", input=PASSWORD + "\n", check=True)
+    site = site_with_people(tmp_path_factory.mktemp("livecanvas") / "site", database_kind, request, "ipai_workos_canvas", PASSWORD)
     instance = Live(site)
     yield instance
     instance.server.stop()
 
 
 def run(coroutine):
-    # in a thread of its own: a browser test earlier in this process (Playwright's sync API) keeps a loop running here
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, asyncio.wait_for(coroutine, 120)).result()
+    return run_to_end(coroutine, 120)
 
 
 async def connected(client: CanvasClient) -> CanvasClient:
