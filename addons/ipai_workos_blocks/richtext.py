@@ -327,13 +327,21 @@ def to_markdown(spans: list[dict], line_break: str = "\\\n") -> str:
     with HTML tags (``<strong>``, ``<em>``, ``<s>``, ``<code>``), which always read back exactly.
     """
     spans = without_comments(spans or [])
-    pretty = _finish("".join(_span_markdown(span, True) for span in spans), line_break)
+    pretty = _guard_leading_dollar(_finish("".join(_span_markdown(span, True) for span in spans), line_break))
     if _reads_back(pretty, spans):
         return pretty
-    safe = _finish("".join(_span_markdown(span, False) for span in spans), "<br>")
+    safe = _guard_leading_dollar(_finish("".join(_span_markdown(span, False) for span in spans), "<br>"))
     if safe.startswith("<br>"):
         safe = "<br><!---->" + safe[len("<br>"):]  # a line holding only <br> would be an HTML block
     return safe
+
+
+def _guard_leading_dollar(text: str) -> str:
+    """mdit-py-plugins' dollarmath takes a ``$`` at the very start of a paragraph for an escaped one when the
+    paragraph ends with a backslash (its look-back for escapes wraps round to the last character), so such an
+    equation would come back as text: an empty pair of tags before it keeps it an equation (not a comment, which
+    would open an HTML block at the start of a line)."""
+    return "<b></b>" + text if text.startswith("$") and text.endswith("\\") else text
 
 
 def _reads_back(text: str, spans: list[dict]) -> bool:

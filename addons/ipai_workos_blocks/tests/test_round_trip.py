@@ -253,3 +253,11 @@ def test_equation_and_table_html_keeps_markup_as_text():
     assert "<script" not in markup and "<img" not in markup and "<b>" not in markup
     assert "&lt;/div&gt;&lt;script&gt;" in markup and '<span class="math-inline">&lt;b&gt;x&lt;/b&gt;</span>' in markup
     assert from_html(markup) == document
+
+
+def test_an_equation_opening_a_block_that_ends_with_a_backslash_round_trips():
+    # found by the random round trip: dollarmath took the opening "$" for an escaped one (its look-back wrapped
+    # round to the paragraph's last character, a backslash)
+    spans = [{"text": "0", "marks": ["equation"]}, {"mention": {"kind": "user", "id": 1}, "text": ""}, {"text": "\\"}]
+    for type_name in ("paragraph", "bulleted_list", "heading_2"):
+        _check_round_trip([{"type": type_name, "content": {"text": spans}, "children": []}])

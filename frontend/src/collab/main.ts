@@ -144,11 +144,18 @@ async function start(root: HTMLElement): Promise<void> {
 
   // Opening a thread reads the threads afresh: replies and threads others wrote since this page loaded
   // (there are no live updates of comments yet). The thread shows at once from what is known, then updates.
+  // The latest read draws the open thread (``load``): an older one may end last and would show a thread written
+  // since it started as deleted.
   async function openThread(id: number): Promise<void> {
     if (threads.some((t) => t.id === id)) showThread(id);
-    shown = id;
+    else {
+      shown = id;
+      sideStatus.textContent = "Loading…";
+      sideBody.replaceChildren();
+      side.hidden = false;
+      publish();
+    }
     await run(load);
-    showThread(id);
   }
 
   function showThread(id: number): void {
@@ -160,6 +167,7 @@ async function start(root: HTMLElement): Promise<void> {
       sideStatus.textContent = "This comment was deleted.";
       gone.add(id);
     } else {
+      gone.delete(id);
       const list = el("ol", "collab-threads");
       list.append(threadNode(thread, me, canComment));
       sideBody.append(list);
@@ -193,7 +201,8 @@ async function start(root: HTMLElement): Promise<void> {
     threads = found;
     // A live refresh draws the threads again: replies being typed (and where the caret was) are carried over.
     const drafts = takeDrafts([sideBody, open, resolved]);
-    if (shown !== null && !side.hidden && sideBody.querySelector(".collab-thread, .collab-new")?.matches(".collab-thread")) showThread(shown);
+    // the open thread is drawn again (or for the first time), unless the side panel holds a new inline comment
+    if (shown !== null && !side.hidden && !sideBody.querySelector(".collab-new")) showThread(shown);
     else publish();
     open.replaceChildren(...threads.filter((t) => !t.resolved).map((t) => threadNode(t, me, canComment)));
     resolved.replaceChildren(...threads.filter((t) => t.resolved).map((t) => threadNode(t, me, canComment)));
