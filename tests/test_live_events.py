@@ -15,36 +15,20 @@ import pytest
 import websockets
 
 from workos.kernel.aio import run_to_end
-from workos.testing.fixtures import Site, site_with_people, start_server
+from workos.testing.fixtures import PeopleOnAServer, Site, site_with_people
 
 PASSWORD = "correct-horse-battery"
 
 
-class Events:
+class Events(PeopleOnAServer):
     """grace (admin) owns the workspace; ada and victor are members; "Mine" is grace's private space."""
 
     def __init__(self, site: Site):
-        self.site = site
-        self.server = start_server(site)
-        self.tokens: dict[str, str] = {}
-        self.ids: dict[str, int] = {}
-        for name in ("grace", "ada", "victor"):
-            response = httpx.post(self.url("/api/v1/auth/token"), json={"username": name, "password": PASSWORD, "name": "tests"})
-            assert response.status_code == 201, response.text
-            self.tokens[name] = response.json()["token"]
-            self.ids[name] = self.api(name).get("/api/v1/me").json()["id"]
-        self.workspace_id = self.api("grace").post("/api/v1/workspaces", json={"name": "Acme"}).json()["id"]
-        for name in ("ada", "victor"):
-            added = self.api("grace").post(f"/api/v1/workspaces/{self.workspace_id}/members", json={"user_id": self.ids[name], "role": "member"})
-            assert added.status_code == 201, added.text
-        self.team = self.api("grace").post("/api/v1/spaces", json={"workspace_id": self.workspace_id, "name": "Team"}).json()["id"]
-        self.mine = self.api("grace").post("/api/v1/spaces", json={"workspace_id": self.workspace_id, "name": "Mine", "visibility": "private"}).json()["id"]
+        super().__init__(site, PASSWORD)
+        self.team, self.mine = self.space_id, self.private_space_id
 
     def url(self, path: str) -> str:
-        return self.server.base_url + path
-
-    def api(self, name: str) -> httpx.Client:
-        return httpx.Client(base_url=self.server.base_url, headers={"Authorization": "Bearer " + self.tokens[name]}, timeout=30)
+        return self.base_url + path
 
     def page(self, space: int, title: str, name: str = "grace") -> int:
         created = self.api(name).post("/api/v1/pages", json={"space_id": space, "title": title})

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import richtext
-from .rendering import HtmlReader
+from .rendering import HtmlReader, text_span
 
 MAX_DEPTH = 32
 _MARKS = {"strong": "bold", "b": "bold", "em": "italic", "i": "italic", "u": "underline", "s": "strike", "del": "strike",
@@ -281,12 +281,7 @@ class NotionHtmlReader(HtmlReader):
             if tag == "-text":
                 text = node.text(deep=False) or ""
                 if text:
-                    span: dict = {"text": text}
-                    if marks:
-                        span["marks"] = [mark for mark in richtext.MARKS if mark in marks]
-                    if href:
-                        span["href"] = href
-                    spans.append(span)
+                    spans.append(text_span(text, marks, href))
                 continue
             classes = _classes(node)
             if tag in ("style", "script") or "checkbox" in classes or (tag == "span" and "icon" in classes):

@@ -76,6 +76,16 @@ _MARK_TAGS = {"strong": "bold", "b": "bold", "em": "italic", "i": "italic", "u":
               "strike": "strike", "code": "code"}
 
 
+def text_span(text: str, marks: list[str], href: str | None) -> dict:
+    """A rich-text span of ``text`` under the open ``marks`` (in the registry's order) and link."""
+    span: dict = {"text": text}
+    if marks:
+        span["marks"] = [mark for mark in richtext.MARKS if mark in marks]
+    if href:
+        span["href"] = href
+    return span
+
+
 class HtmlReader:
     """Reads the HTML that ``to_html`` wrote back into block trees (elements carry ``data-block-type``).
     Elements of unknown types are skipped with their content; text outside blocks is ignored."""
@@ -131,14 +141,9 @@ class HtmlReader:
             if tag == "-text":
                 text = node.text(deep=False) or ""
                 if text:
-                    span: dict = {"text": text}
-                    if marks:
-                        span["marks"] = [mark for mark in richtext.MARKS if mark in marks]
-                    if href:
-                        span["href"] = href
-                    spans.append(span)
+                    spans.append(text_span(text, marks, href))
             elif tag == "br":
-                spans.append({"text": "\n", **({"marks": [m for m in richtext.MARKS if m in marks]} if marks else {}), **({"href": href} if href else {})})
+                spans.append(text_span("\n", marks, href))
             elif self._is_block(node) or tag in ("ul", "ol", "input", "summary", "figcaption", "img", "div"):
                 continue
             elif richtext.EQUATION_CLASS in (attributes.get("class") or "").split():

@@ -4,22 +4,13 @@ file says why and imports nothing."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
+
+from workos.testing.archives import make_zip
 
 from .test_workspace_shell import screenshot, shell, user_client  # noqa: F401 (shell is a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.once]
-
-
-def make_zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 HTML_EXPORT = {

@@ -226,6 +226,38 @@ def site_with_people(root: Path, database_kind: str, request, module: str, passw
     return site
 
 
+class PeopleOnAServer:
+    """A started server on a ``site_with_people`` site, with an API token for grace, ada and victor, a workspace
+    grace owns with ada and victor as members, its "Team" space and grace's private space "Mine" — what the
+    live-server tests (pages, canvases, events) build their own helpers on."""
+
+    def __init__(self, site: Site, password: str):
+        self.site = site
+        self.server = start_server(site)
+        self.tokens: dict[str, str] = {}
+        self.ids: dict[str, int] = {}
+        for name in ("grace", "ada", "victor"):
+            response = httpx.post(self.base_url + "/api/v1/auth/token", json={"username": name, "password": password, "name": "tests"})
+            assert response.status_code == 201, response.text
+            self.tokens[name] = response.json()["token"]
+            self.ids[name] = self.api(name).get("/api/v1/me").json()["id"]
+        grace = self.api("grace")
+        self.workspace_id = grace.post("/api/v1/workspaces", json={"name": "Acme"}).json()["id"]
+        for name in ("ada", "victor"):
+            added = grace.post(f"/api/v1/workspaces/{self.workspace_id}/members", json={"user_id": self.ids[name], "role": "member"})
+            assert added.status_code == 201, added.text
+        self.space_id = grace.post("/api/v1/spaces", json={"workspace_id": self.workspace_id, "name": "Team"}).json()["id"]
+        self.private_space_id = grace.post(
+            "/api/v1/spaces", json={"workspace_id": self.workspace_id, "name": "Mine", "visibility": "private"}).json()["id"]
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url  # a restarted server may listen elsewhere
+
+    def api(self, name: str) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, headers={"Authorization": "Bearer " + self.tokens[name]}, timeout=30)
+
+
 @pytest.fixture
 def site(tmp_path, database_kind, request) -> Site:
     """A fresh, empty WorkOS site on the database of this run."""

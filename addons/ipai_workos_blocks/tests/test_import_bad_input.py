@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
 
 import pytest
 
 from ipai_workos_blocks.models import Attachment, Block
 from ipai_workos_core.models import Page
+from workos.testing import archives
 
 
 def make_zip(files: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression) as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
+    return archives.make_zip(files, compression)  # deflated: the ratio checks see what an export holds
 
 
 @pytest.fixture

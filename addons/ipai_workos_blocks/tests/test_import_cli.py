@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 from click.testing import CliRunner
 
 from ipai_workos_blocks import cli
 from ipai_workos_core.models import Page
 from workos.cli import Context
+from workos.testing.archives import make_zip
 
 
 def run(*args):
     context = Context(None)
     context.django_load = "all"  # the test process has Django set up already
     return CliRunner().invoke(cli.import_group, ["notion", *map(str, args)], obj=context)
-
-
-def make_zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 def test_cli_imports_a_markdown_and_csv_export_and_reports_counts(tree, tmp_path):

@@ -15,41 +15,19 @@ import pytest
 
 from workos.kernel.aio import run_to_end
 from workos.settings.config import PROJECT_ROOT
-from workos.testing.fixtures import Site, site_with_people, start_server
+from workos.testing.fixtures import PeopleOnAServer, Site, site_with_people, start_server
 
 from .live_client import LiveClient, wait_for
 
 PASSWORD = "correct-horse-battery"
 
 
-class Live:
+class Live(PeopleOnAServer):
     """One site and server for the module: users grace (admin), ada (member), victor (member with view grants
     on the pages that say so)."""
 
     def __init__(self, site: Site):
-        self.site = site
-        self.server = start_server(site)
-        self.tokens: dict[str, str] = {}
-        self.ids: dict[str, int] = {}
-        for name in ("grace", "ada", "victor"):
-            response = httpx.post(self.base_url + "/api/v1/auth/token", json={"username": name, "password": PASSWORD, "name": "tests"})
-            assert response.status_code == 201, response.text
-            self.tokens[name] = response.json()["token"]
-            self.ids[name] = self.api(name).get("/api/v1/me").json()["id"]
-        workspace = self.api("grace").post("/api/v1/workspaces", json={"name": "Acme"}).json()
-        for name in ("ada", "victor"):
-            added = self.api("grace").post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": self.ids[name], "role": "member"})
-            assert added.status_code == 201, added.text
-        self.space_id = self.api("grace").post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Team"}).json()["id"]
-        self.private_space_id = self.api("grace").post(
-            "/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Mine", "visibility": "private"}).json()["id"]
-
-    @property
-    def base_url(self) -> str:
-        return self.server.base_url
-
-    def api(self, name: str) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, headers={"Authorization": "Bearer " + self.tokens[name]}, timeout=30)
+        super().__init__(site, PASSWORD)
 
     def new_page(self, texts: list[str], *, viewer: bool = False, private: bool = False) -> int:
         space = self.private_space_id if private else self.space_id

@@ -13,18 +13,11 @@ import pytest
 
 from ipai_workos_blocks.models import Attachment, Block
 from ipai_workos_core.models import Page
+from workos.testing.archives import make_zip
 
 from .conftest import PNG, paragraph, put_document
 
 NOTION_FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "notion"
-
-
-def make_zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 def blocks_of(api, page_id: int) -> list[dict]:

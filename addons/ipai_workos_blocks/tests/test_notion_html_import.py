@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -13,18 +12,11 @@ import pytest
 
 from ipai_workos_blocks.models import Attachment, Block
 from ipai_workos_core.models import Page
+from workos.testing.archives import make_zip
 
 from .conftest import PNG
 
 NOTION_FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "notion"
-
-
-def make_zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 def blocks_of(api, page_id: int) -> list[dict]:

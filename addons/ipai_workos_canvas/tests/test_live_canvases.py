@@ -7,12 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 
-import httpx
 import pytest
 import websockets
 
 from workos.kernel.aio import run_to_end
-from workos.testing.fixtures import Site, site_with_people, start_server
+from workos.testing.fixtures import PeopleOnAServer, Site, site_with_people
 
 from .elements import shape
 
@@ -107,31 +106,12 @@ class CanvasClient:
         await self.closed.wait()
 
 
-class Live:
+class Live(PeopleOnAServer):
     """One site and server for the module: grace (admin), ada (member, edits), victor (member with a view grant
     on the canvases that say so)."""
 
     def __init__(self, site: Site):
-        self.site = site
-        self.server = start_server(site)
-        self.base_url = self.server.base_url
-        self.tokens: dict[str, str] = {}
-        self.ids: dict[str, int] = {}
-        for name in ("grace", "ada", "victor"):
-            response = httpx.post(self.base_url + "/api/v1/auth/token", json={"username": name, "password": PASSWORD, "name": "tests"})
-            assert response.status_code == 201, response.text
-            self.tokens[name] = response.json()["token"]
-            self.ids[name] = self.api(name).get("/api/v1/me").json()["id"]
-        workspace = self.api("grace").post("/api/v1/workspaces", json={"name": "Acme"}).json()
-        for name in ("ada", "victor"):
-            added = self.api("grace").post(f"/api/v1/workspaces/{workspace['id']}/members", json={"user_id": self.ids[name], "role": "member"})
-            assert added.status_code == 201, added.text
-        self.space_id = self.api("grace").post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Team"}).json()["id"]
-        self.private_space_id = self.api("grace").post(
-            "/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Mine", "visibility": "private"}).json()["id"]
-
-    def api(self, name: str) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, headers={"Authorization": "Bearer " + self.tokens[name]}, timeout=30)
+        super().__init__(site, PASSWORD)
 
     def new_canvas(self, *, viewer: bool = False, private: bool = False) -> dict:
         canvas = self.api("grace").post("/api/v1/canvases", json={"space_id": self.private_space_id if private else self.space_id,
