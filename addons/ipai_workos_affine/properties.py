@@ -23,6 +23,7 @@ COLUMN = "page__workflow_state"
 class ReviewStatusType(SelectType):
     type, label, kind = "review_status", "Review status", "select"
     stored, editable, column = False, False, COLUMN
+    read_only = "it is the row's review status (change it with the status on the row's page)"
     index_orders = ()
 
     def clean_config(self, config, context):
@@ -32,7 +33,7 @@ class ReviewStatusType(SelectType):
         return {}
 
     def clean(self, value, config, context):
-        raise PropertyError("cannot be set: it is the row's review status (change it with the status on the row's page)")
+        raise PropertyError(f"cannot be set: {self.read_only}")
 
     def from_text(self, text, config, context):
         return self.clean(text, config, context)

@@ -243,6 +243,7 @@ class PropertyType:
     computed = False  # evaluated in Python for the rows shown (formula, rollup)
     relation = False
     editable = True
+    read_only = "it is computed"  # why a type that is not editable refuses values
     config_keys: set[str] = set()
     # Orders of this type's PostgreSQL expression index on ``query.value_expression`` (``indexes.py``): "asc"
     # serves equality and range filters, ascending sorts and row order within a kanban column; "desc" serves
@@ -932,8 +933,31 @@ def register_core_types() -> None:
         PROPERTY_TYPES.register(type_class.type, type_class())
 
 
+class UnavailableType(PropertyType):
+    """The type of a property whose type another module registered and that module is not installed any more
+    (e.g. "Review status" after ipai_workos_affine is uninstalled): the property stays, with what it stored,
+    read-only and empty where it stored nothing, so the database keeps working; it comes back to life when the
+    module is installed again."""
+
+    label, editable = "Unavailable", False
+    read_only = "the module that provides this property type is not installed"
+
+    def __init__(self, name: str):
+        self.type = name
+
+    def clean_config(self, config, context):
+        return dict(config or {})
+
+    def clean(self, value, config, context):
+        raise PropertyError(f"cannot be set: {self.read_only}")
+
+
 def property_type(name: str) -> PropertyType:
-    return PROPERTY_TYPES.get(name)
+    """The type named ``name``; a stored property's type whose module is not installed reads as ``UnavailableType``
+    (new properties are checked against ``PROPERTY_TYPES`` itself, so they cannot be made of it)."""
+    if name in PROPERTY_TYPES:
+        return PROPERTY_TYPES.get(name)
+    return UnavailableType(name)
 
 
 def utc_today() -> date:

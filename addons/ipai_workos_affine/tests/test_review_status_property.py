@@ -158,3 +158,28 @@ def test_the_database_page_offers_the_review_status_among_the_registered_propert
     embedded = page.content.decode().split('id="workos-database-data" type="application/json">')[1].split("</script>")[0]
     types = {item["type"]: item["label"] for item in json.loads(embedded)["property_types"]}
     assert types["review_status"] == "Review status" and "select" in types
+
+
+def test_a_database_still_reads_when_the_module_of_a_property_type_is_gone(with_workflow, api_for, monkeypatch):
+    """Uninstalling this module leaves "Review status" properties behind: the databases that hold one keep working
+    (the property reads empty and refuses values with a clear error) instead of failing on an unknown type."""
+    from ipai_workos_db.properties import PROPERTY_TYPES
+
+    team = with_workflow
+    api = api_for(team.writer)
+    database_id, _ = make_database(api, team.tree.space, "Docs")
+    prop = add_status(api, database_id)
+    plan = add_row(api, database_id, "Plan")
+    monkeypatch.delitem(PROPERTY_TYPES._entries, "review_status")  # what a start without the module registers
+
+    read = api.get(f"/databases/{database_id}")
+    assert read.status_code == 200, read.content
+    listed = {item["id"]: item for item in read.json()["properties"]}[prop["id"]]
+    assert (listed["type"], listed["editable"]) == ("review_status", False)
+    assert shown(api, database_id, prop["id"]) == [("Plan", "")]
+    assert api.get(f"/rows/{plan['id']}").status_code == 200
+    assert api.get(f"/databases/{database_id}/export.csv").status_code == 200
+    refused = api.patch(f"/rows/{plan['id']}", {"values": {"Review status": "approved"}})
+    assert refused.status_code == 422
+    assert "not installed" in refused.json()["error"]["message"]
+    assert api.post(f"/databases/{database_id}/properties", {"name": "Again", "type": "review_status"}).status_code == 422

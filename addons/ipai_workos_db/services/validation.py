@@ -78,7 +78,7 @@ def _clean_values(schema: Schema, values, context: Context, *, partial: bool) ->
         entry = property_type(prop.type)
         field = f"values.{prop.pk}"
         if not entry.editable:
-            raise InvalidInput(f"{prop.name}: cannot be set, it is computed ({prop.type})", field=field)
+            raise InvalidInput(f"{prop.name}: cannot be set, {entry.read_only} ({prop.type})", field=field)
         try:
             cleaned = entry.clean(value, prop.config, context)
         except PropertyError as error:

@@ -180,6 +180,12 @@ class DatabasePage {
     }
   }
 
+  /** Whether the user is typing in a field that a render would replace (a new row's name, a cell). */
+  typing(): boolean {
+    const active = document.activeElement as HTMLElement | null;
+    return !!active && this.root.contains(active) && (active.matches("input, textarea") || active.isContentEditable);
+  }
+
   async reload(): Promise<void> {
     if (!this.view) return;
     const serial = ++this.requestSerial;
@@ -214,7 +220,7 @@ class DatabasePage {
     if (!answer || !this.answer) return;
     this.answer = { ...this.answer, count: answer.count, count_exact: answer.count_exact, groups: answer.groups, footer: answer.footer };
     // A quick-add input in use keeps its focus; the totals show with the next drawing.
-    if (!(document.activeElement && this.root.contains(document.activeElement) && document.activeElement.matches("input, textarea"))) this.render();
+    if (!this.typing()) this.render();
   }, 250);
 
   private async loadMore(): Promise<void> {
@@ -747,7 +753,9 @@ if (data) {
   // Rows created, changed or trashed by someone else: the visible rows again (the API filters what this user
   // may read). A burst of notices (an import, a bulk edit) makes one reload.
   const database = String(data.database.id);
-  const refresh = debounced(() => void page.reload(), 400);
+  // A reload redraws the table, so it waits while the user types in it (a new row's name, a cell): their words
+  // and focus stay, and the rows come once they leave the field.
+  const refresh: () => void = debounced(() => (page.typing() ? refresh() : void page.reload()), 400);
   onLiveNotice((notice) => {
     if (notice.kind === "hello" || (notice.kind === "page" && notice.container?.model === "ipai.workos.database" && notice.container.id === database)) refresh();
   });
