@@ -20,6 +20,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from workos.kernel.bootstrap import freeze_registries  # noqa: E402
+from workos.web.inflight import RequestsInFlight  # noqa: E402
 
 
 def websocket_routes() -> list:
@@ -31,7 +32,7 @@ def websocket_routes() -> list:
 
 
 application = ProtocolTypeRouter({
-    "http": http_application,
+    "http": RequestsInFlight(http_application, settings.WORKOS_REQUESTS_IN_FLIGHT),
     "websocket": AuthMiddlewareStack(URLRouter(websocket_routes())),
 })
 freeze_registries()

@@ -124,6 +124,9 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         # 0: one per core when [realtime] channel_layer is Redis, else 1 (workos serve --help).
         "workers": (0, _integer(0, 64), False),
         "keep_alive_seconds": (65, _integer(1, 3600), False),
+        # HTTP requests one process serves at once (each holds a thread and a database connection); more wait
+        # their turn (workos/web/inflight.py). Keep workers x this under the database's max_connections.
+        "requests_in_flight": (32, _integer(1, 1000), False),
         "behind_https_proxy": (False, _boolean, False),
         "csrf_trusted_origins": ([], _string_list_or_empty, False),
     },

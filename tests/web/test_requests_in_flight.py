@@ -1,0 +1,74 @@
+"""``[server] requests_in_flight``: one process runs at most that many HTTP requests at once (each would hold a
+thread and a database connection); the others wait in the event loop and are all served, in order of arrival;
+WebSockets are not counted. The ASGI app the server runs (workos.asgi) is wrapped in it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+
+from workos.kernel.aio import run_to_end
+from workos.web.inflight import RequestsInFlight
+
+
+class SlowApp:
+    """An ASGI app that records how many requests are inside it at once."""
+
+    def __init__(self):
+        self.inside = self.most = 0
+        self.order: list[int] = []
+
+    async def __call__(self, scope, receive, send):
+        self.inside += 1
+        self.most = max(self.most, self.inside)
+        self.order.append(scope.get("n"))
+        await asyncio.sleep(0.01)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+        self.inside -= 1
+
+
+async def _serve(app, scopes) -> list[int]:
+    statuses: list[int] = []
+
+    async def one(scope):
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await app(scope, receive, send)
+
+    await asyncio.gather(*(one(scope) for scope in scopes))
+    return statuses
+
+
+def test_at_most_the_limit_run_at_once_and_every_request_is_served_in_order():
+    inner = SlowApp()
+    statuses = run_to_end(_serve(RequestsInFlight(inner, 4), [{"type": "http", "n": n} for n in range(40)]), timeout=30)
+    assert statuses == [200] * 40
+    assert inner.most == 4
+    assert inner.order == list(range(40))
+
+
+def test_websockets_are_not_counted():
+    inner = SlowApp()
+    run_to_end(_serve(RequestsInFlight(inner, 1), [{"type": "websocket", "n": n} for n in range(5)]), timeout=30)
+    assert inner.most == 5
+
+
+def test_the_server_application_is_bounded_by_the_setting(tmp_path):
+    """The application ``workos serve`` runs, loaded in a process of its own (loading it freezes the registries)."""
+    config = tmp_path / "workos.toml"
+    config.write_text(f'[server]\nrequests_in_flight = 7\ndata_dir = "{tmp_path}"\n'
+                      f'[database]\nurl = "sqlite:///{tmp_path}/site.sqlite3"\n')
+    probe = ("from workos import asgi; http = asgi.application.application_mapping['http']; "
+             "print(type(http).__name__, http.limit)")
+    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "WORKOS_CONFIG": str(config), "DJANGO_SETTINGS_MODULE": "workos.settings.base"})
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.split() == ["RequestsInFlight", "7"]
