@@ -98,6 +98,9 @@ def screenshot(page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=False)
 
 
+BULK_WRITE = 60  # seconds for a bulk write of 103 rows (one audit event each) on a loaded machine
+
+
 def eventually(condition, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -510,7 +513,7 @@ def test_rows_are_selected_set_and_deleted_in_bulk_with_undo(workspace, page):
     page.click("[data-action=bulk-set]")
     page.click(".dbv-menu .dbv-menu-item:text-is('Tag')")
     page.click(".dbv-picker .dbv-picker-item:has-text('feature')")
-    eventually(lambda: tags() == ["feature"] * 103)
+    eventually(lambda: tags() == ["feature"] * 103, timeout=BULK_WRITE)
 
     page.click("[data-action=bulk-clear]")
     page.locator("tr.dbv-row", has_text="task 001").locator(".dbv-select").check()
@@ -518,8 +521,8 @@ def test_rows_are_selected_set_and_deleted_in_bulk_with_undo(workspace, page):
     assert page.locator(".dbv-bulk-count").inner_text() == "2 selected"
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-action=bulk-delete]")
-    eventually(lambda: len(workspace.rows(database["id"])) == 101)
+    eventually(lambda: len(workspace.rows(database["id"])) == 101, timeout=BULK_WRITE)
     eventually(lambda: page.locator("tr.dbv-row", has_text="task 001").count() == 0)
     page.click(".dbv-toast-action")  # Undo
-    eventually(lambda: len(workspace.rows(database["id"])) == 103)
+    eventually(lambda: len(workspace.rows(database["id"])) == 103, timeout=BULK_WRITE)
     eventually(lambda: page.locator("tr.dbv-row", has_text="task 001").count() == 1)
