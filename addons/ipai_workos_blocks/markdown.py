@@ -176,6 +176,7 @@ class MarkdownReader:
         return [], self.blocks(nodes)
 
     def media(self, href: str, kind: str) -> tuple[int | None, str]:
+        href = richtext.link_href(href)
         match = ATTACHMENT_URL.match(href)
         if match:
             return int(match.group(1)), href

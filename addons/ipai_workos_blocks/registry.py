@@ -40,7 +40,7 @@ image              ``![caption](url)``
 file               ``[name](url)`` alone in its paragraph; when the URL is not an attachment of this
                    instance, ``[name](url) <!-- file -->`` keeps it a file block
 rich text          ``**bold**``, ``*italic*``, ``<u>underline</u>``, ``~~strike~~``, `` `code` ``,
-                   ``[text](url)``, ``@[Name](user:ID)``, ``@[Title](page:ID)``; HTML tags where the
+                   ``[text](url "title")``, ``@[Name](user:ID)``, ``@[Title](page:ID)``; HTML tags where the
                    short form would be ambiguous
 nesting            children of list items and to-dos are indented by four spaces; children of quotes and
                    callouts follow inside the blockquote; children of toggles sit inside ``<details>``
@@ -52,6 +52,7 @@ from __future__ import annotations
 import html
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from workos.kernel.errors import InvalidInput
 from workos.kernel.registry import Registry
@@ -210,8 +211,9 @@ class Paragraph(TextBlock):
                 return [reader.block(self.type, {"text": []})]
             if content.startswith("<!--") and content.endswith("-->"):
                 return []
-            # Raw HTML is not trusted or interpreted: it is kept as the literal text it is.
-            return [reader.block(self.type, {"text": [{"text": node.content.rstrip("\n")}]})]
+            # Raw HTML is not trusted: it becomes the text a browser would show of it (with its marks and links).
+            text = richtext.html_text(node.content)
+            return [reader.block(self.type, {"text": text})] if text else []
         return [reader.block(self.type, {"text": reader.inline(node)})]
 
 
@@ -725,7 +727,7 @@ class Image(BlockType):
         content = block["content"]
         caption = content.get("caption") or []
         url = content.get("url", "")
-        source = f' src="{html.escape(url, quote=True)}"' if url and _is_media_url(url) else ""
+        source = f' src="{html.escape(url, quote=True)}"' if url and is_media_url(url) else ""
         alt = html.escape(richtext.plain_text(caption), quote=True)
         figcaption = f"<figcaption>{richtext.to_html(caption)}</figcaption>" if caption else ""
         return f'<figure class="image"{self.attributes(block)}><img{source} alt="{alt}">{figcaption}</figure>'
@@ -779,7 +781,7 @@ class File(BlockType):
         content = block["content"]
         name = html.escape(content.get("name") or "")
         url = content.get("url", "")
-        if url and _is_media_url(url):
+        if url and is_media_url(url):
             return f'<p class="file"{self.attributes(block)}><a href="{html.escape(url, quote=True)}" download>{name}</a></p>'
         return f'<p class="file"{self.attributes(block)}>{name}</p>'
 
@@ -839,8 +841,12 @@ def _attachment_id(value, field: str) -> int | None:
     return value
 
 
-def _is_media_url(url: str) -> bool:
-    return bool(ATTACHMENT_URL.match(url)) or richtext.is_safe_url(url, schemes=("http", "https"))
+def is_media_url(url: str) -> bool:
+    try:
+        _media_url(url, None, "url")
+    except InvalidInput:
+        return False
+    return bool(url)
 
 
 def _media_url(value, attachment_id: int | None, field: str) -> str:
@@ -849,9 +855,12 @@ def _media_url(value, attachment_id: int | None, field: str) -> str:
         return attachment_url(attachment_id)
     if value in (None, ""):
         return ""
-    url = richtext.check_url(value, field, schemes=("http", "https"), allow_relative=("/api/v1/attachments/",))
-    if url.startswith("/") and not ATTACHMENT_URL.match(url):
-        raise InvalidInput("URL must be http(s) or /api/v1/attachments/{id}/content", field=field)
+    # A relative reference (an imported Markdown file's "images/chart.png") is kept as written; WorkOS's own
+    # API is never a media source other than an attachment's content.
+    url = richtext.check_url(value, field, schemes=("http", "https"), allow_relative=richtext.RELATIVE)
+    relative = not re.match(r"^https?:", url, re.IGNORECASE)
+    if relative and "api" in re.split(r"[/?#]", unquote(url).lower()) and not ATTACHMENT_URL.match(url):
+        raise InvalidInput("URL must be http(s), relative, or /api/v1/attachments/{id}/content", field=field)
     return url
 
 

@@ -1,7 +1,7 @@
 """Rich text: the inline content of blocks, as a list of spans.
 
-A span is ``{"text": str, "marks": [...], "href": url, "comment": thread id}`` (``marks``, ``href`` and
-``comment`` optional) or a mention ``{"mention": {"kind": "user" | "page", "id": int}, "text": display text}``.
+A span is ``{"text": str, "marks": [...], "href": url, "title": str, "comment": thread id}`` (``marks``, ``href``,
+``title`` (a link's title, only with ``href``) and ``comment`` optional) or a mention ``{"mention": {"kind": "user" | "page", "id": int}, "text": display text}``.
 ``comment`` anchors an inline comment thread to the span's text (the editor's ``comment`` mark, one thread per
 character: a newer thread over the same text takes it over). An inline equation is a span whose only mark is
 ``equation`` and whose text is the LaTeX source (``{"text": "E=mc^2", "marks": ["equation"]}``). This module validates spans,
@@ -23,7 +23,9 @@ MARKS = ("bold", "italic", "underline", "strike", "code", "equation")
 MENTION_KINDS = ("user", "page")
 MAX_TEXT = 100_000  # characters in one block's text, summed over its spans
 MAX_URL = 2048
+MAX_TITLE = 1000  # characters in a link's title
 LINK_SCHEMES = ("http", "https", "mailto")
+RELATIVE = ("",)  # allow_relative: any reference without a scheme (``/path``, ``file.md``, ``#anchor``, ``?q``)
 
 # HTML of each mark, innermost first when nesting (code innermost: other marks cannot live inside code in MD)
 _HTML_TAGS = {"bold": "strong", "italic": "em", "underline": "u", "strike": "s", "code": "code"}
@@ -48,12 +50,14 @@ def check_url(value, field: str, schemes=LINK_SCHEMES, allow_relative: tuple[str
     if any(ord(char) < 33 or char in '"<>\\`' or ord(char) == 127 for char in value):
         raise InvalidInput("URL must not contain spaces, quotes, angle brackets or control characters", field=field)
     for prefix in allow_relative:
-        if value.startswith(prefix):
+        if value.startswith(prefix) and prefix:
             return value
     try:
         parts = urlsplit(value)
     except ValueError:
         raise InvalidInput("not a valid URL", field=field) from None
+    if "" in allow_relative and not parts.scheme and ":" not in value.split("/", 1)[0]:
+        return value  # a relative reference (a first segment with a colon would read as a scheme)
     if parts.scheme.lower() not in schemes:
         raise InvalidInput(f"URL must start with {' or '.join(s + ':' for s in schemes)}", field=field)
     if parts.scheme.lower() in ("http", "https") and not parts.netloc:
@@ -106,7 +110,7 @@ def validate(value, field: str = "text") -> list[dict]:
             total += len(text)
             spans.append({"mention": {"kind": mention["kind"], "id": target}, "text": text})
             continue
-        unknown = set(span) - {"text", "marks", "href", "comment"}
+        unknown = set(span) - {"text", "marks", "href", "title", "comment"}
         if unknown:
             name = sorted(unknown)[0]
             raise InvalidInput(f"unknown key {name!r} in a text span", field=f"{where}.{name}")
@@ -121,7 +125,12 @@ def validate(value, field: str = "text") -> list[dict]:
                 raise InvalidInput(f"unknown mark {mark!r}; known: {', '.join(MARKS)}", field=f"{where}.marks")
         href = span.get("href")
         if href is not None:
-            href = check_url(href, f"{where}.href")
+            href = check_url(href, f"{where}.href", allow_relative=RELATIVE)
+        title = span.get("title")
+        if title is not None:
+            title = _check_text(title, f"{where}.title").replace("\n", " ")
+            if len(title) > MAX_TITLE:
+                raise InvalidInput(f"a link title is at most {MAX_TITLE} characters", field=f"{where}.title")
         if "equation" in marks:
             # An equation is a unit of its own: other marks and links do not apply to it, and two equations
             # side by side stay two.
@@ -138,11 +147,14 @@ def validate(value, field: str = "text") -> list[dict]:
             normal["marks"] = ordered
         if href:
             normal["href"] = href
+            if title:
+                normal["title"] = title
         if comment:
             normal["comment"] = comment
         previous = spans[-1] if spans else None
         if (previous is not None and "mention" not in previous and "equation" not in marks
                 and previous.get("marks") == normal.get("marks") and previous.get("href") == normal.get("href")
+                and previous.get("title") == normal.get("title")
                 and previous.get("comment") == normal.get("comment")):
             previous["text"] += text
         else:
@@ -231,8 +243,9 @@ def to_html(spans: list[dict]) -> str:
                 tag = _HTML_TAGS[mark]
                 inner = f"<{tag}>{inner}</{tag}>"
         href = span.get("href")
-        if href and is_safe_url(href):
-            inner = f'<a href="{html.escape(href, quote=True)}" rel="noopener noreferrer nofollow">{inner}</a>'
+        if href and is_safe_url(href, allow_relative=RELATIVE):
+            title = f' title="{html.escape(span["title"], quote=True)}"' if span.get("title") else ""
+            inner = f'<a href="{html.escape(href, quote=True)}"{title} rel="noopener noreferrer nofollow">{inner}</a>'
         comment = span.get("comment")
         if isinstance(comment, int) and not isinstance(comment, bool):
             inner = f'<span class="comment-anchor" data-comment-thread="{comment}">{inner}</span>'
@@ -313,7 +326,9 @@ def _span_markdown(span: dict, plain_delimiters: bool) -> str:
         inner = _wrap(inner, "**", "**") if simple else _wrap(inner, "<strong>", "</strong>")
     href = span.get("href")
     if href:
-        inner = f"[{inner}]({_markdown_url(href)})"
+        title = span.get("title")
+        title = ' "' + re.sub(r'([\\"])', r"\\\1", title) + '"' if title else ""
+        inner = f"[{inner}]({_markdown_url(href) or '<>'}{title})"
     return inner
 
 
@@ -360,6 +375,10 @@ _MENTION_HREF = re.compile(r"^(user|page):(\d{1,18})$")
 _HTML_MARK_TAGS = {"u": "underline", "ins": "underline", "s": "strike", "del": "strike", "strike": "strike",
                    "strong": "bold", "b": "bold", "em": "italic", "i": "italic", "code": "code"}
 _HTML_TAG = re.compile(r"^<(/?)([a-zA-Z][a-zA-Z0-9]*)\s*/?>$")
+_HTML_ANY_TAG = re.compile(r"^<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>$", re.DOTALL)
+_HTML_HREF = re.compile(r"""\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"""\stitle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
+_HIDDEN_HTML = ("script", "style", "template")
 _DELIMITER_MARKS = {"strong": "bold", "em": "italic", "s": "strike"}
 
 
@@ -397,30 +416,57 @@ def parse_inline(text: str, resolve_link=None) -> list[dict]:
     return from_tokens(tokens[0].children if tokens else [], resolve_link)
 
 
+def link_href(href: str) -> str:
+    """A link or image destination as stored: characters a URL cannot hold as written (spaces, quotes, angle
+    brackets, backslashes, backticks, control characters) percent-encoded, as a browser would send them."""
+    return re.sub(r'[\x00-\x20"<>\\`\x7f]', lambda match: "".join(f"%{byte:02X}" for byte in match.group(0).encode()), href)
+
+
+def html_attribute(pattern: re.Pattern, tag: str) -> str | None:
+    """The value of an attribute (``_HTML_HREF``, ``_HTML_TITLE``) of an HTML start tag, entities decoded."""
+    found = pattern.search(tag)
+    if found is None:
+        return None
+    return html.unescape(next(group for group in found.groups() if group is not None))
+
+
 def from_tokens(tokens, resolve_link=None) -> list[dict]:
     """Spans from the children of a markdown-it ``inline`` token.
 
     ``resolve_link(href, spans) -> list of spans | None`` lets an importer turn a link into something else
     (a link to an exported sub-page into a page mention); None keeps the link. Links whose URL is not
-    http(s) or mailto keep their text and lose the link. Unknown inline HTML is kept as literal text.
+    http(s), mailto or relative keep their text and lose the link. Inline HTML is not kept as HTML: the tags
+    of marks (``<b>``, ``<em>``, ``<u>``, ``<s>``, ``<code>``…) become marks, ``<br>`` a line break, ``<a href>`` a
+    link, and other tags, comments and processing instructions go (their text stays, as a browser shows it).
     """
     spans: list[dict] = []
     marks: list[str] = []
     links: list[dict] = []  # open links: their href (or mention) and where their spans start
+    hidden = 0  # inside an inline <script> or <style>: not text a reader sees
     for token in tokens or []:
         kind = token.type
+        if hidden and kind != "html_inline":
+            continue
         if kind == "text":
             _add_text(spans, marks, token.content)
         elif kind == "html_inline":
             content = token.content.strip()
             match = _HTML_TAG.match(content)
             name = match.group(2).lower() if match else ""
+            tag = _HTML_ANY_TAG.match(content)
+            tag_name = tag.group(2).lower() if tag else ""
             if name in _HTML_MARK_TAGS:
                 _toggle(marks, _HTML_MARK_TAGS[name], closing=bool(match.group(1)))
             elif name == "br":
                 _add_text(spans, marks, "\n")
-            elif not content.startswith("<!--"):
-                _add_text(spans, marks, token.content)
+            elif tag_name in _HIDDEN_HTML:
+                hidden = max(0, hidden + (-1 if tag.group(1) else 1))
+            elif tag_name == "a" and not tag.group(1):
+                href = html_attribute(_HTML_HREF, content)
+                links.append({"href": link_href(href) if href is not None else "", "title": html_attribute(_HTML_TITLE, content),
+                              "start": len(spans), "html": True})
+            elif tag_name == "a" and links and links[-1].get("html"):
+                spans = _close_link(spans, links.pop(), resolve_link)
         elif kind == "softbreak":
             _add_text(spans, marks, " ")
         elif kind == "hardbreak":
@@ -442,25 +488,38 @@ def from_tokens(tokens, resolve_link=None) -> list[dict]:
                     spans.pop()
                 links.append({"mention": {"kind": mention.group(1), "id": int(mention.group(2))}, "start": len(spans)})
             else:
-                links.append({"href": href, "start": len(spans)})
+                links.append({"href": link_href(href), "title": token.attrGet("title"), "start": len(spans)})
         elif kind == "link_close" and links:
-            link = links.pop()
-            inner = spans[link["start"]:]
-            del spans[link["start"]:]
-            if "mention" in link:
-                spans.append({"mention": link["mention"], "text": plain_text(inner)})
-                continue
-            replacement = resolve_link(link["href"], inner) if resolve_link else None
-            if replacement is not None:
-                spans.extend(replacement)
-                continue
-            for span in inner:
-                if "mention" not in span and is_safe_url(link["href"]):
-                    span["href"] = link["href"]
-                spans.append(span)
+            while links and links[-1].get("html"):
+                spans = _close_link(spans, links.pop(), resolve_link)
+            if links:
+                spans = _close_link(spans, links.pop(), resolve_link)
         elif kind == "image":
             _add_text(spans, marks, plain_text(from_tokens(token.children)))
+    while links:
+        spans = _close_link(spans, links.pop(), resolve_link)
     return validate(spans)
+
+
+def _close_link(spans: list[dict], link: dict, resolve_link) -> list[dict]:
+    """``spans`` with those from ``link["start"]`` on made into the link (a mention, what ``resolve_link``
+    answers, or spans with ``href`` and ``title`` when the URL is safe)."""
+    inner = spans[link["start"]:]
+    spans = spans[:link["start"]]
+    if "mention" in link:
+        spans.append({"mention": link["mention"], "text": plain_text(inner)})
+        return spans
+    replacement = resolve_link(link["href"], inner) if resolve_link else None
+    if replacement is not None:
+        return spans + list(replacement)
+    safe = bool(link["href"]) and is_safe_url(link["href"], allow_relative=RELATIVE)
+    for span in inner:
+        if "mention" not in span and safe and "href" not in span:
+            span["href"] = link["href"]
+            if link.get("title"):
+                span["title"] = link["title"]
+        spans.append(span)
+    return spans
 
 
 def _toggle(marks: list[str], mark: str, closing: bool) -> None:
@@ -478,3 +537,90 @@ def _add_text(spans: list[dict], marks: list[str], text: str) -> None:
     if active:
         span["marks"] = active
     spans.append(span)
+
+
+# --- raw HTML in Markdown -------------------------------------------------------------------------------
+
+_HTML_BLOCK_TAGS = {"address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details", "dialog", "div",
+                    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+                    "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td",
+                    "tfoot", "th", "thead", "tr", "ul"}
+_HTML_PREFORMATTED = {"pre", "textarea", "listing", "xmp"}
+
+
+def html_text(markup: str) -> list[dict]:
+    """The text a browser shows of a piece of raw HTML (a Markdown HTML block), as spans: tags go, block
+    elements and ``<br>`` start new lines, the tags of marks become marks, ``<a href>`` links; scripts, styles,
+    comments and declarations are not text. Nothing of the HTML itself is kept (it is not trusted)."""
+    from html.parser import HTMLParser
+
+    spans: list[dict] = []
+    marks: list[str] = []
+    links: list[dict] = []
+    state = {"hidden": 0, "pre": 0}
+
+    def add(text: str) -> None:
+        if links:
+            span = {"text": text, **({"marks": [m for m in MARKS if m in marks]} if marks else {})}
+            if links[-1]["href"] and is_safe_url(links[-1]["href"], allow_relative=RELATIVE):
+                span["href"] = links[-1]["href"]
+                if links[-1]["title"]:
+                    span["title"] = links[-1]["title"]
+            spans.append(span)
+        else:
+            _add_text(spans, marks, text)
+
+    class Reader(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attributes = {key: value or "" for key, value in attrs}
+            if tag in _HIDDEN_HTML:
+                state["hidden"] += 1
+            elif tag in _HTML_PREFORMATTED:
+                state["pre"] += 1
+            if tag in _HTML_BLOCK_TAGS or tag in _HTML_PREFORMATTED:
+                add("\n")
+            if tag in _HTML_MARK_TAGS:
+                marks.append(_HTML_MARK_TAGS[tag])
+            elif tag == "a":
+                links.append({"href": link_href(attributes.get("href", "")), "title": attributes.get("title")})
+
+        def handle_endtag(self, tag):
+            if tag in _HIDDEN_HTML:
+                state["hidden"] = max(0, state["hidden"] - 1)
+            elif tag in _HTML_PREFORMATTED:
+                state["pre"] = max(0, state["pre"] - 1)
+            if tag in _HTML_MARK_TAGS:
+                _toggle(marks, _HTML_MARK_TAGS[tag], closing=True)
+            elif tag == "a" and links:
+                links.pop()
+            if tag in _HTML_BLOCK_TAGS or tag in _HTML_PREFORMATTED:
+                add("\n")
+
+        def handle_data(self, data):
+            if not state["hidden"]:
+                add(data if state["pre"] else re.sub(r"\s+", " ", data))
+
+    reader = Reader(convert_charrefs=True)
+    reader.feed(markup)
+    reader.close()
+    # the lines a reader sees: no spaces around line breaks, no empty lines
+    for _ in range(2):
+        spans = validate(spans)
+        for span in spans:
+            span["text"] = re.sub(r"[ \t]*\n\s*", "\n", span["text"])
+    spans = validate(spans)
+    text = plain_text(spans)
+    lead, trail = len(text) - len(text.lstrip()), len(text) - len(text.rstrip())
+    return _slice(spans, lead, len(text) - trail)
+
+
+def _slice(spans: list[dict], start: int, end: int) -> list[dict]:
+    """The spans of the characters ``start``..``end`` of their plain text."""
+    out, offset = [], 0
+    for span in spans:
+        text = span.get("text", "")
+        low, high = max(start, offset), min(end, offset + len(text))
+        if low < high:
+            out.append({**span, "text": text[low - offset: high - offset]})
+        offset += len(text)
+    return validate(out)

@@ -1,0 +1,204 @@
+"""Markdown fidelity against the CommonMark specification (issue 17).
+
+Every example of the CommonMark spec (``spec.txt`` of the npm package ``commonmark-spec``, pinned in
+frontend/package.json and installed by ``make assets``) is imported as a single ``.md`` upload through the import
+service, exported again through the export service, and both the example and the export are rendered to HTML
+with markdown-it-py. What a reader sees of the two renderings must be the same for at least 98 % of the examples,
+and the examples where it differs must be exactly the documented ones in ``DIFFERENCES`` (each with its reason).
+
+"What a reader sees" (``visible``): the text of the rendered HTML with whitespace collapsed, where each block
+(paragraph, heading, list item, table cell, code block, …) and each line break starts a new line; an image counts
+as its alt text and its source, a link as its text, its target and its title, an ordered list item as its
+number, a task list item as its box, a rule as ``---``. Script and style contents are not seen.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+SPEC = Path(__file__).resolve().parents[3] / "frontend" / "node_modules" / "commonmark-spec" / "spec.txt"
+TITLE = "Example"
+REQUIRED = 0.98
+
+# Examples whose visible text changes on import → export, and why. The test fails when an example is missing
+# here or listed here without a difference, so the list stays exact.
+DIFFERENCES: dict[int, str] = {}
+
+
+def spec_examples() -> list[dict]:
+    """The spec's examples as the npm package's index.js extracts them (``→`` in the spec stands for a tab)."""
+    assert SPEC.exists(), f"{SPEC} is missing: run `make assets` (npm ci in frontend/ installs commonmark-spec)"
+    text = SPEC.read_text(encoding="utf-8").replace("\r\n", "\n")
+    text = re.sub(r"^<!-- END TESTS -->(.|\n)*", "", text, flags=re.MULTILINE)
+    examples = []
+    for match in re.finditer(r"^`{32} example\n([\s\S]*?)^\.\n([\s\S]*?)^`{32}$", text, flags=re.MULTILINE):
+        examples.append({"number": len(examples) + 1, "markdown": match.group(1).replace("→", "\t")})
+    return examples
+
+
+def reader_renderer():
+    """markdown-it-py's CommonMark with the GFM parts WorkOS claims: tables, strikethrough, task lists."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.tasklists import tasklists_plugin
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(tasklists_plugin)
+
+
+_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "tr", "td", "th", "table", "ul", "ol",
+           "div", "details", "summary", "aside", "section", "dl", "dt", "dd", "hr", "br", "figure", "header", "footer"}
+_HIDDEN = {"script", "style"}
+_LINE = "\x01"  # a line the reader sees (a new block, a line break, a line of code); other newlines are spaces
+
+
+class _Visible(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.lists: list[list] = []  # open lists: [tag, next number]
+        self.links: list[tuple[int, str | None]] = []  # open links: where their text starts, what they show
+        self.hidden = 0
+        self.pre = 0
+        self.item_start = False  # just after a list item's marker: its first paragraph is on the marker's line
+
+    def line(self):
+        if not self.item_start:
+            self.parts.append(_LINE)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag in _HIDDEN:
+            self.hidden += 1
+        if tag == "pre":
+            self.pre += 1
+        if tag in _BLOCKS:
+            self.line()
+        self.item_start = False
+        if tag in ("ul", "ol"):
+            start = attributes.get("start") or "1"
+            self.lists.append([tag, int(start) if start.isdigit() else 1])
+        elif tag == "li":
+            if self.lists and self.lists[-1][0] == "ol":
+                self.parts.append(f"{self.lists[-1][1]}. ")
+                self.lists[-1][1] += 1
+            else:
+                self.parts.append("• ")
+            self.item_start = True
+        elif tag == "img":
+            self.parts.append(f"[image {attributes.get('alt') or ''} <{attributes.get('src') or ''}>]")
+        elif tag == "input" and attributes.get("type") == "checkbox":
+            self.parts.append("[x] " if "checked" in attributes else "[ ] ")
+            self.item_start = True
+        elif tag == "hr":
+            self.parts.append("---" + _LINE)
+        elif tag == "a":
+            shown = None
+            if attributes.get("href") is not None:
+                shown = f"[<{attributes['href']}>" + (f' "{attributes["title"]}"' if attributes.get("title") else "") + " "
+            self.links.append((len(self.parts), shown))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag in _HIDDEN:
+            self.hidden -= 1
+        if tag == "a":
+            self.close_link()
+
+    def close_link(self):
+        start, shown = self.links.pop()
+        if shown is not None and "".join(self.parts[start:]).replace(_LINE, "").strip():
+            self.parts.insert(start, shown)
+            self.parts.append("]")
+
+    def handle_endtag(self, tag):
+        if tag in _HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        if tag == "pre":
+            self.pre = max(0, self.pre - 1)
+        if tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+        if tag == "a" and self.links:
+            self.close_link()
+        if tag in _BLOCKS:
+            self.item_start = False
+            self.line()
+
+    def handle_data(self, data):
+        if not self.hidden:
+            if data.strip():
+                self.item_start = False
+            self.parts.append(data.replace("\n", _LINE) if self.pre else data)
+
+    def close(self):
+        super().close()
+        while self.links:
+            self.close_link()
+
+
+def visible(markup: str) -> str:
+    parser = _Visible()
+    parser.feed(markup)
+    parser.close()
+    lines = (re.sub(r"\s+", " ", line).strip() for line in "".join(parser.parts).split(_LINE))
+    return "\n".join(line for line in lines if line)
+
+
+def starts_with_title(renderer, source: str) -> bool:
+    """Whether the import takes the example's first block as the page title (a first-level heading)."""
+    tokens = renderer.parse(source)
+    return bool(tokens) and tokens[0].type == "heading_open" and tokens[0].tag == "h1"
+
+
+def round_trip(actor, space, source: str) -> str:
+    """``source`` imported as a single Markdown file and exported again, through the services."""
+    from django.db import transaction
+
+    from ipai_workos_blocks.services import imports, markdown_transfer
+    from ipai_workos_core.models import Page
+
+    with transaction.atomic():
+        result = imports.import_file(actor, space, TITLE + ".md", source.encode())
+        [item] = result["items"]
+        _name, _type, data = markdown_transfer.export_page(actor, Page.objects.get(pk=item["id"]))
+        transaction.set_rollback(True)  # each example on the same empty space
+    return data.decode()
+
+
+def fidelity(actor, space, examples) -> dict[int, tuple[str, str, str]]:
+    """{example number: (expected visible text, visible text after the round trip, export)} of the examples
+    that differ (an import refused counts as a difference, with the error as its export)."""
+    from workos.kernel.errors import InvalidInput
+
+    renderer = reader_renderer()
+    differing = {}
+    for example in examples:
+        source = example["markdown"]
+        expected = visible(renderer.render(source))
+        if not starts_with_title(renderer, source):
+            expected = visible(renderer.render(f"# {TITLE}\n")) + ("\n" + expected if expected else "")
+        try:
+            exported = round_trip(actor, space, source)
+        except InvalidInput as error:
+            differing[example["number"]] = (expected, "", f"refused: {error.message}")
+            continue
+        seen = visible(renderer.render(exported))
+        if seen != expected:
+            differing[example["number"]] = (expected, seen, exported)
+    return differing
+
+
+def test_visible_text_of_the_commonmark_examples_survives_import_and_export(tree):
+    examples = spec_examples()
+    assert len(examples) == 652
+
+    differing = fidelity(tree.admin, tree.space, examples)
+
+    report = "\n\n".join(f"example {number}:\n  expected {expected!r}\n  got      {seen!r}\n  export   {exported!r}"
+                         for number, (expected, seen, exported) in sorted(differing.items()) if number not in DIFFERENCES)
+    share = 1 - len(differing) / len(examples)
+    assert share >= REQUIRED, f"{share:.1%} of the examples read the same after import and export\n\n{report}"
+    assert set(differing) - set(DIFFERENCES) == set(), f"undocumented differences:\n\n{report}"
+    assert set(DIFFERENCES) - set(differing) == set(), f"documented differences that are gone: {sorted(set(DIFFERENCES) - set(differing))}"
