@@ -67,6 +67,7 @@ LANGUAGE = re.compile(r"^[A-Za-z0-9_+#.\-]{0,32}$")
 MAX_CODE = 200_000
 MAX_NAME = 255
 MAX_EQUATION = 10_000
+MAX_LIST_START = 999_999_999  # CommonMark's longest list number: nine digits
 MAX_TABLE_ROWS = 1_000
 MAX_TABLE_COLUMNS = 100
 MAX_TABLE_CELLS = 20_000
@@ -85,6 +86,13 @@ def _indent(text: str, prefix: str, first: str | None = None) -> str:
         lead = first if (index == 0 and first is not None) else prefix
         out.append(lead + line if line else lead.rstrip())
     return "\n".join(out)
+
+
+def _opens_list_item_without_text(markdown: str) -> bool:
+    """Whether ``markdown`` reads as a list whose first item has no text of its own (starts with a block)."""
+    tokens = richtext.markdown_parser_tokens(markdown)
+    return (len(tokens) > 2 and tokens[0].type in ("bullet_list_open", "ordered_list_open") and tokens[1].type == "list_item_open"
+            and tokens[2].type not in ("paragraph_open", "list_item_close"))
 
 
 def _quote_lines(text: str) -> str:
@@ -151,6 +159,14 @@ class BlockType:
 
     def to_markdown(self, block: dict, children: str, depth: int, number: int = 1) -> str:
         raise NotImplementedError
+
+    def list_start(self, block: dict) -> int | None:
+        """The number a list item shows when it does not continue the count of the items before it."""
+        return None
+
+    def html_list_attributes(self, block: dict) -> str:
+        """Attributes of the list element (``<ol start>``) that ``block`` opens; "" when it continues the list."""
+        return ""
 
     def from_markdown(self, node, reader) -> list[dict] | None:
         return None
@@ -267,9 +283,15 @@ class ListItem(TextBlock):
     def to_markdown(self, block, children, depth, number=1):
         marker = self.item_marker(block, number)
         text = richtext.to_markdown(block["content"].get("text"))
-        if not text and children:
-            text = "<br>"  # an item with no text before its children would end the list item in Markdown
         width = max(4, len(marker))
+        if not text and children:
+            # an item with no text starts with its first child on the marker's line ("- ```", "1. # Title"); a
+            # child that would read as the item's own text (a paragraph) or that would turn the line into
+            # something else ("- ---" is a rule) goes below an empty line break instead
+            inline = _indent(children, " " * width, first=marker.ljust(width))
+            if _opens_list_item_without_text(inline):
+                return inline
+            text = "<br>"
         head = _indent(text, " " * width, first=marker) if text else marker.rstrip()
         if children:
             head += "\n\n" + _indent(children, " " * width)
@@ -300,15 +322,46 @@ class BulletedList(ListItem):
 
 
 class NumberedList(ListItem):
+    """``start`` (optional): the number of this item, when the list starts (again) at it rather than counting on."""
+
     type, label = "numbered_list", "Numbered list"
     html_list_tag = "ol"
     markdown_list = "ordered"
+
+    def fields(self):
+        return {"text": [], "start": None}
+
+    def clean(self, content, field):
+        start = content["start"]
+        if start is not None and (isinstance(start, bool) or not isinstance(start, int) or not 0 <= start <= MAX_LIST_START):
+            raise InvalidInput(f"start is a number from 0 to {MAX_LIST_START}", field=f"{field}.start")
+        return {"text": _text(content, field), **({"start": start} if start is not None else {})}
+
+    def list_start(self, block):
+        return block["content"].get("start")
+
+    def html_list_attributes(self, block):
+        start = block["content"].get("start")
+        return f' start="{int(start)}"' if start is not None else ""
 
     def item_marker(self, block, number):
         return f"{number}. "
 
     def claims(self, node, reader):
         return node.parent is not None and node.parent.type == "ordered_list"
+
+    def item_content(self, node, reader, text):
+        content = {"text": text}
+        items = node.parent.children
+        if items and items[0] is node:
+            start = int(node.parent.attrs.get("start", 1))
+            siblings = node.parent.parent.children if node.parent.parent is not None else []
+            position = next((index for index, sibling in enumerate(siblings) if sibling is node.parent), 0)
+            before = [sibling for sibling in siblings[:position] if not (sibling.type == "html_block" and sibling.content.strip().startswith("<!--"))]
+            after_list = bool(before) and before[-1].type == "ordered_list"
+            if start != 1 or after_list:
+                content["start"] = start
+        return content
 
 
 class Todo(ListItem):
@@ -395,6 +448,10 @@ class Quote(TextBlock):
     def to_markdown(self, block, children, depth, number=1):
         text = richtext.to_markdown(block["content"].get("text"))
         if not text and children:
+            # a quote with no text starts with its first child, unless that child would read as its text
+            first = richtext.markdown_parser_tokens(children)
+            if first and first[0].type != "paragraph_open":
+                return _quote_lines(children)
             text = "<br>"
         body = text + ("\n\n" + children if children else "")
         return _quote_lines(body) if body else ">"
@@ -500,7 +557,8 @@ class Divider(BlockType):
         return f"<hr{self.attributes(block)}>"
 
     def to_markdown(self, block, children, depth, number=1):
-        return "---"
+        # nested, "***": "- ---" (a list item that holds a rule) would read as a rule of its own
+        return "---" if depth == 0 else "***"
 
     def from_markdown(self, node, reader):
         return [reader.block(self.type, {})]

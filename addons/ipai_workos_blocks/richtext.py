@@ -56,8 +56,8 @@ def check_url(value, field: str, schemes=LINK_SCHEMES, allow_relative: tuple[str
         parts = urlsplit(value)
     except ValueError:
         raise InvalidInput("not a valid URL", field=field) from None
-    if "" in allow_relative and not parts.scheme and ":" not in value.split("/", 1)[0]:
-        return value  # a relative reference (a first segment with a colon would read as a scheme)
+    if "" in allow_relative and not parts.scheme:
+        return value  # a relative reference
     if parts.scheme.lower() not in schemes:
         raise InvalidInput(f"URL must start with {' or '.join(s + ':' for s in schemes)}", field=field)
     if parts.scheme.lower() in ("http", "https") and not parts.netloc:
@@ -324,12 +324,34 @@ def _span_markdown(span: dict, plain_delimiters: bool) -> str:
         inner = _wrap(inner, "*", "*") if simple else _wrap(inner, "<em>", "</em>")
     if "bold" in marks:
         inner = _wrap(inner, "**", "**") if simple else _wrap(inner, "<strong>", "</strong>")
-    href = span.get("href")
-    if href:
-        title = span.get("title")
-        title = ' "' + re.sub(r'([\\"])', r"\\\1", title) + '"' if title else ""
-        inner = f"[{inner}]({_markdown_url(href) or '<>'}{title})"
     return inner
+
+
+def _link_markdown(inner: str, href: str, title: str | None) -> str:
+    title = ' "' + re.sub(r'([\\"])', r"\\\1", title) + '"' if title else ""
+    return f"[{inner}]({_markdown_url(href)}{title})"
+
+
+def _spans_markdown(spans: list[dict], plain_delimiters: bool) -> str:
+    """The spans in a row that link to the same place are one link (its text keeps their marks)."""
+    parts: list[str] = []
+    index = 0
+    while index < len(spans):
+        span = spans[index]
+        href = span.get("href") if "mention" not in span else None
+        if not href:
+            parts.append(_span_markdown(span, plain_delimiters))
+            index += 1
+            continue
+        end = index
+        while end < len(spans) and "mention" not in spans[end] and spans[end].get("href") == href \
+                and spans[end].get("title") == span.get("title"):
+            end += 1
+        inner = "".join(_span_markdown({key: value for key, value in part.items() if key not in ("href", "title")}, plain_delimiters)
+                        for part in spans[index:end])
+        parts.append(_link_markdown(inner, href, span.get("title")))
+        index = end
+    return "".join(parts)
 
 
 def to_markdown(spans: list[dict], line_break: str = "\\\n") -> str:
@@ -342,10 +364,10 @@ def to_markdown(spans: list[dict], line_break: str = "\\\n") -> str:
     with HTML tags (``<strong>``, ``<em>``, ``<s>``, ``<code>``), which always read back exactly.
     """
     spans = without_comments(spans or [])
-    pretty = _guard_leading_dollar(_finish("".join(_span_markdown(span, True) for span in spans), line_break))
+    pretty = _guard_leading_dollar(_finish(_spans_markdown(spans, True), line_break))
     if _reads_back(pretty, spans):
         return pretty
-    safe = _guard_leading_dollar(_finish("".join(_span_markdown(span, False) for span in spans), "<br>"))
+    safe = _guard_leading_dollar(_finish(_spans_markdown(spans, False), "<br>"))
     if safe.startswith("<br>"):
         safe = "<br><!---->" + safe[len("<br>"):]  # a line holding only <br> would be an HTML block
     return safe
@@ -410,6 +432,11 @@ def _parser():
     return _PARSER
 
 
+def markdown_parser_tokens(text: str) -> list:
+    """The block tokens of a Markdown document (the one dialect WorkOS reads)."""
+    return _parser().parse(text)
+
+
 def parse_inline(text: str, resolve_link=None) -> list[dict]:
     """Spans from one line (or paragraph) of Markdown inline syntax."""
     tokens = _parser().parseInline(text)
@@ -448,7 +475,8 @@ def from_tokens(tokens, resolve_link=None) -> list[dict]:
         if hidden and kind != "html_inline":
             continue
         if kind == "text":
-            _add_text(spans, marks, token.content)
+            # a line feed written as a character reference (&#10;) is white space to a reader, not a line break
+            _add_text(spans, marks, token.content.replace("\n", " "))
         elif kind == "html_inline":
             content = token.content.strip()
             match = _HTML_TAG.match(content)

@@ -241,8 +241,9 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
             if path and source == "markdown":
                 trees = markdown.from_markdown(transfer.utf8_text(path, files[path]), resolve_link=resolve_link, resolve_media=resolve_media,
                                                is_local_file=is_local_file)
-                if trees and trees[0]["type"] == "heading_1":
-                    # the first heading is the page's title, as Notion and the exporter write it
+                if trees and trees[0]["type"] == "heading_1" and all(set(span) == {"text"} for span in trees[0]["content"]["text"]):
+                    # the first heading is the page's title, as Notion and the exporter write it (plain text: a
+                    # heading with marks, links or mentions stays a heading)
                     title = transfer.clean_title(richtext.plain_text(trees[0]["content"]["text"]))
                     trees = trees[1:]
                     if title and title != page.title:
