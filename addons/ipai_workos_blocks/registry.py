@@ -52,7 +52,6 @@ from __future__ import annotations
 import html
 import re
 from typing import Any
-from urllib.parse import unquote
 
 from workos.kernel.errors import InvalidInput
 from workos.kernel.registry import Registry
@@ -769,7 +768,7 @@ class Image(BlockType):
         return {"attachment_id": None, "url": "", "caption": []}
 
     def clean(self, content, field):
-        attachment_id, url = _media(content, field)
+        attachment_id, url = _media(content, field, relative=True)
         return {"attachment_id": attachment_id, "url": url, "caption": richtext.validate(content["caption"], f"{field}.caption")}
 
     def plain_text(self, content):
@@ -785,7 +784,7 @@ class Image(BlockType):
         content = block["content"]
         caption = content.get("caption") or []
         url = content.get("url", "")
-        source = f' src="{html.escape(url, quote=True)}"' if url and is_media_url(url) else ""
+        source = f' src="{html.escape(url, quote=True)}"' if url and is_media_url(url, relative=True) else ""
         alt = html.escape(richtext.plain_text(caption), quote=True)
         figcaption = f"<figcaption>{richtext.to_html(caption)}</figcaption>" if caption else ""
         return f'<figure class="image"{self.attributes(block)}><img{source} alt="{alt}">{figcaption}</figure>'
@@ -899,35 +898,36 @@ def _attachment_id(value, field: str) -> int | None:
     return value
 
 
-def is_media_url(url: str) -> bool:
+def is_media_url(url: str, relative: bool = False) -> bool:
+    """Whether ``url`` may be an image's (``relative``: a relative reference too) or a file's source."""
     try:
-        _media_url(url, None, "url")
+        _media_url(url, None, "url", relative)
     except InvalidInput:
         return False
     return bool(url)
 
 
-def _media_url(value, attachment_id: int | None, field: str) -> str:
+def _media_url(value, attachment_id: int | None, field: str, relative: bool = False) -> str:
     if attachment_id is not None:
         # The URL of an attachment is derived from its id: a client cannot point it elsewhere.
         return attachment_url(attachment_id)
     if value in (None, ""):
         return ""
-    # A relative reference (an imported Markdown file's "images/chart.png") is kept as written; WorkOS's own
-    # API is never a media source other than an attachment's content.
-    url = richtext.check_url(value, field, schemes=("http", "https"), allow_relative=richtext.RELATIVE)
-    relative = not re.match(r"^https?:", url, re.IGNORECASE)
-    if relative and "api" in re.split(r"[/?#]", unquote(url).lower()) and not ATTACHMENT_URL.match(url):
-        raise InvalidInput("URL must be http(s), relative, or /api/v1/attachments/{id}/content", field=field)
-    return url
+    # An image's relative reference (an imported Markdown file's "images/chart.png") is kept as written; WorkOS's
+    # own routes are never a source other than an attachment's content (check_url refuses them).
+    if isinstance(value, str) and ATTACHMENT_URL.match(value):
+        return value
+    if not relative:
+        richtext.check_url(value, field, schemes=("http", "https"))
+    return richtext.check_url(value, field, schemes=("http", "https"), allow_relative=richtext.RELATIVE)
 
 
-def _media(content: dict, field: str) -> tuple[int | None, str]:
+def _media(content: dict, field: str, relative: bool = False) -> tuple[int | None, str]:
     """attachment_id and url of an image or file; an attachment URL alone names its attachment."""
     attachment_id = _attachment_id(content["attachment_id"], f"{field}.attachment_id")
     if attachment_id is None and isinstance(content["url"], str) and ATTACHMENT_URL.match(content["url"]):
         attachment_id = int(ATTACHMENT_URL.match(content["url"]).group(1))
-    return attachment_id, _media_url(content["url"], attachment_id, f"{field}.url")
+    return attachment_id, _media_url(content["url"], attachment_id, f"{field}.url", relative)
 
 
 def _markdown_destination(url: str) -> str:

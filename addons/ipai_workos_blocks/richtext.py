@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from workos.kernel.errors import InvalidInput
 
@@ -25,7 +25,10 @@ MAX_TEXT = 100_000  # characters in one block's text, summed over its spans
 MAX_URL = 2048
 MAX_TITLE = 1000  # characters in a link's title
 LINK_SCHEMES = ("http", "https", "mailto")
-RELATIVE = ("",)  # allow_relative: any reference without a scheme (``/path``, ``file.md``, ``#anchor``, ``?q``)
+RELATIVE = ("",)  # allow_relative: a relative reference (``/path``, ``file.md``, ``#anchor``, ``?q``), see check_url
+# First path segments of WorkOS's own routes: a relative reference never leads there (a link to /web/logout, an
+# image from /api/…), whatever ``..`` segments come before them.
+APP_ROUTES = ("web", "api", "p", "ws")
 
 # HTML of each mark, innermost first when nesting (code innermost: other marks cannot live inside code in MD)
 _HTML_TAGS = {"bold": "strong", "italic": "em", "underline": "u", "strike": "s", "code": "code"}
@@ -57,7 +60,13 @@ def check_url(value, field: str, schemes=LINK_SCHEMES, allow_relative: tuple[str
     except ValueError:
         raise InvalidInput("not a valid URL", field=field) from None
     if "" in allow_relative and not parts.scheme:
-        return value  # a relative reference
+        # a relative reference: not one that is a URL to a browser (//host), not one whose scheme is hidden behind
+        # a character reference (javascript&colon;), not one into WorkOS's own routes
+        decoded = re.sub(r"[\s\x00-\x1f\x7f]", "", unquote(html.unescape(value)))
+        segments = [segment for segment in re.split(r"[/?#]", decoded.split("?", 1)[0].split("#", 1)[0]) if segment not in ("", ".", "..")]
+        if value.startswith("//") or re.match(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:", decoded) or (segments and segments[0].lower() in APP_ROUTES):
+            raise InvalidInput("a relative link must stay inside the document set (not //host, not a WorkOS address)", field=field)
+        return value
     if parts.scheme.lower() not in schemes:
         raise InvalidInput(f"URL must start with {' or '.join(s + ':' for s in schemes)}", field=field)
     if parts.scheme.lower() in ("http", "https") and not parts.netloc:
@@ -364,6 +373,12 @@ def to_markdown(spans: list[dict], line_break: str = "\\\n") -> str:
     with HTML tags (``<strong>``, ``<em>``, ``<s>``, ``<code>``), which always read back exactly.
     """
     spans = without_comments(spans or [])
+    for italic in ("*", "_"):
+        nested = _nested_markdown(spans, italic)
+        if nested is not None:
+            nested = _guard_leading_dollar(_finish(nested, line_break))
+            if _reads_back(nested, spans):
+                return nested
     pretty = _guard_leading_dollar(_finish(_spans_markdown(spans, True), line_break))
     if _reads_back(pretty, spans):
         return pretty
@@ -371,6 +386,67 @@ def to_markdown(spans: list[dict], line_break: str = "\\\n") -> str:
     if safe.startswith("<br>"):
         safe = "<br><!---->" + safe[len("<br>"):]  # a line holding only <br> would be an HTML block
     return safe
+
+
+_NESTING = ("bold", "italic", "strike")  # the marks Markdown writes with delimiters, which may nest
+
+
+def _nested_markdown(spans: list[dict], italic: str) -> str | None:
+    """Spans with their marks as nested delimiters (``*a **b** c*``, ``**[link *x*](url)**``): a mark that goes
+    on over several spans is opened once. None when a span cannot be written so (code that no code span can
+    hold)."""
+    delimiters = {"bold": "**", "italic": italic, "strike": "~~"}
+    units: list[tuple[set, str]] = []  # (delimiter marks, Markdown of the unit without them)
+    index = 0
+    while index < len(spans):
+        span = spans[index]
+        href = span.get("href") if "mention" not in span else None
+        if href:
+            end = index
+            while end < len(spans) and "mention" not in spans[end] and spans[end].get("href") == href and spans[end].get("title") == span.get("title"):
+                end += 1
+            group = spans[index:end]
+            common = set.intersection(*(set(part.get("marks", [])) & set(_NESTING) for part in group))
+            inner = _nested_markdown([{**{key: value for key, value in part.items() if key not in ("href", "title")},
+                                       "marks": [mark for mark in part.get("marks", []) if mark not in common]} for part in group], italic)
+            if inner is None:
+                return None
+            units.append((common, _link_markdown(inner, href, span.get("title"))))
+            index = end
+            continue
+        marks = set(span.get("marks", [])) if "mention" not in span else set()
+        text = span.get("text", "")
+        if "mention" in span or "equation" in marks:
+            body = _span_markdown(span, True)
+        elif "code" in marks:
+            body = _code_span(text)
+            if body is None:
+                return None
+        else:
+            body = _inline_text(text)
+        if "underline" in marks:
+            body = _wrap(body, "<u>", "</u>")
+        units.append((marks & set(_NESTING), body))
+        index += 1
+    out: list[str] = []
+    stack: list[str] = []
+    for position, (marks, body) in enumerate(units):
+        while any(mark not in marks for mark in stack):
+            out.append(delimiters[stack.pop()])
+        def lasting(mark: str) -> int:
+            count = 0
+            for later, _body in units[position:]:
+                if mark not in later:
+                    break
+                count += 1
+            return count
+        for mark in sorted(marks - set(stack), key=lambda name: (-lasting(name), _NESTING.index(name))):
+            out.append(delimiters[mark])
+            stack.append(mark)
+        out.append(body)
+    while stack:
+        out.append(delimiters[stack.pop()])
+    return "".join(out)
 
 
 def _guard_leading_dollar(text: str) -> str:

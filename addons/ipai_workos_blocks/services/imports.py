@@ -228,7 +228,7 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
             target = transfer.local_target(base, href)
             if target is None or target not in files or target in page_by_source or target in table_paths:
                 # a single file's relative image source is kept as written (a zip's would name a missing file)
-                return (None, richtext.link_href(href)) if single_file and is_media_url(richtext.link_href(href)) else None
+                return (None, richtext.link_href(href)) if single_file and is_media_url(richtext.link_href(href), relative=kind == "image") else None
             return store(target)
 
         def is_local_file(href, base=base):
