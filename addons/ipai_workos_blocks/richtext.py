@@ -546,13 +546,22 @@ def from_tokens(tokens, resolve_link=None) -> list[dict]:
     marks: list[str] = []
     links: list[dict] = []  # open links: their href (or mention) and where their spans start
     hidden = 0  # inside an inline <script> or <style>: not text a reader sees
+    previous_text = ""
     for token in tokens or []:
         kind = token.type
+        if kind != "text":
+            # what a bare URL may follow: a line's start or a delimiter (*_~ of emphasis), not a link or code
+            previous_text = "" if kind in ("softbreak", "hardbreak") or kind[:-5] in _DELIMITER_MARKS or kind[:-6] in _DELIMITER_MARKS else "\x00"
         if hidden and kind != "html_inline":
             continue
         if kind == "text":
             # a line feed written as a character reference (&#10;) is white space to a reader, not a line break
-            _add_text(spans, marks, token.content.replace("\n", " "))
+            text = token.content.replace("\n", " ")
+            if links:
+                _add_text(spans, marks, text)
+            else:
+                _add_autolinked(spans, marks, text, previous_text)
+            previous_text = text
         elif kind == "html_inline":
             content = token.content.strip()
             match = _HTML_TAG.match(content)
@@ -624,6 +633,47 @@ def _close_link(spans: list[dict], link: dict, resolve_link) -> list[dict]:
                 span["title"] = link["title"]
         spans.append(span)
     return spans
+
+
+# GFM's extended autolinks: www. or http(s):// and a domain, then anything up to white space or "<", less
+# trailing punctuation; they start a line or follow white space or one of *_~( (or <, as linkify-it reads them)
+_AUTOLINK = re.compile(r"(?:(?<=^)|(?<=[\s*_~(<]))(?:https?://|www\.)[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*[^\s<]*", re.IGNORECASE)
+
+
+def _autolink_end(url: str) -> str:
+    """The link GFM makes of a candidate: without trailing ?!.,:*_~, an unbalanced ), or an entity-like &x;."""
+    while True:
+        trimmed = re.sub(r"[?!.,:*_~'\"]+$", "", url)
+        trimmed = re.sub(r"&[A-Za-z0-9]+;$", "", trimmed)
+        if trimmed.endswith(")") and trimmed.count(")") > trimmed.count("("):
+            trimmed = trimmed[:-1]
+        if trimmed == url:
+            return url
+        url = trimmed
+
+
+def _add_autolinked(spans: list[dict], marks: list[str], text: str, before: str) -> None:
+    """Text with GFM's bare URLs (``https://example.com``, ``www.example.com``) made links."""
+    offset = 0
+    context = before[-1:] if before else ""
+    for match in _AUTOLINK.finditer(context + text):
+        start, end = match.start() - len(context), match.end() - len(context)
+        if start < 0:
+            continue
+        url = _autolink_end(match.group(0))
+        domain = re.sub(r"^(?:https?://)", "", url, flags=re.IGNORECASE).split("/", 1)[0]
+        if not url or "." not in domain and not url.lower().startswith("www.") or "_" in ".".join(domain.split(".")[-2:]):
+            continue
+        href = link_href(("http://" + url) if url.lower().startswith("www.") else url)
+        if not is_safe_url(href):
+            continue
+        _add_text(spans, marks, text[offset:start])
+        span = {"text": url, "href": href}
+        if marks:
+            span["marks"] = [mark for mark in MARKS if mark in marks]
+        spans.append(span)
+        offset = start + len(url)
+    _add_text(spans, marks, text[offset:])
 
 
 def _toggle(marks: list[str], mark: str, closing: bool) -> None:
