@@ -18,10 +18,12 @@ another module) and registering it in that module's ``AppConfig.ready()``; the r
 Markdown dialect (written by the exporter, read by the importer; documented in the API too):
 
 =================  ================================================================================
-paragraph          text; an empty paragraph is ``<br>`` on its own line
+paragraph          text; an empty paragraph is ``<br>`` on its own line; an HTML block is read as the text
+                   a browser shows of it (its marks and links kept, its tags not)
 heading_1..3       ``# text``, ``## text``, ``### text`` (``####``-``######`` read as heading_3)
 bulleted_list      ``- text``
-numbered_list      ``1. text``
+numbered_list      ``1. text``; ``start`` is the number of an item where a list starts (again) at it
+                   (``7. text``; a list that starts again right after another follows ``<!-- -->``)
 todo               ``- [ ] text`` / ``- [x] text``
 toggle             ``<details>`` (``<details open>`` when expanded), ``<summary>text</summary>``, a blank
                    line, the children as Markdown, a blank line, ``</details>``
@@ -29,19 +31,21 @@ quote              ``> text``
 callout            a blockquote starting with the icon and ending with a marker comment:
                    ``> 💡 text <!-- callout -->`` (``<!-- callout color=blue -->`` for a colour);
                    Notion's ``<aside>`` callouts are read too
-divider            ``---``
+divider            ``---`` (``***`` when nested)
 code               a backtick fence with the language: ```` ```python ````
 table              a GFM table; a table without a header row has an empty header row (an empty header row
                    that is one starts with ``<!-- header-row -->``), a header column is marked by
                    ``<!-- header-column -->`` at the start of the first cell; cells are rich text
                    on one line (line breaks as ``<br>``, ``|`` escaped)
 equation           ``$$`` on its own line, the LaTeX, ``$$`` on its own line; an inline equation is ``$E=mc^2$``
-image              ``![caption](url)``
+image              ``![caption](url)``; a single imported file keeps a relative source as written
 file               ``[name](url)`` alone in its paragraph; when the URL is not an attachment of this
                    instance, ``[name](url) <!-- file -->`` keeps it a file block
-rich text          ``**bold**``, ``*italic*``, ``<u>underline</u>``, ``~~strike~~``, `` `code` ``,
-                   ``[text](url "title")``, ``@[Name](user:ID)``, ``@[Title](page:ID)``; HTML tags where the
-                   short form would be ambiguous
+rich text          ``**bold**``, ``*italic*``, ``<u>underline</u>``, ``~~strike~~``, `` `code` ``, nested as
+                   Markdown nests them (``*a **b** c*``), ``[text](url "title")`` (http(s), mailto or a
+                   relative reference; bare https:// and www. URLs are read as links, as GFM does),
+                   ``@[Name](user:ID)``, ``@[Title](page:ID)``; HTML tags only where no delimiters would read
+                   back the same (a mark ending in a space); inline HTML is read as its text
 nesting            children of list items and to-dos are indented by four spaces; children of quotes and
                    callouts follow inside the blockquote; children of toggles sit inside ``<details>``
 =================  ================================================================================
@@ -87,11 +91,19 @@ def _indent(text: str, prefix: str, first: str | None = None) -> str:
     return "\n".join(out)
 
 
+def _is_block_of_its_own(token) -> bool:
+    """Whether a container's first token opens a child block rather than the container's own text (a paragraph,
+    or the ``<br>`` that stands for empty text)."""
+    if token.type == "html_block":
+        return not re.fullmatch(r"<br\s*/?>", token.content.strip(), re.IGNORECASE)
+    return token.type not in ("paragraph_open", "list_item_close", "blockquote_close")
+
+
 def _opens_list_item_without_text(markdown: str) -> bool:
     """Whether ``markdown`` reads as a list whose first item has no text of its own (starts with a block)."""
     tokens = richtext.markdown_parser_tokens(markdown)
     return (len(tokens) > 2 and tokens[0].type in ("bullet_list_open", "ordered_list_open") and tokens[1].type == "list_item_open"
-            and tokens[2].type not in ("paragraph_open", "list_item_close"))
+            and _is_block_of_its_own(tokens[2]))
 
 
 def _quote_lines(text: str) -> str:
@@ -449,7 +461,7 @@ class Quote(TextBlock):
         if not text and children:
             # a quote with no text starts with its first child, unless that child would read as its text
             first = richtext.markdown_parser_tokens(children)
-            if first and first[0].type != "paragraph_open":
+            if first and _is_block_of_its_own(first[0]):
                 return _quote_lines(children)
             text = "<br>"
         body = text + ("\n\n" + children if children else "")
@@ -711,7 +723,7 @@ def _rectangular(rows: list[list]) -> list[list]:
 
 def _table_cell_markdown(cell: list[dict]) -> str:
     """A cell on one line; every | that is not already escaped is, as the table syntax splits on it first."""
-    text = richtext.to_markdown(cell, line_break="<br>")
+    text = richtext.to_markdown(cell, line_break="<br>", pipes=False)
     return re.sub(r"(?<!\\)((?:\\\\)*)\|", r"\1\\|", text)
 
 

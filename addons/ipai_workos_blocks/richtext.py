@@ -292,8 +292,11 @@ def _finish(assembled: str, line_break: str) -> str:
     return line_break.join(_protect_edges(line) for line in assembled.split(_BREAK))
 
 
-def _code_span(text: str) -> str | None:
-    """`` `text` `` if a code span can carry ``text`` exactly, else None."""
+def _code_span(text: str, pipes: bool = True) -> str | None:
+    """`` `text` `` if a code span can carry ``text`` exactly, else None (``pipes=False``: in a table cell, where
+    the table splits on ``|`` before code spans are read)."""
+    if not pipes and "|" in text:
+        return None
     if "\n" in text or not text.strip(" ") or text != text.strip() and text.strip(" ") != text.strip():
         return None
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -310,7 +313,7 @@ def _wrap(inner: str, opening: str, closing: str) -> str:
     return f"{opening}{inner}{closing}" if inner else inner
 
 
-def _span_markdown(span: dict, plain_delimiters: bool) -> str:
+def _span_markdown(span: dict, plain_delimiters: bool, pipes: bool = True) -> str:
     if "mention" in span:
         kind, target = span["mention"]["kind"], int(span["mention"]["id"])
         return f"@[{_inline_text(span.get('text', ''))}]({kind}:{target})"
@@ -320,7 +323,7 @@ def _span_markdown(span: dict, plain_delimiters: bool) -> str:
         return f"${text}$"  # validation escaped every $ inside
     inner = None
     if "code" in marks:
-        inner = _code_span(text) if plain_delimiters else None
+        inner = _code_span(text, pipes) if plain_delimiters else None
         inner = inner if inner is not None else "<code>" + _inline_text(text) + "</code>"
     else:
         inner = _inline_text(text)
@@ -341,7 +344,7 @@ def _link_markdown(inner: str, href: str, title: str | None) -> str:
     return f"[{inner}]({_markdown_url(href)}{title})"
 
 
-def _spans_markdown(spans: list[dict], plain_delimiters: bool) -> str:
+def _spans_markdown(spans: list[dict], plain_delimiters: bool, pipes: bool = True) -> str:
     """The spans in a row that link to the same place are one link (its text keeps their marks)."""
     parts: list[str] = []
     index = 0
@@ -349,21 +352,21 @@ def _spans_markdown(spans: list[dict], plain_delimiters: bool) -> str:
         span = spans[index]
         href = span.get("href") if "mention" not in span else None
         if not href:
-            parts.append(_span_markdown(span, plain_delimiters))
+            parts.append(_span_markdown(span, plain_delimiters, pipes))
             index += 1
             continue
         end = index
         while end < len(spans) and "mention" not in spans[end] and spans[end].get("href") == href \
                 and spans[end].get("title") == span.get("title"):
             end += 1
-        inner = "".join(_span_markdown({key: value for key, value in part.items() if key not in ("href", "title")}, plain_delimiters)
+        inner = "".join(_span_markdown({key: value for key, value in part.items() if key not in ("href", "title")}, plain_delimiters, pipes)
                         for part in spans[index:end])
         parts.append(_link_markdown(inner, href, span.get("title")))
         index = end
     return "".join(parts)
 
 
-def to_markdown(spans: list[dict], line_break: str = "\\\n") -> str:
+def to_markdown(spans: list[dict], line_break: str = "\\\n", pipes: bool = True) -> str:
     """Rich text as Markdown inline syntax: ``**bold**``, ``*italic*``, ``<u>underline</u>``, ``~~strike~~``,
     `` `code` ``, ``[text](url)``, mentions ``@[Name](user:ID)`` / ``@[Title](page:ID)``.
 
@@ -374,12 +377,12 @@ def to_markdown(spans: list[dict], line_break: str = "\\\n") -> str:
     """
     spans = without_comments(spans or [])
     for italic in ("*", "_"):
-        nested = _nested_markdown(spans, italic)
+        nested = _nested_markdown(spans, italic, pipes)
         if nested is not None:
             nested = _guard_leading_dollar(_finish(nested, line_break))
             if _reads_back(nested, spans):
                 return nested
-    pretty = _guard_leading_dollar(_finish(_spans_markdown(spans, True), line_break))
+    pretty = _guard_leading_dollar(_finish(_spans_markdown(spans, True, pipes), line_break))
     if _reads_back(pretty, spans):
         return pretty
     safe = _guard_leading_dollar(_finish(_spans_markdown(spans, False), "<br>"))
@@ -391,7 +394,7 @@ def to_markdown(spans: list[dict], line_break: str = "\\\n") -> str:
 _NESTING = ("bold", "italic", "strike")  # the marks Markdown writes with delimiters, which may nest
 
 
-def _nested_markdown(spans: list[dict], italic: str) -> str | None:
+def _nested_markdown(spans: list[dict], italic: str, pipes: bool = True) -> str | None:
     """Spans with their marks as nested delimiters (``*a **b** c*``, ``**[link *x*](url)**``): a mark that goes
     on over several spans is opened once. None when a span cannot be written so (code that no code span can
     hold)."""
@@ -408,7 +411,7 @@ def _nested_markdown(spans: list[dict], italic: str) -> str | None:
             group = spans[index:end]
             common = set.intersection(*(set(part.get("marks", [])) & set(_NESTING) for part in group))
             inner = _nested_markdown([{**{key: value for key, value in part.items() if key not in ("href", "title")},
-                                       "marks": [mark for mark in part.get("marks", []) if mark not in common]} for part in group], italic)
+                                       "marks": [mark for mark in part.get("marks", []) if mark not in common]} for part in group], italic, pipes)
             if inner is None:
                 return None
             units.append((common, _link_markdown(inner, href, span.get("title"))))
@@ -419,7 +422,7 @@ def _nested_markdown(spans: list[dict], italic: str) -> str | None:
         if "mention" in span or "equation" in marks:
             body = _span_markdown(span, True)
         elif "code" in marks:
-            body = _code_span(text)
+            body = _code_span(text, pipes)
             if body is None:
                 return None
         else:
