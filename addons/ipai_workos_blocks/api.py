@@ -7,12 +7,14 @@ A block in JSON (the contract the editor relies on)::
      "rank": "i0", "children": [<block>, ...], "created_at": "...", "updated_at": "..."}
 
 Content by type (missing keys take their defaults; unknown keys are refused with 422 naming the field):
-paragraph, heading_1..3, bulleted_list, numbered_list, quote ``{"text": RichText}``;
+paragraph, heading_1..3, bulleted_list, quote ``{"text": RichText}``; numbered_list ``{"text", "start": int|null}`` (the
+item's number where a list starts, or starts again, at it);
 todo ``{"text", "checked": bool}``; toggle ``{"text", "collapsed": bool}``; divider ``{}``;
 callout ``{"text", "icon": "💡" (1-8 characters), "color": default|gray|brown|orange|yellow|green|blue|purple|pink|red}``;
-image ``{"attachment_id": int|null, "url": "https://..." or "/api/v1/attachments/{id}/content", "caption": RichText}``;
+image ``{"attachment_id": int|null, "url": "https://...", "/api/v1/attachments/{id}/content" or a relative reference, "caption": RichText}``;
 file ``{"attachment_id": int|null, "url", "name"}``; code ``{"code", "language"}``.
-RichText is a list of spans ``{"text", "marks": [bold, italic, underline, strike, code], "href": http(s)/mailto URL}``
+RichText is a list of spans ``{"text", "marks": [bold, italic, underline, strike, code], "href": http(s)/mailto URL or a
+relative reference (not //host, not into WorkOS's own routes), "title": the link's title}``
 or mentions ``{"mention": {"kind": "user"|"page", "id": int}, "text": display text}``.
 Only bulleted_list, numbered_list, todo, toggle, quote and callout blocks hold children.
 """
@@ -301,7 +303,7 @@ def export_page(request, page_id: int, format: str = "markdown", subpages: bool 
 @router.post("/spaces/{space_id}/import", response={201: ImportOut},
              summary="Import into a space (multipart field `file`): a .md file, a zip of Markdown folders, or a Notion export "
                      "(\"Markdown & CSV\" or \"HTML\", the zip as Notion gives it); recreates pages, blocks and databases",
-             description="Folders become sub-pages (`Page.md` + `Page/`), a first `# heading` becomes the page title, images and "
+             description="Folders become sub-pages (`Page.md` + `Page/`), a first plain `# heading` becomes the page title, images and "
                          "files beside a page become its attachments, links between imported pages become page mentions. "
                          "Notion databases (a CSV beside a folder of row pages, `_all.csv` preferred; in HTML, a "
                          "`table.collection-content`) become databases with columns typed from their cells, each row's page "

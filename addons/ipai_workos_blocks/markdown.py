@@ -27,12 +27,17 @@ def to_markdown(trees: list[dict], depth: int = 0) -> str:
     number = 0
     for block in trees:
         entry = BLOCK_TYPES.get(block["type"])
-        number = number + 1 if previous is not None and previous.type == entry.type else 1
+        continued = previous is not None and previous.type == entry.type
+        number = number + 1 if continued else 1
+        start = entry.list_start(block)
+        restart = continued and start is not None and start != number
+        number = start if start is not None else number
         children = to_markdown(block.get("children") or [], depth + 1)
         text = entry.to_markdown(block, children, depth, number)
         if parts:
             tight = entry.markdown_list is not None and previous is not None and previous.markdown_list == entry.markdown_list
-            parts.append("\n" if tight else "\n\n")
+            # a list that starts again right after another needs something between them: an empty comment
+            parts.append("\n\n<!-- -->\n\n" if restart else "\n" if tight else "\n\n")
         parts.append(text)
         previous = entry
     return "".join(parts)
@@ -56,6 +61,7 @@ class Node:
     tag: str = ""
     content: str = ""
     info: str = ""
+    attrs: dict = field(default_factory=dict)  # the token's attributes (an ordered list's "start")
     map: list[int] | None = None
     children: list["Node"] = field(default_factory=list)
     tokens: list = field(default_factory=list)  # the inline tokens of a paragraph or heading
@@ -71,7 +77,8 @@ def _tree(tokens) -> list[Node]:
     stack = [root]
     for token in tokens:
         if token.nesting == 1:
-            node = Node(token.type[: -len("_open")], tag=token.tag, info=token.info or "", map=token.map, parent=stack[-1])
+            node = Node(token.type[: -len("_open")], tag=token.tag, info=token.info or "", attrs=dict(token.attrs or {}), map=token.map,
+                        parent=stack[-1])
             stack[-1].children.append(node)
             stack.append(node)
         elif token.nesting == -1:
@@ -176,6 +183,7 @@ class MarkdownReader:
         return [], self.blocks(nodes)
 
     def media(self, href: str, kind: str) -> tuple[int | None, str]:
+        href = richtext.link_href(href)
         match = ATTACHMENT_URL.match(href)
         if match:
             return int(match.group(1)), href

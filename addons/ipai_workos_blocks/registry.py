@@ -18,10 +18,12 @@ another module) and registering it in that module's ``AppConfig.ready()``; the r
 Markdown dialect (written by the exporter, read by the importer; documented in the API too):
 
 =================  ================================================================================
-paragraph          text; an empty paragraph is ``<br>`` on its own line
+paragraph          text; an empty paragraph is ``<br>`` on its own line; an HTML block is read as the text
+                   a browser shows of it (its marks and links kept, its tags not)
 heading_1..3       ``# text``, ``## text``, ``### text`` (``####``-``######`` read as heading_3)
 bulleted_list      ``- text``
-numbered_list      ``1. text``
+numbered_list      ``1. text``; ``start`` is the number of an item where a list starts (again) at it
+                   (``7. text``; a list that starts again right after another follows ``<!-- -->``)
 todo               ``- [ ] text`` / ``- [x] text``
 toggle             ``<details>`` (``<details open>`` when expanded), ``<summary>text</summary>``, a blank
                    line, the children as Markdown, a blank line, ``</details>``
@@ -29,19 +31,21 @@ quote              ``> text``
 callout            a blockquote starting with the icon and ending with a marker comment:
                    ``> 💡 text <!-- callout -->`` (``<!-- callout color=blue -->`` for a colour);
                    Notion's ``<aside>`` callouts are read too
-divider            ``---``
+divider            ``---`` (``***`` when nested)
 code               a backtick fence with the language: ```` ```python ````
 table              a GFM table; a table without a header row has an empty header row (an empty header row
                    that is one starts with ``<!-- header-row -->``), a header column is marked by
                    ``<!-- header-column -->`` at the start of the first cell; cells are rich text
                    on one line (line breaks as ``<br>``, ``|`` escaped)
 equation           ``$$`` on its own line, the LaTeX, ``$$`` on its own line; an inline equation is ``$E=mc^2$``
-image              ``![caption](url)``
+image              ``![caption](url)``; a single imported file keeps a relative source as written
 file               ``[name](url)`` alone in its paragraph; when the URL is not an attachment of this
                    instance, ``[name](url) <!-- file -->`` keeps it a file block
-rich text          ``**bold**``, ``*italic*``, ``<u>underline</u>``, ``~~strike~~``, `` `code` ``,
-                   ``[text](url)``, ``@[Name](user:ID)``, ``@[Title](page:ID)``; HTML tags where the
-                   short form would be ambiguous
+rich text          ``**bold**``, ``*italic*``, ``<u>underline</u>``, ``~~strike~~``, `` `code` ``, nested as
+                   Markdown nests them (``*a **b** c*``), ``[text](url "title")`` (http(s), mailto or a
+                   relative reference; bare https:// and www. URLs are read as links, as GFM does),
+                   ``@[Name](user:ID)``, ``@[Title](page:ID)``; HTML tags only where no delimiters would read
+                   back the same (a mark ending in a space); inline HTML is read as its text
 nesting            children of list items and to-dos are indented by four spaces; children of quotes and
                    callouts follow inside the blockquote; children of toggles sit inside ``<details>``
 =================  ================================================================================
@@ -66,6 +70,7 @@ LANGUAGE = re.compile(r"^[A-Za-z0-9_+#.\-]{0,32}$")
 MAX_CODE = 200_000
 MAX_NAME = 255
 MAX_EQUATION = 10_000
+MAX_LIST_START = 999_999_999  # CommonMark's longest list number: nine digits
 MAX_TABLE_ROWS = 1_000
 MAX_TABLE_COLUMNS = 100
 MAX_TABLE_CELLS = 20_000
@@ -84,6 +89,21 @@ def _indent(text: str, prefix: str, first: str | None = None) -> str:
         lead = first if (index == 0 and first is not None) else prefix
         out.append(lead + line if line else lead.rstrip())
     return "\n".join(out)
+
+
+def _is_block_of_its_own(token) -> bool:
+    """Whether a container's first token opens a child block rather than the container's own text (a paragraph,
+    or the ``<br>`` that stands for empty text)."""
+    if token.type == "html_block":
+        return not re.fullmatch(r"<br\s*/?>", token.content.strip(), re.IGNORECASE)
+    return token.type not in ("paragraph_open", "list_item_close", "blockquote_close")
+
+
+def _opens_list_item_without_text(markdown: str) -> bool:
+    """Whether ``markdown`` reads as a list whose first item has no text of its own (starts with a block)."""
+    tokens = richtext.markdown_parser_tokens(markdown)
+    return (len(tokens) > 2 and tokens[0].type in ("bullet_list_open", "ordered_list_open") and tokens[1].type == "list_item_open"
+            and _is_block_of_its_own(tokens[2]))
 
 
 def _quote_lines(text: str) -> str:
@@ -151,6 +171,14 @@ class BlockType:
     def to_markdown(self, block: dict, children: str, depth: int, number: int = 1) -> str:
         raise NotImplementedError
 
+    def list_start(self, block: dict) -> int | None:
+        """The number a list item shows when it does not continue the count of the items before it."""
+        return None
+
+    def html_list_attributes(self, block: dict) -> str:
+        """Attributes of the list element (``<ol start>``) that ``block`` opens; "" when it continues the list."""
+        return ""
+
     def from_markdown(self, node, reader) -> list[dict] | None:
         return None
 
@@ -210,8 +238,9 @@ class Paragraph(TextBlock):
                 return [reader.block(self.type, {"text": []})]
             if content.startswith("<!--") and content.endswith("-->"):
                 return []
-            # Raw HTML is not trusted or interpreted: it is kept as the literal text it is.
-            return [reader.block(self.type, {"text": [{"text": node.content.rstrip("\n")}]})]
+            # Raw HTML is not trusted: it becomes the text a browser would show of it (with its marks and links).
+            text = richtext.html_text(node.content)
+            return [reader.block(self.type, {"text": text})] if text else []
         return [reader.block(self.type, {"text": reader.inline(node)})]
 
 
@@ -265,9 +294,15 @@ class ListItem(TextBlock):
     def to_markdown(self, block, children, depth, number=1):
         marker = self.item_marker(block, number)
         text = richtext.to_markdown(block["content"].get("text"))
-        if not text and children:
-            text = "<br>"  # an item with no text before its children would end the list item in Markdown
         width = max(4, len(marker))
+        if not text and children:
+            # an item with no text starts with its first child on the marker's line ("- ```", "1. # Title"); a
+            # child that would read as the item's own text (a paragraph) or that would turn the line into
+            # something else ("- ---" is a rule) goes below an empty line break instead
+            inline = _indent(children, " " * width, first=marker.ljust(width))
+            if _opens_list_item_without_text(inline):
+                return inline
+            text = "<br>"
         head = _indent(text, " " * width, first=marker) if text else marker.rstrip()
         if children:
             head += "\n\n" + _indent(children, " " * width)
@@ -298,15 +333,46 @@ class BulletedList(ListItem):
 
 
 class NumberedList(ListItem):
+    """``start`` (optional): the number of this item, when the list starts (again) at it rather than counting on."""
+
     type, label = "numbered_list", "Numbered list"
     html_list_tag = "ol"
     markdown_list = "ordered"
+
+    def fields(self):
+        return {"text": [], "start": None}
+
+    def clean(self, content, field):
+        start = content["start"]
+        if start is not None and (isinstance(start, bool) or not isinstance(start, int) or not 0 <= start <= MAX_LIST_START):
+            raise InvalidInput(f"start is a number from 0 to {MAX_LIST_START}", field=f"{field}.start")
+        return {"text": _text(content, field), **({"start": start} if start is not None else {})}
+
+    def list_start(self, block):
+        return block["content"].get("start")
+
+    def html_list_attributes(self, block):
+        start = block["content"].get("start")
+        return f' start="{int(start)}"' if start is not None else ""
 
     def item_marker(self, block, number):
         return f"{number}. "
 
     def claims(self, node, reader):
         return node.parent is not None and node.parent.type == "ordered_list"
+
+    def item_content(self, node, reader, text):
+        content = {"text": text}
+        items = node.parent.children
+        if items and items[0] is node:
+            start = int(node.parent.attrs.get("start", 1))
+            siblings = node.parent.parent.children if node.parent.parent is not None else []
+            position = next((index for index, sibling in enumerate(siblings) if sibling is node.parent), 0)
+            before = [sibling for sibling in siblings[:position] if not (sibling.type == "html_block" and sibling.content.strip().startswith("<!--"))]
+            after_list = bool(before) and before[-1].type == "ordered_list"
+            if start != 1 or after_list:
+                content["start"] = start
+        return content
 
 
 class Todo(ListItem):
@@ -393,6 +459,10 @@ class Quote(TextBlock):
     def to_markdown(self, block, children, depth, number=1):
         text = richtext.to_markdown(block["content"].get("text"))
         if not text and children:
+            # a quote with no text starts with its first child, unless that child would read as its text
+            first = richtext.markdown_parser_tokens(children)
+            if first and _is_block_of_its_own(first[0]):
+                return _quote_lines(children)
             text = "<br>"
         body = text + ("\n\n" + children if children else "")
         return _quote_lines(body) if body else ">"
@@ -498,7 +568,8 @@ class Divider(BlockType):
         return f"<hr{self.attributes(block)}>"
 
     def to_markdown(self, block, children, depth, number=1):
-        return "---"
+        # nested, "***": "- ---" (a list item that holds a rule) would read as a rule of its own
+        return "---" if depth == 0 else "***"
 
     def from_markdown(self, node, reader):
         return [reader.block(self.type, {})]
@@ -652,7 +723,7 @@ def _rectangular(rows: list[list]) -> list[list]:
 
 def _table_cell_markdown(cell: list[dict]) -> str:
     """A cell on one line; every | that is not already escaped is, as the table syntax splits on it first."""
-    text = richtext.to_markdown(cell, line_break="<br>")
+    text = richtext.to_markdown(cell, line_break="<br>", pipes=False)
     return re.sub(r"(?<!\\)((?:\\\\)*)\|", r"\1\\|", text)
 
 
@@ -709,7 +780,7 @@ class Image(BlockType):
         return {"attachment_id": None, "url": "", "caption": []}
 
     def clean(self, content, field):
-        attachment_id, url = _media(content, field)
+        attachment_id, url = _media(content, field, relative=True)
         return {"attachment_id": attachment_id, "url": url, "caption": richtext.validate(content["caption"], f"{field}.caption")}
 
     def plain_text(self, content):
@@ -725,7 +796,7 @@ class Image(BlockType):
         content = block["content"]
         caption = content.get("caption") or []
         url = content.get("url", "")
-        source = f' src="{html.escape(url, quote=True)}"' if url and _is_media_url(url) else ""
+        source = f' src="{html.escape(url, quote=True)}"' if url and is_media_url(url, relative=True) else ""
         alt = html.escape(richtext.plain_text(caption), quote=True)
         figcaption = f"<figcaption>{richtext.to_html(caption)}</figcaption>" if caption else ""
         return f'<figure class="image"{self.attributes(block)}><img{source} alt="{alt}">{figcaption}</figure>'
@@ -779,7 +850,7 @@ class File(BlockType):
         content = block["content"]
         name = html.escape(content.get("name") or "")
         url = content.get("url", "")
-        if url and _is_media_url(url):
+        if url and is_media_url(url):
             return f'<p class="file"{self.attributes(block)}><a href="{html.escape(url, quote=True)}" download>{name}</a></p>'
         return f'<p class="file"{self.attributes(block)}>{name}</p>'
 
@@ -839,28 +910,36 @@ def _attachment_id(value, field: str) -> int | None:
     return value
 
 
-def _is_media_url(url: str) -> bool:
-    return bool(ATTACHMENT_URL.match(url)) or richtext.is_safe_url(url, schemes=("http", "https"))
+def is_media_url(url: str, relative: bool = False) -> bool:
+    """Whether ``url`` may be an image's (``relative``: a relative reference too) or a file's source."""
+    try:
+        _media_url(url, None, "url", relative)
+    except InvalidInput:
+        return False
+    return bool(url)
 
 
-def _media_url(value, attachment_id: int | None, field: str) -> str:
+def _media_url(value, attachment_id: int | None, field: str, relative: bool = False) -> str:
     if attachment_id is not None:
         # The URL of an attachment is derived from its id: a client cannot point it elsewhere.
         return attachment_url(attachment_id)
     if value in (None, ""):
         return ""
-    url = richtext.check_url(value, field, schemes=("http", "https"), allow_relative=("/api/v1/attachments/",))
-    if url.startswith("/") and not ATTACHMENT_URL.match(url):
-        raise InvalidInput("URL must be http(s) or /api/v1/attachments/{id}/content", field=field)
-    return url
+    # An image's relative reference (an imported Markdown file's "images/chart.png") is kept as written; WorkOS's
+    # own routes are never a source other than an attachment's content (check_url refuses them).
+    if isinstance(value, str) and ATTACHMENT_URL.match(value):
+        return value
+    if not relative:
+        richtext.check_url(value, field, schemes=("http", "https"))
+    return richtext.check_url(value, field, schemes=("http", "https"), allow_relative=richtext.RELATIVE)
 
 
-def _media(content: dict, field: str) -> tuple[int | None, str]:
+def _media(content: dict, field: str, relative: bool = False) -> tuple[int | None, str]:
     """attachment_id and url of an image or file; an attachment URL alone names its attachment."""
     attachment_id = _attachment_id(content["attachment_id"], f"{field}.attachment_id")
     if attachment_id is None and isinstance(content["url"], str) and ATTACHMENT_URL.match(content["url"]):
         attachment_id = int(ATTACHMENT_URL.match(content["url"]).group(1))
-    return attachment_id, _media_url(content["url"], attachment_id, f"{field}.url")
+    return attachment_id, _media_url(content["url"], attachment_id, f"{field}.url", relative)
 
 
 def _markdown_destination(url: str) -> str:

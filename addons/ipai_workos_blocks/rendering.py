@@ -17,7 +17,8 @@ ALLOWED_TAGS = {
 _COMMON = {"class", "data-block-type", "data-block-id"}
 ALLOWED_ATTRIBUTES = {
     "*": _COMMON,
-    "a": _COMMON | {"href", "data-mention-kind", "data-mention-id", "download"},
+    "a": _COMMON | {"href", "title", "data-mention-kind", "data-mention-id", "download"},
+    "ol": _COMMON | {"start"},
     "span": _COMMON | {"data-mention-kind", "data-mention-id", "data-comment-thread"},
     "li": _COMMON | {"data-checked"},
     "aside": _COMMON | {"data-color"},
@@ -48,12 +49,13 @@ def _render(trees: list[dict]) -> str:
     for block in trees:
         entry = BLOCK_TYPES.get(block["type"])
         wanted = (entry.html_list_tag, entry.html_list_class) if entry.html_list_tag else None
-        if open_list != wanted:
+        list_attributes = entry.html_list_attributes(block) if wanted else ""
+        if open_list != wanted or list_attributes:
             if open_list:
                 parts.append(f"</{open_list[0]}>")
             if wanted:
                 css = f' class="{wanted[1]}"' if wanted[1] else ""
-                parts.append(f"<{wanted[0]}{css}>")
+                parts.append(f"<{wanted[0]}{css}{list_attributes}>")
             open_list = wanted
         children = block.get("children") or []
         children_html = _render(children) if children else ""

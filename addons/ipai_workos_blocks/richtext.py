@@ -1,7 +1,7 @@
 """Rich text: the inline content of blocks, as a list of spans.
 
-A span is ``{"text": str, "marks": [...], "href": url, "comment": thread id}`` (``marks``, ``href`` and
-``comment`` optional) or a mention ``{"mention": {"kind": "user" | "page", "id": int}, "text": display text}``.
+A span is ``{"text": str, "marks": [...], "href": url, "title": str, "comment": thread id}`` (``marks``, ``href``,
+``title`` (a link's title, only with ``href``) and ``comment`` optional) or a mention ``{"mention": {"kind": "user" | "page", "id": int}, "text": display text}``.
 ``comment`` anchors an inline comment thread to the span's text (the editor's ``comment`` mark, one thread per
 character: a newer thread over the same text takes it over). An inline equation is a span whose only mark is
 ``equation`` and whose text is the LaTeX source (``{"text": "E=mc^2", "marks": ["equation"]}``). This module validates spans,
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from workos.kernel.errors import InvalidInput
 
@@ -23,7 +23,12 @@ MARKS = ("bold", "italic", "underline", "strike", "code", "equation")
 MENTION_KINDS = ("user", "page")
 MAX_TEXT = 100_000  # characters in one block's text, summed over its spans
 MAX_URL = 2048
+MAX_TITLE = 1000  # characters in a link's title
 LINK_SCHEMES = ("http", "https", "mailto")
+RELATIVE = ("",)  # allow_relative: a relative reference (``/path``, ``file.md``, ``#anchor``, ``?q``), see check_url
+# First path segments of WorkOS's own routes: a relative reference never leads there (a link to /web/logout, an
+# image from /api/…), whatever ``..`` segments come before them.
+APP_ROUTES = ("web", "api", "p", "ws")
 
 # HTML of each mark, innermost first when nesting (code innermost: other marks cannot live inside code in MD)
 _HTML_TAGS = {"bold": "strong", "italic": "em", "underline": "u", "strike": "s", "code": "code"}
@@ -48,12 +53,20 @@ def check_url(value, field: str, schemes=LINK_SCHEMES, allow_relative: tuple[str
     if any(ord(char) < 33 or char in '"<>\\`' or ord(char) == 127 for char in value):
         raise InvalidInput("URL must not contain spaces, quotes, angle brackets or control characters", field=field)
     for prefix in allow_relative:
-        if value.startswith(prefix):
+        if value.startswith(prefix) and prefix:
             return value
     try:
         parts = urlsplit(value)
     except ValueError:
         raise InvalidInput("not a valid URL", field=field) from None
+    if "" in allow_relative and not parts.scheme:
+        # a relative reference: not one that is a URL to a browser (//host), not one whose scheme is hidden behind
+        # a character reference (javascript&colon;), not one into WorkOS's own routes
+        decoded = re.sub(r"[\s\x00-\x1f\x7f]", "", unquote(html.unescape(value)))
+        segments = [segment for segment in re.split(r"[/?#]", decoded.split("?", 1)[0].split("#", 1)[0]) if segment not in ("", ".", "..")]
+        if value.startswith("//") or re.match(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:", decoded) or (segments and segments[0].lower() in APP_ROUTES):
+            raise InvalidInput("a relative link must stay inside the document set (not //host, not a WorkOS address)", field=field)
+        return value
     if parts.scheme.lower() not in schemes:
         raise InvalidInput(f"URL must start with {' or '.join(s + ':' for s in schemes)}", field=field)
     if parts.scheme.lower() in ("http", "https") and not parts.netloc:
@@ -106,7 +119,7 @@ def validate(value, field: str = "text") -> list[dict]:
             total += len(text)
             spans.append({"mention": {"kind": mention["kind"], "id": target}, "text": text})
             continue
-        unknown = set(span) - {"text", "marks", "href", "comment"}
+        unknown = set(span) - {"text", "marks", "href", "title", "comment"}
         if unknown:
             name = sorted(unknown)[0]
             raise InvalidInput(f"unknown key {name!r} in a text span", field=f"{where}.{name}")
@@ -121,7 +134,12 @@ def validate(value, field: str = "text") -> list[dict]:
                 raise InvalidInput(f"unknown mark {mark!r}; known: {', '.join(MARKS)}", field=f"{where}.marks")
         href = span.get("href")
         if href is not None:
-            href = check_url(href, f"{where}.href")
+            href = check_url(href, f"{where}.href", allow_relative=RELATIVE)
+        title = span.get("title")
+        if title is not None:
+            title = _check_text(title, f"{where}.title").replace("\n", " ")
+            if len(title) > MAX_TITLE:
+                raise InvalidInput(f"a link title is at most {MAX_TITLE} characters", field=f"{where}.title")
         if "equation" in marks:
             # An equation is a unit of its own: other marks and links do not apply to it, and two equations
             # side by side stay two.
@@ -138,11 +156,14 @@ def validate(value, field: str = "text") -> list[dict]:
             normal["marks"] = ordered
         if href:
             normal["href"] = href
+            if title:
+                normal["title"] = title
         if comment:
             normal["comment"] = comment
         previous = spans[-1] if spans else None
         if (previous is not None and "mention" not in previous and "equation" not in marks
                 and previous.get("marks") == normal.get("marks") and previous.get("href") == normal.get("href")
+                and previous.get("title") == normal.get("title")
                 and previous.get("comment") == normal.get("comment")):
             previous["text"] += text
         else:
@@ -231,8 +252,9 @@ def to_html(spans: list[dict]) -> str:
                 tag = _HTML_TAGS[mark]
                 inner = f"<{tag}>{inner}</{tag}>"
         href = span.get("href")
-        if href and is_safe_url(href):
-            inner = f'<a href="{html.escape(href, quote=True)}" rel="noopener noreferrer nofollow">{inner}</a>'
+        if href and is_safe_url(href, allow_relative=RELATIVE):
+            title = f' title="{html.escape(span["title"], quote=True)}"' if span.get("title") else ""
+            inner = f'<a href="{html.escape(href, quote=True)}"{title} rel="noopener noreferrer nofollow">{inner}</a>'
         comment = span.get("comment")
         if isinstance(comment, int) and not isinstance(comment, bool):
             inner = f'<span class="comment-anchor" data-comment-thread="{comment}">{inner}</span>'
@@ -270,8 +292,11 @@ def _finish(assembled: str, line_break: str) -> str:
     return line_break.join(_protect_edges(line) for line in assembled.split(_BREAK))
 
 
-def _code_span(text: str) -> str | None:
-    """`` `text` `` if a code span can carry ``text`` exactly, else None."""
+def _code_span(text: str, pipes: bool = True) -> str | None:
+    """`` `text` `` if a code span can carry ``text`` exactly, else None (``pipes=False``: in a table cell, where
+    the table splits on ``|`` before code spans are read)."""
+    if not pipes and "|" in text:
+        return None
     if "\n" in text or not text.strip(" ") or text != text.strip() and text.strip(" ") != text.strip():
         return None
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -288,7 +313,7 @@ def _wrap(inner: str, opening: str, closing: str) -> str:
     return f"{opening}{inner}{closing}" if inner else inner
 
 
-def _span_markdown(span: dict, plain_delimiters: bool) -> str:
+def _span_markdown(span: dict, plain_delimiters: bool, pipes: bool = True) -> str:
     if "mention" in span:
         kind, target = span["mention"]["kind"], int(span["mention"]["id"])
         return f"@[{_inline_text(span.get('text', ''))}]({kind}:{target})"
@@ -298,7 +323,7 @@ def _span_markdown(span: dict, plain_delimiters: bool) -> str:
         return f"${text}$"  # validation escaped every $ inside
     inner = None
     if "code" in marks:
-        inner = _code_span(text) if plain_delimiters else None
+        inner = _code_span(text, pipes) if plain_delimiters else None
         inner = inner if inner is not None else "<code>" + _inline_text(text) + "</code>"
     else:
         inner = _inline_text(text)
@@ -311,13 +336,37 @@ def _span_markdown(span: dict, plain_delimiters: bool) -> str:
         inner = _wrap(inner, "*", "*") if simple else _wrap(inner, "<em>", "</em>")
     if "bold" in marks:
         inner = _wrap(inner, "**", "**") if simple else _wrap(inner, "<strong>", "</strong>")
-    href = span.get("href")
-    if href:
-        inner = f"[{inner}]({_markdown_url(href)})"
     return inner
 
 
-def to_markdown(spans: list[dict], line_break: str = "\\\n") -> str:
+def _link_markdown(inner: str, href: str, title: str | None) -> str:
+    title = ' "' + re.sub(r'([\\"])', r"\\\1", title) + '"' if title else ""
+    return f"[{inner}]({_markdown_url(href)}{title})"
+
+
+def _spans_markdown(spans: list[dict], plain_delimiters: bool, pipes: bool = True) -> str:
+    """The spans in a row that link to the same place are one link (its text keeps their marks)."""
+    parts: list[str] = []
+    index = 0
+    while index < len(spans):
+        span = spans[index]
+        href = span.get("href") if "mention" not in span else None
+        if not href:
+            parts.append(_span_markdown(span, plain_delimiters, pipes))
+            index += 1
+            continue
+        end = index
+        while end < len(spans) and "mention" not in spans[end] and spans[end].get("href") == href \
+                and spans[end].get("title") == span.get("title"):
+            end += 1
+        inner = "".join(_span_markdown({key: value for key, value in part.items() if key not in ("href", "title")}, plain_delimiters, pipes)
+                        for part in spans[index:end])
+        parts.append(_link_markdown(inner, href, span.get("title")))
+        index = end
+    return "".join(parts)
+
+
+def to_markdown(spans: list[dict], line_break: str = "\\\n", pipes: bool = True) -> str:
     """Rich text as Markdown inline syntax: ``**bold**``, ``*italic*``, ``<u>underline</u>``, ``~~strike~~``,
     `` `code` ``, ``[text](url)``, mentions ``@[Name](user:ID)`` / ``@[Title](page:ID)``.
 
@@ -327,13 +376,80 @@ def to_markdown(spans: list[dict], line_break: str = "\\\n") -> str:
     with HTML tags (``<strong>``, ``<em>``, ``<s>``, ``<code>``), which always read back exactly.
     """
     spans = without_comments(spans or [])
-    pretty = _guard_leading_dollar(_finish("".join(_span_markdown(span, True) for span in spans), line_break))
+    for italic in ("*", "_"):
+        nested = _nested_markdown(spans, italic, pipes)
+        if nested is not None:
+            nested = _guard_leading_dollar(_finish(nested, line_break))
+            if _reads_back(nested, spans):
+                return nested
+    pretty = _guard_leading_dollar(_finish(_spans_markdown(spans, True, pipes), line_break))
     if _reads_back(pretty, spans):
         return pretty
-    safe = _guard_leading_dollar(_finish("".join(_span_markdown(span, False) for span in spans), "<br>"))
+    safe = _guard_leading_dollar(_finish(_spans_markdown(spans, False), "<br>"))
     if safe.startswith("<br>"):
         safe = "<br><!---->" + safe[len("<br>"):]  # a line holding only <br> would be an HTML block
     return safe
+
+
+_NESTING = ("bold", "italic", "strike")  # the marks Markdown writes with delimiters, which may nest
+
+
+def _nested_markdown(spans: list[dict], italic: str, pipes: bool = True) -> str | None:
+    """Spans with their marks as nested delimiters (``*a **b** c*``, ``**[link *x*](url)**``): a mark that goes
+    on over several spans is opened once. None when a span cannot be written so (code that no code span can
+    hold)."""
+    delimiters = {"bold": "**", "italic": italic, "strike": "~~"}
+    units: list[tuple[set, str]] = []  # (delimiter marks, Markdown of the unit without them)
+    index = 0
+    while index < len(spans):
+        span = spans[index]
+        href = span.get("href") if "mention" not in span else None
+        if href:
+            end = index
+            while end < len(spans) and "mention" not in spans[end] and spans[end].get("href") == href and spans[end].get("title") == span.get("title"):
+                end += 1
+            group = spans[index:end]
+            common = set.intersection(*(set(part.get("marks", [])) & set(_NESTING) for part in group))
+            inner = _nested_markdown([{**{key: value for key, value in part.items() if key not in ("href", "title")},
+                                       "marks": [mark for mark in part.get("marks", []) if mark not in common]} for part in group], italic, pipes)
+            if inner is None:
+                return None
+            units.append((common, _link_markdown(inner, href, span.get("title"))))
+            index = end
+            continue
+        marks = set(span.get("marks", [])) if "mention" not in span else set()
+        text = span.get("text", "")
+        if "mention" in span or "equation" in marks:
+            body = _span_markdown(span, True)
+        elif "code" in marks:
+            body = _code_span(text, pipes)
+            if body is None:
+                return None
+        else:
+            body = _inline_text(text)
+        if "underline" in marks:
+            body = _wrap(body, "<u>", "</u>")
+        units.append((marks & set(_NESTING), body))
+        index += 1
+    out: list[str] = []
+    stack: list[str] = []
+    for position, (marks, body) in enumerate(units):
+        while any(mark not in marks for mark in stack):
+            out.append(delimiters[stack.pop()])
+        def lasting(mark: str) -> int:
+            count = 0
+            for later, _body in units[position:]:
+                if mark not in later:
+                    break
+                count += 1
+            return count
+        for mark in sorted(marks - set(stack), key=lambda name: (-lasting(name), _NESTING.index(name))):
+            out.append(delimiters[mark])
+            stack.append(mark)
+        out.append(body)
+    while stack:
+        out.append(delimiters[stack.pop()])
+    return "".join(out)
 
 
 def _guard_leading_dollar(text: str) -> str:
@@ -360,6 +476,10 @@ _MENTION_HREF = re.compile(r"^(user|page):(\d{1,18})$")
 _HTML_MARK_TAGS = {"u": "underline", "ins": "underline", "s": "strike", "del": "strike", "strike": "strike",
                    "strong": "bold", "b": "bold", "em": "italic", "i": "italic", "code": "code"}
 _HTML_TAG = re.compile(r"^<(/?)([a-zA-Z][a-zA-Z0-9]*)\s*/?>$")
+_HTML_ANY_TAG = re.compile(r"^<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>$", re.DOTALL)
+_HTML_HREF = re.compile(r"""\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"""\stitle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
+_HIDDEN_HTML = ("script", "style", "template")
 _DELIMITER_MARKS = {"strong": "bold", "em": "italic", "s": "strike"}
 
 
@@ -391,10 +511,29 @@ def _parser():
     return _PARSER
 
 
+def markdown_parser_tokens(text: str) -> list:
+    """The block tokens of a Markdown document (the one dialect WorkOS reads)."""
+    return _parser().parse(text)
+
+
 def parse_inline(text: str, resolve_link=None) -> list[dict]:
     """Spans from one line (or paragraph) of Markdown inline syntax."""
     tokens = _parser().parseInline(text)
     return from_tokens(tokens[0].children if tokens else [], resolve_link)
+
+
+def link_href(href: str) -> str:
+    """A link or image destination as stored: characters a URL cannot hold as written (spaces, quotes, angle
+    brackets, backslashes, backticks, control characters) percent-encoded, as a browser would send them."""
+    return re.sub(r'[\x00-\x20"<>\\`\x7f]', lambda match: "".join(f"%{byte:02X}" for byte in match.group(0).encode()), href)
+
+
+def html_attribute(pattern: re.Pattern, tag: str) -> str | None:
+    """The value of an attribute (``_HTML_HREF``, ``_HTML_TITLE``) of an HTML start tag, entities decoded."""
+    found = pattern.search(tag)
+    if found is None:
+        return None
+    return html.unescape(next(group for group in found.groups() if group is not None))
 
 
 def from_tokens(tokens, resolve_link=None) -> list[dict]:
@@ -402,25 +541,48 @@ def from_tokens(tokens, resolve_link=None) -> list[dict]:
 
     ``resolve_link(href, spans) -> list of spans | None`` lets an importer turn a link into something else
     (a link to an exported sub-page into a page mention); None keeps the link. Links whose URL is not
-    http(s) or mailto keep their text and lose the link. Unknown inline HTML is kept as literal text.
+    http(s), mailto or relative keep their text and lose the link. Inline HTML is not kept as HTML: the tags
+    of marks (``<b>``, ``<em>``, ``<u>``, ``<s>``, ``<code>``…) become marks, ``<br>`` a line break, ``<a href>`` a
+    link, and other tags, comments and processing instructions go (their text stays, as a browser shows it).
     """
     spans: list[dict] = []
     marks: list[str] = []
     links: list[dict] = []  # open links: their href (or mention) and where their spans start
+    hidden = 0  # inside an inline <script> or <style>: not text a reader sees
+    previous_text = ""
     for token in tokens or []:
         kind = token.type
+        if kind != "text":
+            # what a bare URL may follow: a line's start or a delimiter (*_~ of emphasis), not a link or code
+            previous_text = "" if kind in ("softbreak", "hardbreak") or kind[:-5] in _DELIMITER_MARKS or kind[:-6] in _DELIMITER_MARKS else "\x00"
+        if hidden and kind != "html_inline":
+            continue
         if kind == "text":
-            _add_text(spans, marks, token.content)
+            # a line feed written as a character reference (&#10;) is white space to a reader, not a line break
+            text = token.content.replace("\n", " ")
+            if links:
+                _add_text(spans, marks, text)
+            else:
+                _add_autolinked(spans, marks, text, previous_text)
+            previous_text = text
         elif kind == "html_inline":
             content = token.content.strip()
             match = _HTML_TAG.match(content)
             name = match.group(2).lower() if match else ""
+            tag = _HTML_ANY_TAG.match(content)
+            tag_name = tag.group(2).lower() if tag else ""
             if name in _HTML_MARK_TAGS:
                 _toggle(marks, _HTML_MARK_TAGS[name], closing=bool(match.group(1)))
             elif name == "br":
                 _add_text(spans, marks, "\n")
-            elif not content.startswith("<!--"):
-                _add_text(spans, marks, token.content)
+            elif tag_name in _HIDDEN_HTML:
+                hidden = max(0, hidden + (-1 if tag.group(1) else 1))
+            elif tag_name == "a" and not tag.group(1):
+                href = html_attribute(_HTML_HREF, content)
+                links.append({"href": link_href(href) if href is not None else "", "title": html_attribute(_HTML_TITLE, content),
+                              "start": len(spans), "html": True})
+            elif tag_name == "a" and links and links[-1].get("html"):
+                spans = _close_link(spans, links.pop(), resolve_link)
         elif kind == "softbreak":
             _add_text(spans, marks, " ")
         elif kind == "hardbreak":
@@ -442,25 +604,79 @@ def from_tokens(tokens, resolve_link=None) -> list[dict]:
                     spans.pop()
                 links.append({"mention": {"kind": mention.group(1), "id": int(mention.group(2))}, "start": len(spans)})
             else:
-                links.append({"href": href, "start": len(spans)})
+                links.append({"href": link_href(href), "title": token.attrGet("title"), "start": len(spans)})
         elif kind == "link_close" and links:
-            link = links.pop()
-            inner = spans[link["start"]:]
-            del spans[link["start"]:]
-            if "mention" in link:
-                spans.append({"mention": link["mention"], "text": plain_text(inner)})
-                continue
-            replacement = resolve_link(link["href"], inner) if resolve_link else None
-            if replacement is not None:
-                spans.extend(replacement)
-                continue
-            for span in inner:
-                if "mention" not in span and is_safe_url(link["href"]):
-                    span["href"] = link["href"]
-                spans.append(span)
+            while links and links[-1].get("html"):
+                spans = _close_link(spans, links.pop(), resolve_link)
+            if links:
+                spans = _close_link(spans, links.pop(), resolve_link)
         elif kind == "image":
             _add_text(spans, marks, plain_text(from_tokens(token.children)))
+    while links:
+        spans = _close_link(spans, links.pop(), resolve_link)
     return validate(spans)
+
+
+def _close_link(spans: list[dict], link: dict, resolve_link) -> list[dict]:
+    """``spans`` with those from ``link["start"]`` on made into the link (a mention, what ``resolve_link``
+    answers, or spans with ``href`` and ``title`` when the URL is safe)."""
+    inner = spans[link["start"]:]
+    spans = spans[:link["start"]]
+    if "mention" in link:
+        spans.append({"mention": link["mention"], "text": plain_text(inner)})
+        return spans
+    replacement = resolve_link(link["href"], inner) if resolve_link else None
+    if replacement is not None:
+        return spans + list(replacement)
+    safe = bool(link["href"]) and is_safe_url(link["href"], allow_relative=RELATIVE)
+    for span in inner:
+        if "mention" not in span and safe and "href" not in span:
+            span["href"] = link["href"]
+            if link.get("title"):
+                span["title"] = link["title"]
+        spans.append(span)
+    return spans
+
+
+# GFM's extended autolinks: www. or http(s):// and a domain, then anything up to white space or "<", less
+# trailing punctuation; they start a line or follow white space or one of *_~( (or <, as linkify-it reads them)
+_AUTOLINK = re.compile(r"(?:(?<=^)|(?<=[\s*_~(<]))(?:https?://|www\.)[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*[^\s<]*", re.IGNORECASE)
+
+
+def _autolink_end(url: str) -> str:
+    """The link GFM makes of a candidate: without trailing ?!.,:*_~, an unbalanced ), or an entity-like &x;."""
+    while True:
+        trimmed = re.sub(r"[?!.,:*_~'\"]+$", "", url)
+        trimmed = re.sub(r"&[A-Za-z0-9]+;$", "", trimmed)
+        if trimmed.endswith(")") and trimmed.count(")") > trimmed.count("("):
+            trimmed = trimmed[:-1]
+        if trimmed == url:
+            return url
+        url = trimmed
+
+
+def _add_autolinked(spans: list[dict], marks: list[str], text: str, before: str) -> None:
+    """Text with GFM's bare URLs (``https://example.com``, ``www.example.com``) made links."""
+    offset = 0
+    context = before[-1:] if before else ""
+    for match in _AUTOLINK.finditer(context + text):
+        start, end = match.start() - len(context), match.end() - len(context)
+        if start < 0:
+            continue
+        url = _autolink_end(match.group(0))
+        domain = re.sub(r"^(?:https?://)", "", url, flags=re.IGNORECASE).split("/", 1)[0]
+        if not url or "." not in domain and not url.lower().startswith("www.") or "_" in ".".join(domain.split(".")[-2:]):
+            continue
+        href = link_href(("http://" + url) if url.lower().startswith("www.") else url)
+        if not is_safe_url(href):
+            continue
+        _add_text(spans, marks, text[offset:start])
+        span = {"text": url, "href": href}
+        if marks:
+            span["marks"] = [mark for mark in MARKS if mark in marks]
+        spans.append(span)
+        offset = start + len(url)
+    _add_text(spans, marks, text[offset:])
 
 
 def _toggle(marks: list[str], mark: str, closing: bool) -> None:
@@ -478,3 +694,90 @@ def _add_text(spans: list[dict], marks: list[str], text: str) -> None:
     if active:
         span["marks"] = active
     spans.append(span)
+
+
+# --- raw HTML in Markdown -------------------------------------------------------------------------------
+
+_HTML_BLOCK_TAGS = {"address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details", "dialog", "div",
+                    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+                    "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td",
+                    "tfoot", "th", "thead", "tr", "ul"}
+_HTML_PREFORMATTED = {"pre", "textarea", "listing", "xmp"}
+
+
+def html_text(markup: str) -> list[dict]:
+    """The text a browser shows of a piece of raw HTML (a Markdown HTML block), as spans: tags go, block
+    elements and ``<br>`` start new lines, the tags of marks become marks, ``<a href>`` links; scripts, styles,
+    comments and declarations are not text. Nothing of the HTML itself is kept (it is not trusted)."""
+    from html.parser import HTMLParser
+
+    spans: list[dict] = []
+    marks: list[str] = []
+    links: list[dict] = []
+    state = {"hidden": 0, "pre": 0}
+
+    def add(text: str) -> None:
+        if links:
+            span = {"text": text, **({"marks": [m for m in MARKS if m in marks]} if marks else {})}
+            if links[-1]["href"] and is_safe_url(links[-1]["href"], allow_relative=RELATIVE):
+                span["href"] = links[-1]["href"]
+                if links[-1]["title"]:
+                    span["title"] = links[-1]["title"]
+            spans.append(span)
+        else:
+            _add_text(spans, marks, text)
+
+    class Reader(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attributes = {key: value or "" for key, value in attrs}
+            if tag in _HIDDEN_HTML:
+                state["hidden"] += 1
+            elif tag in _HTML_PREFORMATTED:
+                state["pre"] += 1
+            if tag in _HTML_BLOCK_TAGS or tag in _HTML_PREFORMATTED:
+                add("\n")
+            if tag in _HTML_MARK_TAGS:
+                marks.append(_HTML_MARK_TAGS[tag])
+            elif tag == "a":
+                links.append({"href": link_href(attributes.get("href", "")), "title": attributes.get("title")})
+
+        def handle_endtag(self, tag):
+            if tag in _HIDDEN_HTML:
+                state["hidden"] = max(0, state["hidden"] - 1)
+            elif tag in _HTML_PREFORMATTED:
+                state["pre"] = max(0, state["pre"] - 1)
+            if tag in _HTML_MARK_TAGS:
+                _toggle(marks, _HTML_MARK_TAGS[tag], closing=True)
+            elif tag == "a" and links:
+                links.pop()
+            if tag in _HTML_BLOCK_TAGS or tag in _HTML_PREFORMATTED:
+                add("\n")
+
+        def handle_data(self, data):
+            if not state["hidden"]:
+                add(data if state["pre"] else re.sub(r"\s+", " ", data))
+
+    reader = Reader(convert_charrefs=True)
+    reader.feed(markup)
+    reader.close()
+    # the lines a reader sees: no spaces around line breaks, no empty lines
+    for _ in range(2):
+        spans = validate(spans)
+        for span in spans:
+            span["text"] = re.sub(r"[ \t]*\n\s*", "\n", span["text"])
+    spans = validate(spans)
+    text = plain_text(spans)
+    lead, trail = len(text) - len(text.lstrip()), len(text) - len(text.rstrip())
+    return _slice(spans, lead, len(text) - trail)
+
+
+def _slice(spans: list[dict], start: int, end: int) -> list[dict]:
+    """The spans of the characters ``start``..``end`` of their plain text."""
+    out, offset = [], 0
+    for span in spans:
+        text = span.get("text", "")
+        low, high = max(start, offset), min(end, offset + len(text))
+        if low < high:
+            out.append({**span, "text": text[low - offset: high - offset]})
+        offset += len(text)
+    return validate(out)

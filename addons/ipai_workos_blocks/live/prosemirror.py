@@ -101,7 +101,10 @@ def rich_to_inline(rich: Any) -> list[dict]:
             continue
         marks: list[dict] = [{"type": mark} for mark in (span.get("marks") if isinstance(span.get("marks"), list) else []) if mark in MARKS]
         if isinstance(span.get("href"), str) and span["href"]:
-            marks.append({"type": "link", "attrs": {"href": span["href"]}})
+            link = {"href": span["href"]}
+            if isinstance(span.get("title"), str) and span["title"]:
+                link["title"] = span["title"]
+            marks.append({"type": "link", "attrs": link})
         if _is_integer(span.get("comment")) and span["comment"] > 0:
             marks.append({"type": "comment", "attrs": {"threadId": int(span["comment"])}})
         for index, part in enumerate(text.split("\n")):
@@ -119,7 +122,8 @@ def _is_equation(span: dict) -> bool:
 def _same_style(a: dict, b: dict) -> bool:
     if "mention" in a or "mention" in b or _is_equation(a) or _is_equation(b):
         return False
-    return a.get("href", "") == b.get("href", "") and a.get("marks", []) == b.get("marks", []) and a.get("comment") == b.get("comment")
+    return (a.get("href", "") == b.get("href", "") and a.get("title", "") == b.get("title", "") and a.get("marks", []) == b.get("marks", [])
+            and a.get("comment") == b.get("comment"))
 
 
 def inline_to_rich(nodes: list[dict] | None) -> list[dict]:
@@ -136,6 +140,7 @@ def inline_to_rich(nodes: list[dict] | None) -> list[dict]:
         if kind == "text":
             marks: list[str] = []
             href = None
+            title = None
             thread = None
             for mark in node.get("marks") or []:
                 if mark.get("type") in MARKS:
@@ -143,6 +148,7 @@ def inline_to_rich(nodes: list[dict] | None) -> list[dict]:
                 attrs = mark.get("attrs") or {}
                 if mark.get("type") == "link" and _truthy(attrs.get("href")):
                     href = _js_string(attrs["href"])
+                    title = _js_string(attrs["title"]) if _truthy(attrs.get("title")) else None
                 if mark.get("type") == "comment":
                     number = _number(attrs.get("threadId"))
                     if number is not None and number.is_integer() and number > 0:
@@ -151,6 +157,8 @@ def inline_to_rich(nodes: list[dict] | None) -> list[dict]:
             span: dict = {"text": node.get("text") or "", "marks": marks} if marks else {"text": node.get("text") or ""}
             if href:
                 span["href"] = href
+                if title:
+                    span["title"] = title
             if thread:
                 span["comment"] = thread
             push(span)
@@ -314,8 +322,12 @@ def blocks_to_nodes(blocks: list) -> list[dict]:
             continue
         kind = LIST_TYPES.get(block.get("type"))
         if kind:
-            if current_list is None or list_kind != block["type"]:
+            start = _content_of(block).get("start") if block["type"] == "numbered_list" else None
+            start = int(start) if _is_integer(start) else None
+            if current_list is None or list_kind != block["type"] or start is not None:
                 current_list = {"type": kind[0], "content": []}
+                if start is not None:
+                    current_list["attrs"] = {"start": start}
                 list_kind = block["type"]
                 out.append(current_list)
             current_list["content"].append(_list_item(block, kind[1]))
@@ -352,8 +364,9 @@ def _item_to_block(item: dict, kind: str) -> dict:
 
 def nodes_to_blocks(nodes: list | None) -> list[dict]:
     out: list[dict] = []
+    kind = None
     for node in nodes or []:
-        kind = node.get("type")
+        previous_kind, kind = kind, node.get("type")
         attrs = node.get("attrs") or {}
         if kind == "paragraph":
             out.append(_with_id(node, {"type": "paragraph", "content": {"text": inline_to_rich(node.get("content"))}, "children": []}))
@@ -363,8 +376,13 @@ def nodes_to_blocks(nodes: list | None) -> list[dict]:
             out.append(_with_id(node, {"type": f"heading_{level}", "content": {"text": inline_to_rich(node.get("content"))}, "children": []}))
         elif kind in ("bulletList", "orderedList", "taskList"):
             block_type = {"bulletList": "bulleted_list", "orderedList": "numbered_list", "taskList": "todo"}[kind]
-            for item in node.get("content") or []:
-                out.append(_item_to_block(item, block_type))
+            items = [_item_to_block(item, block_type) for item in node.get("content") or []]
+            start = _number(attrs["start"] if attrs.get("start") is not None else 1) if kind == "orderedList" else None
+            start = int(start) if start is not None and start.is_integer() and start >= 0 else 1
+            # a list that does not start at 1, or that starts again right after another, keeps its number
+            if items and (start != 1 or previous_kind == "orderedList"):
+                items[0]["content"]["start"] = start
+            out.extend(items)
         elif kind == "quote":
             out.append(_with_id(node, {"type": "quote", "content": {"text": inline_to_rich(node.get("content"))}, "children": []}))
         elif kind == "callout":

@@ -20,7 +20,7 @@ from workos.kernel.errors import InvalidInput
 from workos.kernel.errors import TooLarge as TooLargeError
 
 from .. import richtext
-from ..registry import TABLE_IMPORTERS, attachment_url
+from ..registry import TABLE_IMPORTERS, attachment_url, is_media_url
 from .attachments import check_file, _store_attachment
 from .writes import _replace
 
@@ -124,6 +124,7 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
     else:
         permissions.require(actor, "create", space)
     files = transfer.read_upload(name, data)
+    single_file = name.lower().endswith(transfer.MARKDOWN_EXTENSIONS)
     source = transfer.source_format(files)
     plan = transfer.plan_pages(files, transfer.MARKDOWN_EXTENSIONS if source == "markdown" else transfer.HTML_EXTENSIONS)
     skipped: list[dict] = []
@@ -214,8 +215,8 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
 
         def resolve_link(href, spans, base=base):
             target = transfer.local_target(base, href)
-            if target is None:
-                return None
+            if target is None or (single_file and target not in files):
+                return None  # a URL, or a single file's relative link: kept as written
             if target in page_by_source:
                 linked = page_by_source[target]
                 return [{"mention": {"kind": "page", "id": linked.pk}, "text": richtext.plain_text(spans) or linked.title}]
@@ -226,7 +227,8 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
         def resolve_media(href, kind, base=base):
             target = transfer.local_target(base, href)
             if target is None or target not in files or target in page_by_source or target in table_paths:
-                return None
+                # a single file's relative image source is kept as written (a zip's would name a missing file)
+                return (None, richtext.link_href(href)) if single_file and is_media_url(richtext.link_href(href), relative=kind == "image") else None
             return store(target)
 
         def is_local_file(href, base=base):
@@ -239,8 +241,9 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
             if path and source == "markdown":
                 trees = markdown.from_markdown(transfer.utf8_text(path, files[path]), resolve_link=resolve_link, resolve_media=resolve_media,
                                                is_local_file=is_local_file)
-                if trees and trees[0]["type"] == "heading_1":
-                    # the first heading is the page's title, as Notion and the exporter write it
+                if trees and trees[0]["type"] == "heading_1" and all(set(span) == {"text"} for span in trees[0]["content"]["text"]):
+                    # the first heading is the page's title, as Notion and the exporter write it (plain text: a
+                    # heading with marks, links or mentions stays a heading)
                     title = transfer.clean_title(richtext.plain_text(trees[0]["content"]["text"]))
                     trees = trees[1:]
                     if title and title != page.title:

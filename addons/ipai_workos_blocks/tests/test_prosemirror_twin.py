@@ -62,3 +62,16 @@ def test_replacing_keeps_unchanged_top_level_nodes_in_place():
     # the update only deletes "old" and inserts "new": "keep" was not rewritten
     assert "keep" not in str(doc_to_json(change))
     assert [block["content"]["text"][0]["text"] for block in doc_to_blocks(doc_to_json(doc))] == ["keep", "new"]
+
+
+def test_list_start_numbers_and_link_titles_reach_the_editor_and_come_back():
+    [case] = [case for case in CASES["blocks"] if case["name"] == "list start numbers and link titles"]
+    doc = blocks_to_doc(case["blocks"])
+    assert [node.get("attrs") for node in doc["content"]] == [{"start": 7}, {"start": 1}, {"start": 0}]
+    assert doc["content"][0]["content"][0]["content"][0]["content"][0]["marks"] == [
+        {"type": "link", "attrs": {"href": "/docs/a.md", "title": 'The "A" doc'}}]
+    assert [{key: value for key, value in block.items() if key != "children"} for block in doc_to_blocks(doc)] == case["blocks"]
+    [case] = [case for case in CASES["docs"] if case["name"] == "ordered lists with start numbers"]
+    blocks = doc_to_blocks(case["doc"])
+    assert [block["content"].get("start") for block in blocks] == [3, 1, None, None]
+    assert blocks[0]["content"]["text"] == [{"text": "three", "href": "https://example.com", "title": "Example"}]

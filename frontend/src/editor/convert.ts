@@ -12,7 +12,7 @@ import { isUuid } from "../lib/uuid";
 
 export type Mark = "bold" | "italic" | "underline" | "strike" | "code" | "equation";
 // `comment`: the inline comment thread anchored to this text (the `comment` mark; one thread per character).
-export type Span = { text: string; marks?: Mark[]; href?: string; comment?: number } | { mention: { kind: "user" | "page"; id: number }; text: string };
+export type Span = { text: string; marks?: Mark[]; href?: string; title?: string; comment?: number } | { mention: { kind: "user" | "page"; id: number }; text: string };
 export type RichText = Span[];
 
 export interface Block {
@@ -59,7 +59,11 @@ export function richToInline(rich: unknown): JSONContent[] {
     for (const mark of Array.isArray(span.marks) ? span.marks : []) {
       if (MARKS.includes(mark)) marks.push({ type: mark });
     }
-    if (typeof span.href === "string" && span.href) marks.push({ type: "link", attrs: { href: span.href } });
+    if (typeof span.href === "string" && span.href) {
+      const link: Record<string, string> = { href: span.href };
+      if (typeof span.title === "string" && span.title) link.title = span.title;
+      marks.push({ type: "link", attrs: link });
+    }
     if (Number.isInteger(span.comment) && span.comment > 0) marks.push({ type: "comment", attrs: { threadId: Number(span.comment) } });
     text.split("\n").forEach((part: string, index: number) => {
       if (index > 0) out.push({ type: "hardBreak" });
@@ -75,7 +79,9 @@ function isEquation(span: Span): boolean {
 
 function sameStyle(a: Span, b: Span): boolean {
   if ("mention" in a || "mention" in b || isEquation(a) || isEquation(b)) return false;
-  return (a.href ?? "") === (b.href ?? "") && (a.marks ?? []).join() === (b.marks ?? []).join() && a.comment === b.comment;
+  return (
+    (a.href ?? "") === (b.href ?? "") && (a.title ?? "") === (b.title ?? "") && (a.marks ?? []).join() === (b.marks ?? []).join() && a.comment === b.comment
+  );
 }
 
 export function inlineToRich(nodes: JSONContent[] | undefined): RichText {
@@ -89,10 +95,14 @@ export function inlineToRich(nodes: JSONContent[] | undefined): RichText {
     if (node.type === "text") {
       const marks: Mark[] = [];
       let href: string | undefined;
+      let title: string | undefined;
       let thread: number | undefined;
       for (const mark of node.marks ?? []) {
         if (MARKS.includes(mark.type as Mark)) marks.push(mark.type as Mark);
-        if (mark.type === "link" && mark.attrs?.href) href = String(mark.attrs.href);
+        if (mark.type === "link" && mark.attrs?.href) {
+          href = String(mark.attrs.href);
+          title = mark.attrs.title ? String(mark.attrs.title) : undefined;
+        }
         if (mark.type === "comment") {
           const id = Number(mark.attrs?.threadId);
           if (Number.isInteger(id) && id > 0) thread = id;
@@ -102,6 +112,7 @@ export function inlineToRich(nodes: JSONContent[] | undefined): RichText {
       // The server's normal form: no "marks" key on plain text.
       const span: Span = marks.length ? { text: node.text ?? "", marks } : { text: node.text ?? "" };
       if (href) span.href = href;
+      if (href && title) span.title = title;
       if (thread) span.comment = thread;
       push(span);
     } else if (node.type === "hardBreak") {
@@ -276,8 +287,9 @@ export function blocksToNodes(blocks: Block[]): JSONContent[] {
     if (!block || typeof block !== "object") continue;
     const kind = LIST_TYPES[block.type];
     if (kind) {
-      if (!list || listKind !== block.type) {
-        list = { type: kind.list, content: [] };
+      const start = block.type === "numbered_list" && Number.isInteger(block.content?.start) ? Number(block.content!.start) : null;
+      if (!list || listKind !== block.type || start !== null) {
+        list = start !== null ? { type: kind.list, attrs: { start }, content: [] } : { type: kind.list, content: [] };
         listKind = block.type;
         out.push(list);
       }
@@ -314,7 +326,10 @@ function itemToBlock(item: JSONContent, type: string): Block {
 
 export function nodesToBlocks(nodes: JSONContent[]): Block[] {
   const out: Block[] = [];
+  let kind: string | undefined;
   for (const node of nodes ?? []) {
+    const previousKind = kind;
+    kind = node.type;
     switch (node.type) {
       case "paragraph":
         out.push(withId(node, { type: "paragraph", content: { text: inlineToRich(node.content) }, children: [] }));
@@ -328,7 +343,12 @@ export function nodesToBlocks(nodes: JSONContent[]): Block[] {
       case "orderedList":
       case "taskList": {
         const type = node.type === "bulletList" ? "bulleted_list" : node.type === "orderedList" ? "numbered_list" : "todo";
-        for (const item of node.content ?? []) out.push(itemToBlock(item, type));
+        const items = (node.content ?? []).map((item) => itemToBlock(item, type));
+        const number = node.type === "orderedList" ? Number(node.attrs?.start ?? 1) : 1;
+        const start = Number.isInteger(number) && number >= 0 ? number : 1;
+        // a list that does not start at 1, or that starts again right after another, keeps its number
+        if (items.length && (start !== 1 || previousKind === "orderedList")) (items[0].content as Record<string, unknown>).start = start;
+        out.push(...items);
         break;
       }
       case "quote":
