@@ -13,8 +13,11 @@ compared in Unicode NFC (Notion's zips use decomposed forms). A folder holding p
 becomes an empty page. ``index.html`` files and files at the very top that no page uses are not imported.
 Notion's HTML export has the same layout with ``.html`` pages (read by ``notion_html``); the databases of a
 "Markdown & CSV" export are its CSV files (``plan_csv_tables``). Zip entries whose names leave the archive,
-entries that inflate more than ``MAX_COMPRESSION_RATIO`` times, too many files or bytes, and page or table
-files that are not UTF-8 refuse the whole upload.
+entries that inflate more than ``MAX_COMPRESSION_RATIO`` times, too many files or bytes, entries that do
+not inflate to their checksum (damaged, or a header that understates the size) and page or table files that
+are not UTF-8 refuse the whole upload. The names, sizes and checksums are checked when the upload is read,
+before the import writes anything; the entries' bytes are read again, one at a time, when the import reaches
+them (``ZipEntries``): an import holds the compressed upload, not its inflated content.
 """
 
 from __future__ import annotations
@@ -75,22 +78,14 @@ class _Budget:
         _, self.max_total, self.max_files = import_limits()
         self.total = 0
         self.files = 0
-        self.inflated = 0
 
     def take(self, size: int) -> None:
-        """An entry as its header describes it."""
         self.total += size
         self.files += 1
         if self.total > self.max_total:
             raise TooLarge(f"the archive holds more than {self.max_total} bytes", field="file")
         if self.files > self.max_files:
             raise TooLarge(f"the archive holds more than {self.max_files} files", field="file")
-
-    def count(self, size: int) -> None:
-        """Bytes an entry really inflated to (a header may understate them)."""
-        self.inflated += size
-        if self.inflated > self.max_total:
-            raise TooLarge(f"the archive holds more than {self.max_total} bytes", field="file")
 
 
 def read_upload(name: str, data: bytes) -> Mapping[str, bytes]:
@@ -151,9 +146,9 @@ class ZipEntries(Mapping):
 _CHUNK = 1024 * 1024
 
 
-def _inflate_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, budget: "_Budget", keep: bool) -> bytes | None:
-    """Inflate an entry in chunks, counting what it really yields (not what its header claims) and checking
-    its CRC; the bytes only when ``keep`` (an inner zip)."""
+def _inflate_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, keep: bool) -> bytes | None:
+    """Inflate an entry in chunks, checking its CRC (zipfile stops at the size the header declares: an entry
+    whose data runs further fails the check); the bytes only when ``keep`` (an inner zip)."""
     parts: list[bytes] = []
     try:
         with archive.open(info) as stream:
@@ -161,7 +156,6 @@ def _inflate_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str,
                 chunk = stream.read(_CHUNK)
                 if not chunk:
                     break
-                budget.count(len(chunk))
                 if keep:
                     parts.append(chunk)
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error):
@@ -194,7 +188,7 @@ def _read_zip(files: ZipEntries, data: bytes, prefix: str, depth: int, budget: _
         entries.append((path, info))
     for path, info in entries:
         inner = path.lower().endswith(".zip") and depth == 0
-        content = _inflate_checked(archive, info, path, budget, keep=inner)
+        content = _inflate_checked(archive, info, path, keep=inner)
         if inner:
             # Notion wraps its export: Export-…-Part-1.zip inside the zip that is downloaded
             folder = posixpath.dirname(path)

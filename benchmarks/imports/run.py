@@ -90,8 +90,8 @@ def instrument() -> Phases:
     phases.patch("parse page files", markdown, "from_markdown")
     phases.patch("parse page files", notion_html, "read_page")
     phases.patch("read entries (inflate, UTF-8)", transfer, "utf8_text")
-    for name in ("_replace", "_replace_page_blocks"):
-        phases.patch("blocks (validate, insert, references)", imports, name)
+    phases.patch("blocks (validate)", imports, "_validated")
+    phases.patch("blocks (insert, references)", imports, "_fill_new_pages")
     for name in ("_store_attachment", "check_file"):
         phases.patch("attachments (check, store)", imports, name)
     if "database" in TABLE_IMPORTERS:

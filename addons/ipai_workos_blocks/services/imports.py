@@ -22,9 +22,10 @@ from workos.kernel.errors import TooLarge as TooLargeError
 from .. import richtext
 from ..registry import TABLE_IMPORTERS, attachment_url
 from .attachments import check_file, _store_attachment
-from .writes import _replace
+from .writes import _fill_new_pages, _validated
 
 SKIPPED_MAX = 200
+BLOCKS_PER_WRITE = 2000
 
 
 def _folder(path: str) -> str:
@@ -51,7 +52,10 @@ def _tables(files: dict[str, bytes], plan, source: str, skipped: list[dict]) -> 
     for planned in plan:
         if not planned.markdown_path:
             continue
-        page = notion_html.read_page(transfer.utf8_text(planned.markdown_path, files[planned.markdown_path]))
+        text = transfer.utf8_text(planned.markdown_path, files[planned.markdown_path])
+        if "collection-content" not in text:
+            continue  # no database in this page (each is a table.collection-content): no need to parse it here
+        page = notion_html.read_page(text)
         base = posixpath.dirname(planned.markdown_path)
         found = []
         if page.table is not None:
@@ -214,6 +218,10 @@ def _import(actor, space, name: str, data: bytes, parent: Page | None) -> dict:
                 and other.rsplit("/", 1)[-1].lower() not in transfer.SKIPPED_NAMES and _folder(other) not in folders:
             loose.setdefault(posixpath.dirname(other), []).append(other)
     items = []
+    # the blocks of the new pages are checked page by page and written a few thousand at a time
+    documents: list[tuple[Page, list[dict]]] = []
+    written = 0
+    seen_ids: set = set()
     for planned in plan:
         if planned.folder not in created:
             continue
@@ -294,15 +302,21 @@ def _import(actor, space, name: str, data: bytes, parent: Page | None) -> dict:
                     result = store(other)
                     if result is not None:
                         trees.append({"type": "file", "content": {"attachment_id": result[0], "url": result[1], "name": other.rsplit("/", 1)[-1]}, "children": []})
-            counts = _replace(actor, page, trees)
+            flat = _validated(page, trees, seen_ids)
         except InvalidInput as error:
             error.message = f"{path or planned.folder}: {error.message}"
             raise
-        totals["blocks"] += counts["created"]
+        documents.append((page, flat))
+        written += len(flat)
+        if written >= BLOCKS_PER_WRITE:
+            _fill_new_pages(actor, documents)
+            documents, written = [], 0
+        totals["blocks"] += len(flat)
         if planned.folder not in row_header:
             totals["pages"] += 1
-        items.append({"id": page.pk, "title": page.title, "parent_id": page.parent_id, "blocks": counts["created"],
+        items.append({"id": page.pk, "title": page.title, "parent_id": page.parent_id, "blocks": len(flat),
                       "row": planned.folder in row_header})
+    _fill_new_pages(actor, documents)
     target = parent or space
     record_event(actor=actor, action="blocks.import", target=target,
                  changes={**totals, "format": source, "file": name[:255], "skipped": [entry["path"] for entry in skipped][:50]})
