@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import tempfile
 import unicodedata
 import zipfile
 import zlib
@@ -144,28 +145,28 @@ class ZipEntries(Mapping):
 
 
 _CHUNK = 1024 * 1024
+_SPOOL_MAX = 16 * 1024 * 1024  # an inner zip larger than this is inflated to disk
 
 
-def _inflate_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, keep: bool) -> bytes | None:
+def _inflate_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, sink=None) -> None:
     """Inflate an entry in chunks, checking its CRC (zipfile stops at the size the header declares: an entry
-    whose data runs further fails the check); the bytes only when ``keep`` (an inner zip)."""
-    parts: list[bytes] = []
+    whose data runs further fails the check), writing the chunks to ``sink`` if given (an inner zip)."""
     try:
         with archive.open(info) as stream:
             while True:
                 chunk = stream.read(_CHUNK)
                 if not chunk:
                     break
-                if keep:
-                    parts.append(chunk)
+                if sink is not None:
+                    sink.write(chunk)
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error):
         raise InvalidInput(f"{path}: cannot be read from the zip (damaged or encrypted)", field="file") from None
-    return b"".join(parts) if keep else None
 
 
-def _read_zip(files: ZipEntries, data: bytes, prefix: str, depth: int, budget: _Budget) -> None:
+def _read_zip(files: ZipEntries, source, prefix: str, depth: int, budget: _Budget) -> None:
+    """Add the entries of the zip ``source`` (bytes, or a file) to ``files``, Notion's inner zips opened."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
     except (zipfile.BadZipFile, ValueError):
         raise InvalidInput("not a readable zip file", field="file") from None
     entries = []
@@ -187,13 +188,16 @@ def _read_zip(files: ZipEntries, data: bytes, prefix: str, depth: int, budget: _
                            f"(more than {MAX_COMPRESSION_RATIO}): refused as a zip bomb", field="file")
         entries.append((path, info))
     for path, info in entries:
-        inner = path.lower().endswith(".zip") and depth == 0
-        content = _inflate_checked(archive, info, path, keep=inner)
-        if inner:
-            # Notion wraps its export: Export-…-Part-1.zip inside the zip that is downloaded
+        if path.lower().endswith(".zip") and depth == 0:
+            # Notion wraps its export: Export-…-Part-1.zip inside the zip that is downloaded. It is inflated to a
+            # temporary file (in memory while small) that its entries are read from.
+            inner = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)
+            _inflate_checked(archive, info, path, sink=inner)
+            inner.seek(0)
             folder = posixpath.dirname(path)
-            _read_zip(files, content, f"{prefix}{folder}/" if folder else prefix, depth + 1, budget)
+            _read_zip(files, inner, f"{prefix}{folder}/" if folder else prefix, depth + 1, budget)
             continue
+        _inflate_checked(archive, info, path)
         files.add(prefix + path, archive, info)
 
 
