@@ -315,12 +315,17 @@ def memoised_levels(user):
         _memoised.reset(token)
 
 
-def level_of(user, obj, *, share: ShareToken | None = None) -> str:
-    """The user's effective level on ``obj``: none, view, comment, edit or manage."""
+def _access(user, share: ShareToken | None = None) -> Access:
+    """The memoised ``Access`` when inside ``memoised_levels`` for this user (and no share link), else a new one."""
     memo = _memoised.get()
     if memo is not None and share is None and memo.user is not None and getattr(user, "pk", None) == memo.user.pk:
-        return memo.level(obj)
-    return Access(user, share).level(obj)
+        return memo
+    return Access(user, share)
+
+
+def level_of(user, obj, *, share: ShareToken | None = None) -> str:
+    """The user's effective level on ``obj``: none, view, comment, edit or manage."""
+    return _access(user, share).level(obj)
 
 
 def readers_among(users, action: str, obj) -> set[int]:
@@ -409,7 +414,7 @@ def require(user, action: str, obj, *, share: ShareToken | None = None) -> str:
 def visible_to(user, queryset, *, share: ShareToken | None = None):
     """``queryset`` narrowed to the objects ``user`` may view. Use it for every list, count, search and export."""
     model_name = technical_name_of(queryset.model)
-    access = Access(user, share)
+    access = _access(user, share)
     if model_name not in SCOPES:
         return queryset if access.superuser else queryset.none()
     if access.superuser:

@@ -13,8 +13,11 @@ compared in Unicode NFC (Notion's zips use decomposed forms). A folder holding p
 becomes an empty page. ``index.html`` files and files at the very top that no page uses are not imported.
 Notion's HTML export has the same layout with ``.html`` pages (read by ``notion_html``); the databases of a
 "Markdown & CSV" export are its CSV files (``plan_csv_tables``). Zip entries whose names leave the archive,
-entries that inflate more than ``MAX_COMPRESSION_RATIO`` times, too many files or bytes, and page or table
-files that are not UTF-8 refuse the whole upload.
+entries that inflate more than ``MAX_COMPRESSION_RATIO`` times, too many files or bytes, entries that do
+not inflate to their checksum (damaged, or a header that understates the size) and page or table files that
+are not UTF-8 refuse the whole upload. The names, sizes and checksums are checked when the upload is read,
+before the import writes anything; the entries' bytes are read again, one at a time, when the import reaches
+them (``ZipEntries``): an import holds the compressed upload, not its inflated content.
 """
 
 from __future__ import annotations
@@ -22,8 +25,11 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import tempfile
 import unicodedata
 import zipfile
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
@@ -83,11 +89,14 @@ class _Budget:
             raise TooLarge(f"the archive holds more than {self.max_files} files", field="file")
 
 
-def read_upload(name: str, data: bytes) -> dict[str, bytes]:
+def read_upload(name: str, data: bytes) -> Mapping[str, bytes]:
     """The files of an upload by path (NFC, ``/``-separated): a zip's entries, Notion's inner zips opened,
-    one shared top folder without a page of its own dropped; or a single Markdown file."""
+    one shared top folder without a page of its own dropped; or a single Markdown file. A zip's entries are
+    checked here — every one inflated once, in chunks, against the limits and its checksum — and read again
+    from the zip when asked for (``ZipEntries``): the upload is never held uncompressed."""
     if data[:4] == b"PK\x03\x04" or name.lower().endswith(".zip"):
-        files = _read_zip(data, "", 0, _Budget())
+        files = ZipEntries()
+        _read_zip(files, data, "", 0, _Budget())
         return _drop_common_top(files)
     clean = _clean_path(posixpath.basename(name.replace("\\", "/"))) or "Imported.md"
     if clean.lower().endswith(HTML_EXTENSIONS) and clean.lower() not in SKIPPED_NAMES:
@@ -99,42 +108,100 @@ def read_upload(name: str, data: bytes) -> dict[str, bytes]:
     return {clean: data}
 
 
-def _read_zip(data: bytes, prefix: str, depth: int, budget: _Budget) -> dict[str, bytes]:
+class ZipEntries(Mapping):
+    """The files of a zip upload by path, inflated from the (open, in-memory) archive each time one is asked
+    for: an import holds one page's or attachment's bytes at a time, not the whole export."""
+
+    def __init__(self):
+        self._entries: dict[str, tuple[zipfile.ZipFile, zipfile.ZipInfo]] = {}
+
+    def __getitem__(self, path: str) -> bytes:
+        archive, info = self._entries[path]
+        try:
+            return archive.read(info)
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error):
+            raise InvalidInput(f"{path}: cannot be read from the zip (damaged or encrypted)", field="file") from None
+
+    def __contains__(self, path) -> bool:
+        return path in self._entries
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def size(self, path: str) -> int:
+        return self._entries[path][1].file_size
+
+    def add(self, path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+        self._entries[path] = (archive, info)
+
+    def renamed(self, rename) -> "ZipEntries":
+        """The same entries under the paths ``rename(path)`` gives."""
+        out = ZipEntries()
+        out._entries = {rename(path): entry for path, entry in self._entries.items()}
+        return out
+
+
+_CHUNK = 1024 * 1024
+_SPOOL_MAX = 16 * 1024 * 1024  # an inner zip larger than this is inflated to disk
+
+
+def _inflate_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, sink=None) -> None:
+    """Inflate an entry in chunks, checking its CRC (zipfile stops at the size the header declares: an entry
+    whose data runs further fails the check), writing the chunks to ``sink`` if given (an inner zip)."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        with archive.open(info) as stream:
+            while True:
+                chunk = stream.read(_CHUNK)
+                if not chunk:
+                    break
+                if sink is not None:
+                    sink.write(chunk)
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error):
+        raise InvalidInput(f"{path}: cannot be read from the zip (damaged or encrypted)", field="file") from None
+
+
+def _read_zip(files: ZipEntries, source, prefix: str, depth: int, budget: _Budget) -> None:
+    """Add the entries of the zip ``source`` (bytes, or a file) to ``files``, Notion's inner zips opened."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
     except (zipfile.BadZipFile, ValueError):
         raise InvalidInput("not a readable zip file", field="file") from None
-    files: dict[str, bytes] = {}
-    with archive:
-        for info in archive.infolist():
-            if info.is_dir():
-                continue
-            raw = info.filename.replace("\\", "/")
-            if raw.startswith("/") or re.match(r"^[A-Za-z]:", raw) or ".." in raw.split("/"):
-                # a name like ../../etc/passwd is written by hand, never by an exporter: refuse the upload
-                raise InvalidInput(f"{raw[:200]!r}: a zip entry whose path leaves the archive (absolute, or with ..) is refused",
-                                   field="file")
-            path = _clean_path(info.filename)
-            if path is None or path.startswith("__MACOSX/") or posixpath.basename(path).lower() in (".ds_store", "thumbs.db"):
-                continue
-            budget.take(info.file_size)
-            if info.file_size > 1024 * 1024 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-                raise TooLarge(f"{path}: inflates {info.file_size // max(info.compress_size, 1)} times its compressed size "
-                               f"(more than {MAX_COMPRESSION_RATIO}): refused as a zip bomb", field="file")
-            try:
-                content = archive.read(info)
-            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError):
-                raise InvalidInput(f"{path}: cannot be read from the zip (damaged or encrypted)", field="file") from None
-            if path.lower().endswith(".zip") and depth == 0:
-                # Notion wraps its export: Export-…-Part-1.zip inside the zip that is downloaded
-                folder = posixpath.dirname(path)
-                files.update(_read_zip(content, f"{prefix}{folder}/" if folder else prefix, depth + 1, budget))
-                continue
-            files[prefix + path] = content
-    return files
+    entries = []
+    # every name and size first, from the central directory: a hostile archive is refused before anything is inflated
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        raw = info.filename.replace("\\", "/")
+        if raw.startswith("/") or re.match(r"^[A-Za-z]:", raw) or ".." in raw.split("/"):
+            # a name like ../../etc/passwd is written by hand, never by an exporter: refuse the upload
+            raise InvalidInput(f"{raw[:200]!r}: a zip entry whose path leaves the archive (absolute, or with ..) is refused",
+                               field="file")
+        path = _clean_path(info.filename)
+        if path is None or path.startswith("__MACOSX/") or posixpath.basename(path).lower() in (".ds_store", "thumbs.db"):
+            continue
+        budget.take(info.file_size)
+        if info.file_size > 1024 * 1024 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            raise TooLarge(f"{path}: inflates {info.file_size // max(info.compress_size, 1)} times its compressed size "
+                           f"(more than {MAX_COMPRESSION_RATIO}): refused as a zip bomb", field="file")
+        entries.append((path, info))
+    for path, info in entries:
+        if path.lower().endswith(".zip") and depth == 0:
+            # Notion wraps its export: Export-…-Part-1.zip inside the zip that is downloaded. It is inflated to a
+            # temporary file (in memory while small) that its entries are read from.
+            inner = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)
+            _inflate_checked(archive, info, path, sink=inner)
+            inner.seek(0)
+            folder = posixpath.dirname(path)
+            _read_zip(files, inner, f"{prefix}{folder}/" if folder else prefix, depth + 1, budget)
+            continue
+        _inflate_checked(archive, info, path)
+        files.add(prefix + path, archive, info)
 
 
-def _drop_common_top(files: dict[str, bytes]) -> dict[str, bytes]:
+def _drop_common_top(files: ZipEntries) -> ZipEntries:
     while files:
         tops = {path.split("/", 1)[0] for path in files}
         if len(tops) != 1 or any("/" not in path for path in files):
@@ -142,7 +209,7 @@ def _drop_common_top(files: dict[str, bytes]) -> dict[str, bytes]:
         top = tops.pop()
         if any(path.lower() == f"{top}{extension}".lower() for path in files for extension in MARKDOWN_EXTENSIONS):
             break
-        files = {path.split("/", 1)[1]: content for path, content in files.items()}
+        files = files.renamed(lambda path: path.split("/", 1)[1])
     return files
 
 

@@ -15,16 +15,17 @@ from ipai_platform_audit.services import record_event
 from ipai_platform_permissions import services as permissions
 from ipai_workos_core import services as core
 from ipai_workos_core.models import Page
-from ipai_workos_core.registry import CONTENT_CHANGED, notify_pages
+from ipai_workos_core.registry import CONTENT_CHANGED, batched_content_notices, notify_pages
 from workos.kernel.errors import InvalidInput
 from workos.kernel.errors import TooLarge as TooLargeError
 
 from .. import richtext
 from ..registry import TABLE_IMPORTERS, attachment_url, is_media_url
 from .attachments import check_file, _store_attachment
-from .writes import _replace
+from .writes import _fill_new_pages, _validated
 
 SKIPPED_MAX = 200
+BLOCKS_PER_WRITE = 2000
 
 
 def _folder(path: str) -> str:
@@ -51,7 +52,10 @@ def _tables(files: dict[str, bytes], plan, source: str, skipped: list[dict]) -> 
     for planned in plan:
         if not planned.markdown_path:
             continue
-        page = notion_html.read_page(transfer.utf8_text(planned.markdown_path, files[planned.markdown_path]))
+        text = transfer.utf8_text(planned.markdown_path, files[planned.markdown_path])
+        if "collection-content" not in text:
+            continue  # no database in this page (each is a table.collection-content): no need to parse it here
+        page = notion_html.read_page(text)
         base = posixpath.dirname(planned.markdown_path)
         found = []
         if page.table is not None:
@@ -117,6 +121,13 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
     their blocks, icons and covers, databases from its tables), or any zip of Markdown folders. Links between
     the imported pages become page mentions, local images and files attachments. All or nothing; one
     ``blocks.import`` audit event besides those of each page, database and row."""
+    # the page listeners (the search index) hear of each new page once, at the end; the actor's levels are
+    # worked out once per object (the import changes no grant or place of an existing object)
+    with batched_content_notices(), permissions.memoised_levels(actor):
+        return _import(actor, space, name, data, parent)
+
+
+def _import(actor, space, name: str, data: bytes, parent: Page | None) -> dict:
     from .. import markdown, notion_html, transfer
 
     if parent is not None:
@@ -162,14 +173,25 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
         databases.append({"id": result.database_id, "title": table.title, "rows": len(result.row_pages), "properties": result.properties,
                           "parent_page_id": where.pk if where else None})
 
+    def make_pages(batch: list) -> None:
+        """The planned pages of ``batch`` (each one's parent made already or earlier in the batch) at once."""
+        index_of = {planned.folder: index for index, planned in enumerate(batch)}
+        nodes = [(index_of[planned.parent] if planned.parent in index_of else place(planned.parent), planned.title) for planned in batch]
+        for planned, page in zip(batch, core.create_page_tree(actor, space=space, nodes=nodes)):
+            created[planned.folder] = page
+
     while pending_pages or pending_tables:
-        progress = False
-        for planned in list(pending_pages):
-            if planned.parent is None or planned.parent in created:
-                page_parent = place(planned.parent)
-                created[planned.folder] = core.create_page(actor, space=None if page_parent else space, parent=page_parent, title=planned.title)
-                pending_pages.remove(planned)
-                progress = True
+        ready, waiting, ready_folders = [], [], set()
+        for planned in pending_pages:  # parents come before their children in the plan
+            if planned.parent is None or planned.parent in created or planned.parent in ready_folders:
+                ready.append(planned)
+                ready_folders.add(planned.folder)
+            else:
+                waiting.append(planned)
+        if ready:
+            make_pages(ready)
+        pending_pages = waiting
+        progress = bool(ready)
         for index in list(pending_tables):
             location = tables[index].location
             if not location or location in created:
@@ -190,7 +212,17 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
                 skipped.append({"path": planned.markdown_path, "reason": "the page of a database: its rows became the database"})
     page_by_source = {planned.markdown_path: created[planned.folder] for planned in plan if planned.markdown_path and planned.folder in created}
     folders = {planned.folder for planned in plan}
+    # the files of each folder that are neither pages nor tables nor page folders: kept as file blocks of its page
+    loose: dict[str, list[str]] = {}
+    for other in sorted(files):
+        if not other.lower().endswith(transfer.MARKDOWN_EXTENSIONS + transfer.HTML_EXTENSIONS) and other not in table_paths \
+                and other.rsplit("/", 1)[-1].lower() not in transfer.SKIPPED_NAMES and _folder(other) not in folders:
+            loose.setdefault(posixpath.dirname(other), []).append(other)
     items = []
+    # the blocks of the new pages are checked page by page and written a few thousand at a time
+    documents: list[tuple[Page, list[dict]]] = []
+    written = 0
+    seen_ids: set = set()
     for planned in plan:
         if planned.folder not in created:
             continue
@@ -202,12 +234,13 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
         def store(path: str, page=page, stored=stored, used=used) -> tuple[int, str] | None:
             if path in stored:
                 return stored[path]
+            content = files[path]
             try:
-                clean_name, content_type = check_file(path.rsplit("/", 1)[-1], files[path])
+                clean_name, content_type = check_file(path.rsplit("/", 1)[-1], content)
             except (InvalidInput, TooLargeError) as error:
                 skipped.append({"path": path, "reason": error.message})
                 return None
-            attachment = _store_attachment(actor, page, clean_name, content_type, files[path])
+            attachment = _store_attachment(actor, page, clean_name, content_type, content)
             stored[path] = (attachment.pk, attachment_url(attachment.pk))
             used.add(path)
             totals["attachments"] += 1
@@ -267,21 +300,26 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
                 if changes:
                     page = core.update_page(actor, page, **changes)
             # files in the page's folder that no block used are kept as file blocks at the end
-            for other in sorted(files):
-                if posixpath.dirname(other) == planned.folder and other not in used and not other.lower().endswith(transfer.MARKDOWN_EXTENSIONS + transfer.HTML_EXTENSIONS) \
-                        and other not in table_paths and other.rsplit("/", 1)[-1].lower() not in transfer.SKIPPED_NAMES and _folder(other) not in folders:
+            for other in loose.get(planned.folder, ()):
+                if other not in used:
                     result = store(other)
                     if result is not None:
                         trees.append({"type": "file", "content": {"attachment_id": result[0], "url": result[1], "name": other.rsplit("/", 1)[-1]}, "children": []})
-            counts = _replace(actor, page, trees)
+            flat = _validated(page, trees, seen_ids)
         except InvalidInput as error:
             error.message = f"{path or planned.folder}: {error.message}"
             raise
-        totals["blocks"] += counts["created"]
+        documents.append((page, flat))
+        written += len(flat)
+        if written >= BLOCKS_PER_WRITE:
+            _fill_new_pages(actor, documents)
+            documents, written = [], 0
+        totals["blocks"] += len(flat)
         if planned.folder not in row_header:
             totals["pages"] += 1
-        items.append({"id": page.pk, "title": page.title, "parent_id": page.parent_id, "blocks": counts["created"],
+        items.append({"id": page.pk, "title": page.title, "parent_id": page.parent_id, "blocks": len(flat),
                       "row": planned.folder in row_header})
+    _fill_new_pages(actor, documents)
     target = parent or space
     record_event(actor=actor, action="blocks.import", target=target,
                  changes={**totals, "format": source, "file": name[:255], "skipped": [entry["path"] for entry in skipped][:50]})

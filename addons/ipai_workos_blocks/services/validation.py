@@ -47,6 +47,8 @@ def _check_attachments(page: Page, items: list[tuple[str, dict, str]]) -> None:
 def _sync_references(actor, blocks: list[Block], delete_first: bool = True) -> None:
     """Rewrite the mention references of ``blocks`` from their content; tell the mention listeners whom a
     block mentions that it did not before."""
+    if not blocks:
+        return
     before: set = set()
     if delete_first:
         existing = BlockReference.objects.filter(block_id__in=[block.pk for block in blocks])

@@ -22,7 +22,8 @@ from .invitations import (
 from .history import COALESCE_SECONDS, MAX_VERSION_BYTES, MAX_VERSIONS, get_version, record_version, restore_version, versions_of
 from .members import add_member, change_member_role, members_of, remove_member
 from .pages import (
-    archive_page, create_contained_pages, create_page, delete_page, destination_space, duplicate_page, get_page, move_page, page_ancestors, pages_for,
+    archive_page, create_contained_pages, create_page, create_page_tree, delete_page, destination_space, duplicate_page, get_page,
+    move_page, page_ancestors, pages_for,
     page_titles, restore_page, set_restricted, space_tree, update_page, visible_ancestors,
 )
 from .recent import RECENT_KEPT, recent_pages, record_visit

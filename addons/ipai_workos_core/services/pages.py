@@ -16,7 +16,7 @@ from ..models import Page, PageVersion, Space
 from ..registry import CONTENT_CHANGED, DELETED, MOVED, PAGE_COPY_HANDLERS, TRASHED, notify_pages
 from ._common import TITLE_MAX, UNSET, _clean_title, _user_or_none
 from .history import _save_version
-from .tree import MAX_DUPLICATE_PAGES, TREE_DEPTH, TREE_DEPTH_MAX, subtree_ids, visible_pages, _ancestor_ids, _lock_spaces, _place, _subtree
+from .tree import MAX_DUPLICATE_PAGES, TREE_DEPTH, TREE_DEPTH_MAX, subtree_ids, visible_pages, _ancestor_ids, _lock_spaces, _place, _siblings, _subtree
 
 
 def _clean_cover(value) -> str:
@@ -82,8 +82,6 @@ def create_contained_pages(actor, *, space: Space, titles: list[str], container:
     (``icons``, if given, alongside)."""
     from workos.kernel import ranks
 
-    from ipai_platform_audit.services import record_events
-
     permissions.require(actor, "edit", permissions.object_for(container[0], container[1]))
     if not titles:
         return []
@@ -91,15 +89,76 @@ def create_contained_pages(actor, *, space: Space, titles: list[str], container:
     last = Page.objects.filter(space_id=space.pk, parent__isnull=True).order_by("-rank").values_list("rank", flat=True).first()
     keys = ranks.ranks_between(last, None, len(titles))
     icons = list(icons or [])[: len(titles)] + [""] * max(0, len(titles) - len(icons or []))
-    pages = Page.objects.bulk_create([
+    pages = _insert_pages(actor, [
         Page(space=space, parent=None, title=_clean_title(title), icon=(icon or "")[:64], rank=key, created_by=actor, updated_by=actor,
              container_model=container[0], container_id=str(container[1]))
         for title, key, icon in zip(titles, keys, icons)])
+    notify_pages(CONTENT_CHANGED, [page.pk for page in pages], actor)
+    return pages
+
+
+@transaction.atomic
+def create_page_tree(actor, *, space: Space | None = None, nodes: list[tuple[Page | int | None, str]]) -> list[Page]:
+    """``create_page`` for many new pages at once (an import): node ``i`` is ``(where, title)``, ``where`` an
+    existing page (the new one goes at the end of its sub-pages), the index of an earlier node (a page of this
+    call), or None (the end of ``space``'s top level). One permission check per existing page or space added
+    to, one lock, one INSERT of pages per tree level and one of their first versions, one audit event per page
+    (recorded together), one notice to the page listeners. Returns the pages in the order of ``nodes``."""
+    from workos.kernel import ranks
+
+    if not nodes:
+        return []
+    targets: dict[int | None, Page | None] = {}
+    for index, (where, _title) in enumerate(nodes):
+        if isinstance(where, int) and not isinstance(where, bool):
+            if not 0 <= where < index:
+                raise InvalidInput("a page's parent is an earlier page of the list", field="parent_id")
+        elif where is None or isinstance(where, Page):
+            targets[where.pk if where is not None else None] = where
+        else:
+            raise InvalidInput("a page's parent is a page", field="parent_id")
+    spaces = {destination_space(actor, space=space if where is None else None, parent=where, what="page", parent_field="parent_id").pk
+              for where in targets.values()}
+    if len(spaces) != 1:
+        raise InvalidInput("the pages go into one space", field="parent_id")
+    space_id = spaces.pop()
+    _lock_spaces(space_id)
+    # the keys of each sibling list: after the existing siblings of an existing place, from scratch under a new page
+    siblings: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+    for index, (where, _title) in enumerate(nodes):
+        siblings[("node", where) if isinstance(where, int) and not isinstance(where, bool) else ("page", where.pk if where else None)].append(index)
+    keys: dict[int, str] = {}
+    for (kind, key), members in siblings.items():
+        last = _siblings(space_id, key).order_by("-rank").values_list("rank", flat=True).first() if kind == "page" else None
+        keys.update(zip(members, ranks.ranks_between(last, None, len(members))))
+    made: list[Page | None] = [None] * len(nodes)
+    depth = [0] * len(nodes)
+    for index, (where, _title) in enumerate(nodes):
+        if isinstance(where, int) and not isinstance(where, bool):
+            depth[index] = depth[where] + 1
+    for level in range(max(depth) + 1):
+        members = [index for index in range(len(nodes)) if depth[index] == level]
+        pages = []
+        for index in members:
+            where, title = nodes[index]
+            parent = made[where] if isinstance(where, int) and not isinstance(where, bool) else where
+            pages.append(Page(space_id=space_id, parent=parent, title=_clean_title(title), icon="", rank=keys[index], created_by=actor,
+                              updated_by=actor))
+        for index, page in zip(members, _insert_pages(actor, pages)):
+            made[index] = page
+    notify_pages(CONTENT_CHANGED, [page.pk for page in made], actor)
+    return made
+
+
+def _insert_pages(actor, pages: list[Page]) -> list[Page]:
+    """New pages inserted at once with their first versions and one ``page.create`` audit event each."""
+    from ipai_platform_audit.services import record_events
+
+    pages = Page.objects.bulk_create(pages)
     author = _user_or_none(actor)
     PageVersion.objects.bulk_create([PageVersion(page=page, number=1, title=page.title, icon=page.icon, created_by=author) for page in pages])
     record_events(actor=actor, events=[{"action": "page.create", "target": page, "changes": {
-        "title": {"before": None, "after": page.title}, "parent_id": {"before": None, "after": None}}} for page in pages])
-    notify_pages(CONTENT_CHANGED, [page.pk for page in pages], actor)
+        "title": {"before": None, "after": page.title}, "parent_id": {"before": None, "after": page.parent_id}}} for page in pages])
     return pages
 
 
