@@ -722,9 +722,10 @@ def _rectangular(rows: list[list]) -> list[list]:
 
 
 def _table_cell_markdown(cell: list[dict]) -> str:
-    """A cell on one line; every | that is not already escaped is, as the table syntax splits on it first."""
-    text = richtext.to_markdown(cell, line_break="<br>", pipes=False)
-    return re.sub(r"(?<!\\)((?:\\\\)*)\|", r"\1\\|", text)
+    """A cell on one line, every | written \\| — whatever precedes it. The table reader splits on the other pipes
+    and then turns each \\| back into | before the cell's inline text is read (markdown-it does so inside code
+    spans and equations too), so a cell's text, a \\ before a | included, reads back exactly."""
+    return richtext.to_markdown(cell, line_break="<br>", pipes=False).replace("|", "\\|")
 
 
 class Equation(BlockType):
