@@ -69,7 +69,20 @@ def _tables(files: dict[str, bytes], plan, source: str, skipped: list[dict]) -> 
     return tables
 
 
-def _match_rows(table, plan) -> tuple[list, list]:
+def _heading_title(files: dict[str, bytes], planned) -> str:
+    """The title a Markdown page gives itself in its first line ("# Title"), "" when it has none: the title of a
+    row page whose file name could not hold it (a "/" in it, or the page id appended to tell equal titles apart)."""
+    from .. import transfer
+
+    if not planned.markdown_path or not planned.markdown_path.lower().endswith(transfer.MARKDOWN_EXTENSIONS):
+        return ""
+    first = files[planned.markdown_path][:4096].decode("utf-8-sig", "replace").split("\n", 1)[0]
+    if not first.startswith("# "):
+        return ""
+    return transfer.clean_title(richtext.plain_text(richtext.parse_inline(first[2:].strip())))
+
+
+def _match_rows(table, plan, files: dict[str, bytes]) -> tuple[list, list]:
     """(the planned row page of each record or None, planned pages in the table's folder no record names)."""
     candidates = [planned for planned in plan if planned.parent == table.folder]
     by_folder = {planned.folder: planned for planned in candidates}
@@ -95,6 +108,16 @@ def _match_rows(table, plan) -> tuple[list, list]:
                               and title.startswith(_title_key(planned.title))), None)
                 if found is not None:
                     matched[index] = by_folder.pop(found.folder)
+        # a record still unmatched takes a page whose first heading is its title (a WorkOS export names a row
+        # "a-b" for "a/b", "Untitled" for no title, and adds the page id to a title another row has already)
+        if None in matched and by_folder:
+            headings: dict[str, list] = {}
+            for planned in by_folder.values():
+                headings.setdefault(_title_key(_heading_title(files, planned)), []).append(planned)
+            for index, record in enumerate(table.records):
+                same = headings.get(_title_key(record[0] if record else "") or "untitled") if matched[index] is None else None
+                if same:
+                    matched[index] = by_folder.pop(same.pop(0).folder)
     return matched, list(by_folder.values())
 
 
@@ -135,7 +158,7 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
     row_header: dict[str, list[str]] = {}
     matches = {}
     for index, table in enumerate(tables):
-        matches[index] = _match_rows(table, plan)
+        matches[index] = _match_rows(table, plan, files)
         for planned in [*filter(None, matches[index][0]), *matches[index][1]]:
             row_header[planned.folder] = table.header
     totals = {"pages": 0, "blocks": 0, "databases": 0, "rows": 0, "attachments": 0}
