@@ -92,7 +92,7 @@ def build(tree, people) -> World:
     row_image = blocks.upload_attachment(editor, rows[1].page, "diagram.png", PNG + b"row")
     write(editor, rows[1].page, [paragraph("Docs first: ", mention(rows[0].page), " in ", mention(handbook)),
                                  {"type": "image", "content": {"attachment_id": row_image.pk}}])
-    write(editor, rows[2].page, [paragraph("second ship")])
+    write(editor, rows[2].page, [paragraph("Stage: after review"), paragraph("second ship")])  # text, not a property line
     write(editor, rows[3].page, [paragraph("slashed ", mention(secret))])
 
     roadmap = databases.create_database(editor, space=tree.space, title="Roadmap", properties=[{"name": "Quarter", "type": "text"}])
@@ -216,7 +216,7 @@ def test_a_space_exports_as_a_portable_zip_that_imports_into_a_fresh_space(tree,
     assert {prop.name: prop.type for prop in new_tasks.properties.all()} == {
         "Name": "title", "Points": "number", "Stage": "select", "Done": "checkbox", "Due": "date", "Link": "url", "Vault": "text"}
     ships = [row.page for row in Row.objects.filter(database=new_tasks, page__title="Ship").order_by("rank", "id")]
-    assert [blocks.plain_text_of(page) for page in ships] == ["Docs first: Write docs in Handbook", "second ship"]
+    assert [blocks.plain_text_of(page) for page in ships] == ["Docs first: Write docs in Handbook", "Stage: after review\nsecond ship"]
 
 
 def test_instance_links_keep_page_mentions(tree, people, world, api_for):
