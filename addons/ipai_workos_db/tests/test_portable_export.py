@@ -141,8 +141,7 @@ def mentioned_pages(space_id: int) -> list[int]:
 
 
 def table_csv(user, database: Database) -> list[list[str]]:
-    [table] = [table for table in databases.export_tables(user, space=database.space, parent_page=database.parent_page)
-               if table.title == database.title]
+    [table] = [table for table in databases.export_tables(user, space=database.space) if table.database.pk == database.pk]
     return list(csv.reader(io.StringIO(table.csv)))
 
 
@@ -244,3 +243,24 @@ def test_space_export_needs_read_access_and_a_known_link_style(tree, people, wor
     assert api_for(people.editor).get(f"/spaces/{tree.space.pk}/export", links="bogus").status_code == 422
     viewer = read_zip(api_for(people.viewer).get(f"/spaces/{tree.space.pk}/export").content)
     assert "Handbook.md" in viewer and "Roadmap.csv" in viewer
+
+
+def test_a_space_export_costs_the_same_queries_for_10_rows_as_for_60(tree, people, settings, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.MEDIA_ROOT = str(tmp_path / "filestore")
+    costs, sizes = [], []
+    for count in (10, 60):
+        space = core.create_space(people.admin, tree.workspace, f"Rows {count}")
+        table = databases.create_database(people.admin, space=space, title="Big", properties=[{"name": "N", "type": "number"}])
+        databases.create_rows(people.admin, table, [{"Name": f"row {number}", "N": number} for number in range(count)])
+        for number in range(3):
+            core.create_page(people.admin, space=space, title=f"Page {number}")
+        with CaptureQueriesContext(connection) as captured:
+            _, _, data = blocks.export_space(people.editor, space)
+        costs.append(len(captured.captured_queries))
+        sizes.append(sum(name.endswith(".md") for name in read_zip(data)))
+
+    assert sizes == [13, 63]
+    assert costs[0] == costs[1], costs
