@@ -96,14 +96,15 @@ def _free_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _row_name(page: Page, used: set[str]) -> str:
+def _row_name(page: Page, line: int, used: set[str]) -> str:
     """A row page's name: its title, which is how an importer matches it to its CSV line; a title another row
-    has already gets the page id appended the way Notion does it (32 hex digits, dropped again on import)."""
+    has already gets 32 hex digits appended the way Notion appends its ids (dropped again on import): the CSV
+    line's number, so that rows of equal titles sort in the CSV's order and an importer pairs them in order."""
     from .. import transfer
 
     name = transfer.safe_file_name(page.title)
     if _names(name) & used:
-        name = f"{name[:87]} {page.pk:032x}"
+        name = f"{name[:87]} {line:032x}"
     return _free_name(name, used)
 
 
@@ -138,8 +139,8 @@ def _zip(user, space: Space, roots: list[Page], top_tables: bool, links: str) ->
             name = _free_name(transfer.safe_file_name(table.title), used)
             files.append((f"{folder}{name}.csv", table.csv.encode()))
             row_names: set[str] = set()
-            for row_page in table.row_pages:
-                add(row_page, f"{folder}{name}/", row_names, depth + 1, name=_row_name(row_page, row_names))
+            for line, row_page in enumerate(table.row_pages, start=1):
+                add(row_page, f"{folder}{name}/", row_names, depth + 1, name=_row_name(row_page, line, row_names))
 
     used: set[str] = set()
     for root in roots:
