@@ -108,15 +108,24 @@ def _row_name(page: Page, line: int, used: set[str]) -> str:
     return _free_name(name, used)
 
 
-def _zip(user, space: Space, roots: list[Page], top_tables: bool, links: str) -> bytes:
-    """The zip of ``roots`` (pages ``user`` may read) with their sub-pages, databases and attachments; with
-    ``top_tables`` also the databases at the top level of ``space``. The pages and databases of the space that
+def _zip(user, space: Space, root: Page | None, links: str) -> bytes:
+    """The zip of ``root`` (a page ``user`` may read) with its sub-pages, databases and attachments, or with
+    ``root`` None of the whole space: its top-level pages and databases, and the pages ``user`` may read under
+    a page they may not (at the top, as the sidebar shows them). The pages and databases of the space that
     ``user`` may read are listed once, not asked for page by page."""
     from .. import transfer
 
-    children: dict[int, list[Page]] = {}
+    children: dict[int | None, list[Page]] = {}
     for page in core.pages_for(user, space_id=space.pk).order_by("rank", "id"):
         children.setdefault(page.parent_id, []).append(page)
+    if root is not None:
+        roots = [root]
+    else:
+        # a parent out of the listing is a page the user cannot read (its children go to the top), or a database
+        # row's page (its sub-pages go with the row)
+        listed = {page.pk for pages in children.values() for page in pages}
+        hidden = set(Page.objects.filter(pk__in=set(children) - listed - {None}, container_model="").values_list("pk", flat=True))
+        roots = children.get(None, []) + [page for key in sorted(hidden) for page in children[key]]
     tables: dict[int | None, list] = {}
     if "database" in TABLE_EXPORTERS:
         for table in TABLE_EXPORTERS.get("database")(user, space=space):
@@ -143,9 +152,9 @@ def _zip(user, space: Space, roots: list[Page], top_tables: bool, links: str) ->
                 add(row_page, f"{folder}{name}/", row_names, depth + 1, name=_row_name(row_page, line, row_names))
 
     used: set[str] = set()
-    for root in roots:
-        add(root, "", used, 0)
-    if top_tables:
+    for page in roots:
+        add(page, "", used, 0)
+    if root is None:
         add_tables(tables.get(None, []), "", used, 0)
     paths = {entry.page.pk: entry.path for entry in pages}
     for start in range(0, len(pages), DOCUMENTS_AT_ONCE):
@@ -199,15 +208,15 @@ def export_page(user, page: Page, subpages: bool = False, links: str | None = No
             trees = portable_links(trees, {}, "")
         text = transfer.page_markdown(page.title, trees)
         return transfer.safe_file_name(page.title) + ".md", "text/markdown; charset=utf-8", text.encode()
-    return transfer.safe_file_name(page.title) + ".zip", "application/zip", _zip(user, page.space, [page], False, links)
+    return transfer.safe_file_name(page.title) + ".zip", "application/zip", _zip(user, page.space, page, links)
 
 
 def export_space(user, space: Space, links: str | None = None) -> tuple[str, str, bytes]:
-    """(file name, content type, bytes): a zip of every page of ``space`` that ``user`` may view, at its top
-    level the space's top-level pages and databases, as ``export_page`` writes a page with its sub-pages."""
+    """(file name, content type, bytes): a zip of every page and database of ``space`` that ``user`` may view:
+    at its top the space's top-level pages and databases (and pages whose parent ``user`` may not view), each
+    as ``export_page`` writes a page with its sub-pages."""
     from .. import transfer
 
     permissions.require(user, "read", space)
     links = _link_style(links, "portable")
-    roots = list(core.pages_for(user, space_id=space.pk, top_level=True).order_by("rank", "id"))
-    return transfer.safe_file_name(space.name) + ".zip", "application/zip", _zip(user, space, roots, True, links)
+    return transfer.safe_file_name(space.name) + ".zip", "application/zip", _zip(user, space, None, links)

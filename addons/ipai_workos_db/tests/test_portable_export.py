@@ -59,6 +59,8 @@ def build(tree, people) -> World:
     setup = core.create_page(editor, parent=onboarding, title="Day 1 / setup")
     secret = core.create_page(admin, parent=handbook, title=SECRETS[0])
     permissions.grant(admin, secret, "none", user_id=editor.pk)
+    opened = core.create_page(admin, parent=secret, title="Open child")  # readable under a page that is not
+    permissions.grant(admin, opened, "view", user_id=editor.pk)
     elsewhere_space = core.create_space(admin, tree.workspace, "Elsewhere")
     elsewhere = core.create_page(admin, space=elsewhere_space, title="Outside page")
     vault = core.create_space(admin, tree.workspace, "Vault", visibility="private")
@@ -110,7 +112,8 @@ def read_zip(data: bytes) -> dict[str, bytes]:
 
 
 def tree_shape(user, space_id: int) -> set[tuple]:
-    """(path of titles) of every page ``user`` may view in the space, row pages under their database's title."""
+    """(path of titles) of every page ``user`` may view in the space, row pages under their database's title, a
+    page under one ``user`` may not view at the top (as the sidebar shows it)."""
     pages = {page.pk: page for page in Page.objects.filter(space_id=space_id, archived_at__isnull=True)
              if permissions.can(user, "read", page)}
     rows = {row.page_id: row.database for row in Row.objects.filter(page_id__in=pages).select_related("database")}
@@ -120,7 +123,7 @@ def tree_shape(user, space_id: int) -> set[tuple]:
             database = rows[page.pk]
             above = path(pages[database.parent_page_id]) if database.parent_page_id else ()
             return (*above, f"[{database.title}]", page.title)
-        return (*(path(pages[page.parent_id]) if page.parent_id else ()), page.title)
+        return (*(path(pages[page.parent_id]) if page.parent_id in pages else ()), page.title)
 
     return {path(page) for page in pages.values()}
 
@@ -169,7 +172,7 @@ def test_a_space_exports_as_a_portable_zip_that_imports_into_a_fresh_space(tree,
             "Handbook/Onboarding/notes.txt", "Handbook/Onboarding/Tasks.csv", "Handbook/Onboarding/Tasks/Write docs.md",
             "Handbook/Onboarding/Tasks/Ship.md", "Handbook/Onboarding/Tasks/a-b.md",
             f"Handbook/Onboarding/Tasks/Ship {3:032x}/diagram.png",
-            "Roadmap.csv", "Roadmap/Launch.md"} <= set(files)
+            "Roadmap.csv", "Roadmap/Launch.md", "Open child.md"} <= set(files)
     handbook = files["Handbook.md"].decode()
     assert "[Onboarding](Handbook/Onboarding.md)" in handbook
     assert "[Day 1 / setup](Handbook/Onboarding/Day%201%20-%20setup.md)" in handbook
