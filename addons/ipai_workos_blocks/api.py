@@ -286,14 +286,34 @@ def page_html(request, page_id: int, share: str = ""):
     return response
 
 
+LINKS_DOC = ("`links=portable` (the default of a zip): a link or mention of a page inside the export is a relative link to its "
+             "file (`Sub%20page/Child.md`), of a page outside it the page's title as text (\"No access\" where you cannot read it); "
+             "`links=instance` (the default of a single file) keeps `@[Title](page:ID)` for a round trip into this instance.")
+
+
 @router.get("/pages/{page_id}/export", response={200: None},
-            summary="Export as Markdown (text/markdown), or with `subpages=true` a zip of folders with sub-pages and attachments",
-            description=MARKDOWN_DIALECT)
-def export_page(request, page_id: int, format: str = "markdown", subpages: bool = False):
+            summary="Export as Markdown (text/markdown), or with `subpages=true` a zip of folders with sub-pages, databases (CSV + a "
+                    "folder of row pages) and attachments",
+            description=LINKS_DOC + "\n\n" + MARKDOWN_DIALECT)
+def export_page(request, page_id: int, format: str = "markdown", subpages: bool = False, links: str = ""):
     if format != "markdown":
         raise InvalidInput("format must be markdown", field="format")
     page = services.get_page(request.user, page_id)
-    name, content_type, data = services.export_page(request.user, page, subpages=subpages)
+    return _download(*services.export_page(request.user, page, subpages=subpages, links=links or None))
+
+
+@router.get("/spaces/{space_id}/export", response={200: None},
+            summary="Export a space as a zip: its pages you can read (Markdown, in folders), its databases (CSV + a folder of row "
+                    "pages) and attachments, in the layout of Notion's \"Markdown & CSV\" export, which the import reads back",
+            description=LINKS_DOC + "\n\n" + MARKDOWN_DIALECT)
+def export_space(request, space_id: int, format: str = "markdown", links: str = ""):
+    if format != "markdown":
+        raise InvalidInput("format must be markdown", field="format")
+    space = core.get_space(request.user, space_id)
+    return _download(*services.export_space(request.user, space, links=links or None))
+
+
+def _download(name: str, content_type: str, data: bytes) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = transfer.content_disposition(name)
     response["X-Content-Type-Options"] = "nosniff"

@@ -1,4 +1,5 @@
-"""``workos import notion FILE --space ID``: a Notion export (Markdown & CSV, or HTML) or a Markdown zip into a space.
+"""``workos import notion FILE --space ID``: a Notion export (Markdown & CSV, or HTML) or a Markdown zip into a space;
+``workos export space ID FILE.zip``: a space as a portable zip in the layout that import reads back.
 
 Found by the ``workos`` command while this module is installed (see ``commands`` at the end). Importable
 before Django starts: the services are imported inside the commands, once Django is set up.
@@ -12,6 +13,22 @@ from pathlib import Path
 import click
 
 from workos.cli import EXIT_FAILED, EXIT_USAGE, fail, pass_context
+
+
+def _space_and_user(space_id: int, username: str | None):
+    """The space and the user a command acts as: ``--user``, or the creator of the space's workspace."""
+    from django.contrib.auth import get_user_model
+
+    from ipai_workos_core.models import Space
+
+    space = Space.objects.select_related("workspace").filter(pk=space_id).first()
+    if space is None:
+        fail(f"no space {space_id}", EXIT_USAGE)
+    User = get_user_model()
+    user = User.objects.filter(username=username).first() if username else space.workspace.created_by
+    if user is None:
+        fail(f"no user {username!r}" if username else "the space's workspace has no creator: name one with --user", EXIT_USAGE)
+    return space, user
 
 
 @click.group("import")
@@ -35,21 +52,12 @@ def import_notion(context, file, space_id, parent_id, username, as_json):
     Exit codes: 0 imported, 1 refused (bad file, no access, too large), 2 usage.
     """
     context.django("installed")
-    from django.contrib.auth import get_user_model
-
     from ipai_workos_core import services as core
-    from ipai_workos_core.models import Space
     from workos.kernel.errors import ServiceError
 
     from . import services, transfer
 
-    space = Space.objects.select_related("workspace").filter(pk=space_id).first()
-    if space is None:
-        fail(f"no space {space_id}", EXIT_USAGE)
-    User = get_user_model()
-    user = User.objects.filter(username=username).first() if username else space.workspace.created_by
-    if user is None:
-        fail(f"no user {username!r}" if username else "the space's workspace has no creator: name one with --user", EXIT_USAGE)
+    space, user = _space_and_user(space_id, username)
     limit = transfer.import_limits()[0]
     if file.stat().st_size > limit:
         fail(f"{file.name} is larger than {limit} bytes (setting WORKOS_IMPORT_MAX_BYTES)", EXIT_FAILED)
@@ -74,4 +82,48 @@ def import_notion(context, file, space_id, parent_id, username, as_json):
             click.echo(f"  {entry['path']}: {entry['reason']}")
 
 
-commands = [import_group]
+@click.group("export")
+def export_group():
+    """Export content for other tools or another WorkOS (module ipai_workos_blocks)."""
+
+
+@export_group.command("space")
+@click.argument("space_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--user", "username", help="Export as this user (only what they may read is written); "
+              "default: the user who created the space's workspace.")
+@click.option("--links", type=click.Choice(["portable", "instance"]), default="portable", show_default=True,
+              help="portable: links between pages as relative file links; instance: @[Title](page:ID) for this instance.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+@pass_context
+def export_space(context, space_id, file, username, links, as_json):
+    """Write space SPACE_ID to FILE as a zip: its pages as Markdown in folders, its databases as CSV beside a
+    folder of row pages, attachments beside their pages — Notion's "Markdown & CSV" layout, which Obsidian,
+    Logseq, Outline and `workos import notion` read.
+
+    Exit codes: 0 written, 1 refused (no access), 2 usage.
+    """
+    context.django("installed")
+    import zipfile
+
+    from workos.kernel.errors import ServiceError
+
+    from . import services
+
+    space, user = _space_and_user(space_id, username)
+    try:
+        _, _, data = services.export_space(user, space, links=links)
+    except ServiceError as error:
+        fail(f"space {space_id}: {error.message}", EXIT_FAILED)
+    file.write_bytes(data)
+    names = zipfile.ZipFile(file).namelist()
+    report = {"file": str(file), "bytes": len(data), "pages": sum(name.endswith(".md") for name in names),
+              "databases": sum(name.endswith(".csv") for name in names), "files": len(names), "links": links}
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"exported space {space.pk} to {file}: {report['pages']} pages, {report['databases']} databases, "
+               f"{report['files']} files, {report['bytes']} bytes ({links} links)")
+
+
+commands = [import_group, export_group]

@@ -979,6 +979,16 @@ PAGE_ROUTES: Registry = Registry("page route")
 # that module: without an importer, such tables stay file attachments.
 TABLE_IMPORTERS: Registry = Registry("table importer")
 
+# The other way round: how a portable export (``services.export_space``, ``export_page`` with sub-pages) writes
+# the databases that sit in the exported tree, in the layout ``TABLE_IMPORTERS`` reads back (a CSV beside a
+# folder of row pages). The databases module registers ``"database"``, called once per export as
+# ``exporter(viewer, *, space)``; it answers the databases of ``space`` that ``viewer`` may read, each an object
+# with ``parent_page_id`` (the page it sits in, None at the top of the space), ``title``, ``csv`` (text: the title
+# column first, then the others, cells as ``viewer`` may read them) and ``row_pages`` (the row pages of the CSV's
+# lines, in order) — the last two read only for the databases the export reaches. Without an exporter, a zip
+# holds pages only.
+TABLE_EXPORTERS: Registry = Registry("table exporter")
+
 CORE_BLOCK_TYPES = (
     Paragraph, Heading1, Heading2, Heading3, BulletedList, NumberedList, Todo, Toggle, Quote, Callout, Divider,
     Code, Image, File, Table, Equation,

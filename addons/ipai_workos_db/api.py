@@ -458,18 +458,10 @@ def import_csv(request, database_id: int, file: File[UploadedFile], mapping: For
 def export_database(request, database_id: int):
     database = services.get_database(request.user, database_id)
     schema = services.schema_of(database)
-    chunk_rows = []
-    offset = 0
     from .cells import Readable
 
     readable = Readable(request.user)  # one per export: readability is decided once per related database
-    while True:
-        result = services.select_rows(schema, limit=1000, offset=offset, count=False, viewer=readable)
-        if result["rows"]:
-            chunk_rows.append(result["rows"])
-        if result["next_offset"] is None:
-            break
-        offset = result["next_offset"]
+    chunk_rows = services.row_chunks(schema, viewer=readable)
     return csv_response(f"{database.title or 'Untitled'}.csv", services.export_csv(schema, chunk_rows, schema.properties, readable))
 
 

@@ -17,8 +17,10 @@ class IpaiWorkosDbConfig(AppConfig):
         for name, scope_type in SCOPE_TYPES.items():
             SCOPES.register(name, scope_type)
 
-        from ipai_workos_blocks.registry import TABLE_IMPORTERS
+        from ipai_workos_blocks.registry import TABLE_EXPORTERS, TABLE_IMPORTERS
 
+        from .services.table_export import export_tables
         from .services.table_import import import_table
 
         TABLE_IMPORTERS.register("database", import_table)
+        TABLE_EXPORTERS.register("database", export_tables)

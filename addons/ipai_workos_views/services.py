@@ -439,16 +439,7 @@ def export_view_csv(user, view: View) -> tuple[str, str]:
 
     readable = Readable(user)
 
-    def chunks():
-        offset = 0
-        while True:
-            result = databases.select_rows(schema, tree=config["filter"], sorts=config["sorts"], limit=EXPORT_CHUNK, offset=offset, count=False,
-                                           viewer=readable)
-            if result["rows"]:
-                yield result["rows"]
-            if result["next_offset"] is None:
-                return
-            offset = result["next_offset"]
+    chunks = databases.row_chunks(schema, viewer=readable, tree=config["filter"], sorts=config["sorts"], chunk=EXPORT_CHUNK)
 
     name = f"{database.title or 'Untitled'} - {view.name}.csv".replace("/", "-")
-    return name, databases.export_csv(schema, chunks(), props, readable)
+    return name, databases.export_csv(schema, chunks, props, readable)

@@ -1,6 +1,6 @@
 """Settings → Import in real Chromium: a Notion HTML export with a database and a Markdown & CSV export, each
 with a progress bar, then the report (counts, databases with their typed columns, what was skipped); a refused
-file says why and imports nothing."""
+file says why and imports nothing. The space's and the page's menus download portable and instance-link zips."""
 
 from __future__ import annotations
 
@@ -66,3 +66,37 @@ def test_settings_import_takes_both_notion_formats_and_shows_the_report(shell):
         assert len(admin_api.get("/api/v1/pages", params={"space_id": space["id"]}).json()["items"]) == before
         assert admin.errors == [] or all("422" in entry or "Unprocessable" in entry for entry in admin.errors)
         assert admin.foreign == []
+
+
+def test_space_and_page_menus_download_portable_and_instance_zips(shell):
+    import io
+    import zipfile
+
+    base_url, open_as, shots = shell
+    with user_client(base_url, "ada") as admin_api:
+        workspace = admin_api.post("/api/v1/workspaces", json={"name": "Acme"}).json()
+        space = admin_api.post("/api/v1/spaces", json={"workspace_id": workspace["id"], "name": "Team"}).json()
+        plan = admin_api.post("/api/v1/pages", json={"space_id": space["id"], "title": "Plan"}).json()
+        step = admin_api.post("/api/v1/pages", json={"parent_id": plan["id"], "title": "Step one"}).json()
+        version = admin_api.get(f"/api/v1/pages/{plan['id']}/blocks").json()["version"]
+        saved = admin_api.put(f"/api/v1/pages/{plan['id']}/blocks", json={"base_version": version, "blocks": [
+            {"type": "paragraph", "content": {"text": [{"text": "next: "}, {"mention": {"kind": "page", "id": step["id"]}, "text": "Step one"}]}}]})
+        assert saved.status_code == 200, saved.text
+        admin = open_as("ada")
+        page = admin.page
+        page.goto(base_url + f"/web/pages/{plan['id']}")
+
+        page.click(f".tree-space[data-space-id='{space['id']}'] .tree-space-more")
+        with page.expect_download() as download:
+            page.click(".shell-menu-item:has-text('Export space (portable zip)')")
+        assert download.value.suggested_filename == "Team.zip"
+        with zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read())) as archive:
+            assert sorted(archive.namelist()) == ["Plan.md", "Plan/Step one.md"]
+            assert archive.read("Plan.md").decode() == "# Plan\n\nnext: [Step one](Plan/Step%20one.md)\n"
+
+        page.click(f"li[data-page-id='{plan['id']}'] > .tree-row .tree-more")
+        with page.expect_download() as download:
+            page.click(".shell-menu-item:has-text('Export: Markdown with WorkOS links')")
+        with zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read())) as archive:
+            assert archive.read("Plan.md").decode() == f"# Plan\n\nnext: @[Step one](page:{step['id']})\n"
+        assert admin.errors == [] and admin.foreign == []

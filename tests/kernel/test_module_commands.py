@@ -44,10 +44,10 @@ def test_an_installed_modules_commands_appear_and_run_and_go_when_it_is_uninstal
     assert site.workos("audit", "--help").returncode == 1
 
 
-def test_the_suite_brings_the_db_import_pages_and_audit_commands(site):
+def test_the_suite_brings_the_db_import_export_pages_and_audit_commands(site):
     site.workos("module", "install", "ipai_workos_db", check=True)
 
-    assert help_sections(site)["Module commands"] == {"audit", "db", "import", "pages"}
+    assert help_sections(site)["Module commands"] == {"audit", "db", "export", "import", "pages"}
     reindex = site.workos("db", "reindex", "--check")
     assert reindex.returncode == 0, reindex.stderr
     purge = site.workos("pages", "purge-trash", "--dry-run", "--json")

@@ -18,7 +18,7 @@ from .attachments import (
     get_attachment, upload_attachment,
 )
 from .imports import import_file
-from .markdown_transfer import export_page
+from .markdown_transfer import export_page, export_space
 from .mentions import NO_ACCESS, live_mentions
 from .page_copies import _copy_page_content
 from .reads import (
@@ -29,5 +29,5 @@ from .versions import StaleVersion, document_version
 from .writes import BULK_OPERATIONS, anchor_comment, bulk, create_block, delete_block, move_block, replace_document, update_block
 
 QUERIES = ("get_page", "get_block", "document", "block_tree", "page_html", "references_to", "mentions_of_user",
-           "backlinks", "plain_text_of", "get_attachment", "export_page", "block_json", "attachment_json",
+           "backlinks", "plain_text_of", "get_attachment", "export_page", "export_space", "block_json", "attachment_json",
            "attachment_limits", "check_file", "content_type_for", "validate_content", "document_version", "live_mentions")

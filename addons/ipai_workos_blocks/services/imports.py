@@ -73,7 +73,20 @@ def _tables(files: dict[str, bytes], plan, source: str, skipped: list[dict]) -> 
     return tables
 
 
-def _match_rows(table, plan) -> tuple[list, list]:
+def _heading_title(files: dict[str, bytes], planned) -> str:
+    """The title a Markdown page gives itself in its first line ("# Title"), "" when it has none: the title of a
+    row page whose file name could not hold it (a "/" in it, or the page id appended to tell equal titles apart)."""
+    from .. import transfer
+
+    if not planned.markdown_path or not planned.markdown_path.lower().endswith(transfer.MARKDOWN_EXTENSIONS):
+        return ""
+    first = files[planned.markdown_path][:4096].decode("utf-8-sig", "replace").split("\n", 1)[0]
+    if not first.startswith("# "):
+        return ""
+    return transfer.clean_title(richtext.plain_text(richtext.parse_inline(first[2:].strip())))
+
+
+def _match_rows(table, plan, files: dict[str, bytes]) -> tuple[list, list]:
     """(the planned row page of each record or None, planned pages in the table's folder no record names)."""
     candidates = [planned for planned in plan if planned.parent == table.folder]
     by_folder = {planned.folder: planned for planned in candidates}
@@ -99,17 +112,47 @@ def _match_rows(table, plan) -> tuple[list, list]:
                               and title.startswith(_title_key(planned.title))), None)
                 if found is not None:
                     matched[index] = by_folder.pop(found.folder)
+        # a record still unmatched takes a page whose first heading is its title (a WorkOS export names a row
+        # "a-b" for "a/b", "Untitled" for no title, and adds the page id to a title another row has already)
+        if None in matched and by_folder:
+            headings: dict[str, list] = {}
+            for planned in by_folder.values():
+                headings.setdefault(_title_key(_heading_title(files, planned)), []).append(planned)
+            for index, record in enumerate(table.records):
+                same = headings.get(_title_key(record[0] if record else "") or "untitled") if matched[index] is None else None
+                if same:
+                    matched[index] = by_folder.pop(same.pop(0).folder)
     return matched, list(by_folder.values())
 
 
-def _strip_properties(trees: list[dict], header: list[str]) -> list[dict]:
-    """A Notion row page (Markdown) starts with its properties, "Column: value" lines the database now holds."""
-    names = {name.casefold() for name in header if name}
+def _strip_properties(trees: list[dict], header: list[str], cells: dict[str, str] | None = None) -> list[dict]:
+    """A Notion row page (Markdown) starts with its properties, "Column: value" lines the database now holds.
+    With the row's ``cells`` (column name folded -> its CSV text), a paragraph is one only when it is nothing but
+    such pairs holding the row's values (its lines arrive joined by spaces), so that a row page whose text merely
+    begins "Note: …" — one a WorkOS export wrote — keeps it."""
+    names = sorted({name.casefold() for name in header if name}, key=len, reverse=True)
+
+    def only_properties(text: str) -> bool:
+        if cells is None:
+            lines = [line for line in text.split("\n") if line.strip()]
+            return bool(lines) and all(":" in line and line.split(":", 1)[0].strip().casefold() in names for line in lines)
+        rest = text.strip()
+        if not rest:
+            return False
+        while rest:
+            for name in names:
+                if rest[: len(name) + 1].casefold() != name + ":":
+                    continue
+                value, cell = rest[len(name) + 1:].lstrip(), cells.get(name, "")
+                if not cell or (value.startswith(cell) and value[len(cell): len(cell) + 1] in ("", " ", "\n")):
+                    rest = value[len(cell):].lstrip()
+                    break
+            else:
+                return False
+        return True
+
     out = list(trees)
-    while out and out[0]["type"] == "paragraph":
-        lines = [line for line in richtext.plain_text(out[0]["content"].get("text")).split("\n") if line.strip()]
-        if not lines or not all(line.split(":", 1)[0].strip().casefold() in names and ":" in line for line in lines):
-            break
+    while out and out[0]["type"] == "paragraph" and only_properties(richtext.plain_text(out[0]["content"].get("text"))):
         out.pop(0)
     return out
 
@@ -145,11 +188,15 @@ def _import(actor, space, name: str, data: bytes, parent: Page | None) -> dict:
     table_paths = {table.path.split("#", 1)[0] for table in tables if source == "markdown"} | \
         {entry["path"] for entry in skipped if entry["reason"].startswith("duplicate of")}
     row_header: dict[str, list[str]] = {}
+    row_cells: dict[str, dict[str, str]] = {}
     matches = {}
     for index, table in enumerate(tables):
-        matches[index] = _match_rows(table, plan)
+        matches[index] = _match_rows(table, plan, files)
         for planned in [*filter(None, matches[index][0]), *matches[index][1]]:
             row_header[planned.folder] = table.header
+        for planned, record in zip(matches[index][0], table.records):
+            if planned is not None:
+                row_cells[planned.folder] = {name.casefold(): cell.strip() for name, cell in zip(table.header, record)}
     totals = {"pages": 0, "blocks": 0, "databases": 0, "rows": 0, "attachments": 0}
     created: dict[str, Page] = {}
     databases: list[dict] = []
@@ -282,7 +329,7 @@ def _import(actor, space, name: str, data: bytes, parent: Page | None) -> dict:
                     if title and title != page.title:
                         page = core.update_page(actor, page, title=title)
                 if planned.folder in row_header:
-                    trees = _strip_properties(trees, row_header[planned.folder])
+                    trees = _strip_properties(trees, row_header[planned.folder], row_cells.get(planned.folder))
             elif path:
                 read = notion_html.read_page(transfer.utf8_text(path, files[path]), resolve_link=resolve_link, resolve_media=resolve_media)
                 trees = read.trees

@@ -1,8 +1,9 @@
-"""``workos import notion FILE --space ID``: both Notion formats, a report, a clear refusal."""
+"""``workos import notion FILE --space ID``: both Notion formats, a report, a clear refusal; ``workos export space``."""
 
 from __future__ import annotations
 
 import json
+import zipfile
 
 from click.testing import CliRunner
 
@@ -12,10 +13,10 @@ from workos.cli import Context
 from workos.testing.archives import make_zip
 
 
-def run(*args):
+def run(*args, group=cli.import_group, command="notion"):
     context = Context(None)
     context.django_load = "all"  # the test process has Django set up already
-    return CliRunner().invoke(cli.import_group, ["notion", *map(str, args)], obj=context)
+    return CliRunner().invoke(group, [command, *map(str, args)], obj=context)
 
 
 def test_cli_imports_a_markdown_and_csv_export_and_reports_counts(tree, tmp_path):
@@ -63,3 +64,32 @@ def test_cli_applies_the_users_permissions(tree, tmp_path, make_user):
     result = run(export, "--space", tree.space.pk, "--user", stranger.username)
 
     assert result.exit_code == 1 and not Page.objects.filter(title="A").exists()
+
+
+def test_cli_exports_a_space_as_a_portable_zip_that_imports_back(tree, tmp_path):
+    from ipai_workos_blocks import services as blocks
+
+    mention = {"mention": {"kind": "page", "id": tree.subpage.pk}, "text": "old title"}
+    blocks.replace_document(tree.admin, tree.page, [{"type": "paragraph", "content": {"text": [{"text": "see "}, mention]}}],
+                            base_version=blocks.document_version(tree.page))
+    target = tmp_path / "space.zip"
+
+    result = run(tree.space.pk, target, "--user", tree.admin.username, "--json", group=cli.export_group, command="space")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["pages"] == 2
+    with zipfile.ZipFile(target) as archive:
+        assert archive.read("Handbook.md").decode() == "# Handbook\n\nsee [Onboarding](Handbook/Onboarding.md)\n"
+    imported = run(target, "--space", tree.space.pk, "--user", tree.admin.username, "--json")
+    assert imported.exit_code == 0, imported.output
+    copy = {item["title"]: item["id"] for item in json.loads(imported.output)["items"]}
+    text = blocks.document(Page.objects.get(pk=copy["Handbook"]))[0]["content"]["text"]
+    assert text[1]["mention"]["id"] == copy["Onboarding"] != tree.subpage.pk
+
+
+def test_cli_export_refuses_a_user_who_cannot_read_the_space(tree, tmp_path, make_user):
+    target = tmp_path / "space.zip"
+
+    result = run(tree.space.pk, target, "--user", make_user().username, group=cli.export_group, command="space")
+
+    assert result.exit_code == 1 and not target.exists()

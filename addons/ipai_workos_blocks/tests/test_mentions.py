@@ -1,5 +1,6 @@
 """A page mention shows the mentioned page's live title to those who can read it and "No access" to the others, in
-every output of block content: the blocks API, one block, the editor's document, the HTML view, Markdown export."""
+every output of block content: the blocks API, one block, the editor's document, the HTML view, Markdown export (a
+file, a zip with portable or instance links, a space's zip)."""
 
 from __future__ import annotations
 
@@ -45,16 +46,20 @@ def _bodies(tree, user, api_for, block_id: str) -> dict[str, str]:
         "block": api.get(f"/blocks/{block_id}"),
         "html": api.get(f"/pages/{page}/html"),
         "markdown": api.get(f"/pages/{page}/export"),
+        "portable markdown": api.get(f"/pages/{page}/export", links="portable"),
         "moved": api.post(f"/blocks/{block_id}/move", {"after_id": None}),
     }
     bodies = {}
     for name, answer in answers.items():
         assert answer.status_code == 200, (name, answer.content[:300])
         bodies[name] = answer.content.decode()
-    archive = api.get(f"/pages/{page}/export", subpages="true")
-    assert archive.status_code == 200
-    with zipfile.ZipFile(io.BytesIO(archive.content)) as opened:
-        bodies["markdown zip"] = "\n".join(opened.read(name).decode(errors="replace") for name in opened.namelist() if name.endswith(".md"))
+    for name, path, params in (("markdown zip", f"/pages/{page}/export", {"subpages": "true"}),
+                               ("markdown zip with instance links", f"/pages/{page}/export", {"subpages": "true", "links": "instance"}),
+                               ("space zip", f"/spaces/{tree.space.pk}/export", {})):
+        archive = api.get(path, **params)
+        assert archive.status_code == 200, name
+        with zipfile.ZipFile(io.BytesIO(archive.content)) as opened:
+            bodies[name] = "\n".join(opened.read(name).decode(errors="replace") for name in opened.namelist() if name.endswith(".md"))
     browser = Client()
     browser.force_login(user)
     editor_page = browser.get(f"/web/pages/{page}")

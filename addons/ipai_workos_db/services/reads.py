@@ -122,6 +122,19 @@ def select_rows(schema: Schema, *, viewer, tree=None, sorts=(), search: str = ""
             "cells": Cells(schema, page, readable, relation_limit=cells_module.RELATION_SHOWN)}
 
 
+def row_chunks(schema: Schema, *, viewer, tree=None, sorts=(), chunk: int = 1000):
+    """Every row ``viewer`` may read (under a filter tree and sorts, as ``select_rows``), ``chunk`` rows at a time:
+    what an export writes, a thousand rows in memory at once."""
+    offset = 0
+    while True:
+        result = select_rows(schema, tree=tree, sorts=sorts, limit=chunk, offset=offset, count=False, viewer=viewer)
+        if result["rows"]:
+            yield result["rows"]
+        if result["next_offset"] is None:
+            return
+        offset = result["next_offset"]
+
+
 def list_rows(user, database: Database, *, filter=None, sorts=None, search: str = "", limit: int = DEFAULT_LIMIT,
               cursor: str | None = None, archived: bool = False, exact_count: bool = False) -> dict:
     """Rows of a database the user may view, filtered and sorted (see ``query``); cursor-paginated. ``count`` is

@@ -5,7 +5,7 @@
 import "./sidebar.css";
 import { ApiError, api, embeddedJson } from "../lib/api";
 import { debounced, onLiveNotice } from "../lib/events";
-import { mountShell, pageMenu } from "./shell";
+import { mountShell, pageMenu, spaceMenu } from "./shell";
 
 interface TreePage {
   id: number;
@@ -257,6 +257,18 @@ class PageTree {
       this.render();
     });
     header.append(caret);
+    // every space listed here is one the user may read, and so export
+    const more = document.createElement("button");
+    more.type = "button";
+    more.className = "tree-more tree-space-more";
+    more.setAttribute("aria-label", `Options for ${space.name}`);
+    more.title = "Export…";
+    more.textContent = "⋯";
+    more.addEventListener("click", (event) => {
+      event.stopPropagation();
+      spaceMenu(more, space);
+    });
+    header.append(more);
     if (space.can_create) header.append(this.addButton(`Add a page to ${space.name}`, () => this.createPage({ space_id: space.id })));
     header.addEventListener("dragover", (event) => this.dragOverSpace(event, header));
     header.addEventListener("dragleave", () => header.classList.remove("drop-inside"));

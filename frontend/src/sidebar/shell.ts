@@ -158,7 +158,8 @@ export function pageMenu(anchor: HTMLElement, data: PageMenuData) {
     if (document.querySelector('meta[name="workos-canvas"]') && !onItsCanvas) {
       items.push({ label: "Open as canvas", icon: "🎨", run: () => void openAsCanvas(data.id) });
     }
-    items.push({ label: "Export as Markdown", icon: "⤓", run: () => exportPage(data.id) });
+    items.push({ label: "Export: Markdown (portable zip)", icon: "⤓", run: () => download(`/pages/${data.id}/export?format=markdown&subpages=true&links=portable`) });
+    items.push({ label: "Export: Markdown with WorkOS links", icon: "⤓", run: () => download(`/pages/${data.id}/export?format=markdown&subpages=true&links=instance`) });
     if (data.editable && data.space_id) items.push({ label: "Import into this page…", icon: "⤒", run: () => importIntoPage(data.space_id!, data.id) });
     // Islands of other modules add their items (templates: "Save as template") by listening to this event.
     document.dispatchEvent(new CustomEvent("workos:page-menu", { detail: { page: data, items } }));
@@ -443,10 +444,18 @@ async function historyDialog(data: PageMenuData) {
   }
 }
 
-function exportPage(pageId: number) {
-  // The API answers with a zip (the page, its sub-pages and attachments); the browser saves it.
+/** The "⋯" menu of a space in the sidebar: what a reader of the space may do with all of it. */
+export function spaceMenu(anchor: HTMLElement, space: { id: number; name: string }) {
+  openMenu(anchor, [
+    { label: "Export space (portable zip)", icon: "⤓", run: () => download(`/spaces/${space.id}/export?format=markdown&links=portable`) },
+    { label: "Export space with WorkOS links", icon: "⤓", run: () => download(`/spaces/${space.id}/export?format=markdown&links=instance`) },
+  ]);
+}
+
+function download(path: string) {
+  // The API answers with a zip (pages, databases as CSV, attachments); the browser saves it.
   const link = document.createElement("a");
-  link.href = `/api/v1/pages/${pageId}/export?format=markdown&subpages=true`;
+  link.href = `/api/v1${path}`;
   link.download = "";
   document.body.append(link);
   link.click();
