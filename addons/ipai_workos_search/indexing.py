@@ -8,6 +8,7 @@ that triggered it — so these functions record no audit event; a full rebuild i
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ipai_platform_permissions import services as permissions
@@ -190,15 +191,21 @@ def _documents_under(scope_keys: list[str]):
 def refresh_placement(scope_keys: list[str]) -> int:
     """Where the documents under these scopes sit (space, chain, trash) changed: write it again, text untouched."""
     chains = Chains()
-    documents = list(_documents_under(scope_keys).select_related("page"))
+    documents = list(_documents_under(scope_keys).select_related("page").prefetch_related("scopes"))
+    lost, moved = [], defaultdict(list)  # one DELETE, and one UPDATE per new place, however many documents (a bulk trash)
     for document in documents:
         placement = chains.placement(document.page) if document.page_id else None
         if placement is None:
-            forget(SearchDocument.objects.filter(pk=document.pk))
+            lost.append(document.pk)
             continue
-        SearchDocument.objects.filter(pk=document.pk).update(
-            workspace_id=placement.workspace_id, space_id=placement.space_id, trashed=placement.trashed)
-        _save_scopes(document, placement)
+        place = (placement.workspace_id, placement.space_id, placement.trashed)
+        if (document.workspace_id, document.space_id, document.trashed) != place:
+            moved[place].append(document.pk)
+        _save_scopes(document, placement, list(document.scopes.all()))
+    forget(SearchDocument.objects.filter(pk__in=lost))
+    for (workspace_id, space_id, trashed), ids in moved.items():
+        for start in range(0, len(ids), 1000):
+            SearchDocument.objects.filter(pk__in=ids[start:start + 1000]).update(workspace_id=workspace_id, space_id=space_id, trashed=trashed)
     return len(documents)
 
 
