@@ -9,6 +9,7 @@ that triggered it — so these functions record no audit event; a full rebuild i
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from ipai_platform_permissions import services as permissions
@@ -21,6 +22,9 @@ from . import backends
 from .models import SearchDocument, SearchScope
 from .query import normalise
 from .registry import SOURCES, Entry
+
+
+PRELOAD_PAGES = 500  # pages indexed together: their sources' reads and their documents loaded at once
 
 
 def scope_key(model: str, pk) -> str:
@@ -122,7 +126,7 @@ def _save(entry: Entry, placement: Placement, actor=None, document: SearchDocume
             document.save(update_fields=changed + ["updated_at"])
     _save_scopes(document, placement, [] if created else list(document.scopes.all()))
     if text_changed or force:
-        backends.write_text(document.pk, texts.indexed_title, texts.headings, texts.body, force=force)
+        backends.write_text(document.pk, texts.indexed_title, texts.headings, texts.body, force=force, fresh=created)
     return document
 
 
@@ -153,32 +157,51 @@ def index_pages(page_ids, actor=None, chains: Chains | None = None, sources: lis
     ``force`` rewrites the full-text part even where the stored text is unchanged (``reindex``: repairs drift)."""
     chains = chains or Chains()
     page_ids = sorted({int(pk) for pk in page_ids})
-    pages = Page.objects.in_bulk(page_ids)
     chosen = [(name, source) for name, source in SOURCES.items() if sources is None or name in sources]
     written = 0
-    for page_id in page_ids:
-        page = pages.get(page_id)
-        placement = chains.placement(page) if page is not None else None
-        entries = [] if placement is None else [entry for _name, source in chosen for entry in source.entries(page)]
-        # the page's documents with their scopes in two queries, however many comments it has
-        existing = {(document.source_model, document.source_id): document
-                    for document in SearchDocument.objects.filter(page_id=page_id).prefetch_related("scopes")} if entries else {}
-        keep = set()
-        for entry in entries:
-            _save(entry, placement, actor, existing.get((entry.source_model, str(entry.source_id))), force)
-            keep.add((entry.source_model, str(entry.source_id)))
-            written += 1
-        models = None if sources is None else {model for _name, source in chosen for model in source.models}
-        if entries:
-            # the documents loaded above that no entry wants now (one query, however many a page has: a page's
-            # five hundred comments made a query of five hundred exclusions)
-            gone = [document.pk for key, document in existing.items() if key not in keep and (models is None or key[0] in models)]
+    for start in range(0, len(page_ids), PRELOAD_PAGES):
+        chunk = page_ids[start:start + PRELOAD_PAGES]
+        pages = Page.objects.in_bulk(chunk)
+        with ExitStack() as preloads:
+            documents = None
+            if len(chunk) > 1:  # many pages (a bulk write, a rebuild): what each source reads per page, read at once
+                for _name, source in chosen:
+                    if hasattr(source, "preload"):
+                        preloads.enter_context(source.preload(pages.values()))
+                documents = defaultdict(list)
+                for document in SearchDocument.objects.filter(page_id__in=chunk).prefetch_related("scopes"):
+                    documents[document.page_id].append(document)
+            for page_id in chunk:
+                written += _index_page(page_id, pages.get(page_id), actor, chains, chosen, sources, force, documents)
+    return written
+
+
+def _index_page(page_id: int, page, actor, chains: Chains, chosen: list, sources, force: bool, documents: dict | None) -> int:
+    """``documents``: the documents of the pages being indexed, by page, when loaded already."""
+    written = 0
+    placement = chains.placement(page) if page is not None else None
+    entries = [] if placement is None else [entry for _name, source in chosen for entry in source.entries(page)]
+    # the page's documents with their scopes in two queries, however many comments it has
+    loaded = documents.get(page_id, []) if documents is not None else (
+        SearchDocument.objects.filter(page_id=page_id).prefetch_related("scopes") if entries else [])
+    existing = {(document.source_model, document.source_id): document for document in loaded} if entries else {}
+    keep = set()
+    for entry in entries:
+        _save(entry, placement, actor, existing.get((entry.source_model, str(entry.source_id))), force)
+        keep.add((entry.source_model, str(entry.source_id)))
+        written += 1
+    models = None if sources is None else {model for _name, source in chosen for model in source.models}
+    if entries:
+        # the documents loaded above that no entry wants now (one query, however many a page has: a page's
+        # five hundred comments made a query of five hundred exclusions)
+        gone = [document.pk for key, document in existing.items() if key not in keep and (models is None or key[0] in models)]
+        if gone:
             forget(SearchDocument.objects.filter(pk__in=gone))
-        else:
-            stale = SearchDocument.objects.filter(page_id=page_id)
-            if models is not None:
-                stale = stale.filter(source_model__in=models)
-            forget(stale)
+    elif documents is None or documents.get(page_id):
+        stale = SearchDocument.objects.filter(page_id=page_id)
+        if models is not None:
+            stale = stale.filter(source_model__in=models)
+        forget(stale)
     return written
 
 
