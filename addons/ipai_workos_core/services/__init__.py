@@ -33,4 +33,4 @@ from .workspaces import create_workspace, delete_workspace, get_workspace, updat
 
 QUERIES = ("destination_space", "workspaces_for", "get_workspace", "members_of", "spaces_for", "get_space", "pages_for", "get_page", "page_ancestors",
            "visible_pages", "space_tree", "visible_ancestors", "trash_for", "trash_retention_days", "favorites_for", "recent_pages",
-           "versions_of", "get_version", "subtree_ids", "groups_of", "get_group", "group_members", "page_titles", "invitations_of", "invitation_for_token", "invitation_link")
+           "versions_of", "get_version", "subtree_ids", "subtrees", "groups_of", "get_group", "group_members", "page_titles", "invitations_of", "invitation_for_token", "invitation_link")
