@@ -308,7 +308,7 @@ def restore_page(actor, page: Page) -> Page:
     return page
 
 
-def _live_unique(pages: list[Page], archived: bool) -> list[Page]:
+def _unique_in_state(pages: list[Page], archived: bool) -> list[Page]:
     return [page for page in {page.pk: page for page in pages}.values() if (page.archived_at is not None) == archived]
 
 
@@ -326,7 +326,7 @@ def archive_pages(actor, pages: list[Page]) -> list[Page]:
     page is checked first, then the pages and their sub-pages go to the trash in one UPDATE per thousand, one
     ``page.archive`` audit event per page is recorded (together) and the page listeners hear of them all once.
     Pages already in the trash are left alone. Answers the pages moved."""
-    pages = _live_unique(pages, archived=False)
+    pages = _unique_in_state(pages, archived=False)
     _require_each(actor, "delete", pages)
     if not pages:
         return []
@@ -350,7 +350,7 @@ def restore_pages(actor, pages: list[Page]) -> list[Page]:
     with the sub-pages that went to the trash with it, in one UPDATE per thousand pages, one ``page.restore``
     audit event per page (recorded together), one notice to the page listeners. A page whose parent is still in
     the trash comes back as ``restore_page`` brings it back (at the top of its space). Answers the pages restored."""
-    pages = _live_unique(pages, archived=True)
+    pages = _unique_in_state(pages, archived=True)
     _require_each(actor, "delete", pages)
     trashed_parents = set(Page.objects.filter(pk__in={page.parent_id for page in pages if page.parent_id}, archived_at__isnull=False)
                           .values_list("pk", flat=True))
