@@ -12,6 +12,8 @@ from collections import defaultdict
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
+from django.db import connection
+
 from ipai_platform_permissions import services as permissions
 from ipai_platform_permissions.registry import SCOPES
 from ipai_workos_core.models import Page
@@ -101,18 +103,36 @@ def texts_of(entry: Entry) -> Texts:
                  body=backends.clean_text(normalise("\n".join(entry.lines))))
 
 
-def _save(entry: Entry, placement: Placement, actor=None, document: SearchDocument | None = None, force: bool = False) -> SearchDocument:
-    """Write one document (``document``: its row as loaded, None when new). Its full-text part is rebuilt only
-    when its text changed (or ``force``, for a rebuild): a save that leaves a page's text as it was (a block
-    moved, a to-do ticked, a comment resolved) re-tokenises nothing."""
+def _fields(entry: Entry, placement: Placement, actor) -> tuple[Texts, dict]:
+    """An entry's text as stored, and its document's fields (but its source)."""
     texts = texts_of(entry)
     editor = actor if entry.edited_by_writer and actor is not None and getattr(actor, "is_authenticated", False) else None
-    values = {
+    return texts, {
         "workspace_id": placement.workspace_id, "space_id": placement.space_id, "page_id": entry.page_id,
         "object": entry.object, "title": texts.title, "headings": texts.headings, "body": texts.body,
         "anchors": [entry.heading_anchors, entry.line_anchors], "trashed": placement.trashed,
         "edited_at": entry.edited_at, "edited_by_id": editor.pk if editor else entry.edited_by_id,
     }
+
+
+def _save_new(items: list[tuple[Entry, Placement]], actor=None) -> None:
+    """What ``_save`` writes for documents that do not exist yet (the pages a bulk write made), with one INSERT of
+    the documents and one of their scopes for all of them; their full text is then written one by one."""
+    made = [(_fields(entry, placement, actor), entry, placement) for entry, placement in items]
+    documents = SearchDocument.objects.bulk_create([
+        SearchDocument(source_model=entry.source_model, source_id=str(entry.source_id), **values) for (_texts, values), entry, _placement in made])
+    SearchScope.objects.bulk_create([SearchScope(document=document, scope_key=key, depth=depth)
+                                     for document, (_fields_of, _entry, placement) in zip(documents, made)
+                                     for depth, key in enumerate(placement.scopes)], batch_size=1000)
+    for document, ((texts, _values), _entry, _placement) in zip(documents, made):
+        backends.write_text(document.pk, texts.indexed_title, texts.headings, texts.body, fresh=True)
+
+
+def _save(entry: Entry, placement: Placement, actor=None, document: SearchDocument | None = None, force: bool = False) -> SearchDocument:
+    """Write one document (``document``: its row as loaded, None when new). Its full-text part is rebuilt only
+    when its text changed (or ``force``, for a rebuild): a save that leaves a page's text as it was (a block
+    moved, a to-do ticked, a comment resolved) re-tokenises nothing."""
+    texts, values = _fields(entry, placement, actor)
     if document is None:
         document = SearchDocument.objects.create(source_model=entry.source_model, source_id=str(entry.source_id), **values)
         text_changed = created = True
@@ -171,13 +191,17 @@ def index_pages(page_ids, actor=None, chains: Chains | None = None, sources: lis
                 documents = defaultdict(list)
                 for document in SearchDocument.objects.filter(page_id__in=chunk).prefetch_related("scopes"):
                     documents[document.page_id].append(document)
+            fresh = [] if documents is not None and connection.features.can_return_rows_from_bulk_insert else None
             for page_id in chunk:
-                written += _index_page(page_id, pages.get(page_id), actor, chains, chosen, sources, force, documents)
+                written += _index_page(page_id, pages.get(page_id), actor, chains, chosen, sources, force, documents, fresh)
+            if fresh:
+                _save_new(fresh, actor)
     return written
 
 
-def _index_page(page_id: int, page, actor, chains: Chains, chosen: list, sources, force: bool, documents: dict | None) -> int:
-    """``documents``: the documents of the pages being indexed, by page, when loaded already."""
+def _index_page(page_id: int, page, actor, chains: Chains, chosen: list, sources, force: bool, documents: dict | None, fresh: list | None = None) -> int:
+    """``documents``: the documents of the pages being indexed, by page, when loaded already; ``fresh``: where to
+    leave the (entry, placement) of documents that do not exist yet, for the caller to write together."""
     written = 0
     placement = chains.placement(page) if page is not None else None
     entries = [] if placement is None else [entry for _name, source in chosen for entry in source.entries(page)]
@@ -187,7 +211,11 @@ def _index_page(page_id: int, page, actor, chains: Chains, chosen: list, sources
     existing = {(document.source_model, document.source_id): document for document in loaded} if entries else {}
     keep = set()
     for entry in entries:
-        _save(entry, placement, actor, existing.get((entry.source_model, str(entry.source_id))), force)
+        document = existing.get((entry.source_model, str(entry.source_id)))
+        if document is None and fresh is not None:
+            fresh.append((entry, placement))
+        else:
+            _save(entry, placement, actor, document, force)
         keep.add((entry.source_model, str(entry.source_id)))
         written += 1
     models = None if sources is None else {model for _name, source in chosen for model in source.models}
