@@ -24,9 +24,8 @@ def _published_descendants(ids) -> list[int]:
     from ipai_workos_core import services as core
 
     found = []
-    for page_id in ids:
-        if PublishedPage.objects.filter(page_id=page_id).exists():
-            found += list(PublishedPage.objects.filter(page_id__in=core.subtree_ids(page_id)).values_list("page_id", flat=True))
+    for page_id in PublishedPage.objects.filter(page_id__in=list(ids)).values_list("page_id", flat=True).distinct():  # the published ones, at once
+        found += list(PublishedPage.objects.filter(page_id__in=core.subtree_ids(page_id)).values_list("page_id", flat=True))
     return found
 
 

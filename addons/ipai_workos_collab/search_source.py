@@ -5,6 +5,10 @@ write, in the write's transaction."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from ipai_workos_blocks import richtext
 from ipai_workos_search.registry import Entry, without_mentions
 
@@ -14,15 +18,37 @@ from .services._common import COMMENT_MODEL, SEARCH_SOURCE
 SOURCE = SEARCH_SOURCE
 
 
+_preloaded: ContextVar[dict | None] = ContextVar("workos_comment_source_preloaded", default=None)
+
+
+def _comments(page_ids: list[int]):
+    return Comment.objects.filter(page_id__in=page_ids, deleted_at__isnull=True).select_related("parent").order_by("pk")
+
+
 class CommentSource:
     models = (COMMENT_MODEL,)
+
+    @contextmanager
+    def preload(self, pages):
+        """Within this block, ``entries`` of these pages read their comments from one query made here."""
+        ids = [page.pk for page in pages]
+        found = defaultdict(list)
+        for comment in _comments(ids):
+            found[comment.page_id].append(comment)
+        token = _preloaded.set({"pages": set(ids), "comments": found})
+        try:
+            yield
+        finally:
+            _preloaded.reset(token)
 
     def entries(self, page):
         """A document per comment of the page that is not deleted. Its title ("Comment on <page>") is shown, not
         searched; its text leaves mentions out (their label could name a page the searcher cannot read)."""
         where = page.title or "Untitled"
         entries = []
-        for comment in Comment.objects.filter(page=page, deleted_at__isnull=True).select_related("parent").order_by("pk"):
+        memo = _preloaded.get()
+        comments = memo["comments"].get(page.pk, []) if memo is not None and page.pk in memo["pages"] else _comments([page.pk])
+        for comment in comments:
             thread = comment.parent or comment
             text = richtext.plain_text(without_mentions(comment.body or {}).get("text", []))
             lines = [line.strip() for line in text.splitlines() if line.strip()]

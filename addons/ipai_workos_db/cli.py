@@ -1,5 +1,6 @@
 """``workos db reindex``: build the per-property indexes of databases (module ipai_workos_db) on PostgreSQL;
-``workos db recount``: check or correct the maintained row counts.
+``workos db recount``: check or correct the maintained row counts; ``workos db import-csv``: a CSV file of any
+size into a database, with progress.
 
 Found by the ``workos`` command while this module is installed (see ``commands`` at the end). Importable
 before Django starts: the module's code is imported inside the commands, once Django is set up.
@@ -8,10 +9,11 @@ before Django starts: the module's code is imported inside the commands, once Dj
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
-from workos.cli import EXIT_FAILED, fail, pass_context
+from workos.cli import EXIT_FAILED, EXIT_USAGE, fail, pass_context
 
 
 @click.group("db")
@@ -105,6 +107,65 @@ def recount(context, database_id, check, as_json):
         click.echo(f"{len(reports)} database(s) counted; " + ("all counts right" if not wrong else ("run `workos db recount` to fix" if check else "corrected")))
     if check and wrong:
         raise SystemExit(EXIT_FAILED)
+
+
+@db.command("import-csv")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--database", "database_id", type=click.IntRange(min=1), required=True, help="The database to add the rows to.")
+@click.option("--user", "username", help="Import as this user (their permissions apply, the audit names them); "
+              "default: the user who created the database's workspace.")
+@click.option("--mapping", help='JSON: {"column": property id | name | {"type": ...} | null}.')
+@click.option("--no-create-properties", is_flag=True, help="Leave out the columns that match no property.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=10_000_000, show_default=True, help="Refuse a longer file.")
+@click.option("--batch", type=click.IntRange(min=1, max=50_000), default=5000, show_default=True, help="Lines validated and inserted together.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report (no progress lines).")
+@pass_context
+def import_csv(context, file, database_id, username, mapping, no_create_properties, max_rows, batch, as_json):
+    """Add the rows of the CSV FILE (first line: column names) to a database, as the import of the table's menu
+    does (the same validation, type detection of new columns, report), but from a file on this machine of any
+    size: it is read as it is imported, BATCH lines at a time, with a progress line per batch. All or nothing:
+    one transaction, so a failure (a bad line of CSV, too many rows, no access) leaves the database as it was.
+
+    Exit codes: 0 imported, 1 refused, 2 usage.
+    """
+    context.django("installed")
+    import time
+
+    from django.contrib.auth import get_user_model
+
+    from workos.kernel.errors import ServiceError
+
+    from . import services
+    from .models import Database
+
+    database = Database.objects.select_related("space__workspace").filter(pk=database_id).first()
+    if database is None:
+        fail(f"no database {database_id}", EXIT_USAGE)
+    user = get_user_model().objects.filter(username=username).first() if username else database.space.workspace.created_by
+    if user is None:
+        fail(f"no user {username!r}" if username else "the database's workspace has no creator: name one with --user", EXIT_USAGE)
+    try:
+        parsed = json.loads(mapping) if mapping else None
+    except ValueError:
+        fail("--mapping is not JSON", EXIT_USAGE)
+    started = time.monotonic()
+
+    def progress(done: int) -> None:
+        elapsed = time.monotonic() - started
+        click.echo(f"{done:,} rows · {elapsed:.1f} s · {done / elapsed if elapsed else 0:,.0f} rows/s", err=True)
+
+    try:
+        report = services.import_csv(user, database, file, mapping=parsed, create_properties=not no_create_properties,
+                                     max_rows=max_rows, batch=batch, progress=None if as_json else progress)
+    except ServiceError as error:
+        fail(f"{file.name}: {error.message}", EXIT_FAILED)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"imported {report['rows']:,} rows from {file.name} into database {database.pk} in {time.monotonic() - started:.1f} s; "
+               f"{len(report['created_properties'])} new properties, {report['error_count']} cells left empty")
+    for error in report["errors"][:20]:
+        click.echo(f"  line {error['line']}, {error['column']}: {error['message']}")
 
 
 commands = [db]

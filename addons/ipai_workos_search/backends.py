@@ -152,15 +152,18 @@ def _pg_vector_sql(parts) -> tuple[str, list]:
     return " || ".join(sql), params
 
 
-def write_text(document_id: int, title: str, headings: str, body: str, force: bool = False) -> None:
+def write_text(document_id: int, title: str, headings: str, body: str, force: bool = False, fresh: bool = False) -> None:
     """Put one document's text into the full-text index (after its row in the document table was saved). On
-    PostgreSQL only the chunks not stored yet are tokenised (``force``: all of them again, for a rebuild)."""
+    PostgreSQL only the chunks not stored yet are tokenised (``force``: all of them again, for a rebuild;
+    ``fresh``: the document was just made, it has no chunks)."""
     with default_connection.cursor() as cursor:
         if vendor() == "postgresql":
             config = ensure_configuration()
             parts = _pg_parts(headings, body, config)
             wanted = {(weight, digest) for weight, digests, _texts in parts for digest in digests}
-            if force:
+            if fresh:
+                stored = set()
+            elif force:
                 cursor.execute(f"DELETE FROM {CHUNK_TABLE} WHERE document_id = %s", [document_id])
                 stored = set()
             else:

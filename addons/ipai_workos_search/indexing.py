@@ -8,7 +8,11 @@ that triggered it — so these functions record no audit event; a full rebuild i
 
 from __future__ import annotations
 
+from collections import defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+
+from django.db import connection
 
 from ipai_platform_permissions import services as permissions
 from ipai_platform_permissions.registry import SCOPES
@@ -20,6 +24,9 @@ from . import backends
 from .models import SearchDocument, SearchScope
 from .query import normalise
 from .registry import SOURCES, Entry
+
+
+PRELOAD_PAGES = 500  # pages indexed together: their sources' reads and their documents loaded at once
 
 
 def scope_key(model: str, pk) -> str:
@@ -96,18 +103,36 @@ def texts_of(entry: Entry) -> Texts:
                  body=backends.clean_text(normalise("\n".join(entry.lines))))
 
 
-def _save(entry: Entry, placement: Placement, actor=None, document: SearchDocument | None = None, force: bool = False) -> SearchDocument:
-    """Write one document (``document``: its row as loaded, None when new). Its full-text part is rebuilt only
-    when its text changed (or ``force``, for a rebuild): a save that leaves a page's text as it was (a block
-    moved, a to-do ticked, a comment resolved) re-tokenises nothing."""
+def _fields(entry: Entry, placement: Placement, actor) -> tuple[Texts, dict]:
+    """An entry's text as stored, and its document's fields (but its source)."""
     texts = texts_of(entry)
     editor = actor if entry.edited_by_writer and actor is not None and getattr(actor, "is_authenticated", False) else None
-    values = {
+    return texts, {
         "workspace_id": placement.workspace_id, "space_id": placement.space_id, "page_id": entry.page_id,
         "object": entry.object, "title": texts.title, "headings": texts.headings, "body": texts.body,
         "anchors": [entry.heading_anchors, entry.line_anchors], "trashed": placement.trashed,
         "edited_at": entry.edited_at, "edited_by_id": editor.pk if editor else entry.edited_by_id,
     }
+
+
+def _save_new(items: list[tuple[Entry, Placement]], actor=None) -> None:
+    """What ``_save`` writes for documents that do not exist yet (the pages a bulk write made), with one INSERT of
+    the documents and one of their scopes for all of them; their full text is then written one by one."""
+    made = [(_fields(entry, placement, actor), entry, placement) for entry, placement in items]
+    documents = SearchDocument.objects.bulk_create([
+        SearchDocument(source_model=entry.source_model, source_id=str(entry.source_id), **values) for (_texts, values), entry, _placement in made])
+    SearchScope.objects.bulk_create([SearchScope(document=document, scope_key=key, depth=depth)
+                                     for document, (_fields_of, _entry, placement) in zip(documents, made)
+                                     for depth, key in enumerate(placement.scopes)], batch_size=1000)
+    for document, ((texts, _values), _entry, _placement) in zip(documents, made):
+        backends.write_text(document.pk, texts.indexed_title, texts.headings, texts.body, fresh=True)
+
+
+def _save(entry: Entry, placement: Placement, actor=None, document: SearchDocument | None = None, force: bool = False) -> SearchDocument:
+    """Write one document (``document``: its row as loaded, None when new). Its full-text part is rebuilt only
+    when its text changed (or ``force``, for a rebuild): a save that leaves a page's text as it was (a block
+    moved, a to-do ticked, a comment resolved) re-tokenises nothing."""
+    texts, values = _fields(entry, placement, actor)
     if document is None:
         document = SearchDocument.objects.create(source_model=entry.source_model, source_id=str(entry.source_id), **values)
         text_changed = created = True
@@ -121,7 +146,7 @@ def _save(entry: Entry, placement: Placement, actor=None, document: SearchDocume
             document.save(update_fields=changed + ["updated_at"])
     _save_scopes(document, placement, [] if created else list(document.scopes.all()))
     if text_changed or force:
-        backends.write_text(document.pk, texts.indexed_title, texts.headings, texts.body, force=force)
+        backends.write_text(document.pk, texts.indexed_title, texts.headings, texts.body, force=force, fresh=created)
     return document
 
 
@@ -152,32 +177,59 @@ def index_pages(page_ids, actor=None, chains: Chains | None = None, sources: lis
     ``force`` rewrites the full-text part even where the stored text is unchanged (``reindex``: repairs drift)."""
     chains = chains or Chains()
     page_ids = sorted({int(pk) for pk in page_ids})
-    pages = Page.objects.in_bulk(page_ids)
     chosen = [(name, source) for name, source in SOURCES.items() if sources is None or name in sources]
     written = 0
-    for page_id in page_ids:
-        page = pages.get(page_id)
-        placement = chains.placement(page) if page is not None else None
-        entries = [] if placement is None else [entry for _name, source in chosen for entry in source.entries(page)]
-        # the page's documents with their scopes in two queries, however many comments it has
-        existing = {(document.source_model, document.source_id): document
-                    for document in SearchDocument.objects.filter(page_id=page_id).prefetch_related("scopes")} if entries else {}
-        keep = set()
-        for entry in entries:
-            _save(entry, placement, actor, existing.get((entry.source_model, str(entry.source_id))), force)
-            keep.add((entry.source_model, str(entry.source_id)))
-            written += 1
-        models = None if sources is None else {model for _name, source in chosen for model in source.models}
-        if entries:
-            # the documents loaded above that no entry wants now (one query, however many a page has: a page's
-            # five hundred comments made a query of five hundred exclusions)
-            gone = [document.pk for key, document in existing.items() if key not in keep and (models is None or key[0] in models)]
-            forget(SearchDocument.objects.filter(pk__in=gone))
+    for start in range(0, len(page_ids), PRELOAD_PAGES):
+        chunk = page_ids[start:start + PRELOAD_PAGES]
+        pages = Page.objects.in_bulk(chunk)
+        with ExitStack() as preloads:
+            documents = None
+            if len(chunk) > 1:  # many pages (a bulk write, a rebuild): what each source reads per page, read at once
+                for _name, source in chosen:
+                    if hasattr(source, "preload"):
+                        preloads.enter_context(source.preload(pages.values()))
+                documents = defaultdict(list)
+                for document in SearchDocument.objects.filter(page_id__in=chunk).prefetch_related("scopes"):
+                    documents[document.page_id].append(document)
+            fresh = [] if documents is not None and connection.features.can_return_rows_from_bulk_insert else None
+            for page_id in chunk:
+                written += _index_page(page_id, pages.get(page_id), actor, chains, chosen, sources, force, documents, fresh)
+            if fresh:
+                _save_new(fresh, actor)
+    return written
+
+
+def _index_page(page_id: int, page, actor, chains: Chains, chosen: list, sources, force: bool, documents: dict | None, fresh: list | None = None) -> int:
+    """``documents``: the documents of the pages being indexed, by page, when loaded already; ``fresh``: where to
+    leave the (entry, placement) of documents that do not exist yet, for the caller to write together."""
+    written = 0
+    placement = chains.placement(page) if page is not None else None
+    entries = [] if placement is None else [entry for _name, source in chosen for entry in source.entries(page)]
+    # the page's documents with their scopes in two queries, however many comments it has
+    loaded = documents.get(page_id, []) if documents is not None else (
+        SearchDocument.objects.filter(page_id=page_id).prefetch_related("scopes") if entries else [])
+    existing = {(document.source_model, document.source_id): document for document in loaded} if entries else {}
+    keep = set()
+    for entry in entries:
+        document = existing.get((entry.source_model, str(entry.source_id)))
+        if document is None and fresh is not None:
+            fresh.append((entry, placement))
         else:
-            stale = SearchDocument.objects.filter(page_id=page_id)
-            if models is not None:
-                stale = stale.filter(source_model__in=models)
-            forget(stale)
+            _save(entry, placement, actor, document, force)
+        keep.add((entry.source_model, str(entry.source_id)))
+        written += 1
+    models = None if sources is None else {model for _name, source in chosen for model in source.models}
+    if entries:
+        # the documents loaded above that no entry wants now (one query, however many a page has: a page's
+        # five hundred comments made a query of five hundred exclusions)
+        gone = [document.pk for key, document in existing.items() if key not in keep and (models is None or key[0] in models)]
+        if gone:
+            forget(SearchDocument.objects.filter(pk__in=gone))
+    elif documents is None or documents.get(page_id):
+        stale = SearchDocument.objects.filter(page_id=page_id)
+        if models is not None:
+            stale = stale.filter(source_model__in=models)
+        forget(stale)
     return written
 
 
@@ -190,15 +242,21 @@ def _documents_under(scope_keys: list[str]):
 def refresh_placement(scope_keys: list[str]) -> int:
     """Where the documents under these scopes sit (space, chain, trash) changed: write it again, text untouched."""
     chains = Chains()
-    documents = list(_documents_under(scope_keys).select_related("page"))
+    documents = list(_documents_under(scope_keys).select_related("page").prefetch_related("scopes"))
+    lost, moved = [], defaultdict(list)  # one DELETE, and one UPDATE per new place, however many documents (a bulk trash)
     for document in documents:
         placement = chains.placement(document.page) if document.page_id else None
         if placement is None:
-            forget(SearchDocument.objects.filter(pk=document.pk))
+            lost.append(document.pk)
             continue
-        SearchDocument.objects.filter(pk=document.pk).update(
-            workspace_id=placement.workspace_id, space_id=placement.space_id, trashed=placement.trashed)
-        _save_scopes(document, placement)
+        place = (placement.workspace_id, placement.space_id, placement.trashed)
+        if (document.workspace_id, document.space_id, document.trashed) != place:
+            moved[place].append(document.pk)
+        _save_scopes(document, placement, list(document.scopes.all()))
+    forget(SearchDocument.objects.filter(pk__in=lost))
+    for (workspace_id, space_id, trashed), ids in moved.items():
+        for start in range(0, len(ids), 1000):
+            SearchDocument.objects.filter(pk__in=ids[start:start + 1000]).update(workspace_id=workspace_id, space_id=space_id, trashed=trashed)
     return len(documents)
 
 

@@ -37,6 +37,29 @@ def subtree_ids(page_id: int) -> RawSQL:
         "SELECT id FROM subtree", (page_id,))
 
 
+def subtrees(page_ids) -> dict[int, list[tuple[int, object]]]:
+    """``{page id: [(id, archived_at), ...]}``: each of these pages with every page below it (the page first), in
+    one recursive query per thousand pages however deep the trees."""
+    found: dict[int, list[tuple[int, object]]] = {}
+    page_ids = sorted({int(pk) for pk in page_ids})
+    for start in range(0, len(page_ids), 1000):
+        chunk = page_ids[start:start + 1000]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH RECURSIVE subtree(root, id) AS (SELECT id, id FROM {PAGE_TABLE} WHERE id IN ({', '.join(['%s'] * len(chunk))}) "
+                f"UNION SELECT s.root, p.id FROM {PAGE_TABLE} p JOIN subtree s ON p.parent_id = s.id) "
+                f"SELECT s.root, s.id, p.archived_at FROM subtree s JOIN {PAGE_TABLE} p ON p.id = s.id", chunk)
+            rows = cursor.fetchall()
+        archived = {page_id: archived_at for _root, page_id, archived_at in rows}
+        for root, page_id, _archived_at in rows:
+            if page_id != root:
+                found.setdefault(root, []).append((page_id, archived[page_id]))
+        for root in chunk:
+            if root in archived:
+                found[root] = [(root, archived[root]), *found.get(root, [])]
+    return found
+
+
 def _ancestor_ids(page_id: int) -> list[int]:
     """The ids above a page, nearest first, in one recursive query."""
     with connection.cursor() as cursor:

@@ -63,6 +63,8 @@ SCENARIOS = {
     "update_page": (lambda w: services.update_page(w.member, w.tree.page, title="Renamed"), "page.update"),
     "archive_page": (lambda w: services.archive_page(w.member, w.tree.subpage), "page.archive"),
     "restore_page": (lambda w: services.restore_page(w.tree.admin, _archived_page(w)), "page.restore"),
+    "archive_pages": (lambda w: services.archive_pages(w.member, [w.tree.subpage]), "page.archive"),
+    "restore_pages": (lambda w: services.restore_pages(w.tree.admin, [_archived_page(w)]), "page.restore"),
     "delete_page": (lambda w: services.delete_page(w.tree.admin, _archived_page(w)), "page.delete"),
     "move_page": (lambda w: services.move_page(w.member, w.tree.subpage, parent=None), "page.move"),
     "duplicate_page": (lambda w: services.duplicate_page(w.member, w.tree.page), "page.duplicate"),

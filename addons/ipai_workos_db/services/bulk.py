@@ -4,7 +4,7 @@ One selection rule for all three (``_selection``): at most ``BULK_MAX`` rows, al
 action on the database, and on each row whose page carries a grant of its own (a row they may not change is left
 out of a filter's selection, and refused when named by id; a row they cannot read is "not a live row of this
 database", as if it did not exist). Each row changes as the one-row service changes it (pages, links, search
-index, listeners), the maintained counts move in the same transaction, and every row gets its own audit event,
+index, listeners; the pages go to the trash and come back together, ``core.archive_pages``), the maintained counts move in the same transaction, and every row gets its own audit event,
 recorded together (``record_events``) like ``create_rows``. Deleting moves the rows to the trash: ``restore_rows``
 with the same ids is the undo."""
 
@@ -115,8 +115,7 @@ def archive_rows(actor, database: Database, *, row_ids=None, filter=None) -> lis
     schema = Schema(database)
     rows = _selection(actor, database, schema, "delete", row_ids=row_ids, filter=filter)
     now = timezone.now()
-    for row in rows:
-        core.archive_page(actor, row.page)
+    core.archive_pages(actor, [row.page for row in rows])
     Row.objects.filter(pk__in=[row.pk for row in rows]).update(archived_at=now)
     counts.remove_rows(database.pk, counts.lock(database.pk), [row.values for row in rows])
     record_events(actor=actor, events=[
@@ -132,8 +131,7 @@ def restore_rows(actor, database: Database, *, row_ids) -> list[int]:
     _writable_database(actor, database, "delete")
     schema = Schema(database)
     rows = _selection(actor, database, schema, "delete", row_ids=row_ids, archived=True)
-    for row in rows:
-        core.restore_page(actor, row.page)
+    core.restore_pages(actor, [row.page for row in rows])
     Row.objects.filter(pk__in=[row.pk for row in rows]).update(archived_at=None)
     counts.add_rows(database.pk, counts.lock(database.pk), [row.values for row in rows])
     record_events(actor=actor, events=[

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
+from pathlib import Path
 
 from django.db import transaction
 
 from ipai_platform_audit.services import record_event
 from ipai_platform_permissions import services as permissions
-from workos.kernel import ranks
+from ipai_workos_core.registry import batched_content_notices
 from workos.kernel.errors import Conflict, InvalidInput, TooLarge
 
 from ..cells import Cells, readable_for
 from ..models import Database, Property
 from ..properties import PROPERTY_TYPES, Context, PropertyError, property_type
 from ..query import Schema
-from ._common import IMPORT_BYTES_MAX, IMPORT_ROWS_MAX
+from ._common import IMPORT_BATCH, IMPORT_BYTES_MAX, IMPORT_ROWS_MAX
 from .properties import create_property
-from .rows import _insert_row, _last_rank, _next_numbers
 from .shapes import cell_text, names_for
 from .validation import context_for
 
@@ -90,52 +91,147 @@ def detect_type(samples: list[str]) -> str:
     return "text"
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
-    if len(data) > IMPORT_BYTES_MAX:
-        raise TooLarge(f"a CSV file has at most {IMPORT_BYTES_MAX} bytes", field="file")
+def _decoded(source) -> tuple[str, object]:
+    """A CSV source — the file's bytes (an upload: at most ``IMPORT_BYTES_MAX``) or the path of a file on this
+    machine (the command line: any size, read as it is imported) — as (its first 4 KiB of text, a text stream)."""
+    if isinstance(source, (bytes, bytearray)):
+        if len(source) > IMPORT_BYTES_MAX:
+            raise TooLarge(f"a CSV file has at most {IMPORT_BYTES_MAX} bytes", field="file")
+        try:
+            text = bytes(source).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInput("the file is not UTF-8 text", field="file") from None
+        return text[:4096], io.StringIO(text, newline="")
+    path = Path(source)
     try:
-        text = data.decode("utf-8-sig")
+        with path.open(encoding="utf-8-sig", newline="") as sample:
+            head = sample.read(4096)
     except UnicodeDecodeError:
         raise InvalidInput("the file is not UTF-8 text", field="file") from None
-    if "\x00" in text:
-        raise InvalidInput("the file is not CSV text", field="file")
+    return head, path.open(encoding="utf-8-sig", newline="")
+
+
+def _csv_lines(source):
+    """The non-blank lines of a CSV source (see ``_decoded``), read as they are asked for; a decoding or CSV
+    error while reading is a 422 naming the file."""
+    head, stream = _decoded(source)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(head, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    try:
-        lines = [line for line in csv.reader(io.StringIO(text), dialect) if any(cell.strip() for cell in line)]
-    except csv.Error as error:
-        raise InvalidInput(f"the file is not valid CSV: {error}", field="file") from None
-    if not lines:
-        raise InvalidInput("the file holds no rows", field="file")
-    if len(lines) - 1 > IMPORT_ROWS_MAX:
-        raise TooLarge(f"an import holds at most {IMPORT_ROWS_MAX} rows", field="file")
-    return lines
+    with stream:
+        reader = csv.reader(stream, dialect)
+        while True:
+            try:
+                line = next(reader, None)
+            except csv.Error as error:
+                raise InvalidInput(f"the file is not valid CSV: {error}", field="file") from None
+            except UnicodeDecodeError:
+                raise InvalidInput("the file is not UTF-8 text", field="file") from None
+            if line is None:
+                return
+            if any("\x00" in cell for cell in line):
+                raise InvalidInput("the file is not CSV text", field="file")
+            if any(cell.strip() for cell in line):
+                yield line
+
+
+def _batches(lines, size: int):
+    batch = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @transaction.atomic
-def import_csv(actor, database: Database, data: bytes, *, mapping: dict | None = None, create_properties: bool = True) -> dict:
-    """Add the rows of a CSV file (first line: column names).
+def import_csv(actor, database: Database, data, *, mapping: dict | None = None, create_properties: bool = True,
+               max_rows: int = IMPORT_ROWS_MAX, batch: int = IMPORT_BATCH, progress=None) -> dict:
+    """Add the rows of a CSV file (first line: column names). ``data``: the file's bytes, or the path of a file
+    on this machine (the command line), which is read as it is imported.
 
     ``mapping`` maps a column name to a property (id or name), to ``{"type": ...}`` for a new property of that
     type, or to null to skip it. Columns left out map to the property of the same name, else (the first of
-    them) to the title, else to a new property whose type is detected from the column's values. A cell that
-    its property cannot take is left empty and listed in ``errors``; select options that do not exist yet
-    are added. One transaction: a failure leaves the database as it was."""
+    them) to the title, else to a new property whose type is detected from the column's values (its first 500).
+    A cell that its property cannot take is left empty and listed in ``errors``; select options that do not
+    exist yet are added. At most ``max_rows`` rows.
+
+    The rows are added ``batch`` lines at a time, as ``create_rows`` adds them (bulk inserts of the pages, their
+    first versions, the rows and their links; the maintained counts move once per batch; one ``page.create``
+    audit event per row page, recorded together), with one ``database.import`` event for the import;
+    ``progress(rows done)`` is called after each batch. One transaction: a failure (a bad file, too many rows)
+    leaves the database as it was."""
+    from .rows import _create_rows
+
     permissions.require(actor, "edit", database)
     if database.archived_at is not None:
         raise Conflict("this database is in the trash: restore it first")
     if mapping is not None and not isinstance(mapping, dict):
         raise InvalidInput("mapping is an object: column name -> property id, name, {type} or null", field="mapping")
     mapping = mapping or {}
-    lines = _read_csv(data)
-    header, body = [cell.strip() for cell in lines[0]], lines[1:]
+    lines = _csv_lines(data)
+    first = next(lines, None)
+    if first is None:
+        raise InvalidInput("the file holds no rows", field="file")
+    header = [cell.strip() for cell in first]
+    sample = list(itertools.islice(lines, 500))  # type detection reads the first 500 lines; then the rest streams
     if len(set(name.casefold() for name in header)) != len(header) or any(not name for name in header):
         raise InvalidInput("column names must be present and distinct", field="file")
     unknown = set(mapping) - set(header)
     if unknown:
         raise InvalidInput(f"the file has no column {sorted(unknown)[0]!r}", field="mapping")
+    targets, created = _targets(actor, database, header, sample, mapping, create_properties)
+    schema = Schema(database)
+    props = {index: schema.by_id[target.pk] for index, target in targets.items() if isinstance(target, Property)}
+    context = context_for(actor, database, create_options=True)
+    configs = {prop.pk: prop.config for prop in props.values()}
+    errors, row_ids, done = [], [], 0
+    error_count = 0
+    for chunk in _batches(itertools.chain(sample, lines), max(1, batch)):
+        if done + len(chunk) > max_rows:
+            raise TooLarge(f"an import holds at most {max_rows} rows", field="file")
+        cleaned = []
+        for line_number, line in enumerate(chunk, start=done + 2):
+            stored, relations, title_value = {}, {}, None
+            for index, prop in props.items():
+                text = _uncsv(line[index]) if index < len(line) else ""
+                entry = property_type(prop.type)
+                try:
+                    value = entry.from_text(text, configs[prop.pk], context)
+                except PropertyError as error:
+                    error_count += 1
+                    if len(errors) < 200:
+                        errors.append({"line": line_number, "column": header[index], "message": error.message})
+                    continue
+                if entry.column == "page__title":
+                    title_value = value
+                elif entry.relation:
+                    relations[prop] = value or []
+                else:
+                    stored[prop.key] = value
+            cleaned.append((stored, relations, title_value))
+        with batched_content_notices():  # the search index hears of the batch's pages once
+            made = _create_rows(actor, database, schema, cleaned, None, audit_rows=False)
+        row_ids.extend(row.pk for row in made[: max(0, 1000 - len(row_ids))])
+        done += len(made)
+        if progress is not None:
+            progress(done)
+    for prop in props.values():
+        if prop.config != configs[prop.pk] or prop.type in ("select", "multi_select", "status"):
+            Property.objects.filter(pk=prop.pk).update(config=configs[prop.pk])
+    record_event(actor=actor, action="database.import", target=database,
+                 changes={"rows": done, "created_properties": [prop.name for prop in created], "errors": error_count})
+    return {"rows": done, "row_ids": row_ids, "created_properties": [prop.pk for prop in created],
+            "mapping": {header[index]: (prop.pk if isinstance(prop, Property) else None) for index, prop in targets.items()},
+            "errors": errors, "error_count": error_count}
+
+
+def _targets(actor, database: Database, header: list[str], sample: list[list[str]], mapping: dict, create_properties: bool) -> tuple[dict, list]:
+    """Where each column goes: ``{column index: Property or None}`` (new properties made here), and the new
+    properties."""
     schema = Schema(database)
     title = schema.title()
     targets: dict[int, Property | None] = {}
@@ -166,43 +262,11 @@ def import_csv(actor, database: Database, data: bytes, *, mapping: dict | None =
         if not create_properties and target[0] == "auto":
             targets[index] = None
             continue
-        type_name = target[1] or detect_type([line[index] if index < len(line) else "" for line in body[:500]])
+        type_name = target[1] or detect_type([line[index] if index < len(line) else "" for line in sample])
         if type_name not in PROPERTY_TYPES or not property_type(type_name).editable or type_name == "title":
             raise InvalidInput(f"column {column!r} cannot become a {str(type_name)[:40]!r} property", field=f"mapping.{column}")
         config = {"database_id": database.pk} if type_name == "relation" else None
         prop = create_property(actor, database, name=column[:128], type=type_name, config=config)
         targets[index] = prop
         created.append(prop)
-    schema = Schema(database)
-    props = {index: schema.by_id[target.pk] for index, target in targets.items() if isinstance(target, Property)}
-    context = context_for(actor, database, create_options=True)
-    configs = {prop.pk: prop.config for prop in props.values()}
-    errors, rows = [], []
-    last = _last_rank(database)
-    first_number = _next_numbers(database, len(body))
-    new_ranks = ranks.ranks_between(last, None, len(body))
-    for line_number, line in enumerate(body, start=2):
-        stored, relations, title_value = {}, {}, None
-        for index, prop in props.items():
-            text = _uncsv(line[index]) if index < len(line) else ""
-            entry = property_type(prop.type)
-            try:
-                value = entry.from_text(text, configs[prop.pk], context)
-            except PropertyError as error:
-                errors.append({"line": line_number, "column": header[index], "message": error.message})
-                continue
-            if entry.column == "page__title":
-                title_value = value
-            elif entry.relation:
-                relations[prop] = value or []
-            else:
-                stored[prop.key] = value
-        rows.append(_insert_row(actor, database, schema, stored, relations, title_value, new_ranks[line_number - 2], first_number + line_number - 2))
-    for prop in props.values():
-        if prop.config != configs[prop.pk] or prop.type in ("select", "multi_select", "status"):
-            Property.objects.filter(pk=prop.pk).update(config=configs[prop.pk])
-    record_event(actor=actor, action="database.import", target=database,
-                 changes={"rows": len(rows), "created_properties": [prop.name for prop in created], "errors": len(errors)})
-    return {"rows": len(rows), "row_ids": [row.pk for row in rows][:1000], "created_properties": [prop.pk for prop in created],
-            "mapping": {header[index]: (prop.pk if isinstance(prop, Property) else None) for index, prop in targets.items()},
-            "errors": errors[:200], "error_count": len(errors)}
+    return targets, created

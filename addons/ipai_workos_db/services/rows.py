@@ -106,7 +106,9 @@ def create_rows(actor, database: Database, rows: list, *, icons: list[str] | Non
         return _create_rows(actor, database, schema, cleaned, icons)
 
 
-def _create_rows(actor, database: Database, schema: Schema, cleaned: list, icons) -> list[Row]:
+def _create_rows(actor, database: Database, schema: Schema, cleaned: list, icons, *, audit_rows: bool = True) -> list[Row]:
+    """``audit_rows``: one ``database.row_create`` event per row (a CSV import records one event for the import
+    instead; the row pages' ``page.create`` events are recorded either way)."""
     first_number = _next_numbers(database, len(cleaned))  # locks the database: row numbers and counts move together
     keys = ranks.ranks_between(_last_rank(database), None, len(cleaned))
     pages = core.create_contained_pages(actor, space=database.space, titles=[title or "" for _stored, _relations, title in cleaned],
@@ -127,6 +129,8 @@ def _create_rows(actor, database: Database, schema: Schema, cleaned: list, icons
     notify_pages(CONTENT_CHANGED, [page.pk for page in pages], actor)  # now that the pages are rows, with their values
     for row in made:
         rows_written(actor, row, schema, {key: {"before": None, "after": value} for key, value in row.values.items()})
+    if not audit_rows:
+        return made
     record_events(actor=actor, events=[
         {"action": "database.row_create", "target": row, "target_name": title or "Untitled",
          "changes": {"database_id": database.pk, "values": _audit_values(schema, stored, relations, title)}}

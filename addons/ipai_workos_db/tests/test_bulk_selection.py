@@ -105,3 +105,49 @@ def test_bulk_delete_and_restore_over_the_api(tree, people, tasks, api_for):
     document = api.get("/openapi.json").json()
     operation = document["paths"]["/api/v1/databases/{database_id}/rows/archive"]["post"]
     assert {"403", "404", "422"} <= set(operation["responses"])
+
+
+def test_bulk_trash_takes_the_row_pages_sub_pages_and_restore_brings_back_only_those(tree, people, tasks):
+    from ipai_workos_core import services as core
+    from ipai_workos_core.models import Page
+    from ipai_workos_search.models import SearchDocument
+
+    rows = list(Row.objects.filter(database=tasks).order_by("rank", "id").select_related("page"))[:3]
+    child = core.create_page(people.editor, parent=rows[0].page, title="Notes of task-0")
+    grandchild = core.create_page(people.editor, parent=child, title="Deeper")
+    earlier = core.create_page(people.editor, parent=rows[1].page, title="Trashed before")
+    core.archive_page(people.editor, earlier)
+    earlier.refresh_from_db()
+    trashed_before = earlier.archived_at
+
+    deleted = services.archive_rows(people.editor, tasks, row_ids=[row.pk for row in rows])
+
+    assert sorted(deleted) == sorted(row.pk for row in rows)
+    pages = Page.objects.in_bulk([row.page_id for row in rows] + [child.pk, grandchild.pk, earlier.pk])
+    assert all(pages[row.page_id].archived_at is not None for row in rows)
+    assert pages[child.pk].archived_at == pages[grandchild.pk].archived_at == pages[rows[0].page_id].archived_at
+    assert pages[earlier.pk].archived_at == trashed_before  # already in the trash: left as it was
+    events = {event.target_id: event.changes["pages"] for event in AuditEvent.objects.filter(action="page.archive", target_id__in=[str(row.page_id) for row in rows])}
+    assert events == {str(rows[0].page_id): 3, str(rows[1].page_id): 1, str(rows[2].page_id): 1}
+    assert set(SearchDocument.objects.filter(page_id__in=[row.page_id for row in rows]).values_list("trashed", flat=True)) == {True}
+    assert _maintained(tasks) == _truth(tasks) and len(_live_titles(tasks)) == 9
+
+    services.restore_rows(people.editor, tasks, row_ids=deleted)
+
+    pages = Page.objects.in_bulk([row.page_id for row in rows] + [child.pk, grandchild.pk, earlier.pk])
+    assert all(pages[pk].archived_at is None for pk in [row.page_id for row in rows] + [child.pk, grandchild.pk])
+    assert pages[earlier.pk].archived_at == trashed_before  # went to the trash on its own: stays there
+    assert set(SearchDocument.objects.filter(page_id__in=[row.page_id for row in rows]).values_list("trashed", flat=True)) == {False}
+    assert AuditEvent.objects.filter(action="page.restore", target_id__in=[str(row.page_id) for row in rows]).count() == 3
+    assert _maintained(tasks) == _truth(tasks) and len(_live_titles(tasks)) == 12
+
+
+def test_a_viewer_naming_rows_gets_403_over_the_api_and_nothing_changes(tree, people, tasks, api_for):
+    ids = list(Row.objects.filter(database=tasks).values_list("pk", flat=True))
+
+    refused = api_for(people.viewer).post(f"/databases/{tasks.pk}/rows/archive", {"row_ids": ids})
+
+    assert refused.status_code == 403
+    assert len(_live_titles(tasks)) == 12 and _maintained(tasks) == _truth(tasks)
+    assert not Row.objects.filter(database=tasks, page__archived_at__isnull=False).exists()
+    assert not AuditEvent.objects.filter(action__in=["database.row_archive", "page.archive"]).exists()

@@ -91,3 +91,28 @@ def test_a_document_deleted_behind_the_services_back_takes_its_full_text_row_alo
             cursor.execute(f"SELECT count(*) FROM {backends.FTS_TABLE}")
             assert cursor.fetchone()[0] == 0
     assert "orphan" not in {item.problem for item in search.check()}
+
+
+def test_pages_indexed_together_get_the_documents_they_get_one_by_one(tree, write_page):
+    """index_pages of many pages reads each source once for all of them (``preload``): same documents."""
+    from ipai_workos_collab import services as collab
+    from ipai_workos_db import services as databases
+    from ipai_workos_search import indexing
+
+    page = write_page(tree.admin, "Plan", "first line", "second line", space=tree.space, headings=("Goals",))
+    collab.create_comment(tree.admin, page, {"text": [{"text": "a remark"}]})
+    database = databases.create_database(tree.admin, space=tree.space, title="Tasks", properties=[{"name": "Notes", "type": "text"}])
+    rows = databases.create_rows(tree.admin, database, [{"Name": "Row one", "Notes": "row note"}, {"Name": "Row two"}])
+    ids = [page.pk] + [row.page_id for row in rows]
+
+    def documents():
+        return sorted(SearchDocument.objects.filter(page_id__in=ids).values_list("source_model", "source_id", "title", "headings", "body", "trashed", "object"))
+
+    together = documents()
+    assert len(together) == 4 and any("row note" in document[4] for document in together)  # page, comment, two rows
+    for pk in ids:
+        indexing.index_pages([pk], force=True)
+    assert documents() == together
+    indexing.index_pages(ids, force=True)
+    assert documents() == together
+    assert search.check(tree.space.pk) == []
