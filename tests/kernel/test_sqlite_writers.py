@@ -176,23 +176,50 @@ def start_child(path, timeout, count):
     return child
 
 
-def test_a_writer_in_another_process_waits_for_its_turn_not_in_sqlites_busy_handler(database):
-    """The other process's SQLite busy time-out is 0.2 s; it waits 1.5 s for this process's transaction and still
-    commits, after it: it queued on the file lock instead of retrying SQLite's lock."""
-    child = start_child(database, 0.2, 3)
+def file_lock_waiters(pid):
+    """Lines of /proc/locks that show ``pid`` blocked on an flock (Linux: "N: -> FLOCK ADVISORY WRITE pid ...")."""
+    return [line for line in Path("/proc/locks").read_text().splitlines() if "-> FLOCK" in line and f" {pid} " in line]
+
+
+def test_a_writer_in_another_process_waits_for_its_turn_on_the_file_lock(database):
+    """While this process writes, the other process's writer sleeps in the kernel on the lock file (not in
+    SQLite's busy handler), then commits after this transaction."""
+    child = start_child(database, 30, 3)
     try:
         with transaction.atomic(using=ALIAS):
             insert("parent")
             child.stdin.write("go\n")
             child.stdin.flush()
-            time.sleep(1.5)
+            deadline = time.monotonic() + 30
+            while not file_lock_waiters(child.pid):
+                assert time.monotonic() < deadline and child.poll() is None, "the other process never queued"
+                time.sleep(0.01)
         out, err = child.communicate(timeout=60)
     finally:
         child.kill()
     assert child.returncode == 0, err
     assert out.strip() == "done"
     assert logged() == ["parent", "child-0", "child-1", "child-2"]
-    assert Path(str(database) + "-writers").exists()
+
+
+def test_the_other_process_gives_up_after_its_timeout_and_the_lock_stays_usable(database):
+    child = start_child(database, 0.3, 1)
+    try:
+        with transaction.atomic(using=ALIAS):
+            insert("parent")
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            out, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode != 0
+    assert "database is locked (no turn to write after 0.3 s: another process writes)" in err
+    child = start_child(database, 0.3, 1)  # the lock was let go: the next writer over there gets it at once
+    child.stdin.write("go\n")
+    child.stdin.flush()
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert logged() == ["parent", "child-0"]
 
 
 def test_two_processes_write_at_once_and_all_commit(database):
@@ -222,3 +249,36 @@ def test_waiting_for_a_turn_gives_up_after_the_timeout_as_sqlite_would(database)
     assert 0.3 <= waited < 10
     assert connections[ALIAS].writers.line.waiting == 0
     assert logged() == ["held"]
+
+
+def test_the_file_lock_wait_ends_at_the_timeout_and_serves_the_next_asker(tmp_path):
+    """Two ``Writers`` on one file open it twice, so their flocks exclude each other as two processes' would."""
+    from django.db.utils import OperationalError
+
+    from workos.kernel.sqlite.writers import Writers
+
+    path = str(tmp_path / "db-writers")
+    here, there = Writers(path), Writers(path)
+    here.acquire(5)
+    with pytest.raises(OperationalError, match="another process writes"):
+        there.acquire(0.2)  # its helper thread still waits in the kernel
+    got = []
+    asker = threading.Thread(target=lambda: (there.acquire(30), got.append(time.monotonic())))
+    asker.start()
+    time.sleep(0.2)
+    assert got == []
+    released = time.monotonic()
+    here.release()
+    asker.join(30)
+    assert got and got[0] >= released
+    with pytest.raises(OperationalError):
+        here.acquire(0.2)
+    there.release()  # `here`'s helper, still waiting, gets the lock for nobody and lets it go
+    deadline = time.monotonic() + 30
+    while here._helper_waiting:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    there.acquire(0.5)
+    there.release()
+    here.acquire(0.5)
+    here.release()

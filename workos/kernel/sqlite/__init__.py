@@ -19,6 +19,6 @@ When a connection takes its turn (``base.DatabaseWrapper``):
 and gives it back when its transaction ends — commit, rollback or closing the connection — or, for a statement
 outside a transaction, when the statement is done. Reads outside a transaction never take it (WAL: readers do
 not wait for the writer). Nothing is waited for while a turn is held except SQLite itself, so no cycle can form;
-waiting for the in-process turn gives up after the connection's ``timeout`` with "database is locked", as
-SQLite would. PostgreSQL does not use this backend.
+and waiting for a turn (in the process, then on the file) gives up after the connection's ``timeout`` (30 s)
+with "database is locked", as SQLite would. PostgreSQL does not use this backend.
 """

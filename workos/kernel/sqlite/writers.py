@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections import deque
 
 from django.db.utils import OperationalError
@@ -55,34 +56,71 @@ class FifoLock:
 
 
 class Writers:
-    """The writers' turn on one database: the in-process line, then (for a file) the lock file across processes."""
+    """The writers' turn on one database: the in-process line, then (for a file) the lock file across processes.
+
+    Only the first of this process's line waits for the file lock. It waits in the kernel (a blocking ``flock``,
+    woken when the other process lets go), on a helper thread so that the wait can end after ``timeout``: a
+    helper still waiting when its asker gave up serves the next asker, or lets the lock go if nobody asks.
+    """
 
     def __init__(self, lock_path: str | None) -> None:
         self.line = FifoLock()
         self.lock_path = lock_path
         self._fd: int | None = None
+        self._file_mutex = threading.Lock()
+        self._helper_waiting = False
+        self._asker: threading.Event | None = None
 
     def acquire(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
         if not self.line.acquire(timeout):
             raise OperationalError(f"database is locked (no turn to write after {timeout:g} s)")
         if self.lock_path is None:
             return
         try:
-            if self._fd is None:
-                self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            # Only the first in this process's line waits here, for the holder in another process: its turn ends
-            # with its transaction, or with the process.
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            if not self._lock_file(max(deadline - time.monotonic(), 0)):
+                raise OperationalError(f"database is locked (no turn to write after {timeout:g} s: another process writes)")
         except BaseException:
             self.line.release()
             raise
 
     def release(self) -> None:
         try:
-            if self.lock_path is not None and self._fd is not None:
+            if self.lock_path is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self.line.release()
+
+    def _lock_file(self, timeout: float) -> bool:
+        with self._file_mutex:
+            if self._fd is None:
+                self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            if not self._helper_waiting:
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    pass
+                self._helper_waiting = True
+                threading.Thread(target=self._wait_for_file, name="sqlite-writers", daemon=True).start()
+            granted = self._asker = threading.Event()
+        if granted.wait(timeout):
+            return True
+        with self._file_mutex:
+            if granted.is_set():  # granted between the time-out and now
+                return True
+            self._asker = None
+            return False
+
+    def _wait_for_file(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        with self._file_mutex:
+            self._helper_waiting = False
+            if self._asker is not None:
+                self._asker.set()
+                self._asker = None
+            else:  # its asker gave up and nobody else asked
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 _registry: dict[str, Writers] = {}
