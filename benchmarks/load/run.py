@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/load/run.py [--database postgresql|sqlite|both] [--clients 20,50,200]
                                             [--duration 60] [--floor-duration 15] [--workers N] [--label WORD]
+                                            [--pool off|on|both]
 
 What it does, all on this machine and over loopback:
 
@@ -72,6 +73,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="server workers (default: the server's own default)")
     parser.add_argument("--idle-requests", type=int, default=40, help="sequential requests per endpoint for the idle cost")
     parser.add_argument("--label", default="", help="a word stored with the results (e.g. before, after)")
+    parser.add_argument("--pool", choices=["off", "on", "both"], default="off",
+                        help="PostgreSQL: [database] pool of the server (both: off, then on, on the same seeded site)")
     args = parser.parse_args()
     if args.database == "both":
         for database in ("postgresql", "sqlite"):
@@ -195,6 +198,23 @@ def prepare_site(database: str, home: Path, port: int):
 
 
 # --- server ---------------------------------------------------------------------------------------------
+
+
+def set_pool(config: Path, pool: bool) -> None:
+    """``[database] pool`` of the site's configuration file (PostgreSQL: Django's connection pool)."""
+    text = re.sub(r"\npool = (true|false)", "", config.read_text())
+    config.write_text(text.replace("[database]\n", f"[database]\npool = {'true' if pool else 'false'}\n", 1))
+
+
+def cluster_connections(cluster) -> int | None:
+    """Client connections open on the cluster now (the server's, after a phase: kept ones show here)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(cluster.url("postgres"), connect_timeout=10) as connection:
+            return connection.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'").fetchone()[0] - 1
+    except psycopg.Error:
+        return None
 
 
 def start_server(home: Path, config: Path, port: int, workers: int | None) -> subprocess.Popen:
@@ -394,25 +414,32 @@ def run_one(args) -> None:
     try:
         cluster, config, fixture = prepare_site(args.database, home, port)
         log_file = home / "workos.log"
-        server = start_server(home, config, port, args.workers)
-        base_url = f"http://127.0.0.1:{port}"
-        print(f"\n== {args.database}: workos serve{' --workers ' + str(args.workers) if args.workers else ''} "
-              f"(log {log_file}); load before: {load()}", flush=True)
-        results["idle"] = idle_costs(base_url, fixture["token"], fixture, log_file, args.idle_requests)
-        print(f"idle cost, ms (median of {args.idle_requests}; client round trip / server log):")
-        for name, costs in results["idle"].items():
-            print(f"  {name:<13} {costs['client_p50']:>7} / {costs['server_p50']}")
-        for clients in [int(c) for c in args.clients.split(",") if c.strip()]:
-            for floor in ([True] if args.floor_duration > 0 else []) + [False]:
-                duration = args.floor_duration if floor else args.duration
-                before = load()
-                offset = log_file.stat().st_size
-                phase = asyncio.run(run_phase(base_url, fixture["token"], fixture, clients, duration, floor))
-                time.sleep(0.5)
-                phase.update({"phase": "floor" if floor else "mix", "load_before": before, "load_after": load(),
-                              "server": server_side(log_file, offset)})
-                results["phases"].append(phase)
-                report(args.database, phase)
+        pools = {"off": [False], "on": [True], "both": [False, True]}[args.pool] if args.database == "postgresql" else [False]
+        for pool in pools:
+            set_pool(config, pool)
+            server = start_server(home, config, port, args.workers)
+            base_url = f"http://127.0.0.1:{port}"
+            print(f"\n== {args.database}: workos serve{' --workers ' + str(args.workers) if args.workers else ''}"
+                  f"{', [database] pool = true' if pool else ''} (log {log_file}); load before: {load()}", flush=True)
+            idle = results["idle_pool" if pool else "idle"] = idle_costs(base_url, fixture["token"], fixture, log_file, args.idle_requests)
+            print(f"idle cost, ms (median of {args.idle_requests}; client round trip / server log):")
+            for name, costs in idle.items():
+                print(f"  {name:<13} {costs['client_p50']:>7} / {costs['server_p50']}")
+            for clients in [int(c) for c in args.clients.split(",") if c.strip()]:
+                for floor in ([True] if args.floor_duration > 0 else []) + [False]:
+                    duration = args.floor_duration if floor else args.duration
+                    before = load()
+                    offset = log_file.stat().st_size
+                    phase = asyncio.run(run_phase(base_url, fixture["token"], fixture, clients, duration, floor))
+                    time.sleep(0.5)
+                    phase.update({"phase": "floor" if floor else "mix", "pool": pool, "load_before": before,
+                                  "load_after": load(), "server": server_side(log_file, offset)})
+                    if args.database == "postgresql":
+                        phase["server_connections"] = cluster_connections(cluster)
+                    results["phases"].append(phase)
+                    report(args.database + (" pool" if pool else ""), phase)
+            stop_server(server)
+            server = None
     finally:
         if server is not None:
             stop_server(server)

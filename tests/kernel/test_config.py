@@ -95,3 +95,19 @@ def test_cli_reports_a_bad_setting_with_exit_code_2(site):
     assert result.returncode == 2
     assert f"{site.config_file}: [server] port: expected an integer from 1 to 65535, got -1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_pool_is_for_postgresql_and_needs_conn_max_age_0(tmp_path):
+    from workos.settings.database import default_database
+
+    postgresql = '[database]\nurl = "postgresql://workos@127.0.0.1:5432/workos"\n'
+    assert "pool" not in default_database(load_config(write(tmp_path, postgresql), environ={})).get("OPTIONS", {})
+    pooled = default_database(load_config(write(tmp_path, postgresql + "pool = true\npool_max_size = 5\n"), environ={}))
+    assert pooled["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 5}
+    assert pooled["CONN_MAX_AGE"] == 0
+    environment = default_database(load_config(write(tmp_path, postgresql), environ={"WORKOS_DATABASE_POOL": "true"}))
+    assert environment["OPTIONS"]["pool"]["max_size"] == 8
+    sqlite = default_database(load_config(write(tmp_path, '[database]\nurl = "sqlite:///x.sqlite3"\npool = true\n'), environ={}))
+    assert "pool" not in sqlite["OPTIONS"]
+    with pytest.raises(ConfigError, match="pool = true needs conn_max_age = 0"):
+        default_database(load_config(write(tmp_path, postgresql + "pool = true\nconn_max_age = 60\n"), environ={}))

@@ -26,7 +26,7 @@ def database_settings(url: str) -> dict:
     """Django's DATABASES["default"] for a ``sqlite:///`` or ``postgresql://`` URL."""
     if url.startswith("sqlite:///"):
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "workos.kernel.sqlite",  # Django's, with writers taking turns (workos/kernel/sqlite)
             "NAME": url[len("sqlite:///") :],
             "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
         }

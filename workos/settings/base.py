@@ -10,9 +10,10 @@ from pathlib import Path
 from csp.constants import NONCE, NONE, SELF
 
 from workos.kernel.addons import make_importable, scan_addons
-from workos.kernel.bootstrap import active_module_names, database_settings
+from workos.kernel.bootstrap import active_module_names
 from workos.running import code_revision
 from workos.settings import runtime
+from workos.settings.database import default_database
 from workos.settings.email import email_settings
 
 CONFIG = runtime.config()
@@ -92,14 +93,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database_settings(CONFIG.database_url)}
-# Under ASGI Django runs each request's synchronous code on a thread of its own (one ThreadSensitiveContext per
-# request), and a connection belongs to its thread: a kept connection is never reused by the next request, it
-# stays open until its thread is collected. Measured (issue 19): with CONN_MAX_AGE = 60, 200 concurrent clients
-# exhausted PostgreSQL's connections and requests failed with 500. So 0 by default (a connection per request);
-# a connection pool (Django's "pool" option, psycopg_pool) is the way to persistent connections here.
-DATABASES["default"]["CONN_MAX_AGE"] = CONFIG.get("database", "conn_max_age")
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": default_database(CONFIG)}  # conn_max_age and the pool: workos/settings/database.py
 if CONFIG.sqlite_path:
     CONFIG.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -135,6 +135,10 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         # Seconds a request's thread keeps its database connection (Django's CONN_MAX_AGE). 0: one per request —
         # under ASGI each request has a thread of its own, so a kept connection is not reused (settings/base.py).
         "conn_max_age": (0, _integer(0, 3600), False),
+        # PostgreSQL: a pool of connections per server process (Django's "pool" option, psycopg_pool), shared by
+        # the request threads; each request borrows one and gives it back. Needs conn_max_age = 0.
+        "pool": (False, _boolean, False),
+        "pool_max_size": (8, _integer(1, 500), False),
     },
     "login": {
         # Wrong passwords allowed per account and per client address before logins are refused (429) ...
