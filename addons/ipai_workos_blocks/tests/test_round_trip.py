@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -234,7 +235,7 @@ def test_tables_and_equations_round_trip_through_the_editor_document(document):
     document = normalised(document)
     # The editor's line break is a node without marks, and it shows a user mention's "@" itself: line breaks
     # next to styled text and labels starting with "@" are the converter's (older) limits, not the subject here.
-    document = normalised(json.loads(json.dumps(document).replace("\\n", " ").replace('"text": "@', '"text": "')))
+    document = normalised(json.loads(re.sub(r'"text": "@+', '"text": "', json.dumps(document).replace("\\n", " "))))
     while document and document[-1]["type"] == "paragraph" and not document[-1]["content"]["text"]:
         document.pop()  # the editor drops empty paragraphs at the end
 

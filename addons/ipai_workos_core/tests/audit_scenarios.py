@@ -60,6 +60,8 @@ SCENARIOS = {
     "create_page": (lambda w: services.create_page(w.member, parent=w.tree.page, title="Notes"), "page.create"),
     "create_contained_pages": (lambda w: services.create_contained_pages(w.tree.admin, space=w.tree.space, titles=["A", "B"],
                                                                          container=(SPACE, w.tree.space.pk)), "page.create"),
+    "create_page_tree": (lambda w: services.create_page_tree(w.tree.admin, space=w.tree.space, nodes=[(None, "A"), (0, "A.1")]),
+                         "page.create"),
     "update_page": (lambda w: services.update_page(w.member, w.tree.page, title="Renamed"), "page.update"),
     "archive_page": (lambda w: services.archive_page(w.member, w.tree.subpage), "page.archive"),
     "restore_page": (lambda w: services.restore_page(w.tree.admin, _archived_page(w)), "page.restore"),
