@@ -37,7 +37,7 @@ def test_demo_content_is_loaded_once_through_the_services(site):
     assert site.sql("SELECT email, role, sent_at FROM ipai_workos_invitation WHERE accepted_at IS NULL AND revoked_at IS NULL") == [
         ("new.colleague@example.com", "member", None)]
     # an inline thread on words of the meeting notes: the thread's id marks those words in the block's text
-    inline = site.sql("SELECT c.id, b.content FROM ipai_workos_comment c JOIN ipai_workos_block b ON b.id = c.block_id "
+    inline = site.sql("SELECT c.id, b.content FROM ipai_workos_comment c JOIN ipai_workos_block b ON b.key = c.block_id "
                       "JOIN ipai_workos_page p ON p.id = c.page_id WHERE c.anchor IS NOT NULL AND p.title LIKE '%Meeting%'")
     assert len(inline) == 1
     thread_id, content = inline[0]

@@ -164,9 +164,9 @@ def list_blocks(request, page_id: int, share: str = ""):
             summary="Replace the page's whole document atomically (autosave): {\"blocks\": [block trees], \"base_version\": n}",
             description="Each tree is `{\"id\"?, \"type\", \"content\", \"children\": [...]}`; `page_id`, `parent_id`, `rank` "
                         "and timestamps are ignored when sent. Blocks with a known id are kept (updated, moved); blocks without "
-                        "id, or with a new one, are created with that id; blocks left out are deleted. An id already used by "
-                        "another block answers 409. One transaction, one audit event. Answers the saved document and its new "
-                        "`version`.\n\n"
+                        "id, or with an id this page does not hold, are created (with that id: block ids are unique per page, "
+                        "so the same id on another page does not matter); blocks left out are deleted. One transaction, one "
+                        "audit event. Answers the saved document and its new `version`.\n\n"
                         "**No lost writes.** The document has a `version` (the GET answers it) that every block write raises — "
                         "this save, single-block create/update/delete/move and bulk operations. Send the version your document "
                         "is based on as `base_version`. When the page changed since, the save answers 409 with code "
@@ -184,7 +184,9 @@ def replace_blocks(request, page_id: int, payload: DocumentIn):
 
 
 @router.post("/pages/{page_id}/blocks", response={201: BlockOut},
-             summary="Add a block: {type, content, parent_id?, after_id?, id?}; no after_id: at the end, after_id null: first")
+             summary="Add a block: {type, content, parent_id?, after_id?, id?}; no after_id: at the end, after_id null: first",
+             description="`id` (a UUID) is the block's id, unique on this page: 409 when this page already has a block with it; "
+                         "the same id on another page does not matter.")
 def create_block(request, page_id: int, payload: BlockCreateIn):
     page = services.get_page(request.user, page_id)
     block = services.create_block(request.user, page, type=payload.type, content=payload.content, parent_id=_given(payload, "parent_id"),
@@ -204,17 +206,22 @@ def bulk_blocks(request, page_id: int, payload: BulkIn):
 
 
 # --- single blocks ---------------------------------------------------------------------------------------
+# A block is identified by (page, id): ids are unique per page only. ``/blocks/{id}`` looks the id up among
+# the blocks of pages the user may read and answers 409 `ambiguous_block_id` when several hold it;
+# ``/pages/{page_id}/blocks/{block_id}`` always names one block.
+
+BY_PAGE = " `/pages/{page_id}/blocks/{block_id}` names the block by its page (block ids are unique per page only); " \
+          "`/blocks/{block_id}` finds it among the pages you can read and answers 409 `ambiguous_block_id` when several hold it."
 
 
-@router.get("/blocks/{block_id}", response=BlockOut, auth=SHARE_LINK_AUTH, summary="One block with its children")
-def get_block(request, block_id: str, share: str = ""):
+def _read_block(request, block_id: str, share: str, page_id: int | None):
     user, token = share_link_reader(request, share)
-    return services.live_mentions(user, services.block_tree(services.get_block(user, block_id, share=token)), share=token)
+    block = services.get_block(user, block_id, share=token, page_id=page_id)
+    return services.live_mentions(user, services.block_tree(block), share=token)
 
 
-@router.patch("/blocks/{block_id}", response=BlockOut, summary="Change a block's type and/or content")
-def update_block(request, block_id: str, payload: BlockPatchIn):
-    block = services.get_block(request.user, block_id)
+def _update_block(request, block_id: str, payload: BlockPatchIn, page_id: int | None):
+    block = services.get_block(request.user, block_id, page_id=page_id)
     changes = {name: getattr(payload, name) for name in payload.model_fields_set}
     if changes.get("type", UNSET) is None:
         raise InvalidInput("type cannot be null", field="type")
@@ -224,19 +231,61 @@ def update_block(request, block_id: str, payload: BlockPatchIn):
     return services.live_mentions(request.user, services.block_tree(block))
 
 
-@router.delete("/blocks/{block_id}", response={204: None}, summary="Delete a block and its children")
+def _move_block(request, block_id: str, payload: BlockMoveIn, page_id: int | None):
+    block = services.get_block(request.user, block_id, page_id=page_id)
+    target = services.get_page(request.user, payload.page_id) if payload.page_id is not None else None
+    block = services.move_block(request.user, block, page=target, parent_id=_given(payload, "parent_id"), after_id=_given(payload, "after_id"))
+    return services.live_mentions(request.user, services.block_tree(block))
+
+
+@router.get("/blocks/{block_id}", response=BlockOut, auth=SHARE_LINK_AUTH, summary="One block with its children", description=BY_PAGE)
+def get_block(request, block_id: str, share: str = ""):
+    return _read_block(request, block_id, share, None)
+
+
+@router.get("/pages/{page_id}/blocks/{block_id}", response=BlockOut, auth=SHARE_LINK_AUTH,
+            summary="One block of a page with its children", description=BY_PAGE)
+def get_page_block(request, page_id: int, block_id: str, share: str = ""):
+    return _read_block(request, block_id, share, page_id)
+
+
+@router.patch("/blocks/{block_id}", response=BlockOut, summary="Change a block's type and/or content", description=BY_PAGE)
+def update_block(request, block_id: str, payload: BlockPatchIn):
+    return _update_block(request, block_id, payload, None)
+
+
+@router.patch("/pages/{page_id}/blocks/{block_id}", response=BlockOut, summary="Change the type and/or content of a block of a page",
+              description=BY_PAGE)
+def update_page_block(request, page_id: int, block_id: str, payload: BlockPatchIn):
+    return _update_block(request, block_id, payload, page_id)
+
+
+@router.delete("/blocks/{block_id}", response={204: None}, summary="Delete a block and its children", description=BY_PAGE)
 def delete_block(request, block_id: str):
     services.delete_block(request.user, services.get_block(request.user, block_id))
     return 204, None
 
 
-@router.post("/blocks/{block_id}/move", response=BlockOut,
-             summary="Move a block (with children): {page_id?, parent_id?, after_id?}; also to another page, never into itself")
+@router.delete("/pages/{page_id}/blocks/{block_id}", response={204: None}, summary="Delete a block of a page and its children",
+               description=BY_PAGE)
+def delete_page_block(request, page_id: int, block_id: str):
+    services.delete_block(request.user, services.get_block(request.user, block_id, page_id=page_id))
+    return 204, None
+
+
+MOVE = "Move a block (with children): {page_id?, parent_id?, after_id?}; also to another page, never into itself"
+MOVE_RULES = BY_PAGE + " A block keeps its id on another page: 409 `id_taken` when the target page has a block with that id."
+
+
+@router.post("/blocks/{block_id}/move", response=BlockOut, summary=MOVE, description=MOVE_RULES)
 def move_block(request, block_id: str, payload: BlockMoveIn):
-    block = services.get_block(request.user, block_id)
-    target = services.get_page(request.user, payload.page_id) if payload.page_id is not None else None
-    block = services.move_block(request.user, block, page=target, parent_id=_given(payload, "parent_id"), after_id=_given(payload, "after_id"))
-    return services.live_mentions(request.user, services.block_tree(block))
+    return _move_block(request, block_id, payload, None)
+
+
+@router.post("/pages/{page_id}/blocks/{block_id}/move", response=BlockOut, summary=MOVE.replace("a block", "a block of a page", 1),
+             description=MOVE_RULES)
+def move_page_block(request, page_id: int, block_id: str, payload: BlockMoveIn):
+    return _move_block(request, block_id, payload, page_id)
 
 
 # --- attachments -----------------------------------------------------------------------------------------

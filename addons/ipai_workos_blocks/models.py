@@ -6,9 +6,14 @@ from django.conf import settings
 from django.db import models
 
 class Block(models.Model):
-    """One block of a page. Its id is a UUID so that clients can create blocks and keep their ids."""
+    """One block of a page. A block is identified by (page, id): its ``id`` is a UUID that clients may choose
+    (and keep), unique on its page only, so that creating a block never tells whether a block with that id
+    exists on a page the user cannot read (issue 10). Rows that point at a block (its children, comments,
+    mentions, references) point at ``key``, a server-chosen UUID never taken from a client (for the blocks
+    that existed before identity became per page, the key is their id)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(default=uuid.uuid4, db_index=True)
     page = models.ForeignKey("ipai_workos_core.Page", on_delete=models.CASCADE, related_name="blocks")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
     type = models.CharField(max_length=32)
@@ -22,9 +27,10 @@ class Block(models.Model):
         db_table = "ipai_workos_block"
         ordering = ["rank", "created_at"]
         indexes = [models.Index(fields=["page", "parent", "rank"], name="ipai_workos_block_order")]
+        constraints = [models.UniqueConstraint(fields=["page", "id"], name="ipai_workos_block_page_id")]
 
     def __str__(self):
-        return f"{self.type} {self.pk}"
+        return f"{self.type} {self.id}"
 
 
 class DocumentVersion(models.Model):

@@ -4,11 +4,7 @@ transaction, after its permission checks."""
 
 from __future__ import annotations
 
-import uuid
-
 from ipai_workos_core.models import Page
-
-from .models import Block
 
 
 def copy_blocks(actor, source: Page, copy: Page) -> None:
@@ -32,30 +28,12 @@ def snapshot_document(page: Page) -> dict:
 
 def restore_document(actor, page: Page, content: dict) -> None:
     """Make the page's document the one a version kept (through the blocks services: validated and audited).
-    Blocks that have moved to another page since are recreated here with new ids; a version without blocks
-    (made before this module was installed) leaves the document alone."""
+    Blocks that have moved to another page since are recreated here with their ids (ids are unique per page
+    only); a version without blocks (made before this module was installed) leaves the document alone."""
     from .services import document_version, replace_document
 
     trees = content.get("blocks")
     if not isinstance(trees, list):
         return
-    kept_ids = []
-
-    def collect(nodes):
-        for node in nodes:
-            if isinstance(node, dict):
-                try:
-                    kept_ids.append(uuid.UUID(str(node.get("id"))))
-                except ValueError:
-                    pass
-                collect(node.get("children") or [])
-
-    collect(trees)
-    elsewhere = {str(pk) for pk in Block.objects.filter(pk__in=kept_ids).exclude(page=page).values_list("pk", flat=True)}
-
-    def renew(nodes):
-        return [{**node, "id": None if str(node.get("id")) in elsewhere else node.get("id"), "children": renew(node.get("children") or [])}
-                for node in nodes if isinstance(node, dict)]
-
     # a restore is a write the user chose over whatever the page holds now: based on the present version
-    replace_document(actor, page, renew(trees), base_version=document_version(page))
+    replace_document(actor, page, trees, base_version=document_version(page))

@@ -955,8 +955,9 @@ BLOCK_TYPES: Registry[BlockType] = Registry("block type")
 MENTION_LISTENERS: Registry = Registry("block mention listener")
 
 # Who hears that blocks moved to another page (a block with its children): called as ``listener(actor,
-# block_ids, source_page, target_page)`` inside the move's transaction, so that what other modules keep about those
-# blocks (the collaboration module's threads and mentions) moves with them. Blocks never imports them.
+# block_keys, source_page, target_page)`` inside the move's transaction, so that what other modules keep about those
+# blocks (the collaboration module's threads and mentions) moves with them. ``block_keys`` are the blocks' primary
+# keys (``Block.key``, what foreign keys hold), not their ids: ids are unique per page only. Blocks never imports them.
 BLOCK_MOVE_LISTENERS: Registry = Registry("block move listener")
 
 # Panels other modules show under a page in the page view (the collaboration module's comments):

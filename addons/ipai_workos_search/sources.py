@@ -39,16 +39,17 @@ _preloaded: ContextVar[dict | None] = ContextVar("workos_search_preloaded_pages"
 
 
 def _blocks_of(page_ids: list[int]) -> dict[int, list[tuple]]:
-    """(id, parent id, type, content as JSON text, rank) of these pages' blocks in creation order, ids as text.
+    """(key, id, parent's key, type, content as JSON text, rank) of these pages' blocks in creation order, keys and
+    ids as text (rows point at a block's key; its id, unique on the page, is what clients know).
     Raw SQL on purpose: no uuid, JSON or date converter runs per block (a 2,000-block page spent half of its
     indexing time in them), and the JSON text tells whether a block holds a mention before it is parsed."""
     cast = "::text" if connection.vendor == "postgresql" else ""
     found: dict[int, list[tuple]] = defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT page_id, id{cast}, parent_id{cast}, type, content{cast}, rank FROM {Block._meta.db_table} "
+        cursor.execute(f"SELECT page_id, key{cast}, id{cast}, parent_id{cast}, type, content{cast}, rank FROM {Block._meta.db_table} "
                        f"WHERE page_id IN ({', '.join(['%s'] * len(page_ids))}) ORDER BY created_at, id", page_ids)
-        for page_id, block_id, parent_id, block_type, content, rank in cursor.fetchall():
-            found[page_id].append((_dashed(block_id), _dashed(parent_id), block_type, content, rank))
+        for page_id, key, block_id, parent_key, block_type, content, rank in cursor.fetchall():
+            found[page_id].append((key, _dashed(block_id), parent_key, block_type, content, rank))
     return found
 
 
@@ -79,8 +80,8 @@ def _blocks_in_order(page):
     cost more than the index update. The database orders by creation then id (a uuid orders as its text), so
     a block's place in that order stands for both in the sibling sort."""
     children = defaultdict(list)
-    for created, (block_id, parent_id, block_type, content, rank) in enumerate(_block_rows(page)):
-        children[parent_id].append(((rank, created), block_id, block_type, content))
+    for created, (key, block_id, parent_key, block_type, content, rank) in enumerate(_block_rows(page)):
+        children[parent_key].append(((rank, created), key, block_id, block_type, content))
     last = Block.objects.filter(page=page).aggregate(last=Max("updated_at"))["last"] if children else None
     ordered, seen = [], set()  # seen: a cycle cannot be written, but a reader must not loop on one
     stack = [iter(sorted(children.get(None, ()), key=lambda item: item[0]))]
@@ -89,12 +90,12 @@ def _blocks_in_order(page):
         if item is None:
             stack.pop()
             continue
-        _key, block_id, block_type, content = item
-        if block_id in seen:
+        _order, key, block_id, block_type, content = item
+        if key in seen:
             continue
-        seen.add(block_id)
+        seen.add(key)
         ordered.append((block_id, block_type, content))
-        stack.append(iter(sorted(children.get(block_id, ()), key=lambda item: item[0])))
+        stack.append(iter(sorted(children.get(key, ()), key=lambda item: item[0])))
     return ordered, last
 
 

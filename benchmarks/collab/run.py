@@ -94,7 +94,7 @@ def run(args) -> None:
     page = core.create_page(owner, space=space, title="Busy page")
     paragraphs = [blocks.create_block(owner, page, type="paragraph", content={"text": [{"text": f"Paragraph {i} says something worth discussing"}]}) for i in range(50)]
     for i in range(50):
-        anchor = {"block_id": str(paragraphs[i].pk), "anchor": {"start": 0, "end": 9}} if i % 2 == 0 else {}
+        anchor = {"block_id": str(paragraphs[i].id), "anchor": {"start": 0, "end": 9}} if i % 2 == 0 else {}
         root, _ = collab.create_comment(people[i % 20], page, {"text": [{"text": f"Thread {i}: what about this?"}]}, **anchor)
         for j in range(9):
             collab.create_comment(people[(i + j + 1) % 20], page, {"text": [{"text": f"Reply {j} in thread {i}"}]}, parent_id=root.pk)

@@ -8,6 +8,12 @@ references in step and records one audit event, in one transaction.
 Order: siblings are ordered by fractional keys (``workos.kernel.ranks``), ties broken by creation time and
 id; inserting or moving a block writes that block's row only. ``after_id`` places a block after a sibling;
 left out it means "at the end", an explicit null "at the start".
+
+Identity: a block is (page, id). Its ``id`` is a UUID a client may choose, unique on its page only, so that a
+create never tells whether some page the user cannot read has a block with that id (issue 10); a block keeps
+its id when it moves to another page (refused when a block there has it). Rows that point at a block hold its
+``key`` (``Block.key``, chosen by the server). Every lookup by id is scoped: to the page where it is known,
+else (``get_block``) to the pages the user may read.
 """
 
 from __future__ import annotations

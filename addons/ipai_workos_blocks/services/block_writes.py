@@ -14,17 +14,17 @@ from ..registry import BLOCK_MOVE_LISTENERS, BLOCK_TYPES, attachment_url, block_
 from ._common import ID_TAKEN, MAX_DEPTH, UNSET
 from .placement import _check_parent_type, _rank_for, _resolve_after, _resolve_parent
 from .reads import _block_uuid
-from .validation import validate_content, _check_attachments, _check_room, _depth, _height, _subtree_ids, _sync_references
+from .validation import validate_content, _check_attachments, _check_room, _depth, _height, _subtree_keys, _sync_references
 
 
 def _create(actor, page: Page, type_name, content, *, parent_id=UNSET, after_id=UNSET, block_id=None, prefix: str = "") -> Block:
     dot = f"{prefix}." if prefix else ""
     type_name, content = validate_content(type_name, content, prefix)
     _check_attachments(page, [(type_name, content, prefix)])
-    pk = uuid.uuid4()
+    chosen = uuid.uuid4()
     if block_id is not None:
-        pk = _block_uuid(block_id, f"{dot}id", missing=InvalidInput)
-        if Block.objects.filter(pk=pk).exists():
+        chosen = _block_uuid(block_id, f"{dot}id", missing=InvalidInput)
+        if Block.objects.filter(page=page, id=chosen).exists():  # this page only: ids are unique per page (issue 10)
             raise Conflict(ID_TAKEN, field=f"{dot}id")
     after = _resolve_after(page, after_id, dot)
     parent = _resolve_parent(page, parent_id, after, f"{dot}parent_id")
@@ -33,7 +33,7 @@ def _create(actor, page: Page, type_name, content, *, parent_id=UNSET, after_id=
         raise InvalidInput(f"blocks nest at most {MAX_DEPTH} levels deep", field=f"{dot}parent_id")
     _check_room(page, 1)
     rank = _rank_for(page, parent, after_id, after)
-    block = Block.objects.create(id=pk, page=page, parent=parent, type=type_name, content=content, rank=rank, created_by=_user(actor))
+    block = Block.objects.create(id=chosen, page=page, parent=parent, type=type_name, content=content, rank=rank, created_by=_user(actor))
     _sync_references(actor, [block], delete_first=False)
     return block
 
@@ -72,20 +72,21 @@ def _move(actor, block: Block, target: Page, parent_id=UNSET, after_id=UNSET, pr
     if parent_id is UNSET and after_id in (UNSET, None) and target.pk != source_page_id:
         parent_id = None  # to another page without a parent: its top level
     if parent_id is UNSET and after_id in (UNSET, None):
-        parent_id = block.parent_id
+        parent_id = block.parent.id if block.parent_id else None  # its parent's id: the key is not what clients send
     after = _resolve_after(target, after_id, dot)
     if after is not None and after.pk == block.pk:
         raise InvalidInput("a block cannot be placed after itself", field=f"{dot}after_id")
     parent = _resolve_parent(target, parent_id, after, f"{dot}parent_id")
-    subtree = _subtree_ids(block)
+    subtree = _subtree_keys(block)
     if parent is not None and parent.pk in subtree:
         raise InvalidInput("a block cannot move into itself or its own descendants", field=f"{dot}parent_id")
     _check_parent_type(parent, f"{dot}parent_id")
     if (_depth(parent) + 1 if parent is not None else 0) + _height(subtree, block.pk) - 1 > MAX_DEPTH:
         raise InvalidInput(f"blocks nest at most {MAX_DEPTH} levels deep", field=f"{dot}parent_id")
-    before = {"page_id": source_page_id, "parent_id": str(block.parent_id) if block.parent_id else None, "rank": block.rank}
+    before = {"page_id": source_page_id, "parent_id": str(block.parent.id) if block.parent_id else None, "rank": block.rank}
     if target.pk != source_page_id:
         _check_room(target, len(subtree))
+        _check_ids_free(target, subtree, f"{dot}page_id")
     block.rank = _rank_for(target, parent, after_id, after, moving=block)
     block.parent = parent
     if target.pk != source_page_id:
@@ -97,17 +98,27 @@ def _move(actor, block: Block, target: Page, parent_id=UNSET, after_id=UNSET, pr
         block.refresh_from_db(fields=["content"])
         block.page = target
     block.save(update_fields=["parent", "rank", "page", "updated_at"])
-    after_state = {"page_id": target.pk, "parent_id": str(parent.pk) if parent else None, "rank": block.rank}
+    after_state = {"page_id": target.pk, "parent_id": str(parent.id) if parent else None, "rank": block.rank}
     return block, {key: {"before": before[key], "after": after_state[key]} for key in before if before[key] != after_state[key]} | (
         {"blocks": len(subtree)} if target.pk != source_page_id else {})
 
 
-def _rehome_attachments(actor, block_ids: list, target: Page) -> None:
+def _check_ids_free(target: Page, block_keys: list, field: str) -> None:
+    """Blocks keep their ids when they move to another page: refused when the target page already has a block
+    with one of those ids (whoever moves may edit the target, so this tells them nothing they cannot read)."""
+    ids = Block.objects.filter(pk__in=block_keys).values("id")
+    taken = Block.objects.filter(page=target, id__in=ids).values_list("id", flat=True).first()
+    if taken is not None:
+        raise Conflict(f"the target page already has a block with id {taken}: give the block there a new id first, or copy this one",
+                       field=field, code="id_taken")
+
+
+def _rehome_attachments(actor, block_keys: list, target: Page) -> None:
     """Blocks that moved to another page take their files along: each attachment they name is copied to the
     target page (the stored file is shared), so that whoever can view the target page can open it."""
     copies: dict[int, int] = {}
     changed = []
-    for block in Block.objects.filter(pk__in=block_ids):
+    for block in Block.objects.filter(pk__in=block_keys):
         entry = BLOCK_TYPES.get(block.type) if block.type in BLOCK_TYPES else None
         ids = entry.attachment_ids(block.content) if entry else []
         if not ids:

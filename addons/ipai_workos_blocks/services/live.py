@@ -173,19 +173,10 @@ def log_length(page_id: int) -> int:
 # --- blocks from the Yjs document ------------------------------------------------------------------------
 
 
-def _trees_for(page: Page, trees: list[dict]) -> list[dict]:
-    """Block ids the blocks services will accept: an id twice (two editors split one paragraph at once) or an
-    id of a block on another page (pasted by a client that kept it) becomes a new block."""
-    wanted: list[str] = []
-
-    def walk(nodes):
-        for node in nodes:
-            if node.get("id"):
-                wanted.append(node["id"])
-            walk(node.get("children") or [])
-
-    walk(trees)
-    foreign = {str(pk) for pk in Block.objects.filter(pk__in=wanted).exclude(page=page).values_list("pk", flat=True)}
+def _trees_for(trees: list[dict]) -> list[dict]:
+    """Block ids the blocks services will accept: an id twice (two editors split one paragraph at once) becomes
+    a new block. An id of a block on another page (pasted by a client that kept it) is kept: ids are unique per
+    page only."""
     seen: set[str] = set()
 
     def clean(nodes):
@@ -193,7 +184,7 @@ def _trees_for(page: Page, trees: list[dict]) -> list[dict]:
         for node in nodes:
             node = dict(node)
             block_id = node.get("id")
-            if block_id and (block_id in seen or block_id in foreign):
+            if block_id and block_id in seen:
                 node.pop("id")
             elif block_id:
                 seen.add(block_id)
@@ -227,7 +218,7 @@ def derive_blocks(page_id: int, actor=None) -> bool:
         return False
     appended = live.appended
     updates = list(LiveUpdate.objects.filter(page_id=page_id).order_by("id").values_list("data", flat=True))
-    trees = _trees_for(page, doc_to_blocks(doc_to_json(_doc_from_rows(live, updates))))
+    trees = _trees_for(doc_to_blocks(doc_to_json(_doc_from_rows(live, updates))))
     actor = actor if actor is not None and permissions.can(actor, "edit", page) else _editor_for(page)
     if actor is None:
         logger.warning("live page %s: nobody who may still edit it made its pending edits; blocks left as they are", page_id)
@@ -349,7 +340,7 @@ def mark_live_text(page: Page, block: Block, spans: list[dict], start: int, end:
 
     walk(document(page))
     elements = block_text_elements(doc)
-    index = order.index(str(block.pk)) if str(block.pk) in order else len(elements)
+    index = order.index(str(block.id)) if str(block.id) in order else len(elements)
     element = elements[index] if index < len(elements) and len(order) <= len(elements) else None
     kept, low, high = _runs_only(spans, start, end)
     if element is None or element_text(element) != kept:

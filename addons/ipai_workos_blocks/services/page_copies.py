@@ -26,7 +26,7 @@ def _copy_page_content(actor, source: Page, copy: Page) -> None:
     if not blocks:
         return
     user = _user(actor)
-    new_ids = {block.pk: uuid.uuid4() for block in blocks}
+    new_keys = {block.pk: uuid.uuid4() for block in blocks}
     wanted = {attachment_id for block in blocks for attachment_id in _attachment_ids(block)}
     originals = list(Attachment.objects.filter(pk__in=wanted, page=source))
     made = Attachment.objects.bulk_create([
@@ -39,13 +39,13 @@ def _copy_page_content(actor, source: Page, copy: Page) -> None:
         named = _attachment_ids(block)
         if named and named[0] in attachments:
             content = {**content, "attachment_id": attachments[named[0]], "url": attachment_url(attachments[named[0]])}
-        copies.append(Block(id=new_ids[block.pk], page=copy, parent_id=new_ids.get(block.parent_id), type=block.type, content=content,
-                            rank=block.rank, created_by=user))
+        copies.append(Block(key=new_keys[block.pk], id=uuid.uuid4(), page=copy, parent_id=new_keys.get(block.parent_id), type=block.type,
+                            content=content, rank=block.rank, created_by=user))
     Block.objects.bulk_create(copies, batch_size=500)  # parent links are checked at commit (deferred constraints)
     references = list(BlockReference.objects.filter(block__page=source))
     mentioned = {reference.target_page_id for reference in references if reference.target_page_id}
     visible = set(permissions.visible_to(actor, Page.objects.filter(pk__in=mentioned)).values_list("pk", flat=True)) if mentioned else set()
     BlockReference.objects.bulk_create([
-        BlockReference(block_id=new_ids[reference.block_id], page=copy, kind=reference.kind, target_user_id=reference.target_user_id,
+        BlockReference(block_id=new_keys[reference.block_id], page=copy, kind=reference.kind, target_user_id=reference.target_user_id,
                        target_page_id=reference.target_page_id)
         for reference in references if reference.target_page_id is None or reference.target_page_id in visible])

@@ -9,7 +9,7 @@ from workos.kernel.errors import InvalidInput
 from ..models import Block
 from ..registry import block_type
 from ._common import LONG_RANK, UNSET
-from .reads import _block_uuid, _order
+from .reads import block_on_page, _order
 
 
 def _resolve_parent(page: Page, parent_id, after, field: str) -> Block | None:
@@ -18,7 +18,7 @@ def _resolve_parent(page: Page, parent_id, after, field: str) -> Block | None:
     if parent_id is None:
         parent = None
     else:
-        parent = Block.objects.filter(pk=_block_uuid(parent_id, field, missing=InvalidInput), page=page).first()
+        parent = block_on_page(page, parent_id, field)
         if parent is None:
             raise InvalidInput("no such block on this page", field=field)
     if after is not None and after.parent_id != (parent.pk if parent else None):
@@ -30,7 +30,7 @@ def _resolve_after(page: Page, after_id, prefix: str) -> Block | None:
     if after_id is UNSET or after_id is None:
         return None
     field = f"{prefix}after_id"
-    after = Block.objects.filter(pk=_block_uuid(after_id, field, missing=InvalidInput), page=page).first()
+    after = block_on_page(page, after_id, field)
     if after is None:
         raise InvalidInput("no such block on this page", field=field)
     return after
@@ -42,7 +42,7 @@ def _check_parent_type(parent: Block | None, field: str) -> None:
 
 
 def _rank_for(page: Page, parent: Block | None, after_id, after: Block | None, moving: Block | None = None) -> str:
-    siblings = list(Block.objects.filter(page=page, parent=parent).only("id", "rank", "created_at"))
+    siblings = list(Block.objects.filter(page=page, parent=parent).only("key", "id", "rank", "created_at"))
     if moving is not None:
         siblings = [sibling for sibling in siblings if sibling.pk != moving.pk]
     siblings.sort(key=_order)

@@ -15,7 +15,7 @@ from workos.kernel.errors import Conflict, InvalidInput, NotFound
 from .. import rendering
 from ..models import Block, BlockReference
 from ..registry import BLOCK_TYPES
-from ._common import MAX_DEPTH
+from ._common import MAX_DEPTH, UNSET
 from .mentions import live_mentions
 
 
@@ -46,10 +46,27 @@ def _block_uuid(value, field: str = "id", missing=NotFound) -> uuid.UUID:
         raise InvalidInput("not a block id (a UUID)", field=field) from None
 
 
-def get_block(user, block_id, action: str = "read", share=None) -> Block:
-    block = Block.objects.select_related("page").filter(pk=_block_uuid(block_id)).first()
-    if block is None:
+def get_block(user, block_id, action: str = "read", share=None, *, page_id=None) -> Block:
+    """The block with id ``block_id`` on a page ``user`` may read (on page ``page_id`` when given), if they may
+    do ``action`` on it. A block id is unique per page only: blocks of pages the user cannot read are never
+    considered, so such a block answers exactly like a missing one; when several readable pages hold the id,
+    the answer is a Conflict naming the page-scoped address."""
+    wanted = _block_uuid(block_id)
+    candidates = Block.objects.select_related("page").filter(id=wanted)
+    if page_id is not None:
+        if isinstance(page_id, bool) or not isinstance(page_id, int):
+            raise NotFound("no such block")
+        candidates = candidates.filter(page_id=page_id)
+    found = list(candidates)
+    if len(found) > 1:  # only pages the user may read count (one candidate: the check below says it, once)
+        found = [block for block in found if permissions.can(user, "read", block.page, share=share)]
+    if not found:
         raise NotFound("no such block")
+    if len(found) > 1:
+        raise Conflict("several pages you can read hold a block with this id: address it through its page, "
+                       "/api/v1/pages/{page_id}/blocks/{block_id}", code="ambiguous_block_id",
+                       details={"page_ids": sorted(block.page_id for block in found)})
+    block = found[0]
     try:
         permissions.require(user, action, block.page, share=share)
     except NotFound:
@@ -59,31 +76,41 @@ def get_block(user, block_id, action: str = "read", share=None) -> Block:
     return block
 
 
+def block_on_page(page: Page, block_id, field: str = "id") -> Block | None:
+    """The block of ``page`` with id ``block_id`` (InvalidInput naming ``field`` when it is not a UUID)."""
+    return Block.objects.select_related("page").filter(page=page, id=_block_uuid(block_id, field, missing=InvalidInput)).first()
+
+
 def _order(block: Block):
-    return (block.rank, block.created_at or timezone.now(), str(block.pk))
+    return (block.rank, block.created_at or timezone.now(), str(block.id))
 
 
-def block_json(block: Block, children: list[dict] | None = None) -> dict:
+def block_json(block: Block, children: list[dict] | None = None, parent_id=UNSET) -> dict:
+    """A block in JSON; ``parent_id``: its parent's id when the caller knows it (else read from the parent)."""
+    if parent_id is UNSET:
+        parent_id = block.parent.id if block.parent_id else None
     return {
-        "id": str(block.pk), "page_id": block.page_id, "parent_id": str(block.parent_id) if block.parent_id else None,
+        "id": str(block.id), "page_id": block.page_id, "parent_id": str(parent_id) if parent_id else None,
         "type": block.type, "content": block.content, "rank": block.rank, "children": children or [],
         "created_at": block.created_at, "updated_at": block.updated_at,
     }
 
 
-def _trees(blocks: list[Block], root_id=None) -> list[dict]:
+def _trees(blocks: list[Block], root_key=None) -> list[dict]:
     by_parent: dict = defaultdict(list)
     for block in blocks:
         by_parent[block.parent_id].append(block)
     for siblings in by_parent.values():
         siblings.sort(key=_order)
 
-    def build(parent_id, depth: int) -> list[dict]:
+    ids = {block.pk: block.id for block in blocks}
+
+    def build(parent_key, depth: int) -> list[dict]:
         if depth > MAX_DEPTH + 1:
             return []
-        return [block_json(block, build(block.pk, depth + 1)) for block in by_parent.get(parent_id, [])]
+        return [block_json(block, build(block.pk, depth + 1), ids.get(block.parent_id)) for block in by_parent.get(parent_key, [])]
 
-    return build(root_id, 0)
+    return build(root_key, 0)
 
 
 def document(page: Page) -> list[dict]:
@@ -102,7 +129,7 @@ def documents(pages: list[Page]) -> dict[int, list[dict]]:
 def block_tree(block: Block) -> dict:
     """One block with its descendants."""
     blocks = list(Block.objects.filter(page_id=block.page_id))
-    return block_json(block, _trees(blocks, root_id=block.pk))
+    return block_json(block, _trees(blocks, root_key=block.pk))
 
 
 def page_html(page: Page, viewer, share=None) -> str:

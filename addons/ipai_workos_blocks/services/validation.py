@@ -96,7 +96,8 @@ def _depth(block: Block | None) -> int:
     return depth
 
 
-def _subtree_ids(block: Block) -> list:
+def _subtree_keys(block: Block) -> list:
+    """The keys (not ids: ids are unique per page only) of ``block`` and its descendants."""
     found, frontier = [block.pk], [block.pk]
     while frontier:
         frontier = list(Block.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
@@ -104,15 +105,15 @@ def _subtree_ids(block: Block) -> list:
     return found
 
 
-def _height(block_ids: list, root_id) -> int:
+def _height(block_keys: list, root_key) -> int:
     children: dict = defaultdict(list)
-    for pk, parent_id in Block.objects.filter(pk__in=block_ids).values_list("pk", "parent_id"):
+    for pk, parent_id in Block.objects.filter(pk__in=block_keys).values_list("pk", "parent_id"):
         children[parent_id].append(pk)
 
     def height(pk) -> int:
         return 1 + max((height(child) for child in children.get(pk, [])), default=0)
 
-    return height(root_id)
+    return height(root_key)
 
 
 def _check_room(page: Page, adding: int) -> None:

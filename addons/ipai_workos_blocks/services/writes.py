@@ -18,10 +18,10 @@ from workos.kernel.errors import Conflict, InvalidInput, NotFound
 from .. import richtext
 from ..models import Block
 from ..registry import BLOCK_TYPES
-from ._common import ID_TAKEN, MAX_BLOCKS_PER_PAGE, MAX_DEPTH, MAX_OPERATIONS, UNSET
+from ._common import MAX_BLOCKS_PER_PAGE, MAX_DEPTH, MAX_OPERATIONS, UNSET
 from .block_writes import _compact, _create, _move, _target_name, _update, _user
-from .reads import block_json, document, get_page, _block_uuid, _require_edit
-from .validation import validate_content, _check_attachments, _subtree_ids, _sync_references
+from .reads import block_json, block_on_page, document, get_page, _block_uuid, _require_edit
+from .validation import validate_content, _check_attachments, _subtree_keys, _sync_references
 from .versions import _bump_version, _check_version
 
 
@@ -31,8 +31,8 @@ def create_block(actor, page: Page, *, type, content=None, parent_id=UNSET, afte
     _require_edit(actor, page)
     block = _create(actor, page, type, content, parent_id=parent_id, after_id=after_id, block_id=block_id)
     _bump_version(page)
-    record_event(actor=actor, action="block.create", target=block, target_name=_target_name(page, block.type),
-                 changes={"page_id": page.pk, "type": block.type, "parent_id": str(block.parent_id) if block.parent_id else None,
+    record_event(actor=actor, action="block.create", target=block, target_id=str(block.id), target_name=_target_name(page, block.type),
+                 changes={"page_id": page.pk, "type": block.type, "parent_id": str(block.parent.id) if block.parent_id else None,
                           "content": _compact(block.content)})
     notify_pages(CONTENT_CHANGED, [page.pk], actor)
     return block
@@ -45,7 +45,7 @@ def update_block(actor, block: Block, *, type=UNSET, content=UNSET) -> Block:
     block, changes = _update(actor, block, type, content)
     if changes:
         _bump_version(block.page)
-        record_event(actor=actor, action="block.update", target=block, target_name=_target_name(block.page, block.type), changes=changes)
+        record_event(actor=actor, action="block.update", target=block, target_id=str(block.id), target_name=_target_name(block.page, block.type), changes=changes)
         notify_pages(CONTENT_CHANGED, [block.page_id], actor)
     return block
 
@@ -85,7 +85,7 @@ def anchor_comment(actor, block: Block, start: int, end: int, thread_id: int, *,
     _bump_version(page)
     if live:  # the live document gets the mark now, so the block write below leaves it as it is
         mark_live_text(page, block, spans, start, end, {"comment": {"threadId": thread_id}})
-    record_event(actor=actor, action="block.anchor_comment", target=block, target_name=_target_name(page, block.type),
+    record_event(actor=actor, action="block.anchor_comment", target=block, target_id=str(block.id), target_name=_target_name(page, block.type),
                  changes={"page_id": page.pk, "thread": thread_id, "start": start, "end": end, "text": plain[start:end]})
     notify_pages(CONTENT_CHANGED, [page.pk], actor)
     return block
@@ -95,8 +95,8 @@ def anchor_comment(actor, block: Block, start: int, end: int, thread_id: int, *,
 def delete_block(actor, block: Block) -> None:
     """Delete a block with its children."""
     _require_edit(actor, block.page)
-    count = len(_subtree_ids(block))
-    record_event(actor=actor, action="block.delete", target=block, target_name=_target_name(block.page, block.type),
+    count = len(_subtree_keys(block))
+    record_event(actor=actor, action="block.delete", target=block, target_id=str(block.id), target_name=_target_name(block.page, block.type),
                  changes={"page_id": block.page_id, "type": block.type, "blocks": count, "content": _compact(block.content)})
     _bump_version(block.page)
     page_id = block.page_id
@@ -117,7 +117,7 @@ def move_block(actor, block: Block, *, page: Page | None = None, parent_id=UNSET
     block, changes = _move(actor, block, target, parent_id, after_id)
     if changes:
         _bump_version(source, target)
-    record_event(actor=actor, action="block.move", target=block, target_name=_target_name(target, block.type), changes=changes)
+    record_event(actor=actor, action="block.move", target=block, target_id=str(block.id), target_name=_target_name(target, block.type), changes=changes)
     notify_pages(CONTENT_CHANGED, sorted({source_id, target.pk}), actor)
     return block
 
@@ -184,13 +184,12 @@ def _validated(page: Page, trees: list[dict], seen: set) -> list[dict]:
     return flat
 
 
-def _refuse_taken_ids(flat: list[dict], existing) -> None:
-    """Ids the document names that a block elsewhere already has: refused (no query when it names none)."""
-    named = [item["id"] for item in flat if item["id"] not in existing and not item.get("fresh")]
-    foreign = set(Block.objects.filter(pk__in=named).values_list("pk", flat=True)) if named else set()
+def _assign_keys(flat: list[dict], existing) -> None:
+    """Rows point at keys: a kept block keeps its key, a new one gets a fresh key (whatever id the client chose —
+    ids are unique per page only, so an id another page uses is as good as a free one)."""
+    keys = {item["id"]: existing[item["id"]].pk if item["id"] in existing else uuid.uuid4() for item in flat}
     for item in flat:
-        if item["id"] in foreign:
-            raise Conflict(ID_TAKEN, field=f"{item['where']}.id")
+        item["key"], item["parent_key"] = keys[item["id"]], keys[item["parent"]] if item["parent"] is not None else None
 
 
 def _assign_ranks(flat: list[dict], existing) -> None:
@@ -199,16 +198,17 @@ def _assign_ranks(flat: list[dict], existing) -> None:
     for item in flat:
         groups[item["parent"]].append(item)
     for parent, items in groups.items():
-        current = [existing[item["id"]].rank if item["id"] in existing and existing[item["id"]].parent_id == parent else None for item in items]
+        current = [existing[item["id"]].rank if item["id"] in existing and existing[item["id"]].parent_id == item["parent_key"] else None
+                   for item in items]
         for item, key in zip(items, ranks.keep_or_assign(current)):
             item["rank"] = key
 
 
 def _replace(actor, page: Page, trees: list[dict]) -> dict:
-    existing = {block.pk: block for block in Block.objects.filter(page=page)}
+    existing = {block.id: block for block in Block.objects.filter(page=page)}  # by id: ids are unique per page
     seen: set = set()
     flat = _validated(page, trees, seen)
-    _refuse_taken_ids(flat, existing)
+    _assign_keys(flat, existing)
     _assign_ranks(flat, existing)
 
     created, updated, moved = [], [], 0
@@ -217,19 +217,19 @@ def _replace(actor, page: Page, trees: list[dict]) -> dict:
     for item in flat:
         block = existing.get(item["id"])
         if block is None:
-            created.append(Block(id=item["id"], page=page, parent_id=item["parent"], type=item["type"], content=item["content"],
-                                 rank=item["rank"], created_by=user))
+            created.append(Block(key=item["key"], id=item["id"], page=page, parent_id=item["parent_key"], type=item["type"],
+                                 content=item["content"], rank=item["rank"], created_by=user))
             continue
         changed_content = block.type != item["type"] or block.content != item["content"]
-        changed_place = block.parent_id != item["parent"] or block.rank != item["rank"]
+        changed_place = block.parent_id != item["parent_key"] or block.rank != item["rank"]
         if changed_content or changed_place:
             moved += int(changed_place)
-            block.type, block.content, block.parent_id, block.rank, block.updated_at = item["type"], item["content"], item["parent"], item["rank"], now
+            block.type, block.content, block.parent_id, block.rank, block.updated_at = item["type"], item["content"], item["parent_key"], item["rank"], now
             block.changed_content = changed_content
             updated.append(block)
     Block.objects.bulk_create(created, batch_size=500)
     Block.objects.bulk_update(updated, ["type", "content", "parent", "rank", "updated_at"], batch_size=500)
-    removed = [pk for pk in existing if pk not in seen]
+    removed = [block.pk for block_id, block in existing.items() if block_id not in seen]
     if removed:
         Block.objects.filter(pk__in=removed).delete()
     _sync_references(actor, [block for block in updated if block.changed_content])
@@ -240,17 +240,16 @@ def _replace(actor, page: Page, trees: list[dict]) -> dict:
 
 def _fill_new_pages(actor, documents: list[tuple[Page, list[dict]]]) -> None:
     """The blocks of pages that have none yet (pages an import just made), each document checked by
-    ``_validated`` before (the same ``seen`` for all): ids the documents name checked at once, one INSERT per
-    500 blocks for all the pages, their references written at once. No version bump, audit event or notice:
+    ``_validated`` before (the same ``seen`` for all): one INSERT per 500 blocks for all the pages, their
+    references written at once. No version bump, audit event or notice:
     the caller records those."""
-    flat_all = [item for _page, flat in documents for item in flat]
-    _refuse_taken_ids(flat_all, {})
     user = _user(actor)
     created = []
     for page, flat in documents:
+        _assign_keys(flat, {})
         _assign_ranks(flat, {})
-        created.extend(Block(id=item["id"], page=page, parent_id=item["parent"], type=item["type"], content=item["content"],
-                             rank=item["rank"], created_by=user) for item in flat)
+        created.extend(Block(key=item["key"], id=item["id"], page=page, parent_id=item["parent_key"], type=item["type"],
+                             content=item["content"], rank=item["rank"], created_by=user) for item in flat)
     Block.objects.bulk_create(created, batch_size=500)
     _sync_references(actor, created, delete_first=False)
 
@@ -292,7 +291,7 @@ def bulk(actor, page: Page, operations: list[dict]) -> list[dict]:
         else:
             if "id" not in operation:
                 raise InvalidInput("this operation needs the block id", field=f"{prefix}.id")
-            block = Block.objects.select_related("page").filter(pk=_block_uuid(operation["id"], f"{prefix}.id", missing=InvalidInput), page=page).first()
+            block = block_on_page(page, operation["id"], f"{prefix}.id")
             if block is None:
                 raise InvalidInput("no such block on this page", field=f"{prefix}.id")
             if kind == "update":

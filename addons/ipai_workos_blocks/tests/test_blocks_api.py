@@ -48,7 +48,7 @@ def test_user_who_cannot_view_the_page_gets_404_on_its_blocks(tree, people, api_
 
     assert [answer.status_code for answer in answers] == [404] * len(answers)
     assert answers[1].json() == api.get(f"/blocks/{uuid.uuid4()}").json()
-    assert Block.objects.get(pk=block["id"]).content["text"][0]["text"] == "secret"
+    assert Block.objects.get(id=block["id"]).content["text"][0]["text"] == "secret"
 
 
 def test_viewer_reads_blocks_but_gets_403_on_every_write(tree, people, api_for):
@@ -161,8 +161,8 @@ def test_a_block_never_moves_into_its_own_descendant(tree, people, api_for):
 
     assert into_child.status_code == into_itself.status_code == 422
     assert into_child.json()["error"]["field"] == "parent_id"
-    assert Block.objects.get(pk=inner["id"]).parent_id == uuid.UUID(outer["id"])
-    assert Block.objects.get(pk=outer["id"]).parent_id is None
+    assert Block.objects.get(id=inner["id"]).parent.id == uuid.UUID(outer["id"])
+    assert Block.objects.get(id=outer["id"]).parent_id is None
 
 
 def test_move_to_another_page_takes_children_references_and_attachments(tree, people, api_for, upload):
@@ -179,12 +179,12 @@ def test_move_to_another_page_takes_children_references_and_attachments(tree, pe
     assert moved.status_code == 200, moved.json()
     assert moved.json()["page_id"] == tree.subpage.pk and moved.json()["parent_id"] is None
     assert not Block.objects.filter(page=tree.page).exists()
-    child = Block.objects.get(pk=picture["id"])
+    child = Block.objects.get(id=picture["id"])
     assert child.page_id == tree.subpage.pk
     new_attachment = child.content["attachment_id"]
     assert new_attachment != image["id"] and child.content["url"] == f"/api/v1/attachments/{new_attachment}/content"
     assert api.get(child.content["url"].removeprefix("/api/v1")).status_code == 200
-    assert BlockReference.objects.get(block_id=item["id"]).page_id == tree.subpage.pk
+    assert BlockReference.objects.get(block__id=item["id"]).page_id == tree.subpage.pk
 
 
 def test_move_to_a_page_the_user_cannot_edit_is_refused(tree, people, api_for, make_user):
@@ -199,7 +199,7 @@ def test_move_to_a_page_the_user_cannot_edit_is_refused(tree, people, api_for, m
     answer = api.post(f"/blocks/{block['id']}/move", {"page_id": other.pk})
 
     assert answer.status_code == 403
-    assert Block.objects.get(pk=block["id"]).page_id == tree.page.pk
+    assert Block.objects.get(id=block["id"]).page_id == tree.page.pk
 
 
 def test_put_document_keeps_ids_creates_updates_reorders_and_deletes(tree, people, api_for):
@@ -223,7 +223,7 @@ def test_put_document_keeps_ids_creates_updates_reorders_and_deletes(tree, peopl
     assert [block["type"] for block in items] == ["bulleted_list", "heading_2", "divider"]
     assert items[0]["id"] == item["id"] and items[1]["id"] == chosen
     assert items[0]["children"][0]["id"] == kept["id"] and items[0]["children"][0]["parent_id"] == item["id"]
-    assert not Block.objects.filter(pk=gone["id"]).exists()
+    assert not Block.objects.filter(id=gone["id"]).exists()
     assert api.get(f"/pages/{tree.page.pk}/blocks").json()["items"] == items
     events = AuditEvent.objects.filter(pk__gt=0).order_by("-id")[: AuditEvent.objects.count() - before]
     replaced = [event for event in events if event.action == "blocks.replace"]
@@ -261,14 +261,15 @@ def test_put_document_is_atomic_and_names_the_bad_field(tree, people, api_for):
     assert api.get(f"/pages/{tree.page.pk}/blocks").json() == before
 
 
-def test_put_document_refuses_an_id_used_on_another_page(tree, people, api_for):
+def test_put_document_creates_a_block_with_an_id_used_on_another_page(tree, people, api_for):
     api = api_for(people.editor)
     elsewhere = api.post(f"/pages/{tree.subpage.pk}/blocks", paragraph("elsewhere")).json()
 
     answer = put_document(api, tree.page.pk, {"blocks": [{**paragraph("copy"), "id": elsewhere["id"]}]})
 
-    assert answer.status_code == 409 and answer.json()["error"]["field"] == "blocks[0].id"
-    assert Block.objects.get(pk=elsewhere["id"]).page_id == tree.subpage.pk
+    assert answer.status_code == 200 and answer.json()["items"][0]["id"] == elsewhere["id"]
+    assert sorted(Block.objects.filter(id=elsewhere["id"]).values_list("page_id", flat=True)) == sorted([tree.page.pk, tree.subpage.pk])
+    assert texts(api.get(f"/pages/{tree.subpage.pk}/blocks").json()["items"]) == ["elsewhere"]
 
 
 def test_bulk_applies_all_operations_in_order(tree, people, api_for):
@@ -320,11 +321,11 @@ def test_mentions_become_references(tree, people, api_for):
         {"mention": {"kind": "user", "id": 987654}, "text": "ghost"},
     ]}}).json()
 
-    rows = sorted(BlockReference.objects.filter(block_id=block["id"]).values_list("kind", "target_user_id", "target_page_id"))
+    rows = sorted(BlockReference.objects.filter(block__id=block["id"]).values_list("kind", "target_user_id", "target_page_id"))
     api.patch(f"/blocks/{block['id']}", {"content": {"text": [{"text": "no mentions"}]}})
 
     assert rows == [("page", None, tree.subpage.pk), ("user", people.viewer.pk, None)]
-    assert not BlockReference.objects.filter(block_id=block["id"]).exists()
+    assert not BlockReference.objects.filter(block__id=block["id"]).exists()
 
 
 def test_pages_in_the_trash_refuse_block_changes(tree, people, api_for):

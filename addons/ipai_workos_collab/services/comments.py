@@ -46,7 +46,7 @@ MAX_REACTIONS_PER_COMMENT = 50  # distinct emoji
 def get_comment(user, comment_id, action: str = "read") -> Comment:
     """A comment the user may see (NotFound otherwise, also when it was deleted for good)."""
     _require_user(user)
-    comment = Comment.objects.select_related("page", "author").filter(pk=comment_id).first() if _is_id(comment_id) else None
+    comment = Comment.objects.select_related("page", "author", "block").filter(pk=comment_id).first() if _is_id(comment_id) else None
     if comment is None:
         raise NotFound("no such comment")
     try:
@@ -65,7 +65,7 @@ def threads_of(user, page: Page, *, limit: int = DEFAULT_LIMIT, cursor: str | No
     check_limit(limit)
     after = decode_cursor(cursor)
     roots = list(Comment.objects.filter(page=page, parent__isnull=True, pk__gt=after)
-                 .select_related("author", "resolved_by").order_by("pk")[: limit + 1])
+                 .select_related("author", "resolved_by", "block").order_by("pk")[: limit + 1])
     next_cursor = encode_cursor(roots[limit - 1].pk) if len(roots) > limit else None
     roots = roots[:limit]
     replies: dict = defaultdict(list)
@@ -87,7 +87,7 @@ def anchors_of(page: Page, threads: list[Comment]) -> dict[int, dict]:
     if not wanted:
         return {}
     found: dict[int, dict] = {}
-    for block_id, block_type, content in Block.objects.filter(page=page).values_list("pk", "type", "content"):
+    for block_id, block_type, content in Block.objects.filter(page=page).values_list("id", "type", "content"):
         spans = content.get("text") if isinstance(content, dict) else None
         if not isinstance(spans, list) or not any(isinstance(span, dict) and span.get("comment") in wanted for span in spans):
             continue
@@ -118,7 +118,7 @@ def comment_json(comment: Comment, reactions: dict | None = None, replies: list 
     ``anchors_of``); when that text is gone it keeps the range first commented and is ``orphaned``."""
     deleted = comment.deleted_at is not None
     spans = [] if deleted else comment.body.get("text", [])
-    anchor, block_id, orphaned = comment.anchor, str(comment.block_id) if comment.block_id else None, False
+    anchor, block_id, orphaned = comment.anchor, str(comment.block.id) if comment.block_id else None, False
     if anchor is not None and anchors is not None:
         now = anchors.get(comment.pk)
         if now is None:
@@ -176,7 +176,7 @@ def _clean_anchor(page: Page, block_id, anchor) -> tuple[Block | None, dict | No
         block_uuid = uuid.UUID(str(block_id))
     except ValueError:
         raise InvalidInput("not a block id (a UUID)", field="block_id") from None
-    block = Block.objects.select_related("page").filter(pk=block_uuid, page=page).first()
+    block = Block.objects.select_related("page").filter(id=block_uuid, page=page).first()  # ids are unique per page
     if block is None:
         raise InvalidInput("no such block on this page", field="block_id")
     if anchor is None:
@@ -296,7 +296,7 @@ def create_comment(actor, page: Page, body, *, parent_id=None, block_id=None, an
     search.refresh([page.pk], sources=[SEARCH_SOURCE])
     live_events.comments_changed(page.pk)
     record_event(actor=actor, action="comment.create", target=comment, changes={
-        "page": page.pk, "parent": parent.pk if parent else None, "block": str(block.pk) if block else None,
+        "page": page.pk, "parent": parent.pk if parent else None, "block": str(block.id) if block else None,
         "anchor": anchor, "mentions": [user.pk for user in mentioned], "not_notified": [user.pk for user in not_notified],
     })
     return comment, not_notified
@@ -410,15 +410,15 @@ def reactions_json(comment: Comment, viewer) -> list:
 # --- blocks that move to another page ---------------------------------------------------------------------------
 
 
-def blocks_moved(actor, block_ids: list, source_page: Page, target_page: Page) -> None:
+def blocks_moved(actor, block_keys: list, source_page: Page, target_page: Page) -> None:
     """The blocks module's move listener: threads anchored in the moved blocks (with their replies) and the
     mentions those blocks hold go to the page the blocks went to, in the move's transaction; the comment search
     documents of both pages follow (they carry the page, which decides who finds them), and open comment
     panels of both pages hear of it. The block move itself is the audited change."""
-    threads = list(Comment.objects.filter(block_id__in=block_ids, page_id=source_page.pk, parent__isnull=True).values_list("pk", flat=True))
+    threads = list(Comment.objects.filter(block_id__in=block_keys, page_id=source_page.pk, parent__isnull=True).values_list("pk", flat=True))
     if threads:
         Comment.objects.filter(Q(pk__in=threads) | Q(parent_id__in=threads)).update(page_id=target_page.pk)
-    Mention.objects.filter(block_id__in=block_ids).update(page_id=target_page.pk)
+    Mention.objects.filter(block_id__in=block_keys).update(page_id=target_page.pk)
     if threads:
         search.refresh([source_page.pk, target_page.pk], sources=[SEARCH_SOURCE])
         live_events.comments_changed(source_page.pk)
@@ -435,5 +435,5 @@ def notify_block_mentions(actor, block: Block, user_ids: list[int]) -> None:
     page = Page.objects.get(pk=block.page_id)
     readable = _readers(page, user_ids)
     notify(user_ids, kind="mention", title=f"{user_label(actor)} mentioned you on {page.title or 'Untitled'}", actor=actor,
-           target_model="ipai.workos.page", target_id=page.pk, url=f"/web/pages/{page.pk}#block-{block.pk}",
+           target_model="ipai.workos.page", target_id=page.pk, url=f"/web/pages/{page.pk}#block-{block.id}",
            body=_block_text(block)[:280], may_read=lambda user: readable.get(user.pk, False))

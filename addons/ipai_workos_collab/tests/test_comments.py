@@ -41,13 +41,13 @@ def test_reply_to_a_reply_joins_the_thread(tree, api_for):
 
 def test_anchor_is_stored_with_its_text_and_must_lie_inside_the_block(tree, api_for, block):
     api = api_for(tree.admin)
-    made = api.post("/comments", {"page_id": tree.page.pk, "block_id": str(block.pk), "anchor": {"start": 5, "end": 16}, "body": text("which?")})
+    made = api.post("/comments", {"page_id": tree.page.pk, "block_id": str(block.id), "anchor": {"start": 5, "end": 16}, "body": text("which?")})
     assert made.status_code == 201, made.json()
     assert made.json()["anchor"] == {"start": 5, "end": 16, "text": "the release"}
     for anchor in ({"start": 5, "end": 500}, {"start": 3, "end": 3}, {"start": -1, "end": 2}, {"start": "a", "end": 2}, [1, 2]):
-        refused = api.post("/comments", {"page_id": tree.page.pk, "block_id": str(block.pk), "anchor": anchor, "body": text("x")})
+        refused = api.post("/comments", {"page_id": tree.page.pk, "block_id": str(block.id), "anchor": anchor, "body": text("x")})
         assert refused.status_code == 422 and refused.json()["error"]["field"] == "anchor", (anchor, refused.json())
-    changed = api.post("/comments", {"page_id": tree.page.pk, "block_id": str(block.pk), "anchor": {"start": 0, "end": 4, "text": "Stop"}, "body": text("x")})
+    changed = api.post("/comments", {"page_id": tree.page.pk, "block_id": str(block.id), "anchor": {"start": 0, "end": 4, "text": "Stop"}, "body": text("x")})
     assert changed.status_code == 422 and changed.json()["error"]["field"] == "anchor.text"
     other_page = blocks.create_block(tree.admin, tree.subpage, type="paragraph", content={"text": [{"text": "elsewhere"}]})
     wrong = api.post("/comments", {"page_id": tree.page.pk, "block_id": str(other_page.pk), "body": text("x")})

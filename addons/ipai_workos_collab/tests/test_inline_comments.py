@@ -25,7 +25,7 @@ def block(tree):
 
 
 def inline(api, page, block, start, end, body="which?", **extra):
-    return api.post("/comments", {"page_id": page.pk, "block_id": str(block.pk), "anchor": {"start": start, "end": end}, "body": text(body), **extra})
+    return api.post("/comments", {"page_id": page.pk, "block_id": str(block.id), "anchor": {"start": start, "end": end}, "body": text(body), **extra})
 
 
 def spans_of(block) -> list:
@@ -45,7 +45,7 @@ def test_a_commenter_who_cannot_edit_anchors_a_thread_and_the_text_gets_its_mark
     assert api_for(ana).put(f"/pages/{tree.page.pk}/blocks", {"blocks": [], "base_version": blocks.document_version(tree.page)}).status_code in (403, 404)
     listed = api_for(tree.admin).get("/comments", page_id=tree.page.pk).json()["items"]
     assert [(item["id"], item["block_id"], item["anchor"], item["orphaned"]) for item in listed] == [
-        (thread["id"], str(block.pk), {"start": 9, "end": 16, "text": "release"}, False)]
+        (thread["id"], str(block.id), {"start": 9, "end": 16, "text": "release"}, False)]
 
 
 def test_a_viewer_cannot_comment_inline_and_nothing_is_marked(tree, person, api_for, block):
@@ -87,9 +87,9 @@ def test_moving_the_block_keeps_its_thread_anchored(tree, api_for, block):
     api = api_for(tree.admin)
     toggle = blocks.create_block(tree.admin, tree.page, type="toggle", content={"text": [{"text": "Plans"}]})
     thread = inline(api, tree.page, block, 9, 16).json()  # "release"
-    blocks.move_block(tree.admin, Block.objects.get(pk=block.pk), parent_id=toggle.pk)
+    blocks.move_block(tree.admin, Block.objects.get(pk=block.pk), parent_id=toggle.id)
     moved = api.get(f"/comments/{thread['id']}").json()
-    assert (moved["block_id"], moved["anchor"], moved["orphaned"]) == (str(block.pk), {"start": 9, "end": 16, "text": "release"}, False)
+    assert (moved["block_id"], moved["anchor"], moved["orphaned"]) == (str(block.id), {"start": 9, "end": 16, "text": "release"}, False)
     assert [(item["id"], item["orphaned"]) for item in api.get("/comments", page_id=tree.page.pk).json()["items"]] == [(thread["id"], False)]
 
 
@@ -109,7 +109,7 @@ def test_moving_the_block_to_another_page_takes_its_thread_replies_and_search_do
 
     assert api.get("/comments", page_id=tree.page.pk).json()["items"] == []
     listed = api.get("/comments", page_id=target.pk).json()["items"]
-    assert [(item["id"], item["block_id"], item["orphaned"]) for item in listed] == [(thread["id"], str(block.pk), False)]
+    assert [(item["id"], item["block_id"], item["orphaned"]) for item in listed] == [(thread["id"], str(block.id), False)]
     assert set(Comment.objects.filter(pk__in=[thread["id"], reply["id"]]).values_list("page_id", flat=True)) == {target.pk}
     # who finds the comments follows the page they are on now
     assert [item for item in search.search(reader, "walrus")["items"] if item["object"] == "comment"] == []
@@ -177,7 +177,7 @@ def test_on_a_live_page_the_mark_is_a_formatting_edit_that_keeps_what_an_editor_
 
     blocks.create_block(tree.admin, tree.page, type="paragraph", content={"text": [{"text": "Intro"}]})
     toggle = blocks.create_block(tree.admin, tree.page, type="toggle", content={"text": [{"text": "Details"}]})
-    blocks.create_block(tree.admin, tree.page, type="paragraph", content={"text": [{"text": "inside"}]}, parent_id=toggle.pk)
+    blocks.create_block(tree.admin, tree.page, type="paragraph", content={"text": [{"text": "inside"}]}, parent_id=toggle.id)
     item = blocks.create_block(tree.admin, tree.page, type="bulleted_list", content={"text": [
         {"text": "ask "}, {"mention": {"kind": "user", "id": tree.admin.pk}, "text": "owner"}, {"text": " now\nplease"}]})
     state, _pending = live.load(tree.page)
@@ -255,7 +255,7 @@ def test_an_anchor_follows_random_live_edits_and_is_orphaned_only_when_all_its_t
     doc = Doc()
     doc.apply_update(live.load(tree.page)[0])
     before = doc.get_state()
-    element = next(child for child in doc.get("default", type=XmlFragment).children if dict(child.attributes).get("blockId") == str(block.pk))
+    element = next(child for child in doc.get("default", type=XmlFragment).children if dict(child.attributes).get("blockId") == str(block.id))
     run = next(child for child in element.children if isinstance(child, XmlText))
     model = [(character, start <= index < end) for index, character in enumerate(SENTENCE)]  # (character, marked)
     for number, (kind, at, size) in enumerate(edits):
@@ -276,7 +276,7 @@ def test_an_anchor_follows_random_live_edits_and_is_orphaned_only_when_all_its_t
     marked = [index for index, (_character, is_marked) in enumerate(model) if is_marked]
     text = "".join(character for character, _marked in model)
     if marked:
-        assert now["orphaned"] is False and now["block_id"] == str(block.pk)
+        assert now["orphaned"] is False and now["block_id"] == str(block.id)
         assert now["anchor"] == {"start": marked[0], "end": marked[-1] + 1, "text": text[marked[0]: marked[-1] + 1]}
     else:
         assert now["orphaned"] is True and now["anchor"]["text"] == SENTENCE[start:end]

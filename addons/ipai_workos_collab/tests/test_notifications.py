@@ -93,7 +93,7 @@ def test_ten_block_edits_mentioning_someone_within_a_minute_make_one_notice(tree
         blocks.update_block(tree.admin, block, content={"text": [{"text": f"v{n}"}]})
         blocks.update_block(tree.admin, block, content={"text": [{"text": "hey "}, {"mention": {"kind": "user", "id": ana.pk}, "text": "@ana"}]})
     notices = Notification.objects.filter(recipient=ana)
-    assert notices.count() == 1 and notices.get().url == f"/web/pages/{tree.page.pk}#block-{block.pk}"
+    assert notices.count() == 1 and notices.get().url == f"/web/pages/{tree.page.pk}#block-{block.id}"
     Notification.objects.update(created_at=timezone.now() - timedelta(seconds=61))
     blocks.update_block(tree.admin, block, content={"text": [{"text": "gone"}]})
     blocks.update_block(tree.admin, block, content={"text": [{"mention": {"kind": "user", "id": ana.pk}, "text": "@ana"}]})

@@ -46,7 +46,7 @@ def test_the_thread_list_takes_the_same_queries_for_one_thread_and_twenty(tree, 
     def threads(count: int, offset: int) -> None:
         for index in range(count):
             at = offset + index * 2
-            root, _ = services.create_comment(people[index % 3], tree.page, text(f"t{at}"), block_id=str(paragraph.pk), anchor={"start": at, "end": at + 1})
+            root, _ = services.create_comment(people[index % 3], tree.page, text(f"t{at}"), block_id=str(paragraph.id), anchor={"start": at, "end": at + 1})
             services.create_comment(people[(index + 1) % 3], tree.page, text("reply"), parent_id=root.pk)
             services.react(people[(index + 2) % 3], root.pk, "👍")
 
@@ -67,7 +67,7 @@ def test_commenting_takes_the_same_queries_for_one_follower_and_mention_and_for_
     paragraph = blocks.create_block(tree.admin, tree.page, type="paragraph", content={"text": [{"text": "Ship the release on Friday"}]})
     followers = [person("member") for _ in range(10)]
     mentioned = [person("member") for _ in range(10)]
-    anchor = {"block_id": str(paragraph.pk), "anchor": {"start": 0, "end": 4}} if inline else {}
+    anchor = {"block_id": str(paragraph.id), "anchor": {"start": 0, "end": 4}} if inline else {}
 
     def body(people) -> dict:
         spans = []

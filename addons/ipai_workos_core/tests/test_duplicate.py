@@ -85,7 +85,7 @@ def test_duplicate_copies_blocks_files_and_mentions_through_the_registry(tree, p
     sub_copy = Page.objects.get(parent=copy)
 
     assert blocks.document(copy) != [] and _shape(blocks.document(copy)) == _shape(blocks.document(tree.page))
-    assert not set(Block.objects.filter(page=copy).values_list("pk", flat=True)) & set(Block.objects.filter(page=tree.page).values_list("pk", flat=True))
+    assert not set(Block.objects.filter(page=copy).values_list("id", flat=True)) & set(Block.objects.filter(page=tree.page).values_list("id", flat=True))
     copied_image = Block.objects.get(page=sub_copy)
     attachment = Attachment.objects.get(pk=copied_image.content["attachment_id"])
     assert attachment.page_id == sub_copy.pk and attachment.file.name == image.file.name and attachment.pk != image.pk

@@ -51,9 +51,9 @@ def test_block_writes_one_by_one(tree):
     assert _found(tree.admin, "pineapple ") == [] and _found(tree.admin, "mango") == ["Notes"]
     blocks.update_block(tree.admin, block, type="heading_1")
     assert _found(tree.admin, "mango") == ["Notes"]
-    blocks.move_block(tree.admin, blocks.get_block(tree.admin, block.pk), page=other)
+    blocks.move_block(tree.admin, blocks.get_block(tree.admin, block.id), page=other)
     assert _found(tree.admin, "mango") == ["Elsewhere"]
-    blocks.delete_block(tree.admin, blocks.get_block(tree.admin, block.pk))
+    blocks.delete_block(tree.admin, blocks.get_block(tree.admin, block.id))
     assert _found(tree.admin, "mango ") == []
     _fresh()
 
