@@ -13,37 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-
-def setup_django(vendor: str):
-    """Start Django on a fresh, installed database of ``vendor``; answers a cleanup function."""
-    home = tempfile.mkdtemp(prefix="workos-bench-")
-    cluster = None
-    if vendor == "postgresql":
-        from workos.testing.pgcluster import start_cluster
-
-        cluster = start_cluster()
-        url = cluster.create_database("bench")
-    else:
-        url = f"sqlite:///{home}/bench.sqlite3"
-    os.environ.update({"WORKOS_DB_URL": url, "WORKOS_DATA_DIR": home, "WORKOS_LOG_FILE": f"{home}/workos.log",
-                       "DJANGO_SETTINGS_MODULE": "workos.settings.test"})
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from workos.kernel.installer import Installer
-
-    Installer().install(["ipai_workos_affine"])
-    return (lambda: cluster.destroy()) if cluster else (lambda: None)
+from workos.testing.bench import on_fresh_site  # noqa: E402
 
 
 def load() -> str:
@@ -55,11 +31,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--rows", type=int, nargs="+", default=[1000, 10_000])
     args = parser.parse_args()
-    cleanup = setup_django(args.database)
-    try:
-        run(args)
-    finally:
-        cleanup()
+    on_fresh_site(args.database, lambda: run(args))
 
 
 def run(args) -> None:

@@ -21,7 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_bulk import load, setup_django  # noqa: E402
+from bench_bulk import load  # noqa: E402
+
+from workos.testing.bench import on_fresh_site  # noqa: E402
 
 
 def write_csv(path: Path, rows: int) -> None:
@@ -41,11 +43,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=5000)
     args = parser.parse_args()
-    cleanup = setup_django(args.database)
-    try:
-        run(args)
-    finally:
-        cleanup()
+    on_fresh_site(args.database, lambda: run(args))
 
 
 def run(args) -> None:
