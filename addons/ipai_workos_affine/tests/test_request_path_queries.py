@@ -29,7 +29,7 @@ EXPECTED = {
     "read_blocks": (9, 9),
     "read_tree": (8, 8),
     "read_rows": (11, 11),
-    "create_page": (32, 34),
+    "create_page": (32, 33),
     "append_block": (32, 35),
     "edit_block": (17, 17),
 }
