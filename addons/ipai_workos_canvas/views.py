@@ -30,6 +30,16 @@ def canvas_route(page) -> str | None:
     return f"/web/canvases/{canvas_id}" if canvas_id else None
 
 
+def canvas_side_link(request, page) -> str:
+    """Under the page title, for whoever may read the page: a link to its canvas side when it has one (registered in
+    blocks' ``PAGE_HEADERS``). Readers reach the canvas here; the page menu's "Open as canvas", which makes the side
+    the first time, is offered to people who may edit the page."""
+    canvas_id = Canvas.objects.filter(page=page, side=True).values_list("pk", flat=True).first()
+    if canvas_id is None or not permissions.can(request.user, "read", page):
+        return ""
+    return format_html('<div class="page-canvas-side"><a class="page-canvas-link" href="/web/canvases/{}" data-canvas-side>🎨 Canvas</a></div>', canvas_id)
+
+
 _SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 

@@ -308,6 +308,8 @@ def test_a_document_page_opens_as_its_canvas_from_the_page_menu(workspace, page)
     page.wait_for_url(f"{workspace.base_url}/web/pages/{doc['id']}")
     page.wait_for_selector(".workos-editor")
     assert "The words stay" in page.locator(".workos-editor").inner_text()
+    page.click("[data-canvas-side]")  # the page now links its canvas side under its title
+    page.wait_for_url(f"{workspace.base_url}/web/canvases/{canvas['id']}")
 
 
 def test_the_slash_command_makes_a_canvas_under_the_page_and_embeds_it(workspace, page):  # noqa: F811

@@ -526,3 +526,20 @@ def test_rows_are_selected_set_and_deleted_in_bulk_with_undo(workspace, page):
     page.click(".dbv-toast-action")  # Undo
     eventually(lambda: len(workspace.rows(database["id"])) == 103, timeout=BULK_WRITE)
     eventually(lambda: page.locator("tr.dbv-row", has_text="task 001").count() == 1)
+
+
+def test_a_csv_file_is_imported_from_the_view_menu(workspace, page, tmp_path):
+    database = workspace.create_database("Tasks", [{"name": "Points", "type": "number"}])
+    path = tmp_path / "tasks.csv"
+    path.write_text("Name,Points,Stage\n" + "".join(f"task {n:02d},{n},{['todo', 'done'][n % 2]}\n" for n in range(30)), encoding="utf-8")
+    log_in(page, workspace.base_url)
+    open_database(page, workspace.base_url, database["id"])
+
+    page.click("[data-action=view-menu]")
+    page.set_input_files(".dbv-view-menu input[type=file]", str(path))
+    page.wait_for_selector(".dbv-toast:has-text('Imported 30 rows.')")
+    page.wait_for_load_state("load")
+    eventually(lambda: page.locator("tr.dbv-row").count() == 30)
+    assert page.locator(".dbv-total").inner_text() == "30 rows"
+    stage = next(prop for prop in workspace.api.get(f"/api/v1/databases/{database['id']}/properties").json() if prop["name"] == "Stage")
+    assert stage["type"] == "select"  # the new column's type was detected

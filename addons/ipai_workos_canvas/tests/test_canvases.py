@@ -447,6 +447,11 @@ def test_any_page_opens_as_its_canvas_side_and_stays_a_document(tree, people, ap
     assert api_for(people.outsider).post(f"/pages/{page['id']}/canvas").status_code == 404
     assert save(editor, {"id": side["id"]}, [shape("sketch")]).status_code == 200
 
+    client.force_login(people.viewer)
+    # readers reach the canvas side from the link under the page title (the menu's "Open as canvas" is for editors)
+    assert f'href="/web/canvases/{side["id"]}" data-canvas-side'.encode() in client.get(f"/web/pages/{page['id']}").content
+    other = editor.post("/pages", {"space_id": tree.space.pk, "title": "No canvas"}).json()
+    assert b"data-canvas-side" not in client.get(f"/web/pages/{other['id']}").content
     client.force_login(people.editor)
     assert client.get(f"/web/pages/{page['id']}").status_code == 200  # the page still opens as its document
     opened = client.get(f"/web/canvases/{side['id']}")

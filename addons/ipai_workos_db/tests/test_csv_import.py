@@ -108,6 +108,9 @@ def test_the_command_imports_with_progress_lines_and_refuses_with_exit_1(tree, p
 
     assert result.exit_code == 0, result.output + result.stderr
     assert [line.split(" rows")[0] for line in result.stderr.splitlines()] == ["5", "10", "11"]
+    # a progress bar towards the file's line count (11 rows, none spanning lines)
+    assert [line.split("] ")[1].split(" of")[0] for line in result.stderr.splitlines()] == ["45%", "91%", "100%"]
+    assert "of about 11" in result.stderr and "s left" in result.stderr.splitlines()[0]
     assert "imported 11 rows" in result.stdout and "1 cells left empty" in result.stdout
     assert len(_rows(target)) == 11
 

@@ -153,9 +153,11 @@ export function pageMenu(anchor: HTMLElement, data: PageMenuData) {
     items.push({ label: "Duplicate", icon: "⧉", run: () => void duplicate(data.id) });
     if (data.editable) items.push({ label: "Move to…", icon: "↪", run: () => movePicker(data) });
     items.push({ label: "Page history", icon: "🕘", run: () => void historyDialog(data) });
-    // Offered where the canvas module is installed (it says so in the page head), except on the canvas itself.
+    // Offered where the canvas module is installed (it says so in the page head), except on the canvas itself, to
+    // people who may edit the page: the first time it makes the canvas side. Readers open an existing one from the
+    // "Canvas" link under the page title.
     const onItsCanvas = document.getElementById("workos-canvas")?.dataset.pageId === String(data.id);
-    if (document.querySelector('meta[name="workos-canvas"]') && !onItsCanvas) {
+    if (document.querySelector('meta[name="workos-canvas"]') && !onItsCanvas && data.editable) {
       items.push({ label: "Open as canvas", icon: "🎨", run: () => void openAsCanvas(data.id) });
     }
     items.push({ label: "Export: Markdown (portable zip)", icon: "⤓", run: () => download(`/pages/${data.id}/export?format=markdown&subpages=true&links=portable`) });

@@ -655,12 +655,17 @@ class DatabasePage {
         if (!file.files?.length) return;
         const form = new FormData();
         form.append("file", file.files[0]);
+        // the file is validated and added in one go (all or nothing): a progress bar until the answer comes
+        const progress = h("div", { class: "dbv-import-progress", role: "status" }, `Importing ${file.files[0].name}…`,
+          h("progress", { "aria-label": `Importing ${file.files[0].name}` }));
+        body.append(progress);
         try {
           const result = await api<{ rows: number; error_count: number }>("POST", `/databases/${this.data.database.id}/import`, form);
           close();
           toast(`Imported ${result.rows} row${result.rows === 1 ? "" : "s"}` + (result.error_count ? `; ${result.error_count} value(s) could not be read.` : "."), "info");
           window.setTimeout(() => window.location.reload(), 800);
         } catch (error) {
+          progress.remove();
           toast(failure(error));
         }
       });
