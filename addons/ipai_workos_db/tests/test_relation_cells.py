@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
 
 from ipai_workos_db import services
 from ipai_workos_db.cells import Cells, first_links_lateral
-from ipai_workos_db.models import RowRelation
+from ipai_workos_db.models import Row, RowRelation
 from ipai_workos_db.query import Schema, relation_owner
 
 
@@ -83,14 +84,16 @@ def test_the_first_links_are_an_index_range_per_row_on_postgresql(tree, linked, 
     owner, forward = relation_owner(prop)
     row_field, other = ("source_id", "target") if forward else ("target_id", "source")
     links = RowRelation.objects.filter(property_id=owner, **{f"{other}__archived_at__isnull": True})
+    counted = RowRelation.objects.filter(property_id=owner).exclude(Exists(Row.objects.filter(pk=OuterRef(f"{other}_id"), archived_at__isnull=False)))
     row_ids = [persons[0].pk] if backwards else [hub.pk]
 
-    plan = "\n".join(first_links_lateral(links, row_field, other, forward, row_ids, 25, explain=True))
-    found = first_links_lateral(links, row_field, other, forward, row_ids, 25)
+    plan = "\n".join(first_links_lateral(links, counted, row_field, other, forward, row_ids, 25, explain=True))
+    found = first_links_lateral(links, counted, row_field, other, forward, row_ids, 25)
 
     index = "ipai_workos_relation_incoming" if backwards else "ipai_workos_relation_outgoing"
     assert index in plan, plan
     assert "Seq Scan on ipai_workos_row_relation" not in plan and "Sort" not in plan.split("->", 1)[-1], plan
+    assert "Anti Join" in plan and "ipai_workos_row_trashed_id" in plan, plan  # the total: trashed rows skipped by the small index
     expected = [spoke.pk for spoke in [hub, *spokes]][:25] if backwards else [p.pk for p in persons[:25]]
     assert [other_id for _row, _total, other_id, _title in found] == expected
     assert {total for _row, total, _other, _title in found} == {1001 if backwards else 1000}
