@@ -78,7 +78,8 @@ def _relations(tables: list, matches: dict, files: dict[str, bytes], skipped: li
     ("Title (Folder/Title%20<id>.md)", relative to the table's file) to row pages of one table of the upload —
     ``{table index: {column: (target table index, per record the target's row indexes)}}``. A column that links
     anything else (a file not in the upload, a page that is not a row, the rows of two tables) or mixes links with
-    bare titles (rows the export did not hold) stays text, the reason listed in ``skipped``."""
+    bare titles (rows the export did not hold) is typed from its text as before (the links dropped), the reason
+    listed in ``skipped``."""
     from .. import transfer
 
     row_of: dict[str, tuple[int, int]] = {}  # a row page's file -> (its table, its row's index in the table)
@@ -118,7 +119,7 @@ def _relations(tables: list, matches: dict, files: dict[str, bytes], skipped: li
             if reason is None and len(targets) > 1:
                 reason = "it links the rows of more than one database"
             if reason is not None:
-                skipped.append({"path": table.path, "reason": f"column {table.header[column][:128]!r} kept as text: {reason}"})
+                skipped.append({"path": table.path, "reason": f"column {table.header[column][:128]!r} not made a relation: {reason}"})
                 continue
             found.setdefault(index, {})[column] = (targets.pop(), links)
     return found

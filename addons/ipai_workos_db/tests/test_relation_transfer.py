@@ -133,11 +133,14 @@ def test_a_related_row_the_exporter_cannot_read_is_no_access_and_the_column_stay
     fresh = core.create_space(admin, tree.workspace, "Fresh")
     report = blocks.import_file(editor, fresh, "Engineering.zip", data)
     new_tasks = Database.objects.get(space=fresh, title="Tasks")
-    assert {prop.name: prop.type for prop in Schema(new_tasks).properties} == {"Name": "title", "Project": "text", "Blocked by": "relation"}
+    # no relation: the column is typed from its titles, as any column of text ("Alpha, Beta": a multi-select)
+    assert {prop.name: prop.type for prop in Schema(new_tasks).properties} == {"Name": "title", "Project": "multi_select", "Blocked by": "relation"}
     assert [entry["reason"] for entry in report["skipped"]] == [
-        "column 'Project' kept as text: 'Alpha (../Projects/Alpha.md), No access' names rows without linking them (rows the export does not hold)"]
+        "column 'Project' not made a relation: 'Alpha (../Projects/Alpha.md), No access' names rows without linking them (rows the export does not hold)"]
+    project = Schema(new_tasks).by_name["project"]
+    names = {option["id"]: option["name"] for option in project.config["options"]}
     row = Row.objects.get(database=new_tasks, page__title="Write docs")
-    assert row.values[Schema(new_tasks).by_name["project"].key] == "Alpha, No access"
+    assert [names[option] for option in row.values[project.key]] == ["Alpha", "No access"]
 
 
 def test_a_relation_to_rows_outside_a_page_export_is_typed_from_its_titles(tree, people, related):
@@ -174,9 +177,9 @@ def test_notion_links_to_a_file_not_in_the_upload_or_a_page_that_is_no_row_keep_
     database = Database.objects.get(space=tree.space, title="Tasks")
     assert {prop.name: prop.type for prop in Schema(database).properties} == {"Name": "title", "Project": "text", "See": "text", "Parent": "relation"}
     assert sorted(entry["reason"] for entry in report["skipped"]) == [
-        "column 'Project' kept as text: it links ../Projects%2022222222222222222222222222222222/Alpha%2033333333333333333333333333333333.md, "
+        "column 'Project' not made a relation: it links ../Projects%2022222222222222222222222222222222/Alpha%2033333333333333333333333333333333.md, "
         "a file not in the upload",
-        "column 'See' kept as text: it links Notes 44444444444444444444444444444444.md, a page that is not a database row"]
+        "column 'See' not made a relation: it links Notes 44444444444444444444444444444444.md, a page that is not a database row"]
     spec = Row.objects.get(database=database, page__title="Write spec")
     schema = Schema(database)
     assert spec.values[schema.by_name["project"].key] == "Alpha" and spec.values[schema.by_name["see"].key] == "Notes"
