@@ -13,6 +13,7 @@ callbacks that resolve links between pages and local files. Pure: no database ac
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -20,6 +21,13 @@ from . import richtext
 from .rendering import HtmlReader, text_span
 
 MAX_DEPTH = 32
+# a relative link to a page file, as a database cell of links (a relation) holds them: no scheme, no spaces or
+# parentheses (Notion percent-encodes them)
+_PAGE_HREF = re.compile(r"(?![a-zA-Z][a-zA-Z0-9+.\-]*:)[^\s()#?]+\.(?:html?|md)", re.IGNORECASE)
+
+
+def _words(text: str) -> str:
+    return re.sub(r"[\s,]+", " ", text).strip()
 _MARKS = {"strong": "bold", "b": "bold", "em": "italic", "i": "italic", "u": "underline", "s": "strike", "del": "strike",
           "strike": "strike", "code": "code"}
 
@@ -93,14 +101,22 @@ class NotionHtmlReader(HtmlReader):
         records, links = [], []
         for row in table.css("tbody tr"):
             cells = row.css("td")
-            records.append([self.cell_text(cell) for cell in cells])
+            records.append([self.cell_text(cell, links=index > 0) for index, cell in enumerate(cells)])
             link = cells[0].css_first("a") if cells else None
             links.append((link.attributes or {}).get("href") if link is not None else None)
         return header, records, links
 
     @staticmethod
-    def cell_text(cell) -> str:
-        """A database cell as the text Notion's CSV would hold: options joined by commas, checkboxes Yes/No."""
+    def cell_text(cell, links: bool = False) -> str:
+        """A database cell as the text Notion's CSV would hold: options joined by commas, checkboxes Yes/No, and
+        with ``links`` a cell of nothing but links to pages (a relation) as "Title (href), ..." — what the CSV
+        holds, so that both exports' relations take the importer's one path."""
+        if links:
+            anchors = cell.css("a")
+            items = [(" ".join(anchor.text().split()), (anchor.attributes or {}).get("href") or "") for anchor in anchors]
+            if items and all(_PAGE_HREF.fullmatch(href) for _title, href in items) \
+                    and _words(cell.text()) == _words(" ".join(title for title, _href in items)):
+                return ", ".join(f"{title} ({href})" for title, href in items)
         options = cell.css(".selected-value")
         if options:
             return ", ".join(" ".join(option.text().split()) for option in options)

@@ -975,9 +975,13 @@ PAGE_ROUTES: Registry = Registry("page route")
 
 # How an import turns a table it finds (a Notion database: a CSV beside a folder of row pages, or an HTML table)
 # into a database: the databases module registers ``"database"``, called as ``importer(actor, *, space,
-# parent_page, title, header, records)`` inside the import's transaction; it answers an object with
-# ``database_id``, ``url``, ``row_pages`` (in record order), ``properties`` and ``skipped``. Blocks never imports
-# that module: without an importer, such tables stay file attachments.
+# parent_page, title, header, records, relations)`` inside the import's transaction; it answers an object with
+# ``database_id``, ``url``, ``row_pages`` (in record order), ``properties`` and ``skipped``, and
+# ``relate(actor, column, target, links)``. ``relations``: the indexes of the columns that hold links to the rows
+# of tables of the same upload (Notion's "Title (Folder/Title%20<id>.md)"): the importer leaves them out until
+# every table exists (tables link each other in any order, and themselves), then ``relate`` makes each one a
+# relation to ``target`` (another answer of the importer) whose row ``i`` links ``target.row_pages[j]`` for each
+# ``j`` of ``links[i]``. Blocks never imports that module: without an importer, such tables stay file attachments.
 TABLE_IMPORTERS: Registry = Registry("table importer")
 
 # The other way round: how a portable export (``services.export_space``, ``export_page`` with sub-pages) writes
@@ -985,9 +989,11 @@ TABLE_IMPORTERS: Registry = Registry("table importer")
 # folder of row pages). The databases module registers ``"database"``, called once per export as
 # ``exporter(viewer, *, space)``; it answers the databases of ``space`` that ``viewer`` may read, each an object
 # with ``parent_page_id`` (the page it sits in, None at the top of the space), ``title``, ``csv`` (text: the title
-# column first, then the others, cells as ``viewer`` may read them) and ``row_pages`` (the row pages of the CSV's
-# lines, in order) — the last two read only for the databases the export reaches. Without an exporter, a zip
-# holds pages only.
+# column first, then the others, cells as ``viewer`` may read them), ``linked_csv(page_link)`` (the same with each
+# related row whose page the export holds written as Notion writes a relation, "Title (href)", ``page_link(page
+# id)`` answering the href of that page's file from the CSV's folder or None; asked once every table the export
+# reaches has given its ``row_pages``) and ``row_pages`` (the row pages of the CSV's lines, in order) — read only
+# for the databases the export reaches. Without an exporter, a zip holds pages only.
 TABLE_EXPORTERS: Registry = Registry("table exporter")
 
 CORE_BLOCK_TYPES = (

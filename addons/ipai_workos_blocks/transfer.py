@@ -385,6 +385,28 @@ def unique_name(name: str, used: set[str]) -> str:
     return candidate
 
 
+# one item of a Notion relation cell: "Title (href)", the href of a page file (percent-encoded: no spaces, and a
+# title may hold parentheses of its own), items separated by commas
+_LINK_ITEM = re.compile(r"\s*(.*?)\s*\(([^()\s]+\.(?:md|markdown|html?))\)\s*(?:,|$)", re.DOTALL | re.IGNORECASE)
+
+
+def notion_links(text: str) -> list[tuple[str, str]] | None:
+    """The (title, href) items of a database cell that is nothing but links to page files — how Notion writes a
+    relation in its CSV, "Task (Tasks/Task%20<id>.md), Other (...)", and the HTML reader a cell of links — else None
+    (an empty cell too)."""
+    text = (text or "").strip()
+    if not text.endswith(")"):
+        return None
+    items, position = [], 0
+    while position < len(text):
+        found = _LINK_ITEM.match(text, position)
+        if found is None or found.end() == position:
+            return None
+        items.append((found.group(1).strip(), found.group(2)))
+        position = found.end()
+    return items or None
+
+
 def relative_url(path: str) -> str:
     return quote(path, safe="/")
 

@@ -73,6 +73,58 @@ def _tables(files: dict[str, bytes], plan, source: str, skipped: list[dict]) -> 
     return tables
 
 
+def _relations(tables: list, matches: dict, files: dict[str, bytes], skipped: list[dict]) -> dict[int, dict[int, tuple[int, list[list[int]]]]]:
+    """The columns of each table that are relations, as Notion writes one: every filled cell a list of links
+    ("Title (Folder/Title%20<id>.md)", relative to the table's file) to row pages of one table of the upload —
+    ``{table index: {column: (target table index, per record the target's row indexes)}}``. A column that links
+    anything else (a file not in the upload, a page that is not a row, the rows of two tables) or mixes links with
+    bare titles (rows the export did not hold) is typed from its text as before (the links dropped), the reason
+    listed in ``skipped``."""
+    from .. import transfer
+
+    row_of: dict[str, tuple[int, int]] = {}  # a row page's file -> (its table, its row's index in the table)
+    for index in range(len(tables)):
+        matched, extra = matches[index]
+        for position, planned in enumerate([*matched, *extra]):
+            if planned is not None and planned.markdown_path:
+                row_of[planned.markdown_path] = (index, position)
+    found: dict[int, dict[int, tuple[int, list[list[int]]]]] = {}
+    for index, table in enumerate(tables):
+        base = posixpath.dirname(table.path.split("#", 1)[0])
+        for column in range(1, len(table.header)):
+            cells = [record[column].strip() if column < len(record) else "" for record in table.records]
+            parsed = [transfer.notion_links(cell) for cell in cells]
+            if not any(parsed):
+                continue
+            reason, targets, links = None, set(), []
+            for cell, items in zip(cells, parsed):
+                if cell and items is None:
+                    reason = f"{cell[:60]!r} names rows without linking them (rows the export does not hold)"
+                    break
+                linked = []
+                for _title, href in items or []:
+                    target = transfer.local_target(base, href)
+                    if target is None or target not in files:
+                        reason = f"it links {href[:120]}, a file not in the upload"
+                    elif target not in row_of:
+                        reason = f"it links {target[:120]}, a page that is not a database row"
+                    else:
+                        targets.add(row_of[target][0])
+                        linked.append(row_of[target][1])
+                        continue
+                    break
+                if reason is not None:
+                    break
+                links.append(linked)
+            if reason is None and len(targets) > 1:
+                reason = "it links the rows of more than one database"
+            if reason is not None:
+                skipped.append({"path": table.path, "reason": f"column {table.header[column][:128]!r} not made a relation: {reason}"})
+                continue
+            found.setdefault(index, {})[column] = (targets.pop(), links)
+    return found
+
+
 def _heading_title(files: dict[str, bytes], planned) -> str:
     """The title a Markdown page gives itself in its first line ("# Title"), "" when it has none: the title of a
     row page whose file name could not hold it (a "/" in it, or the page id appended to tell equal titles apart)."""
@@ -162,7 +214,9 @@ def import_file(actor, space, name: str, data: bytes, parent: Page | None = None
     """Create pages in ``space`` (under ``parent`` if given) from a Markdown file or a zip: Notion's "Markdown &
     CSV" export (databases from its CSV files, their row pages as the rows' pages) or its HTML export (pages,
     their blocks, icons and covers, databases from its tables), or any zip of Markdown folders. Links between
-    the imported pages become page mentions, local images and files attachments. All or nothing; one
+    the imported pages become page mentions, local images and files attachments, and a database column of links
+    to the rows of a database of the upload (a relation, as Notion and the portable export write it) a relation
+    between the new databases. All or nothing; one
     ``blocks.import`` audit event besides those of each page, database and row."""
     # the page listeners (the search index) hear of each new page once, at the end; the actor's levels are
     # worked out once per object (the import changes no grant or place of an existing object)
@@ -197,6 +251,8 @@ def _import(actor, space, name: str, data: bytes, parent: Page | None) -> dict:
         for planned, record in zip(matches[index][0], table.records):
             if planned is not None:
                 row_cells[planned.folder] = {name.casefold(): cell.strip() for name, cell in zip(table.header, record)}
+    relations = _relations(tables, matches, files, skipped)
+    made_tables: dict[int, object] = {}  # the importer's answer for each table, to relate them once all exist
     totals = {"pages": 0, "blocks": 0, "databases": 0, "rows": 0, "attachments": 0}
     created: dict[str, Page] = {}
     databases: list[dict] = []
@@ -210,7 +266,9 @@ def _import(actor, space, name: str, data: bytes, parent: Page | None) -> dict:
         table = tables[index]
         matched, extra = matches[index]
         records = [list(record) for record in table.records] + [[planned.title] for planned in extra]
-        result = importer(actor, space=None if where else space, parent_page=where, title=table.title, header=table.header, records=records)
+        result = importer(actor, space=None if where else space, parent_page=where, title=table.title, header=table.header, records=records,
+                          relations=frozenset(relations.get(index, ())))
+        made_tables[index] = result
         for planned, page in zip([*matched, *extra], result.row_pages):
             if planned is not None:
                 created[planned.folder] = page
@@ -253,6 +311,10 @@ def _import(actor, space, name: str, data: bytes, parent: Page | None) -> dict:
             elif pending_pages:
                 planned = pending_pages.pop(0)
                 created[planned.folder] = core.create_page(actor, space=None if parent else space, parent=parent, title=planned.title)
+    # every table and row exists now: the relation columns link the new rows (tables link each other in any order)
+    for index, columns in relations.items():
+        for column, (target, links) in sorted(columns.items()):
+            made_tables[index].relate(actor, column, made_tables[target], links)
     for planned in plan:
         if planned.folder in table_folders and planned.markdown_path and planned.folder not in created:
             if source == "markdown":

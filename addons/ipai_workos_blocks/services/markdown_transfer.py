@@ -41,15 +41,22 @@ def _with_attachment_paths(trees: list[dict], paths: dict[int, str]) -> list[dic
     return out
 
 
+def _relative_link(files: dict[int, str], page_id: int, here: str) -> str | None:
+    """The href of the file of page ``page_id`` in the zip (``files``: page id -> path) from the folder ``here``,
+    percent-encoded; None for a page the zip does not hold."""
+    from .. import transfer
+
+    target = files.get(page_id)
+    return transfer.relative_url(posixpath.relpath(target, here or ".")) if target else None
+
+
 def portable_links(value, files: dict[int, str], here: str):
     """A copy of block JSON (after ``live_mentions``) without instance-specific links: a page mention of a page in
     ``files`` (page id -> its file in the zip) becomes a link relative to the folder ``here`` (percent-encoded); of
     any other page, its text alone (the live title or "No access"). A user mention becomes "@Name"."""
-    from .. import transfer
 
     def link_to(page_id: int) -> str | None:
-        target = files.get(page_id)
-        return transfer.relative_url(posixpath.relpath(target, here or ".")) if target else None
+        return _relative_link(files, page_id, here)
 
     if isinstance(value, list):
         return [portable_links(item, files, here) for item in value]
@@ -132,6 +139,7 @@ def _zip(user, space: Space, root: Page | None, links: str) -> bytes:
             tables.setdefault(table.parent_page_id, []).append(table)
     pages: list[_PageFile] = []
     files: list[tuple[str, bytes]] = []
+    csv_files: list[tuple[int, object, str]] = []  # (index in files, table, its folder): written once every row has its file
 
     def add(page: Page, folder: str, used: set[str], depth: int, name: str | None = None) -> None:
         name = name or _free_name(transfer.safe_file_name(page.title), used)
@@ -146,7 +154,8 @@ def _zip(user, space: Space, root: Page | None, links: str) -> bytes:
     def add_tables(found: list, folder: str, used: set[str], depth: int) -> None:
         for table in found:
             name = _free_name(transfer.safe_file_name(table.title), used)
-            files.append((f"{folder}{name}.csv", table.csv.encode()))
+            csv_files.append((len(files), table, folder))
+            files.append((f"{folder}{name}.csv", b""))
             row_names: set[str] = set()
             for line, row_page in enumerate(table.row_pages, start=1):
                 add(row_page, f"{folder}{name}/", row_names, depth + 1, name=_row_name(row_page, line, row_names))
@@ -157,6 +166,11 @@ def _zip(user, space: Space, root: Page | None, links: str) -> bytes:
     if root is None:
         add_tables(tables.get(None, []), "", used, 0)
     paths = {entry.page.pk: entry.path for entry in pages}
+    for index, table, folder in csv_files:
+        # a portable CSV links each related row the zip holds to its page file, as Notion writes a relation (the
+        # tables are written after the walk: a relation may point at a table reached later, or at its own rows)
+        text = table.linked_csv(lambda page_id, here=folder.rstrip("/"): _relative_link(paths, page_id, here)) if links == "portable" else table.csv
+        files[index] = (files[index][0], text.encode())
     for start in range(0, len(pages), DOCUMENTS_AT_ONCE):
         batch = pages[start:start + DOCUMENTS_AT_ONCE]
         trees = documents([entry.page for entry in batch])

@@ -17,7 +17,7 @@ from .csv_transfer import detect_type, export_csv, import_csv
 from .databases import archive_database, create_database, restore_database, set_database_restricted, update_database
 from .properties import create_property, delete_property, update_property, _rank_after
 from .reads import databases_for, get_database, trashed_rows, get_property, get_row, list_rows, related_rows, row_chunks, schema_of, select_rows, _live_rows
-from .bulk import archive_rows, bulk_update_rows, restore_rows
+from .bulk import archive_rows, bulk_update_rows, link_rows, restore_rows
 from .rows import archive_row, create_row, create_rows, duplicate_row, restore_row, update_row
 from .table_export import export_tables
 from .table_import import column_type, import_table

@@ -25,9 +25,10 @@ from .shapes import cell_text, names_for
 from .validation import context_for
 
 
-def export_csv(schema: Schema, rows_iterable, props: list, viewer) -> str:
+def export_csv(schema: Schema, rows_iterable, props: list, viewer, row_link=None) -> str:
     """CSV text: a header of property names, then one line per row (values as ``to_text`` writes them, so
-    that importing the file again gives the same values), as ``viewer`` may read them."""
+    that importing the file again gives the same values), as ``viewer`` may read them. ``row_link``: see
+    ``cell_text`` (the relation cells of a portable export link the related rows' pages)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([prop.name for prop in props])
@@ -36,7 +37,8 @@ def export_csv(schema: Schema, rows_iterable, props: list, viewer) -> str:
         cells = Cells(schema, chunk, readable)
         names = names_for(cells, chunk, props)
         for row in chunk:
-            writer.writerow([_csv_safe(cell_text(prop, cells.cell(row, prop), names, display=False, hidden=cells.hidden(row, prop)))
+            writer.writerow([_csv_safe(cell_text(prop, cells.cell(row, prop), names, display=False, hidden=cells.hidden(row, prop),
+                                                 row_link=row_link))
                              for prop in props])
     return out.getvalue()
 

@@ -114,7 +114,8 @@ def _relations_read_by(database: Database, expression: str, exclude: Property | 
 
 @transaction.atomic
 def create_property(actor, database: Database, *, name, type, config=None, after_id=UNSET) -> Property:
-    """Add a property. A two-way relation also adds its pair to the other database (``paired_name``)."""
+    """Add a property, last unless ``after_id`` (the property it follows; None: first). A two-way relation also
+    adds its pair to the other database (``paired_name``)."""
     permissions.require(actor, "edit", database)
     if database.archived_at is not None:
         raise Conflict("this database is in the trash: restore it first")
@@ -122,8 +123,11 @@ def create_property(actor, database: Database, *, name, type, config=None, after
         raise Conflict(f"a database has at most {PROPERTIES_MAX} properties")
     name = _clean_name(database, name)
     cleaned = _clean_config(actor, database, type, config)
-    last = Property.objects.filter(database=database).aggregate(last=Max("rank"))["last"]
-    prop = Property.objects.create(database=database, name=name, type=type, config=cleaned, rank=ranks.rank_between(last, None))
+    if after_id is UNSET:
+        rank = ranks.rank_between(Property.objects.filter(database=database).aggregate(last=Max("rank"))["last"], None)
+    else:
+        rank = _rank_after(Property.objects.filter(database=database), after_id, "after_id")
+    prop = Property.objects.create(database=database, name=name, type=type, config=cleaned, rank=rank)
     if type == "relation" and cleaned.get("two_way"):
         target = Database.objects.get(pk=cleaned["database_id"])
         paired_name = cleaned.pop("paired_name", None) or f"Related to {database.title or 'Untitled'}"

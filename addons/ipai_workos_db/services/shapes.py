@@ -44,16 +44,22 @@ def names_for(cells: Cells, rows: list, props: list) -> dict:
     return {"users": users, "rows": titles}
 
 
-def cell_text(prop: Property, cell, names: dict, display: bool = True, hidden: bool = False) -> str:
+def cell_text(prop: Property, cell, names: dict, display: bool = True, hidden: bool = False, row_link=None) -> str:
     """A cell as a person reads it (``display``) or as CSV holds it. ``hidden``: the relation also links to
-    rows the viewer cannot read, shown as one "No access" (never their titles, nor how many there are)."""
+    rows the viewer cannot read, shown as one "No access" (never their titles, nor how many there are).
+    ``row_link(row id) -> href | None``: a related row with an href is written as Notion's CSV writes a relation,
+    "Title (href)", so that an importer can link the row again (a portable export)."""
     entry = property_type(prop.type)
     if prop.type == "person":
         return ", ".join(names["users"].get(user_id, str(user_id)) for user_id in cell or [])
     if prop.type in ("created_by", "last_edited_by"):
         return names["users"].get(cell, "") if cell else ""
     if prop.type == "relation":
-        shown = [names["rows"].get(row_id) or "Untitled" for row_id in cell or []]
+        shown = []
+        for row_id in cell or []:
+            title = names["rows"].get(row_id) or "Untitled"
+            href = row_link(row_id) if row_link is not None else None
+            shown.append(f"{title} ({href})" if href else title)
         return ", ".join(shown + [NO_ACCESS] if hidden else shown)
     return entry.display(cell, prop.config) if display else entry.to_text(cell, prop.config)
 

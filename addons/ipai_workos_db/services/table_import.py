@@ -3,7 +3,8 @@
 Registered as the blocks module's ``"database"`` table importer (see ``ipai_workos_blocks.registry.TABLE_IMPORTERS``):
 the Notion importer hands over the table's title, where it sat, its header and its records (text cells); this
 module types the columns the way Notion writes them and adds the rows through ``create_rows``, in the import's
-transaction.
+transaction. The columns the importer found to link the rows of the upload's tables (Notion's relations) are left
+out until every table exists; ``ImportedTable.relate`` then makes each one a relation and links the new rows.
 """
 
 from __future__ import annotations
@@ -34,13 +35,35 @@ _MULTI_NAMES = {"tags", "multi-select", "multi select", "labels", "schlagwörter
 
 @dataclass
 class ImportedTable:
-    """What the importer made: the database, its address, the row pages in record order and what was skipped."""
+    """What the importer made: the database, its address, the row pages in record order and what was skipped;
+    ``relate`` adds the relation columns left out (``import_table``'s ``relations``) once every table exists."""
 
     database_id: int
     url: str
     row_pages: list = field(default_factory=list)
     properties: dict = field(default_factory=dict)  # column name -> property type
     skipped: list = field(default_factory=list)
+    database: object = field(default=None, repr=False)
+    rows: list = field(default_factory=list, repr=False)
+    header: list = field(default_factory=list, repr=False)
+    column_properties: dict = field(default_factory=dict, repr=False)  # column index -> Property
+
+    @transaction.atomic
+    def relate(self, actor, column: int, target: "ImportedTable", links: list[list[int]]) -> None:
+        """Make column ``column`` (one of ``relations``) a relation to ``target``'s database, placed after the
+        column before it, whose row ``i`` links ``target``'s rows ``links[i]`` (indexes in its record order),
+        through ``create_property`` and ``link_rows`` (the service write path, audited)."""
+        from .bulk import link_rows
+
+        before = max((index for index in self.column_properties if index < column), default=0)
+        prop = create_property(actor, self.database, name=self.header[column], type="relation",
+                               config={"database_id": target.database_id}, after_id=self.column_properties[before].pk)
+        self.column_properties[column] = prop
+        self.properties[self.header[column]] = "relation"
+        wanted = {self.rows[index].pk: list(dict.fromkeys(target.rows[other].pk for other in linked))
+                  for index, linked in enumerate(links) if linked and index < len(self.rows)}
+        if wanted:
+            link_rows(actor, prop, wanted)
 
 
 def notion_cell_text(text: str) -> str:
@@ -90,11 +113,13 @@ def _options(type_name: str, values: list[str]) -> list[dict]:
 
 
 @transaction.atomic
-def import_table(actor, *, space=None, parent_page=None, title: str, header: list[str], records: list[list[str]]) -> ImportedTable:
+def import_table(actor, *, space=None, parent_page=None, title: str, header: list[str], records: list[list[str]],
+                 relations: frozenset[int] | set[int] = frozenset()) -> ImportedTable:
     """A database named ``title`` in ``space`` (or inline in ``parent_page``) whose first column is the title
     and whose other columns are typed from their cells (``column_type``); one row per record, in order. A cell
-    its column cannot take stays empty and is listed in ``skipped``. Too many columns or rows answer 413 and
-    nothing is written."""
+    its column cannot take stays empty and is listed in ``skipped``. The columns of ``relations`` (indexes) are
+    left out: the caller adds them with ``relate`` once the tables they link exist. Too many columns or rows
+    answer 413 and nothing is written."""
     if len(header) > PROPERTIES_MAX:
         raise TooLarge(f"{title or 'a table'}: a database has at most {PROPERTIES_MAX} columns; this one has {len(header)}", field="file")
     if len(records) > IMPORT_ROWS_MAX:
@@ -116,6 +141,9 @@ def import_table(actor, *, space=None, parent_page=None, title: str, header: lis
     props = {0: title_prop}
     types = {header[0]: "title"}
     for index, name in enumerate(header[1:], start=1):
+        if index in relations:
+            types[name] = "relation"  # made by ``relate``; named here to keep the columns' order in the report
+            continue
         column = [row[index] for row in cells]
         type_name = column_type(name, column)
         config = {"options": _options(type_name, column)} if type_name in ("select", "multi_select") else None
@@ -142,10 +170,11 @@ def import_table(actor, *, space=None, parent_page=None, title: str, header: lis
         values.append(stored)
     from .rows import create_rows
 
-    pages = []
+    rows = []
     try:
         for start in range(0, len(values), BULK_MAX):
-            pages.extend(row.page for row in create_rows(actor, database, values[start:start + BULK_MAX]))
+            rows.extend(create_rows(actor, database, values[start:start + BULK_MAX]))
     except InvalidInput as error:
         raise InvalidInput(f"{title or 'table'}: {error.message}", field="file") from None
-    return ImportedTable(database_id=database.pk, url=f"/web/databases/{database.pk}", row_pages=pages, properties=types, skipped=skipped)
+    return ImportedTable(database_id=database.pk, url=f"/web/databases/{database.pk}", row_pages=[row.page for row in rows], properties=types,
+                         skipped=skipped, database=database, rows=rows, header=header, column_properties=props)

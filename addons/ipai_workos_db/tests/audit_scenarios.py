@@ -26,6 +26,12 @@ def _restore_rows(w):
     return services.restore_rows(w.tree.admin, row.database, row_ids=[row.pk])
 
 
+def _link_rows(w):
+    row = _row(w)
+    relation = services.create_property(w.tree.admin, row.database, name="Next", type="relation", config={"database_id": row.database_id})
+    return services.link_rows(w.tree.admin, relation, {row.pk: [row.pk]})
+
+
 def _property(w, name):
     database = _database(w)
     return database.properties.get(name=name)
@@ -45,6 +51,7 @@ SCENARIOS = {
     "update_row": (lambda w: services.update_row(w.tree.admin, _row(w), {"Points": 2}), "database.row_update"),
     "bulk_update_rows": (lambda w: services.bulk_update_rows(w.tree.admin, _row(w).database, filter=None, values={"Points": 3}),
                          "database.row_update"),
+    "link_rows": (lambda w: _link_rows(w), "database.row_update"),
     "archive_rows": (lambda w: services.archive_rows(w.tree.admin, _row(w).database, filter=None), "database.row_archive"),
     "restore_rows": (lambda w: _restore_rows(w), "database.row_restore"),
     "duplicate_row": (lambda w: services.duplicate_row(w.tree.admin, _row(w)), "database.row_duplicate"),
