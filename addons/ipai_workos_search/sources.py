@@ -119,8 +119,9 @@ class PageSource:
         pages at once), and the ``PAGE_TEXT`` providers that can (a ``preload`` of their own) read theirs at once."""
         pages = list(pages)
         ids = [page.pk for page in pages]
-        rows = {row.page_id: row for row in Row.objects.select_related("database")
-                .filter(page_id__in=[page.pk for page in pages if page.container_model == DATABASE])}
+        # the rows alone: entries read their values and properties, never their database (a copy of it per row
+        # cost more than the rows themselves)
+        rows = {row.page_id: row for row in Row.objects.filter(page_id__in=[page.pk for page in pages if page.container_model == DATABASE])}
         properties = defaultdict(list)
         for prop in Property.objects.filter(database_id__in={row.database_id for row in rows.values()}):
             properties[prop.database_id].append(prop)
