@@ -4,12 +4,54 @@ looks, and the index would otherwise hand a carded page's title to readers of th
 
 from __future__ import annotations
 
+from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+
 from .models import CanvasElement
 
-MAX_INDEXED_LINES = 5000
+MAX_INDEXED_LINES = 5000  # text elements read per canvas (an element may hold several lines)
+
+_preloaded: ContextVar[dict | None] = ContextVar("workos_canvas_search_preloaded", default=None)
 
 
-def canvas_text(page) -> list[str]:
-    texts = (CanvasElement.objects.filter(canvas__page=page, is_deleted=False).exclude(text="")
-             .order_by("order_key", "id").values_list("text", flat=True)[:MAX_INDEXED_LINES])
-    return [line for text in texts for line in text.splitlines()]
+def _texts_of(page_ids: list[int]) -> dict[int, list[str]]:
+    """The texts of these pages' canvases, by page, in z-order, the first ``MAX_INDEXED_LINES`` of each canvas
+    (a window numbers them per page, so that many pages are read in one query and a huge canvas is still cut)."""
+    elements = (CanvasElement.objects.filter(canvas__page_id__in=page_ids, is_deleted=False).exclude(text="")
+                .annotate(place=Window(RowNumber(), partition_by=F("canvas__page_id"), order_by=[F("order_key").asc(), F("id").asc()]))
+                .filter(place__lte=MAX_INDEXED_LINES).order_by("canvas__page_id", "order_key", "id")
+                .values_list("canvas__page_id", "text"))
+    found: dict[int, list[str]] = defaultdict(list)
+    for page_id, text in elements:
+        found[page_id].append(text)
+    return found
+
+
+class CanvasText:
+    """The ``PAGE_TEXT`` provider: ``provider(page)`` -> the canvas's lines (none for a page without a canvas)."""
+
+    def __call__(self, page) -> list[str]:
+        memo = _preloaded.get()
+        if memo is not None and page.pk in memo["pages"]:
+            texts = memo["texts"].get(page.pk, [])
+        else:
+            texts = _texts_of([page.pk]).get(page.pk, [])
+        return [line for text in texts for line in text.splitlines()]
+
+    @contextmanager
+    def preload(self, pages):
+        """Within this block, these pages' canvas texts come from one query made here instead of one per page
+        (``index_pages`` of many pages: an import, a CSV import, a rebuild)."""
+        ids = [page.pk for page in pages]
+        token = _preloaded.set({"pages": set(ids), "texts": _texts_of(ids) if ids else {}})
+        try:
+            yield
+        finally:
+            _preloaded.reset(token)
+
+
+canvas_text = CanvasText()

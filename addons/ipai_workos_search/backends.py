@@ -195,6 +195,48 @@ def write_text(document_id: int, title: str, headings: str, body: str, force: bo
                            [document_id, title, headings, body])
 
 
+def write_new_texts(documents: list[tuple[int, str, str, str]]) -> None:
+    """Put the text of documents just made, ``(id, title, headings, body)`` each, into the full-text index, all of
+    them at once: what ``write_text(..., fresh=True)`` stores for each one (the same chunks, digests, weights and
+    vector), in two statements on PostgreSQL (the chunks, then the vectors joined from them) and one on SQLite
+    however many documents there are — a bulk write's new pages (a CSV import, a Notion import) spent most of
+    their time in two statements per document. Nothing is read first: a new document has no chunks, and its id
+    (AUTOINCREMENT on SQLite) was never a full-text row's."""
+    if not documents:
+        return
+    with default_connection.cursor() as cursor:
+        if vendor() != "postgresql":
+            cursor.executemany(f"INSERT INTO {FTS_TABLE} (rowid, title, headings, body) VALUES (%s, %s, %s, %s)",
+                               [list(document) for document in documents])
+            return
+        config = ensure_configuration()
+        chunks: dict[tuple[int, str, str], str] = {}  # (document, part, digest) -> text: a chunk met twice is stored once
+        places: list[tuple[int, str, int, str]] = []  # (document, part, position, digest) of every chunk, in order
+        for document_id, _title, headings, body in documents:
+            for weight, digests, texts in _pg_parts(headings, body, config):
+                for position, (digest, text) in enumerate(zip(digests, texts), start=1):
+                    chunks.setdefault((document_id, weight, digest), text)
+                    places.append((document_id, weight, position, digest))
+        cursor.execute(
+            f"INSERT INTO {CHUNK_TABLE} (document_id, part, digest, vector) SELECT u.document_id, u.part, u.digest, to_tsvector(%s::regconfig, u.text) "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS u(document_id, part, digest, text) "
+            "ON CONFLICT (document_id, part, digest) DO NOTHING",
+            [config, [key[0] for key in chunks], [key[1] for key in chunks], [key[2] for key in chunks], list(chunks.values())])
+        # each document's vector as _pg_vector_sql makes it: title (A) || headings' chunks in order (B) || body's (C)
+        cursor.execute(
+            f"WITH parts AS (SELECT u.document_id, u.part, workos_tsvector_agg(c.vector ORDER BY u.n) AS vector "
+            f"FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::text[]) AS u(document_id, part, n, digest) "
+            f"JOIN {CHUNK_TABLE} c ON c.document_id = u.document_id AND c.part = u.part AND c.digest = u.digest "
+            "GROUP BY u.document_id, u.part) "
+            f"UPDATE {TABLE} AS d SET search_vector = setweight(to_tsvector(%s::regconfig, t.title), 'A') "
+            "|| setweight(coalesce(b.vector, ''), 'B') || setweight(coalesce(c.vector, ''), 'C') "
+            "FROM unnest(%s::bigint[], %s::text[]) AS t(id, title) "
+            "LEFT JOIN parts b ON b.document_id = t.id AND b.part = 'B' LEFT JOIN parts c ON c.document_id = t.id AND c.part = 'C' "
+            "WHERE d.id = t.id",
+            [[place[0] for place in places], [place[1] for place in places], [place[2] for place in places], [place[3] for place in places],
+             config, [document[0] for document in documents], [document[1] for document in documents]])
+
+
 def forget_text(document_ids: list[int]) -> None:
     """Drop documents from the full-text index (PostgreSQL: the vector goes with the row, the chunks with it)."""
     if vendor() != "sqlite" or not document_ids:

@@ -117,15 +117,16 @@ def _fields(entry: Entry, placement: Placement, actor) -> tuple[Texts, dict]:
 
 def _save_new(items: list[tuple[Entry, Placement]], actor=None) -> None:
     """What ``_save`` writes for documents that do not exist yet (the pages a bulk write made), with one INSERT of
-    the documents and one of their scopes for all of them; their full text is then written one by one."""
+    the documents, one of their scopes and one write of their full text (``backends.write_new_texts``) for all
+    of them."""
     made = [(_fields(entry, placement, actor), entry, placement) for entry, placement in items]
     documents = SearchDocument.objects.bulk_create([
         SearchDocument(source_model=entry.source_model, source_id=str(entry.source_id), **values) for (_texts, values), entry, _placement in made])
     SearchScope.objects.bulk_create([SearchScope(document=document, scope_key=key, depth=depth)
                                      for document, (_fields_of, _entry, placement) in zip(documents, made)
                                      for depth, key in enumerate(placement.scopes)], batch_size=1000)
-    for document, ((texts, _values), _entry, _placement) in zip(documents, made):
-        backends.write_text(document.pk, texts.indexed_title, texts.headings, texts.body, fresh=True)
+    backends.write_new_texts([(document.pk, texts.indexed_title, texts.headings, texts.body)
+                              for document, ((texts, _values), _entry, _placement) in zip(documents, made)])
 
 
 def _save(entry: Entry, placement: Placement, actor=None, document: SearchDocument | None = None, force: bool = False) -> SearchDocument:
@@ -182,6 +183,8 @@ def index_pages(page_ids, actor=None, chains: Chains | None = None, sources: lis
     for start in range(0, len(page_ids), PRELOAD_PAGES):
         chunk = page_ids[start:start + PRELOAD_PAGES]
         pages = Page.objects.in_bulk(chunk)
+        for page in pages.values():  # a page whose parent is in the batch (an import's tree) finds it without a query
+            chains.remember(page)
         with ExitStack() as preloads:
             documents = None
             if len(chunk) > 1:  # many pages (a bulk write, a rebuild): what each source reads per page, read at once

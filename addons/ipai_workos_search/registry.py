@@ -69,6 +69,8 @@ def searchable_text(block_type, content: dict, mentions: bool = True) -> str:
 SOURCES: Registry[Source] = Registry("search source")
 
 # provider(page) -> lines of text that another module keeps for a page outside its blocks (the text on a canvas),
-# added to the body of the page's own document, so that the page is found by it once rather than twice.
+# added to the body of the page's own document, so that the page is found by it once rather than twice. A provider
+# that reads per page may also have ``preload(pages)``, a context manager within which it answers for those pages
+# from what it read at once (as a source's ``preload``: ``index_pages`` of many pages enters it).
 PageText = Callable[[Any], Iterable[str]]
 PAGE_TEXT: Registry[PageText] = Registry("search page text provider")
