@@ -124,7 +124,7 @@ def run(args) -> None:
     RowRelation.objects.bulk_create([RowRelation(property=relation, source=project, target_id=task_id, position=n) for n, task_id in enumerate(task_ids)])
     with connection.cursor() as cursor:
         # as autovacuum leaves a table of this age: statistics, and the visibility map that index-only scans read
-        cursor.execute("VACUUM (ANALYZE)")
+        cursor.execute("VACUUM (ANALYZE)" if connection.vendor == "postgresql" else "ANALYZE")
 
     table = views.create_view(user, database, name="Open bugs", config={
         "filter": {"property": "Tag", "operator": "is", "value": "bug"},
