@@ -123,7 +123,9 @@ def _seal(events: list[AuditEvent]) -> None:
     INSERT into this table, which no other transaction locks rows of (others only wait for this lock), so no
     cycle can form and the lock is held for milliseconds.
     """
-    with transaction.atomic(savepoint=False):  # at a commit: a failure rolls the whole transaction back anyway
+    # No savepoint at a commit (a failure rolls the whole transaction back); one inside a transaction that goes on
+    # after a failure (a test case's, whose own blocks never commit).
+    with transaction.atomic(savepoint=connection.in_atomic_block):
         _lock_chain()
         previous = _chain_head()
         for event in events:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from workos.kernel.transactions import BeforeCommit, before_commit
 
@@ -15,7 +15,7 @@ class Refused(Exception):
 
 
 def test_both_backends_run_before_commit_callbacks(db):
-    assert isinstance(connection, BeforeCommit)
+    assert isinstance(connections[DEFAULT_DB_ALIAS], BeforeCommit)
 
 
 def test_callbacks_run_in_order_when_the_outermost_block_ends_and_write_with_the_transaction(db):
