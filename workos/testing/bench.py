@@ -4,13 +4,14 @@ or a temporary SQLite file, torn down afterwards."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from typing import Callable
 
 
 def on_fresh_site(database: str, body: Callable[[], None], *, prefix: str = "workos-bench-") -> None:
     """Set Django up on a new database (``postgresql``: a throwaway cluster; ``sqlite``: a file in a temporary
-    folder), migrate, install ``ipai_workos_affine`` (and so every module), run ``body``, then drop the cluster."""
+    folder), migrate, install ``ipai_workos_affine`` (and so every module), run ``body``, then drop the cluster and the temporary folder."""
     home = tempfile.mkdtemp(prefix=prefix)
     cluster = None
     if database == "postgresql":
@@ -36,3 +37,4 @@ def on_fresh_site(database: str, body: Callable[[], None], *, prefix: str = "wor
     finally:
         if cluster is not None:
             cluster.destroy()
+        shutil.rmtree(home, ignore_errors=True)  # the SQLite file, the data folder and the log: nothing is left behind
