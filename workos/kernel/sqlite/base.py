@@ -1,5 +1,4 @@
-"""The SQLite backend's connection: Django's, taking a writer's turn around write transactions (see __init__) and
-running ``before_commit`` callbacks (workos.kernel.transactions)."""
+"""The SQLite backend's connection: Django's, taking a writer's turn around write transactions (see __init__)."""
 
 from __future__ import annotations
 
@@ -7,8 +6,6 @@ import re
 
 from django.db.backends.sqlite3 import base
 from django.utils.functional import cached_property
-
-from workos.kernel.transactions import BeforeCommit
 
 from .writers import Writers, writers_for
 
@@ -56,7 +53,7 @@ class _Turn:
         self.wrapper.end_turn_if_done()
 
 
-class DatabaseWrapper(BeforeCommit, base.DatabaseWrapper):
+class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.holds_turn = False
