@@ -276,7 +276,8 @@ class Cells:
 
         owner, forward = relation_owner(prop)
         row_field, other = ("source_id", "target") if forward else ("target_id", "source")
-        links = RowRelation.objects.filter(property_id=owner, **{f"{row_field}__in": list(self.rows), f"{other}__archived_at__isnull": True})
+        mine = RowRelation.objects.filter(property_id=owner, **{f"{row_field}__in": list(self.rows)})
+        links = mine.filter(**{f"{other}__archived_at__isnull": True})
         readable = self.readable.narrow(links, f"{other}_id", prop.config.get("database_id"))
         order = [F("position").asc(), F("id").asc()] if forward else [F(f"{other}_id").asc()]
         first: dict[int, list[int]] = defaultdict(list)
@@ -287,9 +288,8 @@ class Cells:
             # The total skips links to trashed rows by NOT EXISTS on the small index of trashed rows
             # (``ipai_workos_row_trashed_id``), not by a join to the live rows: a join probes the row table's
             # index once per link (10,000 probes, ~45 ms at 1,000,000 rows), the anti-join a near-empty index.
-            trashed = Row.objects.filter(pk=OuterRef(f"{other}_id"), archived_at__isnull=False)
-            counted = self.readable.narrow(RowRelation.objects.filter(property_id=owner, **{f"{row_field}__in": list(self.rows)})
-                                           .exclude(Exists(trashed)), f"{other}_id", prop.config.get("database_id"))
+            counted = self.readable.narrow(mine.exclude(Exists(Row.objects.filter(pk=OuterRef(f"{other}_id"), archived_at__isnull=False))),
+                                           f"{other}_id", prop.config.get("database_id"))
             for row_id, total, other_id, title in first_links_lateral(readable, counted, row_field, other, forward, list(self.rows), self.relation_limit):
                 if total:
                     totals[row_id] = total
