@@ -1,4 +1,4 @@
-"""``workos db reindex``: build the per-property indexes of databases (module ipai_workos_db) on PostgreSQL;
+"""``workos db reindex``: build the per-property indexes of databases (module ipai_workos_db);
 ``workos db recount``: check or correct the maintained row counts; ``workos db import-csv``: a CSV file of any
 size into a database, with progress.
 
@@ -33,7 +33,8 @@ def reindex(context, database_id, check, as_json):
 
     Property changes do this by themselves after they commit; run it after `workos module install/upgrade`
     (a concurrent index cannot be built inside the all-or-nothing install transaction), after a restore, or
-    when the log says a build failed. On SQLite there is nothing to do.
+    when the log says a build failed. On SQLite the statements are plain CREATE/DROP INDEX (SQLite has one
+    writer at a time: writes wait for the build).
 
     Exit codes: 0 up to date (or brought up to date), 1 an index could not be built or dropped (or, with
     --check, something is to do), 2 usage.
@@ -43,15 +44,15 @@ def reindex(context, database_id, check, as_json):
 
     from . import indexes
 
-    if not indexes.supported():
-        report = {"vendor": "sqlite", "create": [], "rebuild": [], "drop": [], "created": [], "dropped": [], "failed": []}
-        click.echo(json.dumps(report, indent=2) if as_json else "SQLite: property indexes are PostgreSQL-only; nothing to do")
-        return
+    from django.db import connection
+
     try:
         todo = indexes.plan(database_id)
-        report = {"vendor": "postgresql", **todo, "created": [], "dropped": [], "failed": []}
+        report = {"vendor": connection.vendor, **todo, "created": [], "dropped": [], "failed": []}
         if not check:
             report.update(indexes.sync(database_id))
+            if connection.vendor == "sqlite":
+                indexes.analyze_sqlite()  # the planner's statistics, also when every index already existed
     except DatabaseError as error:
         fail(f"database error: {error}", EXIT_FAILED)
     pending = todo["create"] or todo["rebuild"] or todo["drop"]

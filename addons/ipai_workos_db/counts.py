@@ -63,6 +63,10 @@ def add_rows(database_id: int, props, values_list, sign: int = 1) -> None:
         for key in keys_of(props, values):
             deltas[key] += sign
     apply(database_id, deltas)
+    if sign > 0:
+        from . import indexes
+
+        indexes.rows_added()  # SQLite's planner needs statistics of the row table (indexes.py)
 
 
 def remove_rows(database_id: int, props, values_list) -> None:

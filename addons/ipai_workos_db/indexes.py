@@ -1,4 +1,4 @@
-"""Per-property expression indexes on row values (PostgreSQL only).
+"""Per-property expression indexes on row values.
 
 Filters and sorts on a property compile to an expression over ``Row.values`` (``query.value_expression``).
 For the property types whose registry entry names ``index_orders`` (select, status, number, date), each
@@ -40,7 +40,16 @@ build after commit runs in the request that changed the property (the benchmark'
 rows build in 0.7-1.5 s); it waits at most ``LOCK_TIMEOUT`` for older transactions, then gives up and logs. Text sorts
 are not indexed: they are rarer than filters.
 
-On SQLite nothing is indexed (the SQLite path works, it need not be as fast).
+On SQLite (the embedded default) the same properties get the same partial indexes, with two differences that
+SQLite calls for. Its indexes keep NULLs first and cannot say ``NULLS LAST``, so the SQLite backend
+(``workos.kernel.sqlite``) has Django write an ascending sort with empty values last as ``x IS NULL, x ASC``
+and a descending one as ``x DESC`` (SQLite's own order), and the indexes are on exactly those terms:
+``((x) IS NULL, x, rank, id)`` and ``(x DESC, rank, id)``; a select or status property, which is filtered by
+equality and sorted by its options' order, is indexed on its value. And SQLite matches an indexed expression
+by its parse tree, where a bound parameter never equals a literal: the JSON paths of ``query.JsonText`` are
+literals there. SQLite builds the indexes with plain statements (one writer at a time anyway), after the
+property change commits like PostgreSQL, or inside a transaction. The 100,000-row table view of the benchmark
+went from 266 ms to the figures in benchmarks/README.md ("Issue 22, SQLite at 100,000 rows").
 """
 
 from __future__ import annotations
@@ -72,6 +81,10 @@ class PropertyIndex:
 
 
 def supported(using: str = "default") -> bool:
+    return connections[using].vendor in ("postgresql", "sqlite")
+
+
+def _postgresql(using: str) -> bool:
     return connections[using].vendor == "postgresql"
 
 
@@ -81,6 +94,8 @@ def _definition(prop, order: str, using: str) -> tuple[str, str]:
     from . import query
     from .models import Row
 
+    if not _postgresql(using):
+        return _sqlite_definition(prop, order, using)
     expression = query.value_expression(prop)
     ordered = expression.desc(nulls_last=True) if order == "desc" else expression.asc(nulls_last=True)
     condition = Q(database_id=prop.database_id, archived_at__isnull=True)
@@ -94,13 +109,51 @@ def _definition(prop, order: str, using: str) -> tuple[str, str]:
     return name, statement
 
 
+def _compiled(prop, using: str) -> str:
+    """The SQL of a property's value expression as the queries compile it, without the table's name."""
+    from . import query
+    from .models import Row
+
+    connection = connections[using]
+    compiler = Row.objects.using(using).filter(database_id=prop.database_id).query.get_compiler(using)
+    expression = query.value_expression(prop).resolve_expression(compiler.query)
+    sql, params = compiler.compile(expression)
+    if connection.vendor == "sqlite":
+        sql = sql % tuple(connection.ops.quote_value(param) for param in params)
+    else:
+        sql = connection.ops.compose_sql(sql, params)
+    return sql.replace('"ipai_workos_row".', "")
+
+
+def _sqlite_definition(prop, order: str, using: str) -> tuple[str, str]:
+    """(name, CREATE statement) of one property index on SQLite: the ORDER BY terms its queries write
+    (``kernel.sqlite.DatabaseFeatures``: an ascending sort with empty values last is ``x IS NULL, x``, a
+    descending one ``x DESC``), or for a property that is filtered by equality only (select, status) the value
+    itself, then the row order; partial like PostgreSQL's, built with a plain CREATE INDEX. The database's id
+    comes first although the index holds one database only: the queries' ``database_id = ?`` then reaches the
+    index as it reaches the table's own ``(database_id, ...)`` indexes, and SQLite's planner, which weighs
+    plans by estimated rows, compares like with like (its estimate for an equality does not grow with the
+    database, the sort it saves does)."""
+    body = _compiled(prop, using)
+    if order == "desc":
+        columns = f"{body} DESC"
+    elif "desc" in property_type(prop.type).index_orders:  # sorted by this value: empty values last
+        columns = f"({body}) IS NULL, {body}"
+    else:
+        columns = body
+    on = f'ON "ipai_workos_row" ("database_id", {columns}, "rank", "id") WHERE ("archived_at" IS NULL AND "database_id" = {int(prop.database_id)})'
+    digest = hashlib.sha1(on.encode()).hexdigest()[:8]
+    name = f"{PREFIX}{prop.database_id}_p{prop.pk}_{order}_{digest}"
+    return name, f'CREATE INDEX IF NOT EXISTS "{name}" {on}'
+
+
 TITLE_INDEX = "ipai_workos_page_title_trgm"
 TITLE_INDEX_SQL = f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{TITLE_INDEX}" ON "ipai_workos_page" USING gin ((UPPER(("title")::text)) gin_trgm_ops)'
 
 
 def trigram_available(using: str = "default") -> bool:
     """Whether the ``pg_trgm`` extension is installed in the database (PostgreSQL only)."""
-    if not supported(using):
+    if not _postgresql(using):
         return False
     with connections[using].cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
@@ -111,15 +164,7 @@ def _trigram_definition(prop, using: str) -> tuple[str, str]:
     """(name, CREATE statement) of a text property's trigram index, on the expression Django's ``icontains``,
     ``istartswith`` and ``iendswith`` compile the property's value to (``query.value_expression`` under
     ``UPPER(... ::text)``), so that the planner matches the filters to it."""
-    from . import query
-    from .models import Row
-
-    connection = connections[using]
-    compiler = Row.objects.using(using).filter(database_id=prop.database_id).query.get_compiler(using)
-    expression = query.value_expression(prop).resolve_expression(compiler.query)
-    sql, params = compiler.compile(expression)
-    sql = connection.ops.lookup_cast("icontains") % sql
-    body = connection.ops.compose_sql(sql, params).replace('"ipai_workos_row".', "")
+    body = connections[using].ops.lookup_cast("icontains") % _compiled(prop, using)
     on = f'ON "ipai_workos_row" USING gin (({body}) gin_trgm_ops) WHERE ("archived_at" IS NULL AND "database_id" = {int(prop.database_id)})'
     digest = hashlib.sha1(on.encode()).hexdigest()[:8]
     name = f"{PREFIX}{prop.database_id}_p{prop.pk}_trgm_{digest}"
@@ -151,10 +196,14 @@ def wanted(database_id: int | None = None, using: str = "default") -> dict[str, 
 def existing(database_id: int | None = None, using: str = "default") -> dict[str, bool]:
     """Property indexes in the catalogue, by name -> valid (False: a failed concurrent build left it unusable)."""
     with connections[using].cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = 'ipai_workos_row' AND starts_with(c.relname, %s)", [PREFIX])
-        found = {name: valid for name, valid in cursor.fetchall() if NAME.match(name)}
+        if not _postgresql(using):
+            cursor.execute("SELECT name, 1 FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ipai_workos_row' AND name LIKE %s",
+                           [PREFIX + "%"])
+        else:
+            cursor.execute(
+                "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = 'ipai_workos_row' AND starts_with(c.relname, %s)", [PREFIX])
+        found = {name: bool(valid) for name, valid in cursor.fetchall() if NAME.match(name)}
     if database_id is None:
         return found
     return {name: valid for name, valid in found.items() if NAME.match(name).group(1) == str(database_id)}
@@ -191,11 +240,14 @@ def sync(database_id: int | None = None, using: str = "default", concurrently: b
     Must run outside a transaction (it is what ``schedule_sync`` runs after commit). Answers
     ``{"created", "dropped", "failed": [{"name", "error"}]}``; one failing index does not stop the others.
     ``concurrently=False`` builds with plain (table-locking) statements, which a transaction may hold: only
-    for a caller that knows nobody else uses the table, such as a test inside its own transaction."""
+    for a caller that knows nobody else uses the table, such as a test inside its own transaction. On SQLite the
+    statements are always plain (SQLite has one writer at a time anyway) and may run in a transaction."""
     report = {"created": [], "dropped": [], "failed": []}
     if not supported(using):
         return report
     connection = connections[using]
+    if not _postgresql(using):
+        concurrently = False  # SQLite writes one transaction at a time: plain statements, in a transaction or not
     if concurrently and connection.in_atomic_block:
         raise RuntimeError("property indexes are built concurrently, outside a transaction: call sync() after commit")
     mode = "CONCURRENTLY " if concurrently else ""
@@ -205,7 +257,7 @@ def sync(database_id: int | None = None, using: str = "default", concurrently: b
     with connection.cursor() as cursor:
         if concurrently:
             cursor.execute("SET lock_timeout = %s", [LOCK_TIMEOUT])
-        else:
+        elif _postgresql(using):
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # an index cannot be built with deferred checks pending
         try:
             for name in todo["drop"] + todo["rebuild"]:
@@ -232,13 +284,52 @@ def sync(database_id: int | None = None, using: str = "default", concurrently: b
         finally:
             if concurrently:
                 cursor.execute("RESET lock_timeout")
+    if report["created"] and not _postgresql(using):
+        analyze_sqlite(using)
     for failure in report["failed"]:
         logger.warning("property index %s: %s (run `workos db reindex`)", failure["name"], failure["error"])
     return report
 
 
+def analyze_sqlite(using: str = "default") -> None:
+    """Statistics of the row table for SQLite's planner (``ANALYZE``, sampled: ``analysis_limit``). Without
+    any, SQLite takes every equality to match ten rows, so that sorting "the rows of database 12" looks cheaper
+    than walking a property index; with them, even from when the table was small, it walks the index. Run
+    when property indexes are built; ``workos db reindex`` runs it too."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("PRAGMA analysis_limit = 1000")
+        try:
+            cursor.execute('ANALYZE "ipai_workos_row"')
+        finally:
+            cursor.execute("PRAGMA analysis_limit = 0")
+
+
+_analyzed: set[str] = set()  # database aliases whose row table this process has seen statistics of
+
+
+def rows_added(using: str = "default") -> None:
+    """Rows were written: on SQLite, once the row table has rows but no statistics (a new site: its first
+    property indexes were built on an empty table, where ``ANALYZE`` records nothing), gather them after
+    commit. Statistics from a small table already lead the planner to the property indexes; after that this
+    process checks no more."""
+    if using in _analyzed or connections[using].vendor != "sqlite":
+        return
+
+    def run():
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is not None:
+                cursor.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'ipai_workos_row' LIMIT 1")
+                if cursor.fetchone() is not None:
+                    _analyzed.add(using)
+                    return
+        analyze_sqlite(using)
+
+    transaction.on_commit(run, using=using)
+
+
 def schedule_sync(database_id: int, using: str = "default") -> None:
-    """After the current transaction commits, bring the database's property indexes up to date (PostgreSQL).
+    """After the current transaction commits, bring the database's property indexes up to date.
     A failure is logged and left for ``workos db reindex``; the committed change stands."""
     if not supported(using):
         return

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Case, Exists, F, FloatField, IntegerField, OuterRef, Q, Value, When
 from django.db.models.expressions import Expression, Func
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.fields.json import KeyTextTransform, KeyTransform, compile_json_path
 from django.db.models.functions import Cast, Lower, NullIf
 from django.db.models.lookups import (Exact, GreaterThan, GreaterThanOrEqual, IContains, IEndsWith, IExact, IsNull,
                                       IStartsWith, LessThan, LessThanOrEqual)
@@ -320,7 +320,7 @@ class JsonNumber(Func):
     output_field = FloatField()
 
     def __init__(self, key: str):
-        super().__init__(KeyTransform(key, "values"), Cast(KeyTextTransform(key, "values"), FloatField()))
+        super().__init__(KeyTransform(key, "values"), Cast(JsonText(key, "values"), FloatField()))
 
     def as_sql(self, compiler, connection, **extra):
         return compiler.compile(self.source_expressions[1])
@@ -331,14 +331,28 @@ class JsonNumber(Func):
         return f"(CASE WHEN jsonb_typeof({json_sql}) = 'number' THEN {number_sql} END)", (*json_params, *number_params)
 
 
+class JsonText(KeyTextTransform):
+    """``KeyTextTransform`` whose SQLite form is one fixed text, so that an expression index (``indexes.py``) on it
+    matches the queries: SQLite matches an indexed expression against a query's by their parse trees, where a
+    bound parameter never equals a literal, and Django binds the JSON path as a parameter and writes its
+    ``IN ('false', 'null', 'true')`` list from a frozenset, in a string-hash order that differs per process. Here
+    the path is an SQL literal (escaped) and the list in a fixed order; the value is the same as Django's. Other
+    databases compile it as Django does."""
+
+    def as_sqlite(self, compiler, connection):
+        lhs, params, keys = self.preprocess_lhs(compiler, connection)
+        path = "'" + compile_json_path(keys).replace("'", "''") + "'"
+        return (f"(CASE WHEN JSON_TYPE({lhs}, {path}) IN ('false', 'null', 'true') THEN JSON_TYPE({lhs}, {path}) "
+                f"ELSE JSON_EXTRACT({lhs}, {path}) END)"), tuple(params) * 3
+
+
 def _json_text(key: str, *path):
-    expression = "values"
     if path:
         transform = KeyTransform(key, "values")
         for part in path[:-1]:
             transform = KeyTransform(part, transform)
-        return KeyTextTransform(path[-1], transform)
-    return KeyTextTransform(key, expression)
+        return JsonText(path[-1], transform)
+    return JsonText(key, "values")
 
 
 def value_expression(prop):

@@ -98,6 +98,12 @@ def skip_unless_postgresql(database_kind):
     postgresql_only(database_kind)
 
 
+@pytest.fixture
+def skip_unless_sqlite(database_kind):
+    if database_kind != "sqlite":
+        pytest.skip("SQLite behaviour: runs in the --database=sqlite pass")
+
+
 # --- an installation of WorkOS in a folder, driven through the real CLI --------------------------------
 
 

@@ -53,7 +53,16 @@ class _Turn:
         self.wrapper.end_turn_if_done()
 
 
+class DatabaseFeatures(base.DatabaseFeatures):
+    # Django writes ``x ASC NULLS LAST`` without the modifier as ``x IS NULL, x ASC``, which an index on
+    # ``(x IS NULL, x)`` serves (SQLite cannot walk an index for NULLS LAST: its indexes keep NULLs first);
+    # ``x DESC NULLS LAST`` becomes ``x DESC``, SQLite's own order. Same rows, same order (ipai_workos_db.indexes).
+    supports_order_by_nulls_modifier = False
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    features_class = DatabaseFeatures
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.holds_turn = False
