@@ -151,6 +151,33 @@ def test_open_database_views_hear_of_rows_created_changed_and_trashed_only_when_
     run(scenario())
 
 
+def test_an_import_of_many_rows_is_one_notice_about_the_database_heard_by_its_readers_only(events):
+    """More than MANY_ROWS rows in one write (a CSV import): one notice about the database ("id": null), checked
+    against the database, instead of a notice per row."""
+    from ipai_workos_core.live.events import MANY_ROWS
+
+    csv_text = "Name,Points\n" + "".join(f"Row {n},{n}\n" for n in range(MANY_ROWS + 50))
+
+    async def scenario():
+        grace = events.api("grace")
+        shared = await call(grace.post, "/api/v1/databases", json={"space_id": events.team, "title": "Imported"})
+        private = await call(grace.post, "/api/v1/databases", json={"space_id": events.mine, "title": "Imported, private"})
+        async with Listener(events, "victor") as victor:
+            await call(grace.post, f"/api/v1/databases/{shared['id']}/import", files={"file": ("rows.csv", csv_text, "text/csv")})
+            marker = await asyncio.to_thread(events.page, events.team, "Marker after the import")
+            seen = await victor.until(about_page(marker))
+            about_rows = [n for n in seen if n.get("kind") == "page" and n.get("container")]
+            assert about_rows == [{"kind": "page", "event": "changed", "id": None,
+                                   "container": {"model": "ipai.workos.database", "id": str(shared["id"])}}], seen
+
+            await call(grace.post, f"/api/v1/databases/{private['id']}/import", files={"file": ("rows.csv", csv_text, "text/csv")})
+            marker = await asyncio.to_thread(events.page, events.team, "Marker after the private import")
+            seen = await victor.until(about_page(marker))
+            assert not any(n.get("container") for n in seen), seen
+
+    run(scenario())
+
+
 def test_sidebars_hear_of_databases_created_and_renamed_only_when_they_may_read_them(events):
     def about_database(database_id: int, event: str):
         return lambda notice: notice == {"kind": "database", "event": event, "id": database_id}

@@ -6,7 +6,8 @@ A notice says only what changed, never its content — the client refetches thro
 
 ``{"kind": "page", "event": "changed"|"moved"|"trashed", "id": 12, "container": null}``
     a page (``container``: ``{"model": "ipai.workos.database", "id": "3"}`` for a database row) was created,
-    renamed, edited, moved, trashed or restored.
+    renamed, edited, moved, trashed or restored. ``"id": null`` with a container: many of its rows at once (more
+    than ``events.MANY_ROWS`` in one write: an import, a bulk edit), heard by readers of the container.
 ``{"kind": "scope", "model": "ipai.workos.database", "id": "3"}``
     something that holds pages (a database) moved or went to the trash.
 ``{"kind": "comments", "page_id": 12}``

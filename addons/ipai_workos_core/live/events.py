@@ -23,6 +23,10 @@ logger = logging.getLogger("workos.live")
 PAGE_MODEL = "ipai.workos.page"
 EVENTS_GROUP = "workos.events"  # every events connection of every process
 PAGE_EVENTS = {CONTENT_CHANGED: "changed", MOVED: "moved", TRASHED: "trashed"}
+# More rows of one container (a database) changed in one write than this: one notice about the container
+# ("id": null) instead of one per row — what an open view does with either is fetch its rows again, and a
+# 1,000,000-row import kept a notice per row in memory until commit, then had each connection check each.
+MANY_ROWS = 100
 
 
 def user_group(user_id: int) -> str:
@@ -80,15 +84,25 @@ def pages_listener(event: str, ids, actor) -> None:
         publish_about([{"notice": {"kind": "scope", "model": model, "id": str(object_id)}, "about": [model, str(object_id)], "fingerprint": ""}
                        for model, object_id in ids])
         return
-    items = []
+    items, contained = [], {}
     pages = Page.objects.filter(pk__in=[i for i in ids if isinstance(i, int)]).values_list(
         "id", "title", "icon", "parent_id", "rank", "space_id", "archived_at", "container_model", "container_id")
     for page_id, title, icon, parent_id, rank, space_id, archived_at, container_model, container_id in pages:
-        container = {"model": container_model, "id": container_id} if container_model else None
+        if container_model:
+            contained.setdefault((container_model, container_id), []).append(page_id)
+            continue
         # A tree page whose body changed looks the same in the tree: its connections pass on the first notice only.
-        fingerprint = _fingerprint(title, icon, parent_id, rank, space_id, archived_at) if event == CONTENT_CHANGED and not container else ""
-        items.append({"notice": {"kind": "page", "event": PAGE_EVENTS[event], "id": page_id, "container": container},
+        fingerprint = _fingerprint(title, icon, parent_id, rank, space_id, archived_at) if event == CONTENT_CHANGED else ""
+        items.append({"notice": {"kind": "page", "event": PAGE_EVENTS[event], "id": page_id, "container": None},
                       "about": [PAGE_MODEL, str(page_id)], "fingerprint": fingerprint})
+    for (model, object_id), page_ids in contained.items():
+        container = {"model": model, "id": object_id}
+        if len(page_ids) > MANY_ROWS:  # an import or a bulk edit: one notice about the container, checked against it
+            items.append({"notice": {"kind": "page", "event": PAGE_EVENTS[event], "id": None, "container": container},
+                          "about": [model, str(object_id)], "fingerprint": ""})
+            continue
+        items.extend({"notice": {"kind": "page", "event": PAGE_EVENTS[event], "id": page_id, "container": container},
+                      "about": [PAGE_MODEL, str(page_id)], "fingerprint": ""} for page_id in page_ids)
     publish_about(items)
 
 
