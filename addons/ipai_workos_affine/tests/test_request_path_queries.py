@@ -23,7 +23,8 @@ CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT|BE
 
 # Statements per request (SQLite, PostgreSQL). Reads: the token with its user, the object, its permission chain
 # (workspace, role, groups, grants) once per request, then what the answer needs. Writes check before and re-read
-# after they write, and append audit events (on PostgreSQL each also takes the chain's advisory lock).
+# after they write, and seal their audit events as the transaction ends (on PostgreSQL under the chain's advisory
+# lock: lock, head, one INSERT).
 EXPECTED = {
     "read_page": (6, 6),
     "read_blocks": (9, 9),
