@@ -149,6 +149,42 @@ def test_a_writer_does_not_wait_for_another_open_transaction_that_recorded_event
 
 @pytest.mark.postgresql_only
 @pytest.mark.django_db(transaction=True)
+def test_the_seal_never_waits_for_a_row_while_holding_the_chain(skip_unless_postgresql):
+    """A's new reference to a group is checked at COMMIT (Django's foreign keys are deferred on PostgreSQL), and B
+    holds that group FOR UPDATE until it has sealed its own event. Had A taken the chain's lock before that check,
+    A would wait for B's row and B for the chain: a deadlock (409s under 20 clients). The check runs first."""
+    from django.contrib.auth.models import Group
+
+    users = get_user_model()
+    group = Group.objects.create(name="shared")
+    b_locked, a_committing, errors = threading.Event(), threading.Event(), []
+
+    def writer_a():
+        assert b_locked.wait(60)
+        with transaction.atomic():
+            users.objects.create(username="writer-a").groups.add(group)
+            services.record_event(actor=None, action="test.a")
+            a_committing.set()
+
+    def writer_b():
+        with transaction.atomic():
+            Group.objects.select_for_update().get(pk=group.pk)
+            b_locked.set()
+            assert a_committing.wait(60)
+            threading.Event().wait(0.5)  # A is committing now: waiting for this row
+            services.record_event(actor=None, action="test.b")
+
+    threads = [_in_thread(writer_a, errors), _in_thread(writer_b, errors)]
+    for thread in threads:
+        thread.join(60)
+
+    assert errors == []
+    assert sorted(actions()) == ["test.a", "test.b"]
+    assert services.verify_chain().ok
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_never_fork_the_chain(skip_unless_postgresql):
     users, errors, start = get_user_model(), [], threading.Event()
 
