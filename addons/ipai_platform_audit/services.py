@@ -125,9 +125,11 @@ def _seal(events: list[AuditEvent]) -> None:
 
     But for one thing, checked first: Django's foreign keys on PostgreSQL are ``DEFERRABLE INITIALLY DEFERRED``,
     so COMMIT itself checks the transaction's new references, taking a key-share lock on each referenced row —
-    which waits for a transaction holding that row ``FOR UPDATE`` (creating a page locks its space), itself waiting
-    for the chain: a cycle, broken by PostgreSQL after a second with a 409 (seen under 20 clients). ``SET
-    CONSTRAINTS ALL IMMEDIATE`` runs those checks before the lock is taken.
+    which waits for a transaction holding that row ``FOR UPDATE`` (creating a page locked its space so), itself
+    waiting for the chain: a cycle, broken by PostgreSQL after a second with a 409 (seen under 20 clients). ``SET
+    CONSTRAINTS ALL IMMEDIATE`` runs those checks before the lock is taken. (The services now lock the rows they
+    only serialise on ``FOR NO KEY UPDATE``, which key-share checks pass; a row being deleted is still held
+    ``FOR UPDATE``.)
     """
     # No savepoint at a commit (a failure rolls the whole transaction back); one inside a transaction that goes on
     # after a failure (a test case's, whose own blocks never commit).
