@@ -96,10 +96,10 @@ def lock_pages(*page_ids: int) -> None:
     referenced page (at COMMIT, Django's keys being deferred), which ``FOR UPDATE`` blocks and this does not — a
     writer holding a page while it waits for a live document's row never waits on that row's holder checking its
     reference to the page (a deadlock, each a 409, once the audit chain's lock stopped serialising writers,
-    issue 19). A page deleted for good is locked ``FOR UPDATE`` by its deleter. Writes nothing; a no-op on
+    issue 19). A page deleted for good is locked ``FOR UPDATE`` by its deleter. Writes nothing; nothing on
     SQLite, whose writers are serialised anyway."""
     ids = sorted({int(pk) for pk in page_ids if pk is not None})
-    if ids:
+    if ids and connection.features.has_select_for_update:  # SQLite: no statement at all
         list(Page.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
 
 
