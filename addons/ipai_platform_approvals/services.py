@@ -170,7 +170,7 @@ def _apply_transition(request: ApprovalRequest) -> None:
 @transaction.atomic
 def decide(approver, request: ApprovalRequest, decision: str, comment: str = "") -> ApprovalRequest:
     """Record an approver's decision; settle the request when the policy says so."""
-    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    request = ApprovalRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
     if decision not in ApprovalDecision.Decision.values:
         raise InvalidInput("decision must be approve, reject or request_changes", field="decision")
     if len(comment or "") > 10000:
@@ -253,7 +253,7 @@ def retire(actor, request: ApprovalRequest, reason: str) -> ApprovalRequest:
     """An approved request whose transition was not taken (the record had moved on when it was approved) stops
     waiting for it: it can no longer let anyone take that transition later, when the record comes back to where
     it starts — a later pass needs an approval of its own. ``reason`` stays on the request (``apply_error``)."""
-    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    request = ApprovalRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
     if request.state != RequestState.APPROVED or not request.transition_id or request.applied_at is not None:
         return request
     request.applied_at, request.apply_error = timezone.now(), (reason or "not applied")[:512]

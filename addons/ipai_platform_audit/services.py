@@ -2,8 +2,15 @@
 
 Every event stores the hash of the one before it (``previous_hash``) and its own ``hash`` over its content and
 that link. Altering a row changes its content (its hash no longer matches); removing one breaks the link of
-the next. ``verify_chain`` walks the chain and names the first broken link. Appending is serialised (a
-transaction-level lock on PostgreSQL, SQLite's single writer), so the chain never forks.
+the next. ``verify_chain`` walks the chain and names the first broken link.
+
+Recording and linking are two steps. ``record_event`` builds the event at once (time, actor, request, changes)
+and keeps it for the transaction; just before the transaction commits (the kernel's ``before_commit``) its
+events are *sealed*: under the chain's lock (a transaction-level advisory lock on PostgreSQL, SQLite's single
+writer) the head is read, the events are linked in order and inserted in one statement, and the transaction
+commits. Ids are assigned under the lock, so id order is chain order, and the
+chain never forks. Writers wait for each other only for those few statements, not from their first write to
+their commit (issue 19); an event recorded in a savepoint or transaction that rolls back is dropped with it.
 """
 
 from __future__ import annotations
@@ -15,7 +22,6 @@ import io
 import ipaddress
 import json
 import os
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone as dt_timezone
 from pathlib import Path
@@ -29,6 +35,7 @@ from django.utils import timezone
 from workos.kernel.context import current_request
 from workos.kernel.data import technical_name_of
 from workos.kernel.errors import InvalidInput, PermissionDenied
+from workos.kernel.transactions import before_commit, pending_before_commit
 
 from .models import AuditArchive, AuditEvent, AuditSetting
 
@@ -40,7 +47,7 @@ EXPORT_COLUMNS = [
     "changes", "ip_address", "user_agent", "previous_hash", "hash",
 ]
 # Public functions that only read; every other public function writes and records its event (see the coverage test).
-QUERIES = ("lock_chain_before_first_write", "verify_chain", "search_events", "export_events", "event_dict", "event_hash", "diff", "retention_days", "archive_folder",
+QUERIES = ("verify_chain", "search_events", "export_events", "event_dict", "event_hash", "diff", "retention_days", "archive_folder",
            "require_auditor")
 
 
@@ -97,38 +104,71 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
 
 
-WRITE_STATEMENT = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?UPDATE\b", re.IGNORECASE)
-
-
-def lock_chain_before_first_write(execute, sql, params, many, context):
-    """PostgreSQL: a transaction takes the chain's lock before its first write (or row lock), not at its first
-    audit event. The event comes after the service's writes, and a service may write more after it; taken there,
-    the lock made deadlocks: A holds the chain and waits for a row B wrote, B holds that row and waits for the
-    chain. PostgreSQL broke each after its deadlock_timeout (1 s) and the request answered 409 (issue 19: most
-    writes under 20 concurrent clients). Taken first, the lock orders every writing transaction the same way.
-    Writing transactions then run one after the other from their first write to their commit — which the
-    chain's lock imposed already from the first event on. Installed on every PostgreSQL connection (apps.py);
-    statements outside a transaction (autocommit) hold no lock across statements and are left alone."""
-    connection = context["connection"]
-    if connection.in_atomic_block and connection.connection is not None:
-        raw = connection.connection
-        from psycopg.pq import TransactionStatus
-
-        if raw.info.transaction_status == TransactionStatus.IDLE:
-            connection.workos_chain_locked = False  # this statement opens a new transaction
-        if not getattr(connection, "workos_chain_locked", False) and WRITE_STATEMENT.search(sql):
-            connection.workos_chain_locked = True
-            with raw.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
-    return execute(sql, params, many, context)
-
-
 def _chain_head() -> str:
     last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
     if last:
         return last
     archive = AuditArchive.objects.order_by("-last_event_id").first()
     return archive.last_hash if archive else ""
+
+
+def _seal(events: list[AuditEvent]) -> None:
+    """Link ``events`` to the chain's head, in order, and insert them (one INSERT): the serial section of every
+    writer, run just before its transaction commits, so the lock is held for three statements and the commit.
+
+    DESIGN: the lock used to be taken at the transaction's first write (taken at the first event, after the
+    service's writes, it deadlocked: A held the chain and waited for a row B wrote, B held that row and waited for
+    the chain). That ran every writing transaction on PostgreSQL one after the other, from first write to commit:
+    under 20 clients writes waited 2.3 s in line (issue 19). Taken here, the holder waits for nothing but its own
+    INSERT into this table, which no other transaction locks rows of (others only wait for this lock), so no
+    cycle can form and the lock is held for milliseconds.
+
+    But for one thing, checked first: Django's foreign keys on PostgreSQL are ``DEFERRABLE INITIALLY DEFERRED``,
+    so COMMIT itself checks the transaction's new references, taking a key-share lock on each referenced row —
+    which waits for a transaction holding that row ``FOR UPDATE`` (creating a page locked its space so), itself
+    waiting for the chain: a cycle, broken by PostgreSQL after a second with a 409 (seen under 20 clients). ``SET
+    CONSTRAINTS ALL IMMEDIATE`` runs those checks before the lock is taken. (The services now lock the rows they
+    only serialise on ``FOR NO KEY UPDATE``, which key-share checks pass; a row being deleted is still held
+    ``FOR UPDATE``.)
+    """
+    # No savepoint at a commit (a failure rolls the whole transaction back); one inside a transaction that goes on
+    # after a failure (a test case's, whose own blocks never commit).
+    goes_on = connection.in_atomic_block
+    with transaction.atomic(savepoint=goes_on):
+        postgresql = connection.vendor == "postgresql"
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        _lock_chain()
+        previous = _chain_head()
+        for event in events:
+            event.previous_hash = previous
+            event.hash = previous = event_hash(event)
+        AuditEvent.objects.bulk_create(events, batch_size=500)
+        if postgresql and goes_on:  # the transaction goes on: its later references are checked at its end again
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+class _Unsealed:
+    """Events recorded in the current transaction, sealed just before it commits (a ``before_commit`` callback).
+
+    One per ``record_event(s)`` call, so that a savepoint rolling back drops exactly the events recorded in it;
+    the first to run seals the transaction's later batches too, so a transaction pays one lock, one read of the
+    head and one INSERT whatever the number of its events."""
+
+    def __init__(self, events: list[AuditEvent]) -> None:
+        self.events = events
+        self.sealed = False
+
+    def __call__(self) -> None:
+        if self.sealed:
+            return
+        later = [callback for callback in pending_before_commit() if isinstance(callback, _Unsealed) and not callback.sealed]
+        batches = [self, *later]
+        _seal([event for batch in batches for event in batch.events])
+        for batch in batches:
+            batch.sealed = True
 
 
 def _client_ip(request) -> str:
@@ -145,6 +185,33 @@ def _actor_fields(actor) -> tuple[int | None, str]:
     return actor.pk, actor.get_username()[:150]
 
 
+def _request_fields(request) -> tuple[str, str]:
+    return _client_ip(request), (request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:512]
+
+
+def _new_event(created_at: datetime, actor: tuple[int | None, str], request: tuple[str, str], *, action: str, target=None,
+               target_model: str = "", target_id: str = "", target_name: str = "", changes: dict | None = None) -> AuditEvent:
+    """An event as it will be stored, but not linked yet (no ``previous_hash``, ``hash`` nor id until sealed)."""
+    if not action or len(action) > 64:
+        raise ValueError("an audit action is a non-empty name of at most 64 characters")
+    if target is not None:
+        target_model = target_model or technical_name_of(target._meta.model)  # _meta: also through lazy user objects
+        target_id = target_id or str(target.pk)
+        target_name = target_name or str(target)
+    return AuditEvent(
+        created_at=created_at,
+        actor_id=actor[0],
+        actor_name=actor[1],
+        action=action,
+        target_model=str(target_model)[:128],
+        target_id=str(target_id)[:64],
+        target_name=str(target_name)[:512],
+        changes=_plain_json(changes),
+        ip_address=request[0],
+        user_agent=request[1],
+    )
+
+
 def record_event(
     *,
     actor,
@@ -156,71 +223,36 @@ def record_event(
     changes: dict | None = None,
     request=None,
 ) -> AuditEvent:
-    """Append one event to the chain. ``target`` (a model instance) fills the three target fields.
+    """Record one event. ``target`` (a model instance) fills the three target fields.
 
-    Call it inside the service's transaction, after the write: if the write rolls back, so does its event.
-    ``request`` defaults to the request being served (IP address and user agent).
+    Call it inside the service's transaction, after the write: the event is built now (its time is now) and
+    joins the chain when the transaction commits — if the write rolls back, so does its event; outside a
+    transaction it joins at once. Its id, ``previous_hash`` and ``hash`` are set then. ``request`` defaults to
+    the request being served (IP address and user agent).
     """
-    if not action or len(action) > 64:
-        raise ValueError("an audit action is a non-empty name of at most 64 characters")
-    if target is not None:
-        target_model = target_model or technical_name_of(target._meta.model)  # _meta: also through lazy user objects
-        target_id = target_id or str(target.pk)
-        target_name = target_name or str(target)
     request = request if request is not None else current_request()
-    actor_id, actor_name = _actor_fields(actor)
-    with transaction.atomic():
-        _lock_chain()
-        event = AuditEvent(
-            created_at=timezone.now(),
-            actor_id=actor_id,
-            actor_name=actor_name,
-            action=action,
-            target_model=str(target_model)[:128],
-            target_id=str(target_id)[:64],
-            target_name=str(target_name)[:512],
-            changes=_plain_json(changes),
-            ip_address=_client_ip(request),
-            user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:512],
-            previous_hash=_chain_head(),
-        )
-        event.hash = event_hash(event)
-        event.save(force_insert=True)
+    event = _new_event(timezone.now(), _actor_fields(actor), _request_fields(request), action=action, target=target,
+                       target_model=target_model, target_id=target_id, target_name=target_name, changes=changes)
+    before_commit(_Unsealed([event]))
     return event
 
 
 def record_events(*, actor, events: list[dict], request=None) -> list[AuditEvent]:
-    """Append several events at once, in the given order — what a bulk write (many rows created in one call)
-    records: one event per object it changed, as ``record_event`` would, with one chain lock, one read of the
-    chain head and one INSERT. Each item of ``events`` holds ``action`` and ``target`` (or ``target_model`` and
+    """Record several events at once, in the given order — what a bulk write (many rows created in one call)
+    records: one event per object it changed, as ``record_event`` would, joining the chain with the
+    transaction's other events. Each item of ``events`` holds ``action`` and ``target`` (or ``target_model`` and
     ``target_id``), and optionally ``target_name`` and ``changes``."""
     if not events:
         return []
     request = request if request is not None else current_request()
-    actor_id, actor_name = _actor_fields(actor)
-    ip_address = _client_ip(request)
-    user_agent = (request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:512]
-    made = []
-    with transaction.atomic():
-        _lock_chain()
-        previous = _chain_head()
-        now = timezone.now()
-        for item in events:
-            action, target = item.get("action"), item.get("target")
-            if not action or len(action) > 64:
-                raise ValueError("an audit action is a non-empty name of at most 64 characters")
-            target_model, target_id, target_name = item.get("target_model", ""), item.get("target_id", ""), item.get("target_name", "")
-            if target is not None:
-                target_model = target_model or technical_name_of(target._meta.model)
-                target_id = target_id or str(target.pk)
-                target_name = target_name or str(target)
-            event = AuditEvent(created_at=now, actor_id=actor_id, actor_name=actor_name, action=action,
-                               target_model=str(target_model)[:128], target_id=str(target_id)[:64], target_name=str(target_name)[:512],
-                               changes=_plain_json(item.get("changes")), ip_address=ip_address, user_agent=user_agent,
-                               previous_hash=previous)
-            event.hash = previous = event_hash(event)
-            made.append(event)
-        AuditEvent.objects.bulk_create(made, batch_size=500)
+    actor_fields, request_fields, now = _actor_fields(actor), _request_fields(request), timezone.now()
+    made = [
+        _new_event(now, actor_fields, request_fields, action=item.get("action"), target=item.get("target"),
+                   target_model=item.get("target_model", ""), target_id=item.get("target_id", ""),
+                   target_name=item.get("target_name", ""), changes=item.get("changes"))
+        for item in events
+    ]
+    before_commit(_Unsealed(made))
     return made
 
 
@@ -456,6 +488,7 @@ def archive_events(actor=None, older_than_days: int | None = None, now: datetime
     cutoff = (now or timezone.now()) - timedelta(days=days)
     result = ArchiveResult(cutoff=_timestamp(cutoff))
     with transaction.atomic():
+        # Held to the commit: no event is sealed while the prefix moves (this run's own event is sealed last).
         _lock_chain()
         first_newer = AuditEvent.objects.filter(created_at__gte=cutoff).order_by("id").values_list("id", flat=True).first()
         prefix = AuditEvent.objects.order_by("id")

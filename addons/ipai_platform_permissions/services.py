@@ -591,7 +591,7 @@ def grant(actor, obj, level: str, *, user_id: int | None = None, group_id: int |
     _check_level(level)
     user, group = _grantee(user_id, group_id)
     scope_model, scope_id = key_of(obj)
-    existing = Permission.objects.select_for_update().filter(scope_model=scope_model, scope_id=scope_id, user=user, group=group).first()
+    existing = Permission.objects.select_for_update(no_key=True).filter(scope_model=scope_model, scope_id=scope_id, user=user, group=group).first()
     before = existing.level if existing else None
     if existing is None:
         existing = Permission(scope_model=scope_model, scope_id=scope_id, user=user, group=group, created_by=_active_user(actor))
@@ -699,7 +699,7 @@ def create_share_token(actor, obj, level: str = "view", audience: str = ShareTok
 @transaction.atomic
 def revoke_share_token(actor, token_id: int) -> ShareToken:
     """Revoke a share link at once: from now on it answers 404. Needs share rights on its object."""
-    token = ShareToken.objects.select_for_update().filter(pk=token_id).first()
+    token = ShareToken.objects.select_for_update(no_key=True).filter(pk=token_id).first()
     obj = Access(None)._object((token.scope_model, token.scope_id)) if token else None
     if token is None or obj is None or RANK[level_of(actor, obj)] < RANK[VIEW]:
         raise NotFound("no such share link")

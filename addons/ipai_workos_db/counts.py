@@ -89,7 +89,7 @@ def lock(database_id: int) -> list:
     added is counted once, under it or not) and answer its counted properties as they are now."""
     from .models import Database, Property
 
-    Database.objects.select_for_update().filter(pk=database_id).exists()
+    Database.objects.select_for_update(no_key=True).filter(pk=database_id).exists()
     return list(Property.objects.filter(database_id=database_id, type__in=COUNTED_TYPES))
 
 
@@ -105,7 +105,7 @@ def clear_options(database_id: int, prop_id: int, option_ids) -> None:
     """Deleted options were taken out of the rows that held them: their rows now hold no value."""
     from .models import RowCount
 
-    held = RowCount.objects.select_for_update().filter(database_id=database_id, property_id=prop_id, value__in=list(option_ids))
+    held = RowCount.objects.select_for_update(no_key=True).filter(database_id=database_id, property_id=prop_id, value__in=list(option_ids))
     deltas: Counter = Counter()
     for value, n in held.values_list("value", "count"):
         deltas[(prop_id, value)] -= n

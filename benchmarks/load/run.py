@@ -444,12 +444,30 @@ def run_one(args) -> None:
         if server is not None:
             stop_server(server)
         if cluster is not None:
+            deadlocks(cluster.root / "server.log")
             cluster.destroy()
         RESULTS.mkdir(parents=True, exist_ok=True)
         out = RESULTS / f"load-{datetime.now():%Y%m%d-%H%M%S}-{args.database}{'-' + args.label if args.label else ''}.json"
         out.write_text(json.dumps(results, indent=1))
         print(f"results: {out}")
         shutil.rmtree(home, ignore_errors=True)
+
+
+def deadlocks(server_log: Path, shown: int = 3) -> None:
+    """Print how many ``deadlock detected`` errors PostgreSQL logged during the run, and the first ``shown`` reports
+    (each names both processes' statements and the locks they waited for): a deadlock is a 409 for a user."""
+    try:
+        lines = server_log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    starts = [index for index, line in enumerate(lines) if "deadlock detected" in line]
+    print(f"\nPostgreSQL log: {len(starts)} x deadlock detected", flush=True)
+    for start in starts[:shown]:
+        end = start + 1
+        while end < len(lines) and end - start < 16 and (lines[end].startswith("\t") or any(
+                word in lines[end] for word in ("DETAIL:", "HINT:", "CONTEXT:", "STATEMENT:"))):
+            end += 1
+        print("\n".join("  " + line[:600] for line in lines[start:end]), flush=True)
 
 
 def report(database: str, phase: dict) -> None:

@@ -32,7 +32,7 @@ def database_settings(url: str) -> dict:
         }
     parsed = urlparse(url)
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "workos.kernel.postgresql",  # Django's, with before_commit callbacks (workos/kernel/postgresql)
         "NAME": unquote(parsed.path.lstrip("/")),
         "USER": unquote(parsed.username or ""),
         "PASSWORD": unquote(parsed.password or ""),

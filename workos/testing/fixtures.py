@@ -54,7 +54,7 @@ def django_db_modify_db_settings(request, database_kind):
 
     cluster = request.getfixturevalue("pg_cluster")
     settings.DATABASES["default"].update(
-        {"ENGINE": "django.db.backends.postgresql", "NAME": "workos", "USER": cluster.superuser, "PASSWORD": "", "HOST": "127.0.0.1", "PORT": str(cluster.port), "OPTIONS": {}}
+        {"ENGINE": "workos.kernel.postgresql", "NAME": "workos", "USER": cluster.superuser, "PASSWORD": "", "HOST": "127.0.0.1", "PORT": str(cluster.port), "OPTIONS": {}}
     )
     # Django made its "default" connection object for SQLite while it defined the models; drop it so that the
     # next use connects with the settings above and the PostgreSQL pass really runs on PostgreSQL.

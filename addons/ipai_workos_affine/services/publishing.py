@@ -164,7 +164,7 @@ def publish_page(actor, page: Page, *, slug: str | None = None, include_subpages
     if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
         raise InvalidInput(f"description is text of at most {DESCRIPTION_MAX} characters", field="description")
     workspace = page.space.workspace
-    publication = PagePublication.objects.select_for_update().filter(page=page).first()
+    publication = PagePublication.objects.select_for_update(no_key=True).filter(page=page).first()
     if slug in (None, ""):
         slug = (publication.slug if publication and publication.slug else "") or slugify(page.title or "")[:64].strip("-") or f"page-{page.pk}"
     slug = _check_slug(slug, workspace, publication)
@@ -238,7 +238,7 @@ def _take_down(publication: PagePublication) -> int:
 def unpublish_page(actor, page: Page) -> PagePublication:
     """Take the page's publication off the web at once (full access on the page)."""
     permissions.require(actor, "share", page)
-    publication = PagePublication.objects.select_for_update().filter(page=page, state=PagePublication.State.PUBLISHED).first()
+    publication = PagePublication.objects.select_for_update(no_key=True).filter(page=page, state=PagePublication.State.PUBLISHED).first()
     if publication is None:
         raise NotFound("this page is not published")
     url = public_url(publication.workspace.slug, publication.slug) if publication.workspace_id else ""
@@ -251,7 +251,7 @@ def unpublish_page(actor, page: Page) -> PagePublication:
 @transaction.atomic
 def unpublish_as_operator(publication_id: int) -> PagePublication:
     """``workos publications unpublish``: the operator takes a publication down (no user; audited without actor)."""
-    publication = PagePublication.objects.select_for_update(of=("self",)).select_related("page", "workspace").filter(
+    publication = PagePublication.objects.select_for_update(no_key=True, of=("self",)).select_related("page", "workspace").filter(
         pk=publication_id, state=PagePublication.State.PUBLISHED).first() if isinstance(publication_id, int) else None
     if publication is None:
         raise NotFound(f"no published publication {publication_id}")

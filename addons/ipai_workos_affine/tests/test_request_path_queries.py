@@ -23,15 +23,18 @@ CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT|BE
 
 # Statements per request (SQLite, PostgreSQL). Reads: the token with its user, the object, its permission chain
 # (workspace, role, groups, grants) once per request, then what the answer needs. Writes check before and re-read
-# after they write, and append audit events (on PostgreSQL each also takes the chain's advisory lock).
+# after they write, and seal their audit events as the transaction ends (on PostgreSQL: the deferred foreign-key
+# checks made immediate, then under the chain's advisory lock: lock, head, one INSERT; inside a test's transaction,
+# which goes on, the checks are deferred again: one statement more than in production). Block writes lock their page
+# first on PostgreSQL (FOR NO KEY UPDATE: ipai_workos_core.services.lock_pages).
 EXPECTED = {
     "read_page": (6, 6),
     "read_blocks": (9, 9),
     "read_tree": (8, 8),
     "read_rows": (11, 11),
-    "create_page": (32, 33),
-    "append_block": (32, 35),
-    "edit_block": (17, 17),
+    "create_page": (32, 35),
+    "append_block": (32, 38),
+    "edit_block": (17, 18),
 }
 
 

@@ -21,7 +21,8 @@ from django.db.models import F, Max
 from pycrdt import Doc
 
 from ipai_platform_permissions import services as permissions
-from ipai_workos_core.models import Page, Space
+from ipai_workos_core import services as core
+from ipai_workos_core.models import Page
 from workos.kernel.aio import group_send
 from workos.kernel.errors import Conflict, NotFound
 
@@ -150,7 +151,7 @@ def compact(page_id: int) -> int:
     """Fold the update log into the snapshot; deletes exactly the rows it folded (an update committed meanwhile
     stays in the log). Returns how many rows were folded."""
     with transaction.atomic():
-        live = LiveDocument.objects.select_for_update().filter(page_id=page_id).first()
+        live = LiveDocument.objects.select_for_update(no_key=True).filter(page_id=page_id).first()
         if live is None:
             return 0
         rows = list(LiveUpdate.objects.filter(page_id=page_id).order_by("id").values_list("id", "data"))
@@ -228,9 +229,9 @@ def derive_blocks(page_id: int, actor=None) -> bool:
         for attempt in range(3):
             try:
                 with transaction.atomic():
-                    # The page tree's lock order (space row, then the audit chain): a page created in the same
-                    # space meanwhile waits for this write instead of deadlocking with it.
-                    list(Space.objects.select_for_update().filter(pk=page.space_id).values_list("pk", flat=True))
+                    # The page first, then its document version, blocks and live document, as every writer of them
+                    # (core.lock_pages); the version is read under it, so no block write slips in between.
+                    core.lock_pages(page_id)
                     replace_document(actor, page, trees, base_version=document_version(page))
                     LiveDocument.objects.filter(page_id=page_id).update(derived=appended, derived_version=document_version(page))
                 return True
@@ -265,7 +266,7 @@ def apply_block_write(page_id: int) -> None:
     """Called in the transaction of a block write on a page that has a live document: apply the new blocks to the
     Yjs document (stored in the log, relayed to live editors after commit), or refuse the write with 409 when
     live edits are not in the blocks yet — never one side silently overwriting the other."""
-    live = LiveDocument.objects.select_for_update().filter(page_id=page_id).first()
+    live = LiveDocument.objects.select_for_update(no_key=True).filter(page_id=page_id).first()
     if live is None:
         return
     version = DocumentVersion.objects.filter(page_id=page_id).values_list("number", flat=True).first() or 0
@@ -328,7 +329,7 @@ def mark_live_text(page: Page, block: Block, spans: list[dict], start: int, end:
     someone is typing in that very text. The blocks already hold the change: the live document counts it as
     derived. Conflict (409) when the block's text in the live document is not what the blocks say (live edits that
     could not be derived)."""
-    live = LiveDocument.objects.select_for_update().get(page_id=page.pk)
+    live = LiveDocument.objects.select_for_update(no_key=True).get(page_id=page.pk)
     updates = list(LiveUpdate.objects.filter(page_id=page.pk).order_by("id").values_list("data", flat=True))
     doc = _doc_from_rows(live, updates)
     order: list[str] = []
@@ -367,7 +368,9 @@ def pages_listener(event: str, ids, actor) -> None:
     if event == CONTENT_CHANGED:
         if getattr(_state, "deriving", False):
             return
-        for page_id in LiveDocument.objects.filter(page_id__in=[i for i in ids if isinstance(i, int)]).values_list("page_id", flat=True):
+        live_ids = sorted(LiveDocument.objects.filter(page_id__in=[i for i in ids if isinstance(i, int)]).values_list("page_id", flat=True))
+        core.lock_pages(*live_ids)  # the page before its live document, whoever wrote (the block services hold it already)
+        for page_id in live_ids:
             apply_block_write(page_id)
     else:
         transaction.on_commit(recheck_all)

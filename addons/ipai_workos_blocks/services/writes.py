@@ -29,6 +29,7 @@ from .versions import _bump_version, _check_version
 def create_block(actor, page: Page, *, type, content=None, parent_id=UNSET, after_id=UNSET, block_id=None) -> Block:
     """Add a block to ``page`` (under ``parent_id``, after ``after_id``; see the module docstring)."""
     _require_edit(actor, page)
+    core.lock_pages(page.pk)
     block = _create(actor, page, type, content, parent_id=parent_id, after_id=after_id, block_id=block_id)
     _bump_version(page)
     record_event(actor=actor, action="block.create", target=block, target_id=str(block.id), target_name=_target_name(page, block.type),
@@ -42,6 +43,7 @@ def create_block(actor, page: Page, *, type, content=None, parent_id=UNSET, afte
 def update_block(actor, block: Block, *, type=UNSET, content=UNSET) -> Block:
     """Change a block's type and/or content. A new type without new content keeps what the type understands."""
     _require_edit(actor, block.page)
+    core.lock_pages(block.page_id)
     block, changes = _update(actor, block, type, content)
     if changes:
         _bump_version(block.page)
@@ -66,9 +68,10 @@ def anchor_comment(actor, block: Block, start: int, end: int, thread_id: int, *,
     permissions.require(actor, "comment", page)
     if page.archived_at is not None:
         raise Conflict("this page is in the trash: restore it first")
+    core.lock_pages(page.pk)  # the page, then its live document, document version and block (see core.lock_pages)
     live = hold(page)  # no live edit is stored between reading the text below and marking it
     blocks_up_to_date(page)  # live edits stored but not derived yet: offsets are about the text as it is now
-    block = Block.objects.select_for_update().select_related("page").get(pk=block.pk)
+    block = Block.objects.select_for_update(no_key=True).select_related("page").get(pk=block.pk)
     spans = block.content.get("text") if isinstance(block.content, dict) else None
     if not isinstance(spans, list) or block.type == "code":
         raise InvalidInput("comments anchor to the text of a text block", field="block_id")
@@ -95,6 +98,7 @@ def anchor_comment(actor, block: Block, start: int, end: int, thread_id: int, *,
 def delete_block(actor, block: Block) -> None:
     """Delete a block with its children."""
     _require_edit(actor, block.page)
+    core.lock_pages(block.page_id)
     count = len(_subtree_keys(block))
     record_event(actor=actor, action="block.delete", target=block, target_id=str(block.id), target_name=_target_name(block.page, block.type),
                  changes={"page_id": block.page_id, "type": block.type, "blocks": count, "content": _compact(block.content)})
@@ -112,6 +116,7 @@ def move_block(actor, block: Block, *, page: Page | None = None, parent_id=UNSET
     target = page if page is not None else block.page
     if target.pk != block.page_id:
         _require_edit(actor, target)
+    core.lock_pages(block.page_id, target.pk)  # both, in id order
     source = block.page
     source_id = block.page_id
     block, changes = _move(actor, block, target, parent_id, after_id)
@@ -133,6 +138,7 @@ def replace_document(actor, page: Page, trees: list[dict], *, base_version: int 
     ``replaces_changes``: the user chose to replace changes made elsewhere — page history then keeps those in
     their own version instead of folding this save into the user's latest one."""
     _require_edit(actor, page)
+    core.lock_pages(page.pk)  # before the document version: every writer of the page's dependents takes the page first
     _check_version(page, base_version)
     counts = _replace(actor, page, trees)
     if counts["created"] or counts["updated"] or counts["moved"] or counts["deleted"]:
@@ -267,6 +273,9 @@ def bulk(actor, page: Page, operations: list[dict]) -> list[dict]:
         raise InvalidInput("operations is a non-empty list", field="operations")
     if len(operations) > MAX_OPERATIONS:
         raise InvalidInput(f"at most {MAX_OPERATIONS} operations per request", field="operations")
+    # every page a move names, with this one, in id order before anything else (see core.lock_pages)
+    core.lock_pages(page.pk, *(operation["page_id"] for operation in operations if isinstance(operation, dict) and operation.get("op") == "move"
+                               and isinstance(operation.get("page_id"), int) and not isinstance(operation["page_id"], bool)))
     results: list[dict] = []
     counts: dict[str, int] = defaultdict(int)
     target_pages: dict[int, Page] = {page.pk: page}

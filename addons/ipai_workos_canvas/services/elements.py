@@ -111,7 +111,7 @@ def upsert_elements(actor, canvas: Canvas, elements, *, origin: str = "") -> dic
         seen.add(element["id"])
         cleaned.append((index, element))
     # one writer per canvas at a time: the sequence and the version comparisons must not interleave
-    canvas = Canvas.objects.select_for_update().get(pk=canvas.pk)
+    canvas = Canvas.objects.select_for_update(no_key=True).get(pk=canvas.pk)
     stored = {row.element_id: row for row in CanvasElement.objects.filter(canvas=canvas, element_id__in=seen)}
     applied, unchanged, rejected, to_create, to_update = [], [], [], [], []
     for index, element in cleaned:

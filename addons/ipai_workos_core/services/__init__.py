@@ -29,9 +29,12 @@ from .pages import (
 from .recent import RECENT_KEPT, recent_pages, record_visit
 from .spaces import create_space, delete_space, get_space, spaces_for, update_space
 from .trash import purge_trash, set_trash_retention, trash_for, trash_retention_days
-from .tree import LONG_RANK, MAX_DUPLICATE_PAGES, PAGE_TABLE, TREE_DEPTH, TREE_DEPTH_MAX, subtree_ids, subtrees, visible_pages, _ancestor_ids
+from .tree import (
+    LONG_RANK, MAX_DUPLICATE_PAGES, PAGE_TABLE, TREE_DEPTH, TREE_DEPTH_MAX, lock_pages, subtree_ids, subtrees, visible_pages, _ancestor_ids,
+)
 from .workspaces import create_workspace, delete_workspace, get_workspace, update_workspace, workspaces_for
 
 QUERIES = ("destination_space", "workspaces_for", "get_workspace", "members_of", "spaces_for", "get_space", "pages_for", "get_page", "page_ancestors",
            "visible_pages", "space_tree", "visible_ancestors", "trash_for", "trash_retention_days", "favorites_for", "recent_pages",
-           "versions_of", "get_version", "subtree_ids", "subtrees", "groups_of", "get_group", "group_members", "page_titles", "invitations_of", "invitation_for_token", "invitation_link")
+           "versions_of", "get_version", "subtree_ids", "subtrees", "groups_of", "get_group", "group_members", "page_titles", "invitations_of", "invitation_for_token", "invitation_link",
+           "lock_pages")  # lock_pages writes nothing: it holds pages for the caller's write, which records the event

@@ -45,7 +45,7 @@ def add_favorite(actor, page: Page) -> tuple[Favorite, bool]:
     existing = Favorite.objects.filter(user=actor, page=page).first()
     if existing is not None:
         return existing, False
-    list(Favorite.objects.select_for_update().filter(user=actor).values_list("pk", flat=True))  # one list, one writer
+    list(Favorite.objects.select_for_update(no_key=True).filter(user=actor).values_list("pk", flat=True))  # one list, one writer
     favorite = Favorite.objects.create(user=actor, page=page, rank=_rank_in(Favorite.objects.filter(user=actor)))
     record_event(actor=actor, action="favorite.add", target=page, changes={"rank": favorite.rank})
     return favorite, True
@@ -71,7 +71,7 @@ def move_favorite(actor, page_id: int, *, after_id=UNSET, before_id=UNSET) -> Fa
         raise NotFound("this page is not among your favourites")
     if page_id in (after_id, before_id):
         raise InvalidInput("a favourite cannot be placed next to itself", field="after_id" if after_id == page_id else "before_id")
-    list(Favorite.objects.select_for_update().filter(user=actor).values_list("pk", flat=True))
+    list(Favorite.objects.select_for_update(no_key=True).filter(user=actor).values_list("pk", flat=True))
     after = _favorite_anchor(actor, after_id, "after_id")
     before = _favorite_anchor(actor, before_id, "before_id")
     before_rank = favorite.rank

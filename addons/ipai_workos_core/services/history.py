@@ -17,6 +17,7 @@ from workos.kernel.errors import Conflict, InvalidInput, NotFound, TooLarge
 from ..models import Page, PageVersion
 from ..registry import CONTENT_CHANGED, PAGE_CONTENT_HANDLERS, notify_pages
 from ._common import _user_or_none
+from .tree import lock_pages
 
 
 COALESCE_SECONDS = 60  # saves by one user within this long of their last one update that version
@@ -40,7 +41,7 @@ def _save_version(actor, page: Page, content: dict | None = None, *, restored_fr
     if size > MAX_VERSION_BYTES:
         raise TooLarge(f"a page version holds at most {MAX_VERSION_BYTES // (1024 * 1024)} MB of content", field="content")
     user, now = _user_or_none(actor), timezone.now()
-    list(Page.objects.select_for_update().filter(pk=page.pk).values_list("pk", flat=True))  # numbers are handed out one at a time
+    lock_pages(page.pk)  # numbers are handed out one at a time
     latest = PageVersion.objects.filter(page=page).order_by("-number").first()
     state = {"title": page.title, "icon": page.icon, "cover_url": page.cover_url, "content": content}
     if (restored_from is None and not separate and latest is not None and latest.restored_from is None and not latest.label and user is not None

@@ -129,7 +129,7 @@ def create_invitation(actor, workspace: Workspace, email: str, role: str = Role.
     email = _clean_email(email)
     if WorkspaceMember.objects.filter(workspace=workspace, user__email__iexact=email, user__is_active=True).exists():
         raise Conflict("someone with this e-mail address is already a member: share with them directly", field="email")
-    pending = Invitation.objects.select_for_update().filter(workspace=workspace, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True).first()
+    pending = Invitation.objects.select_for_update(no_key=True).filter(workspace=workspace, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True).first()
     now = timezone.now()
     if pending is not None and pending.expires_at > now:
         raise Conflict("this address already has a pending invitation: resend or revoke it", field="email")
@@ -159,7 +159,7 @@ def create_invitation(actor, workspace: Workspace, email: str, role: str = Role.
 def _managed(actor, invitation_id) -> Invitation:
     """An invitation the actor may revoke or resend: a workspace administrator's, or one the actor sent."""
     _require_user(actor)
-    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("workspace").filter(pk=invitation_id).first() if str(invitation_id).isdigit() else None
+    invitation = Invitation.objects.select_for_update(no_key=True, of=("self",)).select_related("workspace").filter(pk=invitation_id).first() if str(invitation_id).isdigit() else None
     if invitation is None or not permissions.can(actor, "read", invitation.workspace):
         raise NotFound("no such invitation")
     if invitation.invited_by_id != actor.pk and not _is_admin(actor, invitation.workspace):
@@ -203,7 +203,7 @@ def invitation_for_token(token: str, *, lock: bool = False) -> Invitation:
         raise InvitationUnusable("invalid") from None
     found = Invitation.objects.select_related("workspace", "invited_by")
     # of=self: PostgreSQL locks no row of the outer join to the inviter (and refuses to try)
-    invitation = (found.select_for_update(of=("self",)) if lock else found).filter(pk=invitation_id).first()
+    invitation = (found.select_for_update(no_key=True, of=("self",)) if lock else found).filter(pk=invitation_id).first()
     if invitation is None or not hmac.compare_digest(invitation.nonce_hash, _hash(nonce)):
         raise InvitationUnusable("invalid")
     if invitation.accepted_at:

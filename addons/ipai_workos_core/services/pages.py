@@ -16,7 +16,7 @@ from ..models import Page, PageVersion, Space
 from ..registry import CONTENT_CHANGED, DELETED, MOVED, PAGE_COPY_HANDLERS, TRASHED, notify_pages
 from ._common import TITLE_MAX, UNSET, _clean_title, _user_or_none
 from .history import _save_version
-from .tree import MAX_DUPLICATE_PAGES, TREE_DEPTH, TREE_DEPTH_MAX, subtree_ids, subtrees, visible_pages, _ancestor_ids, _lock_spaces, _place, _siblings, _subtree
+from .tree import MAX_DUPLICATE_PAGES, TREE_DEPTH, TREE_DEPTH_MAX, subtree_ids, subtrees, visible_pages, _ancestor_ids, _lock_pages_to_delete, _lock_spaces, _place, _siblings, _subtree
 
 
 def _clean_cover(value) -> str:
@@ -206,7 +206,7 @@ def set_restricted(actor, page: Page, restricted: bool) -> Page:
     _refuse_contained(page, "restricted")
     if not isinstance(restricted, bool):
         raise InvalidInput("restricted is true or false", field="restricted")
-    page = Page.objects.select_for_update().get(pk=page.pk)
+    page = Page.objects.select_for_update(no_key=True).get(pk=page.pk)  # no key change: see tree.lock_pages
     if page.restricted == restricted:
         return page
     if restricted and permissions.role_of(actor, page) != "admin" and not getattr(actor, "is_superuser", False):
@@ -444,6 +444,7 @@ def delete_page(actor, page: Page) -> None:
     if page.archived_at is None:
         raise Conflict("move the page to the trash before deleting it for good")
     subtree = _subtree(page)
+    _lock_pages_to_delete(subtree)
     permissions.forget_objects(actor, subtree)
     record_event(actor=actor, action="page.delete", target=page, changes={"pages": len(subtree)})
     notify_pages(DELETED, [p.pk for p in subtree], actor)

@@ -14,7 +14,7 @@ from workos.kernel.errors import InvalidInput, PermissionDenied
 
 from ..models import CoreSetting, Page
 from ..registry import DELETED, notify_pages
-from .tree import visible_pages, _subtree
+from .tree import visible_pages, _lock_pages_to_delete, _subtree
 
 
 def trash_for(user, workspace_id: int | None = None) -> list[Page]:
@@ -42,7 +42,7 @@ def set_trash_retention(actor, days: int) -> CoreSetting:
         raise PermissionDenied("only administrators change the trash retention")
     if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 36500:
         raise InvalidInput("retention must be a number of days from 0 (keep forever) to 36500", field="trash_retention_days")
-    setting = CoreSetting.objects.select_for_update().order_by("id").first() or CoreSetting()
+    setting = CoreSetting.objects.select_for_update(no_key=True).order_by("id").first() or CoreSetting()
     before = setting.trash_retention_days if setting.pk else trash_retention_days()
     setting.trash_retention_days = days
     setting.save()
@@ -76,6 +76,8 @@ def purge_trash(actor=None, days: int | None = None, *, now: datetime | None = N
             if page is None:
                 continue  # restored or deleted meanwhile
             subtree = _subtree(page)
+            if not dry_run:
+                _lock_pages_to_delete(subtree)
             result["trees"] += 1
             result["pages"] += len(subtree)
             if dry_run:

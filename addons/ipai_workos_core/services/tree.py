@@ -81,8 +81,32 @@ def _subtree(page: Page) -> list[Page]:
 
 
 def _lock_spaces(*space_ids: int) -> None:
-    """Serialise changes to these spaces' trees (in id order, so two transactions never wait on each other)."""
-    list(Space.objects.select_for_update().filter(pk__in=sorted(set(space_ids))).order_by("pk").values_list("pk", flat=True))
+    """Serialise changes to these spaces' trees (in id order, so two transactions never wait on each other).
+    ``FOR NO KEY UPDATE``: a space is never deleted nor re-keyed under this lock, and the foreign-key checks of
+    other writers' new pages (a key-share lock on the space) need not wait for it (see ``lock_pages``)."""
+    list(Space.objects.select_for_update(no_key=True).filter(pk__in=sorted(set(space_ids))).order_by("pk").values_list("pk", flat=True))
+
+
+def lock_pages(*page_ids: int) -> None:
+    """Serialise writes to these pages and to what hangs on them (blocks, document version, live document, page
+    history), in page id order, until the transaction ends: every writer of a page's dependents takes its page
+    first, then the dependents, so two writers never hold one each and wait for the other's.
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: PostgreSQL's foreign-key checks take a key-share lock on the
+    referenced page (at COMMIT, Django's keys being deferred), which ``FOR UPDATE`` blocks and this does not — a
+    writer holding a page while it waits for a live document's row never waits on that row's holder checking its
+    reference to the page (a deadlock, each a 409, once the audit chain's lock stopped serialising writers,
+    issue 19). A page deleted for good is locked ``FOR UPDATE`` by its deleter. Writes nothing; nothing on
+    SQLite, whose writers are serialised anyway."""
+    ids = sorted({int(pk) for pk in page_ids if pk is not None})
+    if ids and connection.features.has_select_for_update:  # SQLite: no statement at all
+        list(Page.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
+def _lock_pages_to_delete(pages: list[Page]) -> None:
+    """``FOR UPDATE`` (they go), in id order, before Django's delete removes what hangs on them (their rows go
+    first): the pages before their dependents, as every writer takes them (``lock_pages``)."""
+    list(Page.objects.select_for_update().filter(pk__in=sorted(page.pk for page in pages)).order_by("pk").values_list("pk", flat=True))
 
 
 def _siblings(space_id: int, parent_id: int | None):

@@ -56,7 +56,7 @@ def _selection(actor, database: Database, schema: Schema, action: str, *, row_id
         else:
             rows = rows.filter(query.filter_q(schema, tree))
     # locked: the maintained counts move from the values the rows hold now
-    found = list(rows.select_for_update(of=("self",)).order_by("rank", "id")[: BULK_MAX + 1])
+    found = list(rows.select_for_update(no_key=True, of=("self",)).order_by("rank", "id")[: BULK_MAX + 1])
     if len(found) > BULK_MAX:
         raise InvalidInput(f"a bulk change takes at most {BULK_MAX} rows: narrow the filter", field="filter")
     granted = {int(pk) for model, pk in readable.access.grants if model == PAGE and str(pk).isdigit()}

@@ -89,7 +89,7 @@ def set_database_restricted(actor, database: Database, restricted: bool) -> Data
     permissions.require(actor, "share", database)
     if not isinstance(restricted, bool):
         raise InvalidInput("restricted is true or false", field="restricted")
-    database = Database.objects.select_for_update().get(pk=database.pk)
+    database = Database.objects.select_for_update(no_key=True).get(pk=database.pk)
     if database.restricted == restricted:
         return database
     if restricted and permissions.role_of(actor, database) != "admin" and not getattr(actor, "is_superuser", False):

@@ -27,7 +27,7 @@ from .validation import context_for, _apply, _audit_values, _clean_values, _set_
 
 def _next_numbers(database: Database, count: int) -> int:
     """Reserve ``count`` row numbers; the first one is returned. Locks the database row (one writer at a time)."""
-    locked = Database.objects.select_for_update().get(pk=database.pk)
+    locked = Database.objects.select_for_update(no_key=True).get(pk=database.pk)
     first = locked.next_unique_id
     Database.objects.filter(pk=database.pk).update(next_unique_id=first + count)
     database.next_unique_id = first + count
@@ -42,7 +42,7 @@ def _lock(row: Row) -> None:
     """Hold the row until the write commits, and read its values and trash state again under the lock: the
     maintained counts move from what the row holds now, not from what a concurrent write replaced. A row
     another request deleted since it was read is gone (404)."""
-    current = Row.objects.select_for_update().filter(pk=row.pk).values("values", "archived_at").first()
+    current = Row.objects.select_for_update(no_key=True).filter(pk=row.pk).values("values", "archived_at").first()
     if current is None:
         raise NotFound("no such row")
     row.values, row.archived_at = current["values"], current["archived_at"]

@@ -21,4 +21,8 @@ outside a transaction, when the statement is done. Reads outside a transaction n
 not wait for the writer). Nothing is waited for while a turn is held except SQLite itself, so no cycle can form;
 and waiting for a turn (in the process, then on the file) gives up after the connection's ``timeout`` (30 s)
 with "database is locked", as SQLite would. PostgreSQL does not use this backend.
+
+Its connections also run ``before_commit`` callbacks (``workos.kernel.transactions``), as the PostgreSQL backend's
+do: inside the transaction, before COMMIT, so what they write (the audit chain's events) is written while the
+transaction still holds its turn — never as a write outside a transaction that would queue for a turn again.
 """

@@ -1,4 +1,5 @@
-"""The SQLite backend's connection: Django's, taking a writer's turn around write transactions (see __init__)."""
+"""The SQLite backend's connection: Django's, taking a writer's turn around write transactions (see __init__) and
+running ``before_commit`` callbacks (workos.kernel.transactions)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 
 from django.db.backends.sqlite3 import base
 from django.utils.functional import cached_property
+
+from workos.kernel.transactions import BeforeCommit
 
 from .writers import Writers, writers_for
 
@@ -60,7 +63,7 @@ class DatabaseFeatures(base.DatabaseFeatures):
     supports_order_by_nulls_modifier = False
 
 
-class DatabaseWrapper(base.DatabaseWrapper):
+class DatabaseWrapper(BeforeCommit, base.DatabaseWrapper):
     features_class = DatabaseFeatures
 
     def __init__(self, *args, **kwargs) -> None:
