@@ -190,8 +190,6 @@ def run(args) -> None:
     for name, (median, best, note) in results.items():
         print(f"| {name} | {median:.1f} | {best:.1f} | {note} |")
 
-    from django.test.utils import CaptureQueriesContext
-
     try:
         from ipai_workos_db import indexes
     except ImportError:  # code from before the property indexes (the "before" column of the README)
@@ -208,43 +206,27 @@ def run(args) -> None:
             cursor.execute("SELECT c.relname, pg_size_pretty(pg_relation_size(c.oid)) FROM pg_class c WHERE starts_with(c.relname, %s) ORDER BY 1",
                            [indexes.PREFIX])
             print("\nproperty indexes:\n" + "\n".join(f"  {name} ({size})" for name, size in cursor.fetchall()))
-            for name in indexes.existing(database.pk):
-                cursor.execute(f'DROP INDEX "{name}"')
-            started = time.perf_counter()
-            report = indexes.sync(database.pk)
-            print(f"building them again with `workos db reindex` (CREATE INDEX CONCURRENTLY, {len(report['created'])} indexes, "
-                  f"{args.rows} rows): {time.perf_counter() - started:.1f}s; failed: {report['failed'] or 'none'}")
+            rebuild_indexes(connection, indexes, database, args.rows, "CREATE INDEX CONCURRENTLY")
             cursor.execute("ANALYZE ipai_workos_row")
-        # The plans of the statements the services really ran (row and link tables only; permission checks and
-        # the like are left out), each re-run under EXPLAIN ANALYZE.
-        for title, function in cases.items():
-            with CaptureQueriesContext(connection) as captured:
-                function()
-            print(f"\n### {title}: {len(captured.captured_queries)} queries")
-            for item in captured.captured_queries:
-                sql = item["sql"]
-                if not sql.lstrip().startswith("SELECT") or not any(f'FROM "{table_name}"' in sql for table_name in ("ipai_workos_row", "ipai_workos_row_relation")):
-                    continue
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
-                print(f"\n{sql[:300]}{' ...' if len(sql) > 300 else ''}\n" + "\n".join(row[0] for row in cursor.fetchall()))
+    print_plans(connection, cases, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ", lambda row: row[0])
 
 
-def sqlite_report(connection, indexes, database, args, cases) -> None:
-    """SQLite: the property indexes (names; SQLite has no size function by default), their rebuild, and
-    EXPLAIN QUERY PLAN of the statements the service calls ran on the row and link tables."""
+def rebuild_indexes(connection, indexes, database, rows: int, how: str) -> None:
+    """Drop the database's property indexes and build them again as `workos db reindex` does, timed."""
+    with connection.cursor() as cursor:
+        for name in indexes.existing(database.pk):
+            cursor.execute(f'DROP INDEX "{name}"')
+    started = time.perf_counter()
+    report = indexes.sync(database.pk)
+    print(f"building them again with `workos db reindex` ({how}, {len(report['created'])} indexes, {rows} rows): "
+          f"{time.perf_counter() - started:.1f}s; failed: {report['failed'] or 'none'}")
+
+
+def print_plans(connection, cases, explain: str, line) -> None:
+    """The plans of the statements the services really ran (row and link tables only; permission checks and the
+    like are left out), each re-run under ``explain``; ``line(row)`` is one line of a plan."""
     from django.test.utils import CaptureQueriesContext
 
-    if indexes is None or not indexes.supported():
-        print("\nno property indexes on SQLite in this code")
-    else:
-        print("\nproperty indexes:\n" + "\n".join(f"  {name}" for name in sorted(indexes.existing(database.pk))))
-        with connection.cursor() as cursor:
-            for name in indexes.existing(database.pk):
-                cursor.execute(f'DROP INDEX "{name}"')
-        started = time.perf_counter()
-        report = indexes.sync(database.pk)
-        print(f"building them again with `workos db reindex` ({len(report['created'])} indexes, {args.rows} rows, statistics "
-              f"included): {time.perf_counter() - started:.1f}s; failed: {report['failed'] or 'none'}")
     with connection.cursor() as cursor:
         for title, function in cases.items():
             with CaptureQueriesContext(connection) as captured:
@@ -254,8 +236,19 @@ def sqlite_report(connection, indexes, database, args, cases) -> None:
                 sql = item["sql"]
                 if not sql.lstrip().startswith("SELECT") or not any(f'FROM "{name}"' in sql for name in ("ipai_workos_row", "ipai_workos_row_relation")):
                     continue
-                cursor.execute("EXPLAIN QUERY PLAN " + sql)
-                print(f"\n{sql[:300]}{' ...' if len(sql) > 300 else ''}\n" + "\n".join(f"  {row[-1]}" for row in cursor.fetchall()))
+                cursor.execute(explain + sql)
+                print(f"\n{sql[:300]}{' ...' if len(sql) > 300 else ''}\n" + "\n".join(line(row) for row in cursor.fetchall()))
+
+
+def sqlite_report(connection, indexes, database, args, cases) -> None:
+    """SQLite: the property indexes (names; SQLite has no size function by default), their rebuild, and
+    EXPLAIN QUERY PLAN of the statements the service calls ran on the row and link tables."""
+    if indexes is None or not indexes.supported():
+        print("\nno property indexes on SQLite in this code")
+    else:
+        print("\nproperty indexes:\n" + "\n".join(f"  {name}" for name in sorted(indexes.existing(database.pk))))
+        rebuild_indexes(connection, indexes, database, args.rows, "statistics included")
+    print_plans(connection, cases, "EXPLAIN QUERY PLAN ", lambda row: f"  {row[-1]}")
 
 
 if __name__ == "__main__":

@@ -8,11 +8,12 @@ import threading
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from ipai_platform_audit import services
 from ipai_platform_audit.models import AuditEvent
+from workos.testing.threads import in_thread
 
 
 class Refused(Exception):
@@ -99,20 +100,6 @@ def test_outside_a_transaction_an_event_is_sealed_at_once_and_a_failed_seal_roll
     assert actions() == ["test.at_once", "test.intruder"]
 
 
-def _in_thread(work, errors):
-    def run():
-        try:
-            work()
-        except BaseException as error:  # noqa: BLE001 - reported to the test
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
 @pytest.mark.postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_writer_does_not_wait_for_another_open_transaction_that_recorded_events(skip_unless_postgresql):
@@ -133,7 +120,7 @@ def test_a_writer_does_not_wait_for_another_open_transaction_that_recorded_event
             services.record_event(actor=None, action="test.b")
         b_done.set()
 
-    threads = [_in_thread(writer_a, errors), _in_thread(writer_b, errors)]
+    threads = [in_thread(writer_a, errors), in_thread(writer_b, errors)]
     try:
         b_finished_while_a_was_open = b_done.wait(20)
     finally:
@@ -174,7 +161,7 @@ def test_the_seal_never_waits_for_a_row_while_holding_the_chain(skip_unless_post
             threading.Event().wait(0.5)  # A is committing now: waiting for this row
             services.record_event(actor=None, action="test.b")
 
-    threads = [_in_thread(writer_a, errors), _in_thread(writer_b, errors)]
+    threads = [in_thread(writer_a, errors), in_thread(writer_b, errors)]
     for thread in threads:
         thread.join(60)
 
@@ -199,7 +186,7 @@ def test_concurrent_writers_never_fork_the_chain(skip_unless_postgresql):
                         {"action": "test.bulk", "target_model": "t", "target_id": f"{name}-{number}-{i}"} for i in range(2)])
         return work
 
-    threads = [_in_thread(writer(f"w{index}"), errors) for index in range(6)]
+    threads = [in_thread(writer(f"w{index}"), errors) for index in range(6)]
     start.set()
     for thread in threads:
         thread.join(120)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import F
 from pycrdt import Doc, Text
 
@@ -20,24 +20,11 @@ from ipai_workos_blocks import services
 from ipai_workos_blocks.models import Block, LiveDocument, LiveUpdate
 from ipai_workos_blocks.services import live, writes
 from ipai_workos_core import services as core
+from workos.testing.threads import in_thread
 
 from .conftest import paragraph
 
 pytestmark = [pytest.mark.postgresql_only, pytest.mark.django_db(transaction=True)]
-
-
-def _in_thread(work, errors, name):
-    def run():
-        try:
-            work()
-        except BaseException as error:  # noqa: BLE001 - reported to the test
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run, name=name)
-    thread.start()
-    return thread
 
 
 def _an_update() -> bytes:
@@ -71,7 +58,7 @@ def test_a_live_edit_commits_while_a_writer_holds_its_page_for_the_live_document
             threading.Event().wait(0.5)  # A is committing now: checking its reference to the page
             LiveDocument.objects.filter(page_id=page_id).update(derived=F("appended"))
 
-    threads = [_in_thread(writer_a, errors, "a"), _in_thread(writer_b, errors, "b")]
+    threads = [in_thread(writer_a, errors, "a"), in_thread(writer_b, errors, "b")]
     for thread in threads:
         thread.join(60)
 
@@ -117,7 +104,7 @@ def test_an_inline_comment_and_a_block_edit_on_a_live_page_take_turns(skip_unles
         assert a_holds.wait(60)
         services.update_block(tree.admin, Block.objects.get(pk=second.pk), content={"text": [{"text": "Second, edited"}]})
 
-    threads = [_in_thread(writer_a, errors, "a"), _in_thread(writer_b, errors, "b")]
+    threads = [in_thread(writer_a, errors, "a"), in_thread(writer_b, errors, "b")]
     for thread in threads:
         thread.join(60)
 
