@@ -20,6 +20,7 @@ from collections import Counter
 
 from django.db import connection
 
+from . import indexes
 from .properties import option_by_id
 from .query import conditions
 
@@ -64,8 +65,6 @@ def add_rows(database_id: int, props, values_list, sign: int = 1) -> None:
             deltas[key] += sign
     apply(database_id, deltas)
     if sign > 0:
-        from . import indexes
-
         indexes.rows_added()  # SQLite's planner needs statistics of the row table (indexes.py)
 
 
