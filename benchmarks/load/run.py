@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/load/run.py [--database postgresql|sqlite|both] [--clients 20,50,200]
                                             [--duration 60] [--floor-duration 15] [--workers N] [--label WORD]
-                                            [--pool off|on|both]
+                                            [--pool off|on|both] [--set SECTION.KEY=VALUE ...]
 
 What it does, all on this machine and over loopback:
 
@@ -75,6 +75,8 @@ def main() -> None:
     parser.add_argument("--label", default="", help="a word stored with the results (e.g. before, after)")
     parser.add_argument("--pool", choices=["off", "on", "both"], default="off",
                         help="PostgreSQL: [database] pool of the server (both: off, then on, on the same seeded site)")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="a setting of the site's workos.toml, as TOML (e.g. server.requests_in_flight=8); repeatable")
     args = parser.parse_args()
     if args.database == "both":
         for database in ("postgresql", "sqlite"):
@@ -204,6 +206,19 @@ def set_pool(config: Path, pool: bool) -> None:
     """``[database] pool`` of the site's configuration file (PostgreSQL: Django's connection pool)."""
     text = re.sub(r"\npool = (true|false)", "", config.read_text())
     config.write_text(text.replace("[database]\n", f"[database]\npool = {'true' if pool else 'false'}\n", 1))
+
+
+def apply_settings(config: Path, settings: list[str]) -> None:
+    """``--set server.requests_in_flight=8``: each setting into its section of the site's configuration file."""
+    text = config.read_text()
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        section, _, key = name.partition(".")
+        if not (section and key and value):
+            raise SystemExit(f"--set {setting!r}: SECTION.KEY=VALUE")
+        text = re.sub(rf"\n{re.escape(key)} = [^\n]*", "", text) if f"[{section}]" in text else text + f"\n[{section}]\n"
+        text = text.replace(f"[{section}]\n", f"[{section}]\n{key} = {value}\n", 1)
+    config.write_text(text)
 
 
 def cluster_connections(cluster) -> int | None:
@@ -414,13 +429,15 @@ def run_one(args) -> None:
     try:
         cluster, config, fixture = prepare_site(args.database, home, port)
         log_file = home / "workos.log"
+        apply_settings(config, args.set)
+        results["settings"] = args.set
         pools = {"off": [False], "on": [True], "both": [False, True]}[args.pool] if args.database == "postgresql" else [False]
         for pool in pools:
             set_pool(config, pool)
             server = start_server(home, config, port, args.workers)
             base_url = f"http://127.0.0.1:{port}"
             print(f"\n== {args.database}: workos serve{' --workers ' + str(args.workers) if args.workers else ''}"
-                  f"{', [database] pool = true' if pool else ''} (log {log_file}); load before: {load()}", flush=True)
+                  f"{', [database] pool = true' if pool else ''}{', ' + ', '.join(args.set) if args.set else ''} (log {log_file}); load before: {load()}", flush=True)
             idle = results["idle_pool" if pool else "idle"] = idle_costs(base_url, fixture["token"], fixture, log_file, args.idle_requests)
             print(f"idle cost, ms (median of {args.idle_requests}; client round trip / server log):")
             for name, costs in idle.items():

@@ -97,17 +97,20 @@ def test_cli_reports_a_bad_setting_with_exit_code_2(site):
     assert "Traceback" not in result.stderr
 
 
-def test_the_pool_is_for_postgresql_and_needs_conn_max_age_0(tmp_path):
+def test_server_processes_on_postgresql_pool_their_connections_and_commands_do_not(tmp_path):
     from workos.settings.database import default_database
 
     postgresql = '[database]\nurl = "postgresql://workos@127.0.0.1:5432/workos"\n'
-    assert "pool" not in default_database(load_config(write(tmp_path, postgresql), environ={})).get("OPTIONS", {})
-    pooled = default_database(load_config(write(tmp_path, postgresql + "pool = true\npool_max_size = 5\n"), environ={}))
-    assert pooled["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 5}
-    assert pooled["CONN_MAX_AGE"] == 0
-    environment = default_database(load_config(write(tmp_path, postgresql), environ={"WORKOS_DATABASE_POOL": "true"}))
-    assert environment["OPTIONS"]["pool"]["max_size"] == 8
-    sqlite = default_database(load_config(write(tmp_path, '[database]\nurl = "sqlite:///x.sqlite3"\npool = true\n'), environ={}))
+    default = load_config(write(tmp_path, postgresql), environ={})
+    assert default_database(default, serving=True)["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 8, "timeout": 3}  # = requests_in_flight
+    assert "pool" not in default_database(default, serving=False).get("OPTIONS", {})  # commands: deploy, backup ...
+    sized = load_config(write(tmp_path, postgresql + "pool_max_size = 5\n[server]\nrequests_in_flight = 20\n"), environ={})
+    assert default_database(sized, serving=True)["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 5, "timeout": 3}
+    in_flight = load_config(write(tmp_path, postgresql + "[server]\nrequests_in_flight = 1\n"), environ={})
+    assert default_database(in_flight, serving=True)["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 1, "timeout": 3}
+    off = load_config(write(tmp_path, postgresql), environ={"WORKOS_DATABASE_POOL": "false"})
+    assert "pool" not in default_database(off, serving=True).get("OPTIONS", {})
+    kept = default_database(load_config(write(tmp_path, postgresql + "conn_max_age = 60\n"), environ={}), serving=True)
+    assert "pool" not in kept.get("OPTIONS", {}) and kept["CONN_MAX_AGE"] == 60  # kept connections instead
+    sqlite = default_database(load_config(write(tmp_path, '[database]\nurl = "sqlite:///x.sqlite3"\npool = true\n'), environ={}), serving=True)
     assert "pool" not in sqlite["OPTIONS"]
-    with pytest.raises(ConfigError, match="pool = true needs conn_max_age = 0"):
-        default_database(load_config(write(tmp_path, postgresql + "pool = true\nconn_max_age = 60\n"), environ={}))

@@ -44,3 +44,23 @@ def test_threads_share_the_pools_connections(django_db_setup, django_db_blocker)
     assert errors == []
     assert len(backends) == 24
     assert len(set(backends)) <= 3  # 24 requests on 24 threads, served by at most 3 server processes
+
+
+@pytest.mark.postgresql_only
+def test_a_served_site_reuses_its_pooled_connections_across_requests(site, serve):
+    """``workos serve`` on PostgreSQL pools by default: the connections that served the first requests are the
+    ones that serve the next (without the pool each request opens one and closes it at its end: none stays)."""
+    import httpx
+
+    server = serve(site)
+    query = ("SELECT pid, backend_start FROM pg_stat_activity WHERE datname = current_database() "
+             "AND backend_type = 'client backend' AND pid <> pg_backend_pid() ORDER BY pid")
+    with httpx.Client(base_url=server.base_url, timeout=30) as client:
+        for _ in range(10):
+            assert client.get("/web/health").json()["status"] == "ok"
+        first = site.sql(query)
+        for _ in range(20):
+            assert client.get("/web/health").json()["status"] == "ok"
+        then = site.sql(query)
+    assert 1 <= len(first) <= 8  # at most [server] requests_in_flight (8) per process, one process here
+    assert then == first

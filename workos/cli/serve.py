@@ -2,6 +2,8 @@ import os
 
 import click
 
+from workos.settings.database import SERVER_PROCESS
+
 from . import pass_context
 
 
@@ -24,15 +26,18 @@ def serve(context, host, port, workers):
     workers = workers if workers is not None else config.get("server", "workers")
     if workers == 0:
         workers = default_workers(config.get("realtime", "channel_layer"))
-    # Worker processes re-read the configuration from the environment.
+    # Worker processes re-read the configuration from the environment; they (and this process) serve requests,
+    # so on PostgreSQL they take their connections from a pool (workos/settings/database.py).
     os.environ.update(config.as_environment())
+    os.environ[SERVER_PROCESS] = "1"
     context.django("installed")
-    from django.db import transaction
+    from django.db import connections, transaction
 
     from workos.kernel.installer import Installer
 
     with transaction.atomic():
         Installer().ensure_kernel()  # a new database gets the kernel tables, so the login page works at once
+    connections.close_all()  # the requests' threads take their own (the main thread would hold one of the pool's)
     import logging
 
     logging.getLogger("workos.server").info("WorkOS serving on http://%s:%s", host, port)

@@ -125,8 +125,9 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         "workers": (0, _integer(0, 64), False),
         "keep_alive_seconds": (65, _integer(1, 3600), False),
         # HTTP requests one process serves at once (each holds a thread and a database connection); more wait
-        # their turn (workos/web/inflight.py). Keep workers x this under the database's max_connections.
-        "requests_in_flight": (32, _integer(1, 1000), False),
+        # their turn (workos/web/inflight.py). Keep workers x this under the database's max_connections. 8: the
+        # most requests a second on 2 cores (benchmarks/README.md, "Throughput"); more threads only share the GIL.
+        "requests_in_flight": (8, _integer(1, 1000), False),
         "behind_https_proxy": (False, _boolean, False),
         "csrf_trusted_origins": ([], _string_list_or_empty, False),
     },
@@ -136,9 +137,10 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         # under ASGI each request has a thread of its own, so a kept connection is not reused (settings/base.py).
         "conn_max_age": (0, _integer(0, 3600), False),
         # PostgreSQL: a pool of connections per server process (Django's "pool" option, psycopg_pool), shared by
-        # the request threads; each request borrows one and gives it back. Needs conn_max_age = 0.
-        "pool": (False, _boolean, False),
-        "pool_max_size": (8, _integer(1, 500), False),
+        # the request threads; each request borrows one and gives it back. Off when conn_max_age > 0.
+        "pool": (True, _boolean, False),
+        # 0: [server] requests_in_flight (every request in flight has a connection at hand).
+        "pool_max_size": (0, _integer(0, 500), False),
     },
     "login": {
         # Wrong passwords allowed per account and per client address before logins are refused (429) ...

@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+import os
+
 from workos.kernel.bootstrap import database_settings
 
-from .config import Config, ConfigError
+from .config import Config
+
+# Set by ``workos serve`` and ``workos.asgi`` (gunicorn): this process serves HTTP requests.
+SERVER_PROCESS = "WORKOS_SERVER_PROCESS"
+POOL_TIMEOUT = 3  # seconds a request waits for a pooled connection
 
 
-def default_database(config: Config) -> dict:
-    """The URL's connection settings, ``conn_max_age`` and, on PostgreSQL with ``pool = true``, the pool.
+def default_database(config: Config, *, serving: bool | None = None) -> dict:
+    """The URL's connection settings, ``conn_max_age`` and, in a server process on PostgreSQL, the pool.
 
     Under ASGI Django runs each request's synchronous code on a thread of its own (one ThreadSensitiveContext per
     request), and a connection belongs to its thread: a kept connection (CONN_MAX_AGE > 0) is never reused by the
     next request, it stays open until its thread is collected. Measured (issue 19): with CONN_MAX_AGE = 60, 200
-    concurrent clients exhausted PostgreSQL's connections and requests failed with 500. So ``conn_max_age`` is 0
-    by default (a connection per request). Django's connection pool (psycopg_pool) is one per process, whatever
-    thread asks: a request borrows a connection and gives it back when it ends, so at most ``pool_max_size``
-    connections per process (measured in benchmarks/README.md, "Throughput"). SQLite has no pool: opening its
-    file is cheap.
+    concurrent clients exhausted PostgreSQL's connections and requests failed with 500. Django's connection pool
+    (psycopg_pool) is one per process, whatever thread asks: a request borrows a connection and gives it back
+    when it ends. So a server process on PostgreSQL pools (``pool = true``, the default) at most
+    ``pool_max_size`` connections (0: ``[server] requests_in_flight``, as many as it serves requests at once, so
+    no request waits for a connection); opening a connection per request cost ~5 ms of a 10 ms read (measured in
+    benchmarks/README.md, "Throughput"). Commands (deploy, backup, migrate ...) open a connection when they need
+    one and close it, as before: a pool would keep connections open across a restore. ``conn_max_age > 0``
+    keeps connections per thread instead of pooling (the pool needs Django's CONN_MAX_AGE = 0). SQLite has no
+    pool: opening its file is cheap.
     """
     database = database_settings(config.database_url)
     database["CONN_MAX_AGE"] = config.get("database", "conn_max_age")
-    database["CONN_HEALTH_CHECKS"] = True
-    if config.get("database", "pool") and config.sqlite_path is None:
-        if database["CONN_MAX_AGE"]:
-            raise ConfigError("[database] pool = true needs conn_max_age = 0: the pool keeps the connections")
-        database.setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": config.get("database", "pool_max_size")}
+    database["CONN_HEALTH_CHECKS"] = True  # a pooled connection is checked as it is borrowed
+    serving = os.environ.get(SERVER_PROCESS) == "1" if serving is None else serving
+    if serving and config.get("database", "pool") and config.sqlite_path is None and not database["CONN_MAX_AGE"]:
+        size = config.get("database", "pool_max_size") or config.get("server", "requests_in_flight")
+        # A request never waits for a busy connection (there are as many as requests in flight, unless set
+        # lower); ``timeout`` bounds the wait when the database cannot be reached: /web/health answers 503 within
+        # seconds instead of after psycopg_pool's default 30 s.
+        database.setdefault("OPTIONS", {})["pool"] = {"min_size": min(2, size), "max_size": size, "timeout": POOL_TIMEOUT}
     return database
