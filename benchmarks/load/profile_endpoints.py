@@ -1,6 +1,6 @@
 """Profile each endpoint of the load mix in one process (issue 19): SQL statements and cProfile.
 
-    .venv/bin/python benchmarks/load/profile_endpoints.py [--database sqlite|postgresql] [--repeat 30] [--top 25] [--only NAME]
+    .venv/bin/python benchmarks/load/profile_endpoints.py [--database sqlite|postgresql] [--repeat 30] [--top 25] [--only NAME] [--sort cumulative|tottime]
 
 Seeds the workspace of ``run.py`` (the same ``seed()``), then sends each request of the mix through Django's test
 client with the bearer token (the whole middleware stack and the API; no HTTP server), and prints per endpoint:
@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--only", default="")
     parser.add_argument("--sql", action="store_true", help="print the statements of one request")
+    parser.add_argument("--sort", choices=["cumulative", "tottime"], default="cumulative", help="order of the profile's functions")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="workos-profile-"))
     cluster, _, fixture = prepare_site(args.database, home, 8069)
@@ -83,7 +84,7 @@ def run(args, fixture) -> None:
             for sql in statements:
                 print("   ", sql[:300])
         out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+        stats = pstats.Stats(profiler, stream=out).sort_stats(args.sort)
         stats.print_stats(args.top)
         print("\n".join(line for line in out.getvalue().splitlines() if line.strip() and not line.startswith("   Ordered")))
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/load/run.py [--database postgresql|sqlite|both] [--clients 20,50,200]
                                             [--duration 60] [--floor-duration 15] [--workers N] [--label WORD]
-                                            [--pool off|on|both] [--set SECTION.KEY=VALUE ...]
+                                            [--pool default|off|on|both] [--set SECTION.KEY=VALUE ...]
 
 What it does, all on this machine and over loopback:
 
@@ -73,8 +73,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="server workers (default: the server's own default)")
     parser.add_argument("--idle-requests", type=int, default=40, help="sequential requests per endpoint for the idle cost")
     parser.add_argument("--label", default="", help="a word stored with the results (e.g. before, after)")
-    parser.add_argument("--pool", choices=["off", "on", "both"], default="off",
-                        help="PostgreSQL: [database] pool of the server (both: off, then on, on the same seeded site)")
+    parser.add_argument("--pool", choices=["default", "off", "on", "both"], default="default",
+                        help="PostgreSQL: [database] pool of the server (default: as the site's defaults say — on; "
+                             "both: off, then on, on the same seeded site)")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="a setting of the site's workos.toml, as TOML (e.g. server.requests_in_flight=8); repeatable")
     args = parser.parse_args()
@@ -431,13 +432,14 @@ def run_one(args) -> None:
         log_file = home / "workos.log"
         apply_settings(config, args.set)
         results["settings"] = args.set
-        pools = {"off": [False], "on": [True], "both": [False, True]}[args.pool] if args.database == "postgresql" else [False]
+        pools = {"default": [None], "off": [False], "on": [True], "both": [False, True]}[args.pool] if args.database == "postgresql" else [None]
         for pool in pools:
-            set_pool(config, pool)
+            if pool is not None:
+                set_pool(config, pool)
             server = start_server(home, config, port, args.workers)
             base_url = f"http://127.0.0.1:{port}"
             print(f"\n== {args.database}: workos serve{' --workers ' + str(args.workers) if args.workers else ''}"
-                  f"{', [database] pool = true' if pool else ''}{', ' + ', '.join(args.set) if args.set else ''} (log {log_file}); load before: {load()}", flush=True)
+                  f"{'' if pool is None else ', [database] pool = ' + str(pool).lower()}{', ' + ', '.join(args.set) if args.set else ''} (log {log_file}); load before: {load()}", flush=True)
             idle = results["idle_pool" if pool else "idle"] = idle_costs(base_url, fixture["token"], fixture, log_file, args.idle_requests)
             print(f"idle cost, ms (median of {args.idle_requests}; client round trip / server log):")
             for name, costs in idle.items():
