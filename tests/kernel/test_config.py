@@ -102,12 +102,12 @@ def test_server_processes_on_postgresql_pool_their_connections_and_commands_do_n
 
     postgresql = '[database]\nurl = "postgresql://workos@127.0.0.1:5432/workos"\n'
     default = load_config(write(tmp_path, postgresql), environ={})
-    assert default_database(default, serving=True)["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 8, "timeout": 3}  # = requests_in_flight
+    assert default_database(default, serving=True)["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 12, "timeout": 3}  # requests_in_flight + 4
     assert "pool" not in default_database(default, serving=False).get("OPTIONS", {})  # commands: deploy, backup ...
     sized = load_config(write(tmp_path, postgresql + "pool_max_size = 5\n[server]\nrequests_in_flight = 20\n"), environ={})
     assert default_database(sized, serving=True)["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 5, "timeout": 3}
     in_flight = load_config(write(tmp_path, postgresql + "[server]\nrequests_in_flight = 1\n"), environ={})
-    assert default_database(in_flight, serving=True)["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 1, "timeout": 3}
+    assert default_database(in_flight, serving=True)["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 5, "timeout": 3}
     off = load_config(write(tmp_path, postgresql), environ={"WORKOS_DATABASE_POOL": "false"})
     assert "pool" not in default_database(off, serving=True).get("OPTIONS", {})
     kept = default_database(load_config(write(tmp_path, postgresql + "conn_max_age = 60\n"), environ={}), serving=True)

@@ -139,7 +139,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         # PostgreSQL: a pool of connections per server process (Django's "pool" option, psycopg_pool), shared by
         # the request threads; each request borrows one and gives it back. Off when conn_max_age > 0.
         "pool": (True, _boolean, False),
-        # 0: [server] requests_in_flight (every request in flight has a connection at hand).
+        # 0: [server] requests_in_flight + 4 (a connection at hand for every request in flight, and four for the
+        # live pages' WebSocket consumers).
         "pool_max_size": (0, _integer(0, 500), False),
     },
     "login": {

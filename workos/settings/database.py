@@ -11,6 +11,7 @@ from .config import Config
 # Set by ``workos serve`` and ``workos.asgi`` (gunicorn): this process serves HTTP requests.
 SERVER_PROCESS = "WORKOS_SERVER_PROCESS"
 POOL_TIMEOUT = 3  # seconds a request waits for a pooled connection
+LIVE_CONNECTIONS = 4  # pooled connections beyond the requests in flight: WebSocket consumers' short database steps
 
 
 def default_database(config: Config, *, serving: bool | None = None) -> dict:
@@ -22,8 +23,8 @@ def default_database(config: Config, *, serving: bool | None = None) -> dict:
     concurrent clients exhausted PostgreSQL's connections and requests failed with 500. Django's connection pool
     (psycopg_pool) is one per process, whatever thread asks: a request borrows a connection and gives it back
     when it ends. So a server process on PostgreSQL pools (``pool = true``, the default) at most
-    ``pool_max_size`` connections (0: ``[server] requests_in_flight``, as many as it serves requests at once, so
-    no request waits for a connection); opening a connection per request cost ~5 ms of a 10 ms read (measured in
+    ``pool_max_size`` connections (0: ``[server] requests_in_flight`` + 4 — one for each request it serves at once,
+    and four for its WebSocket consumers — so no request waits for a connection); opening a connection per request cost ~5 ms of a 10 ms read (measured in
     benchmarks/README.md, "Throughput"). Commands (deploy, backup, migrate ...) open a connection when they need
     one and close it, as before: a pool would keep connections open across a restore. ``conn_max_age > 0``
     keeps connections per thread instead of pooling (the pool needs Django's CONN_MAX_AGE = 0). SQLite has no
@@ -34,9 +35,9 @@ def default_database(config: Config, *, serving: bool | None = None) -> dict:
     database["CONN_HEALTH_CHECKS"] = True  # a pooled connection is checked as it is borrowed
     serving = os.environ.get(SERVER_PROCESS) == "1" if serving is None else serving
     if serving and config.get("database", "pool") and config.sqlite_path is None and not database["CONN_MAX_AGE"]:
-        size = config.get("database", "pool_max_size") or config.get("server", "requests_in_flight")
-        # A request never waits for a busy connection (there are as many as requests in flight, unless set
-        # lower); ``timeout`` bounds the wait when the database cannot be reached: /web/health answers 503 within
-        # seconds instead of after psycopg_pool's default 30 s.
+        size = config.get("database", "pool_max_size") or config.get("server", "requests_in_flight") + LIVE_CONNECTIONS
+        # A request never waits for a busy connection (there is one for each request in flight and a few for the
+        # live pages' consumers, which are not counted in flight, unless set lower); ``timeout`` bounds the wait
+        # when the database cannot be reached: /web/health answers 503 within seconds, not psycopg_pool's 30 s.
         database.setdefault("OPTIONS", {})["pool"] = {"min_size": min(2, size), "max_size": size, "timeout": POOL_TIMEOUT}
     return database
