@@ -48,11 +48,7 @@ def serve(context, host, port, workers):
         logging.getLogger("workos.server").warning(message)
         click.echo("warning: " + message, err=True)
     click.echo(f"WorkOS serving on http://{host}:{port} (log: {config.log_file})")
-    uvicorn.run(
-        "workos.asgi:application",
-        host=host,
-        port=port,
-        workers=workers if workers > 1 else None,
+    options = dict(
         http="workos.web.protocol:NoDelayH11Protocol",
         # Longer than the idle timeout of the proxy or client in front (nginx: 60 s), so that it is always the
         # client that closes an idle connection: a server closing one as a request arrives on it drops that request.
@@ -63,6 +59,15 @@ def serve(context, host, port, workers):
         lifespan="off",
         server_header=False,
     )
+    if workers > 1:  # a listening socket per process, so that connections are spread over them (workos/web/workers.py)
+        from workos.web.workers import PortInUse, run_workers
+
+        try:
+            status = run_workers(host, port, workers, options)
+        except PortInUse as error:
+            raise click.ClickException(str(error)) from None
+        raise SystemExit(status)
+    uvicorn.run("workos.asgi:application", host=host, port=port, **options)
 
 
 def default_workers(channel_layer: str) -> int:

@@ -289,11 +289,11 @@ class Server:
                 self.process.wait()
 
 
-def start_server(site: Site, timeout: float = 60) -> Server:
-    """Start ``workos serve`` for ``site`` on a free port and wait until /web/health answers."""
+def start_server(site: Site, timeout: float = 60, args: tuple[str, ...] = ()) -> Server:
+    """Start ``workos serve [args]`` for ``site`` on a free port and wait until /web/health answers."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "workos", "serve", "--port", str(port)],
+        [sys.executable, "-m", "workos", "serve", "--port", str(port), *args],
         cwd=site.root,
         env=site.environment(),
         stdout=subprocess.PIPE,
