@@ -11,11 +11,11 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workos.settings.base")
 
-from django.conf import settings as _settings  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from workos.settings.database import SERVER_PROCESS  # noqa: E402
 
-if not _settings.configured:  # a server process of its own (gunicorn's uvicorn workers), not a command or a test
+if not settings.configured:  # a server process of its own (gunicorn's uvicorn workers), not a command or a test
     os.environ.setdefault(SERVER_PROCESS, "1")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
@@ -24,7 +24,6 @@ http_application = get_asgi_application()  # sets Django up before the consumers
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from django.conf import settings  # noqa: E402
 
 from workos.kernel.bootstrap import freeze_registries  # noqa: E402
 from workos.web.inflight import RequestsInFlight  # noqa: E402

@@ -1,6 +1,7 @@
 """``workos serve --workers N``: each process listens on a socket of its own (SO_REUSEPORT), so clients that
 connect together are spread over the processes (with one shared socket the first process to wake accepted them
-all — issue 19); the parent claims the port, and SIGTERM stops every process."""
+all — issue 19); the parent claims the port, SIGTERM stops every process, and a restart takes the port again at
+once."""
 
 from __future__ import annotations
 
@@ -83,11 +84,20 @@ def test_clients_that_connect_together_are_spread_over_the_processes(site):
         assert taken.returncode == 1
         assert f"cannot listen on 127.0.0.1:{server.port}" in taken.stderr
         assert "Traceback" not in taken.stderr
+
+        closing = socket.create_connection(("127.0.0.1", server.port), timeout=30)  # the server closes it first:
+        closing.sendall(b"GET /web/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        while closing.recv(65536):  # its side of the connection then waits in TIME_WAIT for a minute
+            pass
+        closing.close()
     finally:
         server.stop()
     assert server.process.returncode == 0
     for pid in workers:  # SIGTERM to the parent stopped its processes too
         assert not _alive(int(pid)), f"server process {pid} still runs"
+    again = start_server(site, args=("--workers", "2"), port=server.port)  # a restart takes the same port at once
+    again.stop()
+    assert again.process.returncode == 0
 
 
 def _children(parent: int) -> list[int]:

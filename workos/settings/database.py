@@ -23,9 +23,9 @@ def default_database(config: Config, *, serving: bool | None = None) -> dict:
     concurrent clients exhausted PostgreSQL's connections and requests failed with 500. Django's connection pool
     (psycopg_pool) is one per process, whatever thread asks: a request borrows a connection and gives it back
     when it ends. So a server process on PostgreSQL pools (``pool = true``, the default) at most
-    ``pool_max_size`` connections (0: ``[server] requests_in_flight`` + 4 — one for each request it serves at once,
-    and four for its WebSocket consumers — so no request waits for a connection); opening a connection per request cost ~5 ms of a 10 ms read (measured in
-    benchmarks/README.md, "Throughput"). Commands (deploy, backup, migrate ...) open a connection when they need
+    ``pool_max_size`` connections (0: ``[server] requests_in_flight`` + 4 — one for each request it serves at
+    once, and four for its WebSocket consumers — so no request waits for a connection); opening a connection per
+    request cost ~5 ms of a 10 ms read (measured in benchmarks/README.md, "Throughput"). Commands (deploy, backup, migrate ...) open a connection when they need
     one and close it, as before: a pool would keep connections open across a restore. ``conn_max_age > 0``
     keeps connections per thread instead of pooling (the pool needs Django's CONN_MAX_AGE = 0). SQLite has no
     pool: opening its file is cheap.

@@ -289,9 +289,9 @@ class Server:
                 self.process.wait()
 
 
-def start_server(site: Site, timeout: float = 60, args: tuple[str, ...] = ()) -> Server:
-    """Start ``workos serve [args]`` for ``site`` on a free port and wait until /web/health answers."""
-    port = free_port()
+def start_server(site: Site, timeout: float = 60, args: tuple[str, ...] = (), port: int | None = None) -> Server:
+    """Start ``workos serve [args]`` for ``site`` on ``port`` (a free one) and wait until /web/health answers."""
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "workos", "serve", "--port", str(port), *args],
         cwd=site.root,

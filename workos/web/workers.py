@@ -35,26 +35,33 @@ def _family(host: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
+def _socket(host: str, *, reuse_port: bool) -> socket.socket:
+    """A TCP socket that may bind a port its previous server's closed connections still hold (TIME_WAIT, for a
+    minute after a restart), as uvicorn's own; with ``reuse_port``, one of the server's processes' group."""
+    sock = socket.socket(_family(host), socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    return sock
+
+
 def claim_port(host: str, port: int) -> socket.socket:
     """Fail with PortInUse if anything listens on (host, port); else a socket bound there with SO_REUSEPORT and
     not listening (it receives no connection), held by the parent so that no other server takes the port."""
-    probe = socket.socket(_family(host), socket.SOCK_STREAM)
+    probe = _socket(host, reuse_port=False)
     try:
         probe.bind((host, port))
     except OSError as error:
         raise PortInUse(f"cannot listen on {host}:{port}: {error.strerror}") from None
     finally:
         probe.close()
-    claim = socket.socket(_family(host), socket.SOCK_STREAM)
-    claim.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    claim = _socket(host, reuse_port=True)
     claim.bind((host, port))
     return claim
 
 
 def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
-    sock = socket.socket(_family(host), socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock = _socket(host, reuse_port=True)
     sock.bind((host, port))
     sock.listen(backlog)
     return sock
