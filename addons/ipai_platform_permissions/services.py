@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ipai_platform_audit.services import record_event
-from workos.kernel.context import current_request
+from workos.kernel.context import current_request, request_changes
 from workos.kernel.data import model_for, technical_name_of
 from workos.kernel.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from workos.kernel.registry import RegistryError
@@ -45,7 +45,7 @@ QUERIES = (
     "key_of", "scope_type_of", "object_for", "level_of", "can", "require", "visible_to", "role_of", "members_with_role",
     "allowed_actions", "required_level", "grants_on", "share_tokens_on", "resolve_share_token", "shared_object", "stronger",
     "hash_share_token", "label_of", "root_of", "member_roots", "owner_for", "visible_to_members", "readable_record",
-    "memoised_levels", "access_changed", "forget_request_levels",
+    "memoised_levels", "access_changed",
 )
 
 
@@ -87,30 +87,27 @@ def _active_user(user):
     return user
 
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 def _request_memo() -> dict | None:
     """What the permission walks of the request being served share: the user's grants and roles, and the scope
-    objects looked up by id. Only while serving a read (GET/HEAD/OPTIONS): a read changes no grant, role or place,
-    so every ``Access`` of the request may answer from it — one page's JSON asks for its levels twice, a list once
-    per row — instead of reloading them. A write request keeps working everything out afresh (what it changes
-    must be seen by the checks after the change)."""
+    objects looked up by id — one page's JSON asks for its levels twice, a list once per row, a write checks
+    ``read`` before its transaction and ``edit`` inside it. It holds while the request changes nothing: the first
+    statement that changes data (``request_changes``: a save, an ``update()``, raw SQL) ends it, and the next
+    check works everything out afresh, so a request sees what it changed (a page it restricted, a grant it gave)."""
     request = current_request()
-    if request is None or request.method not in READ_METHODS:
+    if request is None:
         return None
     memo = getattr(request, "_workos_permissions_memo", None)
-    if memo is None:
-        memo = {"grants": {}, "roles": {}, "objects": {}}
+    changes = request_changes()
+    if memo is None or memo["changes"] != changes:
+        memo = {"grants": {}, "roles": {}, "objects": {}, "changes": changes}
         request._workos_permissions_memo = memo
     return memo
 
 
-def forget_request_levels(**kwargs) -> None:
-    """Drop the request's memo (a signal receiver: a row was written while serving it)."""
-    request = current_request()
-    if request is not None and getattr(request, "_workos_permissions_memo", None) is not None:
-        request._workos_permissions_memo = None
+def _loaded_before_any_change() -> bool:
+    """Whether the objects in hand were read before the request changed anything (so their cached parents are
+    what the database holds, as far as this request knows)."""
+    return current_request() is not None and request_changes() == 0
 
 
 @dataclass
@@ -174,10 +171,10 @@ class Access:
     def remember(self, obj) -> None:
         self._objects.setdefault(key_of(obj), obj)
         # Scope objects already loaded with it (select_related, or read through a foreign key): a page's space
-        # then costs no query of its own in the walk. Only while serving a read: anywhere else an object's cached
-        # parent may be an older copy than the database's (a page restricted since it was read), and a walk
-        # through it would answer from before the change.
-        if _request_memo() is None:
+        # then costs no query of its own in the walk. Only in a request that has changed nothing yet: after a
+        # change, or outside a request, an object's cached parent may be an older copy than the database's (a
+        # page restricted since it was read), and a walk through it would answer from before the change.
+        if not _loaded_before_any_change():
             return
         for related in getattr(obj._state, "fields_cache", {}).values():
             if related is not None and hasattr(related, "_meta") and scope_type_of(related) is not None:

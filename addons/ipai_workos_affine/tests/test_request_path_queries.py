@@ -22,9 +22,10 @@ from ipai_workos_views import services as views
 CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT|BEGIN|COMMIT)\b", re.IGNORECASE)
 
 # Statements per request (SQLite, PostgreSQL). Reads: the token with its user, the object, its permission chain
-# (workspace, role, groups, grants) once per request, then what the answer needs. Writes check before and re-read
-# after they write, and seal their audit events as the transaction ends (on PostgreSQL: the deferred foreign-key
-# checks made immediate, then under the chain's advisory lock: lock, head, one INSERT; inside a test's transaction,
+# (workspace, role, groups, grants) once per request, then what the answer needs. Writes check before their
+# transaction (the check inside it answers from the same walk: nothing has changed yet), re-read after they
+# write, and seal their audit events as the transaction ends (on PostgreSQL: the deferred foreign-key checks made
+# immediate, then under the chain's advisory lock: lock, head, one INSERT; inside a test's transaction,
 # which goes on, the checks are deferred again: one statement more than in production). Block writes lock their page
 # first on PostgreSQL (FOR NO KEY UPDATE: ipai_workos_core.services.lock_pages).
 EXPECTED = {
@@ -32,9 +33,9 @@ EXPECTED = {
     "read_blocks": (9, 9),
     "read_tree": (8, 8),
     "read_rows": (11, 11),
-    "create_page": (32, 35),
-    "append_block": (32, 38),
-    "edit_block": (17, 18),
+    "create_page": (28, 31),
+    "append_block": (26, 32),
+    "edit_block": (12, 13),
 }
 
 

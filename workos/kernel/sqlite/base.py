@@ -3,28 +3,13 @@ running ``before_commit`` callbacks (workos.kernel.transactions)."""
 
 from __future__ import annotations
 
-import re
-
 from django.db.backends.sqlite3 import base
 from django.utils.functional import cached_property
 
+from workos.kernel.statements import writes
 from workos.kernel.transactions import BeforeCommit
 
 from .writers import Writers, writers_for
-
-# Statements that never write, by their first word; a WITH writes when it ends in an INSERT/UPDATE/DELETE.
-_READS = frozenset({"SELECT", "PRAGMA", "EXPLAIN", "VALUES"})
-_WRITING_WITH = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
-
-
-def writes(sql: str) -> bool:
-    words = sql.lstrip().split(None, 1)
-    if not words:
-        return False
-    first = words[0].upper()
-    if first == "WITH":
-        return bool(_WRITING_WITH.search(sql))
-    return first not in _READS
 
 
 class SerialisedCursor(base.SQLiteCursorWrapper):
