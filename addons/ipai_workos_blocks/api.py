@@ -31,7 +31,7 @@ from ninja.files import UploadedFile
 
 from ipai_platform_permissions.api import SHARE_LINK_AUTH, share_link_reader
 from ipai_workos_core import services as core
-from workos.api.types import RecordId
+from workos.api.types import RecordId, Shape
 from workos.kernel.errors import InvalidInput, NotFound, TooLarge
 
 from . import registry, services, transfer
@@ -42,7 +42,7 @@ MARKDOWN_DIALECT = "```\n" + registry.__doc__[registry.__doc__.index("Markdown d
 router = Router(tags=["blocks"])
 
 
-class BlockOut(Schema):
+class BlockOut(Shape):
     id: str
     page_id: int
     parent_id: str | None

@@ -36,7 +36,7 @@ from ninja.files import UploadedFile
 
 from ipai_workos_core import services as core
 from workos.api.pagination import DEFAULT_LIMIT, paginate
-from workos.api.types import RecordId
+from workos.api.types import RecordId, Shape
 from workos.kernel.errors import InvalidInput, NotFound, TooLarge
 
 from . import services
@@ -113,7 +113,7 @@ class PropertyUpdateOut(Schema):
     conversion: dict[str, Any] | None
 
 
-class RowOut(Schema):
+class RowOut(Shape):
     id: int
     database_id: int
     page_id: int
@@ -393,7 +393,7 @@ def get_row(request, row_id: int):
     return _row_out(services.get_row(request.user, row_id), request.user)
 
 
-class RelatedRowOut(Schema):
+class RelatedRowOut(Shape):
     id: int
     page_id: int
     title: str

@@ -61,11 +61,11 @@ def views_for(user, database):
 
 def get_view(user, view_id, action: str = "read") -> View:
     """NotFound for someone else's personal view, or a view of a database the user cannot view."""
-    view = View.objects.select_related("database").filter(pk=view_id).first() if str(view_id).isdigit() else None
+    view = View.objects.select_related("database__space").filter(pk=view_id).first() if str(view_id).isdigit() else None
     if view is None or (view.owner_id is not None and view.owner_id != getattr(user, "pk", None)):
         raise NotFound("no such view")
     try:
-        databases.get_database(user, view.database_id, "read")
+        databases.require_database(user, view.database, "read")
     except NotFound:
         raise NotFound("no such view") from None
     if action != "read" and view.owner_id is None:
@@ -359,7 +359,7 @@ def view_rows(user, view: View, *, limit: int = DEFAULT_LIMIT, cursor: str | Non
     the columns of an unfiltered board by a select or status come from the counts the row services maintain;
     any other count is exact up to 10,000 rows and otherwise says ``count_exact: false`` ("10,000+") until the
     client asks with ``exact_count``."""
-    database = databases.get_database(user, view.database_id, "read")
+    database = databases.require_database(user, view.database, "read")
     check_limit(limit)
     schema = Schema(database)
     kind = type_of(view)

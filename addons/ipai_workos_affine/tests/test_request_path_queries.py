@@ -22,20 +22,20 @@ from ipai_workos_views import services as views
 CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT|BEGIN|COMMIT)\b", re.IGNORECASE)
 
 # Statements per request (SQLite, PostgreSQL). Reads: the token with its user, the object, its permission chain
-# (workspace, role, groups, grants) once per request, then what the answer needs. Writes check before their
+# (workspace, role, the grants of the user and their groups) once per request, then what the answer needs. Writes check before their
 # transaction (the check inside it answers from the same walk: nothing has changed yet), re-read after they
 # write, and seal their audit events as the transaction ends (on PostgreSQL: the deferred foreign-key checks made
 # immediate, then under the chain's advisory lock: lock, head, one INSERT; inside a test's transaction,
 # which goes on, the checks are deferred again: one statement more than in production). Block writes lock their page
 # first on PostgreSQL (FOR NO KEY UPDATE: ipai_workos_core.services.lock_pages).
 EXPECTED = {
-    "read_page": (6, 6),
-    "read_blocks": (9, 9),
-    "read_tree": (8, 8),
-    "read_rows": (11, 11),
-    "create_page": (28, 31),
-    "append_block": (26, 32),
-    "edit_block": (12, 13),
+    "read_page": (5, 5),
+    "read_blocks": (8, 8),
+    "read_tree": (6, 6),
+    "read_rows": (8, 8),
+    "create_page": (26, 29),
+    "append_block": (25, 31),
+    "edit_block": (11, 12),
 }
 
 

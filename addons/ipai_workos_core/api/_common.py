@@ -10,6 +10,7 @@ from ipai_platform_permissions.registry import RANK, VIEW
 from workos.kernel.errors import InvalidInput, NotFound
 
 from .. import services
+from ..models import Page
 from .schemas import WorkspaceOut
 
 router = Router(tags=["workspaces"])
@@ -21,7 +22,7 @@ def _workspace_out(user, workspace) -> dict:
 
 def _page_out(access: permissions.Access, page) -> dict:
     """A page as this user may see it: a parent or space they cannot view is not named, not even by id."""
-    parent_visible = page.parent_id is not None and RANK[access.level(page.parent)] >= RANK[VIEW]
+    parent_visible = page.parent_id is not None and RANK[access.level_of_id(Page, page.parent_id)] >= RANK[VIEW]
     space_visible = RANK[access.level(page.space)] >= RANK[VIEW]
     return {
         "id": page.pk, "space_id": page.space_id if space_visible else None, "parent_id": page.parent_id if parent_visible else None,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from workos.api.types import RecordId
+from workos.api.types import RecordId, Shape
 
 
 RoleName = Literal["admin", "member", "guest"]
@@ -169,7 +169,7 @@ class DuplicateIn(Schema):
     title: str | None = None
 
 
-class TreeNode(Schema):
+class TreeNode(Shape):
     id: int
     parent_id: int | None
     title: str

@@ -16,7 +16,7 @@ from ._common import BULK_MAX, CONVERSION_REPORT_MAX, IMPORT_BYTES_MAX, IMPORT_R
 from .csv_transfer import detect_type, export_csv, import_csv
 from .databases import archive_database, create_database, restore_database, set_database_restricted, update_database
 from .properties import create_property, delete_property, update_property, _rank_after
-from .reads import databases_for, get_database, trashed_rows, get_property, get_row, list_rows, related_rows, row_chunks, schema_of, select_rows, _live_rows
+from .reads import databases_for, get_database, require_database, trashed_rows, get_property, get_row, list_rows, related_rows, row_chunks, schema_of, select_rows, _live_rows
 from .bulk import archive_rows, bulk_update_rows, link_rows, restore_rows
 from .rows import archive_row, create_row, create_rows, duplicate_row, restore_row, update_row
 from .table_export import export_tables
@@ -24,6 +24,6 @@ from .table_import import column_type, import_table
 from .shapes import cell_text, database_json, names_for, property_json, row_json, rows_json
 from .validation import context_for
 
-QUERIES = ("databases_for", "get_database", "get_property", "get_row", "schema_of", "list_rows", "select_rows", "row_json",
+QUERIES = ("databases_for", "get_database", "require_database", "get_property", "get_row", "schema_of", "list_rows", "select_rows", "row_json",
            "rows_json", "property_json", "database_json", "export_csv", "detect_type", "cell_text", "names_for", "context_for", "trashed_rows",
            "related_rows", "column_type", "row_chunks", "export_tables")

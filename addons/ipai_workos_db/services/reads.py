@@ -30,6 +30,11 @@ def get_database(user, database_id, action: str = "read") -> Database:
     database = Database.objects.select_related("space").filter(pk=database_id).first() if str(database_id).isdigit() else None
     if database is None:
         raise NotFound("no such database")
+    return require_database(user, database, action)
+
+
+def require_database(user, database: Database, action: str = "read") -> Database:
+    """``get_database``'s checks on a database already loaded (a view's, with its space)."""
     permissions.require(user, action, database)
     if action != "read" and database.archived_at is not None:
         raise Conflict("this database is in the trash: restore it first")
