@@ -31,6 +31,13 @@ def _texts_of(page_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
+def _texts_of_page(page_id: int) -> list[str]:
+    """``_texts_of`` for one page: the same rows without the window (the one-page case runs inside every write of
+    a page's blocks, and compiling the window's query cost more than running it)."""
+    return list(CanvasElement.objects.filter(canvas__page_id=page_id, is_deleted=False).exclude(text="")
+                .order_by("order_key", "id").values_list("text", flat=True)[:MAX_INDEXED_LINES])
+
+
 class CanvasText:
     """The ``PAGE_TEXT`` provider: ``provider(page)`` -> the canvas's lines (none for a page without a canvas)."""
 
@@ -39,7 +46,7 @@ class CanvasText:
         if memo is not None and page.pk in memo["pages"]:
             texts = memo["texts"].get(page.pk, [])
         else:
-            texts = _texts_of([page.pk]).get(page.pk, [])
+            texts = _texts_of_page(page.pk)
         return [line for text in texts for line in text.splitlines()]
 
     @contextmanager

@@ -233,6 +233,68 @@ def cluster_connections(cluster) -> int | None:
         return None
 
 
+# --- where the CPU goes ----------------------------------------------------------------------------------
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[int, float]]:
+    """Every process: pid -> (parent pid, CPU seconds used so far, user + system)."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            text = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()  # after "pid (name) ": state, ppid, ... utime is field 14 of the whole line
+        found[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS)
+    return found
+
+
+def _tree_seconds(processes: dict, root: int | None) -> float:
+    if root is None:
+        return 0.0
+    children = defaultdict(list)
+    for pid, (parent, _seconds) in processes.items():
+        children[parent].append(pid)
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        total += processes.get(pid, (0, 0.0))[1]
+        stack.extend(children.get(pid, ()))
+    return total
+
+
+def _machine_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (not idle, not waiting for disk) since boot."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / TICKS
+
+
+def cpu_snapshot(server_pid: int | None, database_pid: int | None) -> dict:
+    processes = _processes()
+    times = os.times()
+    return {"server": _tree_seconds(processes, server_pid), "database": _tree_seconds(processes, database_pid),
+            "load generator": times.user + times.system, "machine": _machine_seconds()}
+
+
+def cpu_per_request(before: dict, after: dict, requests: int) -> dict:
+    """CPU milliseconds per answered request: the server's processes, the database's, the load generator's, and
+    the rest of the machine (anything else running)."""
+    spent = {name: after[name] - before[name] for name in before}
+    spent["other"] = spent.pop("machine") - spent["server"] - spent["database"] - spent["load generator"]
+    return {name: round(seconds * 1000 / max(requests, 1), 2) for name, seconds in spent.items()}
+
+
+def postmaster_pid(cluster) -> int | None:
+    try:
+        return int((cluster.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return None
+
+
 def start_server(home: Path, config: Path, port: int, workers: int | None) -> subprocess.Popen:
     import httpx
 
@@ -451,7 +513,10 @@ def run_one(args) -> None:
                     duration = args.floor_duration if floor else args.duration
                     before = load()
                     offset = log_file.stat().st_size
+                    database_pid = postmaster_pid(cluster) if cluster is not None else None
+                    cpu_before = cpu_snapshot(server.pid, database_pid)
                     phase = asyncio.run(run_phase(base_url, fixture["token"], fixture, clients, duration, floor))
+                    phase["cpu_ms_per_request"] = cpu_per_request(cpu_before, cpu_snapshot(server.pid, database_pid), phase["requests"])
                     time.sleep(0.5)
                     phase.update({"phase": "floor" if floor else "mix", "pool": pool, "load_before": before,
                                   "load_after": load(), "server": server_side(log_file, offset)})
@@ -506,6 +571,7 @@ def report(database: str, phase: dict) -> None:
     else:
         print(f"  server log: floor p50 {server['floor'].get('p50')} p90 {server['floor'].get('p90')} ms; "
               f"requests per server process {server['per_process']}")
+    print("  CPU ms per request: " + ", ".join(f"{name} {value}" for name, value in phase["cpu_ms_per_request"].items()))
     print(f"  errors {phase['errors'] or 0}; dropped connections {phase['dropped_connections']}", flush=True)
     for kind, sample in phase.get("error_samples", {}).items():
         print(f"    {kind}: {sample}")

@@ -49,7 +49,8 @@ def serve(context, host, port, workers):
         click.echo("warning: " + message, err=True)
     click.echo(f"WorkOS serving on http://{host}:{port} (log: {config.log_file})")
     options = dict(
-        http="workos.web.protocol:NoDelayH11Protocol",
+        http="workos.web.protocol:NoDelayHttpToolsProtocol",
+        loop="uvloop",  # libuv's event loop: less CPU per connection and per request than asyncio's own
         # Longer than the idle timeout of the proxy or client in front (nginx: 60 s), so that it is always the
         # client that closes an idle connection: a server closing one as a request arrives on it drops that request.
         timeout_keep_alive=config.get("server", "keep_alive_seconds"),

@@ -35,7 +35,7 @@ EXPECTED = {
     "read_rows": (8, 8),
     "create_page": (26, 29),
     "append_block": (25, 31),
-    "edit_block": (11, 12),
+    "edit_block": (10, 11),
 }
 
 
