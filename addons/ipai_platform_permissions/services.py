@@ -177,8 +177,15 @@ class Access:
         if not _loaded_before_any_change():
             return
         memo = _request_memo()
-        loaded = [obj] + [related for related in getattr(obj._state, "fields_cache", {}).values()
-                          if related is not None and hasattr(related, "_meta") and scope_type_of(related) is not None]
+        loaded, stack, seen = [], [obj], set()
+        while stack:  # through the chain loaded with it: a page's space, the space's workspace
+            current = stack.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            loaded.append(current)
+            stack.extend(related for related in getattr(current._state, "fields_cache", {}).values()
+                         if related is not None and hasattr(related, "_meta") and scope_type_of(related) is not None)
         for each in loaded:
             self._objects.setdefault(key_of(each), each)
             memo["objects"].setdefault(key_of(each), each)

@@ -61,7 +61,7 @@ def views_for(user, database):
 
 def get_view(user, view_id, action: str = "read") -> View:
     """NotFound for someone else's personal view, or a view of a database the user cannot view."""
-    view = View.objects.select_related("database__space").filter(pk=view_id).first() if str(view_id).isdigit() else None
+    view = View.objects.select_related("database__space__workspace").filter(pk=view_id).first() if str(view_id).isdigit() else None
     if view is None or (view.owner_id is not None and view.owner_id != getattr(user, "pk", None)):
         raise NotFound("no such view")
     try:

@@ -21,21 +21,22 @@ from ipai_workos_views import services as views
 # Transaction control is not work: savepoints come and go with Django's nesting of atomic blocks.
 CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT|BEGIN|COMMIT)\b", re.IGNORECASE)
 
-# Statements per request (SQLite, PostgreSQL). Reads: the token with its user, the object, its permission chain
-# (workspace, role, the grants of the user and their groups) once per request, then what the answer needs. Writes check before their
-# transaction (the check inside it answers from the same walk: nothing has changed yet), re-read after they
-# write, and seal their audit events as the transaction ends (on PostgreSQL: the deferred foreign-key checks made
-# immediate, then under the chain's advisory lock: lock, head, one INSERT; inside a test's transaction,
-# which goes on, the checks are deferred again: one statement more than in production). Block writes lock their page
-# first on PostgreSQL (FOR NO KEY UPDATE: ipai_workos_core.services.lock_pages).
+# Statements per request (SQLite, PostgreSQL). Reads: the token with its user, the object with its space and
+# workspace, its permission chain (the parent pages, the role, the grants of the user and their groups) once per
+# request, then what the answer needs. Writes check before their transaction (the check inside it answers from
+# the same walk: nothing has changed yet), re-read after they write, and seal their audit events as the
+# transaction ends (on PostgreSQL: the deferred foreign-key checks made immediate, then under the chain's
+# advisory lock: lock, head, one INSERT; inside a test's transaction, which goes on, the checks are deferred
+# again: one statement more than in production). Block writes lock their page first on PostgreSQL (FOR NO KEY
+# UPDATE: ipai_workos_core.services.lock_pages).
 EXPECTED = {
-    "read_page": (5, 5),
-    "read_blocks": (8, 8),
-    "read_tree": (6, 6),
-    "read_rows": (8, 8),
-    "create_page": (26, 29),
-    "append_block": (25, 31),
-    "edit_block": (10, 11),
+    "read_page": (4, 4),
+    "read_blocks": (7, 7),
+    "read_tree": (5, 5),
+    "read_rows": (7, 7),
+    "create_page": (25, 28),
+    "append_block": (24, 30),
+    "edit_block": (9, 10),
 }
 
 

@@ -52,7 +52,7 @@ def get_block(user, block_id, action: str = "read", share=None, *, page_id=None)
     considered, so such a block answers exactly like a missing one; when several readable pages hold the id,
     the answer is a Conflict naming the page-scoped address."""
     wanted = _block_uuid(block_id)
-    candidates = Block.objects.select_related("page__space").filter(id=wanted)  # the space: the permission walk reads it
+    candidates = Block.objects.select_related("page__space__workspace").filter(id=wanted)  # the chain the check walks
     if page_id is not None:
         if isinstance(page_id, bool) or not isinstance(page_id, int):
             raise NotFound("no such block")

@@ -474,7 +474,7 @@ def page_titles(user, page_ids: list[int]) -> dict[str, str | None]:
 
 
 def get_page(user, page_id, action: str = "read", share=None) -> Page:
-    page = Page.objects.select_related("space").filter(pk=page_id).first()
+    page = Page.objects.select_related("space__workspace").filter(pk=page_id).first()  # the chain the check walks
     if page is None:
         raise NotFound("no such page")
     permissions.require(user, action, page, share=share)

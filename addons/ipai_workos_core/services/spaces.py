@@ -81,7 +81,7 @@ def spaces_for(user, workspace_id: int | None = None):
 
 
 def get_space(user, space_id, action: str = "read") -> Space:
-    space = Space.objects.filter(pk=space_id).first()
+    space = Space.objects.select_related("workspace").filter(pk=space_id).first()
     if space is None:
         raise NotFound("no such space")
     permissions.require(user, action, space)

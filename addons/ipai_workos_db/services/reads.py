@@ -27,7 +27,7 @@ def databases_for(user, *, space_id: int | None = None, parent_page_id: int | No
 def get_database(user, database_id, action: str = "read") -> Database:
     """The database, if ``user`` may do ``action`` on it (NotFound when they cannot view it). Writes need a
     database that is not in the trash."""
-    database = Database.objects.select_related("space").filter(pk=database_id).first() if str(database_id).isdigit() else None
+    database = Database.objects.select_related("space__workspace").filter(pk=database_id).first() if str(database_id).isdigit() else None
     if database is None:
         raise NotFound("no such database")
     return require_database(user, database, action)
