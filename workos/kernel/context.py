@@ -25,11 +25,19 @@ def current_request():
 
 def request_changes() -> int:
     """How many statements that change data (``statements.changes_data``: an INSERT, UPDATE, DELETE, DDL or
-    rollback — not a BEGIN or a savepoint) the request being served has run so far; 0 outside a request. What a
-    request works out from the database (permission levels: ``ipai_platform_permissions``) holds while this
-    number stays the same: whatever wrote, a model's ``save()``, a queryset's ``update()`` or raw SQL."""
+    rollback — not a BEGIN or a savepoint), and rollbacks, the request being served has run so far; 0 outside a
+    request. What a request works out from the database (permission levels: ``ipai_platform_permissions``) holds
+    while this number stays the same: whatever wrote, a model's ``save()``, a queryset's ``update()`` or raw SQL."""
     request = _current_request.get()
     return getattr(request, "_workos_changes", 0) if request is not None else 0
+
+
+def note_change() -> None:
+    """Count a change that runs no statement of its own: a transaction rolled back (``transactions.BeforeCommit``)
+    undoes what the request wrote, which whatever it worked out since may have seen."""
+    request = _current_request.get()
+    if request is not None:
+        request._workos_changes = getattr(request, "_workos_changes", 0) + 1
 
 
 @contextmanager

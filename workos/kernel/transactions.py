@@ -29,6 +29,8 @@ from typing import Callable
 from django.db import DEFAULT_DB_ALIAS, Error, connections
 from django.db.transaction import TransactionManagementError
 
+from .context import note_change
+
 
 def before_commit(callback: Callable[[], None], using: str | None = None) -> None:
     """Run ``callback`` inside the current transaction, just before it commits (see the module's docstring)."""
@@ -118,6 +120,7 @@ class BeforeCommit:
     def rollback(self) -> None:
         super().rollback()
         self.run_before_commit = []
+        note_change()
 
     def close(self) -> None:
         self.run_before_commit = []

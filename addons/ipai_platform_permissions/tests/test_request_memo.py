@@ -88,3 +88,22 @@ def test_a_read_inside_a_transaction_is_not_a_change(tree, member):
             with transaction.atomic():
                 assert _walk_statements(lambda: permissions.require(member, "edit", tree.subpage)) == 0
         assert request_changes() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_change_is_not_seen_after_the_rollback(tree, member):
+    """A request that restricts a page and then fails rolls the restriction back: a check after that answers as
+    the database does again (the memo worked out inside the failed transaction saw the restriction). Outside a
+    test's transaction, so that the failed block is a real transaction and its end a real ROLLBACK."""
+    from django.db import transaction
+
+    request = RequestFactory().post("/")
+    with request_scope(request):
+        assert permissions.can(member, "read", tree.subpage)
+        with pytest.raises(RuntimeError):
+            with transaction.atomic():
+                Page.objects.filter(pk=tree.page.pk).update(restricted=True)
+                assert permissions.can(member, "read", Page.objects.get(pk=tree.subpage.pk)) is False
+                raise RuntimeError("the write fails after the check")
+        after_rollback = permissions.can(member, "read", Page.objects.get(pk=tree.subpage.pk))
+    assert after_rollback is permissions.can(member, "read", Page.objects.get(pk=tree.subpage.pk)) is True
