@@ -25,7 +25,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -110,6 +110,18 @@ def _loaded_before_any_change() -> bool:
     return current_request() is not None and request_changes() == 0
 
 
+def _grant_rows(user_id: int) -> list[tuple]:
+    """(scope model, scope id, user id or None, level) of every grant to the user or to one of their groups. Plain
+    SQL on purpose: every request runs it once, and compiling the same queryset cost ~1.1 ms against ~0.05 ms to run
+    it (issue 19, benchmarks/README.md)."""
+    grants, memberships = (connection.ops.quote_name(model._meta.db_table) for model in (Permission, get_user_model().groups.through))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT scope_model, scope_id, user_id, level FROM {grants} "
+                       f"WHERE user_id = %s OR group_id IN (SELECT group_id FROM {memberships} WHERE user_id = %s) ORDER BY id",
+                       [user_id, user_id])
+        return cursor.fetchall()
+
+
 @dataclass
 class _Node:
     flowing: str  # the level this scope passes down to its children
@@ -151,12 +163,9 @@ class Access:
         return memo["grants"][self.user.pk]
 
     def _query_grants(self) -> dict[Key, str]:
-        # the user's own grants and their groups' in one statement (the groups as a subquery)
-        memberships = get_user_model().groups.through.objects.filter(user_id=self.user.pk).values("group_id")
-        condition = Q(user=self.user) | Q(group_id__in=memberships)
         direct: dict[Key, str] = {}
         by_group: dict[Key, list[str]] = defaultdict(list)
-        for scope_model, scope_id, user_id, level in Permission.objects.filter(condition).values_list("scope_model", "scope_id", "user_id", "level"):
+        for scope_model, scope_id, user_id, level in _grant_rows(self.user.pk):
             if user_id is not None:
                 direct[(scope_model, scope_id)] = level
             else:

