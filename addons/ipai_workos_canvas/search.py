@@ -18,10 +18,15 @@ MAX_INDEXED_LINES = 5000  # text elements read per canvas (an element may hold s
 _preloaded: ContextVar[dict | None] = ContextVar("workos_canvas_search_preloaded", default=None)
 
 
+def _text_elements(**pages):
+    """The live elements with text of the canvases of the pages ``pages`` names (a filter on ``canvas__page_id``)."""
+    return CanvasElement.objects.filter(is_deleted=False, **pages).exclude(text="")
+
+
 def _texts_of(page_ids: list[int]) -> dict[int, list[str]]:
     """The texts of these pages' canvases, by page, in z-order, the first ``MAX_INDEXED_LINES`` of each canvas
     (a window numbers them per page, so that many pages are read in one query and a huge canvas is still cut)."""
-    elements = (CanvasElement.objects.filter(canvas__page_id__in=page_ids, is_deleted=False).exclude(text="")
+    elements = (_text_elements(canvas__page_id__in=page_ids)
                 .annotate(place=Window(RowNumber(), partition_by=F("canvas__page_id"), order_by=[F("order_key").asc(), F("id").asc()]))
                 .filter(place__lte=MAX_INDEXED_LINES).order_by("canvas__page_id", "order_key", "id")
                 .values_list("canvas__page_id", "text"))
@@ -34,8 +39,8 @@ def _texts_of(page_ids: list[int]) -> dict[int, list[str]]:
 def _texts_of_page(page_id: int) -> list[str]:
     """``_texts_of`` for one page: the same rows without the window (the one-page case runs inside every write of
     a page's blocks, and compiling the window's query cost more than running it)."""
-    return list(CanvasElement.objects.filter(canvas__page_id=page_id, is_deleted=False).exclude(text="")
-                .order_by("order_key", "id").values_list("text", flat=True)[:MAX_INDEXED_LINES])
+    texts = _text_elements(canvas__page_id=page_id).order_by("order_key", "id").values_list("text", flat=True)
+    return list(texts[:MAX_INDEXED_LINES])
 
 
 class CanvasText:
