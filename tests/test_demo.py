@@ -4,7 +4,7 @@ import json
 
 
 def test_demo_content_is_loaded_once_through_the_services(site):
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     site.workos("user", "create", "admin", "--admin", "--password-stdin", input="correct-horse-9\n", check=True)
 
     first = site.workos("demo", "load", "--user", "admin")

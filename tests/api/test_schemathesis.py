@@ -35,7 +35,7 @@ def seed_records(client: httpx.Client) -> None:
 
 
 def test_schemathesis_finds_no_server_error_and_no_undeclared_status(site, serve, tmp_path):
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     site.workos("user", "create", "ada", "--admin", "--password-stdin", input=PASSWORD + "\n", check=True)
     server = serve(site)
     token = httpx.post(server.base_url + "/api/v1/auth/token", json={"username": "ada", "password": PASSWORD}).json()["token"]

@@ -33,7 +33,7 @@ def watch_csp(page, violations: list) -> None:
 def grace_and_bob(site, serve):
     """A server where grace owns the "Launch plan" page of a team space and bob is a member: (base URL, API
     clients by name, the page's id, bob's id)."""
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     for username in ("grace", "bob"):
         site.workos("user", "create", username, "--password-stdin", input=PASSWORD + "\n", check=True)
     base_url = serve(site).base_url

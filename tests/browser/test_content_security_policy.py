@@ -50,7 +50,7 @@ class PolicyWatch:
 
 
 def test_no_page_violates_the_content_security_policy_and_every_page_works(site, serve, page):
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     site.workos("user", "create", "ada", "--admin", "--password-stdin", input=PASSWORD + "\n", check=True)
     site.workos("demo", "load", "--user", "ada", check=True)
     server = serve(site)

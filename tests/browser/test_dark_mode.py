@@ -73,7 +73,7 @@ MEASURE = """
 
 
 def test_every_main_surface_has_readable_text_in_dark_and_light(site, serve, browser, tmp_path):
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     site.workos("user", "create", "ada", "--admin", "--password-stdin", input=PASSWORD + "\n", check=True)
     site.workos("demo", "load", "--user", "ada", check=True)
     server = serve(site)

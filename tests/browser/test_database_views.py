@@ -53,7 +53,7 @@ class Workspace:
 
 
 def start(site, serve, *usernames: str) -> tuple[str, dict[str, httpx.Client]]:
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     for username in usernames:
         site.workos("user", "create", username, "--password-stdin", input=PASSWORD + "\n", check=True)
     server = serve(site)

@@ -66,7 +66,7 @@ def _visible_empty_states(page) -> list[str]:
 
 @pytest.fixture
 def demo(site, serve, browser):
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     site.workos("user", "create", "ada", "--admin", "--password-stdin", input=PASSWORD + "\n", check=True)
     site.workos("demo", "load", "--user", "ada", check=True)
     server = serve(site)

@@ -51,7 +51,7 @@ class Workspace:
 
 
 def start(site, serve, username: str = "grace") -> tuple[str, httpx.Client]:
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     site.workos("user", "create", username, "--password-stdin", input=PASSWORD + "\n", check=True)
     server = serve(site)
     token = httpx.post(server.base_url + "/api/v1/auth/token", json={"username": username, "password": PASSWORD, "name": "tests"})

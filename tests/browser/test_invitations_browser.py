@@ -48,7 +48,7 @@ def _login(context, base_url: str, username: str):
 def test_invite_by_email_from_settings_and_share_dialog_then_sign_up_through_the_link(site, serve, browser):
     site.extra_config = '[email]\nbackend = "file"\n'
     site.write_config()
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     site.workos("user", "create", "ada", "--admin", "--password-stdin", input=PASSWORD + "\n", check=True)
     site.workos("demo", "load", "--user", "ada", check=True)
     server = serve(site)

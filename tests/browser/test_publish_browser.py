@@ -29,7 +29,7 @@ def paragraphs(client, page_id: int, *texts: str) -> None:
 
 
 def test_review_then_publish_then_read_logged_out(site, serve, browser):
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     for username in ("grace", "bob"):
         site.workos("user", "create", username, "--password-stdin", input=PASSWORD + "\n", check=True)
     server = serve(site)

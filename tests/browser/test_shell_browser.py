@@ -10,7 +10,7 @@ PASSWORD = "correct-horse-battery"
 
 
 def test_user_logs_in_through_the_form_and_finds_the_installed_apps_in_settings(site, serve, page):
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     site.workos("user", "create", "grace", "--password-stdin", input=PASSWORD + "\n", check=True)
     server = serve(site)
 

@@ -52,7 +52,7 @@ class Watched:
 
 @pytest.fixture
 def shell(site, serve, browser, tmp_path):
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     site.workos("user", "create", "ada", "--admin", "--password-stdin", input=PASSWORD + "\n", check=True)
     site.workos("user", "create", "bob", "--password-stdin", input=PASSWORD + "\n", check=True)
     server = serve(site)

@@ -11,7 +11,7 @@ PASSWORD = "correct-horse-battery"
 
 
 def prepare(site, *modules):
-    site.workos("module", "install", *(modules or ("ipai_workos_affine",)), check=True)
+    site.install(*(modules or ("ipai_workos_affine",)))
     environment_password = {"input": PASSWORD + "\n"}
     site.workos("user", "create", "ada", "--admin", "--password-stdin", check=True, **environment_password)
 

@@ -22,7 +22,7 @@ LOCKOUT_SECONDS = 12
 def live(site, serve):
     site.extra_config = f"\n[login]\nfailure_limit = {FAILURE_LIMIT}\nlockout_seconds = {LOCKOUT_SECONDS}\n"
     site.write_config()
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     for name in ("ada", "bob"):
         site.workos("user", "create", name, "--admin", "--password-stdin", input=PASSWORD + "\n", check=True)
     server = serve(site)

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +110,9 @@ def skip_unless_sqlite(database_kind):
 # --- an installation of WorkOS in a folder, driven through the real CLI --------------------------------
 
 
+_INSTALLED: dict[tuple, str] = {}  # Site.install: what was installed where -> the kept database (a file or a name)
+
+
 @dataclass
 class Site:
     """A WorkOS installation for one test: its own folder, database and configuration file."""
@@ -165,6 +171,43 @@ path = [{addons}]
             check=check,
             input=input,
         )
+
+    def install(self, *modules: str) -> None:
+        """``workos module install MODULES`` on this new site, as the set-up of a test about something else: the
+        first site of a test process that installs these modules runs the command; the later ones get a copy of
+        the database it left (PostgreSQL: ``CREATE DATABASE … TEMPLATE``; SQLite: the file, through SQLite's
+        backup), which is what the command would have made — the suite installed the same modules on the same
+        code minutes before. A test of installing itself runs ``workos("module", "install", …)``."""
+        key = (self.database_kind, self.cluster.port if self.cluster else None, str(self.code_root), tuple(self.addons_path),
+               self.extra_config, modules)
+        kept = _INSTALLED.get(key)
+        if kept is None:
+            self.workos("module", "install", *modules, check=True)
+            _INSTALLED[key] = self._keep_database()
+        else:
+            self._database_from(kept)
+
+    def _sqlite_path(self) -> Path:
+        return Path(self.database_url[len("sqlite:///"):])
+
+    def _keep_database(self) -> str:
+        if self.database_kind == "sqlite":
+            kept = Path(tempfile.mkdtemp(prefix="workos-installed-")) / "workos.sqlite3"
+            with closing(sqlite3.connect(self._sqlite_path())) as source, closing(sqlite3.connect(kept)) as target:
+                source.backup(target)
+            return str(kept)
+        name = "installed_" + uuid.uuid4().hex[:12]
+        self.cluster.psql("postgres", f'CREATE DATABASE "{name}" TEMPLATE "{self.database_name}"')
+        return name
+
+    def _database_from(self, kept: str) -> None:
+        if self.database_kind == "sqlite":
+            self._sqlite_path().parent.mkdir(parents=True, exist_ok=True)
+            with closing(sqlite3.connect(kept)) as source, closing(sqlite3.connect(self._sqlite_path())) as target:
+                source.backup(target)
+            return
+        self.cluster.drop_database(self.database_name)
+        self.cluster.psql("postgres", f'CREATE DATABASE "{self.database_name}" TEMPLATE "{kept}"')
 
     def sql(self, query: str) -> list[tuple]:
         """Rows of ``query`` read straight from the site's database, not through WorkOS."""
@@ -225,7 +268,7 @@ def site_with_people(root: Path, database_kind: str, request, module: str, passw
     """A new site (``new_site``) with ``module`` installed, the administrator grace and ``members`` as users, all
     with ``password`` — what the live-server tests (pages, canvases, events) start from."""
     site = new_site(root, database_kind, request)
-    site.workos("module", "install", module, check=True)
+    site.install(module)
     site.workos("user", "create", "grace", "--admin", "--password-stdin", input=password + "\n", check=True)
     for name in members:
         site.workos("user", "create", name, "--password-stdin", input=password + "\n", check=True)

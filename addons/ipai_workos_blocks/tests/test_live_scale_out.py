@@ -50,7 +50,7 @@ def two(tmp_path_factory, database_kind, request, redis_server):
     else:
         site = Site(root=root, database_url=f"sqlite:///{root / 'var' / 'workos.sqlite3'}", database_kind="sqlite", extra_config=layer)
     site.write_config()
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     site.workos("user", "create", "grace", "--admin", "--password-stdin", input=PASSWORD + "\n", check=True)
     for name in ("ada", "victor"):
         site.workos("user", "create", name, "--password-stdin", input=PASSWORD + "\n", check=True)

@@ -7,7 +7,7 @@ PASSWORD = "correct-horse-9"
 
 
 def test_demo_content_is_found_by_search(site, serve):
-    site.workos("module", "install", "ipai_workos_affine", check=True)
+    site.install("ipai_workos_affine")
     site.workos("user", "create", "admin", "--admin", "--password-stdin", input=PASSWORD + "\n", check=True)
     site.workos("demo", "load", "--user", "admin", check=True)
     server = serve(site)
