@@ -182,9 +182,10 @@ def index_pages(page_ids, actor=None, chains: Chains | None = None, sources: lis
     written = 0
     for start in range(0, len(page_ids), PRELOAD_PAGES):
         chunk = page_ids[start:start + PRELOAD_PAGES]
-        pages = Page.objects.in_bulk(chunk)
+        pages = Page.objects.select_related("space").in_bulk(chunk)
         for page in pages.values():  # a page whose parent is in the batch (an import's tree) finds it without a query
             chains.remember(page)
+            chains.remember(page.space)
         with ExitStack() as preloads:
             documents = None
             if len(chunk) > 1:  # many pages (a bulk write, a rebuild): what each source reads per page, read at once

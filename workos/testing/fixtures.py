@@ -72,6 +72,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         Installer().install(["ipai_workos_affine"])
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # a connection another thread of this process left open (a server thread's) keeps pytest-django from
+        # dropping the test database at the end: end those sessions first
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from ..registry import BLOCK_MOVE_LISTENERS, BLOCK_TYPES, attachment_url, block_
 from ._common import ID_TAKEN, MAX_DEPTH, UNSET
 from .placement import _check_parent_type, _rank_for, _resolve_after, _resolve_parent
 from .reads import _block_uuid
-from .validation import validate_content, _check_attachments, _check_room, _depth, _height, _subtree_keys, _sync_references
+from .validation import validate_content, _check_attachments, _check_room, _depth, _height, _mentions, _subtree_keys, _sync_references
 
 
 def _create(actor, page: Page, type_name, content, *, parent_id=UNSET, after_id=UNSET, block_id=None, prefix: str = "") -> Block:
@@ -56,13 +56,15 @@ def _update(actor, block: Block, type_name=UNSET, content=UNSET, prefix: str = "
         content = _converted(block.content, block.type, new_type) if new_type != block.type and new_type in BLOCK_TYPES else block.content
     new_type, content = validate_content(new_type, content, prefix)
     dot = f"{prefix}." if prefix else ""
-    if not block_type(new_type).accepts_children and Block.objects.filter(parent=block).exists():
+    # a block of a type without children has none: only a new type can meet children it does not take
+    if new_type != block.type and not block_type(new_type).accepts_children and Block.objects.filter(parent=block).exists():
         raise InvalidInput(f"a {new_type} block cannot hold other blocks; this one has children", field=f"{dot}type")
     _check_attachments(block.page, [(new_type, content, prefix)])
     before = {"type": block.type, "content": block.content}
     block.type, block.content = new_type, content
     block.save(update_fields=["type", "content", "updated_at"])
-    _sync_references(actor, [block])
+    if _mentions(before["type"], before["content"]) or _mentions(new_type, content):  # else it had no references, and gets none
+        _sync_references(actor, [block])
     return block, _content_changes(before, {"type": new_type, "content": content})
 
 

@@ -44,6 +44,12 @@ def _check_attachments(page: Page, items: list[tuple[str, dict, str]]) -> None:
             raise InvalidInput(f"attachment {attachment_id} does not belong to this page: upload it to this page first", field=field)
 
 
+def _mentions(type_name: str, content) -> list[tuple[str, int]]:
+    """What a block of this type and content mentions: the source of its references."""
+    entry = BLOCK_TYPES.get(type_name) if type_name in BLOCK_TYPES else None
+    return entry.mentions(content) if entry is not None and isinstance(content, dict) else []
+
+
 def _sync_references(actor, blocks: list[Block], delete_first: bool = True) -> None:
     """Rewrite the mention references of ``blocks`` from their content; tell the mention listeners whom a
     block mentions that it did not before."""
@@ -57,9 +63,7 @@ def _sync_references(actor, blocks: list[Block], delete_first: bool = True) -> N
         existing.delete()
     wanted = []
     for block in blocks:
-        entry = BLOCK_TYPES.get(block.type) if block.type in BLOCK_TYPES else None
-        if entry is not None:
-            wanted.extend((block, kind, target) for kind, target in sorted(set(entry.mentions(block.content))))
+        wanted.extend((block, kind, target) for kind, target in sorted(set(_mentions(block.type, block.content))))
     if not wanted:
         return
     user_ids = {target for _, kind, target in wanted if kind == "user"}

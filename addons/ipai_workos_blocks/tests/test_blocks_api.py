@@ -328,6 +328,29 @@ def test_mentions_become_references(tree, people, api_for):
     assert not BlockReference.objects.filter(block__id=block["id"]).exists()
 
 
+def test_an_edit_that_adds_a_mention_to_a_plain_block_makes_its_reference(tree, people, api_for):
+    api = api_for(people.editor)
+    block = api.post(f"/pages/{tree.page.pk}/blocks", {"type": "paragraph", "content": {"text": [{"text": "plain"}]}}).json()
+    plain = BlockReference.objects.filter(block__id=block["id"]).exists()
+
+    api.patch(f"/blocks/{block['id']}", {"content": {"text": [{"text": "ask "}, {"mention": {"kind": "user", "id": people.viewer.pk}, "text": "Viewer"}]}})
+
+    assert plain is False
+    assert list(BlockReference.objects.filter(block__id=block["id"]).values_list("kind", "target_user_id")) == [("user", people.viewer.pk)]
+
+
+def test_a_block_with_children_keeps_a_type_that_takes_them(tree, people, api_for):
+    api = api_for(people.editor)
+    item = api.post(f"/pages/{tree.page.pk}/blocks", {"type": "toggle", "content": {"text": [{"text": "item"}]}}).json()
+    api.post(f"/pages/{tree.page.pk}/blocks", {**paragraph("child"), "parent_id": item["id"]})
+
+    to_paragraph = api.patch(f"/blocks/{item['id']}", {"type": "paragraph"})
+    to_quote = api.patch(f"/blocks/{item['id']}", {"type": "quote"})
+
+    assert to_paragraph.status_code == 422 and "has children" in to_paragraph.json()["error"]["message"]
+    assert to_quote.status_code == 200 and to_quote.json()["type"] == "quote"
+
+
 def test_pages_in_the_trash_refuse_block_changes(tree, people, api_for):
     from ipai_workos_core import services as core
 
