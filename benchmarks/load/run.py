@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 BENCH_ADDONS = Path(__file__).resolve().parent / "addons"
 RESULTS = ROOT / "benchmarks" / "results"
-LOG_LINE = re.compile(r" (\d+) workos\.http: (GET|POST|PATCH|PUT|DELETE) (\S+) (\d{3}) ([\d.]+)ms user=(\S+)")
+LOG_LINE = re.compile(r" (\d+) workos\.http: (GET|POST|PATCH|PUT|DELETE) (\S+) (\d{3}) ([\d.]+)ms user=(\S+)(?: ip=\S+ waited=([\d.]+)ms)?")
 
 MIX = [  # (name, weight in %)
     ("read_page", 17.5), ("read_blocks", 17.5), ("read_tree", 17.5), ("read_rows", 17.5),
@@ -431,21 +431,24 @@ def percentiles(values: list[float]) -> dict:
 def server_side(log_file: Path, offset: int) -> dict:
     """Durations the server's request log recorded after ``offset``: reads and writes of the API, the floor,
     and the user named on the lines (a token request must name its user)."""
-    reads, writes, floor, users, processes = [], [], [], Counter(), Counter()
+    reads, writes, floor, waited, users, processes = [], [], [], [], Counter(), Counter()
     with open(log_file, encoding="utf-8", errors="replace") as handle:
         handle.seek(offset)
         for line in handle:
             match = LOG_LINE.search(line)
             if not match:
                 continue
-            process, method, path, _, ms, user = match.groups()
+            process, method, path, _, ms, user, queued = match.groups()
             processes[process] += 1
+            if queued is not None and path.startswith(("/api/", "/bench/floor/")):
+                waited.append(float(queued))
             if path.startswith("/bench/floor/"):
                 floor.append(float(ms))
             elif path.startswith("/api/"):
                 (reads if method == "GET" else writes).append(float(ms))
                 users[user] += 1
     return {"reads": percentiles(reads), "writes": percentiles(writes), "floor": percentiles(floor), "users": dict(users),
+            "waited": percentiles(waited),
             "per_process": sorted(processes.values(), reverse=True)}
 
 
@@ -568,6 +571,8 @@ def report(database: str, phase: dict) -> None:
         print(f"  server log: reads p50 {server['reads'].get('p50')} p90 {server['reads'].get('p90')}; "
               f"writes p50 {server['writes'].get('p50')} p90 {server['writes'].get('p90')} ms; users {server['users']}; "
               f"requests per server process {server['per_process']}")
+        print(f"  waited for a request slot (server log): p50 {server['waited'].get('p50')} p90 {server['waited'].get('p90')} "
+              f"p99 {server['waited'].get('p99')} max {server['waited'].get('max')} ms")
     else:
         print(f"  server log: floor p50 {server['floor'].get('p50')} p90 {server['floor'].get('p90')} ms; "
               f"requests per server process {server['per_process']}")

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 
+import httpx
+
 from workos.kernel.aio import run_to_end
+from workos.testing.fixtures import start_server
 from workos.web.inflight import RequestsInFlight
 
 
@@ -19,11 +23,13 @@ class SlowApp:
     def __init__(self):
         self.inside = self.most = 0
         self.order: list[int] = []
+        self.waited: list[float] = []
 
     async def __call__(self, scope, receive, send):
         self.inside += 1
         self.most = max(self.most, self.inside)
         self.order.append(scope.get("n"))
+        self.waited.append(scope.get("workos.waited"))
         await asyncio.sleep(0.01)
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
@@ -53,6 +59,24 @@ def test_at_most_the_limit_run_at_once_and_every_request_is_served_in_order():
     assert statuses == [200] * 40
     assert inner.most == 4
     assert inner.order == list(range(40))
+
+
+def test_each_request_carries_how_long_it_waited_for_its_turn():
+    inner = SlowApp()
+    run_to_end(_serve(RequestsInFlight(inner, 1), [{"type": "http", "n": n} for n in range(5)]), timeout=30)
+    assert inner.waited[0] < 0.01  # the first is served at once; each later one waits for the 10 ms of those before it
+    assert all(later >= 0.01 * n for n, later in enumerate(inner.waited))
+
+
+def test_the_request_log_says_how_long_a_request_waited(site):
+    site.install("ipai_platform_audit")
+    server = start_server(site)
+    try:
+        assert httpx.get(server.base_url + "/web/health").status_code == 200
+    finally:
+        server.stop()
+    lines = [line for line in site.log_file.read_text().splitlines() if "GET /web/health 200" in line]
+    assert lines and all(re.search(r" waited=\d+\.\dms$", line) for line in lines), lines
 
 
 def test_websockets_are_not_counted():

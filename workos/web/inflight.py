@@ -5,12 +5,14 @@ connection of its own. Without a bound, N concurrent clients open N connections:
 ``max_connections`` (PostgreSQL's default is 100) every request fails with 500 "too many clients" — 200 clients
 did that in the load benchmark (issue 19). Requests over the bound wait their turn in the event loop (a
 coroutine each, no thread and no connection), in order of arrival, and are served as others finish; WebSockets
-are not counted (their consumers use the database for short steps, not for their whole life).
+are not counted (their consumers use the database for short steps, not for their whole life). How long a
+request waited for its turn is left in its ASGI scope (``workos.waited``, seconds): the request log prints it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 
 class RequestsInFlight:
@@ -26,5 +28,7 @@ class RequestsInFlight:
             return await self.app(scope, receive, send)
         if self._slots is None:  # made in the server's loop, on its first request
             self._slots = asyncio.Semaphore(self.limit)
+        arrived = time.monotonic()
         async with self._slots:
+            scope["workos.waited"] = time.monotonic() - arrived
             return await self.app(scope, receive, send)

@@ -1,4 +1,6 @@
-"""One log line per request: method, path, status, duration and user, for operators and for `workos verify`."""
+"""One log line per request: method, path, status, duration, user, address and how long it waited for its turn
+in the server (``waited``: a server at its limit of requests in flight queues the others; ``-`` where nothing
+queues), for operators and for `workos verify`."""
 
 import logging
 import time
@@ -22,14 +24,16 @@ class RequestLogMiddleware:
         # request.user is only looked at when something already loaded it: logging must not query the database.
         user = getattr(request, "_cached_user", None)
         user_label = user.get_username() if user is not None and user.is_authenticated else "-"
+        waited = getattr(request, "scope", {}).get("workos.waited")
         log.info(
-            "%s %s %s %.1fms user=%s ip=%s",
+            "%s %s %s %.1fms user=%s ip=%s waited=%s",
             request.method,
             request.get_full_path()[:500],
             response.status_code,
             (time.monotonic() - started) * 1000,
             user_label,
             request.META.get("REMOTE_ADDR", "-"),
+            "-" if waited is None else f"{waited * 1000:.1f}ms",
         )
         return response
 
