@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -200,7 +202,9 @@ path = [{addons}]
 
     def _keep_database(self) -> str:
         if self.database_kind == "sqlite":
-            kept = Path(tempfile.mkdtemp(prefix="workos-installed-")) / "workos.sqlite3"
+            folder = tempfile.mkdtemp(prefix="workos-installed-")
+            atexit.register(shutil.rmtree, folder, True)
+            kept = Path(folder) / "workos.sqlite3"
             with closing(sqlite3.connect(self._sqlite_path())) as source, closing(sqlite3.connect(kept)) as target:
                 source.backup(target)
             return str(kept)
@@ -220,13 +224,8 @@ path = [{addons}]
     def sql(self, query: str) -> list[tuple]:
         """Rows of ``query`` read straight from the site's database, not through WorkOS."""
         if self.database_kind == "sqlite":
-            import sqlite3
-
-            connection = sqlite3.connect(self.database_url[len("sqlite:///") :])
-            try:
+            with closing(sqlite3.connect(self._sqlite_path())) as connection:
                 return [tuple(row) for row in connection.execute(query)]
-            finally:
-                connection.close()
         import psycopg
 
         with psycopg.connect(self.database_url) as connection:
@@ -239,13 +238,8 @@ path = [{addons}]
         Sequence positions are left out: PostgreSQL advances them even in a transaction that rolls back.
         """
         if self.database_kind == "sqlite":
-            import sqlite3
-
-            connection = sqlite3.connect(self.database_url[len("sqlite:///") :])
-            try:
+            with closing(sqlite3.connect(self._sqlite_path())) as connection:
                 return "\n".join(connection.iterdump())
-            finally:
-                connection.close()
         from .pgcluster import postgres_bin
 
         result = subprocess.run(

@@ -48,6 +48,7 @@ def _check_version(page: Page, base_version) -> None:
 def _bump_version(*pages: Page) -> None:
     """One more block write on each of ``pages`` (a move touches two)."""
     for page_id in sorted({page.pk for page in pages}):
-        if not DocumentVersion.objects.filter(page_id=page_id).update(number=F("number") + 1):  # its first write
+        version = DocumentVersion.objects.filter(page_id=page_id)
+        if not version.update(number=F("number") + 1):  # the page's first block write: its row first
             DocumentVersion.objects.get_or_create(page_id=page_id)
-            DocumentVersion.objects.filter(page_id=page_id).update(number=F("number") + 1)
+            version.update(number=F("number") + 1)

@@ -222,6 +222,7 @@ def _is_empty(page: Page) -> bool:
 
 def _target_page(actor, page: Page) -> Page:
     permissions.require(actor, "edit", page)
+    live.blocks_up_to_date(page)  # what a live editor stored counts: in the emptiness check, and as the write's base
     if page.archived_at is not None:
         raise Conflict("this page is in the trash: restore it first", field="page_id")
     if page.container_model:
@@ -261,17 +262,11 @@ def _parent_title(space, parent: Page | None) -> str:
     return space.name if space is not None else ""
 
 
+@transaction.atomic
 def apply_template(actor, template: Template, *, space=None, parent: Page | None = None, page: Page | None = None) -> dict:
     """Make what ``template`` describes: under ``parent`` or at the top of ``space``, or inside the empty ``page``.
     All or nothing. Answers ``{"object", "id", "page_id", "url"}`` of what was made (the page, or the template's
     first database)."""
-    if page is not None:
-        live.blocks_up_to_date(page)  # what a live editor stored counts: in the emptiness check, and as the write's base
-    return _apply_atomically(actor, template, space=space, parent=parent, page=page)
-
-
-@transaction.atomic
-def _apply_atomically(actor, template: Template, *, space=None, parent: Page | None = None, page: Page | None = None) -> dict:
     # the search index hears of the new pages once, at the end; the actor's levels are worked out once per object
     with batched_content_notices(), permissions.memoised_levels(actor):
         return _apply(actor, template, space=space, parent=parent, page=page)
@@ -325,15 +320,9 @@ def _apply(actor, template: Template, *, space=None, parent: Page | None = None,
     return result
 
 
+@transaction.atomic
 def apply_row_template(actor, template: Template, *, database: Database | None = None, row=None) -> dict:
     """A new row of the template's database (or fill the empty ``row``) with the template's values and blocks."""
-    if row is not None:
-        live.blocks_up_to_date(row.page)  # as for a page: what a live editor stored counts
-    return _apply_row_atomically(actor, template, database=database, row=row)
-
-
-@transaction.atomic
-def _apply_row_atomically(actor, template: Template, *, database: Database | None = None, row=None) -> dict:
     if template.kind != Template.Kind.ROW:
         raise InvalidInput("this is not a row template", field="template_id")
     database = database or template.database
@@ -355,6 +344,7 @@ def _apply_row_atomically(actor, template: Template, *, database: Database | Non
         else:
             if row.database_id != database.pk:
                 raise InvalidInput("this row belongs to another database", field="row_id")
+            live.blocks_up_to_date(row.page)  # as for a page: what a live editor stored counts
             if Block.objects.filter(page=row.page).exists():
                 raise Conflict("a row template fills a row whose page is empty: this one has content", field="row_id")
             values = _row_values(props, spec["values"], variables, links=True)
