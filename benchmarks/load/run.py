@@ -366,19 +366,25 @@ class Requests:
         raise ValueError(name)
 
 
-DROPPED = ("RemoteProtocolError", "ReadError", "WriteError", "ConnectError", "ConnectTimeout", "CloseError")
+# aiohttp's names for a connection the server closed, reset or refused; a timeout is counted as an error only
+DROPPED = ("ServerDisconnectedError", "ClientOSError", "ClientConnectorError", "ClientConnectionResetError", "ClientPayloadError")
 
 
 async def run_phase(base_url: str, token: str, fixture: dict, clients: int, duration: float, floor: bool) -> dict:
-    import httpx
+    """The closed loop: ``clients`` clients, each sending its next request when the previous one answered, over a
+    kept-alive connection of its own. aiohttp, not httpx: httpx's async pool cost ~5 ms of CPU a request with 50
+    connections (against ~0.2 ms for aiohttp; on the same two cores as the server, a tenth of the machine) and
+    served at most ~95 requests/s from a server answering ~1,600 (measured with a bare ASGI app, 2026-12-07)."""
+    import aiohttp
 
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: Counter = Counter()
     samples: dict[str, str] = {}  # the first answer of each kind of error, to say what it was
     dropped = 0
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=httpx.Timeout(30.0), headers=headers) as client:
+    connector = aiohttp.TCPConnector(limit=clients, limit_per_host=clients)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(base_url=base_url, connector=connector, timeout=timeout, headers=headers) as session:
         stop_at = time.perf_counter() + duration
 
         async def one_client(number: int) -> None:
@@ -391,18 +397,20 @@ async def run_phase(base_url: str, token: str, fixture: dict, clients: int, dura
                     name, method, url, body = requests.pick()
                 started = time.perf_counter()
                 try:
-                    response = await client.request(method, url, json=body)
-                except httpx.HTTPError as error:
+                    async with session.request(method, url, json=body) as response:
+                        text = await response.text()
+                        status = response.status
+                except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                     kind = type(error).__name__
                     errors[kind] += 1
                     if kind in DROPPED:
                         dropped += 1
                     continue
                 elapsed = (time.perf_counter() - started) * 1000
-                if response.status_code >= 400:
-                    kind = f"HTTP {response.status_code} {name}"
+                if status >= 400:
+                    kind = f"HTTP {status} {name}"
                     errors[kind] += 1
-                    samples.setdefault(kind, response.text[:200])
+                    samples.setdefault(kind, text[:200])
                     continue
                 latencies[name].append(elapsed)
 

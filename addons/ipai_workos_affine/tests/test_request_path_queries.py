@@ -12,6 +12,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import TestCase
 
 from ipai_platform_permissions import services as permissions
 from ipai_workos_blocks import services as blocks
@@ -53,8 +54,10 @@ class Statements:
 
 
 def statements_of(send) -> list[str]:
+    """The statements of one request, with those of what it runs once it committed (``on_commit``: a test's
+    transaction never commits, so they are run here as production runs them)."""
     recorder = Statements()
-    with connection.execute_wrapper(recorder):
+    with connection.execute_wrapper(recorder), TestCase.captureOnCommitCallbacks(execute=True):
         response = send()
     assert response.status_code < 400, response.content
     return recorder.sql

@@ -48,8 +48,12 @@ def publish_about(items: list[dict]) -> None:
     place in the tree did not)."""
     if not items:
         return
-    message = {"type": "events.notice", "items": items}
-    transaction.on_commit(lambda: _send(EVENTS_GROUP, message))
+    transaction.on_commit(lambda: _send_items(items))
+
+
+def _send_items(items: list[dict]) -> None:
+    if items:
+        _send(EVENTS_GROUP, {"type": "events.notice", "items": items})
 
 
 def publish_to_users(user_ids, notice: dict) -> None:
@@ -77,15 +81,32 @@ def _fingerprint(*parts) -> str:
 def pages_listener(event: str, ids, actor) -> None:
     """Page listener (``ipai_workos_core.registry``): the sidebar tree and database views hear of pages created,
     renamed, moved, trashed or restored, and of rows changed. A page deleted for good was in the trash, which no
-    tree shows: nothing to tell (and nobody left to check access against)."""
+    tree shows: nothing to tell (and nobody left to check access against). The pages are read once the write has
+    committed (what the notices say is what is stored then), not inside its transaction: on SQLite a read there
+    would lengthen the write's turn."""
     if event == DELETED:
         return
     if event == SCOPE_CHANGED:
         publish_about([{"notice": {"kind": "scope", "model": model, "id": str(object_id)}, "about": [model, str(object_id)], "fingerprint": ""}
                        for model, object_id in ids])
         return
+    page_ids = [i for i in ids if isinstance(i, int)]
+    if page_ids:
+        transaction.on_commit(lambda: _send_page_items(event, page_ids))
+
+
+def _send_page_items(event: str, page_ids: list[int]) -> None:
+    try:
+        items = _page_items(event, page_ids)
+    except Exception:  # as in _send: the write has committed, a lost notice must not fail its request
+        logger.exception("live events: could not read the pages %s", page_ids[:10])
+        return
+    _send_items(items)
+
+
+def _page_items(event: str, page_ids: list[int]) -> list[dict]:
     items, contained = [], {}
-    pages = Page.objects.filter(pk__in=[i for i in ids if isinstance(i, int)]).values_list(
+    pages = Page.objects.filter(pk__in=page_ids).values_list(
         "id", "title", "icon", "parent_id", "rank", "space_id", "archived_at", "container_model", "container_id")
     for page_id, title, icon, parent_id, rank, space_id, archived_at, container_model, container_id in pages:
         if container_model:
@@ -95,15 +116,15 @@ def pages_listener(event: str, ids, actor) -> None:
         fingerprint = _fingerprint(title, icon, parent_id, rank, space_id, archived_at) if event == CONTENT_CHANGED else ""
         items.append({"notice": {"kind": "page", "event": PAGE_EVENTS[event], "id": page_id, "container": None},
                       "about": [PAGE_MODEL, str(page_id)], "fingerprint": fingerprint})
-    for (model, object_id), page_ids in contained.items():
+    for (model, object_id), page_ids_of in contained.items():
         container = {"model": model, "id": object_id}
-        if len(page_ids) > MANY_ROWS:  # an import or a bulk edit: one notice about the container, checked against it
+        if len(page_ids_of) > MANY_ROWS:  # an import or a bulk edit: one notice about the container, checked against it
             items.append({"notice": {"kind": "page", "event": PAGE_EVENTS[event], "id": None, "container": container},
                           "about": [model, str(object_id)], "fingerprint": ""})
             continue
         items.extend({"notice": {"kind": "page", "event": PAGE_EVENTS[event], "id": page_id, "container": container},
-                      "about": [PAGE_MODEL, str(page_id)], "fingerprint": ""} for page_id in page_ids)
-    publish_about(items)
+                      "about": [PAGE_MODEL, str(page_id)], "fingerprint": ""} for page_id in page_ids_of)
+    return items
 
 
 def recheck_all(_keys=None) -> None:
