@@ -12,8 +12,7 @@ PORT ?= 8069
 PYTEST_ARGS ?=
 # The suite waits on servers, browsers and subprocesses more than it computes: three workers on two cores.
 PYTEST_WORKERS ?= 3
-# Whole files per worker, handed out in the order conftest.py sets (its LONG_FILES first), not by test count.
-PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: install install-test lock assets demo test test-sqlite test-postgresql test-deps lint bench clean
 
