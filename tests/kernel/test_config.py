@@ -97,6 +97,15 @@ def test_cli_reports_a_bad_setting_with_exit_code_2(site):
     assert "Traceback" not in result.stderr
 
 
+def test_requests_in_flight_default_by_database_and_a_set_value_wins(tmp_path):
+    postgresql = '[database]\nurl = "postgresql://workos@127.0.0.1:5432/workos"\n'
+    sqlite = '[database]\nurl = "sqlite:///x.sqlite3"\n'
+    assert load_config(write(tmp_path, postgresql), environ={}).requests_in_flight == 8
+    assert load_config(write(tmp_path, sqlite), environ={}).requests_in_flight == 4  # its writers take turns
+    assert load_config(write(tmp_path, sqlite + "[server]\nrequests_in_flight = 12\n"), environ={}).requests_in_flight == 12
+    assert load_config(write(tmp_path, postgresql + "[server]\nrequests_in_flight = 3\n"), environ={}).requests_in_flight == 3
+
+
 def test_server_processes_on_postgresql_pool_their_connections_and_commands_do_not(tmp_path):
     from workos.settings.database import default_database
 

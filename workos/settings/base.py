@@ -43,7 +43,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 SECRET_KEY = _secret_key()
 DEBUG = CONFIG.get("server", "debug")
 ALLOWED_HOSTS = CONFIG.get("server", "allowed_hosts")
-WORKOS_REQUESTS_IN_FLIGHT = CONFIG.get("server", "requests_in_flight")
+WORKOS_REQUESTS_IN_FLIGHT = CONFIG.requests_in_flight
 
 KERNEL_APPS = [
     "django.contrib.auth",

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 BUNDLED_ADDONS = PROJECT_ROOT / "addons"
+POSTGRESQL_IN_FLIGHT, SQLITE_IN_FLIGHT = 8, 4  # [server] requests_in_flight = 0 (the default), by database
 
 
 class ConfigError(Exception):
@@ -125,9 +126,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
         "workers": (0, _integer(0, 64), False),
         "keep_alive_seconds": (65, _integer(1, 3600), False),
         # HTTP requests one process serves at once (each holds a thread and a database connection); more wait
-        # their turn (workos/web/inflight.py). Keep workers x this under the database's max_connections. 8: the
-        # most requests a second on 2 cores (benchmarks/README.md, "Throughput"); more threads only share the GIL.
-        "requests_in_flight": (8, _integer(1, 1000), False),
+        # their turn (workos/web/inflight.py). Keep workers x this under the database's max_connections. 0: 8 on
+        # PostgreSQL (the most requests a second on 2 cores; more threads only share the GIL), 4 on SQLite (its
+        # writers take turns, and a writer holding the turn shares the GIL with the process's other requests:
+        # fewer of them, shorter turns) — benchmarks/README.md, "Throughput".
+        "requests_in_flight": (0, _integer(0, 1000), False),
         "behind_https_proxy": (False, _boolean, False),
         "csrf_trusted_origins": ([], _string_list_or_empty, False),
     },
@@ -274,6 +277,11 @@ class Config:
     def sqlite_path(self) -> Path | None:
         url = self.database_url
         return Path(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else None
+
+    @property
+    def requests_in_flight(self) -> int:
+        """``[server] requests_in_flight``, or its default for this database when it is 0."""
+        return self.values["server"]["requests_in_flight"] or (SQLITE_IN_FLIGHT if self.sqlite_path else POSTGRESQL_IN_FLIGHT)
 
     def as_environment(self) -> dict[str, str]:
         """Environment variables that make a child process resolve this same configuration."""

@@ -35,7 +35,7 @@ def default_database(config: Config, *, serving: bool | None = None) -> dict:
     database["CONN_HEALTH_CHECKS"] = True  # a pooled connection is checked as it is borrowed
     serving = os.environ.get(SERVER_PROCESS) == "1" if serving is None else serving
     if serving and config.get("database", "pool") and config.sqlite_path is None and not database["CONN_MAX_AGE"]:
-        size = config.get("database", "pool_max_size") or config.get("server", "requests_in_flight") + LIVE_CONNECTIONS
+        size = config.get("database", "pool_max_size") or config.requests_in_flight + LIVE_CONNECTIONS
         # A request never waits for a busy connection (there is one for each request in flight and a few for the
         # live pages' consumers, which are not counted in flight, unless set lower); ``timeout`` bounds the wait
         # when the database cannot be reached: /web/health answers 503 within seconds, not psycopg_pool's 30 s.
