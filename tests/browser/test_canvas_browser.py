@@ -177,10 +177,9 @@ def test_an_image_goes_through_the_attachments_service_and_the_canvas_exports(wo
 
 
 LIVE = "() => !!window.workosCanvas && window.workosCanvas.live.isOpen()"
-SHAPES = "() => window.workosCanvas.excalidraw.getSceneElements().filter(e => e.type === 'rectangle' || e.type === 'ellipse')" \
-         ".map(e => [e.id, e.type, e.version, e.versionNonce, Math.round(e.x), Math.round(e.y)]).sort()"
-GEOMETRY = "() => window.workosCanvas.excalidraw.getSceneElements().filter(e => e.type === 'rectangle' || e.type === 'ellipse')" \
-           ".map(e => ({type: e.type, x: e.x, y: e.y, height: e.height}))"
+FIGURES = "window.workosCanvas.excalidraw.getSceneElements().filter(e => e.type === 'rectangle' || e.type === 'ellipse')"
+SHAPES = f"() => {FIGURES}.map(e => [e.id, e.type, e.version, e.versionNonce, Math.round(e.x), Math.round(e.y)]).sort()"
+GEOMETRY = f"() => {FIGURES}.map(e => ({{type: e.type, x: e.x, y: e.y, height: e.height}}))"
 POINTERS = "() => [...window.workosCanvas.excalidraw.getAppState().collaborators.values()].filter(c => c.pointer).map(c => c.username)"
 # Two pages at once: requestAnimationFrame does not run in the one that is not in front, so waits poll by time.
 
