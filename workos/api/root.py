@@ -20,6 +20,7 @@ from workos.kernel.errors import ServiceError
 
 from .auth import DEFAULT_AUTH
 from .endpoints import router as auth_router
+from .renderers import JSONRenderer
 
 log = logging.getLogger("workos.api")
 
@@ -114,6 +115,7 @@ def build_api() -> NinjaAPI:
         urls_namespace="api-v1",
         auth=DEFAULT_AUTH,
         docs_url="/docs",
+        renderer=JSONRenderer(),
     )
     install_error_handlers(api)
     api.add_router("/", auth_router)
