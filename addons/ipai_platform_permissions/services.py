@@ -33,6 +33,7 @@ from ipai_platform_audit.services import record_event
 from workos.kernel.context import current_request, request_changes
 from workos.kernel.data import model_for, technical_name_of
 from workos.kernel.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from workos.kernel.prepared import by_pk, pk_value
 from workos.kernel.registry import RegistryError
 
 from .models import Permission, ShareToken
@@ -209,8 +210,7 @@ class Access:
             obj = None
             if scope_type is not None:
                 try:
-                    # order_by(): one row by primary key needs no ORDER BY (``first()`` would compile one).
-                    obj = next(iter(scope_type.model._default_manager.filter(pk=key[1]).order_by()[:1]), None)
+                    obj = by_pk(scope_type.model).first(pk_value(key[1]))  # compiled once (workos.kernel.prepared)
                 except (ValueError, TypeError, ValidationError):
                     obj = None
             self._objects[key] = obj

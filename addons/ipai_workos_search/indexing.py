@@ -19,6 +19,7 @@ from ipai_platform_permissions.registry import SCOPES
 from ipai_workos_core.models import Page
 from ipai_workos_core.registry import CONTENT_CHANGED, DELETED, MOVED, SCOPE_CHANGED, TRASHED
 from ipai_workos_core.scopes import PAGE, SPACE, WORKSPACE
+from workos.kernel.prepared import by_pk, pk_value
 
 from . import backends
 from .models import SearchDocument, SearchScope
@@ -58,7 +59,7 @@ class Chains:
         key = (key[0], str(key[1]))
         if key not in self._objects:
             scope_type = SCOPES.get(key[0]) if key[0] in SCOPES else None
-            self._objects[key] = scope_type.model._default_manager.filter(pk=key[1]).first() if scope_type else None
+            self._objects[key] = by_pk(scope_type.model).first(pk_value(key[1])) if scope_type else None
         return self._objects[key]
 
     def placement(self, page: Page) -> Placement | None:

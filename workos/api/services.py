@@ -16,6 +16,7 @@ from django.utils import timezone
 from workos.kernel.aio import group_send
 from workos.kernel.errors import InvalidInput, NotFound
 from workos.kernel.hooks import auth_event
+from workos.kernel.prepared import Prepared
 
 from .models import ApiToken
 
@@ -43,11 +44,15 @@ def create_token(user, name: str = "token", read_only: bool = False, expires_at:
     return token, raw
 
 
+# every token-authenticated request runs it: compiled once (workos.kernel.prepared)
+TOKEN_BY_HASH = Prepared(lambda key_hash: ApiToken.objects.select_related("user").filter(key_hash=key_hash, revoked_at__isnull=True))
+
+
 def user_for_token(raw: str):
     """The active token and user behind ``raw``, or (None, None). Marks the token used."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None, None
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw), revoked_at__isnull=True).first()
+    token = TOKEN_BY_HASH.first(hash_token(raw))
     if token is None or not token.user.is_active:
         return None, None
     now = timezone.now()

@@ -25,6 +25,7 @@ from ipai_workos_core import services as core
 from ipai_workos_core.models import Page
 from workos.kernel.aio import group_send
 from workos.kernel.errors import Conflict, NotFound
+from workos.kernel.prepared import Prepared
 
 from ..live.prosemirror import blocks_to_doc, doc_to_blocks
 from ..live.ydoc import block_text_elements, doc_to_json, element_text, format_text, replace_fragment
@@ -247,10 +248,14 @@ def derive_blocks(page_id: int, actor=None) -> bool:
     return False
 
 
+# every read of a document asks it: compiled once (workos.kernel.prepared)
+LIVE_PROGRESS = Prepared(lambda page_id: LiveDocument.objects.filter(page_id=page_id).values_list("appended", "derived"))
+
+
 def blocks_up_to_date(page: Page) -> None:
     """Before a read of the document (API, page view): derive live edits stored but not in the blocks yet, so
     that what was acknowledged to a live editor is what every reader gets."""
-    live = LiveDocument.objects.filter(page_id=page.pk).values_list("appended", "derived").first()
+    live = LIVE_PROGRESS.first(page.pk)
     if live and live[0] > live[1]:
         derive_blocks(page.pk)
 

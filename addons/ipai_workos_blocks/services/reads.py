@@ -11,6 +11,7 @@ from ipai_platform_permissions import services as permissions
 from ipai_workos_core import services as core
 from ipai_workos_core.models import Page
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
+from workos.kernel.prepared import Prepared
 
 from .. import rendering
 from ..models import Block, BlockReference
@@ -46,18 +47,23 @@ def _block_uuid(value, field: str = "id", missing=NotFound) -> uuid.UUID:
         raise InvalidInput("not a block id (a UUID)", field=field) from None
 
 
+# the chain the permission check walks comes with the block; compiled once (workos.kernel.prepared)
+BLOCKS_BY_ID = Prepared(lambda key: Block.objects.select_related("page__space__workspace").filter(id=key))
+BLOCK_ON_PAGE = Prepared(lambda key, page_id: Block.objects.select_related("page__space__workspace").filter(id=key, page_id=page_id))
+
+
 def get_block(user, block_id, action: str = "read", share=None, *, page_id=None) -> Block:
     """The block with id ``block_id`` on a page ``user`` may read (on page ``page_id`` when given), if they may
     do ``action`` on it. A block id is unique per page only: blocks of pages the user cannot read are never
     considered, so such a block answers exactly like a missing one; when several readable pages hold the id,
     the answer is a Conflict naming the page-scoped address."""
     wanted = _block_uuid(block_id)
-    candidates = Block.objects.select_related("page__space__workspace").filter(id=wanted)  # the chain the check walks
     if page_id is not None:
         if isinstance(page_id, bool) or not isinstance(page_id, int):
             raise NotFound("no such block")
-        candidates = candidates.filter(page_id=page_id)
-    found = list(candidates)
+        found = BLOCK_ON_PAGE.all(wanted, page_id)
+    else:
+        found = BLOCKS_BY_ID.all(wanted)
     if len(found) > 1:  # only pages the user may read count (one candidate: the check below says it, once)
         found = [block for block in found if permissions.can(user, "read", block.page, share=share)]
     if not found:

@@ -12,6 +12,7 @@ from django.db.models import F
 
 from ipai_workos_core.models import Page
 from workos.kernel.errors import Conflict, InvalidInput
+from workos.kernel.prepared import Prepared
 
 from ..models import DocumentVersion
 
@@ -22,9 +23,12 @@ class StaleVersion(Conflict):
     code = "stale_version"
 
 
+VERSION_NUMBER = Prepared(lambda page_id: DocumentVersion.objects.filter(page_id=page_id).values_list("number", flat=True))
+
+
 def document_version(page: Page) -> int:
     """The page's document version (0 until its first block write)."""
-    return DocumentVersion.objects.filter(page_id=page.pk).values_list("number", flat=True).first() or 0
+    return VERSION_NUMBER.first(page.pk) or 0
 
 
 def _check_version(page: Page, base_version) -> None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ipai_platform_audit.services import diff, record_event, record_events
 from ipai_platform_permissions import services as permissions
 from workos.kernel.errors import Conflict, InvalidInput, NotFound, TooLarge
+from workos.kernel.prepared import Prepared
 
 from ..models import Page, PageVersion, Space
 from ..registry import CONTENT_CHANGED, DELETED, MOVED, PAGE_COPY_HANDLERS, TRASHED, notify_pages
@@ -473,8 +474,12 @@ def page_titles(user, page_ids: list[int]) -> dict[str, str | None]:
     return {str(pk): titles.get(str(pk)) for pk in page_ids}
 
 
+# the chain the permission check walks comes with the page; compiled once (workos.kernel.prepared)
+PAGE_BY_ID = Prepared(lambda pk: Page.objects.select_related("space__workspace").filter(pk=pk))
+
+
 def get_page(user, page_id, action: str = "read", share=None) -> Page:
-    page = Page.objects.select_related("space__workspace").filter(pk=page_id).first()  # the chain the check walks
+    page = PAGE_BY_ID.first(page_id)
     if page is None:
         raise NotFound("no such page")
     permissions.require(user, action, page, share=share)

@@ -1,0 +1,104 @@
+"""Querysets compiled once (workos.kernel.prepared): the same instances as the queryset run each time — fields,
+the objects ``select_related`` brings, none for a missing key — in one statement and without compiling again,
+and the querysets it cannot replay simply run as querysets."""
+
+from __future__ import annotations
+
+import uuid
+from unittest import mock
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
+
+from ipai_workos_blocks import services as blocks
+from ipai_workos_blocks.models import Block
+from ipai_workos_core import services as core
+from ipai_workos_core.models import Page
+from workos.api.models import ApiToken
+from workos.api.services import create_token, hash_token
+from workos.kernel.prepared import Prepared
+
+pytestmark = pytest.mark.django_db
+
+PAGE = Prepared(lambda pk: Page.objects.select_related("space__workspace").filter(pk=pk))
+BLOCK = Prepared(lambda key: Block.objects.select_related("page__space").filter(id=key))
+TOKEN = Prepared(lambda key_hash: ApiToken.objects.select_related("user").filter(key_hash=key_hash, revoked_at__isnull=True))
+TITLES = Prepared(lambda space_id: Page.objects.filter(space_id=space_id).order_by("pk").values_list("pk", "title"))
+TITLE = Prepared(lambda pk: Page.objects.filter(pk=pk).values_list("title", flat=True))
+TITLED = Prepared(lambda text: Page.objects.filter(title__icontains=text).order_by("pk"))  # the lookup changes the value
+
+
+def fields(obj) -> dict:
+    return {name: value for name, value in vars(obj).items() if name != "_state"}
+
+
+def same(prepared, expected) -> None:
+    """Equal instances, with equal objects cached along every ``select_related`` path."""
+    assert type(prepared) is type(expected) and fields(prepared) == fields(expected)
+    assert prepared._state.db == expected._state.db and prepared._state.adding is False
+    cached, wanted = prepared._state.fields_cache, expected._state.fields_cache
+    assert cached.keys() == wanted.keys()
+    for name in wanted:
+        same(cached[name], wanted[name])
+
+
+@pytest.fixture
+def site():
+    user = get_user_model().objects.create_user("ada", password="correct-horse-9")
+    workspace = core.create_workspace(user, "Acme")
+    space = core.create_space(user, workspace, "Docs")
+    top = core.create_page(user, space=space, title="Plan")
+    child = core.create_page(user, parent=top, title="Notes")
+    block = blocks.create_block(user, child, type="paragraph", content={"text": [{"text": "hello"}]})
+    _, raw = create_token(user, name="cli")
+    return {"user": user, "pages": [top, child], "block": block, "raw": raw}
+
+
+def test_a_prepared_lookup_builds_what_the_queryset_builds(site):
+    for page in site["pages"]:
+        for _ in range(2):  # compiled on the first call, replayed on the second
+            same(PAGE.first(page.pk), Page.objects.select_related("space__workspace").filter(pk=page.pk).first())
+    block = site["block"]
+    same(BLOCK.first(block.id), Block.objects.select_related("page__space").filter(id=block.id).first())
+    same(TOKEN.first(hash_token(site["raw"])), ApiToken.objects.select_related("user").get(key_hash=hash_token(site["raw"])))
+
+
+def test_values_lists_give_their_tuples_and_values(site):
+    top, child = site["pages"]
+    for _ in range(2):
+        assert TITLES.all(top.space_id) == list(Page.objects.filter(space_id=top.space_id).order_by("pk").values_list("pk", "title"))
+        assert TITLE.first(child.pk) == "Notes" and TITLE.first(10 ** 12) is None
+
+
+def test_each_call_is_one_statement_with_its_own_values(site):
+    top, child = site["pages"]
+    PAGE.first(top.pk)
+    with CaptureQueriesContext(connection) as queries, mock.patch.object(SQLCompiler, "as_sql", side_effect=AssertionError("compiled again")):
+        found = [PAGE.first(child.pk), PAGE.first(top.pk), PAGE.first(10 ** 12)]
+
+    assert [page.pk if page else None for page in found] == [child.pk, top.pk, None]
+    assert len(queries) == 3
+    assert found[0].space.workspace.name == "Acme"  # brought by the same statement
+
+
+def test_a_missing_or_revoked_key_finds_nothing(site):
+    token = ApiToken.objects.get(key_hash=hash_token(site["raw"]))
+    assert TOKEN.first(hash_token(site["raw"])).pk == token.pk
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=token.created_at)
+
+    assert TOKEN.first(hash_token(site["raw"])) is None
+    assert BLOCK.first(uuid.uuid4()) is None
+
+
+def test_what_cannot_be_replayed_runs_as_a_queryset(site):
+    top, child = site["pages"]
+
+    assert [page.pk for page in TITLED.all("NOTE")] == [child.pk]  # icontains rewrites its value
+    assert [page.pk for page in TITLED.all("pla")] == [top.pk]
+    assert PAGE.first(str(top.pk)).pk == top.pk  # an id as text: another type, left to the queryset
+    assert PAGE.first(2 ** 70) is None  # past 64 bits: the queryset finds nothing, as it always did
+    with pytest.raises(ValueError):
+        PAGE.first("not a number")  # the queryset's own error

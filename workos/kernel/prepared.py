@@ -1,0 +1,154 @@
+"""Querysets compiled once: the hot lookups of every request without Django's compiler on each call (issue 19).
+
+Django compiles a queryset to SQL every time it runs: for ``Page.objects.select_related("space__workspace")
+.filter(pk=...)`` that takes four to five times as long as PostgreSQL takes to answer it, and every API request
+runs a few such lookups (its token, the object it names, the objects of the permission walk). ``Prepared`` keeps
+what the compiler made — the SQL, the columns and how to build the instances from a row (``select_related``
+included) — and runs it again with new values::
+
+    PAGE = Prepared(lambda pk: Page.objects.select_related("space__workspace").filter(pk=pk))
+    page = PAGE.first(page_id)
+
+The builder is called once per database connection with stand-in values (one per argument, of the argument's
+type); where each stand-in lands in the statement's parameters is where that argument goes on later calls. The
+instances are built as Django's ``ModelIterable`` builds them, with the connection's own converters; a
+``values_list`` queryset (flat or not) gives its tuples or values. A queryset this cannot replay — an argument
+the lookup transforms (``icontains``), one of another type than the first call's (a page id given as text), a
+stand-in the field refuses, annotations, ``values()`` dicts, ``prefetch_related`` — simply runs as a queryset,
+every time, so the answer never depends on whether it was prepared. ``tests/kernel/test_prepared.py``
+compares both ways.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Callable
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable, get_related_populators
+
+INT64 = (-(2 ** 63), 2 ** 63 - 1)
+_STAND_INS = {
+    int: lambda n: -(2 ** 53) - 7919 * (n + 1),
+    str: lambda n: f"\x01workos-prepared-{n}\x01",
+    uuid.UUID: lambda n: uuid.UUID(int=(0x5EED_0F_9A_E9A2ED << 64) + n),
+}
+
+
+class Prepared:
+    """A queryset built by ``build(*arguments)``, compiled once per connection and argument types. ``first``
+    is the first instance in the queryset's own order (none is added: for a lookup by a unique key)."""
+
+    def __init__(self, build: Callable, using: str = DEFAULT_DB_ALIAS):
+        self.build, self.using = build, using
+
+    def first(self, *arguments):
+        found = self.all(*arguments, limit=1)
+        return found[0] if found else None
+
+    def all(self, *arguments, limit: int | None = None) -> list:
+        types = tuple(type(argument) for argument in arguments)
+        plan = _Plan.UNPREPARABLE
+        # an integer past 64 bits is for the queryset to refuse (or find nothing), as it always did
+        if all(kind in _STAND_INS for kind in types) and not any(kind is int and not INT64[0] <= value <= INT64[1] for kind, value in zip(types, arguments)):
+            plans = connections[self.using].__dict__.setdefault("_workos_prepared", {})  # the connection's thread's
+            key = (id(self), types, limit)
+            plan = plans.get(key)
+            if plan is None:
+                plan = plans[key] = _Plan.make(self.build, types, limit, self.using)
+        if plan is _Plan.UNPREPARABLE:
+            queryset = self.build(*arguments)
+            return list(queryset[:limit] if limit is not None else queryset)
+        return plan.run(arguments)
+
+
+_BY_PK: dict[type, Prepared] = {}
+
+
+def by_pk(model) -> Prepared:
+    """``model``'s instance by primary key (no ORDER BY): the lookup of every permission walk."""
+    if model not in _BY_PK:
+        _BY_PK[model] = Prepared(lambda pk: model._default_manager.filter(pk=pk).order_by())
+    return _BY_PK[model]
+
+
+def pk_value(pk):
+    """A key's id as the lookup takes it: keys hold ids as text, and an integer id compiles once as an integer."""
+    text = str(pk)
+    return int(text) if text.isdigit() else text
+
+
+class _Plan:
+    UNPREPARABLE: "_Plan"
+
+    def __init__(self, compiler, sql, params, places, alias, shape):
+        self.compiler, self.sql, self.params, self.places, self.alias, self.shape = compiler, sql, params, places, alias, shape
+        select = compiler.select
+        self.converters = compiler.get_converters([column[0] for column in select[0:compiler.col_count]])
+        if shape is ModelIterable:
+            klass_info = compiler.klass_info
+            self.model = klass_info["model"]
+            fields = klass_info["select_fields"]
+            self.start, self.end = fields[0], fields[-1] + 1
+            self.init_list = [column[0].target.attname for column in select[self.start:self.end]]
+            self.populators = get_related_populators(klass_info, select, alias)
+
+    @classmethod
+    def make(cls, build, types, limit, alias):
+        stand_ins = [_STAND_INS[kind](n) for n, kind in enumerate(types)]
+        try:
+            queryset = build(*stand_ins)
+        except Exception:  # a field that refuses the stand-in: run it as a queryset
+            return cls.UNPREPARABLE
+        shape = queryset._iterable_class
+        if (shape not in (ModelIterable, ValuesListIterable, FlatValuesListIterable) or queryset._prefetch_related_lookups
+                or queryset.query.annotations or queryset.query.extra or queryset._known_related_objects):
+            return cls.UNPREPARABLE
+        if limit is not None:
+            queryset = queryset[:limit]
+        compiler = queryset.query.get_compiler(using=alias)
+        try:
+            sql, params = compiler.as_sql()
+        except Exception:  # EmptyResultSet, FullResultSet: nothing to replay
+            return cls.UNPREPARABLE
+        if (shape is ModelIterable and compiler.klass_info is None) or compiler.annotation_col_map or compiler.has_composite_fields(
+                [column[0] for column in compiler.select[0:compiler.col_count]]):
+            return cls.UNPREPARABLE
+        places = {}
+        for position, value in enumerate(params):
+            for n, stand_in in enumerate(stand_ins):
+                for convert in _FORMS[type(stand_in)]:
+                    if value == convert(stand_in) and type(value) is type(convert(stand_in)):
+                        places[position] = (n, convert)
+        if sorted({n for n, _ in places.values()}) != list(range(len(stand_ins))):
+            return cls.UNPREPARABLE  # an argument the lookup transformed (or dropped): not replayable
+        return cls(compiler, sql, list(params), places, alias, shape)
+
+    def run(self, arguments) -> list:
+        params = list(self.params)
+        for position, (n, convert) in self.places.items():
+            params[position] = convert(arguments[n])
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        if self.shape is ValuesListIterable:
+            return [tuple(row) for row in rows]
+        if self.shape is FlatValuesListIterable:
+            return [row[0] for row in rows]
+        found = []
+        for row in rows:  # as Django's ModelIterable builds them
+            obj = self.model.from_db(self.alias, self.init_list, row[self.start:self.end])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            found.append(obj)
+        return found
+
+
+_Plan.UNPREPARABLE = object.__new__(_Plan)
+_FORMS = {  # how a value of each type may reach the parameters: as it is, or as the database adapter stores it
+    int: (lambda value: value,),
+    str: (lambda value: value,),
+    uuid.UUID: (lambda value: value, lambda value: value.hex, str),
+}
