@@ -4,12 +4,13 @@ and the querysets it cannot replay simply run as querysets."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, connections
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
@@ -82,6 +83,26 @@ def test_each_call_is_one_statement_with_its_own_values(site):
     assert [page.pk if page else None for page in found] == [child.pk, top.pk, None]
     assert len(queries) == 3
     assert found[0].space.workspace.name == "Acme"  # brought by the same statement
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_plan_serves_every_connection_of_the_process():
+    """Under ASGI each request has a connection object of its own: a plan kept per connection would be compiled
+    again for every request."""
+    PAGE.first(1)
+    found = []
+
+    def another_connection():
+        try:
+            with mock.patch.object(SQLCompiler, "as_sql", side_effect=AssertionError("compiled again")):
+                found.append(PAGE.first(10 ** 12))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=another_connection)
+    thread.start()
+    thread.join()
+    assert found == [None]
 
 
 def test_a_missing_or_revoked_key_finds_nothing(site):

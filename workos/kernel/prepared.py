@@ -9,7 +9,7 @@ included) — and runs it again with new values::
     PAGE = Prepared(lambda pk: Page.objects.select_related("space__workspace").filter(pk=pk))
     page = PAGE.first(page_id)
 
-The builder is called once per database connection with stand-in values (one per argument, of the argument's
+The builder is called once per process with stand-in values (one per argument, of the argument's
 type); where each stand-in lands in the statement's parameters is where that argument goes on later calls. The
 instances are built as Django's ``ModelIterable`` builds them, with the connection's own converters; a
 ``values_list`` queryset (flat or not) gives its tuples or values. A queryset this cannot replay — an argument
@@ -36,11 +36,13 @@ _STAND_INS = {
 
 
 class Prepared:
-    """A queryset built by ``build(*arguments)``, compiled once per connection and argument types. ``first``
+    """A queryset built by ``build(*arguments)``, compiled once per process and argument types. ``first``
     is the first instance in the queryset's own order (none is added: for a lookup by a unique key)."""
 
     def __init__(self, build: Callable, using: str = DEFAULT_DB_ALIAS):
         self.build, self.using = build, using
+        # for the process, not per connection: under ASGI each request has a connection object of its own
+        self._plans: dict[tuple, _Plan] = {}
 
     def first(self, *arguments):
         found = self.all(*arguments, limit=1)
@@ -51,11 +53,10 @@ class Prepared:
         plan = _Plan.UNPREPARABLE
         # an integer past 64 bits is for the queryset to refuse (or find nothing), as it always did
         if all(kind in _STAND_INS for kind in types) and not any(kind is int and not INT64[0] <= value <= INT64[1] for kind, value in zip(types, arguments)):
-            plans = connections[self.using].__dict__.setdefault("_workos_prepared", {})  # the connection's thread's
-            key = (id(self), types, limit)
-            plan = plans.get(key)
-            if plan is None:
-                plan = plans[key] = _Plan.make(self.build, types, limit, self.using)
+            key = (types, limit)
+            plan = self._plans.get(key)
+            if plan is None:  # two threads may both make it: the same plan, the later one kept
+                plan = self._plans[key] = _Plan.make(self.build, types, limit, self.using)
         if plan is _Plan.UNPREPARABLE:
             queryset = self.build(*arguments)
             return list(queryset[:limit] if limit is not None else queryset)
