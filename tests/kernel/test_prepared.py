@@ -20,7 +20,7 @@ from ipai_workos_core import services as core
 from ipai_workos_core.models import Page
 from workos.api.models import ApiToken
 from workos.api.services import create_token, hash_token
-from workos.kernel.prepared import Prepared
+from workos.kernel.prepared import Prepared, by_pk, pk_value
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +123,11 @@ def test_what_cannot_be_replayed_runs_as_a_queryset(site):
     assert PAGE.first(2 ** 70) is None  # past 64 bits: the queryset finds nothing, as it always did
     with pytest.raises(ValueError):
         PAGE.first("not a number")  # the queryset's own error
+
+
+def test_a_scope_key_looks_its_object_up_by_id(site):
+    top = site["pages"][0]
+
+    assert pk_value(str(top.pk)) == top.pk and pk_value(top.pk) == top.pk
+    assert pk_value("²") == "²" and pk_value("12a") == "12a"  # not an id: left to the queryset (and its error)
+    same(by_pk(Page).first(pk_value(str(top.pk))), Page.objects.get(pk=top.pk))

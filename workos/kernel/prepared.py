@@ -74,9 +74,10 @@ def by_pk(model) -> Prepared:
 
 
 def pk_value(pk):
-    """A key's id as the lookup takes it: keys hold ids as text, and an integer id compiles once as an integer."""
+    """A key's id as the lookup takes it: keys hold ids as text, and an integer id compiles once as an integer
+    (other text, "²" too, is left to the queryset)."""
     text = str(pk)
-    return int(text) if text.isdigit() else text
+    return int(text) if text.isascii() and text.isdigit() else text
 
 
 class _Plan:
