@@ -37,7 +37,7 @@ from ipai_workos_search import services as full_text
 from workos.kernel.cursors import DEFAULT_LIMIT, check_limit, decode_cursor, encode_cursor
 from workos.kernel import ranks
 from workos.kernel.errors import InvalidInput, NotFound
-from workos.kernel.prepared import Prepared
+from workos.kernel.prepared import Prepared, pk_value
 
 from .models import View
 from .registry import RowRequest, ViewType, type_of, view_type
@@ -66,7 +66,8 @@ VIEW_BY_ID = Prepared(lambda pk: View.objects.select_related("database__space__w
 
 def get_view(user, view_id, action: str = "read") -> View:
     """NotFound for someone else's personal view, or a view of a database the user cannot view."""
-    view = VIEW_BY_ID.first(int(view_id)) if str(view_id).isdigit() else None
+    pk = pk_value(view_id)
+    view = VIEW_BY_ID.first(pk) if isinstance(pk, int) else None  # not an id ("²" is a digit to isdigit): no view
     if view is None or (view.owner_id is not None and view.owner_id != getattr(user, "pk", None)):
         raise NotFound("no such view")
     try:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import uuid
 from typing import Callable
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable, get_related_populators
 
@@ -33,6 +34,7 @@ _STAND_INS = {
     str: lambda n: f"\x01workos-prepared-{n}\x01",
     uuid.UUID: lambda n: uuid.UUID(int=(0x5EED_0F_9A_E9A2ED << 64) + n),
 }
+UNPREPARABLE = object()  # the plan of a queryset that runs as a queryset
 
 
 class Prepared:
@@ -42,7 +44,7 @@ class Prepared:
     def __init__(self, build: Callable, using: str = DEFAULT_DB_ALIAS):
         self.build, self.using = build, using
         # for the process, not per connection: under ASGI each request has a connection object of its own
-        self._plans: dict[tuple, _Plan] = {}
+        self._plans: dict[tuple, object] = {}
 
     def first(self, *arguments):
         found = self.all(*arguments, limit=1)
@@ -50,14 +52,14 @@ class Prepared:
 
     def all(self, *arguments, limit: int | None = None) -> list:
         types = tuple(type(argument) for argument in arguments)
-        plan = _Plan.UNPREPARABLE
+        plan = UNPREPARABLE
         # an integer past 64 bits is for the queryset to refuse (or find nothing), as it always did
         if all(kind in _STAND_INS for kind in types) and not any(kind is int and not INT64[0] <= value <= INT64[1] for kind, value in zip(types, arguments)):
             key = (types, limit)
             plan = self._plans.get(key)
             if plan is None:  # two threads may both make it: the same plan, the later one kept
                 plan = self._plans[key] = _Plan.make(self.build, types, limit, self.using)
-        if plan is _Plan.UNPREPARABLE:
+        if plan is UNPREPARABLE:
             queryset = self.build(*arguments)
             return list(queryset[:limit] if limit is not None else queryset)
         return plan.run(arguments)
@@ -81,8 +83,6 @@ def pk_value(pk):
 
 
 class _Plan:
-    UNPREPARABLE: "_Plan"
-
     def __init__(self, compiler, sql, params, places, alias, shape):
         self.compiler, self.sql, self.params, self.places, self.alias, self.shape = compiler, sql, params, places, alias, shape
         select = compiler.select
@@ -101,29 +101,30 @@ class _Plan:
         try:
             queryset = build(*stand_ins)
         except Exception:  # a field that refuses the stand-in: run it as a queryset
-            return cls.UNPREPARABLE
+            return UNPREPARABLE
         shape = queryset._iterable_class
         if (shape not in (ModelIterable, ValuesListIterable, FlatValuesListIterable) or queryset._prefetch_related_lookups
                 or queryset.query.annotations or queryset.query.extra or queryset._known_related_objects):
-            return cls.UNPREPARABLE
+            return UNPREPARABLE
         if limit is not None:
             queryset = queryset[:limit]
         compiler = queryset.query.get_compiler(using=alias)
         try:
             sql, params = compiler.as_sql()
-        except Exception:  # EmptyResultSet, FullResultSet: nothing to replay
-            return cls.UNPREPARABLE
+        except (EmptyResultSet, FullResultSet):  # nothing to replay
+            return UNPREPARABLE
         if (shape is ModelIterable and compiler.klass_info is None) or compiler.annotation_col_map or compiler.has_composite_fields(
                 [column[0] for column in compiler.select[0:compiler.col_count]]):
-            return cls.UNPREPARABLE
+            return UNPREPARABLE
         places = {}
         for position, value in enumerate(params):
             for n, stand_in in enumerate(stand_ins):
                 for convert in _FORMS[type(stand_in)]:
-                    if value == convert(stand_in) and type(value) is type(convert(stand_in)):
+                    form = convert(stand_in)
+                    if type(value) is type(form) and value == form:
                         places[position] = (n, convert)
         if sorted({n for n, _ in places.values()}) != list(range(len(stand_ins))):
-            return cls.UNPREPARABLE  # an argument the lookup transformed (or dropped): not replayable
+            return UNPREPARABLE  # an argument the lookup transformed (or dropped): not replayable
         return cls(compiler, sql, list(params), places, alias, shape)
 
     def run(self, arguments) -> list:
@@ -148,7 +149,6 @@ class _Plan:
         return found
 
 
-_Plan.UNPREPARABLE = object.__new__(_Plan)
 _FORMS = {  # how a value of each type may reach the parameters: as it is, or as the database adapter stores it
     int: (lambda value: value,),
     str: (lambda value: value,),

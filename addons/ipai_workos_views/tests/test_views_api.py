@@ -6,6 +6,11 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
+from ipai_workos_views import services
+from workos.kernel.errors import NotFound
+
 from .conftest import add_rows
 
 
@@ -140,3 +145,12 @@ def test_view_exports_its_rows_as_csv(board, people, api_for):
 
     assert answer.status_code == 200 and "attachment" in answer["Content-Disposition"]
     assert list(csv.reader(io.StringIO(answer.content.decode()))) == [["Points", "Name"], ["3", "'=cmd"], ["2", "b"]]
+
+
+def test_a_view_id_that_is_not_an_id_is_no_view(board, people, api_for):
+    view = api_for(people.editor).post(f"/databases/{board.id}/views", {"name": "All"}).json()
+
+    assert services.get_view(people.editor, str(view["id"])).pk == view["id"]
+    for not_an_id in ("²", "1²", "", "-1", True):  # "²" is a digit to str.isdigit, not to int()
+        with pytest.raises(NotFound):
+            services.get_view(people.editor, not_an_id)
