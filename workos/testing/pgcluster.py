@@ -8,6 +8,7 @@ PostgreSQL refuses to run as root, so as root every server command runs as the `
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import shutil
 import socket
@@ -32,7 +33,32 @@ def postgres_bin() -> Path:
     return Path(candidates[-1])
 
 
+PORTS_FROM = 20000  # below the kernel's ephemeral ports (32768–60999 by default), which outgoing connections take
+PORTS_PER_WORKER = 500
+_handed_out = itertools.count()
+
+
 def free_port() -> int:
+    """A port nothing listens on, for a server a test starts.
+
+    Under pytest-xdist each test process takes its ports from a block of its own (gw0: 20000–20499, gw1:
+    20500–20999, …), even ones only, so that a blue/green pair's port + 1 is never handed to another server. Ports
+    the kernel chose (bind to port 0) are chosen for all processes at once: two workers were handed the same
+    one, the second test's server could not listen, and that test, waiting for an answer on the port, was
+    answered by the other test's server (CI of session 13: "wrong login or password" for a user it had made).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and worker[2:].isdigit():
+        first = PORTS_FROM + int(worker[2:]) * PORTS_PER_WORKER
+        if first + PORTS_PER_WORKER <= 32768:
+            for _ in range(PORTS_PER_WORKER // 2):
+                port = first + (2 * next(_handed_out)) % PORTS_PER_WORKER
+                with socket.socket() as sock:
+                    try:
+                        sock.bind(("127.0.0.1", port))
+                    except OSError:
+                        continue  # in use, or its last connections are still closing (TIME_WAIT)
+                return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
