@@ -35,6 +35,7 @@ from django.utils import timezone
 from workos.kernel.context import current_request
 from workos.kernel.data import technical_name_of
 from workos.kernel.errors import InvalidInput, PermissionDenied
+from workos.kernel.prepared import Prepared
 from workos.kernel.transactions import before_commit, pending_before_commit
 
 from .models import AuditArchive, AuditEvent, AuditSetting
@@ -104,8 +105,11 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
 
 
+LAST_HASH = Prepared(lambda: AuditEvent.objects.order_by("-id").values_list("hash", flat=True))  # every writer's, at commit
+
+
 def _chain_head() -> str:
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    last = LAST_HASH.first()
     if last:
         return last
     archive = AuditArchive.objects.order_by("-last_event_id").first()

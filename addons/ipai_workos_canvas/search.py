@@ -11,6 +11,8 @@ from contextvars import ContextVar
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
+from workos.kernel.prepared import Prepared
+
 from .models import CanvasElement
 
 MAX_INDEXED_LINES = 5000  # text elements read per canvas (an element may hold several lines)
@@ -36,11 +38,13 @@ def _texts_of(page_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
+PAGE_TEXTS = Prepared(lambda page_id: _text_elements(canvas__page_id=page_id).order_by("order_key", "id").values_list("text", flat=True))
+
+
 def _texts_of_page(page_id: int) -> list[str]:
-    """``_texts_of`` for one page: the same rows without the window (the one-page case runs inside every write of
-    a page's blocks, and compiling the window's query cost more than running it)."""
-    texts = _text_elements(canvas__page_id=page_id).order_by("order_key", "id").values_list("text", flat=True)
-    return list(texts[:MAX_INDEXED_LINES])
+    """``_texts_of`` for one page: the same rows without the window, compiled once (the one-page case runs
+    inside every write of a page's blocks, and compiling the window's query cost more than running it)."""
+    return PAGE_TEXTS.all(page_id, limit=MAX_INDEXED_LINES)
 
 
 class CanvasText:

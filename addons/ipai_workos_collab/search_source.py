@@ -11,6 +11,7 @@ from contextvars import ContextVar
 
 from ipai_workos_blocks import richtext
 from ipai_workos_search.registry import Entry, without_mentions
+from workos.kernel.prepared import Prepared
 
 from .models import Comment
 from .services._common import COMMENT_MODEL, SEARCH_SOURCE
@@ -21,8 +22,12 @@ SOURCE = SEARCH_SOURCE
 _preloaded: ContextVar[dict | None] = ContextVar("workos_comment_source_preloaded", default=None)
 
 
-def _comments(page_ids: list[int]):
-    return Comment.objects.filter(page_id__in=page_ids, deleted_at__isnull=True).select_related("parent").order_by("pk")
+def _comments(**pages):
+    """The comments that are not deleted, with their threads' first comment, of the pages ``pages`` names."""
+    return Comment.objects.filter(deleted_at__isnull=True, **pages).select_related("parent").order_by("pk")
+
+
+PAGE_COMMENTS = Prepared(lambda page_id: _comments(page_id=page_id))  # inside every write of a page's blocks
 
 
 class CommentSource:
@@ -33,7 +38,7 @@ class CommentSource:
         """Within this block, ``entries`` of these pages read their comments from one query made here."""
         ids = [page.pk for page in pages]
         found = defaultdict(list)
-        for comment in _comments(ids):
+        for comment in _comments(page_id__in=ids):
             found[comment.page_id].append(comment)
         token = _preloaded.set({"pages": set(ids), "comments": found})
         try:
@@ -47,7 +52,7 @@ class CommentSource:
         where = page.title or "Untitled"
         entries = []
         memo = _preloaded.get()
-        comments = memo["comments"].get(page.pk, []) if memo is not None and page.pk in memo["pages"] else _comments([page.pk])
+        comments = memo["comments"].get(page.pk, []) if memo is not None and page.pk in memo["pages"] else PAGE_COMMENTS.all(page.pk)
         for comment in comments:
             thread = comment.parent or comment
             text = richtext.plain_text(without_mentions(comment.body or {}).get("text", []))

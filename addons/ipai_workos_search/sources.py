@@ -15,6 +15,7 @@ from ipai_workos_blocks.models import Block
 from ipai_workos_blocks.registry import BLOCK_TYPES
 from ipai_workos_db.models import Property, Row
 from ipai_workos_db.properties import property_type
+from workos.kernel.prepared import Prepared
 
 from .registry import PAGE_TEXT, Entry, searchable_text
 
@@ -73,6 +74,10 @@ def _row_of(page):
     return row
 
 
+# MAX(updated_at) as the first of the page's blocks by it (never null): an aggregate is compiled on each call
+LAST_BLOCK_EDIT = Prepared(lambda page_id: Block.objects.filter(page_id=page_id).order_by("-updated_at").values_list("updated_at", flat=True))
+
+
 def _last_block_edit(page, has_blocks: bool):
     """The latest ``updated_at`` of the page's blocks (None without blocks)."""
     if not has_blocks:
@@ -80,7 +85,7 @@ def _last_block_edit(page, has_blocks: bool):
     memo = _preloaded.get()
     if memo is not None and page.pk in memo["pages"]:
         return memo["last_edits"].get(page.pk)
-    return Block.objects.filter(page=page).aggregate(last=Max("updated_at"))["last"]
+    return LAST_BLOCK_EDIT.first(page.pk)
 
 
 def _blocks_in_order(page):

@@ -113,7 +113,9 @@ class _Plan:
             sql, params = compiler.as_sql()
         except (EmptyResultSet, FullResultSet):  # nothing to replay
             return UNPREPARABLE
-        if (shape is ModelIterable and compiler.klass_info is None) or compiler.annotation_col_map or compiler.has_composite_fields(
+        # (a values list maps its own columns as annotations since Django 5.2: they are its tuple, in order; a model's
+        # annotations would be attributes to set, and the queryset has none — checked above)
+        if (shape is ModelIterable and (compiler.klass_info is None or compiler.annotation_col_map)) or compiler.has_composite_fields(
                 [column[0] for column in compiler.select[0:compiler.col_count]]):
             return UNPREPARABLE
         places = {}

@@ -373,7 +373,11 @@ def pages_listener(event: str, ids, actor) -> None:
     if event == CONTENT_CHANGED:
         if getattr(_state, "deriving", False):
             return
-        live_ids = sorted(LiveDocument.objects.filter(page_id__in=[i for i in ids if isinstance(i, int)]).values_list("page_id", flat=True))
+        page_ids = [i for i in ids if isinstance(i, int)]
+        if len(page_ids) == 1:  # a write of one page's blocks: the lookup compiled once
+            live_ids = page_ids if LIVE_PROGRESS.first(page_ids[0]) is not None else []
+        else:
+            live_ids = sorted(LiveDocument.objects.filter(page_id__in=page_ids).values_list("page_id", flat=True))
         core.lock_pages(*live_ids)  # the page before its live document, whoever wrote (the block services hold it already)
         for page_id in live_ids:
             apply_block_write(page_id)

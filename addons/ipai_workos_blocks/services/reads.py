@@ -49,6 +49,7 @@ def _block_uuid(value, field: str = "id", missing=NotFound) -> uuid.UUID:
 
 # the chain the permission check walks comes with the block; compiled once (workos.kernel.prepared)
 BLOCKS_BY_ID = Prepared(lambda key: Block.objects.select_related("page__space__workspace").filter(id=key))
+PAGE_BLOCKS = Prepared(lambda page_id: Block.objects.filter(page_id=page_id))  # a write's answer: the block's tree
 BLOCK_ON_PAGE = Prepared(lambda key, page_id: Block.objects.select_related("page__space__workspace").filter(id=key, page_id=page_id))
 
 
@@ -134,8 +135,7 @@ def documents(pages: list[Page]) -> dict[int, list[dict]]:
 
 def block_tree(block: Block) -> dict:
     """One block with its descendants."""
-    blocks = list(Block.objects.filter(page_id=block.page_id))
-    return block_json(block, _trees(blocks, root_key=block.pk))
+    return block_json(block, _trees(PAGE_BLOCKS.all(block.page_id), root_key=block.pk))
 
 
 def page_html(page: Page, viewer, share=None) -> str:

@@ -14,6 +14,7 @@ import logging
 from django.db import transaction
 
 from workos.kernel.aio import group_send
+from workos.kernel.prepared import Prepared
 
 from ..models import Page
 from ..registry import CONTENT_CHANGED, DELETED, MOVED, SCOPE_CHANGED, TRASHED
@@ -104,10 +105,13 @@ def _send_page_items(event: str, page_ids: list[int]) -> None:
     _send_items(items)
 
 
+ITEM_FIELDS = ("id", "title", "icon", "parent_id", "rank", "space_id", "archived_at", "container_model", "container_id")
+PAGE_ITEM = Prepared(lambda pk: Page.objects.filter(pk=pk).values_list(*ITEM_FIELDS))  # after every write of one page
+
+
 def _page_items(event: str, page_ids: list[int]) -> list[dict]:
     items, contained = [], {}
-    pages = Page.objects.filter(pk__in=page_ids).values_list(
-        "id", "title", "icon", "parent_id", "rank", "space_id", "archived_at", "container_model", "container_id")
+    pages = PAGE_ITEM.all(page_ids[0]) if len(page_ids) == 1 else Page.objects.filter(pk__in=page_ids).values_list(*ITEM_FIELDS)
     for page_id, title, icon, parent_id, rank, space_id, archived_at, container_model, container_id in pages:
         if container_model:
             contained.setdefault((container_model, container_id), []).append(page_id)
