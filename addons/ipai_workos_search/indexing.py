@@ -19,7 +19,7 @@ from ipai_platform_permissions.registry import SCOPES
 from ipai_workos_core.models import Page
 from ipai_workos_core.registry import CONTENT_CHANGED, DELETED, MOVED, SCOPE_CHANGED, TRASHED
 from ipai_workos_core.scopes import PAGE, SPACE, WORKSPACE
-from workos.kernel.prepared import by_pk, pk_value
+from workos.kernel.prepared import Prepared, by_pk, pk_value
 
 from . import backends
 from .models import SearchDocument, SearchScope
@@ -28,6 +28,10 @@ from .registry import SOURCES, Entry
 
 
 PRELOAD_PAGES = 500  # pages indexed together: their sources' reads and their documents loaded at once
+# what the write of one page (every block edit) reads, compiled once: the page, its documents and their scopes
+PAGE_WITH_SPACE = Prepared(lambda pk: Page.objects.select_related("space").filter(pk=pk))
+PAGE_DOCUMENTS = Prepared(lambda page_id: SearchDocument.objects.filter(page_id=page_id))
+PAGE_SCOPES = Prepared(lambda page_id: SearchScope.objects.filter(document__page_id=page_id))
 
 
 def scope_key(model: str, pk) -> str:
@@ -130,8 +134,10 @@ def _save_new(items: list[tuple[Entry, Placement]], actor=None) -> None:
                               for document, ((texts, _values), _entry, _placement) in zip(documents, made)])
 
 
-def _save(entry: Entry, placement: Placement, actor=None, document: SearchDocument | None = None, force: bool = False) -> SearchDocument:
-    """Write one document (``document``: its row as loaded, None when new). Its full-text part is rebuilt only
+def _save(entry: Entry, placement: Placement, actor=None, document: SearchDocument | None = None, force: bool = False,
+          scopes: list | None = None) -> SearchDocument:
+    """Write one document (``document``: its row as loaded, None when new; ``scopes``: its scopes when loaded
+    apart from it, else they are its prefetched ``scopes``). Its full-text part is rebuilt only
     when its text changed (or ``force``, for a rebuild): a save that leaves a page's text as it was (a block
     moved, a to-do ticked, a comment resolved) re-tokenises nothing."""
     texts, values = _fields(entry, placement, actor)
@@ -146,7 +152,7 @@ def _save(entry: Entry, placement: Placement, actor=None, document: SearchDocume
             setattr(document, name, values[name])
         if changed:
             document.save(update_fields=changed + ["updated_at"])
-    _save_scopes(document, placement, [] if created else list(document.scopes.all()))
+    _save_scopes(document, placement, [] if created else scopes if scopes is not None else list(document.scopes.all()))
     if text_changed or force:
         backends.write_text(document.pk, texts.indexed_title, texts.headings, texts.body, force=force, fresh=created)
     return document
@@ -183,7 +189,8 @@ def index_pages(page_ids, actor=None, chains: Chains | None = None, sources: lis
     written = 0
     for start in range(0, len(page_ids), PRELOAD_PAGES):
         chunk = page_ids[start:start + PRELOAD_PAGES]
-        pages = Page.objects.select_related("space").in_bulk(chunk)
+        pages = ({page.pk: page for page in PAGE_WITH_SPACE.all(chunk[0])} if len(chunk) == 1
+                 else Page.objects.select_related("space").in_bulk(chunk))
         for page in pages.values():  # a page whose parent is in the batch (an import's tree) finds it without a query
             chains.remember(page)
             chains.remember(page.space)
@@ -210,9 +217,17 @@ def _index_page(page_id: int, page, actor, chains: Chains, chosen: list, sources
     written = 0
     placement = chains.placement(page) if page is not None else None
     entries = [] if placement is None else [entry for _name, source in chosen for entry in source.entries(page)]
-    # the page's documents with their scopes in two queries, however many comments it has
-    loaded = documents.get(page_id, []) if documents is not None else (
-        SearchDocument.objects.filter(page_id=page_id).prefetch_related("scopes") if entries else [])
+    # the page's documents with their scopes in two queries, however many comments it has (loaded with the
+    # batch's, or here: by document)
+    scopes = None
+    if documents is not None:
+        loaded = documents.get(page_id, [])
+    elif entries:
+        loaded, scopes = PAGE_DOCUMENTS.all(page_id), defaultdict(list)
+        for scope in PAGE_SCOPES.all(page_id):
+            scopes[scope.document_id].append(scope)
+    else:
+        loaded = []
     existing = {(document.source_model, document.source_id): document for document in loaded} if entries else {}
     keep = set()
     for entry in entries:
@@ -220,7 +235,7 @@ def _index_page(page_id: int, page, actor, chains: Chains, chosen: list, sources
         if document is None and fresh is not None:
             fresh.append((entry, placement))
         else:
-            _save(entry, placement, actor, document, force)
+            _save(entry, placement, actor, document, force, None if scopes is None or document is None else scopes[document.pk])
         keep.add((entry.source_model, str(entry.source_id)))
         written += 1
     models = None if sources is None else {model for _name, source in chosen for model in source.models}

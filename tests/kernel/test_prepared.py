@@ -150,6 +150,7 @@ def test_the_write_paths_lookups_are_replayed_and_answer_as_their_querysets(site
     from ipai_workos_collab import services as collab
     from ipai_workos_collab.search_source import PAGE_COMMENTS
     from ipai_workos_core.live.events import PAGE_ITEM
+    from ipai_workos_search.indexing import PAGE_DOCUMENTS, PAGE_SCOPES, PAGE_WITH_SPACE
     from ipai_workos_search.sources import LAST_BLOCK_EDIT
 
     user, child = site["user"], site["pages"][1]
@@ -160,7 +161,8 @@ def test_the_write_paths_lookups_are_replayed_and_answer_as_their_querysets(site
     canvases.upsert_elements(user, canvas, [text("t1", "first note"), text("t2", "second note")])
 
     for prepared, arguments in ((LAST_HASH, ()), (PAGE_BLOCKS, (child.pk,)), (PAGE_COMMENTS, (child.pk,)),
-                                (PAGE_TEXTS, (canvas.page_id,)), (PAGE_ITEM, (child.pk,)), (LAST_BLOCK_EDIT, (child.pk,))):
+                                (PAGE_TEXTS, (canvas.page_id,)), (PAGE_ITEM, (child.pk,)), (LAST_BLOCK_EDIT, (child.pk,)),
+                                (PAGE_WITH_SPACE, (child.pk,)), (PAGE_DOCUMENTS, (child.pk,)), (PAGE_SCOPES, (child.pk,))):
         expected = list(prepared.build(*arguments))
         assert len(expected) >= 1
         for _ in range(2):
@@ -176,3 +178,7 @@ def test_the_write_paths_lookups_are_replayed_and_answer_as_their_querysets(site
     replies = [comment for comment in PAGE_COMMENTS.all(child.pk) if comment.parent_id]
     assert [reply.parent.pk for reply in replies] == [thread.pk]  # the thread brought by the same statement
     assert LAST_BLOCK_EDIT.first(child.pk) == max(block.updated_at for block in PAGE_BLOCKS.all(child.pk))
+    documents = PAGE_DOCUMENTS.all(child.pk)
+    assert len(documents) == 3  # the page and its two comments
+    assert sorted(scope.document_id for scope in PAGE_SCOPES.all(child.pk)) == sorted(
+        scope.document_id for document in documents for scope in document.scopes.all())
