@@ -224,7 +224,7 @@ def _index_page(page_id: int, page, actor, chains: Chains, chosen: list, sources
         loaded = documents.get(page_id, [])
     elif entries:
         loaded, scopes = PAGE_DOCUMENTS.all(page_id), defaultdict(list)
-        for scope in PAGE_SCOPES.all(page_id):
+        for scope in PAGE_SCOPES.all(page_id) if loaded else ():  # a new page has none
             scopes[scope.document_id].append(scope)
     else:
         loaded = []
