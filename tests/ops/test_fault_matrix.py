@@ -39,7 +39,9 @@ def hold_when_armed(apps, schema_editor):
     armed = folder / "armed-migration"
     if armed.exists():
         armed.unlink()
-        (folder / "in-migration").write_text(f"{os.getpid()} {os.getppid()}")
+        # whole or not at all (the test reads it as soon as it exists: it once read it empty, before the write)
+        (folder / "in-migration.tmp").write_text(f"{os.getpid()} {os.getppid()}")
+        (folder / "in-migration.tmp").replace(folder / "in-migration")
         time.sleep(120)
 '''
 
