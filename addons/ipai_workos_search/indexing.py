@@ -152,7 +152,11 @@ def _save(entry: Entry, placement: Placement, actor=None, document: SearchDocume
             setattr(document, name, values[name])
         if changed:
             document.save(update_fields=changed + ["updated_at"])
-    _save_scopes(document, placement, [] if created else scopes if scopes is not None else list(document.scopes.all()))
+    if created:
+        scopes = []
+    elif scopes is None:
+        scopes = list(document.scopes.all())
+    _save_scopes(document, placement, scopes)
     if text_changed or force:
         backends.write_text(document.pk, texts.indexed_title, texts.headings, texts.body, force=force, fresh=created)
     return document
