@@ -202,8 +202,9 @@ class Cells:
 
     # --- cells ---
 
-    def cell(self, row, prop):
-        entry = property_type(prop.type)
+    def cell(self, row, prop, entry=None):
+        """``entry``: the property's type, when the caller has it (a page of rows looks each up once)."""
+        entry = entry or property_type(prop.type)
         if entry.column == "page__title":
             return row.page.title
         if entry.column:

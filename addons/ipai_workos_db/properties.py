@@ -955,9 +955,8 @@ class UnavailableType(PropertyType):
 def property_type(name: str) -> PropertyType:
     """The type named ``name``; a stored property's type whose module is not installed reads as ``UnavailableType``
     (new properties are checked against ``PROPERTY_TYPES`` itself, so they cannot be made of it)."""
-    if name in PROPERTY_TYPES:
-        return PROPERTY_TYPES.get(name)
-    return UnavailableType(name)
+    entry = PROPERTY_TYPES.find(name)
+    return entry if entry is not None else UnavailableType(name)
 
 
 def utc_today() -> date:

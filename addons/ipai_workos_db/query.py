@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, timedelta
 
 from django.db.models import Case, Exists, F, FloatField, IntegerField, OuterRef, Q, Value, When
@@ -32,6 +33,7 @@ from django.db.models.lookups import (Exact, GreaterThan, GreaterThanOrEqual, IC
 from django.db import models
 
 from workos.kernel.errors import InvalidInput
+from workos.kernel.prepared import Prepared
 
 from .properties import PropertyError, option_by_id, option_by_name, parse_date, property_type, utc_today
 
@@ -64,12 +66,31 @@ NO_VALUE = {"is_empty", "is_not_empty", "checked", "unchecked"}
 # --- the properties of one database ---------------------------------------------------------------------
 
 
+def _properties_of(database_id: int):
+    from .models import Property
+
+    return Property.objects.filter(database_id=database_id)
+
+
+PROPERTIES = Prepared(_properties_of)  # every request about rows reads them: compiled once (workos.kernel.prepared)
+
+
+def properties_of(database) -> list:
+    """The database's properties in their order, each holding ``database`` (a prefetch of them is used)."""
+    if "properties" in getattr(database, "_prefetched_objects_cache", {}):
+        return list(database.properties.all())
+    found = PROPERTIES.all(database.pk)
+    for prop in found:
+        prop.database = database
+    return found
+
+
 class Schema:
     """The properties of a database, loaded once per request."""
 
     def __init__(self, database, properties=None):
         self.database = database
-        self.properties = prepared(properties if properties is not None else database.properties.all(), database)
+        self.properties = prepared(properties if properties is not None else properties_of(database), database)
         self.by_id = {prop.pk: prop for prop in self.properties}
         self.by_name = {prop.name.casefold(): prop for prop in self.properties}
 
@@ -86,6 +107,12 @@ class Schema:
 
     def title(self):
         return next((prop for prop in self.properties if prop.type == "title"), None)
+
+    @cached_property
+    def columns(self) -> list[tuple]:
+        """(property, its type, its key in a row's JSON) of each property, in order: what rendering a page of rows
+        looks up once, not once per cell."""
+        return [(prop, property_type(prop.type), str(prop.id)) for prop in self.properties]
 
 
 def prepared(props, database=None) -> list:

@@ -182,3 +182,39 @@ def test_the_write_paths_lookups_are_replayed_and_answer_as_their_querysets(site
     assert len(documents) == 3  # the page and its two comments
     assert sorted(scope.document_id for scope in PAGE_SCOPES.all(child.pk)) == sorted(
         scope.document_id for document in documents for scope in document.scopes.all())
+
+
+def test_the_read_paths_lookups_are_replayed_and_answer_as_their_querysets(site):
+    """The lookups every page of rows and every space tree runs (a database's properties and its maintained counts,
+    a space's pages in tree order, a page's blocks) are compiled once and find what their querysets find."""
+    from ipai_workos_blocks.services.reads import PAGE_BLOCKS
+    from ipai_workos_core.services.pages import SPACE_TREE
+    from ipai_workos_db import services as databases
+    from ipai_workos_db.counts import COUNTERS
+    from ipai_workos_db.query import PROPERTIES
+
+    user, (top, child) = site["user"], site["pages"]
+    database = databases.create_database(user, space=top.space, title="Tasks", properties=[
+        {"name": "Tag", "type": "select", "config": {"options": ["bug", "docs"]}}, {"name": "Points", "type": "number"}])
+    for n in range(3):
+        databases.create_row(user, database, {"Name": f"Task {n}", "Tag": "bug" if n else "docs", "Points": n})
+    blocks.create_block(user, child, type="paragraph", content={"text": [{"text": "second"}]})
+
+    for prepared, arguments in ((PROPERTIES, (database.pk,)), (COUNTERS, (database.pk,)), (SPACE_TREE, (top.space_id,)),
+                                (PAGE_BLOCKS, (child.pk,))):
+        expected = list(prepared.build(*arguments))
+        assert len(expected) >= 2
+        for _ in range(2):
+            found = prepared.all(*arguments)
+            assert len(found) == len(expected)
+            for one, wanted in zip(found, expected):
+                if hasattr(wanted, "_state"):
+                    same(one, wanted)
+                assert one == wanted
+        assert UNPREPARABLE not in prepared._plans.values(), prepared
+        assert prepared.all(10 ** 12) == []
+
+    assert [prop.name for prop in PROPERTIES.all(database.pk)] == ["Name", "Tag", "Points"]  # in the properties' order
+    tree = SPACE_TREE.all(top.space_id)
+    assert {top.pk, child.pk} <= {page.pk for page in tree} and not any(page.container_model for page in tree)  # no row pages
+    assert "restricted" in vars(tree[0]) and "cover_url" not in vars(tree[0])  # what the walk reads, not the rest

@@ -39,6 +39,10 @@ class Registry(Generic[T]):
             known = ", ".join(sorted(self._entries)) or "none"
             raise RegistryError(f"unknown {self.kind} {key!r}; known: {known}") from None
 
+    def find(self, key: str) -> T | None:
+        """The entry under ``key``, or None: one dictionary lookup, for lookups made per cell of a list."""
+        return self._entries.get(key)
+
     def __contains__(self, key: str) -> bool:
         return key in self._entries
 

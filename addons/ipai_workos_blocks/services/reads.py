@@ -122,7 +122,7 @@ def _trees(blocks: list[Block], root_key=None) -> list[dict]:
 
 def document(page: Page) -> list[dict]:
     """The page's blocks as ordered trees (call after a permission check: see ``get_page``)."""
-    return _trees(list(Block.objects.filter(page=page)))
+    return _trees(PAGE_BLOCKS.all(page.pk))
 
 
 def documents(pages: list[Page]) -> dict[int, list[dict]]:

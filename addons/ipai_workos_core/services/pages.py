@@ -506,17 +506,20 @@ def visible_ancestors(user, page: Page) -> list[Page]:
     return list(reversed(trail))
 
 
+# a space's live pages in tree order, with what the tree and the permission walk read ("restricted": deferred, it
+# would cost one query per page); compiled once (workos.kernel.prepared)
+SPACE_TREE = Prepared(lambda space_id: Page.objects.filter(space_id=space_id, archived_at__isnull=True, container_model="").order_by("rank", "pk").only(
+    "id", "space_id", "parent_id", "title", "icon", "rank", "workflow_state", "container_model", "container_id", "restricted"))
+
+
 def space_tree(user, space: Space, depth: int = TREE_DEPTH) -> list[dict]:
     """The pages of a space that ``user`` may view, nested and in order. A page they may not view is left out
     with everything below it; pages at ``depth`` come without children but say ``has_children``."""
     permissions.require(user, "read", space)
     if not isinstance(depth, int) or not 1 <= depth <= TREE_DEPTH_MAX:
         raise InvalidInput(f"depth must be from 1 to {TREE_DEPTH_MAX}", field="depth")
-    pages = Page.objects.filter(space=space, archived_at__isnull=True, container_model="").order_by("rank", "pk").only(
-        "id", "space_id", "parent_id", "title", "icon", "rank", "workflow_state", "container_model", "container_id",
-        "restricted")  # the permission walk reads it: deferred, it would cost one query per page
     children = defaultdict(list)
-    for page in visible_pages(user, pages):
+    for page in visible_pages(user, SPACE_TREE.all(space.pk)):
         children[page.parent_id].append(page)
 
     def nodes(parent_id, level: int) -> list[dict]:

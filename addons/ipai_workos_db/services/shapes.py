@@ -44,12 +44,13 @@ def names_for(cells: Cells, rows: list, props: list) -> dict:
     return {"users": users, "rows": titles}
 
 
-def cell_text(prop: Property, cell, names: dict, display: bool = True, hidden: bool = False, row_link=None) -> str:
+def cell_text(prop: Property, cell, names: dict, display: bool = True, hidden: bool = False, row_link=None, entry=None) -> str:
     """A cell as a person reads it (``display``) or as CSV holds it. ``hidden``: the relation also links to
     rows the viewer cannot read, shown as one "No access" (never their titles, nor how many there are).
     ``row_link(row id) -> href | None``: a related row with an href is written as Notion's CSV writes a relation,
-    "Title (href)", so that an importer can link the row again (a portable export)."""
-    entry = property_type(prop.type)
+    "Title (href)", so that an importer can link the row again (a portable export). ``entry``: the property's
+    type, when the caller has it."""
+    entry = entry or property_type(prop.type)
     if prop.type == "person":
         return ", ".join(names["users"].get(user_id, str(user_id)) for user_id in cell or [])
     if prop.type in ("created_by", "last_edited_by"):
@@ -68,19 +69,19 @@ def row_json(row: Row, schema: Schema, cells: Cells, names: dict | None = None) 
     if names is None:
         names = names_for(cells, [row], schema.properties)
     values, display, errors, totals = {}, {}, {}, {}
-    for prop in schema.properties:  # a hundred rows of a dozen properties: each lookup once per cell
-        entry, key = property_type(prop.type), str(prop.id)
+    for prop, entry, key in schema.columns:  # a hundred rows of a dozen properties: types looked up once a page
         if entry.relation:
             # a page of rows shows the first linked rows and how many the viewer can read (``Cells.shown``)
             cell, totals[key] = cells.shown(row, prop)
             hidden = cells.hidden(row, prop)
         else:
-            cell, hidden = cells.cell(row, prop), False
+            cell, hidden = cells.cell(row, prop, entry), False
         values[key] = entry.to_api(cell, prop.config)
-        display[key] = cell_text(prop, cell, names, hidden=hidden)
-        error = cells.errors.get((row.id, prop.id)) if cells.errors else None
-        if error:
-            errors[key] = error
+        display[key] = cell_text(prop, cell, names, hidden=hidden, entry=entry)
+        if cells.errors:
+            error = cells.errors.get((row.id, prop.id))
+            if error:
+                errors[key] = error
     return {"id": row.pk, "database_id": row.database_id, "page_id": row.page_id, "number": row.number, "title": row.page.title,
             "values": values, "display": display, "errors": errors, "relation_totals": totals, "rank": row.rank, "created_at": row.created_at,
             "created_by": names["users"].get(row.created_by_id), "updated_at": row.updated_at,
