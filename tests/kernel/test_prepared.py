@@ -49,6 +49,22 @@ def same(prepared, expected) -> None:
         same(cached[name], wanted[name])
 
 
+def replayed(prepared, arguments, at_least: int) -> None:
+    """``prepared`` runs from its plan (twice: the plan is kept), finds what its queryset finds (at least
+    ``at_least`` of them) and, for an id no record has, nothing."""
+    expected = list(prepared.build(*arguments))
+    assert len(expected) >= at_least
+    for _ in range(2):
+        found = prepared.all(*arguments)
+        assert len(found) == len(expected)
+        for one, wanted in zip(found, expected):
+            if hasattr(wanted, "_state"):
+                same(one, wanted)
+            assert one == wanted
+    assert UNPREPARABLE not in prepared._plans.values(), prepared
+    assert prepared.all(*[10 ** 12 for _ in arguments]) == ([] if arguments else expected)
+
+
 @pytest.fixture
 def site():
     user = get_user_model().objects.create_user("ada", password="correct-horse-9")
@@ -163,17 +179,7 @@ def test_the_write_paths_lookups_are_replayed_and_answer_as_their_querysets(site
     for prepared, arguments in ((LAST_HASH, ()), (PAGE_BLOCKS, (child.pk,)), (PAGE_COMMENTS, (child.pk,)),
                                 (PAGE_TEXTS, (canvas.page_id,)), (PAGE_ITEM, (child.pk,)), (LAST_BLOCK_EDIT, (child.pk,)),
                                 (PAGE_WITH_SPACE, (child.pk,)), (PAGE_DOCUMENTS, (child.pk,)), (PAGE_SCOPES, (child.pk,))):
-        expected = list(prepared.build(*arguments))
-        assert len(expected) >= 1
-        for _ in range(2):
-            found = prepared.all(*arguments)
-            assert len(found) == len(expected)
-            for one, wanted in zip(found, expected):
-                if hasattr(wanted, "_state"):
-                    same(one, wanted)
-                assert one == wanted
-        assert UNPREPARABLE not in prepared._plans.values(), prepared
-        assert prepared.all(*[10 ** 12 for _ in arguments]) == ([] if arguments else expected)
+        replayed(prepared, arguments, at_least=1)
 
     replies = [comment for comment in PAGE_COMMENTS.all(child.pk) if comment.parent_id]
     assert [reply.parent.pk for reply in replies] == [thread.pk]  # the thread brought by the same statement
@@ -202,17 +208,7 @@ def test_the_read_paths_lookups_are_replayed_and_answer_as_their_querysets(site)
 
     for prepared, arguments in ((PROPERTIES, (database.pk,)), (COUNTERS, (database.pk,)), (SPACE_TREE, (top.space_id,)),
                                 (PAGE_BLOCKS, (child.pk,))):
-        expected = list(prepared.build(*arguments))
-        assert len(expected) >= 2
-        for _ in range(2):
-            found = prepared.all(*arguments)
-            assert len(found) == len(expected)
-            for one, wanted in zip(found, expected):
-                if hasattr(wanted, "_state"):
-                    same(one, wanted)
-                assert one == wanted
-        assert UNPREPARABLE not in prepared._plans.values(), prepared
-        assert prepared.all(10 ** 12) == []
+        replayed(prepared, arguments, at_least=2)
 
     assert [prop.name for prop in PROPERTIES.all(database.pk)] == ["Name", "Tag", "Points"]  # in the properties' order
     tree = SPACE_TREE.all(top.space_id)
