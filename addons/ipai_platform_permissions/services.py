@@ -70,7 +70,7 @@ def scope_type_of(obj_or_model) -> ScopeType | None:
     else:
         return None
     name = technical_name_of(model)
-    return SCOPES.get(name) if name in SCOPES else None
+    return SCOPES.find(name)
 
 
 def label_of(obj) -> str:
@@ -206,7 +206,7 @@ class Access:
             if memo is not None and key in memo["objects"]:
                 self._objects[key] = memo["objects"][key]
                 return self._objects[key]
-            scope_type = SCOPES.get(key[0]) if key[0] in SCOPES else None
+            scope_type = SCOPES.find(key[0])
             obj = None
             if scope_type is not None:
                 try:
@@ -297,7 +297,7 @@ class Access:
     def reachable_roots(self, root_model: str) -> set[str]:
         """Roots where this user has a role, has a grant somewhere, or that the share link points into."""
         roots: set[str] = set()
-        root_type = SCOPES.get(root_model) if root_model in SCOPES else None
+        root_type = SCOPES.find(root_model)
         if self.user is not None and root_type is not None and root_type.roots_of is not None:
             roots |= {str(pk) for pk in root_type.roots_of(self.user)}
         keys = list(self.grants)

@@ -76,9 +76,7 @@ PROPERTIES = Prepared(_properties_of)  # every request about rows reads them: co
 
 
 def properties_of(database) -> list:
-    """The database's properties in their order, each holding ``database`` (a prefetch of them is used)."""
-    if "properties" in getattr(database, "_prefetched_objects_cache", {}):
-        return list(database.properties.all())
+    """The database's properties in their order, each holding ``database``."""
     found = PROPERTIES.all(database.pk)
     for prop in found:
         prop.database = database

@@ -62,7 +62,7 @@ class Chains:
     def _object(self, key):
         key = (key[0], str(key[1]))
         if key not in self._objects:
-            scope_type = SCOPES.get(key[0]) if key[0] in SCOPES else None
+            scope_type = SCOPES.find(key[0])
             self._objects[key] = by_pk(scope_type.model).first(pk_value(key[1])) if scope_type else None
         return self._objects[key]
 

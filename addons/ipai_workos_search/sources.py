@@ -150,7 +150,7 @@ class PageSource:
                       title=page.title, edited_by_id=page.updated_by_id)
         ordered, last_block = _blocks_in_order(page)
         for block_id, type_name, content in ordered:
-            block_type = BLOCK_TYPES.get(type_name) if type_name in BLOCK_TYPES else None
+            block_type = BLOCK_TYPES.find(type_name)
             text = searchable_text(block_type, json.loads(content), mentions='"mention"' in content).strip() if block_type else ""
             if not text:
                 continue

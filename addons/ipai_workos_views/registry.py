@@ -189,4 +189,5 @@ def view_type(name) -> ViewType:
 
 def type_of(view) -> ViewType:
     """The type of a saved view."""
-    return VIEW_TYPES.get(view.type) if view.type in VIEW_TYPES else UNREGISTERED
+    entry = VIEW_TYPES.find(view.type)
+    return entry if entry is not None else UNREGISTERED

@@ -40,7 +40,7 @@ class Registry(Generic[T]):
             raise RegistryError(f"unknown {self.kind} {key!r}; known: {known}") from None
 
     def find(self, key: str) -> T | None:
-        """The entry under ``key``, or None: one dictionary lookup, for lookups made per cell of a list."""
+        """The entry under ``key``, or None (a stored type whose module is gone): one dictionary lookup."""
         return self._entries.get(key)
 
     def __contains__(self, key: str) -> bool:

@@ -121,7 +121,7 @@ def _rehome_attachments(actor, block_keys: list, target: Page) -> None:
     copies: dict[int, int] = {}
     changed = []
     for block in Block.objects.filter(pk__in=block_keys):
-        entry = BLOCK_TYPES.get(block.type) if block.type in BLOCK_TYPES else None
+        entry = BLOCK_TYPES.find(block.type)
         ids = entry.attachment_ids(block.content) if entry else []
         if not ids:
             continue

@@ -236,7 +236,7 @@ def _import(actor, space, name: str, data: bytes, parent: Page | None) -> dict:
     source = transfer.source_format(files)
     plan = transfer.plan_pages(files, transfer.MARKDOWN_EXTENSIONS if source == "markdown" else transfer.HTML_EXTENSIONS)
     skipped: list[dict] = []
-    importer = TABLE_IMPORTERS.get("database") if "database" in TABLE_IMPORTERS else None
+    importer = TABLE_IMPORTERS.find("database")
     tables = _tables(files, plan, source, skipped) if importer is not None else []
     table_folders = {table.folder for table in tables}
     table_paths = {table.path.split("#", 1)[0] for table in tables if source == "markdown"} | \

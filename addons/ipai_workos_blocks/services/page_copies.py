@@ -14,7 +14,7 @@ from .block_writes import _user
 
 
 def _attachment_ids(block: Block) -> list[int]:
-    entry = BLOCK_TYPES.get(block.type) if block.type in BLOCK_TYPES else None
+    entry = BLOCK_TYPES.find(block.type)
     return entry.attachment_ids(block.content) if entry else []
 
 

@@ -46,7 +46,7 @@ def _check_attachments(page: Page, items: list[tuple[str, dict, str]]) -> None:
 
 def _mentions(type_name: str, content) -> list[tuple[str, int]]:
     """What a block of this type and content mentions: the source of its references."""
-    entry = BLOCK_TYPES.get(type_name) if type_name in BLOCK_TYPES else None
+    entry = BLOCK_TYPES.find(type_name)
     return entry.mentions(content) if entry is not None and isinstance(content, dict) else []
 
 

@@ -40,7 +40,7 @@ def _first_lines(page: Page, is_canvas: bool) -> list[str]:
         for tree in trees:
             if len(lines) >= CARD_LINES:
                 return
-            entry = BLOCK_TYPES.get(tree["type"]) if tree["type"] in BLOCK_TYPES else None
+            entry = BLOCK_TYPES.find(tree["type"])
             text = (entry.plain_text(tree["content"]) if entry else "").strip()
             if text:
                 lines.append(text.splitlines()[0][:CARD_LINE_LENGTH])

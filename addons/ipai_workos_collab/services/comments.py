@@ -163,7 +163,7 @@ def _mentioned_users(spans: list[dict]) -> list:
 
 
 def _block_text(block: Block) -> str:
-    entry = BLOCK_TYPES.get(block.type) if block.type in BLOCK_TYPES else None
+    entry = BLOCK_TYPES.find(block.type)
     return entry.plain_text(block.content) if entry is not None else ""
 
 

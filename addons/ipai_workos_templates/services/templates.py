@@ -236,7 +236,7 @@ def _block_specs(page: Page) -> list[dict]:
 
     def collect(nodes):
         for node in nodes:
-            entry = BLOCK_TYPES.get(node["type"]) if node["type"] in BLOCK_TYPES else None
+            entry = BLOCK_TYPES.find(node["type"])
             if entry:
                 attachment_ids.update(entry.attachment_ids(node["content"]))
             collect(node.get("children") or [])
@@ -248,7 +248,7 @@ def _block_specs(page: Page) -> list[dict]:
         specs = []
         for node in nodes:
             spec = {"type": node["type"], "content": _strip_page_mentions(node["content"])}
-            entry = BLOCK_TYPES.get(node["type"]) if node["type"] in BLOCK_TYPES else None
+            entry = BLOCK_TYPES.find(node["type"])
             named = entry.attachment_ids(node["content"]) if entry else []
             if named and named[0] in files:
                 found = files[named[0]]
