@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.once]
 
@@ -222,13 +223,13 @@ def test_image_and_file_blocks_take_a_link_from_the_keyboard(workspace, page):
     page.click(".workos-editor")
 
     choose_from_slash_menu(page, "image")
-    page.wait_for_function("document.activeElement && document.activeElement.matches('.block-image input[type=url]')")
+    expect(page.locator(".block-image input[type=url]")).to_be_focused()
     page.keyboard.type("https://example.com/diagram.png")
     page.keyboard.press("Enter")
     page.keyboard.type("after the image")
     page.keyboard.press("Enter")
     choose_from_slash_menu(page, "file")
-    page.wait_for_function("document.activeElement && document.activeElement.matches('.block-file input[type=url]')")
+    expect(page.locator(".block-file input[type=url]")).to_be_focused()
     page.keyboard.type("https://example.com/files/report.pdf")
     page.keyboard.press("Enter")
     wait_saved(page)
@@ -259,7 +260,7 @@ def test_tables_and_equations_are_made_from_the_slash_menu_and_rendered_with_kat
     page.keyboard.type("Energy is $E=mc^2$ in joules")
     page.keyboard.press("Enter")
     choose_from_slash_menu(page, "equation")
-    page.wait_for_function("document.activeElement && document.activeElement.matches('.block-equation textarea')")
+    expect(page.locator(".block-equation textarea")).to_be_focused()
     page.keyboard.type("\\int_0^1 x\\,dx = \\frac{1}{2}")
     page.keyboard.press("Escape")
     page.keyboard.type("done")
