@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from .test_editor import PASSWORD, eventually, log_in, workspace  # noqa: F401 (workspace is a fixture)
 
@@ -121,8 +122,9 @@ def test_inline_threads_from_an_editor_and_a_commenter_reply_resolve_reopen_and_
         grace.wait_for_function(LIVE_SAVED, polling=100)
         grace.wait_for_function("() => document.querySelectorAll('.workos-editor .comment-highlight').length === 2", polling=100)
         assert sorted(highlighted(grace)) == ["Friday", "the release"]
-        quotes = grace.locator("[data-collab-comments] .collab-anchor").all_inner_texts()
-        assert sorted(quotes) == ["Friday", "the release"]
+        quotes = grace.locator("[data-collab-comments] .collab-anchor")
+        expect(quotes).to_have_count(2)  # the panel fetches its threads after the editor opens
+        assert sorted(quotes.all_inner_texts()) == ["Friday", "the release"]
 
         # deleting the commented words keeps the thread, listed as orphaned
         grace.locator(".workos-editor .comment-highlight", has_text="Friday").click()
