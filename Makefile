@@ -11,8 +11,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8069
 PYTEST_ARGS ?=
 # The suite waits on servers, browsers and subprocesses more than it computes: three workers on two cores.
+# Work stealing: an idle worker takes tests from a busy one, so that a file of slow tests (a deploy killed in each
+# of its phases) does not keep one worker busy alone at the end; a file's module-scoped live server is started
+# again only on a worker that stole some of its tests.
 PYTEST_WORKERS ?= 3
-PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 .PHONY: install install-test lock assets demo test test-sqlite test-postgresql test-deps lint bench clean
 

@@ -47,7 +47,7 @@ def test_demo_content_is_loaded_once_through_the_services(site):
 
 
 def test_demo_load_names_an_unknown_user(site):
-    site.workos("module", "install", "ipai_workos_core", check=True)
+    site.install("ipai_workos_core")
 
     result = site.workos("demo", "load", "--user", "nobody")
 

@@ -85,8 +85,7 @@ def use_repository(site, repository: Path, extra: str = "") -> None:
 @pytest.fixture
 def suite_site(site):
     """A site with the whole suite installed and an administrator ``admin``."""
-    installed = site.workos("module", "install", "ipai_workos_affine")
-    assert installed.returncode == 0, installed.stderr
+    site.install("ipai_workos_affine")
     created = run(site, "user", "create", "admin", "--admin", "--password-env", "WORKOS_TEST_PASSWORD", env=PASSWORD_ENV)
     assert created.returncode == 0, created.stderr
     return site

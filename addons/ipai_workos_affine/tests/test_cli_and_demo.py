@@ -6,7 +6,7 @@ import json
 
 
 def test_demo_publishes_a_page_and_the_cli_lists_and_unpublishes_it(site):
-    assert site.workos("module", "install", "ipai_workos_affine").returncode == 0
+    site.install("ipai_workos_affine")
     assert site.workos("user", "create", "ops", "--admin").returncode == 0
     loaded = site.workos("demo", "load", "--user", "ops")
     assert loaded.returncode == 0, loaded.stderr

@@ -128,7 +128,7 @@ from = "WorkOS <notices@example.com>"
 base_url = "https://workos.example.com"
 """
     site.write_config()
-    assert site.workos("module", "install", "ipai_workos_collab").returncode == 0
+    site.install("ipai_workos_collab")
     assert site.workos("user", "create", "ana", "--email", "ana@example.com").returncode == 0
     user_id = site.sql("SELECT id FROM auth_user WHERE username = 'ana'")[0][0]
     # the notice goes in through SQL: this test is about the command, not about who made the notice

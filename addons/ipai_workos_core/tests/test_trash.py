@@ -136,7 +136,7 @@ def test_retention_setting_changes_the_purge(tree, people, make_user, api_for):
 
 
 def test_cli_purges_the_trash(site):
-    assert site.workos("module", "install", "ipai_workos_core").returncode == 0
+    site.install("ipai_workos_core")
     assert site.workos("user", "create", "ops", "--admin").returncode == 0
     assert site.workos("demo", "load", "--user", "ops").returncode == 0
     page_id, = site.sql("SELECT id FROM ipai_workos_page ORDER BY id LIMIT 1")[0]

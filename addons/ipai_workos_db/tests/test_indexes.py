@@ -238,7 +238,7 @@ def test_a_number_index_never_refuses_a_write(tasks, people, skip_unless_postgre
 def test_reindex_command_builds_what_is_missing_once(site):
     """The real thing: a property change in another process builds its indexes after commit (CREATE INDEX
     CONCURRENTLY on PostgreSQL); `workos db reindex` repairs what is missing; a second run does nothing."""
-    site.workos("module", "install", "ipai_workos_db", check=True)
+    site.install("ipai_workos_db")
     script = (
         "from workos.cli import Context\n"
         "Context(None).django('installed')\n"

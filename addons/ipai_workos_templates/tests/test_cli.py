@@ -7,7 +7,7 @@ import zipfile
 
 
 def test_templates_commands_list_check_and_export(site, tmp_path):
-    site.workos("module", "install", "ipai_workos_templates", check=True)
+    site.install("ipai_workos_templates")
 
     listed = site.workos("templates", "list", "--json")
     checked = site.workos("templates", "check")
