@@ -221,7 +221,7 @@ class NotionHtmlReader(HtmlReader):
         if "equation" in classes:
             annotation = node.css_first("annotation")
             expression = annotation.text() if annotation is not None else " ".join(node.text().split())
-            return [self.block("equation", {"expression": expression.strip().replace("$$", "$ $")})]
+            return [self.block("equation", {"expression": richtext.apart_dollars(expression.strip())})]
         if "callout" in classes:
             icon = node.css_first(".icon")
             parts = _children(node)

@@ -766,10 +766,10 @@ class Equation(BlockType):
         if indent and not indent.strip():
             content = "\n".join(line[len(indent):] if line.startswith(indent) else line for line in content.split("\n"))
         expression = "\n".join(line.rstrip() for line in content.split("\n")).strip()
-        return [reader.block(self.type, {"expression": expression.replace("$$", "$ $")[:MAX_EQUATION]})]
+        return [reader.block(self.type, {"expression": richtext.apart_dollars(expression)[:MAX_EQUATION]})]
 
     def from_html(self, element, reader):
-        return reader.block(self.type, {"expression": reader.plain(element)})
+        return reader.block(self.type, {"expression": richtext.apart_dollars(reader.plain(element))})
 
 
 class Image(BlockType):

@@ -44,6 +44,12 @@ def clean_equation(text: str) -> str:
     return text
 
 
+def apart_dollars(expression: str) -> str:
+    """An equation block's LaTeX taken from elsewhere (Markdown, HTML, a Notion export) with a space between any
+    two dollars: ``$$`` would end the block in Markdown, so a block never holds it ("$$$" gives "$ $ $")."""
+    return re.sub(r"\$(?=\$)", "$ ", expression)
+
+
 def check_url(value, field: str, schemes=LINK_SCHEMES, allow_relative: tuple[str, ...] = ()) -> str:
     """``value`` if it is a URL with one of ``schemes`` (or starts with one of ``allow_relative``)."""
     if not isinstance(value, str):

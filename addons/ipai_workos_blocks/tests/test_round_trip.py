@@ -263,3 +263,15 @@ def test_an_equation_opening_a_block_that_ends_with_a_backslash_round_trips():
     spans = [{"text": "0", "marks": ["equation"]}, {"mention": {"kind": "user", "id": 1}, "text": ""}, {"text": "\\"}]
     for type_name in ("paragraph", "bulleted_list", "heading_2"):
         _check_round_trip([{"type": type_name, "content": {"text": spans}, "children": []}])
+
+
+@pytest.mark.parametrize("source, read", [
+    ("markdown", lambda: from_markdown("$$\nx $$$ y\n$$")),
+    ("html", lambda: from_html('<div class="math-display" data-block-type="equation">x $$$ y</div>')),
+])
+def test_an_equation_read_from_elsewhere_never_holds_two_dollars_together(source, read):
+    """"$$" ends an equation in Markdown, so a block refuses it: what an import or a paste reads gets a space
+    between any two dollars, and three in a row are no exception."""
+    [tree] = read()
+    assert tree["content"] == {"expression": "x $ $ $ y"}, source
+    assert block_type("equation").validate(tree["content"]) == {"expression": "x $ $ $ y"}
