@@ -205,3 +205,13 @@ def test_real_notion_markdown_export_report(tree, upload):
     assert {entry["path"].rsplit("/", 1)[-1] for entry in report["skipped"]} == {
         "Unbenannt cc8748f7212f42bb85ca4865acb325fc.csv", "Meine Aufgaben 06d3c0c1872741f39bc9c0bb8a8f80da.csv",
         "Home-Ansichten 8b260584025240cb830ec0f23591f04e.csv", "Unbenannt 8a211115ab2048e1ad6e50b739de5e66.csv"}
+
+
+def test_an_equation_with_dollars_together_is_imported_with_them_apart(tree, api_for, upload):
+    """"$$" ends an equation in Markdown, so a block refuses it; Notion's TeX may hold three in a row."""
+    body = f'<figure id="q" class="equation"><div class="equation-container"><span class="katex-display">{KATEX.format(tex="a $$$ b")}</span></div></figure>'
+    answer = upload(tree.admin, f"/spaces/{tree.space.pk}/import", "Export.zip", make_zip({"Dollars.html": page_html("Dollars", body)}), "application/zip")
+
+    assert answer.status_code in (200, 201), answer.text
+    page = Page.objects.get(space=tree.space, title="Dollars")
+    assert [(block["type"], block["content"]) for block in blocks_of(api_for(tree.admin), page.pk)] == [("equation", {"expression": "a $ $ $ b"})]
