@@ -9,8 +9,10 @@ import os
 import re
 import subprocess
 import sys
+import threading
 
 import httpx
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 
 from workos.kernel.aio import run_to_end
 from workos.testing.fixtures import start_server
@@ -78,6 +80,32 @@ def test_the_request_log_says_how_long_a_request_waited(site):
         server.stop()
     lines = [line for line in site.log_file.read_text().splitlines() if "GET /web/health 200" in line]
     assert lines and all(re.search(r" waited=\d+\.\dms$", line) for line in lines), lines
+
+
+class ThreadedApp:
+    """An ASGI app that, like Django's, enters a thread-sensitive context and runs synchronous code twice in it."""
+
+    def __init__(self):
+        self.threads: list[tuple[str, str]] = []
+
+    async def __call__(self, scope, receive, send):
+        async with ThreadSensitiveContext():  # as django.core.handlers.asgi.ASGIHandler does
+            first = await sync_to_async(lambda: threading.current_thread().name)()
+            await asyncio.sleep(0.005)
+            second = await sync_to_async(lambda: threading.current_thread().name)()
+        self.threads.append((first, second))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+def test_requests_run_on_the_same_few_threads_one_thread_a_request():
+    inner = ThreadedApp()
+    statuses = run_to_end(_serve(RequestsInFlight(inner, 4), [{"type": "http", "n": n} for n in range(40)]), timeout=30)
+    assert statuses == [200] * 40
+    # a request's synchronous calls share its thread; no thread is made for a request (Django's own context would
+    # start one a request: forty names)
+    assert all(first == second for first, second in inner.threads)
+    assert {first for first, _ in inner.threads} == {f"workos-request-{n}_0" for n in range(4)}
 
 
 def test_websockets_are_not_counted():
