@@ -136,8 +136,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, Callable[[Any], Any], bool]]] = {
     },
     "database": {
         "url": ("sqlite:///var/workos.sqlite3", _database_url, False),
-        # Seconds a request's thread keeps its database connection (Django's CONN_MAX_AGE). 0: one per request —
-        # under ASGI each request has a thread of its own, so a kept connection is not reused (settings/base.py).
+        # Seconds a thread keeps its database connection (Django's CONN_MAX_AGE). 0: one per request (on
+        # PostgreSQL borrowed from the pool) — settings/database.py.
         "conn_max_age": (0, _integer(0, 3600), False),
         # PostgreSQL: a pool of connections per server process (Django's "pool" option, psycopg_pool), shared by
         # the request threads; each request borrows one and gives it back. Off when conn_max_age > 0.

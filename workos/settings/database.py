@@ -17,10 +17,11 @@ LIVE_CONNECTIONS = 4  # pooled connections beyond the requests in flight: WebSoc
 def default_database(config: Config, *, serving: bool | None = None) -> dict:
     """The URL's connection settings, ``conn_max_age`` and, in a server process on PostgreSQL, the pool.
 
-    Under ASGI Django runs each request's synchronous code on a thread of its own (one ThreadSensitiveContext per
-    request), and a connection belongs to its thread: a kept connection (CONN_MAX_AGE > 0) is never reused by the
-    next request, it stays open until its thread is collected. Measured (issue 19): with CONN_MAX_AGE = 60, 200
-    concurrent clients exhausted PostgreSQL's connections and requests failed with 500. Django's connection pool
+    A connection belongs to its thread. A server process serves its requests on ``[server] requests_in_flight``
+    long-lived threads (workos/web/inflight.py), but its WebSocket consumers run their database steps on threads
+    of their own, and with CONN_MAX_AGE > 0 each of those keeps a connection too. Measured (issue 19, when each
+    request still had a thread of its own): with CONN_MAX_AGE = 60, 200 concurrent clients exhausted PostgreSQL's
+    connections and requests failed with 500. Django's connection pool
     (psycopg_pool) is one per process, whatever thread asks: a request borrows a connection and gives it back
     when it ends. So a server process on PostgreSQL pools (``pool = true``, the default) at most
     ``pool_max_size`` connections (0: ``[server] requests_in_flight`` + 4 — one for each request it serves at
