@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
+from django.db.models import Count, signals
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
@@ -20,7 +21,7 @@ from ipai_workos_core import services as core
 from ipai_workos_core.models import Page
 from workos.api.models import ApiToken
 from workos.api.services import create_token, hash_token
-from workos.kernel.prepared import UNPREPARABLE, Prepared, by_pk, pk_value
+from workos.kernel.prepared import UNPREPARABLE, Prepared, by_pk, instances, pk_value
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +215,72 @@ def test_the_read_paths_lookups_are_replayed_and_answer_as_their_querysets(site)
     tree = SPACE_TREE.all(top.space_id)
     assert {top.pk, child.pk} <= {page.pk for page in tree} and not any(page.container_model for page in tree)  # no row pages
     assert "restricted" in vars(tree[0]) and "cover_url" not in vars(tree[0])  # what the walk reads, not the rest
+
+
+# --- instances(): a queryset's instances without Model.__init__ ----------------------------------------------
+
+
+def built_alike(queryset) -> list:
+    """``instances(queryset)`` against ``list(queryset)``: the same instances, the same cached related ones."""
+    expected = list(queryset.all())
+    found = instances(queryset.all())
+    assert len(found) == len(expected) and expected
+    for one, wanted in zip(found, expected):
+        same(one, wanted)
+    return found
+
+
+def test_instances_are_what_the_queryset_lists(site):
+    top, child = site["pages"]
+    built_alike(Page.objects.order_by("pk"))
+    # select_related two levels deep, and a null key: the top page's parent is cached as None
+    found = built_alike(Page.objects.select_related("parent", "space__workspace").order_by("pk"))
+    assert found[0].parent is None and found[1].parent.title == "Plan"
+    with CaptureQueriesContext(connection) as queries:
+        assert found[1].space.workspace.name == "Acme"
+    assert len(queries) == 0
+    built_alike(Block.objects.select_related("page__space").filter(page=child))
+
+
+def test_a_deferred_column_is_absent_and_loads_when_read(site):
+    found = built_alike(Page.objects.select_related("space").defer("icon", "space__name").order_by("pk"))
+    assert "icon" not in vars(found[0]) and "name" not in vars(found[0].space)
+    with CaptureQueriesContext(connection) as queries:
+        assert found[0].icon == Page.objects.get(pk=found[0].pk).icon
+        assert found[0].space.name == "Docs"
+    assert len(queries) == 3  # the icon, the check above, the space's name
+
+
+def test_an_instance_saves_as_an_update(site):
+    page = instances(Page.objects.filter(pk=site["pages"][0].pk))[0]
+    page.title = "Plan B"
+    page.save(update_fields=["title"])
+    assert Page.objects.count() == 2 and Page.objects.get(pk=page.pk).title == "Plan B"
+
+
+def test_a_model_with_init_listeners_is_built_by_django(site):
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance)
+
+    signals.post_init.connect(listener, sender=Page)
+    try:
+        found = instances(Page.objects.select_related("parent").order_by("pk"))
+    finally:
+        signals.post_init.disconnect(listener, sender=Page)
+    assert [page.pk for page in found] == [page.pk for page in site["pages"]]
+    assert len(seen) == 3 and {page.pk for page in seen} == {page.pk for page in site["pages"]}
+
+
+def test_what_instances_cannot_build_is_listed_as_a_queryset(site):
+    annotated = Page.objects.annotate(block_count=Count("blocks")).order_by("pk")
+    with CaptureQueriesContext(connection) as queries:
+        assert [page.block_count for page in instances(annotated)] == [0, 1]
+    assert len(queries) == 1
+    prefetched = instances(Page.objects.prefetch_related("blocks").order_by("pk"))
+    with CaptureQueriesContext(connection) as queries:
+        assert [len(page.blocks.all()) for page in prefetched] == [0, 1]
+    assert len(queries) == 0
+    assert instances(Page.objects.values_list("title", flat=True).order_by("pk")) == ["Plan", "Notes"]
+    assert instances(Page.objects.none()) == []

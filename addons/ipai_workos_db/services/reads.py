@@ -7,6 +7,7 @@ from django.db.models import Q
 from ipai_platform_permissions import services as permissions
 from workos.kernel.cursors import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
+from workos.kernel.prepared import instances
 
 from .. import counts, query
 from .. import cells as cells_module
@@ -118,7 +119,7 @@ def select_rows(schema: Schema, *, viewer, tree=None, sorts=(), search: str = ""
         return {"rows": page, "count": len(kept), "count_exact": True, "next_offset": offset + limit if offset + limit < len(kept) else None,
                 "cells": Cells(schema, page, readable, relation_limit=cells_module.RELATION_SHOWN)}
     rows = rows.filter(query.filter_q(schema, tree))
-    page = list(rows.order_by(*query.order_by(schema, sorts))[offset: offset + limit + 1])
+    page = instances(rows.order_by(*query.order_by(schema, sorts))[offset: offset + limit + 1])
     more = len(page) > limit
     page = page[:limit]
     total, exact = None, True
