@@ -155,12 +155,7 @@ def instances(queryset) -> list:
             or queryset._result_cache is not None or queryset.query.annotations or queryset.query.extra):
         return list(queryset)
     compiler = queryset.query.get_compiler(using=queryset.db)
-    try:
-        results = compiler.execute_sql()
-    except EmptyResultSet:
-        return []
-    if results is None:
-        return []
+    results = compiler.execute_sql()  # a filter that can match nothing gives no rows, not EmptyResultSet
     select, klass_info = compiler.select, compiler.klass_info
     fields = klass_info["select_fields"]
     start, end = fields[0], fields[-1] + 1
@@ -177,27 +172,35 @@ def build(model, alias: str, init_list: list[str], start: int, end: int, populat
     100-row page, issue 19). A model with an ``__init__`` or ``from_db`` of its own, or with listeners of
     ``pre_init``/``post_init``, is built by its ``from_db``."""
     make = _maker(model)
+    related = [_Related(populator) for populator in populators]
     found = []
     for row in rows:
         obj = make(alias, init_list, row[start:end])
-        for populator in populators:
-            _populate(populator, row, obj)
+        for populator in related:
+            populator.populate(row, obj)
         found.append(obj)
     return found
 
 
-def _populate(populator, row, from_obj) -> None:
-    """``RelatedPopulator.populate`` with ``_maker``'s instances."""
-    data = populator.reorder_for_init(row) if populator.reorder_for_init else row[populator.cols_start:populator.cols_end]
-    if data[populator.pk_idx] is None:
-        obj = None
-    else:
-        obj = _maker(populator.model_cls)(populator.db, populator.init_list, data)
-        for nested in populator.related_populators:
-            _populate(nested, row, obj)
-    populator.local_setter(from_obj, obj)
-    if obj is not None:
-        populator.remote_setter(obj, from_obj)
+class _Related:
+    """A ``RelatedPopulator`` whose instances ``_maker`` builds."""
+
+    def __init__(self, populator):
+        self.populator, self.make = populator, _maker(populator.model_cls)
+        self.nested = [_Related(nested) for nested in populator.related_populators]
+
+    def populate(self, row, from_obj) -> None:
+        populator = self.populator
+        data = populator.reorder_for_init(row) if populator.reorder_for_init else row[populator.cols_start:populator.cols_end]
+        if data[populator.pk_idx] is None:
+            obj = None
+        else:
+            obj = self.make(populator.db, populator.init_list, data)
+            for nested in self.nested:
+                nested.populate(row, obj)
+        populator.local_setter(from_obj, obj)
+        if obj is not None:
+            populator.remote_setter(obj, from_obj)
 
 
 def _maker(model):
