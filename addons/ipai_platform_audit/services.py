@@ -108,12 +108,29 @@ def _lock_chain() -> None:
 LAST_HASH = Prepared(lambda: AuditEvent.objects.order_by("-id").values_list("hash", flat=True))  # every writer's, at commit
 
 
-def _chain_head() -> str:
-    last = LAST_HASH.first()
+def _chain_head(last: str | None = None) -> str:
+    """The hash the next event links to: the last event's (``last``: read already), else the last archive's."""
+    last = last if last is not None else LAST_HASH.first()
     if last:
         return last
     archive = AuditArchive.objects.order_by("-last_event_id").first()
     return archive.last_hash if archive else ""
+
+
+def _lock_chain_and_read_head() -> str:
+    """On PostgreSQL the foreign-key checks made immediate, the chain's lock and its head in one round trip: three
+    statements, each run after the one before it ended, so the head is read once the lock is held (the read takes
+    its snapshot then). Django's cursors bind parameters on the client, which lets one ``execute`` carry them."""
+    if connection.vendor != "postgresql":
+        _lock_chain()
+        return _chain_head()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET CONSTRAINTS ALL IMMEDIATE; SELECT pg_advisory_xact_lock(%s); "
+                       f"SELECT hash FROM {AuditEvent._meta.db_table} ORDER BY id DESC LIMIT 1", [CHAIN_LOCK])
+        cursor.nextset()
+        cursor.nextset()
+        row = cursor.fetchone()
+    return _chain_head(row[0] if row else "")
 
 
 def _seal(events: list[AuditEvent]) -> None:
@@ -140,11 +157,7 @@ def _seal(events: list[AuditEvent]) -> None:
     goes_on = connection.in_atomic_block
     with transaction.atomic(savepoint=goes_on):
         postgresql = connection.vendor == "postgresql"
-        if postgresql:
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        _lock_chain()
-        previous = _chain_head()
+        previous = _lock_chain_and_read_head()
         for event in events:
             event.previous_hash = previous
             event.hash = previous = event_hash(event)

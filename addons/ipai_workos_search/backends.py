@@ -155,40 +155,42 @@ def _pg_vector_sql(parts) -> tuple[str, list]:
 def write_text(document_id: int, title: str, headings: str, body: str, force: bool = False, fresh: bool = False) -> None:
     """Put one document's text into the full-text index (after its row in the document table was saved). On
     PostgreSQL only the chunks not stored yet are tokenised (``force``: all of them again, for a rebuild;
-    ``fresh``: the document was just made, it has no chunks)."""
+    ``fresh``: the document was just made, it has no chunks).
+
+    PostgreSQL gets the three statements — drop the chunks the text no longer has, store (and tokenise) the ones
+    it has that are not stored, join the document's vector from its chunks — in one round trip: every block edit
+    writes here, and three round trips more were three more turns of the request's thread (issue 19). Django's
+    cursors bind parameters on the client (``server_side_binding`` is off), which lets one ``execute`` carry
+    them; each statement sees what the one before it wrote."""
     with default_connection.cursor() as cursor:
         if vendor() == "postgresql":
             config = ensure_configuration()
             parts = _pg_parts(headings, body, config)
-            wanted = {(weight, digest) for weight, digests, _texts in parts for digest in digests}
-            if fresh:
-                stored = set()
-            elif force:
-                cursor.execute(f"DELETE FROM {CHUNK_TABLE} WHERE document_id = %s", [document_id])
-                stored = set()
-            else:
-                cursor.execute(f"SELECT part, digest FROM {CHUNK_TABLE} WHERE document_id = %s", [document_id])
-                stored = {(part, digest) for part, digest in cursor.fetchall()}
-                stale = stored - wanted
-                if stale:
-                    cursor.execute(f"DELETE FROM {CHUNK_TABLE} WHERE document_id = %s AND (part::text || digest) = ANY(%s)",
-                                   [document_id, [part + digest for part, digest in stale]])
-            missing: dict[tuple[str, str], str] = {}
+            chunks: dict[tuple[str, str], str] = {}
             for weight, digests, texts in parts:
                 for digest, text in zip(digests, texts):
-                    if (weight, digest) not in stored:
-                        missing.setdefault((weight, digest), text)
-            if missing:
-                cursor.execute(
-                    f"INSERT INTO {CHUNK_TABLE} (document_id, part, digest, vector) SELECT %s, u.part, u.digest, to_tsvector(%s::regconfig, u.text) "
-                    "FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(part, digest, text) "
-                    "ON CONFLICT (document_id, part, digest) DO NOTHING",  # a concurrent save stored it: same text, same vector
-                    [document_id, config, [key[0] for key in missing], [key[1] for key in missing], list(missing.values())])
+                    chunks.setdefault((weight, digest), text)
+            statements, params = [], []
+            if force:
+                statements.append(f"DELETE FROM {CHUNK_TABLE} WHERE document_id = %s")
+                params.append(document_id)
+            elif not fresh:
+                statements.append(f"DELETE FROM {CHUNK_TABLE} WHERE document_id = %s AND (part::text || digest) <> ALL(%s)")
+                params += [document_id, [part + digest for part, digest in chunks]]
+            # to_tsvector runs for the chunks the WHERE lets through: those not stored yet
+            statements.append(
+                f"INSERT INTO {CHUNK_TABLE} (document_id, part, digest, vector) SELECT %s, u.part, u.digest, to_tsvector(%s::regconfig, u.text) "
+                "FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(part, digest, text) "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {CHUNK_TABLE} c WHERE c.document_id = %s AND c.part = u.part AND c.digest = u.digest) "
+                "ON CONFLICT (document_id, part, digest) DO NOTHING")  # a concurrent save stored it: same text, same vector
+            params += [document_id, config, [key[0] for key in chunks], [key[1] for key in chunks], list(chunks.values()), document_id]
             vector_sql, vector_params = _pg_vector_sql(parts)
-            params = [config, title]
+            statements.append(f"UPDATE {TABLE} SET search_vector = {vector_sql} WHERE id = %s")
+            params += [config, title]
             for digests, weight in vector_params:
                 params += [digests, document_id, weight, weight]
-            cursor.execute(f"UPDATE {TABLE} SET search_vector = {vector_sql} WHERE id = %s", params + [document_id])
+            params.append(document_id)
+            cursor.execute(";\n".join(statements), params)
         else:
             cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [document_id])
             cursor.execute(f"INSERT INTO {FTS_TABLE} (rowid, title, headings, body) VALUES (%s, %s, %s, %s)",
