@@ -32,6 +32,7 @@ PAGE_COMMENTS = Prepared(lambda page_id: _comments(page_id=page_id))  # inside e
 
 class CommentSource:
     models = (COMMENT_MODEL,)
+    reads_body = False  # a comment's document has its page's title, never its blocks: a block edit leaves it alone
 
     @contextmanager
     def preload(self, pages):

@@ -46,11 +46,13 @@ PAGE_CONTENT_HANDLERS: Registry[PageContentHandler] = Registry("page content han
 # raises rolls the whole write back (the derived data can then never disagree with the pages).
 
 CONTENT_CHANGED = "content_changed"  # title, icon, body or values of these pages changed (or they were created)
+BODY_CHANGED = "body_changed"  # only the body of these pages changed (blocks, canvas): not their title, icon or values
 MOVED = "moved"  # these pages changed place (parent, space or container): they and everything below them
 TRASHED = "trashed"  # these pages (and what they contain) went to the trash or came back from it
 DELETED = "deleted"  # these pages are about to be deleted for good
 SCOPE_CHANGED = "scope_changed"  # another permission scope above pages changed (a database moved, trashed ...)
-PAGE_EVENTS = (CONTENT_CHANGED, MOVED, TRASHED, DELETED, SCOPE_CHANGED)
+PAGE_EVENTS = (CONTENT_CHANGED, BODY_CHANGED, MOVED, TRASHED, DELETED, SCOPE_CHANGED)
+CHANGED = (CONTENT_CHANGED, BODY_CHANGED)  # a listener that does not tell them apart treats both as content_changed
 
 PageListener = Callable[[str, list, Any], None]  # listener(event, ids, actor); scope_changed ids are scope keys
 
@@ -66,8 +68,10 @@ def notify_pages(event: str, ids, actor=None) -> None:
     if not ids:
         return
     pending = _batched.get()
-    if pending is not None and event == CONTENT_CHANGED:
-        pending.setdefault(id(actor), (actor, {}))[1].update(dict.fromkeys(ids))
+    if pending is not None and event in CHANGED:
+        told = pending.setdefault(id(actor), (actor, {}))[1]
+        for page_id in ids:  # a page whose title changed too is told content_changed
+            told[page_id] = CONTENT_CHANGED if told.get(page_id) == CONTENT_CHANGED else event
         return
     for _name, listener in PAGE_LISTENERS.items():
         listener(event, ids, actor)
@@ -78,8 +82,9 @@ _batched: ContextVar[dict | None] = ContextVar("workos_batched_page_notices", de
 
 @contextmanager
 def batched_content_notices():
-    """Within this block (inside one transaction), ``content_changed`` notices are collected and told once, at
-    the end, with every page they named — for writes that make many pages at once (a template applied). A
+    """Within this block (inside one transaction), ``content_changed`` and ``body_changed`` notices are collected
+    and told once each, at the end, with every page they named (a page named by both is told
+    ``content_changed``) — for writes that make many pages at once (a template applied). A
     listener reads the pages' state when it is told, so telling it once at the end is the same as telling it
     after each write. Other events are told at once, as usual. Nothing is told when the block raises."""
     if _batched.get() is not None:  # already batching: the outer block tells
@@ -91,5 +96,8 @@ def batched_content_notices():
         pending = _batched.get()
     finally:
         _batched.reset(token)
-    for actor, ids in pending.values():
-        notify_pages(CONTENT_CHANGED, list(ids), actor)
+    for actor, told in pending.values():
+        for event in CHANGED:
+            ids = [page_id for page_id, told_event in told.items() if told_event == event]
+            if ids:
+                notify_pages(event, ids, actor)

@@ -17,7 +17,7 @@ from django.db import connection
 from ipai_platform_permissions import services as permissions
 from ipai_platform_permissions.registry import SCOPES
 from ipai_workos_core.models import Page
-from ipai_workos_core.registry import CONTENT_CHANGED, DELETED, MOVED, SCOPE_CHANGED, TRASHED
+from ipai_workos_core.registry import BODY_CHANGED, CONTENT_CHANGED, DELETED, MOVED, SCOPE_CHANGED, TRASHED
 from ipai_workos_core.scopes import PAGE, SPACE, WORKSPACE
 from workos.kernel.prepared import Prepared, by_pk, pk_value
 
@@ -288,6 +288,8 @@ def on_page_event(event: str, ids: list, actor=None) -> None:
     """Core's page listener (registered in ``apps.ready``): keeps the index right in the write's transaction."""
     if event == CONTENT_CHANGED:
         index_pages(ids, actor)
+    elif event == BODY_CHANGED:  # the sources that read no page body (comments) are left alone
+        index_pages(ids, actor, sources=[name for name, source in SOURCES.items() if getattr(source, "reads_body", True)])
     elif event in (MOVED, TRASHED):
         page_ids = [int(pk) for pk in ids]
         missing = set(page_ids) - set(SearchDocument.objects.filter(page_id__in=page_ids).values_list("page_id", flat=True))

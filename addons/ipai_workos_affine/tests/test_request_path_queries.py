@@ -31,17 +31,17 @@ CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT|BE
 # its head in one round trip, then one INSERT; inside a test's transaction, which goes on, the checks are
 # deferred again: one statement more than in production). Block writes lock their page first on PostgreSQL (FOR
 # NO KEY UPDATE: ipai_workos_core.services.lock_pages). A block write keeps the search index right in its
-# transaction (the page's chain, its text, its comments; on PostgreSQL the chunks of its text and its vector
-# in one round trip: ~9 statements of an edit). A count is of round trips: one ``execute`` of several
-# statements counts once.
+# transaction (the page's chain and text — not its comments, which hold its title only; on PostgreSQL the chunks
+# of its text and its vector in one round trip: ~8 statements of an edit). A count is of round trips: one
+# ``execute`` of several statements counts once.
 EXPECTED = {
     "read_page": (4, 4),
     "read_blocks": (7, 7),
     "read_tree": (5, 5),
     "read_rows": (7, 7),
     "create_page": (24, 24),
-    "append_block": (22, 23),
-    "edit_block": (21, 22),
+    "append_block": (21, 22),
+    "edit_block": (20, 21),
 }
 
 

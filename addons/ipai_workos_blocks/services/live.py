@@ -368,9 +368,9 @@ def mark_live_text(page: Page, block: Block, spans: list[dict], start: int, end:
 def pages_listener(event: str, ids, actor) -> None:
     """Page listener (ipai_workos_core.registry): block writes reach live documents; moves, trash and deletion
     make live sessions re-check their users' access."""
-    from ipai_workos_core.registry import CONTENT_CHANGED
+    from ipai_workos_core.registry import CHANGED
 
-    if event == CONTENT_CHANGED:
+    if event in CHANGED:
         if getattr(_state, "deriving", False):
             return
         page_ids = [i for i in ids if isinstance(i, int)]

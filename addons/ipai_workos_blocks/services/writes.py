@@ -11,7 +11,7 @@ from django.utils import timezone
 from ipai_platform_audit.services import record_event
 from ipai_workos_core import services as core
 from ipai_workos_core.models import Page
-from ipai_workos_core.registry import CONTENT_CHANGED, notify_pages
+from ipai_workos_core.registry import BODY_CHANGED, CONTENT_CHANGED, notify_pages
 from workos.kernel import ranks
 from workos.kernel.errors import Conflict, InvalidInput, NotFound
 
@@ -35,7 +35,7 @@ def create_block(actor, page: Page, *, type, content=None, parent_id=UNSET, afte
     record_event(actor=actor, action="block.create", target=block, target_id=str(block.id), target_name=_target_name(page, block.type),
                  changes={"page_id": page.pk, "type": block.type, "parent_id": str(block.parent.id) if block.parent_id else None,
                           "content": _compact(block.content)})
-    notify_pages(CONTENT_CHANGED, [page.pk], actor)
+    notify_pages(BODY_CHANGED, [page.pk], actor)
     return block
 
 
@@ -48,7 +48,7 @@ def update_block(actor, block: Block, *, type=UNSET, content=UNSET) -> Block:
     if changes:
         _bump_version(block.page)
         record_event(actor=actor, action="block.update", target=block, target_id=str(block.id), target_name=_target_name(block.page, block.type), changes=changes)
-        notify_pages(CONTENT_CHANGED, [block.page_id], actor)
+        notify_pages(BODY_CHANGED, [block.page_id], actor)
     return block
 
 
@@ -105,7 +105,7 @@ def delete_block(actor, block: Block) -> None:
     _bump_version(block.page)
     page_id = block.page_id
     block.delete()
-    notify_pages(CONTENT_CHANGED, [page_id], actor)
+    notify_pages(BODY_CHANGED, [page_id], actor)
 
 
 @transaction.atomic
@@ -123,7 +123,7 @@ def move_block(actor, block: Block, *, page: Page | None = None, parent_id=UNSET
     if changes:
         _bump_version(source, target)
     record_event(actor=actor, action="block.move", target=block, target_id=str(block.id), target_name=_target_name(target, block.type), changes=changes)
-    notify_pages(CONTENT_CHANGED, sorted({source_id, target.pk}), actor)
+    notify_pages(BODY_CHANGED, sorted({source_id, target.pk}), actor)
     return block
 
 
@@ -147,7 +147,7 @@ def replace_document(actor, page: Page, trees: list[dict], *, base_version: int 
                      changes=counts | ({"replaced_changes_made_elsewhere": True} if replaces_changes else {}))
         # page history: every save is a version (coalesced per user per minute, unless it replaces other changes)
         core.record_version(actor, page, separate=replaces_changes)
-        notify_pages(CONTENT_CHANGED, [page.pk], actor)
+        notify_pages(BODY_CHANGED, [page.pk], actor)
     return document(page)
 
 
@@ -327,5 +327,5 @@ def bulk(actor, page: Page, operations: list[dict]) -> list[dict]:
     _bump_version(page, *target_pages.values())
     record_event(actor=actor, action="blocks.bulk", target=page, target_name=_target_name(page), changes=dict(counts))
     core.record_version(actor, page)
-    notify_pages(CONTENT_CHANGED, sorted(target_pages), actor)  # a move takes blocks to other pages
+    notify_pages(BODY_CHANGED, sorted(target_pages), actor)  # a move takes blocks to other pages
     return results

@@ -27,7 +27,7 @@ from ipai_platform_permissions import services as permissions
 from ipai_workos_blocks import services as blocks
 from ipai_workos_core import services as core
 from ipai_workos_core.models import Page
-from ipai_workos_core.registry import CONTENT_CHANGED, notify_pages
+from ipai_workos_core.registry import BODY_CHANGED, notify_pages
 from ipai_workos_db.models import Database
 from workos.kernel.errors import Conflict, InvalidInput, NotFound, TooLarge
 
@@ -160,7 +160,7 @@ def _write(actor, canvas: Canvas, to_create: list, to_update: list, *, deleted_i
                  changes={"sequence": canvas.sequence, "created": len(to_create), "changed": len(to_update) - len(deleted_ids),
                           "deleted": len(deleted_ids), "stale": rejected, "ids": ids[:AUDITED_IDS]})
     _keep_in_history(actor, canvas, now)
-    notify_pages(CONTENT_CHANGED, [canvas.page_id], actor)  # the search index reads the canvas's text
+    notify_pages(BODY_CHANGED, [canvas.page_id], actor)  # the search index reads the canvas's text
 
 
 def _keep_in_history(actor, canvas: Canvas, now) -> None:

@@ -4,9 +4,15 @@ finds nothing to fix), mentions' labels never searched."""
 
 from __future__ import annotations
 
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
 from ipai_platform_permissions import services as permissions
+from ipai_workos_blocks import services as blocks
 from ipai_workos_collab import services as collab
+from ipai_workos_collab.models import Comment
 from ipai_workos_core import services as core
+from ipai_workos_core.registry import batched_content_notices
 from ipai_workos_search import services as search
 
 from .conftest import text
@@ -93,3 +99,27 @@ def test_a_mentions_label_in_a_comment_is_not_searched(tree, person):
     assert search.search(member, "quokka")["items"] == []
     assert [item["object"] for item in search.search(tree.admin, "quokka")["items"]] == ["page"]
     assert len(_comments(member, "see")) == 1
+
+
+def test_a_block_edit_leaves_the_pages_comments_alone(tree):
+    """A block write tells ``body_changed``: the page's own document is rebuilt, its comments' (which hold its
+    title, never its blocks) are not even read — a page of a hundred comments costs a keystroke nothing more."""
+    collab.create_comment(tree.admin, tree.page, text("heron"))
+    block = blocks.create_block(tree.admin, tree.page, type="paragraph", content={"text": [{"text": "first"}]})
+    with CaptureQueriesContext(connection) as queries:
+        blocks.update_block(tree.admin, block, content={"text": [{"text": "kingfisher"}]})
+    assert not [query["sql"] for query in queries if Comment._meta.db_table in query["sql"]]
+    assert [item["object"] for item in search.search(tree.admin, "kingfisher")["items"]] == ["page"]
+    assert _comments(tree.admin, "heron")[0]["title"] == "Comment on Handbook"
+    assert search.check() == []
+
+
+def test_a_batch_that_renames_a_page_and_edits_its_body_renames_its_comments(tree):
+    collab.create_comment(tree.admin, tree.page, text("heron"))
+    with transaction.atomic(), batched_content_notices():
+        blocks.create_block(tree.admin, tree.page, type="paragraph", content={"text": [{"text": "egret"}]})
+        core.update_page(tree.admin, tree.page, title="Guide")
+        blocks.create_block(tree.admin, tree.page, type="paragraph", content={"text": [{"text": "ibis"}]})
+    assert _comments(tree.admin, "heron")[0]["title"] == "Comment on Guide"
+    assert [item["title"] for item in search.search(tree.admin, "egret ibis")["items"]] == ["Guide"]
+    assert search.check() == []

@@ -17,13 +17,13 @@ from workos.kernel.aio import group_send
 from workos.kernel.prepared import Prepared
 
 from ..models import Page
-from ..registry import CONTENT_CHANGED, DELETED, MOVED, SCOPE_CHANGED, TRASHED
+from ..registry import BODY_CHANGED, CHANGED, CONTENT_CHANGED, DELETED, MOVED, SCOPE_CHANGED, TRASHED
 
 logger = logging.getLogger("workos.live")
 
 PAGE_MODEL = "ipai.workos.page"
 EVENTS_GROUP = "workos.events"  # every events connection of every process
-PAGE_EVENTS = {CONTENT_CHANGED: "changed", MOVED: "moved", TRASHED: "trashed"}
+PAGE_EVENTS = {CONTENT_CHANGED: "changed", BODY_CHANGED: "changed", MOVED: "moved", TRASHED: "trashed"}
 # More rows of one container (a database) changed in one write than this: one notice about the container
 # ("id": null) instead of one per row — what an open view does with either is fetch its rows again, and a
 # 1,000,000-row import kept a notice per row in memory until commit, then had each connection check each.
@@ -117,7 +117,7 @@ def _page_items(event: str, page_ids: list[int]) -> list[dict]:
             contained.setdefault((container_model, container_id), []).append(page_id)
             continue
         # A tree page whose body changed looks the same in the tree: its connections pass on the first notice only.
-        fingerprint = _fingerprint(title, icon, parent_id, rank, space_id, archived_at) if event == CONTENT_CHANGED else ""
+        fingerprint = _fingerprint(title, icon, parent_id, rank, space_id, archived_at) if event in CHANGED else ""
         items.append({"notice": {"kind": "page", "event": PAGE_EVENTS[event], "id": page_id, "container": None},
                       "about": [PAGE_MODEL, str(page_id)], "fingerprint": fingerprint})
     for (model, object_id), page_ids_of in contained.items():
