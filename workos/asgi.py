@@ -18,7 +18,7 @@ from workos.settings.database import SERVER_PROCESS  # noqa: E402
 if not settings.configured:  # a server process of its own (gunicorn's uvicorn workers), not a command or a test
     os.environ.setdefault(SERVER_PROCESS, "1")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+from workos.web.handler import get_asgi_application  # noqa: E402
 
 http_application = get_asgi_application()  # sets Django up before the consumers' modules are imported
 

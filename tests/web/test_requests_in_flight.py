@@ -115,13 +115,13 @@ def test_websockets_are_not_counted():
 
 
 def test_the_server_application_is_bounded_by_the_setting(tmp_path):
-    """The application ``workos serve`` runs, loaded in a process of its own (loading it freezes the registries)."""
+    """The application ``workos serve`` runs (Django behind WorkOS's handler: tests/web/test_asgi_handler.py), loaded in a process of its own (loading it freezes the registries)."""
     config = tmp_path / "workos.toml"
     config.write_text(f'[server]\nrequests_in_flight = 7\ndata_dir = "{tmp_path}"\n'
                       f'[database]\nurl = "sqlite:///{tmp_path}/site.sqlite3"\n')
     probe = ("from workos import asgi; http = asgi.application.application_mapping['http']; "
-             "print(type(http).__name__, http.limit)")
+             "print(type(http).__name__, http.limit, type(http.app).__module__ + '.' + type(http.app).__name__)")
     answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
                             env={**os.environ, "WORKOS_CONFIG": str(config), "DJANGO_SETTINGS_MODULE": "workos.settings.base"})
     assert answer.returncode == 0, answer.stderr
-    assert answer.stdout.split() == ["RequestsInFlight", "7"]
+    assert answer.stdout.split() == ["RequestsInFlight", "7", "workos.web.handler.ASGIHandler"]  # the synchronous chain
