@@ -17,6 +17,9 @@ the lookup transforms (``icontains``), one of another type than the first call's
 stand-in the field refuses, annotations, ``values()`` dicts, ``prefetch_related`` — simply runs as a queryset,
 every time, so the answer never depends on whether it was prepared. ``tests/kernel/test_prepared.py``
 compares both ways.
+
+``instances(queryset)`` lists a queryset that is compiled each time (a page of rows, filtered and sorted as the
+view says) but builds its instances as a plan does, without ``Model.__init__`` (``build``).
 """
 
 from __future__ import annotations
