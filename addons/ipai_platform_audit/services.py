@@ -121,8 +121,7 @@ def _lock_chain_and_read_head() -> str:
     """On PostgreSQL the foreign-key checks made immediate, the chain's lock and its head in one round trip: three
     statements, each run after the one before it ended, so the head is read once the lock is held (the read takes
     its snapshot then). Django's cursors bind parameters on the client, which lets one ``execute`` carry them."""
-    if connection.vendor != "postgresql":
-        _lock_chain()
+    if connection.vendor != "postgresql":  # SQLite: the writer holds the whole database (``_lock_chain``)
         return _chain_head()
     with connection.cursor() as cursor:
         cursor.execute(f"SET CONSTRAINTS ALL IMMEDIATE; SELECT pg_advisory_xact_lock(%s); "

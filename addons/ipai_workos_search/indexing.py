@@ -288,7 +288,7 @@ def on_page_event(event: str, ids: list, actor=None) -> None:
     """Core's page listener (registered in ``apps.ready``): keeps the index right in the write's transaction."""
     if event == CONTENT_CHANGED:
         index_pages(ids, actor)
-    elif event == BODY_CHANGED:  # the sources that read no page body (comments) are left alone
+    elif event == BODY_CHANGED:  # the sources that read no page body (``Source.reads_body``: comments) are left alone
         index_pages(ids, actor, sources=[name for name, source in SOURCES.items() if getattr(source, "reads_body", True)])
     elif event in (MOVED, TRASHED):
         page_ids = [int(pk) for pk in ids]

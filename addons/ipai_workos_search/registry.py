@@ -46,6 +46,10 @@ class Entry:
 
 class Source(Protocol):
     models: tuple[str, ...]  # the source_model values of its entries
+    # False: its entries never read the page's body (blocks, canvas text), so a write that changed only the body
+    # (core's ``body_changed``) leaves its documents alone — the comments' hold the page's title, not its blocks.
+    # A source that does not say reads it.
+    reads_body: bool = True
 
     def entries(self, page) -> Iterable[Entry]: ...
 

@@ -108,7 +108,7 @@ def select_rows(schema: Schema, *, viewer, tree=None, sorts=(), search: str = ""
     if extra is not None:
         rows = rows.filter(extra)
     if query.tree_needs_python(schema, tree, sorts):
-        candidates = list(rows.order_by("rank", "id")[: query.PYTHON_ROW_LIMIT + 1])
+        candidates = instances(rows.order_by("rank", "id")[: query.PYTHON_ROW_LIMIT + 1])
         if len(candidates) > query.PYTHON_ROW_LIMIT:
             raise InvalidInput(f"filtering or sorting by a formula, rollup or relation works on at most {query.PYTHON_ROW_LIMIT} rows: "
                                "narrow the rows with a filter on another property first", field="filter")
